@@ -1,0 +1,27 @@
+// The one place that turns errors into output and exit codes.
+import {Command} from '@oclif/core'
+
+import {AbortError, ConfigError, ExternalError, formatDiagnostic} from '../errors.js'
+import {ExitCode} from './exit-codes.js'
+
+export abstract class BaseCommand extends Command {
+  protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    // oclif's own errors (bad flags, --help exit) keep their behaviour.
+    if (err.oclif !== undefined || err.name === 'ExitError' || err.constructor?.name === 'CLIError') return super.catch(err)
+    process.stderr.write(renderError(err))
+    process.exitCode = ExitCode.Error
+    this.exit(ExitCode.Error)
+  }
+}
+
+export function renderError(err: unknown): string {
+  if (err instanceof ConfigError) {
+    const lines = err.diagnostics.map((d) => `${d.severity === 'error' ? 'Error' : 'Warning'}: ${formatDiagnostic(d)}`)
+    const n = err.diagnostics.filter((d) => d.severity === 'error').length
+    return `${lines.join('\n')}\n\n${n} error${n === 1 ? '' : 's'} in the configuration.\n`
+  }
+  if (err instanceof AbortError) return `Error: ${err.message}\n${err.hint ? `Try: ${err.hint}\n` : ''}`
+  if (err instanceof ExternalError) return `Error: ${err.message}\n`
+  const e = err instanceof Error ? err : new Error(String(err))
+  return `Error (a bug in dockwall, please report it): ${e.message}\n${process.env.DEBUG ? `${e.stack}\n` : ''}`
+}

@@ -1,0 +1,10 @@
+// Exit codes are data: documented once here and in the README.
+export const ExitCode = {
+  /** Success; for `plan --detailed-exitcode`: no changes. */
+  Ok: 0,
+  /** Any error: invalid configuration, failed apply, refused operation. */
+  Error: 1,
+  /** `plan --detailed-exitcode`: success with changes present. `import`: partial import. */
+  Changes: 2,
+} as const
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]

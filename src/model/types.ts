@@ -1,0 +1,159 @@
+// The desired model: what the configuration declares, after parsing, variable
+// evaluation and reference resolution. Everything downstream (plan, apply, import)
+// consumes these types; nothing here knows about HCL or JSON.
+
+/** Where a block or attribute was declared, for error messages. Lines and columns are 1-based. */
+export interface SourcePos {
+  file: string
+  line: number
+  column: number
+}
+
+/** Resource addresses, Terraform style: `network.frontend`, `rule.web_http`, `container.lb.network.frontend`. */
+export type Address = string
+
+export type Backend = 'nft' | 'legacy'
+export type BackendSetting = 'auto' | Backend
+
+export interface Settings {
+  backend: BackendSetting
+  /** Path of the state file, resolved against the configuration directory. */
+  statePath: string
+}
+
+/**
+ * One end of a rule: a reference (kept as a reference so the planner can resolve
+ * it against what Docker reports) or a literal.
+ */
+export type Endpoint =
+  | {kind: 'any'}
+  | {kind: 'cidr'; cidr: string} // always normalised to a.b.c.d/len (an IP becomes /32)
+  | {kind: 'container'; container: string} // label of a `container` block
+  | {kind: 'network'; network: string} // label of a `network` block
+
+export interface PortRange {
+  from: number
+  to: number // equal to `from` for a single port
+}
+
+export interface NetworkSpec {
+  address: Address // network.<label>
+  label: string
+  /** Docker network name; defaults to the label. */
+  name: string
+  driver: 'bridge'
+  subnet: string
+  gateway?: string
+  ipRange?: string
+  internal: boolean
+  labels: Record<string, string>
+  /** Driver options (`com.docker.network.bridge.name` etc.). */
+  options: Record<string, string>
+  at: SourcePos
+}
+
+export interface AttachmentSpec {
+  address: Address // container.<label>.network.<network label>
+  container: string // container label
+  network: string // network label
+  ipv4Address?: string
+  aliases: string[]
+  at: SourcePos
+}
+
+export interface RouteSpec {
+  address: Address // container.<label>.route["<destination>"]
+  container: string
+  destination: string // CIDR, normalised
+  via: string // IPv4 gateway
+  at: SourcePos
+}
+
+export interface ContainerSpec {
+  address: Address // container.<label>
+  label: string
+  /** Docker container name; defaults to the label. */
+  name: string
+  attachments: AttachmentSpec[]
+  routes: RouteSpec[]
+  at: SourcePos
+}
+
+export type RuleChain = 'forward' | 'input' | 'output'
+export type Protocol = 'tcp' | 'udp' | 'icmp' | 'all'
+export type RuleAction = 'accept' | 'drop' | 'reject'
+
+export interface RuleSpec {
+  address: Address // rule.<label>
+  label: string
+  chain: RuleChain
+  /** Empty list never happens: `any` is explicit. Several entries mean "any of them". */
+  from: Endpoint[]
+  to: Endpoint[]
+  proto: Protocol
+  /** Destination ports; empty means all ports. Only with tcp/udp. */
+  ports: PortRange[]
+  action: RuleAction
+  priority: number
+  inInterface?: string
+  outInterface?: string
+  /** Put the rule inside this container's network namespace instead of the host. */
+  inContainer?: string
+  description?: string
+  at: SourcePos
+}
+
+export interface PortForwardSpec {
+  address: Address // port_forward.<label>
+  label: string
+  /** Exactly one of inInterface / inContainer is set. */
+  inInterface?: string
+  inContainer?: string
+  proto: 'tcp' | 'udp'
+  port: number
+  /** Destination: a container (resolved to its address) or a literal IP (cidr /32). Defaults to inContainer's own address when in a container. */
+  to: Endpoint
+  toPort: number
+  /** Optional restriction of who may use the forward. */
+  from: Endpoint[]
+  at: SourcePos
+}
+
+export interface MasqueradeSpec {
+  address: Address // masquerade.<label>
+  label: string
+  source: Endpoint
+  destination?: Endpoint
+  outInterface?: string
+  inContainer?: string
+  at: SourcePos
+}
+
+export interface FirewallSpec {
+  /** docker: after dockwall's rules, Docker decides. drop: whitelist, anything not accepted is dropped. */
+  forwardPolicy: 'docker' | 'drop'
+  /** accept: INPUT untouched. drop: whitelist for the host itself (loopback, established and SSH stay open). */
+  inputPolicy: 'accept' | 'drop'
+  /** TCP port kept open when inputPolicy is drop; null only when the configuration says `allow_ssh = false`. */
+  sshPort: number | null
+  at?: SourcePos
+}
+
+export interface ImportSpec {
+  to: Address
+  id: string
+  at: SourcePos
+}
+
+export interface DesiredModel {
+  settings: Settings
+  networks: NetworkSpec[]
+  containers: ContainerSpec[]
+  rules: RuleSpec[]
+  portForwards: PortForwardSpec[]
+  masquerades: MasqueradeSpec[]
+  firewall: FirewallSpec
+  imports: ImportSpec[]
+  /** The files the model was read from, in load order (for messages and watch). */
+  files: string[]
+}

@@ -1,0 +1,55 @@
+// Every external program dockwall runs goes through here: execa with an argument
+// array (never a shell string), optionally inside a network namespace.
+import {execa} from 'execa'
+
+import {ExternalError} from '../errors.js'
+
+/** Where a command runs: the current namespace, a named one (`--netns`), or a process's (container PID). */
+export type NetnsTarget =
+  | {kind: 'current'}
+  | {kind: 'path'; path: string}
+  | {kind: 'pid'; pid: number}
+
+export interface RunOptions {
+  netns?: NetnsTarget
+  input?: string
+  /** Exit codes that are not errors (the caller inspects `exitCode`). */
+  okExitCodes?: number[]
+  env?: Record<string, string>
+  timeoutMs?: number
+}
+
+export interface RunResult {
+  stdout: string
+  stderr: string
+  exitCode: number
+  command: string[]
+}
+
+/** The argv prefix that enters a namespace: nsenter with flags only, no shell. */
+export function netnsPrefix(target: NetnsTarget | undefined): string[] {
+  if (!target || target.kind === 'current') return []
+  if (target.kind === 'path') return ['nsenter', `--net=${target.path}`, '--']
+  if (!Number.isInteger(target.pid) || target.pid <= 0) throw new Error(`invalid PID for nsenter: ${target.pid}`)
+  return ['nsenter', '-t', String(target.pid), '-n', '--']
+}
+
+export async function run(file: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const argv = [...netnsPrefix(opts.netns), file, ...args]
+  const [cmd, ...rest] = argv as [string, ...string[]]
+  const result = await execa(cmd, rest, {
+    input: opts.input,
+    reject: false,
+    stripFinalNewline: false,
+    env: opts.env,
+    timeout: opts.timeoutMs,
+  })
+  const exitCode = result.exitCode ?? -1
+  const out: RunResult = {stdout: result.stdout, stderr: result.stderr, exitCode, command: argv}
+  const ok = exitCode === 0 || (opts.okExitCodes ?? []).includes(exitCode)
+  if (!ok || result.failed && result.exitCode === undefined) {
+    const why = result.exitCode === undefined ? (result.shortMessage ?? 'failed to start') : `exit code ${exitCode}`
+    throw new ExternalError(`${argv.join(' ')}: ${why}${result.stderr ? `: ${result.stderr.trim()}` : ''}`, argv, result.stderr, exitCode)
+  }
+  return out
+}
