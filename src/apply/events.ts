@@ -1,0 +1,24 @@
+// Apply emits events; the Ink view, the plain logger and the JSON-lines logger
+// all subscribe to the same stream (one event stream, several loggers).
+import type {Action} from '../plan/types.js'
+
+export type ApplyEvent =
+  | {type: 'apply_start'; total: number}
+  | {type: 'change_start'; address: string; action: Action; description: string}
+  | {type: 'change_done'; address: string; action: Action; elapsedMs: number; detail?: string}
+  | {type: 'change_failed'; address: string; action: Action; elapsedMs: number; error: string}
+  /** Not attempted because something it depends on failed. */
+  | {type: 'change_skipped'; address: string; action: Action; reason: string}
+  | {type: 'state_saved'; serial: number}
+  | {
+      type: 'apply_done'
+      ok: boolean
+      added: number
+      changed: number
+      destroyed: number
+      failed: number
+      skipped: number
+      elapsedMs: number
+    }
+
+export type ApplyListener = (event: ApplyEvent) => void

@@ -1,0 +1,30 @@
+// What the state records after a change succeeded. Used by apply after every
+// step (so a crash mid-apply leaves an accurate record) and by tests.
+import type {PriorResource} from '../plan/prior.js'
+import type {Change} from '../plan/types.js'
+
+/** Updates `resources` (by address) for a change that completed; `ids` are what the operation returned (a new network id). */
+export function recordChange(resources: Map<string, PriorResource>, change: Change, ids: {[key: string]: string} = {}): void {
+  if (change.type === 'chain') return // owned chains are found by name; the state need not list them
+  const {forget: _forget, ...keptIds} = {...change.ids, ...ids}
+  switch (change.action) {
+    case 'create':
+    case 'update':
+    case 'replace':
+    case 'no-op': {
+      const r: PriorResource = {address: change.address, type: change.type, ids: keptIds, attributes: change.after ?? {}}
+      if (change.lines) r.lines = change.lines.after
+      resources.set(change.address, r)
+      return
+    }
+    case 'delete':
+      resources.delete(change.address)
+      return
+    case 'deferred': {
+      // Its lines were removed until it can be rendered again; keep the entry so the resource stays known.
+      const prev = resources.get(change.address)
+      if (prev && change.lines && change.lines.before.length > 0) resources.set(change.address, {...prev, lines: []})
+      return
+    }
+  }
+}

@@ -1,0 +1,127 @@
+// The Docker half of refresh: one list call for networks, one for containers,
+// then bounded parallel inspects only for the containers the caller needs in
+// detail (PID for nsenter, aliases). Never one request per rule.
+import type Dockerode from 'dockerode'
+
+import {mapLimit} from '../util/pool.js'
+import {dockerError, isNotFound, type DockerConnection} from './client.js'
+import type {ContainerStatus, DockerContainer, DockerEndpoint, DockerNetwork, DockerSnapshot, EngineInfo} from './types.js'
+
+export interface ReadDockerOptions {
+  /** Container names (without slash) to inspect; others come from the list call only. `all` inspects everything. */
+  inspect: readonly string[] | 'all'
+  concurrency?: number
+}
+
+const STATUSES: readonly ContainerStatus[] = ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead']
+
+function toStatus(s: string | undefined): ContainerStatus {
+  return (STATUSES as readonly string[]).includes(s ?? '') ? (s as ContainerStatus) : 'dead'
+}
+
+interface WireEndpoint {
+  NetworkID?: string
+  IPAddress?: string
+  IPAMConfig?: {IPv4Address?: string} | null
+  Aliases?: string[] | null
+}
+
+function toEndpoints(networks: Record<string, WireEndpoint> | undefined): DockerEndpoint[] {
+  return Object.entries(networks ?? {})
+    .map(([name, ep]) => {
+      const out: DockerEndpoint = {networkId: ep.NetworkID ?? '', networkName: name, aliases: [...(ep.Aliases ?? [])].sort()}
+      if (ep.IPAddress) out.ipv4Address = ep.IPAddress
+      if (ep.IPAMConfig?.IPv4Address) out.staticIpv4Address = ep.IPAMConfig.IPv4Address
+      return out
+    })
+    .sort((a, b) => a.networkName.localeCompare(b.networkName))
+}
+
+export function toNetwork(n: Dockerode.NetworkInspectInfo): DockerNetwork {
+  const subnets = (n.IPAM?.Config ?? [])
+    .filter((c) => c.Subnet && !c.Subnet.includes(':'))
+    .map((c) => ({subnet: c.Subnet as string, ...(c.Gateway ? {gateway: c.Gateway} : {}), ...(c.IPRange ? {ipRange: c.IPRange} : {})}))
+  return {
+    id: n.Id,
+    name: n.Name,
+    driver: n.Driver,
+    scope: n.Scope,
+    internal: Boolean(n.Internal),
+    subnets,
+    labels: {...(n.Labels ?? {})},
+    options: {...(n.Options ?? {})},
+  }
+}
+
+function fromList(c: Dockerode.ContainerInfo): DockerContainer {
+  return {
+    id: c.Id,
+    name: (c.Names[0] ?? c.Id).replace(/^\//, ''),
+    status: toStatus(c.State),
+    endpoints: toEndpoints(c.NetworkSettings?.Networks as Record<string, WireEndpoint> | undefined),
+    labels: {...(c.Labels ?? {})},
+    inspected: false,
+  }
+}
+
+function fromInspect(c: Dockerode.ContainerInspectInfo): DockerContainer {
+  const status = toStatus(c.State?.Status)
+  const out: DockerContainer = {
+    id: c.Id,
+    name: c.Name.replace(/^\//, ''),
+    status,
+    endpoints: toEndpoints(c.NetworkSettings?.Networks as Record<string, WireEndpoint> | undefined),
+    labels: {...(c.Config?.Labels ?? {})},
+    inspected: true,
+  }
+  if (c.State?.Running && c.State.Pid > 0) out.pid = c.State.Pid
+  return out
+}
+
+export async function readEngine(conn: DockerConnection): Promise<EngineInfo> {
+  try {
+    const [version, info] = await Promise.all([conn.client.version(), conn.client.info() as Promise<Record<string, unknown>>])
+    const fw = info.FirewallBackend as {Driver?: string} | undefined
+    const engine: EngineInfo = {version: version.Version, apiVersion: version.ApiVersion}
+    if (fw?.Driver) engine.firewallBackend = fw.Driver
+    return engine
+  } catch (err) {
+    throw dockerError(err, conn.display, 'reading engine version')
+  }
+}
+
+export async function readDocker(conn: DockerConnection, opts: ReadDockerOptions): Promise<DockerSnapshot> {
+  const {client, display} = conn
+  let engine: EngineInfo
+  let networkList: Dockerode.NetworkInspectInfo[]
+  let containerList: Dockerode.ContainerInfo[]
+  try {
+    ;[engine, networkList, containerList] = await Promise.all([
+      readEngine(conn),
+      client.listNetworks(),
+      client.listContainers({all: true}),
+    ])
+  } catch (err) {
+    if (err instanceof Error && err.name === 'ExternalError') throw err
+    throw dockerError(err, display, 'listing networks and containers')
+  }
+
+  const wanted = opts.inspect === 'all' ? null : new Set(opts.inspect)
+  const containers = await mapLimit(containerList, opts.concurrency ?? 8, async (c) => {
+    const listed = fromList(c)
+    if (wanted && !wanted.has(listed.name)) return listed
+    try {
+      return fromInspect(await client.getContainer(c.Id).inspect())
+    } catch (err) {
+      // Removed between list and inspect: report it, do not crash.
+      if (isNotFound(err)) return {...listed, status: 'gone' as const, endpoints: [], inspected: true}
+      throw dockerError(err, display, `inspecting container ${listed.name}`)
+    }
+  })
+
+  return {
+    engine,
+    networks: networkList.map(toNetwork).sort((a, b) => a.name.localeCompare(b.name)),
+    containers: containers.sort((a, b) => a.name.localeCompare(b.name)),
+  }
+}

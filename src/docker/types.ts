@@ -1,0 +1,59 @@
+// What dockwall knows about Docker, independent of dockerode's wire types.
+
+export interface IpamSubnet {
+  subnet: string
+  gateway?: string
+  ipRange?: string
+}
+
+export interface DockerNetwork {
+  id: string
+  name: string
+  driver: string
+  scope: string
+  internal: boolean
+  subnets: IpamSubnet[]
+  labels: Record<string, string>
+  options: Record<string, string>
+}
+
+export interface DockerEndpoint {
+  networkId: string
+  networkName: string
+  /** Current IPv4 address, without prefix length; absent when the container is not running. */
+  ipv4Address?: string
+  /** The static address requested at connect time (IPAMConfig), if any. */
+  staticIpv4Address?: string
+  /** User aliases; Docker's automatic ones (container id) are kept, the planner ignores them. */
+  aliases: string[]
+}
+
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead' | 'gone'
+
+export interface DockerContainer {
+  id: string
+  /** Without Docker's leading slash. */
+  name: string
+  status: ContainerStatus
+  /** PID of the container's init process when running (from inspect); used for nsenter. */
+  pid?: number
+  endpoints: DockerEndpoint[]
+  labels: Record<string, string>
+  /** True when the details (pid, aliases) come from an inspect, not just the list. */
+  inspected: boolean
+}
+
+export interface EngineInfo {
+  version: string
+  apiVersion: string
+  /** Docker 28+ reports its firewall backend (iptables, nftables); older engines: undefined. */
+  firewallBackend?: string
+  /** The engine's own iptables setting is off when false (dockerd --iptables=false). */
+  iptables?: boolean
+}
+
+export interface DockerSnapshot {
+  engine: EngineInfo
+  networks: DockerNetwork[]
+  containers: DockerContainer[]
+}

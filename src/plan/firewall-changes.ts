@@ -1,0 +1,303 @@
+// Planning the iptables side. Per resource: compare the lines it should own with
+// the lines carrying its `dockwall:<address>` comment. Per owned chain: compute the
+// complete content (dockwall rewrites its chains whole), the jump, and the
+// `iptables-restore --noflush` transaction for each (namespace, table).
+import type {Backend} from '../model/types.js'
+import type {ActualNamespace} from '../refresh/types.js'
+import {chainKey, isOwnedChain, jumpSource, type ActualIndex, type IndexedLine, type JumpInfo} from './actual-index.js'
+import {compareLines, JUMP_COMMENT, OWNED_CHAINS, quoteComment, type DesiredLine, type OwnedChain, type RenderedResource} from './firewall.js'
+import type {PriorResource} from './prior.js'
+import type {Attributes, Change, Drift, FirewallTransaction, NamespaceKey, ResourceType, RuleLine} from './types.js'
+
+export type Normalize = (spec: string) => string
+
+export interface FirewallPlanInput {
+  rendered: readonly RenderedResource[]
+  /** Config-level attributes per address, shown as before/after. */
+  attributes: ReadonlyMap<string, Attributes>
+  index: ActualIndex
+  prior: ReadonlyMap<string, PriorResource>
+  normalize: Normalize
+  /** Addresses the user targeted (with their dependencies); null = everything. */
+  targeted: ((address: string) => boolean) | null
+}
+
+export interface FirewallPlan {
+  changes: Change[]
+  drift: Drift[]
+  transactions: FirewallTransaction[]
+}
+
+const RULE_TYPES: ReadonlyArray<[string, ResourceType]> = [
+  ['rule.', 'rule'],
+  ['port_forward.', 'port_forward'],
+  ['masquerade.', 'masquerade'],
+]
+
+export function ruleTypeOf(address: string): ResourceType | undefined {
+  if (address === 'firewall') return 'firewall'
+  return RULE_TYPES.find(([prefix]) => address.startsWith(prefix))?.[1]
+}
+
+export function chainAddress(namespace: NamespaceKey, chain: string): string {
+  return `chain["${namespace}:${chain}"]`
+}
+
+function lineKey(l: RuleLine, norm: Normalize): string {
+  return `${l.namespace}|${l.table}|${l.chain}|${norm(l.spec)}`
+}
+
+function sameLines(a: readonly RuleLine[], b: readonly RuleLine[], norm: Normalize): boolean {
+  if (a.length !== b.length) return false
+  const ka = a.map((l) => lineKey(l, norm)).sort()
+  const kb = b.map((l) => lineKey(l, norm)).sort()
+  return ka.every((k, i) => k === kb[i])
+}
+
+function plain(l: RuleLine): RuleLine {
+  return {namespace: l.namespace, table: l.table, chain: l.chain, spec: l.spec}
+}
+
+/** Display order: by namespace, table and chain, keeping each chain's own order. */
+function sortLines(lines: RuleLine[]): RuleLine[] {
+  const k = (l: RuleLine): string => `${l.namespace === 'host' ? '' : l.namespace}|${l.table}|${l.chain}`
+  return lines.map((l, i) => ({l, i})).sort((a, b) => (k(a.l) < k(b.l) ? -1 : k(a.l) > k(b.l) ? 1 : a.i - b.i)).map((x) => x.l)
+}
+
+function countDiff(before: readonly RuleLine[], after: readonly RuleLine[], norm: Normalize): string {
+  const b = new Set(before.map((l) => lineKey(l, norm)))
+  const a = new Set(after.map((l) => lineKey(l, norm)))
+  const added = [...a].filter((k) => !b.has(k)).length
+  const removed = [...b].filter((k) => !a.has(k)).length
+  return [added ? `${added} line${added === 1 ? '' : 's'} to add` : '', removed ? `${removed} line${removed === 1 ? '' : 's'} to remove` : ''].filter(Boolean).join(', ')
+}
+
+/** Per-resource changes for rule, port_forward, masquerade and firewall. */
+function resourceChanges(input: FirewallPlanInput): {changes: Change[]; drift: Drift[]; effective: Map<string, DesiredLine[]>} {
+  const {index, prior, normalize: norm} = input
+  const desired = new Map(input.rendered.map((r) => [r.address, r]))
+  const addresses = new Set<string>([...desired.keys()])
+  for (const a of index.byAddress.keys()) if (ruleTypeOf(a)) addresses.add(a)
+  for (const p of prior.values()) if (ruleTypeOf(p.address)) addresses.add(p.address)
+
+  const changes: Change[] = []
+  const drift: Drift[] = []
+  const effective = new Map<string, DesiredLine[]>()
+  for (const address of [...addresses].sort()) {
+    const type = ruleTypeOf(address) as ResourceType
+    const r = desired.get(address)
+    const actual = (index.byAddress.get(address) ?? []).map(plain)
+    const p = prior.get(address)
+    const want = r?.lines ?? []
+    const targeted = input.targeted === null || input.targeted(address)
+
+    if (p?.lines && p.lines.length > 0) {
+      if (actual.length === 0) drift.push({address, kind: 'deleted', summary: `its ${p.lines.length} iptables line${p.lines.length === 1 ? ' was' : 's were'} removed outside dockwall (a firewall reload?)`})
+      else if (!sameLines(p.lines, actual, norm)) drift.push({address, kind: 'changed', summary: 'its iptables lines were changed outside dockwall'})
+    }
+
+    // Lines the chain will hold for this address after apply.
+    if (targeted) effective.set(address, want)
+    else if (actual.length > 0) {
+      const keep = (index.byAddress.get(address) ?? []).map((l, i) => ({...plain(l), address, order: r?.lines[0]?.order ?? {group: 1, priority: Number.MAX_SAFE_INTEGER, index: i}}))
+      effective.set(address, keep)
+    }
+    if (!targeted) continue
+
+    const before = p?.attributes ?? (actual.length > 0 ? {} : null)
+    const after = r ? (input.attributes.get(address) ?? {}) : null
+    const base = {address, type, before, after, dependsOn: r?.dependsOn ?? [], lines: {before: sortLines(actual), after: sortLines(want.map(plain))}}
+    if (r?.deferred) {
+      const reasons = [r.deferred]
+      if (actual.length > 0) reasons.push('its current iptables lines are removed until then')
+      changes.push({...base, action: 'deferred', reasons})
+    } else if (!r) {
+      if (actual.length > 0) changes.push({...base, action: 'delete', reasons: ['not in the configuration']})
+      else if (p) changes.push({...base, action: 'delete', reasons: ['already gone; only the state entry is removed'], ids: {forget: 'true'}})
+    } else if (want.length === 0 && actual.length === 0) {
+      if (p) changes.push({...base, action: 'delete', reasons: ['nothing to write; only the state entry is removed'], ids: {forget: 'true'}})
+    } else if (actual.length === 0) {
+      changes.push({...base, action: 'create', reasons: r.notes})
+    } else if (want.length === 0) {
+      changes.push({...base, action: 'delete', reasons: ['renders no iptables lines any more']})
+    } else if (sameLines(want, actual, norm)) {
+      changes.push({...base, action: 'no-op', reasons: r.notes})
+    } else {
+      changes.push({...base, action: 'update', reasons: [countDiff(actual, want, norm), ...r.notes].filter(Boolean)})
+    }
+  }
+  return {changes, drift, effective}
+}
+
+interface ChainWork {
+  namespace: NamespaceKey
+  table: 'filter' | 'nat'
+  chain: OwnedChain
+  /** null: the chain must not exist. */
+  content: DesiredLine[] | null
+  write: boolean
+  jumpAdd?: {from: string; spec: string}
+  jumpsRemove: JumpInfo[]
+  remove: boolean
+  change?: Change
+}
+
+/** Whether applying the change rewrites iptables lines (deferred or forgotten resources with no lines do not). */
+export function touchesFirewall(c: Change): boolean {
+  if (c.action === 'no-op' || c.ids?.forget === 'true') return false
+  if (c.action === 'deferred') return (c.lines?.before.length ?? 0) > 0
+  return true
+}
+
+export function jumpSpec(chain: string): string {
+  return `-m comment --comment ${quoteComment(JUMP_COMMENT)} -j ${chain}`
+}
+
+function chainWork(ns: NamespaceKey, chain: OwnedChain, content: DesiredLine[], input: FirewallPlanInput, actualNs: ActualNamespace | undefined, drift: Drift[], contentChanged: boolean): ChainWork {
+  const {table} = OWNED_CHAINS[chain]
+  const {index, normalize: norm} = input
+  const address = chainAddress(ns, chain)
+  const actualLines = index.ownedChains.get(chainKey(ns, table, chain))
+  const jumps = index.jumps.filter((j) => j.namespace === ns && j.to === chain)
+  const work: ChainWork = {namespace: ns, table, chain, content: content.length > 0 ? content : null, write: false, jumpsRemove: [], remove: false}
+  const reasons: string[] = []
+  const foreign = index.foreign.filter((l) => l.namespace === ns && l.table === table && l.chain === chain)
+  const keepForeign = input.targeted !== null
+
+  if (content.length === 0) {
+    if (!actualLines && jumps.length === 0) return work
+    if (input.targeted !== null && !input.targeted(address)) return work
+    work.remove = Boolean(actualLines)
+    work.jumpsRemove = jumps
+    reasons.push(actualLines ? `no dockwall rules left in ${chain}: remove the chain and its jump` : `remove the stray jump to ${chain}`)
+    work.change = {address, type: 'chain', action: 'delete', before: {namespace: ns, table, chain, jumps: jumps.map((j) => j.from)}, after: null, reasons, dependsOn: [], lines: {before: jumps.map((j) => jumpLine(j)), after: []}}
+    return work
+  }
+
+  const from = jumpSource(actualNs, chain)
+  const good = jumps.find((j) => j.from === from && j.position === 0)
+  const misplaced = jumps.filter((j) => j !== good)
+  if (!good) work.jumpAdd = {from, spec: jumpSpec(chain)}
+  work.jumpsRemove = misplaced
+  if (actualLines && !good) {
+    const where = jumps.length > 0 ? `not first in ${from}` : `missing from ${from}`
+    drift.push({address, kind: 'jump-missing', summary: `the jump to ${chain} is ${where}`})
+    reasons.push(jumps.length > 0 ? `move the jump to the top of ${from}` : `restore the jump at the top of ${from}`)
+  }
+  for (const f of foreign) {
+    drift.push({address, kind: 'foreign-rule', summary: `a rule dockwall did not write was inserted in ${chain}: ${f.spec}`, line: plain(f)})
+  }
+  if (foreign.length > 0 && !keepForeign) reasons.push(`remove ${foreign.length} rule${foreign.length === 1 ? '' : 's'} not written by dockwall`)
+  const actualOrder = (actualLines ?? []).map((l) => norm(l.spec))
+  const wantOrder = content.map((l) => norm(l.spec))
+  const orderDiffers = actualOrder.length !== wantOrder.length || actualOrder.some((s, i) => s !== wantOrder[i])
+  work.write = !actualLines || orderDiffers || contentChanged
+  if (actualLines && orderDiffers && !contentChanged && foreign.length === 0) reasons.push('restore the order of dockwall\'s rules')
+  if (!actualLines) {
+    reasons.push(`create ${chain} and jump to it from the top of ${from}`)
+    work.change = {address, type: 'chain', action: 'create', before: null, after: {namespace: ns, table, chain, jump_from: from}, reasons, dependsOn: [], lines: {before: [], after: [{namespace: ns, table, chain: from, spec: jumpSpec(chain)}]}}
+  } else if (reasons.length > 0) {
+    work.write = true
+    work.change = {
+      address,
+      type: 'chain',
+      action: 'update',
+      before: {namespace: ns, table, chain, jump_from: jumps[0]?.from ?? null},
+      after: {namespace: ns, table, chain, jump_from: from},
+      reasons,
+      dependsOn: [],
+      lines: {before: [...foreign.map(plain), ...jumps.map((j) => jumpLine(j))], after: good ? [] : [{namespace: ns, table, chain: from, spec: jumpSpec(chain)}]},
+    }
+  }
+  return work
+}
+
+function jumpLine(j: JumpInfo): RuleLine {
+  return {namespace: j.namespace, table: j.table, chain: j.from, spec: j.spec}
+}
+
+function transactionInput(table: string, works: readonly ChainWork[]): string {
+  const out = [`*${table}`]
+  // Declaring a chain with --noflush creates it or empties it; either way we then list its full content.
+  for (const w of works) if (w.write || w.remove) out.push(`:${w.chain} - [0:0]`)
+  for (const w of works) if (w.write) for (const l of w.content ?? []) out.push(`-A ${w.chain} ${l.spec}`)
+  for (const w of works) for (const j of w.jumpsRemove) out.push(`-D ${j.from} ${j.spec}`)
+  for (const w of works) if (w.jumpAdd) out.push(`-I ${w.jumpAdd.from} 1 ${w.jumpAdd.spec}`)
+  for (const w of works) if (w.remove) out.push(`-X ${w.chain}`)
+  out.push('COMMIT', '')
+  return out.join('\n')
+}
+
+export function planFirewall(input: FirewallPlanInput, backendOf: (ns: NamespaceKey) => Backend | undefined): FirewallPlan {
+  const {changes, drift, effective} = resourceChanges(input)
+  const changedAddresses = new Set(changes.filter(touchesFirewall).map((c) => c.address))
+
+  // Group effective lines per (namespace, chain).
+  const chains = new Map<string, {ns: NamespaceKey; chain: OwnedChain; lines: DesiredLine[]; addresses: Set<string>}>()
+  const ensure = (ns: NamespaceKey, chain: OwnedChain): {ns: NamespaceKey; chain: OwnedChain; lines: DesiredLine[]; addresses: Set<string>} => {
+    const key = `${ns}|${chain}`
+    let entry = chains.get(key)
+    if (!entry) {
+      entry = {ns, chain, lines: [], addresses: new Set()}
+      chains.set(key, entry)
+    }
+    return entry
+  }
+  for (const [address, lines] of effective) {
+    for (const l of lines) {
+      if (!isOwnedChain(l.chain)) continue
+      const e = ensure(l.namespace, l.chain)
+      e.lines.push(l)
+      e.addresses.add(address)
+    }
+  }
+  // Chains that exist now must be visited too (to delete them or clean them up).
+  for (const key of input.index.ownedChains.keys()) {
+    const [ns, , chain] = key.split('|') as [NamespaceKey, string, string]
+    if (isOwnedChain(chain)) ensure(ns, chain)
+  }
+  for (const j of input.index.jumps) ensure(j.namespace, j.to)
+  // Lines of changed resources that are leaving a chain mark that chain as changed too.
+  for (const l of input.index.byAddress.entries()) {
+    const [address, lines] = l
+    if (!changedAddresses.has(address)) continue
+    for (const x of lines as IndexedLine[]) if (isOwnedChain(x.chain)) ensure(x.namespace, x.chain).addresses.add(address)
+  }
+
+  const works: ChainWork[] = []
+  for (const e of [...chains.values()].sort((a, b) => (`${a.ns}|${a.chain}` < `${b.ns}|${b.chain}` ? -1 : 1))) {
+    e.lines.sort(compareLines)
+    const contentChanged = [...e.addresses].some((a) => changedAddresses.has(a))
+    const w = chainWork(e.ns, e.chain, e.lines, input, input.index.namespaces.get(e.ns), drift, contentChanged)
+    if (w.change) changes.push(w.change)
+    if (w.write || w.remove || w.jumpAdd || w.jumpsRemove.length > 0) works.push(w)
+  }
+
+  // One transaction per (namespace, table); filter before nat so a DNAT never lands before the accept that lets it through.
+  const groups = new Map<string, ChainWork[]>()
+  for (const w of works) {
+    const key = `${w.namespace}|${w.table}`
+    groups.set(key, [...(groups.get(key) ?? []), w])
+  }
+  const transactions: FirewallTransaction[] = []
+  const nsOrder = (ns: string): string => (ns === 'host' ? '' : ns)
+  const keys = [...groups.keys()].sort((a, b) => {
+    const [na, ta] = a.split('|') as [string, string]
+    const [nb, tb] = b.split('|') as [string, string]
+    return nsOrder(na) < nsOrder(nb) ? -1 : nsOrder(na) > nsOrder(nb) ? 1 : ta === tb ? 0 : ta === 'filter' ? -1 : 1
+  })
+  for (const key of keys) {
+    const list = groups.get(key) as ChainWork[]
+    const first = list[0] as ChainWork
+    const backend = backendOf(first.namespace)
+    if (!backend) continue
+    const addresses = new Set<string>()
+    for (const w of list) {
+      if (w.change) addresses.add(w.change.address)
+      const entry = chains.get(`${w.namespace}|${w.chain}`)
+      for (const a of entry?.addresses ?? []) if (changedAddresses.has(a)) addresses.add(a)
+    }
+    transactions.push({namespace: first.namespace, backend, table: first.table, input: transactionInput(first.table, list), addresses: [...addresses].sort()})
+  }
+  return {changes, drift, transactions}
+}

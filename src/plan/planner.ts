@@ -1,0 +1,184 @@
+// plan(desired, actual, prior) → Plan. Pure and deterministic: the same inputs
+// give the same plan, byte for byte (everything is sorted; no clocks, no randomness).
+import {createHash} from 'node:crypto'
+
+import type {Diagnostic} from '../errors.js'
+import type {DesiredModel, Endpoint, PortRange} from '../model/types.js'
+import type {ActualModel} from '../refresh/types.js'
+import {indexActual} from './actual-index.js'
+import {planAttachments, planNetworks, planRoutes, type DockerPlanContext} from './docker-changes.js'
+import {renderFirewall, renderMasquerade, renderPortForward, renderRule, type RenderedResource} from './firewall.js'
+import {planFirewall, touchesFirewall, type Normalize} from './firewall-changes.js'
+import type {PriorState} from './prior.js'
+import {resolve} from './resolve.js'
+import {PLAN_FORMAT_VERSION, type Attributes, type Change, type Json, type NamespaceKey, type Plan, type PlanMode} from './types.js'
+
+export interface PlanOptions {
+  mode: PlanMode
+  /** `--target` addresses; their dependencies are pulled in. Empty = everything. */
+  targets: readonly string[]
+  dockwallVersion: string
+  /** Brings an iptables rule spec to iptables-save's normal form (src/netfilter). */
+  normalize?: Normalize
+}
+
+export interface PlanInputs {
+  model: DesiredModel
+  actual: ActualModel
+  prior: PriorState | null
+}
+
+export interface PlanResult {
+  plan: Plan
+  /** Errors that make the plan unusable (apply must refuse). */
+  errors: Diagnostic[]
+}
+
+function endpointText(e: Endpoint): string {
+  switch (e.kind) {
+    case 'any':
+      return 'any'
+    case 'cidr':
+      return e.cidr
+    case 'container':
+      return `container.${e.container}`
+    case 'network':
+      return `network.${e.network}`
+  }
+}
+
+function portsText(ports: readonly PortRange[]): Json[] {
+  return ports.map((p) => (p.from === p.to ? p.from : `${p.from}-${p.to}`))
+}
+
+function withOptional(base: Attributes, extra: Record<string, string | undefined>): Attributes {
+  for (const [k, v] of Object.entries(extra)) if (v !== undefined) base[k] = v
+  return base
+}
+
+/** Config-level attributes of the iptables resources, shown as before/after and kept in the state. */
+function firewallAttributes(model: DesiredModel | null): Map<string, Attributes> {
+  const out = new Map<string, Attributes>()
+  if (!model) return out
+  for (const r of model.rules) {
+    out.set(r.address, withOptional({chain: r.chain, from: r.from.map(endpointText), to: r.to.map(endpointText), proto: r.proto, ports: portsText(r.ports), action: r.action, priority: r.priority}, {in_interface: r.inInterface, out_interface: r.outInterface, in_container: r.inContainer, description: r.description}))
+  }
+  for (const p of model.portForwards) {
+    out.set(p.address, withOptional({proto: p.proto, port: p.port, to: endpointText(p.to), to_port: p.toPort, from: p.from.map(endpointText)}, {in_interface: p.inInterface, in_container: p.inContainer}))
+  }
+  for (const m of model.masquerades) {
+    out.set(m.address, withOptional({source: endpointText(m.source)}, {destination: m.destination ? endpointText(m.destination) : undefined, out_interface: m.outInterface, in_container: m.inContainer}))
+  }
+  const fw = model.firewall
+  out.set('firewall', {forward_policy: fw.forwardPolicy, input_policy: fw.inputPolicy, ssh_port: fw.sshPort})
+  return out
+}
+
+/** Hash of what the plan read, so `apply PLANFILE` can refuse when the host moved on. */
+export function hashActual(actual: ActualModel): string {
+  const byName = <T extends {name: string}>(xs: readonly T[]): T[] => [...xs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  const docker = {
+    networks: byName(actual.docker.networks),
+    containers: byName(actual.docker.containers).map((c) => ({id: c.id, name: c.name, status: c.status, pid: c.pid ?? null, endpoints: c.endpoints})),
+  }
+  const namespaces = [...actual.namespaces]
+    .sort((a, b) => (a.key < b.key ? -1 : 1))
+    .map((n) => ({key: n.key, backend: n.backend, tables: n.tables, routes: n.routes ?? null}))
+  return createHash('sha256').update(JSON.stringify({docker, namespaces})).digest('hex')
+}
+
+/** Expands targets to the addresses they cover (a container target covers its attachments and routes) plus dependencies. */
+function targetFilter(targets: readonly string[], changes: readonly Change[], rendered: readonly RenderedResource[]): ((address: string) => boolean) | null {
+  if (targets.length === 0) return null
+  const deps = new Map<string, string[]>()
+  for (const c of changes) deps.set(c.address, c.dependsOn)
+  for (const r of rendered) deps.set(r.address, r.dependsOn)
+  const covers = (t: string, a: string): boolean => a === t || a.startsWith(`${t}.`) || a.startsWith(`${t}[`)
+  const chosen = new Set<string>()
+  const visit = (a: string): void => {
+    if (chosen.has(a)) return
+    chosen.add(a)
+    for (const d of deps.get(a) ?? []) for (const candidate of deps.keys()) if (covers(d, candidate)) visit(candidate)
+  }
+  for (const a of deps.keys()) if (targets.some((t) => covers(t, a))) visit(a)
+  return (address: string) => chosen.has(address)
+}
+
+/** Rewrites `container.X` dependencies to the attachment addresses that give X its addresses. */
+function resolveDeps(deps: readonly string[], attachmentsOf: ReadonlyMap<string, string[]>): string[] {
+  const out = new Set<string>()
+  for (const d of deps) {
+    const atts = attachmentsOf.get(d)
+    if (atts) for (const a of atts) out.add(a)
+    else if (d.startsWith('network.') || d === 'firewall') out.add(d)
+  }
+  return [...out].sort()
+}
+
+export function makePlan(inputs: PlanInputs, options: PlanOptions): PlanResult {
+  const normalize = options.normalize ?? ((s: string) => s.trim().replace(/\s+/g, ' '))
+  const model = options.mode === 'destroy' ? null : inputs.model
+  const {actual} = inputs
+  const res = resolve(model ?? {...inputs.model, networks: [], containers: []}, actual.docker.containers, actual.docker.networks)
+  const prior = new Map((inputs.prior?.resources ?? []).map((r) => [r.address, r]))
+  const index = indexActual(actual)
+  const unreadable = new Map(actual.unreadable.map((u) => [u.key, u.reason]))
+  const ctx: DockerPlanContext = {model, res, networks: actual.docker.networks, containers: actual.docker.containers, namespaces: index.namespaces, unreadable, prior}
+
+  const nets = planNetworks(ctx)
+  const atts = planAttachments(ctx, nets.changes)
+  const routes = planRoutes(ctx)
+
+  const rendered: RenderedResource[] = []
+  if (model) {
+    for (const r of model.rules) rendered.push(renderRule(r, res))
+    for (const p of model.portForwards) rendered.push(renderPortForward(p, res))
+    for (const m of model.masquerades) rendered.push(renderMasquerade(m, res))
+    const needForward = rendered.some((r) => r.lines.some((l) => l.namespace === 'host' && l.chain === 'DOCKWALL-FORWARD'))
+    const fw = renderFirewall(model.firewall, needForward)
+    if (fw.lines.length > 0) {
+      // The firewall's head and tail lines frame every rule in the host's filter chains (replies accepted first, policy drop last).
+      for (const r of rendered) if (r.lines.some((l) => l.namespace === 'host' && l.table === 'filter')) r.dependsOn.push('firewall')
+      rendered.push(fw)
+    }
+  }
+  const attachmentsOf = new Map<string, string[]>()
+  for (const c of model?.containers ?? []) attachmentsOf.set(c.address, c.attachments.map((a) => a.address))
+  for (const r of rendered) r.dependsOn = resolveDeps(r.dependsOn, attachmentsOf)
+
+  const dockerChanges = [...nets.changes, ...atts.changes, ...routes.changes]
+  const targeted = targetFilter(options.targets, dockerChanges, rendered)
+  const backendOf = (ns: NamespaceKey) => index.namespaces.get(ns)?.backend
+  const fw = planFirewall({rendered, attributes: firewallAttributes(model), index, prior, normalize, targeted}, backendOf)
+
+  let changes = [...dockerChanges.filter((c) => targeted === null || targeted(c.address)), ...fw.changes]
+  let transactions = fw.transactions
+  const drift = [...nets.drift, ...atts.drift, ...routes.drift, ...fw.drift].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.summary < b.summary ? -1 : 1))
+  const warnings: Diagnostic[] = []
+  for (const u of actual.unreadable) warnings.push({severity: 'warning', summary: `could not read the ${u.key} namespace: ${u.reason}`})
+  for (const c of changes) {
+    if (c.action === 'deferred' || !touchesFirewall(c)) continue
+    const ns = c.lines?.after[0]?.namespace ?? c.lines?.before[0]?.namespace
+    if (ns && !backendOf(ns)) warnings.push({severity: 'warning', address: c.address, summary: `the ${ns} namespace was not read; its iptables lines cannot be written`})
+  }
+  if (options.mode === 'refresh-only') {
+    // Refresh-only: report drift, change nothing on the host; apply only records what is there.
+    changes = []
+    transactions = []
+  }
+  changes.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0))
+
+  const plan: Plan = {
+    formatVersion: PLAN_FORMAT_VERSION,
+    dockwallVersion: options.dockwallVersion,
+    mode: options.mode,
+    changes,
+    drift,
+    warnings,
+    firewall: transactions,
+    prior: {serial: inputs.prior?.serial ?? 0, lineage: inputs.prior?.lineage ?? null},
+    actualHash: hashActual(actual),
+    targets: [...options.targets].sort(),
+  }
+  return {plan, errors: nets.errors}
+}

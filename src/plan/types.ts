@@ -1,0 +1,101 @@
+// The plan is typed data (Terraform's internal/plans): a closed set of actions,
+// changes with before/after values and display-only reasons, drift found during
+// refresh, and the exact firewall transactions apply will run. Renderers and the
+// JSON view read the same structure; apply never branches on `reasons`.
+import type {Diagnostic} from '../errors.js'
+import type {Backend} from '../model/types.js'
+
+export const PLAN_FORMAT_VERSION = '1.0'
+
+export type Action = 'create' | 'update' | 'replace' | 'delete' | 'no-op' | 'deferred'
+
+export type ResourceType = 'network' | 'attachment' | 'route' | 'rule' | 'port_forward' | 'masquerade' | 'firewall' | 'chain'
+
+/** Plain JSON values only, so plans serialise and compare byte for byte. */
+export type Json = null | boolean | number | string | Json[] | {[key: string]: Json}
+export type Attributes = {[key: string]: Json}
+
+/** Where iptables lines live: the host (or --netns), or a container's namespace by its config label. */
+export type NamespaceKey = 'host' | `container.${string}`
+
+/** One iptables rule as dockwall writes it: chain plus the arguments after `-A CHAIN`. */
+export interface RuleLine {
+  namespace: NamespaceKey
+  table: 'filter' | 'nat'
+  chain: string
+  /** Arguments in iptables-save's normal form, e.g. `-s 10.0.0.0/8 -p tcp -m tcp --dport 80 -m comment --comment "dockwall:rule.x" -j ACCEPT`. */
+  spec: string
+}
+
+export interface Change {
+  address: string
+  type: ResourceType
+  action: Action
+  /** Attributes before (actual, or prior state when the object is gone) and after; null when absent. */
+  before: Attributes | null
+  after: Attributes | null
+  /** Why the action is needed, for people; never read by apply. */
+  reasons: string[]
+  /** Addresses this change depends on (create order); deletes run in the reverse order. */
+  dependsOn: string[]
+  /** For rule-like resources: the iptables lines before and after, for the expanded view. */
+  lines?: {before: RuleLine[]; after: RuleLine[]}
+  /** For a network replace: containers the replace disconnects (and reconnects). */
+  disconnects?: string[]
+  /** For apply: ids it needs (Docker network id, container id). */
+  ids?: {[key: string]: string}
+}
+
+export type DriftKind =
+  | 'deleted' // in state, gone from the host
+  | 'changed' // present, but different from what dockwall wrote
+  | 'foreign-rule' // a rule without a dockwall comment inside an owned chain
+  | 'jump-missing' // the jump into an owned chain is gone or not first
+  | 'lost-static-ip' // an attachment no longer has its static address
+
+export interface Drift {
+  address: string
+  kind: DriftKind
+  summary: string
+  /** The offending iptables line, for foreign rules. */
+  line?: RuleLine
+}
+
+/** One `iptables-restore --noflush` transaction: one table in one namespace. */
+export interface FirewallTransaction {
+  namespace: NamespaceKey
+  backend: Backend
+  table: 'filter' | 'nat'
+  /** The complete restore input, `*table` to `COMMIT`. */
+  input: string
+  /** Addresses whose lines this transaction writes or removes (for progress and state). */
+  addresses: string[]
+}
+
+export type PlanMode = 'normal' | 'destroy' | 'refresh-only'
+
+export interface Plan {
+  formatVersion: typeof PLAN_FORMAT_VERSION
+  dockwallVersion: string
+  mode: PlanMode
+  /** Changes sorted by address; no-ops included so views can count and the state can record adoptions. */
+  changes: Change[]
+  drift: Drift[]
+  warnings: Diagnostic[]
+  /** Firewall transactions in the order apply runs them. */
+  firewall: FirewallTransaction[]
+  /** The state the plan was computed against; apply of a saved plan refuses if it moved. */
+  prior: {serial: number; lineage: string | null}
+  /** Hash of the refreshed actual state the plan was computed from. */
+  actualHash: string
+  targets: string[]
+}
+
+export interface PlanSummary {
+  add: number
+  change: number
+  destroy: number
+  replace: number
+  deferred: number
+  drift: number
+}

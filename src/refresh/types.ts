@@ -1,0 +1,51 @@
+// The actual model: what refresh found on the host, in the shape the planner
+// compares against. Built by src/refresh from src/docker and src/netfilter.
+import type {DockerSnapshot} from '../docker/types.js'
+import type {Backend} from '../model/types.js'
+import type {NamespaceKey} from '../plan/types.js'
+
+export interface ActualRule {
+  /** The rule's arguments after `-A CHAIN`, in iptables-save's normal form (comparison key). */
+  spec: string
+  /** Comment text when the rule has `-m comment`; `dockwall:<address>` marks dockwall's rules. */
+  comment?: string
+  /** `-j`/`-g` target. */
+  target?: string
+}
+
+export interface ActualChain {
+  name: string
+  /** Built-in chains have a policy (ACCEPT, DROP); user chains have none. */
+  policy: string | null
+  rules: ActualRule[]
+}
+
+export interface ActualTable {
+  name: 'filter' | 'nat'
+  /** In iptables-save order. */
+  chains: ActualChain[]
+}
+
+export interface ActualRoute {
+  destination: string
+  via?: string
+  dev?: string
+}
+
+export interface ActualNamespace {
+  key: NamespaceKey
+  /** For containers: the Docker container name and the PID used for nsenter. */
+  container?: {name: string; id: string; pid: number}
+  backend: Backend
+  backendReason: string
+  tables: {filter?: ActualTable; nat?: ActualTable}
+  /** IPv4 routes (only read inside containers that declare routes). */
+  routes?: ActualRoute[]
+}
+
+export interface ActualModel {
+  docker: DockerSnapshot
+  namespaces: ActualNamespace[]
+  /** Namespaces that could not be read, with the reason (a container stopped mid-refresh). */
+  unreadable: {key: NamespaceKey; reason: string}[]
+}
