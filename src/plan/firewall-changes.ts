@@ -144,6 +144,7 @@ interface ChainWork {
 
 /** Whether applying the change rewrites iptables lines (deferred or forgotten resources with no lines do not). */
 export function touchesFirewall(c: Change): boolean {
+  if (c.type === 'network' || c.type === 'attachment' || c.type === 'route') return false
   if (c.action === 'no-op' || c.ids?.forget === 'true') return false
   if (c.action === 'deferred') return (c.lines?.before.length ?? 0) > 0
   return true

@@ -1,0 +1,215 @@
+// Walks a plan: Docker creates and updates forward along dependencies, then the
+// firewall transactions (one iptables-restore per namespace and table), then
+// Docker deletes backwards. A failed step skips its dependents ("upstream
+// failed"); independent Docker operations run in parallel with a bound. The
+// state is saved after every step, so a crash mid-apply leaves an accurate record.
+import type {PriorResource} from '../plan/prior.js'
+import {touchesFirewall} from '../plan/firewall-changes.js'
+import type {Change, FirewallTransaction, Plan, RuleLine} from '../plan/types.js'
+import {Semaphore} from '../util/pool.js'
+import type {ApplyEvent, ApplyListener} from './events.js'
+import type {HostOps} from './host-ops.js'
+import {recordChange} from './record.js'
+
+export interface ApplyOptions {
+  ops: HostOps
+  listener: ApplyListener
+  /** Persists the resources after each step (atomic write); awaited before the next step is reported done. */
+  save: (resources: Map<string, PriorResource>) => Promise<void>
+  concurrency?: number
+}
+
+export interface ApplyResult {
+  ok: boolean
+  resources: Map<string, PriorResource>
+  failed: {address: string; error: string}[]
+  skipped: {address: string; reason: string}[]
+  /** Per transaction: committed or not, so the user knows exactly what happened. */
+  transactions: {namespace: string; table: string; committed: boolean; error?: string}[]
+}
+
+const VERB: Record<string, string> = {create: 'Creating', update: 'Updating', replace: 'Replacing', delete: 'Destroying'}
+
+/** A Docker-side step (networks, attachments, routes). Forgotten objects only change the state. */
+function isDockerStep(c: Change): boolean {
+  return (c.type === 'network' || c.type === 'attachment' || c.type === 'route') && c.action !== 'no-op' && c.action !== 'deferred'
+}
+
+function describe(c: Change): string {
+  if (c.ids?.forget === 'true') return 'Forgetting (state only)'
+  return VERB[c.action] ?? c.action
+}
+
+interface Node {
+  change: Change
+  deps: string[]
+  phase: 'forward' | 'backward'
+}
+
+function buildNodes(plan: Plan): {forward: Node[]; backward: Node[]} {
+  const docker = plan.changes.filter(isDockerStep)
+  const addresses = new Set(docker.map((c) => c.address))
+  const forward: Node[] = []
+  const backward: Node[] = []
+  for (const c of docker) {
+    if (c.action === 'delete') {
+      // Reverse edges: X is deleted after everything that depends on X is deleted.
+      const dependents = docker.filter((d) => d.action === 'delete' && d.dependsOn.includes(c.address)).map((d) => d.address)
+      backward.push({change: c, deps: dependents, phase: 'backward'})
+    } else {
+      forward.push({change: c, deps: c.dependsOn.filter((d) => addresses.has(d) && docker.find((x) => x.address === d)?.action !== 'delete'), phase: 'forward'})
+    }
+  }
+  return {forward, backward}
+}
+
+async function walk(nodes: Node[], run: (n: Node) => Promise<void>, failedSet: Set<string>, skip: (n: Node, because: string) => void, limit: number): Promise<void> {
+  const done = new Map<string, Promise<boolean>>()
+  const sem = new Semaphore(limit)
+  const byAddress = new Map(nodes.map((n) => [n.change.address, n]))
+  const start = (n: Node): Promise<boolean> => {
+    let p = done.get(n.change.address)
+    if (p) return p
+    p = (async () => {
+      const depsOk = await Promise.all(n.deps.map((d) => {
+        const dn = byAddress.get(d)
+        return dn ? start(dn) : Promise.resolve(!failedSet.has(d))
+      }))
+      const bad = n.deps.find((_, i) => !depsOk[i])
+      if (bad) {
+        skip(n, bad)
+        return false
+      }
+      return sem.use(async () => {
+        try {
+          await run(n)
+          return true
+        } catch {
+          return false
+        }
+      })
+    })()
+    done.set(n.change.address, p)
+    return p
+  }
+  await Promise.all(nodes.map(start))
+}
+
+function lineTable(l: RuleLine): string {
+  return `${l.namespace}|${l.table}`
+}
+
+export async function applyPlan(plan: Plan, prior: ReadonlyMap<string, PriorResource>, opts: ApplyOptions): Promise<ApplyResult> {
+  const emit = (e: ApplyEvent): void => opts.listener(e)
+  const resources = new Map(prior)
+  const result: ApplyResult = {ok: true, resources, failed: [], skipped: [], transactions: []}
+  const failedSet = new Set<string>()
+  const started = Date.now()
+  const counts = {added: 0, changed: 0, destroyed: 0}
+  const count = (c: Change): void => {
+    if (c.ids?.forget === 'true') return
+    if (c.action === 'create') counts.added++
+    else if (c.action === 'update') counts.changed++
+    else if (c.action === 'delete') counts.destroyed++
+    else if (c.action === 'replace') {
+      counts.added++
+      counts.destroyed++
+    }
+  }
+  // Saves are serialised: each one writes the whole state as of that moment.
+  let saving: Promise<void> = Promise.resolve()
+  const save = (): Promise<void> => (saving = saving.then(() => opts.save(resources)))
+
+  const {forward, backward} = buildNodes(plan)
+  const firewallChanges = plan.changes.filter((c) => touchesFirewall(c))
+  const stateOnly = plan.changes.filter((c) => !isDockerStep(c) && !touchesFirewall(c) && c.action !== 'deferred')
+  const total = forward.length + backward.length + firewallChanges.length + stateOnly.filter((c) => c.action !== 'no-op').length
+  emit({type: 'apply_start', total})
+
+  const runDocker = async (n: Node): Promise<void> => {
+    const c = n.change
+    const t0 = Date.now()
+    emit({type: 'change_start', address: c.address, action: c.action, description: describe(c)})
+    try {
+      const ids = c.ids?.forget === 'true' ? {} : await opts.ops.dockerChange(c)
+      recordChange(resources, c, ids)
+      await save()
+      count(c)
+      emit({type: 'change_done', address: c.address, action: c.action, elapsedMs: Date.now() - t0})
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err)
+      failedSet.add(c.address)
+      result.failed.push({address: c.address, error: message})
+      emit({type: 'change_failed', address: c.address, action: c.action, elapsedMs: Date.now() - t0, error: message})
+      throw err
+    }
+  }
+  const skip = (n: Node, because: string): void => {
+    failedSet.add(n.change.address)
+    const reason = `upstream failed: ${because}`
+    result.skipped.push({address: n.change.address, reason})
+    emit({type: 'change_skipped', address: n.change.address, action: n.change.action, reason})
+  }
+
+  await walk(forward, runDocker, failedSet, skip, opts.concurrency ?? 4)
+
+  // Firewall: one transaction at a time, in plan order. A failed transaction rolls its whole table back;
+  // later transactions of the same namespace are skipped so each namespace stays consistent.
+  const committed = new Set<string>()
+  const failedNs = new Set<string>()
+  const pending = new Map(firewallChanges.map((c) => [c.address, c]))
+  for (const c of firewallChanges) emit({type: 'change_start', address: c.address, action: c.action, description: describe(c)})
+  const t0 = Date.now()
+  for (const tx of plan.firewall) {
+    if (failedNs.has(tx.namespace)) {
+      result.transactions.push({namespace: tx.namespace, table: tx.table, committed: false, error: 'skipped: an earlier transaction in this namespace failed'})
+      continue
+    }
+    try {
+      await opts.ops.restore(tx)
+      committed.add(`${tx.namespace}|${tx.table}`)
+      result.transactions.push({namespace: tx.namespace, table: tx.table, committed: true})
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err)
+      failedNs.add(tx.namespace)
+      result.transactions.push({namespace: tx.namespace, table: tx.table, committed: false, error: message})
+    }
+  }
+  for (const c of firewallChanges) {
+    const tables = new Set([...(c.lines?.before ?? []), ...(c.lines?.after ?? [])].map(lineTable))
+    const txFor = (key: string): FirewallTransaction | undefined => plan.firewall.find((t) => `${t.namespace}|${t.table}` === key)
+    const ok = [...tables].filter((k) => txFor(k)).every((k) => committed.has(k))
+    if (ok) {
+      recordChange(resources, c)
+      count(c)
+      emit({type: 'change_done', address: c.address, action: c.action, elapsedMs: Date.now() - t0})
+    } else {
+      // Record exactly what is on the host: new lines where the table committed, old lines where it did not.
+      const kept = (c.lines?.before ?? []).filter((l) => !committed.has(lineTable(l)))
+      const written = (c.lines?.after ?? []).filter((l) => committed.has(lineTable(l)))
+      const prev = resources.get(c.address)
+      if (prev || written.length > 0) resources.set(c.address, {...(prev ?? {address: c.address, type: c.type, ids: {}, attributes: c.before ?? {}}), lines: [...kept, ...written]})
+      const errors = result.transactions.filter((t) => !t.committed && tables.has(`${t.namespace}|${t.table}`)).map((t) => `${t.namespace}/${t.table}: ${t.error}`)
+      const message = errors.join('; ') || 'not committed'
+      failedSet.add(c.address)
+      result.failed.push({address: c.address, error: message})
+      emit({type: 'change_failed', address: c.address, action: c.action, elapsedMs: Date.now() - t0, error: message})
+    }
+    pending.delete(c.address)
+  }
+  for (const c of stateOnly) {
+    recordChange(resources, c)
+    if (c.action !== 'no-op') {
+      emit({type: 'change_start', address: c.address, action: c.action, description: describe(c)})
+      emit({type: 'change_done', address: c.address, action: c.action, elapsedMs: 0, detail: 'state only'})
+    }
+  }
+  if (plan.firewall.length > 0 || stateOnly.length > 0) await save()
+
+  await walk(backward, runDocker, failedSet, skip, opts.concurrency ?? 4)
+  await saving
+
+  result.ok = result.failed.length === 0 && result.skipped.length === 0
+  emit({type: 'apply_done', ok: result.ok, ...counts, failed: result.failed.length, skipped: result.skipped.length, elapsedMs: Date.now() - started})
+  return result
+}

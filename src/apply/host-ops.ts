@@ -1,0 +1,149 @@
+// The side effects apply performs, behind one interface so the engine can be
+// tested with stubs. The real implementation talks to Docker through dockerode,
+// runs `ip route` inside containers via nsenter, and writes iptables through
+// iptables-restore --noflush (src/netfilter).
+import type Dockerode from 'dockerode'
+
+import {dockerError, isNotFound, type DockerConnection} from '../docker/client.js'
+import {ExternalError} from '../errors.js'
+import type {Change, FirewallTransaction, Json} from '../plan/types.js'
+import {run, type NetnsTarget} from '../util/exec.js'
+
+export interface HostOps {
+  /** Performs a network, attachment or route change; returns ids to record (a new network's id). */
+  dockerChange(change: Change): Promise<{[key: string]: string}>
+  /** Runs one iptables-restore --noflush transaction; throws when it did not commit. */
+  restore(tx: FirewallTransaction): Promise<void>
+}
+
+export interface RealHostOpsOptions {
+  docker: DockerConnection
+  /** Writes one restore transaction (src/netfilter); the namespace is resolved by the caller. */
+  restore: (tx: FirewallTransaction) => Promise<void>
+}
+
+function str(v: Json | undefined): string | undefined {
+  return typeof v === 'string' ? v : undefined
+}
+
+function strings(v: Json | undefined): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []
+}
+
+interface EndpointRecord {
+  container: string
+  name: string
+  aliases: string[]
+  ipv4?: string
+}
+
+export function createHostOps(opts: RealHostOpsOptions): HostOps {
+  const {client, display} = opts.docker
+
+  const wrap = async <T>(doing: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn()
+    } catch (err) {
+      if (err instanceof ExternalError) throw err
+      throw dockerError(err, display, doing)
+    }
+  }
+
+  const createNetwork = async (after: {[k: string]: Json}): Promise<string> => {
+    const config: Dockerode.IPAM['Config'] = [{Subnet: str(after.subnet) as string, ...(str(after.gateway) ? {Gateway: str(after.gateway)} : {}), ...(str(after.ip_range) ? {IPRange: str(after.ip_range)} : {})}]
+    const net = await client.createNetwork({
+      Name: str(after.name) as string,
+      Driver: str(after.driver) ?? 'bridge',
+      CheckDuplicate: true,
+      Internal: after.internal === true,
+      IPAM: {Driver: 'default', Config: config},
+      Labels: (after.labels ?? {}) as {[k: string]: string},
+      Options: (after.options ?? {}) as {[k: string]: string},
+    })
+    return net.id
+  }
+
+  /** Containers attached to a network now, with what is needed to reconnect them. */
+  const endpointsOf = async (networkId: string): Promise<EndpointRecord[]> => {
+    const info = (await client.getNetwork(networkId).inspect()) as Dockerode.NetworkInspectInfo
+    const out: EndpointRecord[] = []
+    for (const id of Object.keys(info.Containers ?? {})) {
+      const c = await client.getContainer(id).inspect()
+      const ep = (c.NetworkSettings.Networks as Record<string, {Aliases?: string[] | null; IPAMConfig?: {IPv4Address?: string} | null}>)[info.Name]
+      const rec: EndpointRecord = {container: id, name: c.Name.replace(/^\//, ''), aliases: (ep?.Aliases ?? []).filter((a) => a !== id.slice(0, 12) && a !== c.Name.replace(/^\//, ''))}
+      if (ep?.IPAMConfig?.IPv4Address) rec.ipv4 = ep.IPAMConfig.IPv4Address
+      out.push(rec)
+    }
+    return out
+  }
+
+  const disconnect = async (network: string, container: string): Promise<void> => {
+    try {
+      await client.getNetwork(network).disconnect({Container: container, Force: true})
+    } catch (err) {
+      // Already disconnected (or gone): the goal is reached.
+      const msg = (err as {json?: {message?: string}}).json?.message ?? ''
+      if (isNotFound(err) || /is not connected/.test(msg)) return
+      throw err
+    }
+  }
+
+  const connect = async (network: string, container: string, ipv4: string | undefined, aliases: string[]): Promise<void> => {
+    await client.getNetwork(network).connect({Container: container, EndpointConfig: {...(ipv4 ? {IPAMConfig: {IPv4Address: ipv4}} : {}), Aliases: aliases}})
+  }
+
+  const containerPid = async (id: string): Promise<number> => {
+    const c = await client.getContainer(id).inspect()
+    if (!c.State.Running || c.State.Pid <= 0) throw new ExternalError(`container ${c.Name.replace(/^\//, '')} is not running`)
+    return c.State.Pid
+  }
+
+  const routeCmd = async (verb: 'replace' | 'del', containerId: string, attrs: {[k: string]: Json}): Promise<void> => {
+    const target: NetnsTarget = {kind: 'pid', pid: await containerPid(containerId)}
+    await run('ip', ['route', verb, str(attrs.destination) as string, 'via', str(attrs.via) as string], {netns: target})
+  }
+
+  return {
+    restore: opts.restore,
+    async dockerChange(c: Change): Promise<{[key: string]: string}> {
+      const before = c.before ?? {}
+      const after = c.after ?? {}
+      switch (c.type) {
+        case 'network':
+          return wrap(`${c.action} network ${str(after.name) ?? str(before.name)}`, async (): Promise<{[key: string]: string}> => {
+            if (c.action === 'create') return {id: await createNetwork(after), origin: 'created'}
+            const oldId = c.ids?.id
+            if (!oldId) throw new ExternalError(`${c.address}: no Docker network id in the plan`)
+            const attached = await endpointsOf(oldId)
+            for (const e of attached) await disconnect(oldId, e.container)
+            await client.getNetwork(oldId).remove()
+            if (c.action === 'delete') return {}
+            const id = await createNetwork(after)
+            // Put back every container the replace disconnected; dockwall's own attachments are then replaced as planned.
+            for (const e of attached) await connect(id, e.container, undefined, e.aliases)
+            return {id, origin: c.ids?.origin ?? 'created'}
+          })
+        case 'attachment': {
+          const network = str(after.network) ?? (str(before.network) as string)
+          const container = c.ids?.container ?? (str(after.container) as string)
+          return wrap(`${c.action} ${c.address}`, async (): Promise<{[key: string]: string}> => {
+            if (c.action === 'delete' || c.action === 'replace') await disconnect(network, container)
+            if (c.action === 'create' || c.action === 'replace') await connect(network, container, str(after.ipv4_address), strings(after.aliases))
+            return c.action === 'delete' ? {} : {container, origin: c.ids?.origin ?? 'created'}
+          })
+        }
+        case 'route': {
+          const container = c.ids?.container
+          if (!container) throw new ExternalError(`${c.address}: no container id in the plan`)
+          return wrap(`${c.action} ${c.address}`, async () => {
+            if (c.action === 'delete') await routeCmd('del', container, before)
+            else await routeCmd('replace', container, after)
+            return {container}
+          })
+        }
+        default:
+          throw new Error(`${c.address}: ${c.type} is not a Docker change`)
+      }
+    },
+  }
+}

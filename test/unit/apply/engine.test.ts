@@ -1,0 +1,123 @@
+import {describe, expect, it} from 'vitest'
+
+import {applyPlan} from '../../../src/apply/engine.js'
+import type {ApplyEvent} from '../../../src/apply/events.js'
+import type {HostOps} from '../../../src/apply/host-ops.js'
+import type {PriorResource} from '../../../src/plan/prior.js'
+import type {Change, FirewallTransaction, Plan} from '../../../src/plan/types.js'
+
+function plan(changes: Change[], firewall: FirewallTransaction[] = []): Plan {
+  return {formatVersion: '1.0', dockwallVersion: 't', mode: 'normal', changes, drift: [], warnings: [], firewall, prior: {serial: 0, lineage: null}, actualHash: 'h', targets: []}
+}
+
+const ch = (address: string, type: Change['type'], action: Change['action'], dependsOn: string[] = [], extra: Partial<Change> = {}): Change => ({
+  address, type, action, before: action === 'create' ? null : {name: address}, after: action === 'delete' ? null : {name: address}, reasons: [], dependsOn, ...extra,
+})
+
+function stubOps(opts: {fail?: Set<string>; failTx?: Set<string>; delayMs?: number} = {}): HostOps & {log: string[]; maxParallel: number} {
+  let active = 0
+  const self = {
+    log: [] as string[],
+    maxParallel: 0,
+    async dockerChange(c: Change) {
+      active++
+      self.maxParallel = Math.max(self.maxParallel, active)
+      await new Promise((r) => setTimeout(r, opts.delayMs ?? 1))
+      active--
+      if (opts.fail?.has(c.address)) throw new Error(`boom ${c.address}`)
+      self.log.push(`${c.action} ${c.address}`)
+      return c.type === 'network' && c.action === 'create' ? {id: `new-${c.address}`, origin: 'created'} : {}
+    },
+    async restore(tx: FirewallTransaction) {
+      if (opts.failTx?.has(`${tx.namespace}/${tx.table}`)) throw new Error(`restore failed in ${tx.namespace}/${tx.table}`)
+      self.log.push(`restore ${tx.namespace}/${tx.table}`)
+    },
+  }
+  return self
+}
+
+async function run(p: Plan, ops: HostOps, prior: PriorResource[] = []) {
+  const events: ApplyEvent[] = []
+  const saves: number[] = []
+  const result = await applyPlan(p, new Map(prior.map((r) => [r.address, r])), {ops, listener: (e) => events.push(e), save: async (m) => void saves.push(m.size), concurrency: 2})
+  return {result, events, saves}
+}
+
+describe('apply engine', () => {
+  it('creates forwards along dependencies, then writes the firewall, then deletes backwards', async () => {
+    const ops = stubOps()
+    const p = plan(
+      [
+        ch('container.a.network.n', 'attachment', 'create', ['network.n']),
+        ch('network.n', 'network', 'create'),
+        ch('network.old', 'network', 'delete', [], {ids: {id: 'x', origin: 'created'}}),
+        ch('container.a.network.old', 'attachment', 'delete', ['network.old'], {ids: {container: 'a'}}),
+        ch('rule.r', 'rule', 'create', ['container.a.network.n'], {lines: {before: [], after: [{namespace: 'host', table: 'filter', chain: 'DOCKWALL-FORWARD', spec: '-j ACCEPT'}]}}),
+      ],
+      [{namespace: 'host', backend: 'nft', table: 'filter', input: '*filter\nCOMMIT\n', addresses: ['rule.r']}],
+    )
+    const {result, events} = await run(p, ops)
+    expect(result.ok).toBe(true)
+    expect(ops.log).toEqual(['create network.n', 'create container.a.network.n', 'restore host/filter', 'delete container.a.network.old', 'delete network.old'])
+    expect(result.resources.get('network.n')?.ids).toEqual({id: 'new-network.n', origin: 'created'})
+    expect(result.resources.get('rule.r')?.lines).toHaveLength(1)
+    expect(events.at(-1)).toMatchObject({type: 'apply_done', ok: true, added: 3, changed: 0, destroyed: 2})
+  })
+
+  it('skips what depends on a failed step and says why, but runs independent steps', async () => {
+    const ops = stubOps({fail: new Set(['network.n'])})
+    const p = plan([ch('network.n', 'network', 'create'), ch('container.a.network.n', 'attachment', 'create', ['network.n']), ch('network.m', 'network', 'create')])
+    const {result, events} = await run(p, ops)
+    expect(result.ok).toBe(false)
+    expect(result.failed).toEqual([{address: 'network.n', error: 'boom network.n'}])
+    expect(result.skipped).toEqual([{address: 'container.a.network.n', reason: 'upstream failed: network.n'}])
+    expect(ops.log).toEqual(['create network.m'])
+    expect(result.resources.has('network.m')).toBe(true)
+    expect(result.resources.has('network.n')).toBe(false)
+    expect(events.filter((e) => e.type === 'change_skipped')).toHaveLength(1)
+  })
+
+  it('records exactly what committed when one table of a resource fails', async () => {
+    const ops = stubOps({failTx: new Set(['host/nat'])})
+    const lines = {
+      before: [],
+      after: [
+        {namespace: 'host' as const, table: 'filter' as const, chain: 'DOCKWALL-FORWARD', spec: 'accept'},
+        {namespace: 'host' as const, table: 'nat' as const, chain: 'DOCKWALL-PREROUTING', spec: 'dnat'},
+      ],
+    }
+    const p = plan([ch('port_forward.p', 'port_forward', 'create', [], {lines})], [
+      {namespace: 'host', backend: 'nft', table: 'filter', input: '', addresses: ['port_forward.p']},
+      {namespace: 'host', backend: 'nft', table: 'nat', input: '', addresses: ['port_forward.p']},
+    ])
+    const {result} = await run(p, ops)
+    expect(result.transactions).toEqual([
+      {namespace: 'host', table: 'filter', committed: true},
+      {namespace: 'host', table: 'nat', committed: false, error: 'restore failed in host/nat'},
+    ])
+    expect(result.failed[0]).toEqual({address: 'port_forward.p', error: 'host/nat: restore failed in host/nat'})
+    expect(result.resources.get('port_forward.p')?.lines?.map((l) => l.spec)).toEqual(['accept'])
+  })
+
+  it('bounds parallel Docker operations', async () => {
+    const ops = stubOps({delayMs: 10})
+    const p = plan(Array.from({length: 8}, (_, i) => ch(`network.n${i}`, 'network', 'create')))
+    await run(p, ops)
+    expect(ops.maxParallel).toBe(2)
+  })
+
+  it('saves the state after every step', async () => {
+    const ops = stubOps()
+    const p = plan([ch('network.a', 'network', 'create'), ch('network.b', 'network', 'create', ['network.a'])])
+    const {saves} = await run(p, ops)
+    expect(saves).toEqual([1, 2])
+  })
+
+  it('forgets adopted objects without touching Docker', async () => {
+    const ops = stubOps()
+    const prior: PriorResource[] = [{address: 'network.x', type: 'network', ids: {id: 'x', origin: 'adopted'}, attributes: {}}]
+    const {result} = await run(plan([ch('network.x', 'network', 'delete', [], {ids: {id: 'x', origin: 'adopted', forget: 'true'}})]), ops, prior)
+    expect(ops.log).toEqual([])
+    expect(result.resources.size).toBe(0)
+  })
+})
