@@ -1,0 +1,82 @@
+// Terraform's apply wording (`network.frontend: Creating...`, `Creation complete
+// after 0.2s`), shared by the plain logger and the Ink view so both say the same.
+import type {Action} from '../plan/types.js'
+import type {ProgressEntry, ProgressSnapshot} from './apply-store.js'
+import {seg, type StyledLine} from './styled.js'
+
+interface Verbs {
+  /** `Creating...` */
+  start: string
+  /** `Creation complete` */
+  done: string
+  /** `Creation failed` */
+  failed: string
+  /** `Still creating...` */
+  still: string
+}
+
+const VERBS: Record<Action, Verbs> = {
+  create: {start: 'Creating...', done: 'Creation complete', failed: 'Creation failed', still: 'Still creating...'},
+  update: {start: 'Modifying...', done: 'Modifications complete', failed: 'Modification failed', still: 'Still modifying...'},
+  // Terraform shows a replace as a destroy and a create; dockwall's engine reports
+  // it as one step (a network replace is disconnect, remove, create, reconnect).
+  replace: {start: 'Replacing...', done: 'Replacement complete', failed: 'Replacement failed', still: 'Still replacing...'},
+  delete: {start: 'Destroying...', done: 'Destruction complete', failed: 'Destruction failed', still: 'Still destroying...'},
+  // A no-op step records an adopted object in the state without touching the host.
+  'no-op': {start: 'Recording...', done: 'Recorded', failed: 'Recording failed', still: 'Still recording...'},
+  deferred: {start: 'Waiting...', done: 'Done waiting', failed: 'Waiting failed', still: 'Still waiting...'},
+}
+
+/** `0.2s`, `12.5s`, `1m5s` (Terraform's style for minutes); `<0.1s` rather than a misleading `0.0s`. */
+export function formatElapsed(ms: number): string {
+  if (ms < 50) return '<0.1s'
+  if (ms < 60_000) return `${(Math.max(0, ms) / 1000).toFixed(1)}s`
+  const s = Math.round(ms / 1000)
+  return `${Math.floor(s / 60)}m${s % 60}s`
+}
+
+function addr(address: string): StyledLine {
+  return [seg(address, {bold: true}), seg(': ')]
+}
+
+export function startLine(address: string, action: Action): StyledLine {
+  return [...addr(address), seg(VERBS[action].start)]
+}
+
+export function stillLine(address: string, action: Action, elapsedMs: number): StyledLine {
+  return [...addr(address), seg(`${VERBS[action].still} [${Math.floor(elapsedMs / 1000)}s elapsed]`)]
+}
+
+/** The line a finished step leaves behind, in the text log and in Ink's <Static> part. */
+export function finishedLine(e: ProgressEntry): StyledLine {
+  const verbs = VERBS[e.action]
+  switch (e.status) {
+    case 'done':
+      return [...addr(e.address), seg(`${verbs.done} after ${formatElapsed(e.elapsedMs ?? 0)}`), ...(e.detail ? [seg(` [${e.detail}]`, {dim: true})] : [])]
+    case 'failed':
+      return [...addr(e.address), seg(`${verbs.failed} after ${formatElapsed(e.elapsedMs ?? 0)}: `, {color: 'red', bold: true}), seg(e.error ?? '', {color: 'red'})]
+    case 'skipped':
+      return [...addr(e.address), seg(`Skipped (${e.reason ?? 'not attempted'})`, {color: 'yellow'})]
+    case 'running':
+      return startLine(e.address, e.action)
+  }
+}
+
+/**
+ * The closing lines: `Apply complete! Resources: 3 added, 1 changed, 0 destroyed.`
+ * or `Apply failed! …` followed by what failed and what was not attempted, so
+ * the operator knows exactly what did not happen.
+ */
+export function summaryLines(snap: ProgressSnapshot): StyledLine[] {
+  const d = snap.done
+  if (!d) return []
+  const counts = `Resources: ${d.added} added, ${d.changed} changed, ${d.destroyed} destroyed`
+  if (d.ok) return [[seg('Apply complete!', {color: 'green', bold: true}), seg(` ${counts}.`, {color: 'green'})]]
+  const out: StyledLine[] = [[seg('Apply failed!', {color: 'red', bold: true}), seg(` ${counts}; ${d.failed} failed, ${d.skipped} skipped.`)]]
+  const failed = snap.finished.filter((e) => e.status === 'failed')
+  const skipped = snap.finished.filter((e) => e.status === 'skipped')
+  if (failed.length > 0) out.push([seg('  Failed:  ', {color: 'red'}), seg(failed.map((e) => e.address).join(', '))])
+  if (skipped.length > 0) out.push([seg('  Skipped: ', {color: 'yellow'}), seg(skipped.map((e) => e.address).join(', ')), seg(' (not attempted)', {dim: true})])
+  if (snap.running.length > 0) out.push([seg('  Unfinished: ', {color: 'red'}), seg(snap.running.map((e) => e.address).join(', '))])
+  return out
+}

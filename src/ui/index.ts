@@ -1,0 +1,47 @@
+// The UI module commands use (Shopify CLI's habit): commands call these
+// functions and never import Ink or React themselves. Nothing imported
+// statically from here loads Ink; the interactive review and the Ink apply
+// reporter load it on demand, so `plan | cat`, `--json` and `validate` start
+// without its ~0.4 s import (DESIGN.md section 5). test/unit/ui/imports.test.ts
+// guards this.
+import type {Plan} from '../plan/types.js'
+import {planToJson} from './plan-json.js'
+import {renderPlanText} from './plan-text.js'
+import type {ReviewIO} from './review-model.js'
+
+export {shouldColor, type ColorTarget, type Env} from './color.js'
+export {summarizePlan, NO_CHANGES} from './summary.js'
+export {renderPlanText, type PlanTextOptions} from './plan-text.js'
+export {planToJson, PLAN_JSON_FORMAT_VERSION, type PlanJson} from './plan-json.js'
+export {confirmApply, APPROVE_QUESTION, DESTROY_QUESTION, type PromptIO} from './confirm.js'
+export {
+  applyEventToJson,
+  createApplyReporter,
+  type ApplyReporter,
+  type OutputStream,
+  type ReporterIO,
+  type ReporterKind,
+} from './apply-reporter.js'
+export {formatElapsed} from './apply-messages.js'
+export type {ReviewIO} from './review-model.js'
+
+export interface RenderPlanOptions {
+  /** `text` (Terraform's layout) or `json` (PLAN-JSON.md). Default text. */
+  format?: 'text' | 'json'
+  /** Text only: ANSI colours; decide with shouldColor(). Default false. */
+  color?: boolean
+  /** Text only: terminal width. */
+  width?: number
+}
+
+/** The plan as a string ready to write to stdout, ending with a newline. */
+export function renderPlan(plan: Plan, opts: RenderPlanOptions = {}): string {
+  if (opts.format === 'json') return `${JSON.stringify(planToJson(plan), null, 2)}\n`
+  return renderPlanText(plan, {color: opts.color ?? false, width: opts.width})
+}
+
+/** The interactive review (Ink); resolves when the user quits. Both streams must be TTYs. */
+export async function reviewPlanInteractive(plan: Plan, io: ReviewIO): Promise<void> {
+  const view = await import('./plan-review.js')
+  await view.reviewPlanInteractive(plan, io)
+}

@@ -1,0 +1,136 @@
+// The plan as plain text, in Terraform's layout, for pipes, logs and
+// `--no-tty`. Escape codes appear only when the caller asks (see shouldColor).
+import type {Diagnostic} from '../errors.js'
+import type {Change, Plan} from '../plan/types.js'
+import {
+  ACTION_META,
+  actionsUsed,
+  blockName,
+  changeBody,
+  changeHeader,
+  driftBody,
+  driftHeader,
+  groupChanges,
+} from './plan-model.js'
+import {seg, toAnsi, type StyledLine} from './styled.js'
+import {deferredLine, hasActions, NO_CHANGES, planSummaryLine, summarizePlan} from './summary.js'
+
+export interface PlanTextOptions {
+  color: boolean
+  /** Terminal width, for the rule between drift and plan; 80 when unknown. */
+  width?: number
+}
+
+export function renderPlanText(plan: Plan, opts: PlanTextOptions): string {
+  const out: StyledLine[] = []
+  const blank = () => out.push([])
+  const width = Math.max(20, opts.width ?? 80)
+  const summary = summarizePlan(plan)
+  const groups = groupChanges(plan.changes)
+
+  if (plan.drift.length > 0) {
+    out.push([seg('Note: Objects have changed outside of dockwall', {bold: true})])
+    blank()
+    out.push([seg('dockwall detected the following changes made outside of dockwall since the last')])
+    out.push([seg('"dockwall apply":')])
+    for (const d of plan.drift) {
+      blank()
+      out.push(indent(driftHeader(d), 2))
+      for (const l of driftBody(d)) out.push(indent(l, 2))
+    }
+    blank()
+    if (plan.mode === 'refresh-only') {
+      out.push([seg('This is a refresh-only plan, so dockwall will not undo these changes. Applying it')])
+      out.push([seg('records the host as it is in the state, without changing the host.')])
+    } else {
+      out.push([seg('Unless you have changed the configuration to match, the plan below includes the')])
+      out.push([seg('actions that undo these changes.')])
+    }
+    blank()
+    out.push([seg('─'.repeat(width))])
+    blank()
+  }
+
+  if (groups.length > 0) {
+    out.push([seg('dockwall used the refreshed host state to create the following execution plan.')])
+    out.push([seg('Resource actions are indicated with the following symbols:')])
+    for (const a of actionsUsed(plan)) out.push([...ACTION_META[a].symbol, seg(` ${ACTION_META[a].legend}`)])
+    blank()
+    out.push([seg('dockwall will perform the following actions:')])
+    for (const g of groups) {
+      for (const c of g.changes) {
+        blank()
+        out.push(...changeBlock(c))
+      }
+    }
+    blank()
+  }
+
+  if (plan.targets.length > 0) {
+    out.push([seg('Note:', {bold: true}), seg(` the plan is limited to ${plan.targets.join(', ')} and what they depend on.`)])
+    blank()
+  }
+
+  // Warnings come before the summary so the last line read before the
+  // confirmation prompt is what will happen.
+  for (const w of plan.warnings) {
+    out.push(...diagnosticBox(w))
+    blank()
+  }
+
+  if (groups.length === 0 && plan.drift.length === 0) {
+    out.push([seg(NO_CHANGES, {bold: true})])
+    blank()
+    out.push([seg('dockwall has compared the host against the configuration and found no')])
+    out.push([seg('differences, so no changes are needed.')])
+  } else if (plan.mode === 'refresh-only') {
+    const n = plan.drift.length
+    out.push([seg('Refresh-only plan:', {bold: true}), seg(` ${n} ${n === 1 ? 'object' : 'objects'} changed outside dockwall will be recorded in the state.`)])
+  } else if (!hasActions(summary) && summary.deferred === 0) {
+    out.push([seg(NO_CHANGES, {bold: true})])
+  } else {
+    out.push(planSummaryLine(summary))
+    const deferred = deferredLine(summary)
+    if (deferred) out.push([seg(deferred, {color: 'cyan'})])
+  }
+
+  return `${out.map((l) => toAnsi(l, opts.color).trimEnd()).join('\n')}\n`
+}
+
+function indent(line: StyledLine, n: number): StyledLine {
+  return line.length === 0 ? line : [seg(' '.repeat(n)), ...line]
+}
+
+/** One change as Terraform prints a resource: comment header, symbol and name, the body in braces. */
+function changeBlock(c: Change): StyledLine[] {
+  const out = changeHeader(c).map((l) => indent(l, 2))
+  const body = changeBody(c)
+  const title: StyledLine = [...ACTION_META[c.action].symbol, seg(` ${blockName(c)}`)]
+  if (body.length === 0) {
+    out.push([...title, seg(' {}')])
+    return out
+  }
+  out.push([...title, seg(' {')])
+  for (const l of body) out.push(indent(l, 6))
+  out.push([seg('    }')])
+  return out
+}
+
+/** Terraform's diagnostic box: `╷ │ Warning: summary │ on file line N … ╵`. */
+function diagnosticBox(d: Diagnostic): StyledLine[] {
+  const color = d.severity === 'error' ? 'red' : 'yellow'
+  const bar = seg('│', {color})
+  const out: StyledLine[] = [[seg('╷', {color})]]
+  out.push([bar, seg(' '), seg(d.severity === 'error' ? 'Error:' : 'Warning:', {color, bold: true}), seg(` ${d.summary}`, {bold: true})])
+  if (d.at || d.address) {
+    out.push([bar])
+    const where = d.at ? `on ${d.at.file} line ${d.at.line}${d.address ? `, in ${d.address}` : ''}:` : `in ${d.address}:`
+    out.push([bar, seg(`   ${where}`)])
+  }
+  if (d.detail) {
+    out.push([bar])
+    for (const l of d.detail.split('\n')) out.push([bar, seg(` ${l}`)])
+  }
+  out.push([seg('╵', {color})])
+  return out
+}
