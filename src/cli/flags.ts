@@ -1,5 +1,8 @@
 // Flag groups shared by several commands, so every command spells them the same way.
-import {Flags} from '@oclif/core'
+import {Errors, Flags} from '@oclif/core'
+
+import {parseDuration} from '../state/duration.js'
+import {DEFAULT_STATE_FILE} from '../state/paths.js'
 
 export const configFlags = {
   config: Flags.string({
@@ -34,4 +37,34 @@ export const hostFlags = {
     env: 'DOCKER_HOST',
     helpValue: 'URL',
   }),
+}
+
+// The state file and its lock (src/state). No oclif default for --state: plan and
+// apply fall back to the configuration's `dockwall { state = ... }` before the
+// built-in default, through resolveStatePath(flags.state, settings.statePath).
+export const stateFlags = {
+  state: Flags.string({
+    summary: `State file (default: ${DEFAULT_STATE_FILE} in the current directory).`,
+    description: 'Overrides the state setting in the configuration. The lock is <PATH>.lock and the backup <PATH>.backup.',
+    env: 'DOCKWALL_STATE',
+    helpValue: 'PATH',
+  }),
+}
+
+export const lockFlags = {
+  'lock-timeout': Flags.custom<number>({
+    summary: 'How long to wait for the state lock held by another dockwall (like 30s or 5m).',
+    description: 'The default, 0s as in Terraform, fails at once and names the holder.',
+    default: 0,
+    defaultHelp: async () => '0s',
+    helpValue: 'DURATION',
+    // A CLIError, so a bad value is a usage error (exit code 2) like any other bad flag.
+    parse: async (input) => {
+      try {
+        return parseDuration(input)
+      } catch (error) {
+        throw new Errors.CLIError((error as Error).message)
+      }
+    },
+  })(),
 }

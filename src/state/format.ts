@@ -1,0 +1,287 @@
+// The state file's bytes: decode (parse, upgrade, validate) and encode (canonical,
+// so equal states write identical bytes). Pure functions, no I/O: src/state/store.ts
+// does the reading and writing. The format is documented in STATE-FORMAT.md.
+import {z} from 'zod'
+
+import {AbortError} from '../errors.js'
+import type {Json} from '../plan/types.js'
+import {RESOURCE_TYPES, STATE_VERSION} from './types.js'
+import type {State, StateResource} from './types.js'
+
+/** A decoded JSON object whose shape is not yet known (an old format on its way up). */
+export type RawState = {[key: string]: unknown}
+
+/**
+ * One step of the upgrade chain: turns a file of format `from` into format `from + 1`.
+ * Steps run in order, each on the previous step's output, so a step only ever
+ * knows two adjacent formats. It may throw; the message is shown with the file name.
+ */
+export interface StateUpgrade {
+  from: number
+  upgrade(raw: RawState): RawState
+}
+
+/**
+ * The real chain. Empty: format 1 is the first format dockwall ever wrote. When
+ * format 2 comes, add `{from: 1, upgrade: ...}` here and bump STATE_VERSION.
+ */
+export const STATE_UPGRADES: readonly StateUpgrade[] = []
+
+// --- Schema of the current format (on-disk names) --------------------------------
+
+/**
+ * Finite numbers only: JSON.stringify writes NaN and Infinity as null, so they
+ * would not read back as written. A hand-written check rather than z.json(): that
+ * union costs about 4x as much, and a state may hold tens of thousands of rules.
+ */
+function isJsonValue(v: unknown): v is Json {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return true
+  if (typeof v === 'number') return Number.isFinite(v)
+  if (Array.isArray(v)) return v.every((x) => isJsonValue(x))
+  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) return Object.values(v).every((x) => isJsonValue(x))
+  return false
+}
+
+const ruleLineSchema = z.strictObject({
+  namespace: z.union([z.literal('host'), z.templateLiteral(['container.', z.string().min(1)])], {
+    error: 'expected "host" or "container.<label>"',
+  }),
+  table: z.enum(['filter', 'nat']),
+  chain: z.string().min(1),
+  spec: z.string(),
+})
+
+const resourceSchema = z.strictObject({
+  address: z.string().min(1),
+  type: z.enum(RESOURCE_TYPES),
+  ids: z.record(z.string(), z.string()),
+  attributes: z.record(z.string(), z.custom<Json>((v) => isJsonValue(v), {error: 'expected a JSON value (string, finite number, boolean, null, array or object)'})),
+  lines: z.array(ruleLineSchema).optional(),
+})
+
+const headerShape = {
+  version: z.literal(STATE_VERSION),
+  serial: z.number().int().nonnegative(),
+  lineage: z.guid({error: 'expected a UUID'}),
+  dockwall_version: z.string(),
+}
+
+// Strict objects: an unknown field is refused rather than dropped, because dockwall
+// rewrites the file and would otherwise silently lose whatever the field recorded.
+const stateSchema = z
+  .strictObject({...headerShape, resources: z.array(resourceSchema)})
+  .superRefine((s, ctx) => {
+    const seen = new Set<string>()
+    s.resources.forEach((r, i) => {
+      if (seen.has(r.address)) ctx.addIssue({code: 'custom', path: ['resources', i, 'address'], message: `duplicate address ${r.address}`})
+      seen.add(r.address)
+    })
+  })
+const headerSchema = z.strictObject(headerShape)
+
+// --- Decoding ---------------------------------------------------------------------
+
+/**
+ * Parses a state file's text. `file` is used only in messages. Older formats go
+ * through `upgrades`; a newer format is refused. Every problem is an AbortError
+ * naming the file and the offending field.
+ */
+export function decodeState(text: string, file: string, upgrades: readonly StateUpgrade[] = STATE_UPGRADES): State {
+  if (text.trim() === '') throw new AbortError(`state file ${file} is empty`, `restore it from ${file}.backup, or delete it if dockwall manages nothing on this host`)
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch (error) {
+    throw new AbortError(`state file ${file} is not valid JSON: ${(error as Error).message}`, `restore it from ${file}.backup`)
+  }
+  if (!isObject(raw)) throw new AbortError(`${file} is not a dockwall state file (expected a JSON object)`)
+  const upgraded = upgradeRawState(raw, file, upgrades)
+  const parsed = stateSchema.safeParse(upgraded)
+  if (!parsed.success) throw new AbortError(`state file ${file} is invalid:\n${formatIssues(parsed.error.issues, upgraded)}`, `fix the field, or restore ${file}.backup`)
+  const d = parsed.data
+  return {
+    version: STATE_VERSION,
+    serial: d.serial,
+    lineage: d.lineage,
+    dockwallVersion: d.dockwall_version,
+    // Frozen canonical copies, already validated above: encodeResources only sorts and remembers them.
+    resources: encodeResources(d.resources.map((r) => canonicalResource(r).resource)).resources,
+  }
+}
+
+/**
+ * Brings a decoded object of any supported format up to `target` one step at a
+ * time. Exported with `target` so tests can exercise a longer chain than exists.
+ */
+export function upgradeRawState(raw: RawState, file: string, upgrades: readonly StateUpgrade[], target: number = STATE_VERSION): RawState {
+  const version = raw.version
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 0) {
+    throw new AbortError(`${file} is not a dockwall state file: "version" must be a whole number, found ${JSON.stringify(version) ?? 'nothing'}`)
+  }
+  if (version > target) {
+    const by = typeof raw.dockwall_version === 'string' ? `dockwall ${raw.dockwall_version}, ` : ''
+    throw new AbortError(
+      `state file ${file} was written by a newer dockwall (${by}format ${version}); upgrade dockwall`,
+      `this dockwall reads state formats up to ${target}; install a dockwall that reads format ${version}`,
+    )
+  }
+  let current = raw
+  for (let v = version; v < target; v++) {
+    const step = upgrades.find((u) => u.from === v)
+    if (!step) throw new AbortError(`state file ${file} has format ${v}, which this dockwall cannot upgrade (no upgrade from format ${v})`)
+    try {
+      current = step.upgrade(current)
+    } catch (error) {
+      throw new AbortError(`cannot upgrade state file ${file} from format ${v} to ${v + 1}: ${(error as Error).message}`)
+    }
+    // A step that forgets to set the version would loop or skip steps: that is a bug in dockwall.
+    if (current.version !== v + 1) throw new Error(`state upgrade from format ${v} produced format ${String(current.version)}, not ${v + 1}`)
+  }
+  return current
+}
+
+function formatIssues(issues: readonly z.core.$ZodIssue[], raw: RawState, max = 8): string {
+  const lines = issues.slice(0, max).map((issue) => {
+    const where = issue.path.length === 0 ? '(top level)' : formatPath(issue.path, raw)
+    const what = issue.code === 'unrecognized_keys'
+      ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')} (written by a newer dockwall, or edited by hand?)`
+      : issue.message
+    return `  ${where}: ${what}`
+  })
+  if (issues.length > max) lines.push(`  … and ${issues.length - max} more`)
+  return lines.join('\n')
+}
+
+/** `resources[3] (rule.web).lines[0].table`: the address helps find the entry in a long file. */
+function formatPath(path: readonly PropertyKey[], raw: RawState): string {
+  let out = ''
+  path.forEach((key, i) => {
+    if (typeof key === 'number') {
+      out += `[${key}]`
+      if (i === 1 && path[0] === 'resources') {
+        const resources = raw.resources
+        const entry = Array.isArray(resources) ? (resources[key] as unknown) : undefined
+        if (isObject(entry) && typeof entry.address === 'string') out += ` (${entry.address})`
+      }
+    } else {
+      const k = String(key)
+      out += /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `${out === '' ? '' : '.'}${k}` : `[${JSON.stringify(k)}]`
+    }
+  })
+  return out
+}
+
+// --- Encoding ---------------------------------------------------------------------
+//
+// The bytes are what JSON.stringify(disk, null, 2) gives for the on-disk object
+// with a fixed field order, resources sorted by address, and object keys inside ids
+// and attributes sorted; arrays (lines, ports) keep their order because it means
+// something. Resources are encoded one by one and the text of each is remembered
+// for its canonical copy, which is deeply frozen so the memo can never go stale.
+// Apply saves the state after every step: with the memo, a save re-encodes only
+// what changed, not all 20,000 rules.
+
+/** A resource's text at its place in the file (indented for the resources array), by canonical copy. */
+const resourceText = new WeakMap<StateResource, string>()
+/** The text of a whole (frozen, canonical, sorted) resources array. */
+const arrayText = new WeakMap<readonly StateResource[], string>()
+
+/**
+ * The canonical copy of `r` (new, deeply frozen objects in a fixed key order) and
+ * its text. `r` itself is left alone: callers may keep changing their own objects.
+ */
+function canonicalResource(r: StateResource): {resource: StateResource; text: string} {
+  const known = resourceText.get(r)
+  if (known !== undefined) return {resource: r, text: known}
+  const out: StateResource = {address: r.address, type: r.type, ids: canonical(r.ids) as {[k: string]: string}, attributes: canonical(r.attributes) as {[k: string]: Json}}
+  if (r.lines) out.lines = r.lines.map((l) => Object.freeze({namespace: l.namespace, table: l.table, chain: l.chain, spec: l.spec}))
+  const resource = deepFreeze(out)
+  const text = JSON.stringify(resource, null, 2).replaceAll('\n', '\n    ')
+  resourceText.set(resource, text)
+  return {resource, text}
+}
+
+/** Canonical, validated, sorted resources and the text of the `resources` array. */
+export function encodeResources(resources: readonly StateResource[]): {resources: StateResource[]; text: string} {
+  const done = arrayText.get(resources)
+  if (done !== undefined) return {resources: resources as StateResource[], text: done}
+  const sorted = sortResources(resources)
+  const out: StateResource[] = []
+  const texts: string[] = []
+  for (const [i, r] of sorted.entries()) {
+    if (i > 0 && sorted[i - 1]?.address === r.address) throw new Error(`refusing to write an invalid state: duplicate address ${r.address}`)
+    const known = resourceText.get(r)
+    if (known === undefined) {
+      // Only new or changed resources are checked; remembered ones were checked when made.
+      const check = resourceSchema.safeParse(r)
+      if (!check.success) throw new Error(`refusing to write an invalid state: resource ${r.address}:\n${formatIssues(check.error.issues, {})}`)
+    }
+    const c = known === undefined ? canonicalResource(r) : {resource: r, text: known}
+    out.push(c.resource)
+    texts.push(c.text)
+  }
+  const text = texts.length === 0 ? '[]' : `[\n    ${texts.join(',\n    ')}\n  ]`
+  Object.freeze(out)
+  arrayText.set(out, text)
+  return {resources: out, text}
+}
+
+/**
+ * The file's bytes. Refuses (as a bug) a state that would not read back, so a wrong
+ * value can never reach the disk.
+ */
+export function encodeState(state: State): string {
+  return encodeWithResources(state, encodeResources(state.resources).text)
+}
+
+/** The file's bytes around an already encoded resources array (see encodeResources). */
+export function encodeWithResources(state: State, resourcesText: string): string {
+  const header = {version: STATE_VERSION, serial: state.serial, lineage: state.lineage, dockwall_version: state.dockwallVersion}
+  const check = headerSchema.safeParse(header)
+  if (!check.success) throw new Error(`refusing to write an invalid state:\n${formatIssues(check.error.issues, header)}`)
+  const fields = Object.entries(header).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)},\n`)
+  return `{\n${fields.join('')}  "resources": ${resourcesText}\n}\n`
+}
+
+/** True when two states record the same things (serial and tool version aside): the test for bumping the serial. */
+export function stateContentEqual(a: State, b: State): boolean {
+  return a.lineage === b.lineage && encodeResources(a.resources).text === encodeResources(b.resources).text
+}
+
+/**
+ * Code-unit order, not localeCompare: the order, and so the bytes, must not depend
+ * on the locale of the host that writes the file.
+ */
+export function compareAddresses(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+export function sortResources<T extends {address: string}>(resources: readonly T[]): T[] {
+  return [...resources].sort((x, y) => compareAddresses(x.address, y.address))
+}
+
+/** Objects with sorted keys, recursively; arrays keep their order. */
+function canonical(value: Json): Json {
+  if (Array.isArray(value)) return value.map((v) => canonical(v))
+  if (value !== null && typeof value === 'object') {
+    const out: {[key: string]: Json} = {}
+    for (const key of Object.keys(value).sort(compareAddresses)) {
+      const v = value[key]
+      if (v !== undefined) out[key] = canonical(v)
+    }
+    return out
+  }
+  return value
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v)
+    Object.freeze(value)
+  }
+  return value
+}
+
+function isObject(v: unknown): v is RawState {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}

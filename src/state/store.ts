@@ -1,0 +1,198 @@
+// Reading and writing the state file. The file is the only record of what dockwall
+// owns on a production host, so every write is atomic (write-file-atomic: a temp
+// file in the same directory, fsync, rename; then an fsync of the directory so the
+// rename itself survives a power cut), mode 0600, and never blind: writeState
+// checks that the file still holds the state the caller started from, and keeps a
+// copy of the file as it was before this process first changed it.
+import {Buffer} from 'node:buffer'
+import {chmod, mkdir, open, readFile, stat} from 'node:fs/promises'
+import {dirname, resolve} from 'node:path'
+import process from 'node:process'
+
+import writeFileAtomic from 'write-file-atomic'
+
+import {AbortError} from '../errors.js'
+import {decodeState, encodeResources, encodeWithResources, stateContentEqual} from './format.js'
+import {backupPathFor} from './paths.js'
+import type {Lock} from './lock.js'
+import {STATE_VERSION} from './types.js'
+import type {State} from './types.js'
+
+const FILE_MODE = 0o600
+const DIR_MODE = 0o700
+
+export interface StoreOptions {
+  /** Receives warnings (loose permissions fixed, file recreated); default: stderr. */
+  warn?: (message: string) => void
+  /** The caller's lock: checked (still held, not force-unlocked) before anything is written. */
+  lock?: Pick<Lock, 'check'>
+}
+
+// Per process, by absolute path: the exact bytes last read or written (so the
+// "did someone else write it?" check is a memcmp, not a parse), and the
+// files already backed up (the backup is the state before this run, not before
+// the last step).
+const lastKnown = new Map<string, Buffer>()
+const backedUp = new Set<string>()
+
+/** The state at `path`, or null when there is no file. Throws an AbortError naming the file when it is unreadable or invalid. */
+export async function readState(path: string): Promise<State | null> {
+  const abs = resolve(path)
+  let bytes: Buffer
+  try {
+    bytes = await readFile(abs)
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return null
+    throw fsError('read the state file', path, error)
+  }
+  const state = decodeState(bytes.toString('utf8'), path)
+  lastKnown.set(abs, bytes)
+  return state
+}
+
+/**
+ * Writes `state` over the file that held `prev` (what readState returned, or what
+ * the previous writeState returned; null when there was no file) and returns the
+ * state as written, to pass as `prev` next time. Its resources (like readState's)
+ * are deeply frozen canonical copies: edit with putResource/removeResources.
+ *
+ * - The serial is computed here (`state.serial` is ignored): prev's serial, plus
+ *   one when the resources differ; 1 for a new file. Nothing is written when the
+ *   bytes would not change.
+ * - Refuses to overwrite a file that no longer holds `prev` (another writer, a
+ *   force-unlock misused): the new state then goes to `<path>.conflict-…` and the
+ *   error says where, so neither record is lost. This is a safety net, not a
+ *   substitute for the lock: a writer can still slip in between the check and the
+ *   rename. Callers hold the lock (acquireLock) from their read to their last write.
+ * - Before the first write in this process, the existing file is copied to
+ *   `<path>.backup`.
+ * - The file ends up mode 0600 even if it existed with looser permissions (with a
+ *   warning); a missing directory is created with mode 0700.
+ */
+export async function writeState(path: string, state: State, prev: State | null, opts: StoreOptions = {}): Promise<State> {
+  const warn = opts.warn ?? defaultWarn
+  const abs = resolve(path)
+  if (prev && state.lineage !== prev.lineage) throw new Error(`writeState: lineage changed from ${prev.lineage} to ${state.lineage}; the lineage is set once`)
+  // Throws before touching the disk if the state is invalid.
+  const encoded = encodeResources(state.resources)
+  const changed = prev === null || encodeResources(prev.resources).text !== encoded.text
+  const serial = prev === null ? 1 : changed ? prev.serial + 1 : prev.serial
+  const next: State = {...state, version: STATE_VERSION, serial, resources: encoded.resources}
+  const text = encodeWithResources(next, encoded.text)
+  const bytes = Buffer.from(text, 'utf8')
+
+  try {
+    await mkdir(dirname(abs), {recursive: true, mode: DIR_MODE})
+  } catch (error) {
+    throw fsError('create the state directory for', path, error)
+  }
+  await opts.lock?.check()
+  const current = await readCurrent(abs, path)
+
+  const conflict = conflictWith(current, prev, abs, path)
+  if (conflict) {
+    const saved = `${abs}.conflict-${new Date().toISOString().replaceAll(/[:.]/g, '')}-${process.pid}`
+    await atomicWrite(saved, bytes, path)
+    throw new AbortError(
+      `not overwriting state file ${path}: ${conflict}. The state dockwall meant to write (serial ${serial}) is saved in ${saved}`,
+      `compare the two files and move the right one to ${path}; never run force-unlock while another dockwall is running`,
+    )
+  }
+  if (prev && !current) warn(`state file ${path} had disappeared since dockwall read it; writing it again`)
+
+  if (current && (current.mode & 0o077) !== 0) {
+    try {
+      await chmod(abs, FILE_MODE)
+    } catch (error) {
+      throw fsError('restrict the permissions of', path, error)
+    }
+    warn(`state file ${path} was accessible to other users (mode ${(current.mode & 0o777).toString(8).padStart(4, '0')}); changed it to 0600`)
+  }
+
+  if (current?.bytes.equals(bytes)) {
+    lastKnown.set(abs, bytes)
+    return next
+  }
+
+  if (!backedUp.has(abs)) {
+    // Exact bytes, not a re-encoding: the backup is for recovery, and should be
+    // the file as it was even if it came from an older format.
+    if (current) await atomicWrite(`${abs}.backup`, current.bytes, backupPathFor(path))
+    backedUp.add(abs)
+  }
+  await atomicWrite(abs, bytes, path)
+  lastKnown.set(abs, bytes)
+  return next
+}
+
+interface CurrentFile {
+  bytes: Buffer
+  mode: number
+}
+
+async function readCurrent(abs: string, path: string): Promise<CurrentFile | null> {
+  try {
+    const [bytes, st] = await Promise.all([readFile(abs), stat(abs)])
+    return {bytes, mode: st.mode}
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return null
+    throw fsError('read the state file', path, error)
+  }
+}
+
+/** Why the file on disk is not the one the caller read, or null when it is. */
+function conflictWith(current: CurrentFile | null, prev: State | null, abs: string, path: string): string | null {
+  if (prev === null) return current ? 'the file appeared after dockwall found none (another dockwall running without the lock?)' : null
+  if (!current) return null
+  if (lastKnown.get(abs)?.equals(current.bytes)) return null
+  let disk: State
+  try {
+    disk = decodeState(current.bytes.toString('utf8'), path)
+  } catch (error) {
+    return `it no longer holds a readable state (${(error as Error).message.split('\n')[0]})`
+  }
+  if (disk.lineage !== prev.lineage) return `it now holds a different state (lineage ${disk.lineage}, dockwall read ${prev.lineage})`
+  if (disk.serial !== prev.serial || !stateContentEqual(disk, prev)) return `it changed since dockwall read it (serial ${prev.serial}, now ${disk.serial})`
+  return null
+}
+
+async function atomicWrite(abs: string, data: string | Buffer, shownAs: string): Promise<void> {
+  try {
+    await writeFileAtomic(abs, data, {mode: FILE_MODE, fsync: true})
+  } catch (error) {
+    throw fsError('write', shownAs, error)
+  }
+  await fsyncDir(dirname(abs))
+}
+
+/**
+ * rename() is atomic, but only durable once the directory entry is on disk.
+ * Best effort: some file systems refuse fsync on a directory, and the data itself
+ * is already safe by then.
+ */
+async function fsyncDir(dir: string): Promise<void> {
+  try {
+    const fh = await open(dir, 'r')
+    try {
+      await fh.sync()
+    } finally {
+      await fh.close()
+    }
+  } catch {
+    // see above
+  }
+}
+
+function defaultWarn(message: string): void {
+  process.stderr.write(`Warning: ${message}\n`)
+}
+
+export function errnoCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined
+}
+
+function fsError(action: string, path: string, error: unknown): AbortError {
+  const code = errnoCode(error)
+  const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied (dockwall runs as root)' : (error as Error).message
+  return new AbortError(`cannot ${action} ${path}: ${why}`)
+}
