@@ -1,17 +1,20 @@
 import {BaseCommand} from '../src/cli/base-command.js'
 import {configFlags} from '../src/cli/flags.js'
 import {loadConfig} from '../src/config/index.js'
-import {ConfigError} from '../src/errors.js'
+import {ConfigError, formatDiagnostic} from '../src/errors.js'
 
 export default class Validate extends BaseCommand {
   static override summary = 'Check the configuration without touching Docker or iptables.'
-  static override description = `Parses every *.hcl and *.hcl.json file, evaluates variables and references, and checks
-addresses, subnets, ports and names. Syntax errors are reported with file:line:column,
-semantic errors with file:line and the resource address. Exit code 0 when valid, 1 otherwise.`
+  static override description = `Parses every *.hcl and *.hcl.json file, evaluates variables and references, and checks addresses, subnets, ports and names. Docker and iptables are not contacted, so it runs anywhere.
+
+Every problem is reported, not just the first: syntax errors as FILE:LINE:COLUMN: MESSAGE, other errors as FILE:LINE:COLUMN: ADDRESS: MESSAGE. Warnings are printed but do not fail the check.
+
+Exit code 0 when the configuration is valid, 1 otherwise.`
 
   static override examples = [
     {description: 'Validate the configuration in the current directory.', command: '<%= config.bin %> <%= command.id %>'},
     {description: 'Validate one directory with a variable set.', command: '<%= config.bin %> <%= command.id %> -c /etc/dockwall --var lan=10.0.0.0/8'},
+    {description: 'Validate one file, with variables from a file.', command: '<%= config.bin %> <%= command.id %> -c rules.hcl --var-file prod.vars.hcl'},
   ]
 
   static override flags = {...configFlags}
@@ -20,7 +23,12 @@ semantic errors with file:line and the resource address. Exit code 0 when valid,
     const {flags} = await this.parse(Validate)
     const result = await loadConfig({path: flags.config, vars: flags.var, varFiles: flags['var-file']})
     if (!result.model) throw new ConfigError(result.diagnostics)
+    for (const d of result.diagnostics) this.logToStderr(formatDiagnostic(d))
     const m = result.model
-    this.log(`Success! The configuration is valid: ${m.networks.length} networks, ${m.containers.length} containers, ${m.rules.length} rules, ${m.portForwards.length} port forwards, ${m.masquerades.length} masquerades.`)
+    const n = (count: number, one: string, many = `${one}s`): string => `${count} ${count === 1 ? one : many}`
+    this.log(
+      `Success! The configuration is valid: ${n(m.files.length, 'file')}, ${n(m.networks.length, 'network')}, ${n(m.containers.length, 'container')}, ` +
+        `${n(m.rules.length, 'rule')}, ${n(m.portForwards.length, 'port forward')}, ${n(m.masquerades.length, 'masquerade')}.`,
+    )
   }
 }

@@ -16,7 +16,9 @@ export abstract class BaseCommand extends Command {
 
 export function renderError(err: unknown): string {
   if (err instanceof ConfigError) {
-    const lines = err.diagnostics.map((d) => `${d.severity === 'error' ? 'Error' : 'Warning'}: ${formatDiagnostic(d)}`)
+    // A diagnostic with a position starts with it (`file:line:col: …`), as compilers print
+    // them, so editors and CI problem matchers can jump to it; the others get a prefix.
+    const lines = err.diagnostics.map((d) => (d.at || d.severity === 'warning' ? formatDiagnostic(d) : `Error: ${formatDiagnostic(d)}`))
     const n = err.diagnostics.filter((d) => d.severity === 'error').length
     return `${lines.join('\n')}\n\n${n} error${n === 1 ? '' : 's'} in the configuration.\n`
   }

@@ -1,0 +1,491 @@
+// Blocks → typed specs of the desired model. For each block: evaluate expressions,
+// check the shape with zod, then convert and check each value (CIDRs, ports, names,
+// interfaces, endpoints) with a position. Checks that need several blocks at once
+// (overlapping subnets, duplicate IPs, routes) are in checks.ts.
+import {resolve} from 'node:path'
+
+import type {z} from 'zod'
+
+import type {Diagnostic} from '../errors.js'
+import {dockerNameError, interfaceNameError} from '../model/names.js'
+import type {
+  AttachmentSpec,
+  ContainerSpec,
+  Endpoint,
+  FirewallSpec,
+  ImportSpec,
+  MasqueradeSpec,
+  NetworkSpec,
+  PortForwardSpec,
+  PortRange,
+  RouteSpec,
+  RuleSpec,
+  Settings,
+  SourcePos,
+} from '../model/types.js'
+import {type Block, bodiesOf} from './collect.js'
+import {type EvalContext, type Ref, type Value, evaluate, isUnder} from './expressions.js'
+import {check} from './issues.js'
+import {formatCidr, formatIPv4} from './ipv4.js'
+import {
+  attachmentSchema,
+  containerSchema,
+  dockwallSchema,
+  firewallSchema,
+  importSchema,
+  masqueradeSchema,
+  networkSchema,
+  portForwardSchema,
+  routeSchema,
+  ruleSchema,
+} from './schema.js'
+import {type Path, labeledBlockPath} from './source.js'
+import {didYouMean} from './suggest.js'
+import {type Labels, type Result, bool, cidr, endpoint, integer, ipv4, port, portRange} from './values.js'
+
+/** A position, computed only when a message needs it (locating costs, most values are fine). */
+type Where = () => SourcePos
+
+/** Finds the position of an attribute of a spec, for checks that run after building. */
+export type Locator = (rel?: Path) => SourcePos
+
+export interface Built {
+  settings?: Settings
+  networks: NetworkSpec[]
+  containers: ContainerSpec[]
+  rules: RuleSpec[]
+  portForwards: PortForwardSpec[]
+  masquerades: MasqueradeSpec[]
+  firewall?: FirewallSpec
+  imports: Array<ImportSpec & {raw: string}>
+  /** Attribute positions by spec address (imports by their index in `imports`, as `import[i]`). */
+  locators: Map<string, Locator>
+}
+
+export interface BuildOptions {
+  configDir: string
+  evalCtx: EvalContext
+  labels: Labels
+}
+
+class Builder {
+  readonly diags: Diagnostic[] = []
+  readonly out: Built = {networks: [], containers: [], rules: [], portForwards: [], masquerades: [], imports: [], locators: new Map()}
+
+  constructor(private readonly opts: BuildOptions) {}
+
+  error(at: SourcePos, address: string, summary: string): void {
+    this.diags.push({severity: 'error', summary, at, address})
+  }
+
+  warn(at: SourcePos, address: string, summary: string): void {
+    this.diags.push({severity: 'warning', summary, at, address})
+  }
+
+  /** Evaluates and shape-checks one body; undefined when it has errors (already reported). */
+  body<S extends z.ZodObject>(block: Block, base: Path, address: string, raw: Record<string, unknown>, schema: S, keep: readonly string[] = []): z.output<S> | undefined {
+    const at = (rel: Path): SourcePos => block.src.positions.locate([...base, ...rel])
+    const toEval: Record<string, unknown> = {}
+    const kept: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(raw)) (keep.includes(k) ? kept : toEval)[k] = v
+    const ev = evaluate(toEval, this.opts.evalCtx)
+    for (const p of ev.problems) this.error(at(p.path), address, p.message)
+    const input = {...(ev.value as Record<string, Value>), ...kept}
+    const r = check(schema, input, Object.keys(schema.shape))
+    // A value that failed to evaluate is left out of `input`: do not also call it missing.
+    const problems = r.problems.filter((p) => !isUnder(p.path, ev.failed))
+    for (const p of problems) this.error(at(p.path), address, p.message)
+    if (ev.problems.length > 0 || r.problems.length > 0 || ev.failed.length > 0) return undefined
+    return r.data
+  }
+
+  /** Records the error of a failed conversion; returns the value or undefined. */
+  take<T>(r: Result<T>, at: Where, address: string, prefix = ''): T | undefined {
+    if (r.ok) return r.value
+    this.error(at(), address, prefix + r.error)
+    return undefined
+  }
+
+  interfaceName(name: string | undefined, at: Where, address: string, field: string): string | undefined {
+    if (name === undefined) return undefined
+    const bad = interfaceNameError(name, {wildcard: true})
+    if (bad) this.error(at(), address, `${field} "${name}": ${bad}`)
+    return name
+  }
+
+  endpoints(v: Ref | string | Array<Ref | string>, at: (rel: Path) => SourcePos, field: string, address: string): Endpoint[] | undefined {
+    const list = Array.isArray(v) ? v : [v]
+    if (list.length === 0) {
+      this.error(at([field]), address, `${field} is an empty list; leave it out or write "any"`)
+      return undefined
+    }
+    const out: Endpoint[] = []
+    let okAll = true
+    list.forEach((item, i) => {
+      const e = this.take(endpoint(item, this.opts.labels), () => at(Array.isArray(v) ? [field, i] : [field]), address, `${field}: `)
+      if (e) out.push(e)
+      else okAll = false
+    })
+    if (!okAll) return undefined
+    if (out.length > 1 && out.some((e) => e.kind === 'any')) {
+      this.error(at([field]), address, `${field}: "any" cannot be combined with other values`)
+      return undefined
+    }
+    return out
+  }
+
+  containerRef(v: Ref | undefined, at: Where, address: string, field: string): string | undefined {
+    if (v === undefined) return undefined
+    if (v.kind !== 'container') {
+      this.error(at(), address, `${field} must be a container (container.NAME), got ${v.kind}.${v.name}`)
+      return undefined
+    }
+    return v.name
+  }
+
+  dockwall(b: Block): void {
+    const d = this.body(b, b.path, b.address, b.body, dockwallSchema)
+    if (!d) return
+    this.out.settings = {backend: d.backend, statePath: resolve(this.opts.configDir, d.state)}
+  }
+
+  network(b: Block): void {
+    const d = this.body(b, b.path, b.address, b.body, networkSchema)
+    if (!d) return
+    const at = (rel: Path = []): SourcePos => b.src.positions.locate([...b.path, ...rel])
+    const label = b.label!
+    const name = d.name ?? label
+    const badName = dockerNameError(name, 'network')
+    if (badName) this.error(at(d.name === undefined ? [] : ['name']), b.address, `${d.name === undefined ? `the label is the Docker name unless name is set; ` : ''}network name "${name}": ${badName}`)
+    const subnet = this.take(cidr(d.subnet), () => at(['subnet']), b.address, 'subnet: ')
+    if (subnet && subnet.prefix > 30) this.error(at(['subnet']), b.address, `subnet ${formatCidr(subnet)} is too small for a gateway and containers (use /30 or larger)`)
+    let gateway: string | undefined
+    if (d.gateway !== undefined) {
+      const g = this.take(ipv4(d.gateway), () => at(['gateway']), b.address, 'gateway: ')
+      if (g !== undefined) gateway = formatIPv4(g)
+    }
+    let ipRange: string | undefined
+    if (d.ip_range !== undefined) {
+      const r = this.take(cidr(d.ip_range), () => at(['ip_range']), b.address, 'ip_range: ')
+      if (r) ipRange = formatCidr(r)
+    }
+    if (!subnet) return
+    const spec: NetworkSpec = {
+      address: b.address,
+      label,
+      name,
+      driver: 'bridge',
+      subnet: formatCidr(subnet),
+      ...(gateway !== undefined ? {gateway} : {}),
+      ...(ipRange !== undefined ? {ipRange} : {}),
+      internal: bool(d.internal),
+      labels: stringify(d.labels),
+      options: stringify(d.options),
+      at: at(),
+    }
+    this.out.networks.push(spec)
+    this.out.locators.set(b.address, at)
+  }
+
+  container(b: Block): void {
+    // Nested blocks are evaluated and checked on their own below, with their own paths.
+    const d = this.body(b, b.path, b.address, b.body, containerSchema, ['network', 'route'])
+    const at = (rel: Path = []): SourcePos => b.src.positions.locate([...b.path, ...rel])
+    const label = b.label!
+    const attachments: AttachmentSpec[] = []
+    const routes: RouteSpec[] = []
+    let ok = d !== undefined
+
+    // network "<label>" { … } blocks
+    const nets = b.body.network
+    if (nets !== undefined) {
+      if (typeof nets !== 'object' || nets === null || Array.isArray(nets)) {
+        this.error(at(['network']), b.address, 'network must be written as blocks: network "LABEL" { ipv4_address = "…" }')
+        ok = false
+      } else {
+        for (const [netLabel, value] of Object.entries(nets as Record<string, unknown>)) {
+          const bodies = bodiesOf(value, b.src)
+          const address = `${b.address}.network.${netLabel}`
+          if (!bodies) {
+            this.error(at(['network', netLabel]), address, `a network block inside a container takes exactly one label: network "${netLabel}" { ... }`)
+            ok = false
+            continue
+          }
+          bodies.forEach((body, i) => {
+            const base = labeledBlockPath(b.path, 'network', netLabel, i)
+            const natt = (rel: Path = []): SourcePos => b.src.positions.locate([...base, ...rel])
+            if (i > 0) {
+              this.error(natt(), address, `${address} is declared twice; the first is at ${fmt(at(['network', netLabel]))}`)
+              ok = false
+              return
+            }
+            if (!this.opts.labels.networks.has(netLabel)) {
+              const hint = didYouMean(netLabel, this.opts.labels.networks)
+              this.error(natt(), address, `attachment to undeclared network "${netLabel}"${hint || `: declare it with a network "${netLabel}" block`}`)
+              ok = false
+              return
+            }
+            const a = this.body(b, base, address, body, attachmentSchema)
+            if (!a) {
+              ok = false
+              return
+            }
+            let ip: string | undefined
+            if (a.ipv4_address !== undefined) {
+              const n = this.take(ipv4(a.ipv4_address), () => natt(['ipv4_address']), address, 'ipv4_address: ')
+              if (n === undefined) ok = false
+              else ip = formatIPv4(n)
+            }
+            a.aliases.forEach((alias, j) => {
+              const bad = dockerNameError(alias, 'network')
+              if (bad) this.error(natt(['aliases', j]), address, `alias "${alias}": ${bad.replace('network name', 'alias')}`)
+            })
+            attachments.push({address, container: label, network: netLabel, ...(ip !== undefined ? {ipv4Address: ip} : {}), aliases: a.aliases, at: natt()})
+            this.out.locators.set(address, natt)
+          })
+        }
+      }
+    }
+
+    // route { … } blocks
+    const rawRoutes = b.body.route
+    if (rawRoutes !== undefined) {
+      const bodies = bodiesOf(rawRoutes, b.src)
+      if (!bodies) {
+        this.error(at(['route']), b.address, 'route must be written as blocks: route { destination = "…", via = "…" }')
+        ok = false
+      } else {
+        const seen = new Map<string, SourcePos>()
+        bodies.forEach((body, i) => {
+          const base = [...b.path, 'route', i]
+          const ratt = (rel: Path = []): SourcePos => b.src.positions.locate([...base, ...rel])
+          const fallback = `${b.address}.route[${i}]`
+          const r = this.body(b, base, fallback, body, routeSchema)
+          if (!r) {
+            ok = false
+            return
+          }
+          const dest = this.take(cidr(r.destination), () => ratt(['destination']), fallback, 'destination: ')
+          const via = this.take(ipv4(r.via), () => ratt(['via']), fallback, 'via: ')
+          if (!dest || via === undefined) {
+            ok = false
+            return
+          }
+          const destination = formatCidr(dest)
+          const address = `${b.address}.route[${JSON.stringify(destination)}]`
+          const prev = seen.get(destination)
+          if (prev) {
+            this.error(ratt(['destination']), address, `a second route to ${destination}; the first is at ${fmt(prev)}`)
+            ok = false
+            return
+          }
+          seen.set(destination, ratt())
+          routes.push({address, container: label, destination, via: formatIPv4(via), at: ratt()})
+          this.out.locators.set(address, ratt)
+        })
+      }
+    }
+
+    if (!d || !ok) return
+    const name = d.name ?? label
+    const badName = dockerNameError(name, 'container')
+    if (badName) this.error(at(d.name === undefined ? [] : ['name']), b.address, `${d.name === undefined ? `the label is the Docker name unless name is set; ` : ''}container name "${name}": ${badName}`)
+    this.out.containers.push({address: b.address, label, name, attachments, routes, at: at()})
+    this.out.locators.set(b.address, at)
+  }
+
+  rule(b: Block): void {
+    const d = this.body(b, b.path, b.address, b.body, ruleSchema)
+    if (!d) return
+    const at = (rel: Path = []): SourcePos => b.src.positions.locate([...b.path, ...rel])
+    const A = b.address
+    let failed = false
+    const need = <T>(v: T | undefined): T | undefined => {
+      if (v === undefined) failed = true
+      return v
+    }
+    const from = need(this.endpoints(d.from, at, 'from', A))
+    const to = need(this.endpoints(d.to, at, 'to', A))
+    if (d.port !== undefined && d.ports !== undefined) {
+      this.error(at(['port']), A, 'use either port or ports, not both')
+      failed = true
+    }
+    const ports: PortRange[] = []
+    const rawPorts = d.port !== undefined ? [d.port] : d.ports === undefined ? [] : Array.isArray(d.ports) ? d.ports : [d.ports]
+    const portField = d.port !== undefined ? 'port' : 'ports'
+    rawPorts.forEach((p, i) => {
+      // Port messages start with "port …" already: no field prefix.
+      const r = need(this.take(portRange(p), () => at(Array.isArray(d.ports) && portField === 'ports' ? ['ports', i] : [portField]), A))
+      if (r) ports.push(r)
+    })
+    // Ports imply tcp (as Docker's -p does); without ports the rule matches every protocol.
+    const proto = d.proto ?? (rawPorts.length > 0 ? 'tcp' : 'all')
+    if (rawPorts.length > 0 && (proto === 'icmp' || proto === 'all')) {
+      this.error(at([portField]), A, `${portField} can only be used with proto "tcp" or "udp"; proto is "${proto}"`)
+      failed = true
+    }
+    const priority = need(this.take(integer(d.priority, 'priority'), () => at(['priority']), A))
+    const inInterface = this.interfaceName(d.in_interface, () => at(['in_interface']), A, 'in_interface')
+    const outInterface = this.interfaceName(d.out_interface, () => at(['out_interface']), A, 'out_interface')
+    if (d.chain === 'output' && inInterface !== undefined) {
+      this.error(at(['in_interface']), A, 'in_interface cannot be used with chain = "output" (locally sent packets have no input interface)')
+      failed = true
+    }
+    if (d.chain === 'input' && outInterface !== undefined) {
+      this.error(at(['out_interface']), A, 'out_interface cannot be used with chain = "input" (packets for this host have no output interface)')
+      failed = true
+    }
+    const inContainer = this.containerRef(d.in_container, () => at(['in_container']), A, 'in_container')
+    if (failed || from === undefined || to === undefined || priority === undefined) return
+    this.out.rules.push({
+      address: A,
+      label: b.label!,
+      chain: d.chain,
+      from,
+      to,
+      proto,
+      ports,
+      action: d.action,
+      priority,
+      ...(inInterface !== undefined ? {inInterface} : {}),
+      ...(outInterface !== undefined ? {outInterface} : {}),
+      ...(inContainer !== undefined ? {inContainer} : {}),
+      ...(d.description !== undefined ? {description: d.description} : {}),
+      at: at(),
+    })
+    this.out.locators.set(A, at)
+  }
+
+  portForward(b: Block): void {
+    const d = this.body(b, b.path, b.address, b.body, portForwardSchema)
+    if (!d) return
+    const at = (rel: Path = []): SourcePos => b.src.positions.locate([...b.path, ...rel])
+    const A = b.address
+    let failed = false
+    if ((d.in_interface === undefined) === (d.in_container === undefined)) {
+      this.error(at(d.in_interface === undefined ? [] : ['in_container']), A, d.in_interface === undefined ? 'set one of in_interface (a host interface) or in_container (container.NAME)' : 'set only one of in_interface and in_container')
+      failed = true
+    }
+    const inInterface = this.interfaceName(d.in_interface, () => at(['in_interface']), A, 'in_interface')
+    const inContainer = this.containerRef(d.in_container, () => at(['in_container']), A, 'in_container')
+    if (d.in_container !== undefined && inContainer === undefined) failed = true
+    const p = this.take(port(d.port), () => at(['port']), A)
+    const toPort = d.to_port === undefined ? p : this.take(port(d.to_port), () => at(['to_port']), A, 'to_port: ')
+    let to: Endpoint | undefined
+    if (d.to === undefined) {
+      if (inContainer !== undefined) to = {kind: 'container', container: inContainer}
+      else if (d.in_interface !== undefined) {
+        this.error(at(), A, 'to is required with in_interface: the destination container (container.NAME) or IP')
+        failed = true
+      }
+    } else {
+      const e = this.take(endpoint(d.to, this.opts.labels), () => at(['to']), A, 'to: ')
+      if (e && (e.kind === 'any' || e.kind === 'network' || (e.kind === 'cidr' && !e.cidr.endsWith('/32')))) {
+        this.error(at(['to']), A, `to must be one container (container.NAME) or one IP address, got ${e.kind === 'any' ? '"any"' : e.kind === 'network' ? `network.${e.network}` : e.cidr}`)
+        failed = true
+      } else if (!e) failed = true
+      else to = e
+    }
+    const from = this.endpoints(d.from, at, 'from', A)
+    if (failed || p === undefined || toPort === undefined || to === undefined || from === undefined) return
+    this.out.portForwards.push({
+      address: A,
+      label: b.label!,
+      ...(inInterface !== undefined ? {inInterface} : {}),
+      ...(inContainer !== undefined ? {inContainer} : {}),
+      proto: d.proto,
+      port: p,
+      to,
+      toPort,
+      from,
+      at: at(),
+    })
+    this.out.locators.set(A, at)
+  }
+
+  masquerade(b: Block): void {
+    const d = this.body(b, b.path, b.address, b.body, masqueradeSchema)
+    if (!d) return
+    const at = (rel: Path = []): SourcePos => b.src.positions.locate([...b.path, ...rel])
+    const A = b.address
+    const source = this.take(endpoint(d.source, this.opts.labels), () => at(['source']), A, 'source: ')
+    const destination = d.destination === undefined ? undefined : this.take(endpoint(d.destination, this.opts.labels), () => at(['destination']), A, 'destination: ')
+    const outInterface = this.interfaceName(d.out_interface, () => at(['out_interface']), A, 'out_interface')
+    const inContainer = this.containerRef(d.in_container, () => at(['in_container']), A, 'in_container')
+    if (!source || (d.destination !== undefined && !destination) || (d.in_container !== undefined && !inContainer)) return
+    this.out.masquerades.push({
+      address: A,
+      label: b.label!,
+      source,
+      ...(destination ? {destination} : {}),
+      ...(outInterface !== undefined ? {outInterface} : {}),
+      ...(inContainer !== undefined ? {inContainer} : {}),
+      at: at(),
+    })
+    this.out.locators.set(A, at)
+  }
+
+  firewall(b: Block): void {
+    const d = this.body(b, b.path, b.address, b.body, firewallSchema)
+    if (!d) return
+    const at = (rel: Path = []): SourcePos => b.src.positions.locate([...b.path, ...rel])
+    const sshPort = this.take(port(d.ssh_port), () => at(['ssh_port']), b.address, 'ssh_port: ')
+    if (sshPort === undefined) return
+    const allowSsh = bool(d.allow_ssh)
+    if (!allowSsh && b.body.ssh_port !== undefined) this.warn(at(['ssh_port']), b.address, 'ssh_port has no effect with allow_ssh = false')
+    this.out.firewall = {forwardPolicy: d.forward_policy, inputPolicy: d.input_policy, sshPort: allowSsh ? sshPort : null, at: at()}
+    this.out.locators.set(b.address, at)
+  }
+
+  import(b: Block): void {
+    // `to` is an address, not a value: it is read by checks.ts, not evaluated.
+    const d = this.body(b, b.path, b.address, b.body, importSchema, ['to'])
+    if (!d) return
+    const at = (rel: Path = []): SourcePos => b.src.positions.locate([...b.path, ...rel])
+    this.out.locators.set(`import[${this.out.imports.length}]`, at)
+    this.out.imports.push({to: d.to, raw: d.to, id: d.id, at: at()})
+  }
+}
+
+function stringify(m: Record<string, string | number | boolean>): Record<string, string> {
+  return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, String(v)]))
+}
+
+function fmt(at: SourcePos): string {
+  return `${at.file}:${at.line}`
+}
+
+export function buildSpecs(blocks: readonly Block[], opts: BuildOptions): {built: Built; diagnostics: Diagnostic[]} {
+  const b = new Builder(opts)
+  for (const block of blocks) {
+    switch (block.type) {
+      case 'dockwall':
+        b.dockwall(block)
+        break
+      case 'network':
+        b.network(block)
+        break
+      case 'container':
+        b.container(block)
+        break
+      case 'rule':
+        b.rule(block)
+        break
+      case 'port_forward':
+        b.portForward(block)
+        break
+      case 'masquerade':
+        b.masquerade(block)
+        break
+      case 'firewall':
+        b.firewall(block)
+        break
+      case 'import':
+        b.import(block)
+        break
+      case 'variable':
+        break // evaluated before everything else (index.ts)
+    }
+  }
+  return {built: b.out, diagnostics: b.diags}
+}

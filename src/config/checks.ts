@@ -1,0 +1,124 @@
+// Checks across blocks, on the built specs: subnets that overlap, gateways and static
+// IPs outside their subnet or on a reserved address, an IP given twice in one network,
+// routes through a gateway the container cannot reach, Docker names claimed twice,
+// and import targets. Each error names the other block and where it is.
+import type {Diagnostic} from '../errors.js'
+import type {NetworkSpec, SourcePos} from '../model/types.js'
+import type {Built, Locator} from './build.js'
+import {type Cidr, broadcastOf, cidrContains, cidrContainsCidr, cidrsOverlap, formatIPv4, networkOf, parseCidr, parseIPv4} from './ipv4.js'
+import {closest} from './suggest.js'
+
+export function crossChecks(built: Built, declared: ReadonlySet<string>, fileOrder: readonly string[]): Diagnostic[] {
+  const diags: Diagnostic[] = []
+  const error = (at: SourcePos, address: string, summary: string): void => {
+    diags.push({severity: 'error', summary, at, address})
+  }
+  const warn = (at: SourcePos, address: string, summary: string): void => {
+    diags.push({severity: 'warning', summary, at, address})
+  }
+  const loc = (address: string): Locator => built.locators.get(address) ?? (() => ({file: fileOrder[0] ?? '', line: 1, column: 1}))
+  const byPosition = <T extends {at: SourcePos}>(xs: T[]): T[] =>
+    [...xs].sort((a, b) => fileOrder.indexOf(a.at.file) - fileOrder.indexOf(b.at.file) || a.at.line - b.at.line || a.at.column - b.at.column)
+  const where = (at: SourcePos): string => `${at.file}:${at.line}`
+
+  // Networks: gateway, ip_range, overlaps, Docker names.
+  const subnets = new Map<string, {net: NetworkSpec; cidr: Cidr; gateway?: number}>()
+  const seenNames = new Map<string, NetworkSpec>()
+  for (const net of byPosition(built.networks)) {
+    const at = loc(net.address)
+    const c = parseCidr(net.subnet)!
+    let gateway: number | undefined
+    if (net.gateway !== undefined) {
+      gateway = parseIPv4(net.gateway)!
+      if (!cidrContains(c, gateway)) error(at(['gateway']), net.address, `gateway ${net.gateway} is outside the subnet ${net.subnet}`)
+      else if (gateway === networkOf(c)) error(at(['gateway']), net.address, `gateway ${net.gateway} is the network address of ${net.subnet}; use a host address such as ${formatIPv4(networkOf(c) + 1)}`)
+      else if (gateway === broadcastOf(c)) error(at(['gateway']), net.address, `gateway ${net.gateway} is the broadcast address of ${net.subnet}`)
+    }
+    if (net.ipRange !== undefined && !cidrContainsCidr(c, parseCidr(net.ipRange)!)) {
+      error(at(['ip_range']), net.address, `ip_range ${net.ipRange} is not inside the subnet ${net.subnet}`)
+    }
+    for (const other of subnets.values()) {
+      if (cidrsOverlap(c, other.cidr)) {
+        error(at(['subnet']), net.address, `subnet ${net.subnet} overlaps ${other.net.address} (${other.net.subnet}, at ${where(other.net.at)})`)
+      }
+    }
+    const sameName = seenNames.get(net.name)
+    if (sameName) error(at(net.name === net.label ? [] : ['name']), net.address, `Docker network name "${net.name}" is also used by ${sameName.address} (at ${where(sameName.at)})`)
+    else seenNames.set(net.name, net)
+    subnets.set(net.label, {net, cidr: c, ...(gateway !== undefined ? {gateway} : {})})
+  }
+
+  // Attachments: static IPs inside the subnet, not reserved, not taken twice.
+  const taken = new Map<string, {address: string; at: SourcePos}>()
+  const containerNames = new Map<string, {address: string; at: SourcePos}>()
+  for (const ctr of byPosition(built.containers)) {
+    const sameName = containerNames.get(ctr.name)
+    if (sameName) error(loc(ctr.address)(ctr.name === ctr.label ? [] : ['name']), ctr.address, `Docker container name "${ctr.name}" is also used by ${sameName.address} (at ${where(sameName.at)})`)
+    else containerNames.set(ctr.name, {address: ctr.address, at: ctr.at})
+
+    for (const att of ctr.attachments) {
+      const net = subnets.get(att.network)
+      if (!net || att.ipv4Address === undefined) continue
+      const at = loc(att.address)(['ipv4_address'])
+      const ip = parseIPv4(att.ipv4Address)!
+      const {cidr, gateway} = net
+      const subnet = net.net.subnet
+      if (!cidrContains(cidr, ip)) {
+        error(at, att.address, `ipv4_address ${att.ipv4Address} is outside the subnet of network.${att.network} (${subnet})`)
+        continue
+      }
+      if (ip === networkOf(cidr)) error(at, att.address, `ipv4_address ${att.ipv4Address} is the network address of ${subnet}`)
+      else if (ip === broadcastOf(cidr)) error(at, att.address, `ipv4_address ${att.ipv4Address} is the broadcast address of ${subnet}`)
+      else if (gateway !== undefined && ip === gateway) error(at, att.address, `ipv4_address ${att.ipv4Address} is the gateway of network.${att.network}`)
+      else if (gateway === undefined && ip === networkOf(cidr) + 1) {
+        warn(at, att.address, `ipv4_address ${att.ipv4Address} is the address Docker gives the gateway when none is set; set gateway on network.${att.network} or pick another address`)
+      }
+      const key = `${att.network}/${att.ipv4Address}`
+      const first = taken.get(key)
+      if (first) error(at, att.address, `ipv4_address ${att.ipv4Address} is already assigned to ${first.address} (at ${where(first.at)}) on network.${att.network}`)
+      else taken.set(key, {address: att.address, at})
+    }
+
+    // Routes: the gateway must be reachable through one of the declared attachments.
+    const attached = ctr.attachments.map((a) => subnets.get(a.network)).filter((n) => n !== undefined)
+    if (attached.length === 0 || attached.length !== ctr.attachments.length) continue
+    for (const route of ctr.routes) {
+      const via = parseIPv4(route.via)!
+      if (!attached.some((n) => cidrContains(n.cidr, via))) {
+        error(loc(route.address)(['via']), route.address, `via ${route.via} is not inside a subnet ${ctr.address} is attached to (${attached.map((n) => `${n.net.address} ${n.net.subnet}`).join(', ')})`)
+      }
+    }
+  }
+
+  // Imports: `to` names a declared resource, once.
+  const importedAt = new Map<string, SourcePos>()
+  built.imports.forEach((imp, i) => {
+    const at = loc(`import[${i}]`)(['to'])
+    const address = importAddress(imp.raw)
+    if (address === undefined) {
+      error(at, 'import', `to = ${JSON.stringify(imp.raw)} is not a resource address (network.NAME, container.NAME, container.NAME.network.NAME, rule.NAME, port_forward.NAME, masquerade.NAME)`)
+      return
+    }
+    if (!declared.has(address)) {
+      const hint = closest(address, declared)
+      error(at, 'import', `to = ${address}: no such resource is declared${hint ? `; did you mean ${hint}?` : ''}`)
+      return
+    }
+    const first = importedAt.get(address)
+    if (first) error(at, 'import', `${address} is imported twice; the first import is at ${where(first)}`)
+    else importedAt.set(address, at)
+    imp.to = address
+  })
+
+  return diags
+}
+
+const IDENT = '[A-Za-z_][A-Za-z0-9_-]*'
+const ADDRESS_RE = new RegExp(`^(?:(?:network|rule|port_forward|masquerade)\\.${IDENT}|container\\.${IDENT}(?:\\.network\\.${IDENT})?)$`)
+
+/** `network.x`, `"${network.x}"` (the HCL form of `to = network.x`) → `network.x`; undefined if not an address. */
+export function importAddress(raw: string): string | undefined {
+  const m = /^\$\{\s*([^}]*?)\s*\}$/.exec(raw.trim())
+  const text = m ? m[1]! : raw.trim()
+  return ADDRESS_RE.test(text) ? text : undefined
+}

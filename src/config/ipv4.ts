@@ -1,0 +1,85 @@
+// IPv4 addresses and CIDRs as unsigned 32-bit numbers. Written here rather than with
+// ipaddr.js because validation must be strict (ipaddr.js accepts "10", "0x0a.1" and
+// leading zeros, which iptables and Docker read differently) and the checks need
+// plain integer math: containment, overlap, network and broadcast addresses.
+
+export interface Cidr {
+  /** The address as written (may have host bits set). */
+  ip: number
+  prefix: number
+}
+
+const OCTET_RE = /^(0|[1-9][0-9]{0,2})$/
+
+/** Parses dotted-quad IPv4 ("10.0.0.1"); undefined for anything else (no leading zeros, no short forms). */
+export function parseIPv4(text: string): number | undefined {
+  const parts = text.split('.')
+  if (parts.length !== 4) return undefined
+  let n = 0
+  for (const p of parts) {
+    if (!OCTET_RE.test(p)) return undefined
+    const v = Number(p)
+    if (v > 255) return undefined
+    n = n * 256 + v
+  }
+  return n
+}
+
+export function formatIPv4(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.')
+}
+
+/** Parses "a.b.c.d/len"; host bits may be set (check with `isCanonical`). */
+export function parseCidr(text: string): Cidr | undefined {
+  const slash = text.indexOf('/')
+  if (slash < 0) return undefined
+  const ip = parseIPv4(text.slice(0, slash))
+  const len = text.slice(slash + 1)
+  if (ip === undefined || !/^(0|[1-9][0-9]?)$/.test(len)) return undefined
+  const prefix = Number(len)
+  if (prefix > 32) return undefined
+  return {ip, prefix}
+}
+
+export function maskOf(prefix: number): number {
+  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0
+}
+
+export function networkOf(c: Cidr): number {
+  return (c.ip & maskOf(c.prefix)) >>> 0
+}
+
+export function broadcastOf(c: Cidr): number {
+  return (networkOf(c) | (~maskOf(c.prefix) >>> 0)) >>> 0
+}
+
+export function isCanonical(c: Cidr): boolean {
+  return networkOf(c) === c.ip
+}
+
+export function formatCidr(c: Cidr): string {
+  return `${formatIPv4(c.ip)}/${c.prefix}`
+}
+
+/** The canonical form of a CIDR: host bits cleared ("10.0.0.1/8" → "10.0.0.0/8"). */
+export function canonicalCidr(c: Cidr): string {
+  return `${formatIPv4(networkOf(c))}/${c.prefix}`
+}
+
+export function cidrContains(c: Cidr, ip: number): boolean {
+  return ((ip & maskOf(c.prefix)) >>> 0) === networkOf(c)
+}
+
+/** True when `inner` lies completely inside `outer`. */
+export function cidrContainsCidr(outer: Cidr, inner: Cidr): boolean {
+  return inner.prefix >= outer.prefix && cidrContains(outer, networkOf(inner))
+}
+
+export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
+  return cidrContainsCidr(a, b) || cidrContainsCidr(b, a)
+}
+
+/** A cheap test for "this looks like IPv6", to give a specific message. */
+export function looksLikeIPv6(text: string): boolean {
+  return text.includes(':')
+}

@@ -1,0 +1,102 @@
+// JSON Schema of the .hcl.json form, generated from the zod schemas, for editor
+// completion and checking (`"$schema": ".../dockwall.schema.json"`). The committed copy
+// is fixtures/schema/dockwall.schema.json; test/unit/config/json-schema.test.ts fails
+// when it is stale (UPDATE_SCHEMA=1 rewrites it).
+//
+// The zod schemas describe values after evaluation; in a file, any value may instead be
+// an expression string ("${var.x}"), and a reference is always one. The override below
+// says so where the evaluated type is not already a string.
+import {z} from 'zod'
+
+import {LABEL_MAX_LENGTH} from '../model/names.js'
+import {
+  attachmentSchema,
+  containerSchema,
+  dockwallSchema,
+  firewallSchema,
+  importSchema,
+  masqueradeSchema,
+  networkSchema,
+  portForwardSchema,
+  refSchema,
+  routeSchema,
+  ruleSchema,
+  variableSchema,
+} from './schema.js'
+
+const EXPRESSION = {type: 'string', pattern: '\\$\\{', description: 'An expression: "${var.NAME}", or text with "${var.NAME}" interpolation.'}
+const REFERENCE = {type: 'string', pattern: '^\\$\\{(network|container)\\.[A-Za-z_][A-Za-z0-9_-]*\\}$', description: 'A reference: "${container.NAME}" or "${network.NAME}".'}
+
+const label = z.string().regex(new RegExp(`^[A-Za-z_][A-Za-z0-9_-]{0,${LABEL_MAX_LENGTH - 1}}$`))
+// Lists of blocks are not attribute values: they never take an expression.
+const blockLists = new WeakSet<z.ZodType>()
+const many = <S extends z.ZodType>(s: S) => {
+  const list = z.array(s)
+  blockLists.add(list)
+  return z.union([s, list])
+}
+const labeled = <S extends z.ZodType>(s: S) => z.record(label, many(s))
+
+export function fileSchema() {
+  // An id puts each block body once into $defs (named after the block) instead of
+  // inlining it twice (as one object and as a list item). A fresh registry keeps the
+  // ids out of zod's global one.
+  const registry = z.registry<{id: string}>()
+  const def = <S extends z.ZodType>(s: S, id: string): S => {
+    const c = s.clone() as S
+    registry.add(c, {id})
+    return c
+  }
+  const container = containerSchema.extend({
+    network: z.record(label, many(def(attachmentSchema, 'attachment'))).optional().describe('Attachments: network label → { ipv4_address, aliases }.'),
+    route: many(def(routeSchema, 'route')).optional().describe('Routes inside the container.'),
+  })
+  const file = z
+    .strictObject({
+      $schema: z.string().optional(),
+      dockwall: many(def(dockwallSchema, 'dockwall')).optional().describe('Settings (at most one block).'),
+      variable: labeled(def(variableSchema, 'variable')).optional(),
+      network: labeled(def(networkSchema, 'network')).optional().describe('Docker bridge networks.'),
+      container: labeled(def(container, 'container')).optional().describe('Existing containers: attachments and routes.'),
+      rule: labeled(def(ruleSchema, 'rule')).optional().describe('Filter rules.'),
+      port_forward: labeled(def(portForwardSchema, 'port_forward')).optional().describe('DNAT port forwards.'),
+      masquerade: labeled(def(masqueradeSchema, 'masquerade')).optional().describe('Source NAT (MASQUERADE).'),
+      firewall: many(def(firewallSchema, 'firewall')).optional().describe('Host-wide defaults (at most one block).'),
+      import: many(def(importSchema, 'import')).optional().describe('Adopt existing Docker objects.'),
+    })
+  return {file, registry}
+}
+
+export function buildJsonSchema(): Record<string, unknown> {
+  const {file, registry} = fileSchema()
+  const schema = z.toJSONSchema(file, {
+    metadata: registry,
+    io: 'input',
+    unrepresentable: 'any',
+    override: (ctx) => {
+      const js = ctx.jsonSchema as Record<string, unknown>
+      // `metadata: registry` replaces zod's global registry, where .describe() put the
+      // field descriptions: copy them over.
+      const description = z.globalRegistry.get(ctx.zodSchema as unknown as z.ZodType)?.description
+      if (description !== undefined && js.description === undefined) js.description = description
+      if (ctx.zodSchema === refSchema) {
+        for (const k of Object.keys(js)) delete js[k]
+        Object.assign(js, REFERENCE)
+        return
+      }
+      const t = js.type
+      if (blockLists.has(ctx.zodSchema as unknown as z.ZodType)) return
+      if (t === 'boolean' || t === 'number' || t === 'integer' || t === 'array' || (t === 'string' && Array.isArray(js.enum))) {
+        const {description, default: def, ...rest} = js
+        for (const k of Object.keys(js)) delete js[k]
+        Object.assign(js, {anyOf: [rest, EXPRESSION]}, description === undefined ? {} : {description}, def === undefined ? {} : {default: def})
+      }
+    },
+  })
+  return {
+    $id: 'dockwall.schema.json',
+    title: 'dockwall configuration (.hcl.json)',
+    description: 'The JSON form of the HCL configuration: the same blocks and fields. Expressions are strings: "${var.NAME}", "${container.NAME}".',
+    ...schema,
+  }
+}

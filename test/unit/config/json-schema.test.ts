@@ -1,0 +1,28 @@
+// fixtures/schema/dockwall.schema.json is generated from the zod schemas; this test
+// fails when it is stale. Regenerate: UPDATE_SCHEMA=1 npx vitest run --project unit json-schema
+import {readFile, writeFile} from 'node:fs/promises'
+
+import {describe, expect, it} from 'vitest'
+
+import {buildJsonSchema} from '../../../src/config/json-schema.js'
+
+const FILE = 'fixtures/schema/dockwall.schema.json'
+
+describe('JSON Schema of the .hcl.json form', () => {
+  it('is current', async () => {
+    const text = `${JSON.stringify(buildJsonSchema(), null, 2)}\n`
+    if (process.env.UPDATE_SCHEMA) await writeFile(FILE, text)
+    const committed = await readFile(FILE, 'utf8').catch(() => '')
+    expect(committed, `${FILE} is stale: run UPDATE_SCHEMA=1 npx vitest run --project unit json-schema`).toBe(text)
+  })
+
+  it('describes every block, strict bodies and expression strings', () => {
+    const s = buildJsonSchema() as {properties: Record<string, unknown>; $defs: Record<string, {additionalProperties?: boolean; required?: string[]; properties: Record<string, unknown>}>}
+    expect(Object.keys(s.properties)).toEqual(['$schema', 'dockwall', 'variable', 'network', 'container', 'rule', 'port_forward', 'masquerade', 'firewall', 'import'])
+    expect(s.$defs.rule?.additionalProperties).toBe(false)
+    expect(s.$defs.network?.required).toEqual(['subnet'])
+    expect(s.$defs.rule?.required).toBeUndefined() // every rule field has a default or is optional
+    expect(JSON.stringify(s.$defs.rule?.properties.in_container)).toContain('(network|container)')
+    expect(JSON.stringify(s.$defs.firewall?.properties.allow_ssh)).toContain('\\\\$\\\\{')
+  })
+})
