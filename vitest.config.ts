@@ -18,9 +18,15 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
+          // Removes sandboxes left by earlier runs before the tests start (and this run's strays at the end).
+          globalSetup: ['test/e2e/global-setup.ts'],
+          // Child processes, not threads: a sandbox registers process exit and signal handlers.
+          pool: 'forks',
           testTimeout: 180_000,
           hookTimeout: 180_000,
           maxWorkers: 2,
+          // Projects with different maxWorkers need their own group: e2e runs after unit.
+          sequence: {groupOrder: 1},
         },
       },
     ],

@@ -19,7 +19,7 @@ function stubOps(opts: {fail?: Set<string>; failTx?: Set<string>; delayMs?: numb
   const self = {
     log: [] as string[],
     maxParallel: 0,
-    async dockerChange(c: Change) {
+    async dockerChange(c: Change): Promise<{[key: string]: string}> {
       active++
       self.maxParallel = Math.max(self.maxParallel, active)
       await new Promise((r) => setTimeout(r, opts.delayMs ?? 1))
