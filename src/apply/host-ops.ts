@@ -100,7 +100,9 @@ export function createHostOps(opts: RealHostOpsOptions): HostOps {
 
   const routeCmd = async (verb: 'replace' | 'del', containerId: string, attrs: {[k: string]: Json}): Promise<void> => {
     const target: NetnsTarget = {kind: 'pid', pid: await containerPid(containerId)}
-    await run('ip', ['route', verb, str(attrs.destination) as string, 'via', str(attrs.via) as string], {netns: target})
+    // `ip route del` of a route that is already gone (its interface went with a disconnect) exits 2 with ESRCH: the goal is reached.
+    const r = await run('ip', ['route', verb, str(attrs.destination) as string, 'via', str(attrs.via) as string], {netns: target, okExitCodes: verb === 'del' ? [2] : []})
+    if (r.exitCode === 2 && !/No such process/.test(r.stderr)) throw new ExternalError(`${r.command.join(' ')}: ${r.stderr.trim()}`)
   }
 
   return {

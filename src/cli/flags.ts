@@ -68,3 +68,35 @@ export const lockFlags = {
     },
   })(),
 }
+
+// Flags for commands that plan (plan, apply, destroy, graph).
+export const planFlags = {
+  target: Flags.string({
+    summary: 'Limit the plan to this resource and what it depends on (repeatable).',
+    description: 'An address such as rule.web_http, network.frontend or container.lb (which covers its attachments and routes).',
+    multiple: true,
+    helpValue: 'ADDRESS',
+  }),
+  backend: Flags.string({
+    summary: 'iptables backend: auto (the one Docker and existing rules use), nft or legacy.',
+    description: 'Overrides `backend` in the dockwall block.',
+    options: ['auto', 'nft', 'legacy'],
+  }),
+}
+
+export const outputFlags = {
+  json: Flags.boolean({summary: 'Print machine-readable JSON (see src/ui/PLAN-JSON.md).', default: false}),
+  'no-tty': Flags.boolean({summary: 'Plain text output even on a terminal (no interactive view).', default: false}),
+}
+
+// apply and destroy.
+export const applyFlags = {
+  ...configFlags,
+  ...hostFlags,
+  ...stateFlags,
+  ...lockFlags,
+  ...planFlags,
+  ...outputFlags,
+  'auto-approve': Flags.boolean({summary: 'Apply without asking for confirmation (required without a terminal).', default: false}),
+  'allow-lockout': Flags.boolean({summary: 'Apply even if the new input rules would cut your SSH session (SSH_CONNECTION).', default: false}),
+}

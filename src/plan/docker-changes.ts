@@ -291,6 +291,8 @@ export function planRoutes(ctx: DockerPlanContext): PartialPlan {
     const actualNs = ctx.namespaces.get(`container.${label}`)
     const present = actualNs?.routes?.some((x) => x.destination === prior.attributes.destination && x.via === prior.attributes.via)
     const c = ctx.containers.find((x) => x.id === prior.ids.container || x.name === prior.attributes.container)
+    // A route goes before the attachment its gateway is reached through.
+    const attachments = [...ctx.prior.values()].filter((p) => p.type === 'attachment' && p.address.startsWith(`container.${label}.network.`)).map((p) => p.address).sort()
     out.changes.push({
       address: prior.address,
       type: 'route',
@@ -298,7 +300,7 @@ export function planRoutes(ctx: DockerPlanContext): PartialPlan {
       before: prior.attributes,
       after: null,
       reasons: present ? ['not in the configuration'] : ['already gone; only the state entry is removed'],
-      dependsOn: [],
+      dependsOn: attachments,
       ids: {...(c ? {container: c.id} : {}), ...(present ? {} : {forget: 'true'})},
     })
   }

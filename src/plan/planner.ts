@@ -60,14 +60,16 @@ function withOptional(base: Attributes, extra: Record<string, string | undefined
 function firewallAttributes(model: DesiredModel | null): Map<string, Attributes> {
   const out = new Map<string, Attributes>()
   if (!model) return out
+  // The Docker name of an in_container namespace, kept so a later refresh can find it even after the block is gone.
+  const nameOf = (label: string | undefined): string | undefined => (label ? (model.containers.find((c) => c.label === label)?.name ?? label) : undefined)
   for (const r of model.rules) {
-    out.set(r.address, withOptional({chain: r.chain, from: r.from.map(endpointText), to: r.to.map(endpointText), proto: r.proto, ports: portsText(r.ports), action: r.action, priority: r.priority}, {in_interface: r.inInterface, out_interface: r.outInterface, in_container: r.inContainer, description: r.description}))
+    out.set(r.address, withOptional({chain: r.chain, from: r.from.map(endpointText), to: r.to.map(endpointText), proto: r.proto, ports: portsText(r.ports), action: r.action, priority: r.priority}, {in_interface: r.inInterface, out_interface: r.outInterface, in_container: r.inContainer, container_name: nameOf(r.inContainer), description: r.description}))
   }
   for (const p of model.portForwards) {
-    out.set(p.address, withOptional({proto: p.proto, port: p.port, to: endpointText(p.to), to_port: p.toPort, from: p.from.map(endpointText)}, {in_interface: p.inInterface, in_container: p.inContainer}))
+    out.set(p.address, withOptional({proto: p.proto, port: p.port, to: endpointText(p.to), to_port: p.toPort, from: p.from.map(endpointText)}, {in_interface: p.inInterface, in_container: p.inContainer, container_name: nameOf(p.inContainer)}))
   }
   for (const m of model.masquerades) {
-    out.set(m.address, withOptional({source: endpointText(m.source)}, {destination: m.destination ? endpointText(m.destination) : undefined, out_interface: m.outInterface, in_container: m.inContainer}))
+    out.set(m.address, withOptional({source: endpointText(m.source)}, {destination: m.destination ? endpointText(m.destination) : undefined, out_interface: m.outInterface, in_container: m.inContainer, container_name: nameOf(m.inContainer)}))
   }
   const fw = model.firewall
   out.set('firewall', {forward_policy: fw.forwardPolicy, input_policy: fw.inputPolicy, ssh_port: fw.sshPort})

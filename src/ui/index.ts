@@ -45,3 +45,5 @@ export async function reviewPlanInteractive(plan: Plan, io: ReviewIO): Promise<v
   const view = await import('./plan-review.js')
   await view.reviewPlanInteractive(plan, io)
 }
+
+export {actualToJson, renderActualText, ACTUAL_JSON_FORMAT_VERSION, type ActualJson} from './actual-view.js'

@@ -1,0 +1,45 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../src/cli/base-command.js'
+import {configFlags, hostFlags, lockFlags, planFlags, stateFlags} from '../src/cli/flags.js'
+import {sessionOptions} from '../src/cli/session-flags.js'
+import {ConfigError} from '../src/errors.js'
+import {toDot, toMermaid} from '../src/plan/graph.js'
+import {planSession} from '../src/services/plan.js'
+import {openSession} from '../src/services/session.js'
+
+export default class Graph extends BaseCommand {
+  static override summary = 'Print the plan\'s dependency graph (DOT or Mermaid).'
+  static override description = `Plans like \`dockwall plan\` and prints the changes as a graph: one node per resource
+(coloured by action), edges in execution order (creates after what they depend on,
+deletes before). Render DOT with Graphviz.`
+
+  static override examples = [
+    {description: 'An SVG of the plan.', command: '<%= config.bin %> <%= command.id %> | dot -Tsvg > plan.svg'},
+    {description: 'Mermaid, for a Markdown page.', command: '<%= config.bin %> <%= command.id %> --format mermaid'},
+  ]
+
+  static override flags = {
+    ...configFlags,
+    ...hostFlags,
+    ...stateFlags,
+    ...lockFlags,
+    ...planFlags,
+    format: Flags.string({summary: 'Output format.', options: ['dot', 'mermaid'], default: 'dot'}),
+    destroy: Flags.boolean({summary: 'Graph the destroy plan.', default: false}),
+    'changes-only': Flags.boolean({summary: 'Leave out resources with no change.', default: false}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Graph)
+    const session = await openSession(sessionOptions(flags, 'graph', (m) => this.warn(m)))
+    try {
+      const {plan, errors} = await planSession(session, {mode: flags.destroy ? 'destroy' : 'normal', targets: flags.target ?? []})
+      if (errors.length > 0) throw new ConfigError(errors)
+      const opts = {includeNoop: !flags['changes-only']}
+      process.stdout.write(flags.format === 'mermaid' ? toMermaid(plan, opts) : toDot(plan, opts))
+    } finally {
+      await session.close()
+    }
+  }
+}

@@ -1,0 +1,90 @@
+// Refresh: the actual model from Docker (one list call each for networks and
+// containers, inspects only for the containers that matter) and from
+// iptables-save in the host namespace and in each container namespace dockwall
+// writes to or has written to.
+import type {DockerConnection} from '../docker/client.js'
+import {readDocker} from '../docker/read.js'
+import type {Diagnostic} from '../errors.js'
+import type {BackendSetting, DesiredModel} from '../model/types.js'
+import type {PriorState} from '../plan/prior.js'
+import type {NamespaceKey} from '../plan/types.js'
+import {mapLimit} from '../util/pool.js'
+import type {NetnsTarget} from '../util/exec.js'
+import {readNamespace} from './namespace.js'
+import {readRoutes} from './routes.js'
+import type {ActualModel, ActualNamespace} from './types.js'
+
+export interface RefreshOptions {
+  docker: DockerConnection
+  /** The namespace that plays the host: the current one, or `--netns`. */
+  host: NetnsTarget
+  backend: BackendSetting
+  model: DesiredModel | null
+  prior: PriorState | null
+  concurrency?: number
+}
+
+export interface RefreshResult {
+  actual: ActualModel
+  /** Backend warnings and the like, for the plan's warnings. */
+  diagnostics: Diagnostic[]
+}
+
+interface NamespaceNeed {
+  label: string
+  /** Docker container name. */
+  name: string
+  routes: boolean
+}
+
+/** Containers whose namespaces refresh must read: named by in_container or routes in the config, or holding dockwall lines/routes in the state. */
+export function namespaceNeeds(model: DesiredModel | null, prior: PriorState | null): NamespaceNeed[] {
+  const needs = new Map<string, NamespaceNeed>()
+  const add = (label: string, name: string | undefined, routes: boolean): void => {
+    const cur = needs.get(label)
+    const resolved = name ?? model?.containers.find((c) => c.label === label)?.name ?? label
+    needs.set(label, {label, name: cur?.name ?? resolved, routes: (cur?.routes ?? false) || routes})
+  }
+  for (const c of model?.containers ?? []) if (c.routes.length > 0) add(c.label, c.name, true)
+  for (const r of model?.rules ?? []) if (r.inContainer) add(r.inContainer, undefined, false)
+  for (const p of model?.portForwards ?? []) if (p.inContainer) add(p.inContainer, undefined, false)
+  for (const m of model?.masquerades ?? []) if (m.inContainer) add(m.inContainer, undefined, false)
+  for (const r of prior?.resources ?? []) {
+    const containerName = typeof r.attributes.container === 'string' ? r.attributes.container : typeof r.attributes.container_name === 'string' ? r.attributes.container_name : undefined
+    if (r.type === 'route') add(r.address.split('.')[1] ?? '', containerName, true)
+    for (const l of r.lines ?? []) if (l.namespace !== 'host') add(l.namespace.slice('container.'.length), containerName, false)
+  }
+  return [...needs.values()].sort((a, b) => (a.label < b.label ? -1 : 1))
+}
+
+export async function refresh(opts: RefreshOptions): Promise<RefreshResult> {
+  const needs = namespaceNeeds(opts.model, opts.prior)
+  const inspect = [...new Set([...needs.map((n) => n.name), ...(opts.model?.containers.map((c) => c.name) ?? [])])]
+  const [docker, hostRead] = await Promise.all([readDocker(opts.docker, {inspect}), readNamespace(opts.host, opts.backend)])
+  const diagnostics: Diagnostic[] = []
+  if (hostRead.warning) diagnostics.push({severity: 'warning', summary: `host: ${hostRead.warning}`})
+  const namespaces: ActualNamespace[] = [{key: 'host', backend: hostRead.backend, backendReason: hostRead.reason, tables: hostRead.tables}]
+  const unreadable: ActualModel['unreadable'] = []
+  const byName = new Map(docker.containers.map((c) => [c.name, c]))
+
+  await mapLimit(needs, opts.concurrency ?? 8, async (need) => {
+    const key: NamespaceKey = `container.${need.label}`
+    const c = byName.get(need.name)
+    if (!c || c.status === 'gone') return // not an error: its changes are deferred
+    if (c.status !== 'running' || !c.pid) return
+    const target: NetnsTarget = {kind: 'pid', pid: c.pid}
+    try {
+      const [read, routes] = await Promise.all([readNamespace(target, opts.backend), need.routes ? readRoutes(target) : Promise.resolve(undefined)])
+      if (read.warning) diagnostics.push({severity: 'warning', summary: `container ${need.name}: ${read.warning}`})
+      const ns: ActualNamespace = {key, container: {name: c.name, id: c.id, pid: c.pid}, backend: read.backend, backendReason: read.reason, tables: read.tables}
+      if (routes) ns.routes = routes
+      namespaces.push(ns)
+    } catch (err) {
+      // The container stopped between inspect and nsenter: report it, do not crash.
+      unreadable.push({key, reason: err instanceof Error ? err.message.split('\n')[0] ?? err.message : String(err)})
+    }
+  })
+  namespaces.sort((a, b) => (a.key === 'host' ? -1 : b.key === 'host' ? 1 : a.key < b.key ? -1 : 1))
+  unreadable.sort((a, b) => (a.key < b.key ? -1 : 1))
+  return {actual: {docker, namespaces, unreadable}, diagnostics}
+}

@@ -1,0 +1,70 @@
+// apply = (checked plan) → host operations → state saved after every step.
+import type {ApplyListener} from '../apply/events.js'
+import {applyPlan, type ApplyResult} from '../apply/engine.js'
+import {createHostOps} from '../apply/host-ops.js'
+import {AbortError} from '../errors.js'
+import {IptablesRunner} from '../netfilter/index.js'
+import type {PriorResource} from '../plan/prior.js'
+import {checkSshLockout, parseSshConnection} from '../plan/safety.js'
+import type {FirewallTransaction, NamespaceKey, Plan} from '../plan/types.js'
+import type {ActualModel} from '../refresh/types.js'
+import {newState, writeState, type State} from '../state/index.js'
+import type {NetnsTarget} from '../util/exec.js'
+import {DOCKWALL_VERSION} from '../version.js'
+import type {Session} from './session.js'
+
+/** Refuses a plan that would cut the operator's SSH session, unless allowed. Not in a --netns rehearsal. */
+export function guardLockout(session: Session, plan: Plan, allowLockout: boolean, env: NodeJS.ProcessEnv = process.env): void {
+  if (allowLockout || session.rehearsal) return
+  const ssh = parseSshConnection(env.SSH_CONNECTION)
+  if (!ssh) return
+  const findings = checkSshLockout(plan, ssh)
+  if (findings.length === 0) return
+  const what = findings.some((f) => f.state === 'ESTABLISHED') ? 'would cut your current SSH session' : 'would refuse new SSH connections from your address'
+  throw new AbortError(
+    `refusing to apply: the new input rules ${what} (${ssh.clientIp} → port ${ssh.serverPort}), at:\n  ${findings[0]?.line ?? ''}`,
+    'keep allow_ssh = true in the firewall block, add a rule accepting your address, or pass --allow-lockout if you have console access',
+  )
+}
+
+/** Where a transaction runs: the host (or --netns), or a container's namespace by its PID at refresh time. */
+function namespaceTarget(session: Session, actual: ActualModel, ns: NamespaceKey): NetnsTarget {
+  if (ns === 'host') return session.host
+  const found = actual.namespaces.find((n) => n.key === ns)
+  if (!found?.container) throw new AbortError(`cannot write iptables in ${ns}: its container is not running`)
+  return {kind: 'pid', pid: found.container.pid}
+}
+
+export async function applySession(session: Session, plan: Plan, actual: ActualModel, listener: ApplyListener): Promise<ApplyResult> {
+  let state: State = session.state ?? newState(DOCKWALL_VERSION)
+  let prev: State | null = session.state
+  const restore = async (tx: FirewallTransaction): Promise<void> => {
+    const runner = new IptablesRunner({netns: namespaceTarget(session, actual, tx.namespace), backend: tx.backend, family: 'ipv4'})
+    await runner.restore(tx.input, {noflush: true})
+  }
+  const ops = createHostOps({docker: session.docker, restore})
+  const save = async (resources: Map<string, PriorResource>): Promise<void> => {
+    state = {...state, dockwallVersion: DOCKWALL_VERSION, resources: [...resources.values()]}
+    state = await writeState(session.statePath, state, prev, {lock: session.lock})
+    prev = state
+  }
+  const prior = new Map((session.state?.resources ?? []).map((r) => [r.address, r as PriorResource]))
+  const result = await applyPlan(plan, prior, {ops, listener, save})
+  session.state = state
+  return result
+}
+
+/** Refuses a saved plan when the state or the host changed since it was made. */
+export function checkSavedPlan(session: Session, plan: Plan, currentHash: string): void {
+  const serial = session.state?.serial ?? 0
+  const lineage = session.state?.lineage ?? null
+  if (plan.prior.lineage !== null && lineage !== plan.prior.lineage) {
+    throw new AbortError(`the saved plan was made for another state (lineage ${plan.prior.lineage}, this state is ${lineage ?? 'empty'})`, 'make a new plan with `dockwall plan --out FILE`')
+  }
+  if (serial !== plan.prior.serial) {
+    throw new AbortError(`the state changed since the plan was made (serial ${plan.prior.serial} → ${serial})`, 'make a new plan with `dockwall plan --out FILE`')
+  }
+  if (currentHash !== plan.actualHash) {
+    throw new AbortError('the host changed since the plan was made (Docker networks, containers or dockwall\'s iptables chains differ)', 'make a new plan with `dockwall plan --out FILE` and review it again')
+  }
+}

@@ -1,0 +1,52 @@
+// Saved plans (`plan --out FILE`): the plan plus the desired model it was made
+// from, so `apply FILE` applies exactly it and can check that neither the state
+// nor the host moved since. Written atomically, mode 0600.
+import {readFile} from 'node:fs/promises'
+
+import writeFileAtomic from 'write-file-atomic'
+import {z} from 'zod'
+
+import {AbortError} from '../errors.js'
+import type {DesiredModel} from '../model/types.js'
+import {PLAN_FORMAT_VERSION, type Plan} from '../plan/types.js'
+
+const PLANFILE_KIND = 'dockwall-plan'
+
+export interface PlanFile {
+  kind: typeof PLANFILE_KIND
+  plan: Plan
+  model: DesiredModel
+  statePath: string
+}
+
+const header = z.object({
+  kind: z.literal(PLANFILE_KIND),
+  plan: z.object({formatVersion: z.string(), mode: z.enum(['normal', 'destroy', 'refresh-only']), changes: z.array(z.unknown()), firewall: z.array(z.unknown()), actualHash: z.string()}).passthrough(),
+  model: z.object({networks: z.array(z.unknown()), containers: z.array(z.unknown())}).passthrough(),
+  statePath: z.string(),
+})
+
+export async function writePlanFile(path: string, file: Omit<PlanFile, 'kind'>): Promise<void> {
+  await writeFileAtomic(path, `${JSON.stringify({kind: PLANFILE_KIND, ...file})}\n`, {mode: 0o600})
+}
+
+export async function readPlanFile(path: string): Promise<PlanFile> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    throw new AbortError(`cannot read plan file ${path}: ${(err as Error).message}`, 'create one with `dockwall plan --out FILE`')
+  }
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch {
+    throw new AbortError(`${path} is not a dockwall plan file (not JSON)`)
+  }
+  const parsed = header.safeParse(raw)
+  if (!parsed.success) throw new AbortError(`${path} is not a dockwall plan file: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}`.trim())
+  if (parsed.data.plan.formatVersion !== PLAN_FORMAT_VERSION) {
+    throw new AbortError(`${path} was written by a dockwall with plan format ${parsed.data.plan.formatVersion}; this one reads ${PLAN_FORMAT_VERSION}`, 'make a new plan with this dockwall')
+  }
+  return raw as PlanFile
+}

@@ -1,0 +1,95 @@
+// A session is what plan, apply, destroy and import share: the loaded
+// configuration, the locked state, the Docker connection and the namespace that
+// plays the host. Commands open one, hand it to a service, and close it.
+import {stat} from 'node:fs/promises'
+import {homedir} from 'node:os'
+import path from 'node:path'
+
+import {loadConfig} from '../config/index.js'
+import {connectDocker, type DockerConnection} from '../docker/client.js'
+import {AbortError, ConfigError, type Diagnostic} from '../errors.js'
+import type {BackendSetting, DesiredModel} from '../model/types.js'
+import {acquireLock, readState, resolveStatePath, type Lock, type State} from '../state/index.js'
+import type {NetnsTarget} from '../util/exec.js'
+
+export interface SessionOptions {
+  config: string
+  vars?: string[]
+  varFiles?: string[]
+  /** `--state`; falls back to the configuration's setting, then dockwall.state.json. */
+  state?: string
+  lockTimeoutMs: number
+  /** Shown to a second dockwall waiting for the lock: plan, apply, destroy... */
+  operation: string
+  netns?: string
+  dockerHost?: string
+  /** `--backend` overrides the configuration. */
+  backend?: BackendSetting
+  warn: (message: string) => void
+  /** A desired model to use instead of loading the configuration (a saved plan carries its own). */
+  model?: DesiredModel
+}
+
+export interface Session {
+  model: DesiredModel
+  configWarnings: Diagnostic[]
+  statePath: string
+  state: State | null
+  lock: Lock
+  docker: DockerConnection
+  host: NetnsTarget
+  backend: BackendSetting
+  /** True when --netns points the host somewhere else (a rehearsal): the SSH guard does not apply there. */
+  rehearsal: boolean
+  close(): Promise<void>
+}
+
+/** Where parsed .hcl files are cached by content hash (DESIGN: a plan must not pay the HCL parse on every run). */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.DOCKWALL_CACHE_DIR) return env.DOCKWALL_CACHE_DIR
+  return path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'dockwall')
+}
+
+/** `--netns NAME` means /var/run/netns/NAME; a path is used as is. It must exist: a typo must not fall back to the real host. */
+export async function hostTarget(netns: string | undefined): Promise<NetnsTarget> {
+  if (!netns) return {kind: 'current'}
+  const p = netns.includes('/') ? netns : `/var/run/netns/${netns}`
+  try {
+    await stat(p)
+  } catch {
+    throw new AbortError(`network namespace ${p} does not exist`, `create it with \`ip netns add ${path.basename(p)}\`, or drop --netns to work on this host`)
+  }
+  return {kind: 'path', path: p}
+}
+
+export async function loadModel(opts: Pick<SessionOptions, 'config' | 'vars' | 'varFiles'>): Promise<{model: DesiredModel; warnings: Diagnostic[]}> {
+  const result = await loadConfig({path: opts.config, vars: opts.vars ?? [], varFiles: opts.varFiles ?? [], cacheDir: cacheDir()})
+  if (!result.model) throw new ConfigError(result.diagnostics)
+  return {model: result.model, warnings: result.diagnostics.filter((d) => d.severity === 'warning')}
+}
+
+export async function openSession(opts: SessionOptions): Promise<Session> {
+  const host = await hostTarget(opts.netns)
+  const {model, warnings} = opts.model ? {model: opts.model, warnings: []} : await loadModel(opts)
+  const statePath = resolveStatePath(opts.state, model.settings.statePath)
+  const lock = await acquireLock(statePath, {timeoutMs: opts.lockTimeoutMs, operation: opts.operation, warn: opts.warn, releaseOnSignal: false})
+  try {
+    const state = await readState(statePath)
+    const docker = await connectDocker(opts.dockerHost)
+    return {
+      model,
+      configWarnings: warnings,
+      statePath,
+      state,
+      lock,
+      docker,
+      host,
+      backend: opts.backend ?? model.settings.backend,
+      rehearsal: host.kind !== 'current',
+      close: () => lock.release(),
+    }
+  } catch (err) {
+    await lock.release()
+    throw err
+  }
+}
