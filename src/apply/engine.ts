@@ -25,7 +25,7 @@ export interface ApplyResult {
   failed: {address: string; error: string}[]
   skipped: {address: string; reason: string}[]
   /** Per transaction: committed or not, so the user knows exactly what happened. */
-  transactions: {namespace: string; table: string; committed: boolean; error?: string}[]
+  transactions: {namespace: string; table: string; backend: string; committed: boolean; error?: string}[]
 }
 
 const VERB: Record<string, string> = {create: 'Creating', update: 'Updating', replace: 'Replacing', delete: 'Destroying'}
@@ -162,23 +162,25 @@ export async function applyPlan(plan: Plan, prior: ReadonlyMap<string, PriorReso
   const t0 = Date.now()
   for (const tx of plan.firewall) {
     if (failedNs.has(tx.namespace)) {
-      result.transactions.push({namespace: tx.namespace, table: tx.table, committed: false, error: 'skipped: an earlier transaction in this namespace failed'})
+      result.transactions.push({namespace: tx.namespace, table: tx.table, backend: tx.backend, committed: false, error: 'skipped: an earlier transaction in this namespace failed'})
       continue
     }
     try {
       await opts.ops.restore(tx)
       committed.add(`${tx.namespace}|${tx.table}`)
-      result.transactions.push({namespace: tx.namespace, table: tx.table, committed: true})
+      result.transactions.push({namespace: tx.namespace, table: tx.table, backend: tx.backend, committed: true})
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err)
       failedNs.add(tx.namespace)
-      result.transactions.push({namespace: tx.namespace, table: tx.table, committed: false, error: message})
+      result.transactions.push({namespace: tx.namespace, table: tx.table, backend: tx.backend, committed: false, error: message})
     }
   }
   for (const c of firewallChanges) {
     const tables = new Set([...(c.lines?.before ?? []), ...(c.lines?.after ?? [])].map(lineTable))
     const txFor = (key: string): FirewallTransaction | undefined => plan.firewall.find((t) => `${t.namespace}|${t.table}` === key)
-    const ok = [...tables].filter((k) => txFor(k)).every((k) => committed.has(k))
+    // The transactions that carry this change: by its lines' tables, and by name (chain changes have no lines).
+    const carriers = plan.firewall.filter((t) => t.addresses.includes(c.address) || (txFor(`${t.namespace}|${t.table}`) === t && tables.has(`${t.namespace}|${t.table}`)))
+    const ok = carriers.every((t) => result.transactions.some((r) => r.namespace === t.namespace && r.table === t.table && r.committed && r.backend === t.backend))
     if (ok) {
       recordChange(resources, c)
       count(c)

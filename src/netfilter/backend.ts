@@ -136,7 +136,8 @@ export function summarizeSave(text: string): Omit<BackendState, 'available'> {
     if (RULE_LINE.test(line)) rules++
     else if (line.startsWith(':')) {
       const name = line.slice(1).split(' ', 1)[0]!
-      if (name === 'DOCKER' || name.startsWith('DOCKER-')) docker.add(name)
+      // DOCKER_OUTPUT / DOCKER_POSTROUTING: the embedded-DNS chains Docker writes inside containers on user networks.
+      if (name === 'DOCKER' || name.startsWith('DOCKER-') || name.startsWith('DOCKER_')) docker.add(name)
     } else if (line.startsWith('*')) tables.push(line.slice(1).trim())
   }
   return {rules, dockerChains: [...docker].sort(), tables}

@@ -1,5 +1,6 @@
 // Indexes the refreshed iptables state by what the planner asks of it: the lines
 // each dockwall address owns, foreign lines inside owned chains, and the jumps.
+import {mentionsNoOwnedChain} from '../refresh/tables.js'
 import type {ActualModel, ActualNamespace, ActualRule, ActualTable} from '../refresh/types.js'
 import {COMMENT_PREFIX, JUMP_COMMENT, OWNED_CHAINS, type OwnedChain} from './firewall.js'
 import type {NamespaceKey, RuleLine} from './types.js'
@@ -70,6 +71,8 @@ export function indexActual(actual: ActualModel): ActualIndex {
             }
           })
         } else {
+          // A chain whose text never mentions DOCKWALL- holds no jump to our chains; its rules stay unparsed (src/refresh/tables.ts).
+          if (mentionsNoOwnedChain(chain)) continue
           chain.rules.forEach((r, position) => {
             if (r.target && isOwnedChain(r.target) && OWNED_CHAINS[r.target].table === tableName) {
               idx.jumps.push({namespace: ns.key, table: tableName, from: chain.name, to: r.target, position, spec: r.spec})

@@ -20,6 +20,8 @@ export interface FirewallPlanInput {
   normalize: Normalize
   /** Addresses the user targeted (with their dependencies); null = everything. */
   targeted: ((address: string) => boolean) | null
+  /** Foreign chains Docker will insert rules at the top of during this apply (nat POSTROUTING when it creates a network). */
+  dockerInserts?: ReadonlySet<string>
 }
 
 export interface FirewallPlan {
@@ -180,6 +182,12 @@ function chainWork(ns: NamespaceKey, chain: OwnedChain, content: DesiredLine[], 
   const misplaced = jumps.filter((j) => j !== good)
   if (!good) work.jumpAdd = {from, spec: jumpSpec(chain)}
   work.jumpsRemove = misplaced
+  if (good && ns === 'host' && input.dockerInserts?.has(from)) {
+    // Move it (delete, insert at 1) in the same transaction, after Docker has inserted its rules.
+    work.jumpsRemove = [...misplaced, good]
+    work.jumpAdd = {from, spec: good.spec}
+    reasons.push(`keep the jump first in ${from} (Docker inserts its own rules at the top when it creates a network)`)
+  }
   if (actualLines && !good) {
     const where = jumps.length > 0 ? `not first in ${from}` : `missing from ${from}`
     drift.push({address, kind: 'jump-missing', summary: `the jump to ${chain} is ${where}`})
@@ -207,7 +215,11 @@ function chainWork(ns: NamespaceKey, chain: OwnedChain, content: DesiredLine[], 
       after: {namespace: ns, table, chain, jump_from: from},
       reasons,
       dependsOn: [],
-      lines: {before: [...foreign.map(plain), ...jumps.map((j) => jumpLine(j))], after: good ? [] : [{namespace: ns, table, chain: from, spec: jumpSpec(chain)}]},
+      // After: the jumps that stay, so a kept jump does not read as removed.
+      lines: {
+        before: [...foreign.map(plain), ...jumps.map((j) => jumpLine(j))],
+        after: [...jumps.filter((j) => !work.jumpsRemove.includes(j)).map((j) => jumpLine(j)), ...(work.jumpAdd ? [{namespace: ns, table, chain: from, spec: work.jumpAdd.spec}] : [])],
+      },
     }
   }
   return work
@@ -300,5 +312,33 @@ export function planFirewall(input: FirewallPlanInput, backendOf: (ns: Namespace
     }
     transactions.push({namespace: first.namespace, backend, table: first.table, input: transactionInput(first.table, list), addresses: [...addresses].sort()})
   }
+  if (input.targeted === null) staleCleanup(input, changes, drift, transactions)
   return {changes, drift, transactions}
+}
+
+/**
+ * dockwall chains left in the backend a namespace no longer uses (Docker started writing there
+ * with the other one): removed after the new ones are written, so there is no gap, and the
+ * namespace's failed transactions stop this one (the engine skips the rest of a namespace).
+ */
+function staleCleanup(input: FirewallPlanInput, changes: Change[], drift: Drift[], transactions: FirewallTransaction[]): void {
+  for (const ns of [...input.index.namespaces.values()].sort((a, b) => (a.key < b.key ? -1 : 1))) {
+    if (!ns.stale) continue
+    for (const table of ['filter', 'nat'] as const) {
+      const chains = ns.stale.tables[table]?.chains ?? []
+      const owned = chains.filter((c) => isOwnedChain(c.name))
+      const jumps = chains.flatMap((c) => (isOwnedChain(c.name) ? [] : c.rules.filter((r) => r.target && isOwnedChain(r.target)).map((r) => ({from: c.name, spec: r.spec}))))
+      if (owned.length === 0 && jumps.length === 0) continue
+      const lines = ['*' + table, ...jumps.map((j) => `-D ${j.from} ${j.spec}`), ...owned.map((c) => `:${c.name} - [0:0]`), ...owned.map((c) => `-X ${c.name}`), 'COMMIT', '']
+      const addresses: string[] = []
+      for (const c of owned.length > 0 ? owned : [{name: jumps[0]?.spec.split(' -j ')[1] ?? 'DOCKWALL'}]) {
+        const address = `${chainAddress(ns.key, c.name)}@${ns.stale.backend}`
+        addresses.push(address)
+        const summary = `dockwall's ${c.name} is in iptables-${ns.stale.backend}, but this namespace now uses iptables-${ns.backend} (${ns.backendReason})`
+        drift.push({address, kind: 'changed', summary})
+        changes.push({address, type: 'chain', action: 'delete', before: {namespace: ns.key, table, chain: c.name, backend: ns.stale.backend}, after: null, reasons: [`${summary}: it is rewritten there and removed here`], dependsOn: []})
+      }
+      transactions.push({namespace: ns.key, backend: ns.stale.backend, table, input: lines.join('\n'), addresses})
+    }
+  }
 }

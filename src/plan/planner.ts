@@ -4,7 +4,8 @@ import {createHash} from 'node:crypto'
 
 import type {Diagnostic} from '../errors.js'
 import type {DesiredModel, Endpoint, PortRange} from '../model/types.js'
-import type {ActualModel} from '../refresh/types.js'
+import {unparsedRuleLines} from '../refresh/tables.js'
+import type {ActualModel, ActualNamespace, ActualTable} from '../refresh/types.js'
 import {indexActual} from './actual-index.js'
 import {planAttachments, planNetworks, planRoutes, type DockerPlanContext} from './docker-changes.js'
 import {renderFirewall, renderMasquerade, renderPortForward, renderRule, type RenderedResource} from './firewall.js'
@@ -76,6 +77,25 @@ function firewallAttributes(model: DesiredModel | null): Map<string, Attributes>
   return out
 }
 
+/**
+ * The tables as hashed: chains refresh left unparsed (src/refresh/tables.ts) by their
+ * iptables-save lines, which identify their content as well as the parsed rules do,
+ * without parsing thousands of rules the plan never reads.
+ */
+function tablesForHash(tables: ActualNamespace['tables']): unknown {
+  const lazy = (t: ActualTable | undefined): boolean => t?.chains.some((c) => unparsedRuleLines(c) !== undefined) ?? false
+  if (!lazy(tables.filter) && !lazy(tables.nat)) return tables
+  const out: {[name: string]: unknown} = {}
+  for (const [name, t] of Object.entries(tables) as Array<[string, ActualTable | undefined]>) {
+    if (!t) continue
+    out[name] = {name: t.name, chains: t.chains.map((c) => {
+      const lines = unparsedRuleLines(c)
+      return lines ? {name: c.name, policy: c.policy, lines} : c
+    })}
+  }
+  return out
+}
+
 /** Hash of what the plan read, so `apply PLANFILE` can refuse when the host moved on. */
 export function hashActual(actual: ActualModel): string {
   const byName = <T extends {name: string}>(xs: readonly T[]): T[] => [...xs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
@@ -85,7 +105,7 @@ export function hashActual(actual: ActualModel): string {
   }
   const namespaces = [...actual.namespaces]
     .sort((a, b) => (a.key < b.key ? -1 : 1))
-    .map((n) => ({key: n.key, backend: n.backend, tables: n.tables, routes: n.routes ?? null}))
+    .map((n) => ({key: n.key, backend: n.backend, tables: tablesForHash(n.tables), routes: n.routes ?? null}))
   return createHash('sha256').update(JSON.stringify({docker, namespaces})).digest('hex')
 }
 
@@ -121,7 +141,7 @@ export function makePlan(inputs: PlanInputs, options: PlanOptions): PlanResult {
   const normalize = options.normalize ?? ((s: string) => s.trim().replace(/\s+/g, ' '))
   const model = options.mode === 'destroy' ? null : inputs.model
   const {actual} = inputs
-  const res = resolve(model ?? {...inputs.model, networks: [], containers: []}, actual.docker.containers, actual.docker.networks)
+  let res = resolve(model ?? {...inputs.model, networks: [], containers: []}, actual.docker.containers, actual.docker.networks)
   const prior = new Map((inputs.prior?.resources ?? []).map((r) => [r.address, r]))
   const index = indexActual(actual)
   const unreadable = new Map(actual.unreadable.map((u) => [u.key, u.reason]))
@@ -130,6 +150,15 @@ export function makePlan(inputs: PlanInputs, options: PlanOptions): PlanResult {
   const nets = planNetworks(ctx)
   const atts = planAttachments(ctx, nets.changes)
   const routes = planRoutes(ctx)
+
+  // Render the firewall with the addresses containers will have once the Docker changes are made.
+  const goingNetworks = new Set(nets.changes.filter((c) => c.action === 'replace' || c.action === 'delete').map((c) => String(c.before?.name)))
+  const goingEndpoints = new Set(atts.changes.filter((c) => c.action === 'replace' || c.action === 'delete').map((c) => `${String(c.before?.container)}|${String(c.before?.network)}`))
+  if (goingNetworks.size > 0 || goingEndpoints.size > 0) {
+    res = resolve(model ?? {...inputs.model, networks: [], containers: []}, actual.docker.containers, actual.docker.networks, (container, network) => goingNetworks.has(network) || goingEndpoints.has(`${container}|${network}`))
+  }
+  // Docker inserts its masquerade rule at the top of nat POSTROUTING when it creates a network: put the jump back on top after.
+  const dockerInserts = new Set<string>(nets.changes.some((c) => c.action === 'create' || c.action === 'replace') ? ['POSTROUTING'] : [])
 
   const rendered: RenderedResource[] = []
   if (model) {
@@ -151,7 +180,7 @@ export function makePlan(inputs: PlanInputs, options: PlanOptions): PlanResult {
   const dockerChanges = [...nets.changes, ...atts.changes, ...routes.changes]
   const targeted = targetFilter(options.targets, dockerChanges, rendered)
   const backendOf = (ns: NamespaceKey) => index.namespaces.get(ns)?.backend
-  const fw = planFirewall({rendered, attributes: firewallAttributes(model), index, prior, normalize, targeted}, backendOf)
+  const fw = planFirewall({rendered, attributes: firewallAttributes(model), index, prior, normalize, targeted, dockerInserts}, backendOf)
 
   let changes = [...dockerChanges.filter((c) => targeted === null || targeted(c.address)), ...fw.changes]
   let transactions = fw.transactions

@@ -36,7 +36,14 @@ export function sortIps(ips: Iterable<string>): string[] {
   return [...new Set(ips)].sort((a, b) => ipKey(a) - ipKey(b))
 }
 
-export function resolve(model: DesiredModel, containers: readonly DockerContainer[], networks: readonly DockerNetwork[]): Resolution {
+/**
+ * Says whether a container's endpoint on a network goes away in this plan (its attachment is
+ * replaced or deleted, or its network is replaced or deleted), so rules are rendered with the
+ * addresses the container will have after apply, and one apply converges.
+ */
+export type EndpointLeaving = (containerName: string, networkName: string) => boolean
+
+export function resolve(model: DesiredModel, containers: readonly DockerContainer[], networks: readonly DockerNetwork[], leaving: EndpointLeaving = () => false): Resolution {
   const byName = new Map(containers.filter((c) => c.status !== 'gone').map((c) => [c.name, c]))
   const netByName = new Map(networks.map((n) => [n.name, n]))
   const out: Resolution = {containers: new Map(), networks: new Map()}
@@ -47,7 +54,7 @@ export function resolve(model: DesiredModel, containers: readonly DockerContaine
   for (const spec of model.containers) {
     const docker = byName.get(spec.name)
     const declared = spec.attachments.flatMap((a) => (a.ipv4Address ? [a.ipv4Address] : []))
-    const reported = docker?.endpoints.flatMap((e) => (e.ipv4Address ? [e.ipv4Address] : [])) ?? []
+    const reported = docker?.endpoints.flatMap((e) => (e.ipv4Address && !leaving(spec.name, e.networkName) ? [e.ipv4Address] : [])) ?? []
     const rc: ResolvedContainer = {spec, ips: sortIps([...declared, ...reported]), running: docker?.status === 'running'}
     if (docker) rc.docker = docker
     if (docker?.pid) rc.pid = docker.pid

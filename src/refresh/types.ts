@@ -41,6 +41,8 @@ export interface ActualNamespace {
   tables: {filter?: ActualTable; nat?: ActualTable}
   /** IPv4 routes (only read inside containers that declare routes). */
   routes?: ActualRoute[]
+  /** dockwall chains left in the backend this namespace no longer uses; the planner removes them. */
+  stale?: {backend: Backend; tables: {filter?: ActualTable; nat?: ActualTable}}
 }
 
 export interface ActualModel {

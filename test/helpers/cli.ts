@@ -23,7 +23,8 @@ export interface CliOptions {
 
 export async function runCli(args: readonly string[], opts: CliOptions = {}): Promise<CliResult> {
   const node = process.execPath
-  const bin = `${REPO_ROOT}bin/run.js`
+  // DOCKWALL_CLI_ROOT: run a build copied elsewhere (so a rebuild of dist/ cannot disturb a long test run).
+  const bin = `${process.env.DOCKWALL_CLI_ROOT ?? REPO_ROOT}/bin/run.js`.replace(/\/\/bin/, '/bin')
   const [file, ...argv] = opts.netns
     ? ['nsenter', `--net=${opts.netns}`, '--', node, bin, ...args]
     : [node, bin, ...args]

@@ -92,8 +92,8 @@ describe('apply engine', () => {
     ])
     const {result} = await run(p, ops)
     expect(result.transactions).toEqual([
-      {namespace: 'host', table: 'filter', committed: true},
-      {namespace: 'host', table: 'nat', committed: false, error: 'restore failed in host/nat'},
+      {namespace: 'host', table: 'filter', backend: 'nft', committed: true},
+      {namespace: 'host', table: 'nat', backend: 'nft', committed: false, error: 'restore failed in host/nat'},
     ])
     expect(result.failed[0]).toEqual({address: 'port_forward.p', error: 'host/nat: restore failed in host/nat'})
     expect(result.resources.get('port_forward.p')?.lines?.map((l) => l.spec)).toEqual(['accept'])

@@ -99,3 +99,10 @@ describe('probeBackends', () => {
     expect(summarizeSave(nftSave)).toEqual({rules: 2, dockerChains: ['DOCKER-USER'], tables: ['filter']})
   })
 })
+
+describe('Docker chains inside containers', () => {
+  it('counts the embedded-DNS chains Docker writes in a container namespace', () => {
+    const text = ['*nat', ':OUTPUT ACCEPT [0:0]', ':DOCKER_OUTPUT - [0:0]', ':DOCKER_POSTROUTING - [0:0]', '-A OUTPUT -d 127.0.0.11/32 -j DOCKER_OUTPUT', 'COMMIT', ''].join('\n')
+    expect(summarizeSave(text).dockerChains).toEqual(['DOCKER_OUTPUT', 'DOCKER_POSTROUTING'])
+  })
+})

@@ -373,3 +373,43 @@ describe('refresh-only', () => {
     expect(p.prior).toEqual({serial: 3, lineage: 'L'})
   })
 })
+
+describe('planning with the addresses containers will have after apply', () => {
+  it('renders rules without the address a replaced attachment loses', () => {
+    const m = model({
+      networks: [network('back', '10.30.3.0/24')],
+      containers: [container('api', [attachment('api', 'back', '10.30.3.10')]), container('cli', [], [], 'cli')],
+      rules: [rule('to_api', {from: [cidr('10.0.0.0/8')], to: [c('api')]})],
+    })
+    const prior: PriorState = {serial: 1, lineage: 'L', resources: [{address: 'network.back', type: 'network', ids: {id: 'id-back', origin: 'created'}, attributes: {name: 'back', subnet: '10.30.2.0/24'}}]}
+    const a = actual({networks: [dockerNetwork('back', '10.30.2.0/24')], containers: [dockerContainer('api', [{network: 'back', ip: '10.30.2.10', static: true}])]})
+    const p = plan({model: m, actual: a, prior})
+    expect(change(p, 'network.back').action).toBe('replace')
+    expect(change(p, 'rule.to_api').lines?.after.map((l) => l.spec.split(' -m')[0])).toEqual(['-s 10.0.0.0/8 -d 10.30.3.10/32'])
+  })
+
+  it('keeps the jump first in nat POSTROUTING when Docker will create a network', () => {
+    const m = model({networks: [network('new', '10.50.0.0/24')], masquerades: [masquerade('out', cidr('10.50.0.0/24'))]})
+    const host = dockerHost({}, {POSTROUTING: ['-m comment --comment "dockwall:jump" -j DOCKWALL-POSTROUTING'], 'DOCKWALL-POSTROUTING': ['-s 10.50.0.0/24 -m comment --comment "dockwall:masquerade.out" -j MASQUERADE']})
+    const p = plan({model: m, actual: actual({namespaces: [host]}), prior: null})
+    expect(change(p, 'chain["host:DOCKWALL-POSTROUTING"]').reasons).toEqual(['keep the jump first in POSTROUTING (Docker inserts its own rules at the top when it creates a network)'])
+    const nat = p.firewall.find((t) => t.table === 'nat')!.input
+    expect(nat).toContain('-D POSTROUTING -m comment --comment "dockwall:jump" -j DOCKWALL-POSTROUTING\n-I POSTROUTING 1 -m comment --comment "dockwall:jump" -j DOCKWALL-POSTROUTING')
+  })
+})
+
+describe('a namespace whose backend changed', () => {
+  it('writes dockwall chains in the backend in use and removes the stale ones afterwards', () => {
+    const m = model({containers: [container('web')], portForwards: [portForward('alt', {inContainer: 'web', port: 8081, to: c('web')})]})
+    const web = namespace('container.web', {}, {OUTPUT: ['-d 127.0.0.11/32 -j DOCKER_OUTPUT'], DOCKER_OUTPUT: []}, {backend: 'legacy'})
+    web.stale = {backend: 'nft', tables: {nat: {name: 'nat', chains: [
+      {name: 'PREROUTING', policy: 'ACCEPT', rules: [{spec: '-m comment --comment "dockwall:jump" -j DOCKWALL-PREROUTING', comment: 'dockwall:jump', target: 'DOCKWALL-PREROUTING'}]},
+      {name: 'DOCKWALL-PREROUTING', policy: null, rules: [{spec: '-p tcp -m tcp --dport 8081 -m comment --comment "dockwall:port_forward.alt" -j REDIRECT --to-ports 80', comment: 'dockwall:port_forward.alt', target: 'REDIRECT'}]},
+    ]}}}
+    const p = plan({model: m, actual: actual({containers: [dockerContainer('web', [])], namespaces: [dockerHost(), web]}), prior: null})
+    expect(p.firewall.map((t) => `${t.namespace}/${t.table}/${t.backend}`)).toEqual(['container.web/nat/legacy', 'container.web/nat/nft'])
+    expect(p.firewall[1]?.input).toBe(['*nat', '-D PREROUTING -m comment --comment "dockwall:jump" -j DOCKWALL-PREROUTING', ':DOCKWALL-PREROUTING - [0:0]', '-X DOCKWALL-PREROUTING', 'COMMIT', ''].join('\n'))
+    expect(change(p, 'chain["container.web:DOCKWALL-PREROUTING"]@nft').action).toBe('delete')
+    expect(change(p, 'port_forward.alt').action).toBe('create')
+  })
+})

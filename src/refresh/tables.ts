@@ -1,0 +1,135 @@
+// iptables-save output → the actual model's tables (filter and nat, chains in order,
+// rules with their normal-form spec).
+//
+// Parsing a rule costs about 10 µs, and a host may hold tens of thousands of rules in
+// chains dockwall never looks at (measured with `npm run bench`: 20,000 rules took
+// 0.2-0.5 s to parse, several times the iptables-save itself). So readTables parses a
+// chain's rules up front only when its text mentions `DOCKWALL-`: dockwall's own
+// chains, and the chains holding jumps to them. The rules of every other chain are
+// parsed on first access to `chain.rules`, giving exactly what an eager parse gives;
+// the planner never reads them (see mentionsNoOwnedChain), show and import do.
+import {detectFamily, parseRule, parseRuleset, type Family, type Rule, type Ruleset} from '../netfilter/index.js'
+import type {ActualChain, ActualNamespace, ActualRule, ActualTable} from './types.js'
+
+const TABLES = ['filter', 'nat'] as const
+
+/** dockwall's chain names all start with this (DOCKWALL-FORWARD, DOCKWALL-PREROUTING...). */
+const OWNED_PREFIX = 'DOCKWALL-'
+
+/** Chains whose rules were left unparsed by readTables, with their iptables-save lines. */
+const unparsed = new WeakMap<ActualChain, readonly string[]>()
+
+/**
+ * The iptables-save lines of a chain that readTables did not parse up front, or
+ * undefined for a chain it parsed. Such a chain's text never mentions `DOCKWALL-`: it is
+ * not dockwall's and none of its rules jumps to one of dockwall's chains. The lines
+ * (not the parsed rules) identify its content for hashing.
+ */
+export function unparsedRuleLines(chain: ActualChain): readonly string[] | undefined {
+  return unparsed.get(chain)
+}
+
+/** True when readTables found, without parsing the chain, that none of its rules is dockwall's or jumps to dockwall's chains. */
+export function mentionsNoOwnedChain(chain: ActualChain): boolean {
+  return unparsed.has(chain)
+}
+
+function actualRule(rule: Rule, table: string): ActualRule {
+  const prefix = `${table} -A ${rule.chain} `
+  const spec = rule.key.startsWith(prefix) ? rule.key.slice(prefix.length) : rule.key
+  return {spec, ...(rule.comment !== undefined ? {comment: rule.comment} : {}), ...(rule.target ? {target: rule.target.name} : {})}
+}
+
+/** Turns a parsed ruleset into the planner's shape: filter and nat, chains in order, rules with their normal-form spec. */
+export function toActualTables(ruleset: Ruleset): ActualNamespace['tables'] {
+  const out: ActualNamespace['tables'] = {}
+  for (const name of TABLES) {
+    const table = ruleset.tables.find((t) => t.name === name)
+    if (!table) continue
+    const chains = new Map<string, ActualChain>()
+    for (const decl of table.chains) chains.set(decl.name, {name: decl.name, policy: decl.policy === '-' ? null : decl.policy, rules: []})
+    for (const rule of table.rules) {
+      const chain = chains.get(rule.chain) ?? {name: rule.chain, policy: null, rules: []}
+      chains.set(rule.chain, chain)
+      chain.rules.push(actualRule(rule, name))
+    }
+    const t: ActualTable = {name, chains: [...chains.values()]}
+    out[name] = t
+  }
+  return out
+}
+
+interface PendingChain {
+  lines: string[]
+  lineNos: number[]
+  mentionsOwned: boolean
+}
+
+/** Makes `chain.rules` parse `pending` on first access (then a plain property, as if parsed eagerly). */
+function parseOnAccess(chain: ActualChain, table: string, pending: PendingChain, family: Family): void {
+  const settle = (rules: ActualRule[]): void => {
+    Object.defineProperty(chain, 'rules', {value: rules, writable: true, enumerable: true, configurable: true})
+  }
+  Object.defineProperty(chain, 'rules', {
+    enumerable: true,
+    configurable: true,
+    get(): ActualRule[] {
+      const rules = pending.lines.map((line, i) => actualRule(parseRule(line, table, {family}, pending.lineNos[i]), table))
+      settle(rules)
+      return rules
+    },
+    set(rules: ActualRule[]) {
+      settle(rules)
+    },
+  })
+  unparsed.set(chain, pending.lines)
+}
+
+/**
+ * The filter and nat tables of iptables-save output, as toActualTables(parseRuleset(text))
+ * gives them, with the rules of chains that do not mention `DOCKWALL-` parsed only when read.
+ * Structure errors (a table without COMMIT, bad chain lines) and iptables-nft's
+ * "incompatible table" notes throw here, as parseRuleset does; a malformed rule throws
+ * here when its chain is parsed up front, else when that chain's rules are read.
+ */
+export function readTables(text: string): ActualNamespace['tables'] {
+  const family = detectFamily(text)
+  const pending = new Map<string, PendingChain>()
+  /** `table chain` in order of first rule, for chains with rules but no `:CHAIN` line. */
+  const order: string[] = []
+  // Every rule line is handed to `skipped` (a line that is not `-A CHAIN ...` still fails there).
+  const ruleset = parseRuleset(text, {
+    family,
+    chains: () => false,
+    skipped: (table, chain, line, lineNo) => {
+      const key = `${table} ${chain}`
+      let p = pending.get(key)
+      if (!p) {
+        p = {lines: [], lineNos: [], mentionsOwned: false}
+        pending.set(key, p)
+        order.push(key)
+      }
+      p.lines.push(line)
+      p.lineNos.push(lineNo)
+      if (!p.mentionsOwned && line.includes(OWNED_PREFIX)) p.mentionsOwned = true
+    },
+  })
+  const out: ActualNamespace['tables'] = {}
+  for (const name of TABLES) {
+    const table = ruleset.tables.find((t) => t.name === name)
+    if (!table) continue
+    const chains = new Map<string, ActualChain>()
+    for (const decl of table.chains) chains.set(decl.name, {name: decl.name, policy: decl.policy === '-' ? null : decl.policy, rules: []})
+    for (const key of order) {
+      if (!key.startsWith(`${name} `)) continue
+      const chainName = key.slice(name.length + 1)
+      const p = pending.get(key)!
+      const chain = chains.get(chainName) ?? {name: chainName, policy: null, rules: []}
+      chains.set(chainName, chain)
+      if (p.mentionsOwned) chain.rules = p.lines.map((line, i) => actualRule(parseRule(line, name, {family}, p.lineNos[i]), name))
+      else parseOnAccess(chain, name, p, family)
+    }
+    out[name] = {name, chains: [...chains.values()]}
+  }
+  return out
+}
