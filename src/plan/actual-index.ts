@@ -1,6 +1,6 @@
 // Indexes the refreshed iptables state by what the planner asks of it: the lines
 // each dockwall address owns, foreign lines inside owned chains, and the jumps.
-import {mentionsNoOwnedChain} from '../refresh/tables.js'
+import {mentionsNoOwnedChain} from '../refresh/unparsed.js'
 import type {ActualModel, ActualNamespace, ActualRule, ActualTable} from '../refresh/types.js'
 import {COMMENT_PREFIX, JUMP_COMMENT, OWNED_CHAINS, type OwnedChain} from './firewall.js'
 import type {NamespaceKey, RuleLine} from './types.js'

@@ -147,7 +147,9 @@ export function planNetworks(ctx: DockerPlanContext): PartialPlan {
       out.changes.push({address: prior.address, type: 'network', action: 'delete', before: prior.attributes, after: null, reasons: ['already gone; only the state entry is removed'], dependsOn: [], ids: {...prior.ids, forget: 'true'}})
       continue
     }
-    const attached = attachedContainers(actual, ctx.containers)
+    // Containers whose attachment dockwall made go with their own delete; list only the others.
+    const managed = new Set([...ctx.prior.values()].filter((p) => p.type === 'attachment' && p.attributes.network === actual.name).map((p) => String(p.attributes.container)))
+    const attached = attachedContainers(actual, ctx.containers).filter((name) => !managed.has(name))
     const change: Change = {address: prior.address, type: 'network', action: 'delete', before: actualNetworkAttrs(actual), after: null, reasons: [], dependsOn: [], ids: {id: actual.id, origin}}
     if (origin === 'adopted') {
       change.reasons.push('dockwall adopted this network and did not create it: it is released from the state, not removed from Docker')

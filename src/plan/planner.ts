@@ -4,7 +4,7 @@ import {createHash} from 'node:crypto'
 
 import type {Diagnostic} from '../errors.js'
 import type {DesiredModel, Endpoint, PortRange} from '../model/types.js'
-import {unparsedRuleLines} from '../refresh/tables.js'
+import {unparsedRuleLines} from '../refresh/unparsed.js'
 import type {ActualModel, ActualNamespace, ActualTable} from '../refresh/types.js'
 import {indexActual} from './actual-index.js'
 import {planAttachments, planNetworks, planRoutes, type DockerPlanContext} from './docker-changes.js'
@@ -191,6 +191,9 @@ export function makePlan(inputs: PlanInputs, options: PlanOptions): PlanResult {
     if (c.action === 'deferred' || !touchesFirewall(c)) continue
     const ns = c.lines?.after[0]?.namespace ?? c.lines?.before[0]?.namespace
     if (ns && !backendOf(ns)) warnings.push({severity: 'warning', address: c.address, summary: `the ${ns} namespace was not read; its iptables lines cannot be written`})
+  }
+  if (options.mode === 'destroy') {
+    for (const c of changes) c.reasons = c.reasons.map((r) => (r === 'not in the configuration' ? 'dockwall destroy removes it' : r))
   }
   if (options.mode === 'refresh-only') {
     // Refresh-only: report drift, change nothing on the host; apply only records what is there.

@@ -274,7 +274,7 @@ export function changeBody(change: Change): StyledLine[] {
   }
   if (change.disconnects && change.disconnects.length > 0) {
     if (out.length > 0) out.push([])
-    out.push(comment(`disconnects ${change.disconnects.join(', ')} (reconnected afterwards)`))
+    out.push(comment(change.action === 'replace' ? `disconnects ${change.disconnects.join(', ')} (reconnected afterwards)` : `disconnects ${change.disconnects.join(', ')}`))
   }
   return out
 }
