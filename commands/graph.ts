@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base-command.js'
-import {configFlags, hostFlags, lockFlags, planFlags, stateFlags} from '../src/cli/flags.js'
+import {sessionFlags} from '../src/cli/flags.js'
 import {sessionOptions} from '../src/cli/session-flags.js'
 import {ConfigError} from '../src/errors.js'
 import {toDot, toMermaid} from '../src/plan/graph.js'
@@ -20,11 +20,7 @@ deletes before). Render DOT with Graphviz.`
   ]
 
   static override flags = {
-    ...configFlags,
-    ...hostFlags,
-    ...stateFlags,
-    ...lockFlags,
-    ...planFlags,
+    ...sessionFlags,
     format: Flags.string({summary: 'Output format.', options: ['dot', 'mermaid'], default: 'dot'}),
     destroy: Flags.boolean({summary: 'Graph the destroy plan.', default: false}),
     'changes-only': Flags.boolean({summary: 'Leave out resources with no change.', default: false}),

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base-command.js'
 import {ExitCode} from '../src/cli/exit-codes.js'
-import {configFlags, hostFlags, lockFlags, outputFlags, planFlags, stateFlags} from '../src/cli/flags.js'
+import {outputFlags, sessionFlags} from '../src/cli/flags.js'
 import {terminal} from '../src/cli/io.js'
 import {sessionOptions} from '../src/cli/session-flags.js'
 import {ConfigError} from '../src/errors.js'
@@ -30,11 +30,7 @@ with --no-tty, it prints plain text; --json prints the documented JSON form.`
   ]
 
   static override flags = {
-    ...configFlags,
-    ...hostFlags,
-    ...stateFlags,
-    ...lockFlags,
-    ...planFlags,
+    ...sessionFlags,
     ...outputFlags,
     out: Flags.string({char: 'o', summary: 'Save the plan to this file, for `dockwall apply FILE`.', helpValue: 'FILE'}),
     'detailed-exitcode': Flags.boolean({summary: 'Exit 0 when there are no changes, 1 on error, 2 when there are changes.', default: false}),

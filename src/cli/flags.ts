@@ -89,13 +89,18 @@ export const outputFlags = {
   'no-tty': Flags.boolean({summary: 'Plain text output even on a terminal (no interactive view).', default: false}),
 }
 
-// apply and destroy.
-export const applyFlags = {
+/** Everything a command that opens a session and plans needs (plan, apply, destroy, graph, watch). */
+export const sessionFlags = {
   ...configFlags,
   ...hostFlags,
   ...stateFlags,
   ...lockFlags,
   ...planFlags,
+}
+
+// apply and destroy.
+export const applyFlags = {
+  ...sessionFlags,
   ...outputFlags,
   'auto-approve': Flags.boolean({summary: 'Apply without asking for confirmation (required without a terminal).', default: false}),
   'allow-lockout': Flags.boolean({summary: 'Apply even if the new input rules would cut your SSH session (SSH_CONNECTION).', default: false}),
