@@ -16,7 +16,19 @@ export interface ApplyOptions {
   listener: ApplyListener
   /** Persists the resources after each step (atomic write); awaited before the next step is reported done. */
   save: (resources: Map<string, PriorResource>) => Promise<void>
+  /**
+   * Optional: prepares, while the iptables transactions run, the save that follows them,
+   * for the resources as they will be if every transaction commits. When they all
+   * commit, its commit() is that save; otherwise it is discarded and `save` runs.
+   * (A large state costs about as much to encode and sync as the restore of its rules.)
+   */
+  stage?: (resources: ReadonlyMap<string, PriorResource>) => Promise<StagedSave>
   concurrency?: number
+}
+
+export interface StagedSave {
+  commit(): Promise<void>
+  discard(): Promise<void>
 }
 
 export interface ApplyResult {
@@ -105,9 +117,11 @@ export async function applyPlan(plan: Plan, prior: ReadonlyMap<string, PriorReso
   const result: ApplyResult = {ok: true, resources, failed: [], skipped: [], transactions: []}
   const failedSet = new Set<string>()
   const started = Date.now()
-  const counts = {added: 0, changed: 0, destroyed: 0}
+  const counts = {imported: 0, added: 0, changed: 0, destroyed: 0}
   const count = (c: Change): void => {
     if (c.ids?.forget === 'true') return
+    if (c.importing) counts.imported++
+    if (c.importing && c.action === 'create') return
     if (c.action === 'create') counts.added++
     else if (c.action === 'update') counts.changed++
     else if (c.action === 'delete') counts.destroyed++
@@ -123,7 +137,7 @@ export async function applyPlan(plan: Plan, prior: ReadonlyMap<string, PriorReso
   const {forward, backward} = buildNodes(plan)
   const firewallChanges = plan.changes.filter((c) => touchesFirewall(c))
   const stateOnly = plan.changes.filter((c) => !isDockerStep(c) && !touchesFirewall(c) && c.action !== 'deferred')
-  const total = forward.length + backward.length + firewallChanges.length + stateOnly.filter((c) => c.action !== 'no-op').length
+  const total = forward.length + backward.length + firewallChanges.length + stateOnly.filter((c) => c.action !== 'no-op' || c.importing).length
   emit({type: 'apply_start', total})
 
   const runDocker = async (n: Node): Promise<void> => {
@@ -159,6 +173,16 @@ export async function applyPlan(plan: Plan, prior: ReadonlyMap<string, PriorReso
   const failedNs = new Set<string>()
   const pending = new Map(firewallChanges.map((c) => [c.address, c]))
   for (const c of firewallChanges) emit({type: 'change_start', address: c.address, action: c.action, description: describe(c)})
+  // What the state will record if every transaction commits (recordChange is deterministic: the same as recorded below).
+  let staged: Promise<StagedSave | undefined> | undefined
+  if (opts.stage && plan.firewall.length > 0) {
+    const ifCommitted = new Map(resources)
+    for (const c of firewallChanges) recordChange(ifCommitted, c)
+    for (const c of stateOnly) recordChange(ifCommitted, c)
+    const stage = opts.stage
+    // After any save in flight; a stage that fails only means the usual save below.
+    staged = saving.then(() => stage(ifCommitted)).catch(() => undefined)
+  }
   const t0 = Date.now()
   for (const tx of plan.firewall) {
     if (failedNs.has(tx.namespace)) {
@@ -201,12 +225,19 @@ export async function applyPlan(plan: Plan, prior: ReadonlyMap<string, PriorReso
   }
   for (const c of stateOnly) {
     recordChange(resources, c)
-    if (c.action !== 'no-op') {
-      emit({type: 'change_start', address: c.address, action: c.action, description: describe(c)})
+    count(c)
+    if (c.action !== 'no-op' || c.importing) {
+      emit({type: 'change_start', address: c.address, action: c.action, description: c.importing ? 'Importing' : describe(c)})
       emit({type: 'change_done', address: c.address, action: c.action, elapsedMs: 0, detail: 'state only'})
     }
   }
-  if (plan.firewall.length > 0 || stateOnly.length > 0) await save()
+  const prepared = await staged
+  const allCommitted = plan.firewall.every((tx) => committed.has(`${tx.namespace}|${tx.table}`))
+  if (prepared && allCommitted) await (saving = saving.then(() => prepared.commit()))
+  else {
+    await prepared?.discard()
+    if (plan.firewall.length > 0 || stateOnly.length > 0) await save()
+  }
 
   await walk(backward, runDocker, failedSet, skip, opts.concurrency ?? 4)
   await saving

@@ -13,6 +13,8 @@ export type ApplyEvent =
   | {
       type: 'apply_done'
       ok: boolean
+      /** Objects adopted (imports); an imported rule moved into dockwall's chain counts here, not as added. */
+      imported?: number
       added: number
       changed: number
       destroyed: number

@@ -6,6 +6,7 @@ import type {Backend} from '../model/types.js'
 import type {ActualNamespace} from '../refresh/types.js'
 import {chainKey, isOwnedChain, jumpSource, type ActualIndex, type IndexedLine, type JumpInfo} from './actual-index.js'
 import {compareLines, JUMP_COMMENT, OWNED_CHAINS, quoteComment, type DesiredLine, type OwnedChain, type RenderedResource} from './firewall.js'
+import {PENDING_MOVE} from './imports.js'
 import type {PriorResource} from './prior.js'
 import type {Attributes, Change, Drift, FirewallTransaction, NamespaceKey, ResourceType, RuleLine} from './types.js'
 
@@ -30,6 +31,12 @@ export interface FirewallPlan {
   transactions: FirewallTransaction[]
 }
 
+function foreignLinePresent(index: ActualIndex, l: RuleLine, norm: Normalize): boolean {
+  const chain = index.namespaces.get(l.namespace)?.tables[l.table]?.chains.find((c) => c.name === l.chain)
+  const want = norm(l.spec)
+  return chain?.rules.some((r) => norm(r.spec) === want) ?? false
+}
+
 const RULE_TYPES: ReadonlyArray<[string, ResourceType]> = [
   ['rule.', 'rule'],
   ['port_forward.', 'port_forward'],
@@ -49,8 +56,14 @@ function lineKey(l: RuleLine, norm: Normalize): string {
   return `${l.namespace}|${l.table}|${l.chain}|${norm(l.spec)}`
 }
 
+function sameText(a: RuleLine, b: RuleLine): boolean {
+  return a.spec === b.spec && a.chain === b.chain && a.table === b.table && a.namespace === b.namespace
+}
+
 function sameLines(a: readonly RuleLine[], b: readonly RuleLine[], norm: Normalize): boolean {
   if (a.length !== b.length) return false
+  // The same texts in the same order are the same lines in any form; only a difference needs the normal form.
+  if (a.every((l, i) => sameText(l, b[i]!))) return true
   const ka = a.map((l) => lineKey(l, norm)).sort()
   const kb = b.map((l) => lineKey(l, norm)).sort()
   return ka.every((k, i) => k === kb[i])
@@ -74,8 +87,8 @@ function countDiff(before: readonly RuleLine[], after: readonly RuleLine[], norm
   return [added ? `${added} line${added === 1 ? '' : 's'} to add` : '', removed ? `${removed} line${removed === 1 ? '' : 's'} to remove` : ''].filter(Boolean).join(', ')
 }
 
-/** Per-resource changes for rule, port_forward, masquerade and firewall. */
-function resourceChanges(input: FirewallPlanInput): {changes: Change[]; drift: Drift[]; effective: Map<string, DesiredLine[]>} {
+/** Per-resource changes for rule, port_forward, masquerade and firewall; `moves` are imported foreign lines to delete. */
+function resourceChanges(input: FirewallPlanInput): {changes: Change[]; drift: Drift[]; effective: Map<string, DesiredLine[]>; moves: RuleLine[]} {
   const {index, prior, normalize: norm} = input
   const desired = new Map(input.rendered.map((r) => [r.address, r]))
   const addresses = new Set<string>([...desired.keys()])
@@ -84,14 +97,21 @@ function resourceChanges(input: FirewallPlanInput): {changes: Change[]; drift: D
 
   const changes: Change[] = []
   const drift: Drift[] = []
+  const moves: RuleLine[] = []
   const effective = new Map<string, DesiredLine[]>()
   for (const address of [...addresses].sort()) {
     const type = ruleTypeOf(address) as ResourceType
     const r = desired.get(address)
+    const p0 = prior.get(address)
+    const importing = p0?.ids.import === PENDING_MOVE
+    // An imported rule's prior lines are where it lives now, in a foreign chain: they move, they are not drift.
+    const foreign = importing ? (p0?.lines ?? []).filter((l) => foreignLinePresent(index, l, norm)) : []
+    if (importing && foreign.length === 0) drift.push({address, kind: 'deleted', summary: `the rule imported from ${p0?.lines?.[0]?.chain ?? 'a foreign chain'} is no longer there; it is created from the configuration`})
+    const p = importing ? undefined : p0
     const actual = (index.byAddress.get(address) ?? []).map(plain)
-    const p = prior.get(address)
     const want = r?.lines ?? []
     const targeted = input.targeted === null || input.targeted(address)
+    if (importing && targeted && r) moves.push(...foreign)
 
     if (p?.lines && p.lines.length > 0) {
       if (actual.length === 0) drift.push({address, kind: 'deleted', summary: `its ${p.lines.length} iptables line${p.lines.length === 1 ? ' was' : 's were'} removed outside dockwall (a firewall reload?)`})
@@ -106,9 +126,17 @@ function resourceChanges(input: FirewallPlanInput): {changes: Change[]; drift: D
     }
     if (!targeted) continue
 
-    const before = p?.attributes ?? (actual.length > 0 ? {} : null)
+    const before = p?.attributes ?? (actual.length > 0 || foreign.length > 0 ? {} : null)
     const after = r ? (input.attributes.get(address) ?? {}) : null
-    const base = {address, type, before, after, dependsOn: r?.dependsOn ?? [], lines: {before: sortLines(actual), after: sortLines(want.map(plain))}}
+    const base = {
+      address,
+      type,
+      before,
+      after,
+      dependsOn: r?.dependsOn ?? [],
+      lines: {before: sortLines([...foreign, ...actual]), after: sortLines(want.map(plain))},
+      ...(importing ? {ids: {origin: 'imported'}} : {}),
+    }
     if (r?.deferred) {
       const reasons = [r.deferred]
       if (actual.length > 0) reasons.push('its current iptables lines are removed until then')
@@ -128,7 +156,7 @@ function resourceChanges(input: FirewallPlanInput): {changes: Change[]; drift: D
       changes.push({...base, action: 'update', reasons: [countDiff(actual, want, norm), ...r.notes].filter(Boolean)})
     }
   }
-  return {changes, drift, effective}
+  return {changes, drift, effective, moves}
 }
 
 interface ChainWork {
@@ -197,9 +225,9 @@ function chainWork(ns: NamespaceKey, chain: OwnedChain, content: DesiredLine[], 
     drift.push({address, kind: 'foreign-rule', summary: `a rule dockwall did not write was inserted in ${chain}: ${f.spec}`, line: plain(f)})
   }
   if (foreign.length > 0 && !keepForeign) reasons.push(`remove ${foreign.length} rule${foreign.length === 1 ? '' : 's'} not written by dockwall`)
-  const actualOrder = (actualLines ?? []).map((l) => norm(l.spec))
-  const wantOrder = content.map((l) => norm(l.spec))
-  const orderDiffers = actualOrder.length !== wantOrder.length || actualOrder.some((s, i) => s !== wantOrder[i])
+  // Equal texts are equal in normal form: normalize (about 10 µs a line) only lines whose texts differ.
+  const have = actualLines ?? []
+  const orderDiffers = have.length !== content.length || have.some((l, i) => l.spec !== content[i]!.spec && norm(l.spec) !== norm(content[i]!.spec))
   work.write = !actualLines || orderDiffers || contentChanged
   if (actualLines && orderDiffers && !contentChanged && foreign.length === 0) reasons.push('restore the order of dockwall\'s rules')
   if (!actualLines) {
@@ -229,11 +257,13 @@ function jumpLine(j: JumpInfo): RuleLine {
   return {namespace: j.namespace, table: j.table, chain: j.from, spec: j.spec}
 }
 
-function transactionInput(table: string, works: readonly ChainWork[]): string {
+function transactionInput(table: string, works: readonly ChainWork[], moves: readonly RuleLine[]): string {
   const out = [`*${table}`]
   // Declaring a chain with --noflush creates it or empties it; either way we then list its full content.
   for (const w of works) if (w.write || w.remove) out.push(`:${w.chain} - [0:0]`)
   for (const w of works) if (w.write) for (const l of w.content ?? []) out.push(`-A ${w.chain} ${l.spec}`)
+  // Imported rules leave their foreign chain in the same transaction that writes them into ours: no gap.
+  for (const m of moves) out.push(`-D ${m.chain} ${m.spec}`)
   for (const w of works) for (const j of w.jumpsRemove) out.push(`-D ${j.from} ${j.spec}`)
   for (const w of works) if (w.jumpAdd) out.push(`-I ${w.jumpAdd.from} 1 ${w.jumpAdd.spec}`)
   for (const w of works) if (w.remove) out.push(`-X ${w.chain}`)
@@ -241,8 +271,22 @@ function transactionInput(table: string, works: readonly ChainWork[]): string {
   return out.join('\n')
 }
 
-export function planFirewall(input: FirewallPlanInput, backendOf: (ns: NamespaceKey) => Backend | undefined): FirewallPlan {
-  const {changes, drift, effective} = resourceChanges(input)
+/** `norm` remembering its answers: the planner may ask for the same spec several times. */
+function memoNormalize(norm: Normalize): Normalize {
+  const seen = new Map<string, string>()
+  return (spec) => {
+    let out = seen.get(spec)
+    if (out === undefined) {
+      out = norm(spec)
+      seen.set(spec, out)
+    }
+    return out
+  }
+}
+
+export function planFirewall(given: FirewallPlanInput, backendOf: (ns: NamespaceKey) => Backend | undefined): FirewallPlan {
+  const input: FirewallPlanInput = {...given, normalize: memoNormalize(given.normalize)}
+  const {changes, drift, effective, moves} = resourceChanges(input)
   const changedAddresses = new Set(changes.filter(touchesFirewall).map((c) => c.address))
 
   // Group effective lines per (namespace, chain).
@@ -292,6 +336,12 @@ export function planFirewall(input: FirewallPlanInput, backendOf: (ns: Namespace
     const key = `${w.namespace}|${w.table}`
     groups.set(key, [...(groups.get(key) ?? []), w])
   }
+  const movesBy = new Map<string, RuleLine[]>()
+  for (const m of moves) {
+    const key = `${m.namespace}|${m.table}`
+    movesBy.set(key, [...(movesBy.get(key) ?? []), m])
+    if (!groups.has(key)) groups.set(key, [])
+  }
   const transactions: FirewallTransaction[] = []
   const nsOrder = (ns: string): string => (ns === 'host' ? '' : ns)
   const keys = [...groups.keys()].sort((a, b) => {
@@ -301,8 +351,8 @@ export function planFirewall(input: FirewallPlanInput, backendOf: (ns: Namespace
   })
   for (const key of keys) {
     const list = groups.get(key) as ChainWork[]
-    const first = list[0] as ChainWork
-    const backend = backendOf(first.namespace)
+    const [namespace, table] = key.split('|') as [NamespaceKey, 'filter' | 'nat']
+    const backend = backendOf(namespace)
     if (!backend) continue
     const addresses = new Set<string>()
     for (const w of list) {
@@ -310,7 +360,7 @@ export function planFirewall(input: FirewallPlanInput, backendOf: (ns: Namespace
       const entry = chains.get(`${w.namespace}|${w.chain}`)
       for (const a of entry?.addresses ?? []) if (changedAddresses.has(a)) addresses.add(a)
     }
-    transactions.push({namespace: first.namespace, backend, table: first.table, input: transactionInput(first.table, list), addresses: [...addresses].sort()})
+    transactions.push({namespace, backend, table, input: transactionInput(table, list, movesBy.get(key) ?? []), addresses: [...addresses].sort()})
   }
   if (input.targeted === null) staleCleanup(input, changes, drift, transactions)
   return {changes, drift, transactions}

@@ -10,6 +10,7 @@ import {indexActual} from './actual-index.js'
 import {planAttachments, planNetworks, planRoutes, type DockerPlanContext} from './docker-changes.js'
 import {renderFirewall, renderMasquerade, renderPortForward, renderRule, type RenderedResource} from './firewall.js'
 import {planFirewall, touchesFirewall, type Normalize} from './firewall-changes.js'
+import {PENDING_MOVE, resolveImports, type ImportRequest} from './imports.js'
 import type {PriorState} from './prior.js'
 import {resolve} from './resolve.js'
 import {PLAN_FORMAT_VERSION, type Attributes, type Change, type Json, type NamespaceKey, type Plan, type PlanMode} from './types.js'
@@ -27,6 +28,8 @@ export interface PlanInputs {
   model: DesiredModel
   actual: ActualModel
   prior: PriorState | null
+  /** Imports besides the configuration's `import` blocks (none today; kept for callers that plan one). */
+  imports?: ImportRequest[]
 }
 
 export interface PlanResult {
@@ -143,6 +146,14 @@ export function makePlan(inputs: PlanInputs, options: PlanOptions): PlanResult {
   const {actual} = inputs
   let res = resolve(model ?? {...inputs.model, networks: [], containers: []}, actual.docker.containers, actual.docker.networks)
   const prior = new Map((inputs.prior?.resources ?? []).map((r) => [r.address, r]))
+  // Imports become prior-state entries with origin "imported" (see imports.ts); not when destroying.
+  const requests: ImportRequest[] = model ? [...model.imports.map((i) => ({to: i.to, id: i.id, at: i.at})), ...(inputs.imports ?? [])] : []
+  const imported = resolveImports(requests, actual, prior)
+  for (const r of imported.resources) prior.set(r.address, r)
+  const descriptions = new Map(imported.descriptions)
+  for (const r of prior.values()) {
+    if (r.ids.import === PENDING_MOVE && !descriptions.has(r.address)) descriptions.set(r.address, `moves the rule imported from ${r.lines?.[0]?.chain ?? 'a foreign chain'} into dockwall's chain`)
+  }
   const index = indexActual(actual)
   const unreadable = new Map(actual.unreadable.map((u) => [u.key, u.reason]))
   const ctx: DockerPlanContext = {model, res, networks: actual.docker.networks, containers: actual.docker.containers, namespaces: index.namespaces, unreadable, prior}
@@ -192,6 +203,13 @@ export function makePlan(inputs: PlanInputs, options: PlanOptions): PlanResult {
     const ns = c.lines?.after[0]?.namespace ?? c.lines?.before[0]?.namespace
     if (ns && !backendOf(ns)) warnings.push({severity: 'warning', address: c.address, summary: `the ${ns} namespace was not read; its iptables lines cannot be written`})
   }
+  for (const c of changes) {
+    const d = descriptions.get(c.address)
+    if (d) {
+      c.importing = d
+      c.reasons.unshift(`import: ${d}`)
+    }
+  }
   if (options.mode === 'destroy') {
     for (const c of changes) c.reasons = c.reasons.map((r) => (r === 'not in the configuration' ? 'dockwall destroy removes it' : r))
   }
@@ -214,5 +232,5 @@ export function makePlan(inputs: PlanInputs, options: PlanOptions): PlanResult {
     actualHash: hashActual(actual),
     targets: [...options.targets].sort(),
   }
-  return {plan, errors: nets.errors}
+  return {plan, errors: [...imported.errors, ...nets.errors]}
 }

@@ -44,6 +44,8 @@ export interface Change {
   disconnects?: string[]
   /** For apply: ids it needs (Docker network id, container id). */
   ids?: {[key: string]: string}
+  /** Set when the change adopts an existing object (an import): what it adopts, for people. */
+  importing?: string
 }
 
 export type DriftKind =
@@ -92,6 +94,8 @@ export interface Plan {
 }
 
 export interface PlanSummary {
+  /** Objects adopted by this plan (they may also be counted as add, change or destroy). */
+  import: number
   add: number
   change: number
   destroy: number

@@ -28,6 +28,8 @@ export interface RefreshOptions {
   backend: BackendSetting
   model: DesiredModel | null
   prior: PriorState | null
+  /** Also read the namespace of every running container (import --all scans them all). */
+  allContainers?: boolean
   concurrency?: number
 }
 
@@ -65,9 +67,14 @@ export function namespaceNeeds(model: DesiredModel | null, prior: PriorState | n
 }
 
 export async function refresh(opts: RefreshOptions): Promise<RefreshResult> {
-  const needs = namespaceNeeds(opts.model, opts.prior)
-  const inspect = [...new Set([...needs.map((n) => n.name), ...(opts.model?.containers.map((c) => c.name) ?? [])])]
+  let needs = namespaceNeeds(opts.model, opts.prior)
+  const inspect = opts.allContainers ? 'all' : [...new Set([...needs.map((n) => n.name), ...(opts.model?.containers.map((c) => c.name) ?? [])])]
   const [docker, hostRead] = await Promise.all([readDocker(opts.docker, {inspect, concurrency: INSPECT_CONCURRENCY}), readNamespace(opts.host, opts.backend)])
+  if (opts.allContainers) {
+    const known = new Set(needs.map((n) => n.name))
+    // Keyed by Docker name: the generator turns names into labels.
+    needs = [...needs, ...docker.containers.filter((c) => c.status === 'running' && !known.has(c.name)).map((c) => ({label: c.name, name: c.name, routes: false}))]
+  }
   const diagnostics: Diagnostic[] = []
   if (hostRead.warning) diagnostics.push({severity: 'warning', summary: `host: ${hostRead.warning}`})
   const host: ActualNamespace = {key: 'host', backend: hostRead.backend, backendReason: hostRead.reason, tables: hostRead.tables}

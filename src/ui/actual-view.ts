@@ -2,7 +2,8 @@
 // dockwall's chains are attributed to their resource address; rules others wrote
 // in the chains dockwall cares about are listed as foreign (what import adopts).
 import {COMMENT_PREFIX, JUMP_COMMENT, OWNED_CHAINS} from '../plan/firewall.js'
-import type {ActualModel, ActualNamespace} from '../refresh/types.js'
+import {mentionsNoOwnedChain} from '../refresh/unparsed.js'
+import type {ActualModel, ActualNamespace, ActualRule} from '../refresh/types.js'
 
 export const ACTUAL_JSON_FORMAT_VERSION = '1.0'
 
@@ -39,11 +40,31 @@ export interface ActualJson {
   unreadable: {key: string; reason: string}[]
 }
 
-function isDockerOwn(chain: string, target: string | undefined): boolean {
-  return chain.startsWith('DOCKER') || (target ?? '').startsWith('DOCKER')
+/** Docker's bridge interfaces: `docker0` or `br-<network id prefix>`, or the name the network's options give. */
+function dockerBridges(actual: ActualModel): Set<string> {
+  const out = new Set<string>()
+  for (const n of actual.docker.networks) if (n.driver === 'bridge') out.add(n.options['com.docker.network.bridge.name'] ?? `br-${n.id.slice(0, 12)}`)
+  return out
 }
 
-function namespaceView(ns: ActualNamespace): NamespaceView {
+function interfacesOf(spec: string): string[] {
+  const tokens = spec.split(/\s+/)
+  return tokens.flatMap((t, i) => ((t === '-i' || t === '-o') && tokens[i + 1] ? [tokens[i + 1] as string] : []))
+}
+
+/**
+ * Rules Docker wrote in the watched chains, which are not candidates for import: jumps to its
+ * own chains, the `-j RETURN` that ends DOCKER-USER (Docker up to 28.2), and its per-bridge
+ * rules in FORWARD and nat POSTROUTING. Everything else in DOCKER-USER is the user's.
+ */
+function isDockerOwn(chain: string, rule: ActualRule, bridges: ReadonlySet<string>): boolean {
+  if ((rule.target ?? '').startsWith('DOCKER')) return true
+  if (chain === 'DOCKER-USER') return rule.spec === '-j RETURN'
+  if (chain === 'FORWARD' || chain === 'POSTROUTING') return interfacesOf(rule.spec).some((i) => bridges.has(i))
+  return false
+}
+
+function namespaceView(ns: ActualNamespace, bridges: ReadonlySet<string>): NamespaceView {
   const view: NamespaceView = {
     key: ns.key,
     container: ns.container ?? null,
@@ -65,9 +86,11 @@ function namespaceView(ns: ActualNamespace): NamespaceView {
         })
         continue
       }
+      // Not watched and no jump to our chains (known without parsing it, src/refresh/tables.ts): nothing to show.
+      if (!WATCHED[table].includes(chain.name) && mentionsNoOwnedChain(chain)) continue
       chain.rules.forEach((r, position) => {
         if (r.target && Object.hasOwn(OWNED_CHAINS, r.target)) view.jumps.push({table, from: chain.name, to: r.target, position})
-        else if (WATCHED[table].includes(chain.name) && !isDockerOwn(chain.name, r.target)) view.foreign_rules.push({table, chain: chain.name, position, spec: r.spec})
+        else if (WATCHED[table].includes(chain.name) && !isDockerOwn(chain.name, r, bridges)) view.foreign_rules.push({table, chain: chain.name, position, spec: r.spec})
       })
     }
   }
@@ -76,6 +99,7 @@ function namespaceView(ns: ActualNamespace): NamespaceView {
 
 export function actualToJson(actual: ActualModel): ActualJson {
   const d = actual.docker
+  const bridges = dockerBridges(actual)
   return {
     format_version: ACTUAL_JSON_FORMAT_VERSION,
     docker: {
@@ -89,7 +113,7 @@ export function actualToJson(actual: ActualModel): ActualJson {
         endpoints: c.endpoints.map((e) => ({network: e.networkName, ipv4_address: e.ipv4Address ?? null, static: e.staticIpv4Address !== undefined, aliases: e.aliases})),
       })),
     },
-    namespaces: actual.namespaces.map(namespaceView),
+    namespaces: actual.namespaces.map((ns) => namespaceView(ns, bridges)),
     unreadable: actual.unreadable,
   }
 }

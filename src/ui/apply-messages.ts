@@ -70,7 +70,7 @@ export function finishedLine(e: ProgressEntry): StyledLine {
 export function summaryLines(snap: ProgressSnapshot): StyledLine[] {
   const d = snap.done
   if (!d) return []
-  const counts = `Resources: ${d.added} added, ${d.changed} changed, ${d.destroyed} destroyed`
+  const counts = `Resources: ${d.imported ? `${d.imported} imported, ` : ''}${d.added} added, ${d.changed} changed, ${d.destroyed} destroyed`
   if (d.ok) return [[seg('Apply complete!', {color: 'green', bold: true}), seg(` ${counts}.`, {color: 'green'})]]
   const out: StyledLine[] = [[seg('Apply failed!', {color: 'red', bold: true}), seg(` ${counts}; ${d.failed} failed, ${d.skipped} skipped.`)]]
   const failed = snap.finished.filter((e) => e.status === 'failed')

@@ -29,6 +29,7 @@ export interface ResourceChangeJson {
   /** Present for a network replace. */
   disconnects?: string[]
   ids?: {[key: string]: string}
+  importing?: string
 }
 
 export interface ResourceDriftJson {
@@ -61,7 +62,7 @@ export interface PlanJson {
   mode: PlanMode
   /** True when applying would change the host (something to add, change or destroy). */
   applyable: boolean
-  summary: {add: number; change: number; destroy: number; replace: number; deferred: number; drift: number}
+  summary: {import: number; add: number; change: number; destroy: number; replace: number; deferred: number; drift: number}
   resource_changes: ResourceChangeJson[]
   resource_drift: ResourceDriftJson[]
   warnings: DiagnosticJson[]
@@ -91,7 +92,7 @@ export function planToJson(plan: Plan): PlanJson {
     plan_format_version: plan.formatVersion,
     mode: plan.mode,
     applyable: s.add + s.change + s.destroy > 0,
-    summary: {add: s.add, change: s.change, destroy: s.destroy, replace: s.replace, deferred: s.deferred, drift: s.drift},
+    summary: {import: s.import, add: s.add, change: s.change, destroy: s.destroy, replace: s.replace, deferred: s.deferred, drift: s.drift},
     resource_changes: plan.changes.map((c) => {
       const out: ResourceChangeJson = {
         address: c.address,
@@ -105,6 +106,7 @@ export function planToJson(plan: Plan): PlanJson {
       if (c.lines) out.lines = {before: c.lines.before.map(ruleLineJson), after: c.lines.after.map(ruleLineJson)}
       if (c.disconnects) out.disconnects = [...c.disconnects]
       if (c.ids) out.ids = {...c.ids}
+      if (c.importing) out.importing = c.importing
       return out
     }),
     resource_drift: plan.drift.map((d) => {

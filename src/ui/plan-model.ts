@@ -88,7 +88,8 @@ export interface ChangeGroup {
 export function groupChanges(changes: readonly Change[]): ChangeGroup[] {
   const groups: ChangeGroup[] = []
   for (const type of TYPE_ORDER) {
-    const list = changes.filter((c) => c.type === type && c.action !== 'no-op').sort((a, b) => compare(a.address, b.address))
+    // An import that changes nothing on the host is still shown: the plan adopts it.
+    const list = changes.filter((c) => c.type === type && (c.action !== 'no-op' || c.importing)).sort((a, b) => compare(a.address, b.address))
     if (list.length > 0) groups.push({type, title: TYPE_TITLE[type], changes: list})
   }
   return groups
@@ -281,7 +282,14 @@ export function changeBody(change: Change): StyledLine[] {
 
 /** `# network.backend must be replaced`, then one `# (reason)` line per reason. */
 export function changeHeader(change: Change): StyledLine[] {
-  const out: StyledLine[] = [[seg(`# ${change.address}`, {bold: true}), seg(` ${ACTION_META[change.action].phrase}`)]]
+  const phrase = !change.importing
+    ? ACTION_META[change.action].phrase
+    : change.action === 'no-op'
+      ? 'will be imported'
+      : change.action === 'create'
+        ? "will be imported and moved into dockwall's chain"
+        : `will be imported, then ${ACTION_META[change.action].phrase.replace(/^will be /, '')}`
+  const out: StyledLine[] = [[seg(`# ${change.address}`, {bold: true}), seg(` ${phrase}`)]]
   for (const r of change.reasons) out.push([seg(`# (${r})`, {dim: true})])
   return out
 }

@@ -5,8 +5,11 @@ import type {Plan, PlanSummary} from '../plan/types.js'
 import {seg, type StyledLine} from './styled.js'
 
 export function summarizePlan(plan: Plan): PlanSummary {
-  const s: PlanSummary = {add: 0, change: 0, destroy: 0, replace: 0, deferred: 0, drift: plan.drift.length}
+  const s: PlanSummary = {import: 0, add: 0, change: 0, destroy: 0, replace: 0, deferred: 0, drift: plan.drift.length}
   for (const c of plan.changes) {
+    if (c.importing) s.import++
+    // An imported rule is moved, not added: count it once, as an import.
+    if (c.importing && c.action === 'create') continue
     switch (c.action) {
       case 'create':
         s.add++
@@ -34,12 +37,13 @@ export function summarizePlan(plan: Plan): PlanSummary {
 
 /** True when applying the plan would touch the host. */
 export function hasActions(s: PlanSummary): boolean {
-  return s.add + s.change + s.destroy > 0
+  return s.import + s.add + s.change + s.destroy > 0
 }
 
-/** `Plan: 3 to add, 1 to change, 2 to destroy.` (Terraform's exact sentence, so scripts and eyes know it). */
+/** `Plan: 3 to add, 1 to change, 2 to destroy.` (Terraform's exact sentence, so scripts and eyes know it; `1 to import, ` first when importing). */
 export function planSummaryLine(s: PlanSummary): StyledLine {
-  return [seg('Plan:', {bold: true}), seg(` ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy.`)]
+  const imports = s.import > 0 ? `${s.import} to import, ` : ''
+  return [seg('Plan:', {bold: true}), seg(` ${imports}${s.add} to add, ${s.change} to change, ${s.destroy} to destroy.`)]
 }
 
 export const NO_CHANGES = 'No changes. The host matches the configuration.'

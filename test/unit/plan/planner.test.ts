@@ -413,3 +413,49 @@ describe('a namespace whose backend changed', () => {
     expect(change(p, 'port_forward.alt').action).toBe('create')
   })
 })
+
+describe('imports', () => {
+  const imp = (to: string, id: string) => ({to, id, at: {file: 'main.hcl', line: 9, column: 1}})
+
+  it('adopts a network and an attachment into the state', () => {
+    const m = model({networks: [network('front', '10.60.0.0/24')], containers: [container('web', [attachment('web', 'front', '10.60.0.5')])], imports: [imp('network.front', 'front'), imp('container.web.network.front', 'web/front')]})
+    const a = actual({networks: [dockerNetwork('front', '10.60.0.0/24')], containers: [dockerContainer('web', [{network: 'front', ip: '10.60.0.5', static: true}])]})
+    const p = plan({model: m, actual: a, prior: null})
+    expect(change(p, 'network.front')).toMatchObject({action: 'no-op', importing: 'imports Docker network "front" (id-front)', ids: {id: 'id-front', origin: 'imported'}})
+    expect(change(p, 'container.web.network.front')).toMatchObject({action: 'no-op', ids: {origin: 'imported'}})
+  })
+
+  it('replaces an imported network whose settings differ from the configuration', () => {
+    const m = model({networks: [network('front', '10.61.0.0/24')], imports: [imp('network.front', 'front')]})
+    const p = plan({model: m, actual: actual({networks: [dockerNetwork('front', '10.60.0.0/24')]}), prior: null})
+    expect(change(p, 'network.front').action).toBe('replace')
+  })
+
+  it('moves a rule from DOCKER-USER into dockwall\'s chain in one transaction', () => {
+    const m = model({rules: [rule('web', {from: [cidr('10.0.0.0/8')], to: [cidr('172.18.0.2/32')], proto: 'tcp', ports: [{from: 80, to: 80}]})], imports: [imp('rule.web', 'DOCKER-USER:-s 10.0.0.0/8 -d 172.18.0.2 -p tcp --dport 80 -j ACCEPT')]})
+    const host = dockerHost({'DOCKER-USER': ['-s 10.0.0.0/8 -d 172.18.0.2/32 -p tcp -m tcp --dport 80 -j ACCEPT', '-j RETURN']})
+    const p = plan({model: m, actual: actual({namespaces: [host]}), prior: null}, {normalize: (s) => s})
+    const ch = change(p, 'rule.web')
+    expect(ch.action).toBe('create')
+    expect(ch.importing).toBe('imports filter DOCKER-USER #1 and moves it into dockwall\'s chain')
+    expect(ch.lines?.before.map((l) => l.chain)).toEqual(['DOCKER-USER'])
+    expect(p.firewall[0]?.input).toContain('-D DOCKER-USER -s 10.0.0.0/8 -d 172.18.0.2/32 -p tcp -m tcp --dport 80 -j ACCEPT\n')
+    expect(p.drift).toEqual([])
+    // Once applied, the state holds the rule in dockwall's chain and the next plan is empty.
+    const applied = applyTransactions(actual({namespaces: [host]}), p)
+    expect(applied.namespaces[0]!.tables.filter!.chains.find((c) => c.name === 'DOCKER-USER')!.rules.map((r) => r.target)).toEqual(['DOCKWALL-FORWARD', 'RETURN'])
+    const again = plan({model: m, actual: applied, prior: stateAfter(p)}, {normalize: (s) => s})
+    expect(again.firewall).toEqual([])
+    expect(again.changes.filter((c) => c.action !== 'no-op')).toEqual([])
+  })
+
+  it('says which import cannot be found, with its position', () => {
+    const m = model({networks: [network('front', '10.60.0.0/24')], rules: [rule('x')], imports: [imp('network.front', 'nope'), imp('rule.x', 'DOCKER-USER:#7')]})
+    const {errors} = makePlan({model: m, actual: actual(), prior: null}, opts)
+    expect(errors.map((e) => `${e.address}: ${e.summary}`)).toEqual([
+      'network.front: import: no Docker network named or with id "nope"',
+      'rule.x: import: DOCKER-USER has 1 rule(s); there is no #7',
+    ])
+    expect(errors[0]?.at).toEqual({file: 'main.hcl', line: 9, column: 1})
+  })
+})
