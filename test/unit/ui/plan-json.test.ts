@@ -36,7 +36,7 @@ describe('planToJson', () => {
       'actual_hash',
       'targets',
     ])
-    expect(json.summary).toEqual({add: 8, change: 3, destroy: 3, replace: 1, deferred: 2, drift: 5})
+    expect(json.summary).toEqual({import: 0, add: 8, change: 3, destroy: 3, replace: 1, deferred: 2, drift: 5})
     expect(json.applyable).toBe(true)
     expect(json.prior_state).toEqual({serial: 7, lineage: '3f1c2a9e-5b7d-4c1e-9a2f-8d6e4b0c1a2b'})
   })
@@ -111,7 +111,7 @@ describe('planToJson', () => {
   it('is not applyable when nothing changes', () => {
     const j = planToJson(noChangesPlan())
     expect(j.applyable).toBe(false)
-    expect(j.summary).toEqual({add: 0, change: 0, destroy: 0, replace: 0, deferred: 0, drift: 0})
+    expect(j.summary).toEqual({import: 0, add: 0, change: 0, destroy: 0, replace: 0, deferred: 0, drift: 0})
   })
 
   it('round-trips through renderPlan as JSON, byte for byte stable', () => {

@@ -27,9 +27,9 @@ function block(text: string, address: string): string {
 
 describe('summarizePlan', () => {
   it('counts a replace as one add and one destroy, deferred apart, no-ops nowhere', () => {
-    expect(summarizePlan(fixturePlan())).toEqual({add: 8, change: 3, destroy: 3, replace: 1, deferred: 2, drift: 5})
-    expect(summarizePlan(smallPlan())).toEqual({add: 3, change: 1, destroy: 2, replace: 0, deferred: 0, drift: 0})
-    expect(summarizePlan(noChangesPlan())).toEqual({add: 0, change: 0, destroy: 0, replace: 0, deferred: 0, drift: 0})
+    expect(summarizePlan(fixturePlan())).toEqual({import: 0, add: 8, change: 3, destroy: 3, replace: 1, deferred: 2, drift: 5})
+    expect(summarizePlan(smallPlan())).toEqual({import: 0, add: 3, change: 1, destroy: 2, replace: 0, deferred: 0, drift: 0})
+    expect(summarizePlan(noChangesPlan())).toEqual({import: 0, add: 0, change: 0, destroy: 0, replace: 0, deferred: 0, drift: 0})
   })
 })
 
