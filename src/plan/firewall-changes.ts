@@ -192,8 +192,8 @@ function chainWork(ns: NamespaceKey, chain: OwnedChain, content: DesiredLine[], 
   const jumps = index.jumps.filter((j) => j.namespace === ns && j.to === chain)
   const work: ChainWork = {namespace: ns, table, chain, content: content.length > 0 ? content : null, write: false, jumpsRemove: [], remove: false}
   const reasons: string[] = []
+  // Owned chains are rewritten whole, with or without --target: a foreign line in one always goes.
   const foreign = index.foreign.filter((l) => l.namespace === ns && l.table === table && l.chain === chain)
-  const keepForeign = input.targeted !== null
 
   if (content.length === 0) {
     if (!actualLines && jumps.length === 0) return work
@@ -224,7 +224,7 @@ function chainWork(ns: NamespaceKey, chain: OwnedChain, content: DesiredLine[], 
   for (const f of foreign) {
     drift.push({address, kind: 'foreign-rule', summary: `a rule dockwall did not write was inserted in ${chain}: ${f.spec}`, line: plain(f)})
   }
-  if (foreign.length > 0 && !keepForeign) reasons.push(`remove ${foreign.length} rule${foreign.length === 1 ? '' : 's'} not written by dockwall`)
+  if (foreign.length > 0) reasons.push(`remove ${foreign.length} rule${foreign.length === 1 ? '' : 's'} not written by dockwall`)
   // Equal texts are equal in normal form: normalize (about 10 µs a line) only lines whose texts differ.
   const have = actualLines ?? []
   const orderDiffers = have.length !== content.length || have.some((l, i) => l.spec !== content[i]!.spec && norm(l.spec) !== norm(content[i]!.spec))

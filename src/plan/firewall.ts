@@ -151,6 +151,8 @@ function namespaceProblem(inContainer: string | undefined, res: Resolution): str
   const c = res.containers.get(inContainer)
   if (!c?.docker) return `container.${inContainer} does not exist yet`
   if (!c.running || !c.pid) return `container.${inContainer} is not running (${c.docker.status})`
+  const unread = res.unreadable.get(`container.${inContainer}`)
+  if (unread !== undefined) return `container.${inContainer}'s namespace could not be read (${unread})`
   return undefined
 }
 

@@ -156,6 +156,7 @@ export function makePlan(inputs: PlanInputs, options: PlanOptions): PlanResult {
   }
   const index = indexActual(actual)
   const unreadable = new Map(actual.unreadable.map((u) => [u.key, u.reason]))
+  res.unreadable = unreadable
   const ctx: DockerPlanContext = {model, res, networks: actual.docker.networks, containers: actual.docker.containers, namespaces: index.namespaces, unreadable, prior}
 
   const nets = planNetworks(ctx)
@@ -167,6 +168,7 @@ export function makePlan(inputs: PlanInputs, options: PlanOptions): PlanResult {
   const goingEndpoints = new Set(atts.changes.filter((c) => c.action === 'replace' || c.action === 'delete').map((c) => `${String(c.before?.container)}|${String(c.before?.network)}`))
   if (goingNetworks.size > 0 || goingEndpoints.size > 0) {
     res = resolve(model ?? {...inputs.model, networks: [], containers: []}, actual.docker.containers, actual.docker.networks, (container, network) => goingNetworks.has(network) || goingEndpoints.has(`${container}|${network}`))
+    res.unreadable = unreadable
   }
   // Docker inserts its masquerade rule at the top of nat POSTROUTING when it creates a network: put the jump back on top after.
   const dockerInserts = new Set<string>(nets.changes.some((c) => c.action === 'create' || c.action === 'replace') ? ['POSTROUTING'] : [])

@@ -26,6 +26,8 @@ export interface ResolvedNetwork {
 export interface Resolution {
   containers: Map<string, ResolvedContainer>
   networks: Map<string, ResolvedNetwork>
+  /** Container namespaces refresh could not read (the container died under it), by key, with the reason. */
+  unreadable: Map<string, string>
 }
 
 function ipKey(ip: string): number {
@@ -46,7 +48,7 @@ export type EndpointLeaving = (containerName: string, networkName: string) => bo
 export function resolve(model: DesiredModel, containers: readonly DockerContainer[], networks: readonly DockerNetwork[], leaving: EndpointLeaving = () => false): Resolution {
   const byName = new Map(containers.filter((c) => c.status !== 'gone').map((c) => [c.name, c]))
   const netByName = new Map(networks.map((n) => [n.name, n]))
-  const out: Resolution = {containers: new Map(), networks: new Map()}
+  const out: Resolution = {containers: new Map(), networks: new Map(), unreadable: new Map()}
   for (const spec of model.networks) {
     const docker = netByName.get(spec.name)
     out.networks.set(spec.label, docker ? {spec, docker} : {spec})
