@@ -90,7 +90,7 @@ Exit code 2 when the import is partial (rules left in place, policies not conver
       })
       this.log(`Wrote ${out}: ${r.imports.length} import block${r.imports.length === 1 ? '' : 's'}.`)
       for (const w of r.warnings) this.logToStderr(`warning: ${w}`)
-      for (const u of r.unsupported) this.logToStderr(`left in place: ${u.namespace} ${u.table} ${u.chain}: ${u.line}\n  ${u.reason}`)
+      for (const u of r.unsupported) this.logToStderr(`left in place: ${u.namespace} ${u.table}: ${u.line}\n  ${u.reason}`)
       this.log(`Review it, then run \`dockwall plan\` in its directory: the plan shows each import.`)
       if (r.unsupported.length > 0) {
         this.logToStderr(`\n${r.unsupported.length} rule${r.unsupported.length === 1 ? '' : 's'} could not be imported (listed above): the import is partial.`)
