@@ -3,7 +3,7 @@
 // traffic between every pair of endpoints is the same before and after, the rules now
 // live in dockwall's chains, and a second plan is empty. Also: network-go's sample
 // networks.json, converted and applied, gives the traffic its policies describe.
-import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
