@@ -11,6 +11,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.{ts,tsx}'],
           environment: 'node',
+          // Some unit tests start the built CLI or child processes (state lock races): generous under load.
+          testTimeout: 30_000,
         },
       },
       {

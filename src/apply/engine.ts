@@ -176,12 +176,13 @@ export async function applyPlan(plan: Plan, prior: ReadonlyMap<string, PriorReso
   // What the state will record if every transaction commits (recordChange is deterministic: the same as recorded below).
   let staged: Promise<StagedSave | undefined> | undefined
   if (opts.stage && plan.firewall.length > 0) {
+    await saving
     const ifCommitted = new Map(resources)
     for (const c of firewallChanges) recordChange(ifCommitted, c)
     for (const c of stateOnly) recordChange(ifCommitted, c)
-    const stage = opts.stage
-    // After any save in flight; a stage that fails only means the usual save below.
-    staged = saving.then(() => stage(ifCommitted)).catch(() => undefined)
+    // Started before the first restore; the stage works in small steps, so the restore's input
+    // (piped from this process) keeps flowing. A stage that fails only means the usual save below.
+    staged = opts.stage(ifCommitted).catch(() => undefined)
   }
   const t0 = Date.now()
   for (const tx of plan.firewall) {

@@ -8,31 +8,17 @@
 // chains, and the chains holding jumps to them. The rules of every other chain are
 // parsed on first access to `chain.rules`, giving exactly what an eager parse gives;
 // the planner never reads them (see mentionsNoOwnedChain), show and import do.
-import {detectFamily, parseRule, parseRuleset, type Family, type Rule, type Ruleset} from '../netfilter/index.js'
+import {detectFamily, parseRule, parseRuleset} from '../netfilter/parse.js'
+import type {Family, Rule, Ruleset} from '../netfilter/types.js'
 import type {ActualChain, ActualNamespace, ActualRule, ActualTable} from './types.js'
+import {markUnparsed} from './unparsed.js'
 
 const TABLES = ['filter', 'nat'] as const
 
 /** dockwall's chain names all start with this (DOCKWALL-FORWARD, DOCKWALL-PREROUTING...). */
 const OWNED_PREFIX = 'DOCKWALL-'
 
-/** Chains whose rules were left unparsed by readTables, with their iptables-save lines. */
-const unparsed = new WeakMap<ActualChain, readonly string[]>()
-
-/**
- * The iptables-save lines of a chain that readTables did not parse up front, or
- * undefined for a chain it parsed. Such a chain's text never mentions `DOCKWALL-`: it is
- * not dockwall's and none of its rules jumps to one of dockwall's chains. The lines
- * (not the parsed rules) identify its content for hashing.
- */
-export function unparsedRuleLines(chain: ActualChain): readonly string[] | undefined {
-  return unparsed.get(chain)
-}
-
-/** True when readTables found, without parsing the chain, that none of its rules is dockwall's or jumps to dockwall's chains. */
-export function mentionsNoOwnedChain(chain: ActualChain): boolean {
-  return unparsed.has(chain)
-}
+export {mentionsNoOwnedChain, unparsedRuleLines} from './unparsed.js'
 
 function actualRule(rule: Rule, table: string): ActualRule {
   const prefix = `${table} -A ${rule.chain} `
@@ -82,7 +68,7 @@ function parseOnAccess(chain: ActualChain, table: string, pending: PendingChain,
       settle(rules)
     },
   })
-  unparsed.set(chain, pending.lines)
+  markUnparsed(chain, pending.lines)
 }
 
 /**
@@ -97,17 +83,27 @@ export function readTables(text: string): ActualNamespace['tables'] {
   const pending = new Map<string, PendingChain>()
   /** `table chain` in order of first rule, for chains with rules but no `:CHAIN` line. */
   const order: string[] = []
+  // iptables-save prints each chain's rules together: remember the last chain instead of looking it up per line.
+  let lastTable = ''
+  let lastChain = ''
+  let last: PendingChain | undefined
   // Every rule line is handed to `skipped` (a line that is not `-A CHAIN ...` still fails there).
   const ruleset = parseRuleset(text, {
     family,
     chains: () => false,
     skipped: (table, chain, line, lineNo) => {
-      const key = `${table} ${chain}`
-      let p = pending.get(key)
+      let p = last !== undefined && chain === lastChain && table === lastTable ? last : undefined
       if (!p) {
-        p = {lines: [], lineNos: [], mentionsOwned: false}
-        pending.set(key, p)
-        order.push(key)
+        const key = `${table} ${chain}`
+        p = pending.get(key)
+        if (!p) {
+          p = {lines: [], lineNos: [], mentionsOwned: false}
+          pending.set(key, p)
+          order.push(key)
+        }
+        last = p
+        lastTable = table
+        lastChain = chain
       }
       p.lines.push(line)
       p.lineNos.push(lineNo)

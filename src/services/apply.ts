@@ -1,6 +1,6 @@
 // apply = (checked plan) → host operations → state saved after every step.
 import type {ApplyListener} from '../apply/events.js'
-import {applyPlan, type ApplyResult} from '../apply/engine.js'
+import {applyPlan, type ApplyResult, type StagedSave} from '../apply/engine.js'
 import {createHostOps} from '../apply/host-ops.js'
 import {AbortError} from '../errors.js'
 import {IptablesRunner} from '../netfilter/index.js'
@@ -8,7 +8,7 @@ import type {PriorResource} from '../plan/prior.js'
 import {checkSshLockout, parseSshConnection} from '../plan/safety.js'
 import type {FirewallTransaction, NamespaceKey, Plan} from '../plan/types.js'
 import type {ActualModel} from '../refresh/types.js'
-import {newState, writeState, type State} from '../state/index.js'
+import {newState, stageState, writeState, type State} from '../state/index.js'
 import type {NetnsTarget} from '../util/exec.js'
 import {DOCKWALL_VERSION} from '../version.js'
 import type {Session} from './session.js'
@@ -48,8 +48,19 @@ export async function applySession(session: Session, plan: Plan, actual: ActualM
     state = await writeState(session.statePath, state, prev, {lock: session.lock})
     prev = state
   }
+  // The save after the iptables transactions is prepared while they run (src/state stageState).
+  const stage = async (resources: ReadonlyMap<string, PriorResource>): Promise<StagedSave> => {
+    const staged = await stageState(session.statePath, {...state, dockwallVersion: DOCKWALL_VERSION, resources: [...resources.values()]}, prev, {lock: session.lock})
+    return {
+      commit: async () => {
+        state = await staged.commit()
+        prev = state
+      },
+      discard: () => staged.discard(),
+    }
+  }
   const prior = new Map((session.state?.resources ?? []).map((r) => [r.address, r as PriorResource]))
-  const result = await applyPlan(plan, prior, {ops, listener, save})
+  const result = await applyPlan(plan, prior, {ops, listener, save, stage})
   session.state = state
   return result
 }

@@ -26,7 +26,7 @@ function resolution(inContainer: boolean): Resolution {
       pid: 1,
     })
   }
-  return {containers, networks: new Map()}
+  return {containers, networks: new Map(), unreadable: new Map()}
 }
 
 const endpoint = (cidr: string | undefined): Endpoint => (cidr === undefined ? {kind: 'any'} : {kind: 'cidr', cidr})
