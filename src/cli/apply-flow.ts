@@ -1,17 +1,14 @@
 // The flow apply and destroy share: plan (or read a saved plan), show it, ask,
 // guard against SSH lockout, apply with progress, report what did not happen.
 import type {ApplyResult} from '../apply/engine.js'
-import {recordChange} from '../apply/record.js'
 import {AbortError, ConfigError} from '../errors.js'
-import type {PriorResource} from '../plan/prior.js'
 import {hashActual} from '../plan/planner.js'
 import type {Plan, PlanMode} from '../plan/types.js'
 import {refresh} from '../refresh/refresh.js'
-import {applySession, checkSavedPlan, guardLockout} from '../services/apply.js'
+import {applySession, checkSavedPlan, guardLockout, stateWouldChange} from '../services/apply.js'
 import {planHasChanges, planSession} from '../services/plan.js'
 import {readPlanFile} from '../services/planfile.js'
-import {openSession, type Session} from '../services/session.js'
-import {encodeState} from '../state/index.js'
+import {openSession} from '../services/session.js'
 import {confirmApply, createApplyReporter, renderPlan} from '../ui/index.js'
 import {terminal} from './io.js'
 import {sessionOptions, type SharedFlags} from './session-flags.js'
@@ -27,16 +24,6 @@ export interface ApplyFlags extends SharedFlags {
 export interface ApplyFlowIO {
   log: (line: string) => void
   warn: (line: string) => void
-}
-
-/** Whether recording the plan's no-op changes (adoptions, refreshed attributes) would change the state file. */
-function stateWouldChange(session: Session, plan: Plan): boolean {
-  const before = new Map((session.state?.resources ?? []).map((r) => [r.address, r as PriorResource]))
-  const after = new Map(before)
-  for (const c of plan.changes) if (c.action === 'no-op') recordChange(after, c)
-  if (!session.state) return after.size > 0
-  const enc = (m: Map<string, PriorResource>) => encodeState({...session.state!, resources: [...m.values()]})
-  return enc(before) !== enc(after)
 }
 
 function failureMessage(result: ApplyResult): string {

@@ -4,11 +4,12 @@ import {applyPlan, type ApplyResult, type StagedSave} from '../apply/engine.js'
 import {createHostOps} from '../apply/host-ops.js'
 import {AbortError} from '../errors.js'
 import {IptablesRunner} from '../netfilter/index.js'
+import {recordChange} from '../apply/record.js'
 import type {PriorResource} from '../plan/prior.js'
 import {checkSshLockout, parseSshConnection} from '../plan/safety.js'
 import type {FirewallTransaction, NamespaceKey, Plan} from '../plan/types.js'
 import type {ActualModel} from '../refresh/types.js'
-import {newState, stageState, writeState, type State} from '../state/index.js'
+import {encodeState, newState, stageState, writeState, type State} from '../state/index.js'
 import type {NetnsTarget} from '../util/exec.js'
 import {DOCKWALL_VERSION} from '../version.js'
 import type {Session} from './session.js'
@@ -78,4 +79,15 @@ export function checkSavedPlan(session: Session, plan: Plan, currentHash: string
   if (currentHash !== plan.actualHash) {
     throw new AbortError('the host changed since the plan was made (Docker networks, containers or dockwall\'s iptables chains differ)', 'make a new plan with `dockwall plan --out FILE` and review it again')
   }
+}
+
+/** Whether recording the plan's no-op changes (adoptions, imports, refreshed attributes) would change the state file. */
+export function stateWouldChange(session: Pick<Session, 'state'>, plan: Plan): boolean {
+  const before = new Map((session.state?.resources ?? []).map((r) => [r.address, r as PriorResource]))
+  const after = new Map(before)
+  for (const c of plan.changes) if (c.action === 'no-op') recordChange(after, c)
+  const state = session.state
+  if (!state) return after.size > 0
+  const enc = (m: Map<string, PriorResource>): string => encodeState({...state, resources: [...m.values()]})
+  return enc(before) !== enc(after)
 }

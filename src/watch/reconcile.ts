@@ -1,0 +1,202 @@
+// One reconciliation, the way `dockwall apply --auto-approve` does it but without a
+// terminal: (re)load the configuration, take the state lock, refresh, plan, and apply
+// when the plan changes something. Never applies a plan with errors, never prompts,
+// and the SSH lockout guard applies unless --allow-lockout.
+//
+// Configuration: every reconciliation reloads the files (parsed .hcl files come from
+// the content-hash cache, so an unchanged configuration costs a few ms). When they
+// are invalid, the errors are logged once (with file:line:column) and the last good
+// model stays in force; before any good model there is nothing to reconcile.
+//
+// Lock: held only for the reconciliation itself (see commands/watch.ts for why). A
+// lock held by someone else is waited for, up to the lock timeout, in short polls
+// that a stop cuts short.
+import type {DockerContainer} from '../docker/types.js'
+import {AbortError, ConfigError, formatDiagnostic, type Diagnostic} from '../errors.js'
+import type {BackendSetting, DesiredModel} from '../model/types.js'
+import type {Plan} from '../plan/types.js'
+import {applySession, guardLockout, stateWouldChange} from '../services/apply.js'
+import {planHasChanges, planSession} from '../services/plan.js'
+import {loadModel, openSession, type Session, type SessionOptions} from '../services/session.js'
+import {readLock, resolveStatePath} from '../state/index.js'
+import {sleep, systemClock, type Clock} from './clock.js'
+import type {DockerEvent} from './docker-events.js'
+import {emptyCounts, type ChangeCounts, type ConfigStatus, type Outcome} from './types.js'
+
+export interface ReconcilerOptions {
+  config: string
+  vars?: string[]
+  varFiles?: string[]
+  state?: string
+  netns?: string
+  dockerHost?: string
+  backend?: BackendSetting
+  /** How long to wait for a state lock held by another dockwall. */
+  lockTimeoutMs: number
+  allowLockout: boolean
+  env?: NodeJS.ProcessEnv
+  clock?: Clock
+  /** Configuration errors (once per distinct set) and warnings (a stale lock taken over). */
+  onConfigErrors?: (diagnostics: Diagnostic[]) => void
+  onConfigWarnings?: (diagnostics: Diagnostic[]) => void
+  warn?: (message: string) => void
+}
+
+/** Counts as the log line shows them: from the plan, failures from the apply. */
+export function planCounts(plan: Plan): ChangeCounts {
+  const counts = emptyCounts()
+  counts.drift = plan.drift.length
+  for (const c of plan.changes) {
+    if (c.action === 'create') counts.add++
+    else if (c.action === 'update') counts.change++
+    else if (c.action === 'delete') counts.destroy++
+    else if (c.action === 'replace') {
+      counts.add++
+      counts.destroy++
+    } else if (c.action === 'deferred') counts.deferred++
+  }
+  return counts
+}
+
+/** Addresses of the changes that act on the host (not no-ops, not deferred), sorted. */
+export function changedAddresses(plan: Plan): string[] {
+  return plan.changes.filter((c) => c.action !== 'no-op' && c.action !== 'deferred').map((c) => c.address).sort()
+}
+
+function firstLine(err: unknown): string {
+  const text = err instanceof ConfigError ? err.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d)).join('; ') : err instanceof Error ? err.message : String(err)
+  return text.split('\n')[0] ?? text
+}
+
+export class Reconciler {
+  private lastGood: DesiredModel | null = null
+  private lastErrors = ''
+  private lastWarnings = ''
+  private config: ConfigStatus = {state: 'none'}
+  /** Ids of the running containers the model names, from the last refresh (network events carry ids only). */
+  private knownIds = new Set<string>()
+  private readonly clock: Clock
+
+  constructor(private readonly opts: ReconcilerOptions) {
+    this.clock = opts.clock ?? systemClock
+  }
+
+  /** The model in force: the last configuration that loaded. */
+  get model(): DesiredModel | null {
+    return this.lastGood
+  }
+
+  get configStatus(): ConfigStatus {
+    return this.config
+  }
+
+  /**
+   * Whether a Docker event can change what dockwall must write: a container the
+   * configuration names, a network it declares, or a connect/disconnect of one of its
+   * containers. Before a configuration has loaded, everything counts.
+   */
+  isRelevant(e: DockerEvent): boolean {
+    const m = this.lastGood
+    if (!m) return true
+    if (e.type === 'container') return m.containers.some((c) => c.name === e.name)
+    if (m.networks.some((n) => n.name === e.name)) return true
+    return e.container !== undefined && this.knownIds.has(e.container)
+  }
+
+  /** Reloads the configuration; keeps the last good model when the files are invalid. */
+  async loadConfig(): Promise<ConfigStatus> {
+    try {
+      const {model, warnings} = await loadModel({config: this.opts.config, vars: this.opts.vars ?? [], varFiles: this.opts.varFiles ?? []})
+      this.lastGood = model
+      this.lastErrors = ''
+      const w = warnings.map((d) => formatDiagnostic(d)).join('\n')
+      if (w !== this.lastWarnings && warnings.length > 0) this.opts.onConfigWarnings?.(warnings)
+      this.lastWarnings = w
+      this.config = {state: 'ok'}
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err
+      const errors = err.diagnostics.filter((d) => d.severity === 'error')
+      const key = errors.map((d) => formatDiagnostic(d)).join('\n')
+      if (key !== this.lastErrors) this.opts.onConfigErrors?.(errors)
+      this.lastErrors = key
+      this.config = {state: this.lastGood ? 'invalid' : 'none', error: firstLine(err)}
+    }
+    return this.config
+  }
+
+  async reconcile(signal?: AbortSignal): Promise<Outcome> {
+    let config: ConfigStatus
+    try {
+      config = await this.loadConfig()
+    } catch (err) {
+      return {result: 'failed', counts: emptyCounts(), addresses: [], error: `loading the configuration: ${firstLine(err)}`, retry: true, config: {state: this.lastGood ? 'invalid' : 'none'}}
+    }
+    const model = this.lastGood
+    if (!model) return {result: 'failed', counts: emptyCounts(), addresses: [], error: `no valid configuration: ${config.error ?? 'unknown error'}`, retry: false, config}
+
+    let session: Session
+    try {
+      session = await this.open(model, signal)
+    } catch (err) {
+      return {result: 'failed', counts: emptyCounts(), addresses: [], error: firstLine(err), retry: true, config}
+    }
+    let counts = emptyCounts()
+    let addresses: string[] = []
+    try {
+      const {plan, actual, errors} = await planSession(session, {mode: 'normal', targets: []})
+      this.knownIds = new Set(actual.docker.containers.filter((c: DockerContainer) => model.containers.some((m) => m.name === c.name)).map((c) => c.id))
+      counts = planCounts(plan)
+      addresses = changedAddresses(plan)
+      if (errors.length > 0) {
+        // Never apply a plan with errors (an unmanaged network in the way...): it may be fixed outside, so retry.
+        return {result: 'failed', counts, addresses, error: `the plan has errors: ${firstLine(new ConfigError(errors))}`, retry: true, config}
+      }
+      const changes = planHasChanges(plan)
+      if (!changes && !stateWouldChange(session, plan)) return {result: 'unchanged', counts, addresses, config}
+      try {
+        guardLockout(session, plan, this.opts.allowLockout, this.opts.env ?? process.env)
+      } catch (err) {
+        return {result: 'failed', counts, addresses, error: firstLine(err), retry: false, config}
+      }
+      const result = await applySession(session, plan, actual, () => {})
+      if (!result.ok) {
+        counts.failed = result.failed.length + result.skipped.length
+        const what = [...result.failed.map((f) => `${f.address}: ${f.error}`), ...result.skipped.map((s) => `${s.address}: ${s.reason}`)]
+        return {result: 'failed', counts, addresses, error: `apply did not complete: ${what.join('; ').split('\n')[0]}`, retry: true, config}
+      }
+      return {result: changes ? 'applied' : 'unchanged', counts, addresses, config}
+    } catch (err) {
+      return {result: 'failed', counts, addresses, error: firstLine(err), retry: true, config}
+    } finally {
+      await session.close()
+    }
+  }
+
+  /** openSession with a lock wait that a stop (signal) cuts short. */
+  private async open(model: DesiredModel, signal?: AbortSignal): Promise<Session> {
+    const base: SessionOptions = {
+      config: this.opts.config,
+      lockTimeoutMs: 0,
+      operation: 'watch',
+      warn: (m) => this.opts.warn?.(m),
+      model,
+    }
+    if (this.opts.state) base.state = this.opts.state
+    if (this.opts.netns) base.netns = this.opts.netns
+    if (this.opts.dockerHost) base.dockerHost = this.opts.dockerHost
+    if (this.opts.backend) base.backend = this.opts.backend
+    const statePath = resolveStatePath(this.opts.state, model.settings.statePath)
+    const deadline = this.clock.now() + this.opts.lockTimeoutMs
+    for (;;) {
+      try {
+        return await openSession(base)
+      } catch (err) {
+        if (!(err instanceof AbortError) || !err.message.includes('state locked by')) throw err
+        if (signal?.aborted) throw new AbortError(`stopped while waiting for the state lock: ${err.message}`)
+        if (this.clock.now() >= deadline) throw err
+        // Released between our attempt and this look: try again at once.
+        if ((await readLock(statePath).catch(() => null)) !== null) await sleep(this.clock, 100, signal)
+      }
+    }
+  }
+}
