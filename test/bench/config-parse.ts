@@ -8,6 +8,7 @@ import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {loadConfig} from '../../src/config/index.js'
+import {renderTable, resolveOptions, type BenchReport, type Figure} from './lib.js'
 
 /** An HCL configuration with `n` rule blocks of five attributes (DESIGN.md's measure) and two networks. */
 export function ruleConfig(n: number): string {
@@ -24,11 +25,18 @@ async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
   return [r, (performance.now() - t0) / 1000]
 }
 
-export async function main(sizes: number[] = [500, 5000]): Promise<void> {
+/** `options`: block counts (standalone use), or run.ts's options (500 and 5,000 blocks; 500 with quick). */
+export async function main(options?: unknown): Promise<BenchReport> {
+  const opts = resolveOptions(options)
+  const sizes = Array.isArray(options) ? (options as number[]) : opts.quick ? [500] : [500, 5000]
+  const log = opts.log
+  const figures: Figure[] = []
+  const section = 'configuration load · rule blocks of five attributes, one run each (test/bench/config-parse.ts)'
   const dir = await mkdtemp(join(tmpdir(), 'dockwall-bench-'))
   try {
     const [, importS] = await timed(() => import('hcl2-parser'))
-    console.log(`hcl2-parser import: ${importS.toFixed(2)} s (paid once per process, never on a cache hit)`)
+    log(`hcl2-parser import: ${importS.toFixed(2)} s (paid once per process, never on a cache hit)`)
+    figures.push({section, label: 'import(\'hcl2-parser\') (in a process that already loaded the rest)', median: importS, runs: 1})
     for (const n of sizes) {
       const cfg = join(dir, `cfg-${n}`)
       const cache = join(dir, `cache-${n}`)
@@ -40,8 +48,11 @@ export async function main(sizes: number[] = [500, 5000]): Promise<void> {
       const [, fillS] = await timed(() => loadConfig({path: cfg, env: {}, cacheDir: cache}))
       const [hit, hitS] = await timed(() => loadConfig({path: cfg, env: {}, cacheDir: cache}))
       if (hit.model?.rules.length !== n) throw new Error('cached load differs')
-      console.log(`${String(n).padStart(5)} rule blocks: cold ${coldS.toFixed(2)} s, cold + cache write ${fillS.toFixed(2)} s, cached ${hitS.toFixed(3)} s`)
+      log(`${String(n).padStart(5)} rule blocks: cold ${coldS.toFixed(2)} s, cold + cache write ${fillS.toFixed(2)} s, cached ${hitS.toFixed(3)} s`)
+      figures.push({section, label: `${n} rule blocks: loadConfig, no cache`, median: coldS, runs: 1})
+      figures.push({section, label: `${n} rule blocks: loadConfig, cache hit`, median: hitS, runs: 1})
     }
+    return {bench: 'config-parse', figures, notes: []}
   } finally {
     await rm(dir, {recursive: true, force: true})
   }
@@ -49,5 +60,6 @@ export async function main(sizes: number[] = [500, 5000]): Promise<void> {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0)
-  await main(sizes.length > 0 ? sizes : undefined)
+  const report = await main(sizes.length > 0 ? sizes : undefined)
+  console.log(renderTable(report.figures))
 }

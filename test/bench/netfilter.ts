@@ -15,6 +15,7 @@ import {IptablesRunner} from '../../src/netfilter/runner.js'
 import {withScratchNetns} from '../../src/netfilter/scratch.js'
 import {writeRuleset} from '../../src/netfilter/write.js'
 import {run} from '../../src/util/exec.js'
+import {renderTable, resolveOptions, stats, type BenchReport, type Figure} from './lib.js'
 
 /** Restore input: `n` dockwall-style rules in an owned chain of `table` (filter: accepts, nat: DNATs). */
 export function benchRules(n: number, table: 'filter' | 'nat' | 'mangle' = 'filter', chain = 'DOCKWALL-FORWARD'): string {
@@ -46,8 +47,19 @@ async function median(reps: number, f: () => Promise<unknown> | unknown): Promis
 const s = (x: number): string => `${x.toFixed(3)} s`
 const load = (): string => `load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs`
 
-export async function main(n = 20_000): Promise<void> {
-  console.log(`netfilter benchmark, ${n} rules (${load()}; figures are medians)`)
+/** A figure from one median (this script keeps its own timing helpers). */
+function fig(section: string, label: string, seconds: number, runs: number): Figure {
+  return {section, label, median: seconds, runs}
+}
+
+/** `options`: the number of rules (standalone use), or run.ts's options (20,000 rules, 5,000 with quick). */
+export async function main(options?: unknown): Promise<BenchReport> {
+  const opts = resolveOptions(options)
+  const n = typeof options === 'number' ? options : opts.quick ? 5_000 : 20_000
+  const figures: Figure[] = []
+  const section = `netfilter · ${n} rules · scratch namespaces (test/bench/netfilter.ts)`
+  const log = opts.log
+  log(`netfilter benchmark, ${n} rules (${load()}; figures are medians)`)
   const dump = benchRules(n)
   // parse cost in-process, no root needed
   parseRuleset(dump) // warm-up (JIT)
@@ -55,12 +67,15 @@ export async function main(n = 20_000): Promise<void> {
   const parsed = parseRuleset(dump, {family: 'ipv4'})
   const writeS = await median(5, () => writeRuleset(parsed))
   const skipS = await median(5, () => parseRuleset(dump, {family: 'ipv4', chains: (_t, c) => c !== 'DOCKWALL-FORWARD'}))
-  console.log(`parse ${n} rules: ${s(parseS)} (${((parseS / n) * 1e6).toFixed(1)} µs/rule); write: ${s(writeS)}; ` +
+  log(`parse ${n} rules: ${s(parseS)} (${((parseS / n) * 1e6).toFixed(1)} µs/rule); write: ${s(writeS)}; ` +
     `skipping them (chains filter, as refresh does for chains it does not read): ${s(skipS)}`)
+  figures.push(fig(section, `parseRuleset of ${n} rules (${((parseS / n) * 1e6).toFixed(1)} µs a rule)`, parseS, 5))
+  figures.push(fig(section, `writeRuleset of ${n} rules`, writeS, 5))
+  figures.push(fig(section, `parseRuleset skipping those rules (a chains filter)`, skipS, 5))
 
   if (process.getuid?.() !== 0) {
-    console.log('iptables figures skipped: they need root (scratch network namespaces)')
-    return
+    log('iptables figures skipped: they need root (scratch network namespaces)')
+    return {bench: 'netfilter', figures, notes: ['iptables figures skipped: not root']}
   }
 
   for (const backend of ['nft', 'legacy'] as const) {
@@ -78,7 +93,9 @@ export async function main(n = 20_000): Promise<void> {
       })
     }
     restores.sort((a, b) => a - b)
-    console.log(`${backend}: one restore of ${n} rules ${s(restores[1]!)}; iptables-save of them ${s(saveS)}`)
+    log(`${backend}: one restore of ${n} rules ${s(restores[1]!)}; iptables-save of them ${s(saveS)}`)
+    figures.push(fig(section, `${backend}: one iptables-restore of ${n} rules into a fresh namespace`, stats(restores).median, restores.length))
+    figures.push(fig(section, `${backend}: iptables-save of them`, saveS, 5))
   }
 
   const k = Math.min(2000, n)
@@ -93,7 +110,9 @@ export async function main(n = 20_000): Promise<void> {
       }
     })
     const viaRestore = await withScratchNetns('bench', async (ns2) => time(() => new IptablesRunner({backend: 'nft', family: 'ipv4', netns: ns2.target}).restore(benchRules(k))))
-    console.log(`nft: ${k} rules by ${k} iptables -A processes ${s(perRule)} (${((perRule / k) * 1000).toFixed(2)} ms/rule) vs one restore ${s(viaRestore)}`)
+    log(`nft: ${k} rules by ${k} iptables -A processes ${s(perRule)} (${((perRule / k) * 1000).toFixed(2)} ms/rule) vs one restore ${s(viaRestore)}`)
+    figures.push(fig(section, `nft: ${k} rules by ${k} iptables -A processes`, perRule, 1))
+    figures.push(fig(section, `nft: the same ${k} rules by one restore`, viaRestore, 1))
   })
 
   await withScratchNetns('bench', async (ns) => {
@@ -103,15 +122,20 @@ export async function main(n = 20_000): Promise<void> {
       const full = await median(5, () => ipt.saveText(['filter', 'nat'], {strategy: 'full'}))
       const perTable = await median(5, () => ipt.saveText(['filter', 'nat'], {strategy: 'per-table'}))
       const one = await median(5, () => ipt.saveText(['filter'], {strategy: 'per-table'}))
-      console.log(`nft refresh read, ${label}: one full save ${s(full)}; -t filter and -t nat in parallel ${s(perTable)}; -t filter alone ${s(one)}`)
+      log(`nft refresh read, ${label}: one full save ${s(full)}; -t filter and -t nat in parallel ${s(perTable)}; -t filter alone ${s(one)}`)
+      figures.push(fig(section, `nft, ${label}: one full save`, full, 5))
+      figures.push(fig(section, `nft, ${label}: -t filter and -t nat in parallel`, perTable, 5))
+      figures.push(fig(section, `nft, ${label}: -t filter alone`, one, 5))
     }
     await report(`filter+nat ${n / 2}+${n / 2} rules`)
     await ipt.restore(benchRules(n, 'mangle', 'BIG'))
     await report(`plus ${n} rules in mangle`)
   })
+  return {bench: 'netfilter', figures, notes: []}
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const n = Number(process.argv[2] ?? 20_000)
-  await main(Number.isInteger(n) && n > 0 ? n : 20_000)
+  const report = await main(Number.isInteger(n) && n > 0 ? n : 20_000)
+  console.log(renderTable(report.figures))
 }
