@@ -9,6 +9,7 @@
 // is just a miss.
 import {createHash} from 'node:crypto'
 import {mkdir, readFile} from 'node:fs/promises'
+import {homedir} from 'node:os'
 import {join} from 'node:path'
 
 import writeFileAtomic from 'write-file-atomic'
@@ -19,6 +20,12 @@ const CACHE_FORMAT = 1
 export interface CachedParse {
   body: Record<string, unknown>
   positions: Array<[string, number, number]>
+}
+
+/** Where parsed .hcl files are cached: $DOCKWALL_CACHE_DIR, else $XDG_CACHE_HOME/dockwall or ~/.cache/dockwall. */
+export function defaultCacheDir(env: Record<string, string | undefined> = process.env): string {
+  if (env.DOCKWALL_CACHE_DIR) return env.DOCKWALL_CACHE_DIR
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'dockwall')
 }
 
 export function sha256(text: string): string {

@@ -2,9 +2,9 @@
 // configuration, the locked state, the Docker connection and the namespace that
 // plays the host. Commands open one, hand it to a service, and close it.
 import {stat} from 'node:fs/promises'
-import {homedir} from 'node:os'
 import path from 'node:path'
 
+import {defaultCacheDir} from '../config/cache.js'
 import {loadConfig} from '../config/index.js'
 import {connectDocker, type DockerConnection} from '../docker/client.js'
 import {AbortError, ConfigError, type Diagnostic} from '../errors.js'
@@ -44,12 +44,6 @@ export interface Session {
   close(): Promise<void>
 }
 
-/** Where parsed .hcl files are cached by content hash (DESIGN: a plan must not pay the HCL parse on every run). */
-export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.DOCKWALL_CACHE_DIR) return env.DOCKWALL_CACHE_DIR
-  return path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'dockwall')
-}
-
 /** `--netns NAME` means /var/run/netns/NAME; a path is used as is. It must exist: a typo must not fall back to the real host. */
 export async function hostTarget(netns: string | undefined): Promise<NetnsTarget> {
   if (!netns) return {kind: 'current'}
@@ -63,7 +57,7 @@ export async function hostTarget(netns: string | undefined): Promise<NetnsTarget
 }
 
 export async function loadModel(opts: Pick<SessionOptions, 'config' | 'vars' | 'varFiles'>): Promise<{model: DesiredModel; warnings: Diagnostic[]}> {
-  const result = await loadConfig({path: opts.config, vars: opts.vars ?? [], varFiles: opts.varFiles ?? [], cacheDir: cacheDir()})
+  const result = await loadConfig({path: opts.config, vars: opts.vars ?? [], varFiles: opts.varFiles ?? [], cacheDir: defaultCacheDir()})
   if (!result.model) throw new ConfigError(result.diagnostics)
   return {model: result.model, warnings: result.diagnostics.filter((d) => d.severity === 'warning')}
 }
