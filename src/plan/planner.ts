@@ -12,7 +12,7 @@ import {renderFirewall, renderMasquerade, renderPortForward, renderRule, type Re
 import {planFirewall, touchesFirewall, type Normalize} from './firewall-changes.js'
 import {PENDING_MOVE, resolveImports, type ImportRequest} from './imports.js'
 import type {PriorState} from './prior.js'
-import {resolve} from './resolve.js'
+import {resolve, type EndpointLeaving, type Resolution} from './resolve.js'
 import {PLAN_FORMAT_VERSION, type Attributes, type Change, type Json, type NamespaceKey, type Plan, type PlanMode} from './types.js'
 
 export interface PlanOptions {
@@ -144,7 +144,9 @@ export function makePlan(inputs: PlanInputs, options: PlanOptions): PlanResult {
   const normalize = options.normalize ?? ((s: string) => s.trim().replace(/\s+/g, ' '))
   const model = options.mode === 'destroy' ? null : inputs.model
   const {actual} = inputs
-  let res = resolve(model ?? {...inputs.model, networks: [], containers: []}, actual.docker.containers, actual.docker.networks)
+  // In destroy mode nothing is desired: resolve against an empty model.
+  const resolveFor = (leaving?: EndpointLeaving): Resolution => resolve(model ?? {...inputs.model, networks: [], containers: []}, actual.docker.containers, actual.docker.networks, leaving)
+  let res = resolveFor()
   const prior = new Map((inputs.prior?.resources ?? []).map((r) => [r.address, r]))
   // Imports become prior-state entries with origin "imported" (see imports.ts); not when destroying.
   const requests: ImportRequest[] = model ? [...model.imports.map((i) => ({to: i.to, id: i.id, at: i.at})), ...(inputs.imports ?? [])] : []
@@ -167,7 +169,7 @@ export function makePlan(inputs: PlanInputs, options: PlanOptions): PlanResult {
   const goingNetworks = new Set(nets.changes.filter((c) => c.action === 'replace' || c.action === 'delete').map((c) => String(c.before?.name)))
   const goingEndpoints = new Set(atts.changes.filter((c) => c.action === 'replace' || c.action === 'delete').map((c) => `${String(c.before?.container)}|${String(c.before?.network)}`))
   if (goingNetworks.size > 0 || goingEndpoints.size > 0) {
-    res = resolve(model ?? {...inputs.model, networks: [], containers: []}, actual.docker.containers, actual.docker.networks, (container, network) => goingNetworks.has(network) || goingEndpoints.has(`${container}|${network}`))
+    res = resolveFor((container, network) => goingNetworks.has(network) || goingEndpoints.has(`${container}|${network}`))
     res.unreadable = unreadable
   }
   // Docker inserts its masquerade rule at the top of nat POSTROUTING when it creates a network: put the jump back on top after.
