@@ -320,7 +320,8 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
     })
 
     it('--refresh-only reports the drift and plans no change', async () => {
-      const plan = await planJson(0, ['--refresh-only'])
+      // Exit code 2 with --detailed-exitcode: the drift would change the state (as Terraform's -refresh-only).
+      const plan = await planJson(2, ['--refresh-only'])
       expect(plan).toMatchObject({mode: 'refresh-only', applyable: false, resource_changes: [], firewall_transactions: []})
       expect(plan.resource_drift.map((d) => [d.address, d.kind])).toEqual([[FORWARD, 'foreign-rule'], ['rule.ssh_from_lan', 'deleted']])
       expect(plan.summary).toMatchObject({add: 0, change: 0, destroy: 0, replace: 0, deferred: 0, drift: 2})

@@ -12,8 +12,21 @@ export function hasAnsi(s: string): boolean {
 }
 
 /** Let Ink read stdin, re-render and (for a lone escape) flush its pending-escape timer. */
-export function settle(ms = 20): Promise<void> {
+export function settle(ms = 40): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/** Polls until `check` passes (a loaded CI machine may need more than one settle), then returns its value. */
+export async function eventually<T>(check: () => T, timeoutMs = 2000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      return check()
+    } catch (err) {
+      if (Date.now() > deadline) throw err
+      await settle(20)
+    }
+  }
 }
 
 export const KEY = {

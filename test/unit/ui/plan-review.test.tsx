@@ -5,7 +5,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 
 import {PlanReview} from '../../../src/ui/plan-review.js'
 import {fixturePlan, noChangesPlan, smallPlan} from './fixtures.js'
-import {KEY, plain, settle} from './helpers.js'
+import {eventually, KEY, plain, settle} from './helpers.js'
 
 afterEach(() => {
   cleanup()
@@ -226,8 +226,10 @@ describe('PlanReview', () => {
   it('quits on q and drops the key help from the final frame', async () => {
     const {lastFrame, stdin} = render(<PlanReview plan={smallPlan()} rows={30} />)
     await press(stdin, 'q')
-    expect(plain(lastFrame())).not.toContain('q quit')
-    expect(plain(lastFrame())).toContain('Plan: 3 to add, 1 to change, 2 to destroy.')
+    await eventually(() => {
+      expect(plain(lastFrame())).not.toContain('q quit')
+      expect(plain(lastFrame())).toContain('Plan: 3 to add, 1 to change, 2 to destroy.')
+    })
     // Input after quitting does nothing
     await press(stdin, 'j')
     expect(plain(lastFrame())).not.toContain('q quit')
