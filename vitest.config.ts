@@ -13,6 +13,9 @@ export default defineConfig({
           environment: 'node',
           // Some unit tests start the built CLI or child processes (state lock races): generous under load.
           testTimeout: 30_000,
+          // Ink renders only a final frame when it thinks it runs in CI (is-in-ci reads CI at import);
+          // dockwall shows Ink views only on a terminal outside CI, so the views are tested that way.
+          env: {CI: 'false'},
         },
       },
       {
