@@ -44,7 +44,7 @@ export const hostFlags = {
 // built-in default, through resolveStatePath(flags.state, settings.statePath).
 export const stateFlags = {
   state: Flags.string({
-    summary: `State file (default: ${DEFAULT_STATE_FILE} in the current directory).`,
+    summary: `State file (default: the configuration's "state" setting, else ${DEFAULT_STATE_FILE} beside the configuration; for the state commands, in the current directory).`,
     description: 'Overrides the state setting in the configuration. The lock is <PATH>.lock and the backup <PATH>.backup.',
     env: 'DOCKWALL_STATE',
     helpValue: 'PATH',
