@@ -152,6 +152,17 @@ export async function legacyTableNames(opts: ProbeOptions = {}): Promise<string[
   return r.stdout.split('\n').map((s) => s.trim()).filter(Boolean)
 }
 
+/** What the system's plain `iptables` command is (`iptables -V` says nf_tables or legacy); undefined when unknown. */
+export async function systemBackend(opts: ProbeOptions = {}): Promise<Backend | undefined> {
+  const exec = opts.exec ?? defaultRun
+  try {
+    const {stdout} = await exec(opts.family === 'ipv6' ? 'ip6tables' : 'iptables', ['-V'])
+    return /\(nf_tables\)/.test(stdout) ? 'nft' : /\(legacy\)/.test(stdout) ? 'legacy' : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /** Reads both backends of a namespace (read-only; never creates a legacy table). */
 export async function probeBackends(opts: ProbeOptions = {}): Promise<BackendEvidence> {
   const exec = opts.exec ?? defaultRun
@@ -169,9 +180,6 @@ export async function probeBackends(opts: ProbeOptions = {}): Promise<BackendEvi
       return {available: false, ...empty}
     }
   })
-  const defaultP = exec(prefix, ['-V'])
-    .then((r): Backend | undefined => (/\(nf_tables\)/.test(r.stdout) ? 'nft' : /\(legacy\)/.test(r.stdout) ? 'legacy' : undefined))
-    .catch(() => undefined)
-  const [nft, legacy, systemDefault] = await Promise.all([nftP, legacyP, defaultP])
+  const [nft, legacy, systemDefault] = await Promise.all([nftP, legacyP, systemBackend({...opts, exec})])
   return {nft, legacy, ...(systemDefault ? {systemDefault} : {})}
 }

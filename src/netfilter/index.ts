@@ -9,7 +9,7 @@ export {formatCounters, writeRestoreTable, writeRule, writeRuleArgs, writeRulese
 export {normalizeAddress, normalizePortRange, normalizeProtocol, normalizeRule, ruleKey, truncateComment, type NormalizeOptions} from './normalize.js'
 export {MAX_CHAIN_NAME, MAX_COMMENT_BYTES, validateChainName, validateComment, validateInterfaceName, validateTableName} from './names.js'
 export {
-  decideBackend, detectBackend, legacyTableNames, probeBackends, summarizeSave,
+  decideBackend, detectBackend, legacyTableNames, probeBackends, summarizeSave, systemBackend,
   type BackendChoice, type BackendEvidence, type BackendState, type DetectOptions, type ProbeOptions,
 } from './backend.js'
 export {

@@ -3,7 +3,7 @@
 // that are then parsed, so a refresh costs about one iptables-save per backend
 // present, not a probe plus a save.
 import type {Backend, BackendSetting} from '../model/types.js'
-import {decideBackend, keepTables, legacyTableNames, parseRuleset, summarizeSave, type BackendEvidence} from '../netfilter/index.js'
+import {detectBackend, keepTables, legacyTableNames, parseRuleset, summarizeSave, systemBackend, type BackendChoice, type BackendEvidence} from '../netfilter/index.js'
 import {run, type NetnsTarget} from '../util/exec.js'
 import {readTables, toActualTables} from './tables.js'
 import type {ActualNamespace} from './types.js'
@@ -25,7 +25,7 @@ export interface ReadOptions {
    * The backend to use when neither backend holds any rule yet. For a container: the host's,
    * since dockerd writes the container's embedded-DNS rules with the same iptables as its own.
    */
-  fallback?: {backend: Backend; reason: string}
+  fallback?: BackendChoice
 }
 
 /** Only dockwall's chains and the jumps into them, from a save of the backend not in use. */
@@ -45,13 +45,8 @@ async function save(cmd: string, target: NetnsTarget): Promise<string | undefine
   }
 }
 
+// The system's iptables does not change while dockwall runs: ask once per process.
 let systemDefault: Promise<Backend | undefined> | undefined
-function systemBackend(): Promise<Backend | undefined> {
-  systemDefault ??= run('iptables', ['-V'])
-    .then((r): Backend | undefined => (/\(nf_tables\)/.test(r.stdout) ? 'nft' : /\(legacy\)/.test(r.stdout) ? 'legacy' : undefined))
-    .catch(() => undefined)
-  return systemDefault
-}
 
 // toActualTables (eager) and readTables (parses only what the planner reads up front) live in tables.ts.
 export {toActualTables} from './tables.js'
@@ -69,22 +64,13 @@ export async function readNamespace(target: NetnsTarget, setting: BackendSetting
     legacy: {available: legacyText !== undefined, ...summarizeSave(legacyText ?? '')},
   }
   // The system's `iptables` decides only when neither backend holds a rule (decideBackend): ask it then.
-  if (evidence.nft.rules === 0 && evidence.legacy.rules === 0) {
-    const sys = await systemBackend()
+  const empty = evidence.nft.rules === 0 && evidence.legacy.rules === 0
+  if (empty) {
+    systemDefault ??= systemBackend()
+    const sys = await systemDefault
     if (sys) evidence.systemDefault = sys
   }
-  const empty = evidence.nft.rules === 0 && evidence.legacy.rules === 0
-  const auto = empty && opts.fallback ? opts.fallback : decideBackend(evidence)
-  let backend = auto.backend
-  let reason = auto.reason
-  let warning: string | undefined
-  if (setting !== 'auto') {
-    backend = setting
-    reason = `${setting}: set in the configuration (backend = "${setting}")`
-    if (auto.backend !== setting && (evidence[auto.backend].dockerChains.length > 0 || evidence[auto.backend].rules > evidence[setting].rules)) {
-      warning = `backend = "${setting}" is set, but ${auto.reason.replace(/^\w+: /, '')}; rules of the two backends are evaluated separately`
-    }
-  }
+  const {backend, reason, warning} = setting === 'auto' && empty && opts.fallback ? opts.fallback : await detectBackend({setting, probe: async () => evidence})
   const text = backend === 'nft' ? nftText : legacyText
   if (text === undefined) throw new Error(`iptables-${backend}-save failed in this namespace`)
   const read: NamespaceRead = {backend, reason, tables: readTables(keepTables(text, TABLES))}
