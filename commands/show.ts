@@ -49,7 +49,10 @@ nat PREROUTING and POSTROUTING). Read-only: takes no lock and changes nothing.`
     let model: DesiredModel | null = null
     try {
       model = (await loadModel(flags)).model
-    } catch {
+    } catch (err) {
+      // No configuration at all is fine here; a broken one is worth saying, since it narrows what is read.
+      const message = err instanceof Error ? err.message.split('\n')[0] ?? '' : String(err)
+      if (!/no \*\.hcl or \*\.hcl\.json files|configuration not found/.test(message)) this.warn(`configuration not loaded (${message}): showing the host and the containers in the state only`)
       model = null
     }
     const statePath = resolveStatePath(flags.state, model?.settings.statePath)
