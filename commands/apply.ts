@@ -4,7 +4,6 @@ import {runApply} from '../src/cli/apply-flow.js'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {applyFlags} from '../src/cli/flags.js'
 
-
 export default class Apply extends BaseCommand {
   static override summary = 'Make the host match the configuration.'
   static override description = `Plans, shows the plan, asks for confirmation (only "yes" approves), then applies it:
@@ -20,8 +19,14 @@ not done).`
 
   static override examples = [
     {description: 'Plan, review and apply.', command: '<%= config.bin %> <%= command.id %>'},
-    {description: 'Apply a reviewed, saved plan.', command: '<%= config.bin %> plan --out tonight.plan\n<%= config.bin %> <%= command.id %> tonight.plan'},
-    {description: 'From automation: no prompt, JSON events on stdout.', command: '<%= config.bin %> <%= command.id %> --auto-approve --json'},
+    {
+      description: 'Apply a reviewed, saved plan.',
+      command: '<%= config.bin %> plan --out tonight.plan\n<%= config.bin %> <%= command.id %> tonight.plan',
+    },
+    {
+      description: 'From automation: no prompt, JSON events on stdout.',
+      command: '<%= config.bin %> <%= command.id %> --auto-approve --json',
+    },
   ]
 
   static override args = {

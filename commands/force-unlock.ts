@@ -12,8 +12,15 @@ export default class ForceUnlock extends BaseCommand {
   static override description = `Only for a lock whose holder no longer runs: a crashed dockwall on another host sharing the state, or one killed so hard it could not clean up. (A holder on this host that no longer exists is taken over automatically.) LOCK_ID is the id from the "state locked by" message; the lock is removed only if it still has that id. Removing the lock of a dockwall that is still running lets two runs change the host and the state at once.`
 
   static override examples = [
-    {description: 'Remove the lock the error message named.', command: '<%= config.bin %> <%= command.id %> 6c1f2a54-0b1e-4d8e-9a57-3f0e2b9c7d11'},
-    {description: 'For a state file elsewhere.', command: '<%= config.bin %> <%= command.id %> 6c1f2a54-0b1e-4d8e-9a57-3f0e2b9c7d11 --state /var/lib/dockwall/state.json'},
+    {
+      description: 'Remove the lock the error message named.',
+      command: '<%= config.bin %> <%= command.id %> 6c1f2a54-0b1e-4d8e-9a57-3f0e2b9c7d11',
+    },
+    {
+      description: 'For a state file elsewhere.',
+      command:
+        '<%= config.bin %> <%= command.id %> 6c1f2a54-0b1e-4d8e-9a57-3f0e2b9c7d11 --state /var/lib/dockwall/state.json',
+    },
   ]
 
   static override args = {

@@ -9,7 +9,7 @@ import {planSession} from '../src/services/plan.js'
 import {openSession} from '../src/services/session.js'
 
 export default class Graph extends BaseCommand {
-  static override summary = 'Print the plan\'s dependency graph (DOT or Mermaid).'
+  static override summary = "Print the plan's dependency graph (DOT or Mermaid)."
   static override description = `Plans like \`dockwall plan\` and prints the changes as a graph: one node per resource
 (coloured by action), edges in execution order (creates after what they depend on,
 deletes before). Render DOT with Graphviz.`
@@ -30,7 +30,10 @@ deletes before). Render DOT with Graphviz.`
     const {flags} = await this.parse(Graph)
     const session = await openSession(sessionOptions(flags, 'graph', (m) => this.warn(m)))
     try {
-      const {plan, errors} = await planSession(session, {mode: flags.destroy ? 'destroy' : 'normal', targets: flags.target ?? []})
+      const {plan, errors} = await planSession(session, {
+        mode: flags.destroy ? 'destroy' : 'normal',
+        targets: flags.target ?? [],
+      })
       if (errors.length > 0) throw new ConfigError(errors)
       const opts = {includeNoop: !flags['changes-only']}
       process.stdout.write(flags.format === 'mermaid' ? toMermaid(plan, opts) : toDot(plan, opts))

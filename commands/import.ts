@@ -40,10 +40,23 @@ export default class Import extends BaseCommand {
 Exit code 2 when the import is partial (rules left in place, policies not converted).`
 
   static override examples = [
-    {description: 'Adopt a network created by hand.', command: '<%= config.bin %> <%= command.id %> network.frontend smarthost-frontend'},
-    {description: 'Adopt the third rule of DOCKER-USER as rule.web_http.', command: "<%= config.bin %> <%= command.id %> rule.web_http 'DOCKER-USER:#3'"},
-    {description: 'Describe the whole host as configuration.', command: '<%= config.bin %> <%= command.id %> --all --generate-config-out imported.hcl'},
-    {description: 'Migrate from network-go.', command: '<%= config.bin %> <%= command.id %> --from-networks-json /etc/user/config/networks.json --generate-config-out main.hcl --map publicbackend=smarthostbackend-1'},
+    {
+      description: 'Adopt a network created by hand.',
+      command: '<%= config.bin %> <%= command.id %> network.frontend smarthost-frontend',
+    },
+    {
+      description: 'Adopt the third rule of DOCKER-USER as rule.web_http.',
+      command: "<%= config.bin %> <%= command.id %> rule.web_http 'DOCKER-USER:#3'",
+    },
+    {
+      description: 'Describe the whole host as configuration.',
+      command: '<%= config.bin %> <%= command.id %> --all --generate-config-out imported.hcl',
+    },
+    {
+      description: 'Migrate from network-go.',
+      command:
+        '<%= config.bin %> <%= command.id %> --from-networks-json /etc/user/config/networks.json --generate-config-out main.hcl --map publicbackend=smarthostbackend-1',
+    },
   ]
 
   static override args = {
@@ -56,25 +69,51 @@ Exit code 2 when the import is partial (rules left in place, policies not conver
     ...hostFlags,
     ...stateFlags,
     ...lockFlags,
-    all: Flags.boolean({summary: 'Scan the host and generate configuration for everything found.', default: false, dependsOn: ['generate-config-out']}),
-    'from-networks-json': Flags.string({summary: 'Convert a network-go networks.json.', helpValue: 'FILE', dependsOn: ['generate-config-out'], exclusive: ['all']}),
-    'generate-config-out': Flags.string({summary: 'Write the generated configuration here (never overwritten).', helpValue: 'FILE'}),
-    map: Flags.string({summary: 'With --from-networks-json: resolve a name network-go cannot (repeatable).', helpValue: 'NAME=CONTAINER', multiple: true}),
+    all: Flags.boolean({
+      summary: 'Scan the host and generate configuration for everything found.',
+      default: false,
+      dependsOn: ['generate-config-out'],
+    }),
+    'from-networks-json': Flags.string({
+      summary: 'Convert a network-go networks.json.',
+      helpValue: 'FILE',
+      dependsOn: ['generate-config-out'],
+      exclusive: ['all'],
+    }),
+    'generate-config-out': Flags.string({
+      summary: 'Write the generated configuration here (never overwritten).',
+      helpValue: 'FILE',
+    }),
+    map: Flags.string({
+      summary: 'With --from-networks-json: resolve a name network-go cannot (repeatable).',
+      helpValue: 'NAME=CONTAINER',
+      multiple: true,
+    }),
     backend: Flags.string({summary: 'iptables backend: auto, nft or legacy.', options: ['auto', 'nft', 'legacy']}),
   }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Import)
     if (flags['from-networks-json']) {
-      const names = Object.fromEntries((flags.map ?? []).map((m) => {
-        const i = m.indexOf('=')
-        if (i <= 0) throw new AbortError(`--map ${m}: expected NAME=CONTAINER`)
-        return [m.slice(0, i), m.slice(i + 1)]
-      }))
+      const names = Object.fromEntries(
+        (flags.map ?? []).map((m) => {
+          const i = m.indexOf('=')
+          if (i <= 0) throw new AbortError(`--map ${m}: expected NAME=CONTAINER`)
+          return [m.slice(0, i), m.slice(i + 1)]
+        }),
+      )
       const file = flags['from-networks-json']
-      const r = await convertNetworkGo(await readFile(file, 'utf8'), file, flags['generate-config-out'] as string, names)
+      const r = await convertNetworkGo(
+        await readFile(file, 'utf8'),
+        file,
+        flags['generate-config-out'] as string,
+        names,
+      )
       for (const e of r.explanations) this.log(e)
-      for (const p of r.problems) this.logToStderr(`not converted: ${p.path}${p.line ? ` (${file}:${p.line}${p.column ? `:${p.column}` : ''})` : ''}: ${p.reason}`)
+      for (const p of r.problems)
+        this.logToStderr(
+          `not converted: ${p.path}${p.line ? ` (${file}:${p.line}${p.column ? `:${p.column}` : ''})` : ''}: ${p.reason}`,
+        )
       this.log(`\nWrote ${flags['generate-config-out']}. Review it, then run \`dockwall plan\`.`)
       if (r.problems.length > 0) this.exit(ExitCode.Changes)
       return
@@ -90,20 +129,30 @@ Exit code 2 when the import is partial (rules left in place, policies not conver
       })
       this.log(`Wrote ${out}: ${r.imports.length} import block${r.imports.length === 1 ? '' : 's'}.`)
       for (const w of r.warnings) this.logToStderr(`warning: ${w}`)
-      for (const u of r.unsupported) this.logToStderr(`left in place: ${u.namespace} ${u.table}: ${u.line}\n  ${u.reason}`)
+      for (const u of r.unsupported)
+        this.logToStderr(`left in place: ${u.namespace} ${u.table}: ${u.line}\n  ${u.reason}`)
       this.log(`Review it, then run \`dockwall plan\` in its directory: the plan shows each import.`)
       if (r.unsupported.length > 0) {
-        this.logToStderr(`\n${r.unsupported.length} rule${r.unsupported.length === 1 ? '' : 's'} could not be imported (listed above): the import is partial.`)
+        this.logToStderr(
+          `\n${r.unsupported.length} rule${r.unsupported.length === 1 ? '' : 's'} could not be imported (listed above): the import is partial.`,
+        )
         this.exit(ExitCode.Changes)
       }
       return
     }
-    if (!args.address || !args.id) throw new AbortError('give ADDRESS and ID, or --all, or --from-networks-json', 'see `dockwall import --help`')
-    const session = await openSession(sessionOptions({...flags, 'lock-timeout': flags['lock-timeout']}, 'import', (m) => this.warn(m)))
+    if (!args.address || !args.id)
+      throw new AbortError('give ADDRESS and ID, or --all, or --from-networks-json', 'see `dockwall import --help`')
+    const session = await openSession(
+      sessionOptions({...flags, 'lock-timeout': flags['lock-timeout']}, 'import', (m) => this.warn(m)),
+    )
     try {
       const r = await importOne(session, args.address, args.id)
       this.log(`Import successful: ${r.address} ${r.description}.`)
-      this.log(r.moves ? 'Run `dockwall plan` to review the move, then `dockwall apply`.' : 'It is now managed by dockwall; `dockwall plan` shows whether it matches the configuration.')
+      this.log(
+        r.moves
+          ? 'Run `dockwall plan` to review the move, then `dockwall apply`.'
+          : 'It is now managed by dockwall; `dockwall plan` shows whether it matches the configuration.',
+      )
     } finally {
       await session.close()
     }

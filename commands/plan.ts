@@ -23,19 +23,46 @@ expand a change and see its iptables lines, / to filter, q to quit). Elsewhere, 
 with --no-tty, it prints plain text; --json prints the documented JSON form.`
 
   static override examples = [
-    {description: 'Review the plan for the configuration in the current directory.', command: '<%= config.bin %> <%= command.id %>'},
-    {description: 'Save the plan and apply exactly it later.', command: '<%= config.bin %> <%= command.id %> --out tonight.plan\n<%= config.bin %> apply tonight.plan'},
-    {description: 'In scripts: exit code 2 when there are changes.', command: '<%= config.bin %> <%= command.id %> --detailed-exitcode --no-tty'},
-    {description: 'Rehearse against a sandbox namespace and Docker engine.', command: '<%= config.bin %> <%= command.id %> --netns /var/run/netns/rehearsal --docker-host unix:///tmp/sandbox/docker.sock'},
+    {
+      description: 'Review the plan for the configuration in the current directory.',
+      command: '<%= config.bin %> <%= command.id %>',
+    },
+    {
+      description: 'Save the plan and apply exactly it later.',
+      command: '<%= config.bin %> <%= command.id %> --out tonight.plan\n<%= config.bin %> apply tonight.plan',
+    },
+    {
+      description: 'In scripts: exit code 2 when there are changes.',
+      command: '<%= config.bin %> <%= command.id %> --detailed-exitcode --no-tty',
+    },
+    {
+      description: 'Rehearse against a sandbox namespace and Docker engine.',
+      command:
+        '<%= config.bin %> <%= command.id %> --netns /var/run/netns/rehearsal --docker-host unix:///tmp/sandbox/docker.sock',
+    },
   ]
 
   static override flags = {
     ...sessionFlags,
     ...outputFlags,
-    out: Flags.string({char: 'o', summary: 'Save the plan to this file, for `dockwall apply FILE`.', helpValue: 'FILE'}),
-    'detailed-exitcode': Flags.boolean({summary: 'Exit 0 when there are no changes, 1 on error, 2 when there are changes.', default: false}),
-    destroy: Flags.boolean({summary: 'Plan to remove everything dockwall manages.', default: false, exclusive: ['refresh-only']}),
-    'refresh-only': Flags.boolean({summary: 'Only report what changed outside dockwall; plan no changes.', default: false}),
+    out: Flags.string({
+      char: 'o',
+      summary: 'Save the plan to this file, for `dockwall apply FILE`.',
+      helpValue: 'FILE',
+    }),
+    'detailed-exitcode': Flags.boolean({
+      summary: 'Exit 0 when there are no changes, 1 on error, 2 when there are changes.',
+      default: false,
+    }),
+    destroy: Flags.boolean({
+      summary: 'Plan to remove everything dockwall manages.',
+      default: false,
+      exclusive: ['refresh-only'],
+    }),
+    'refresh-only': Flags.boolean({
+      summary: 'Only report what changed outside dockwall; plan no changes.',
+      default: false,
+    }),
   }
 
   async run(): Promise<void> {
@@ -51,7 +78,10 @@ with --no-tty, it prints plain text; --json prints the documented JSON form.`
       else process.stdout.write(renderPlan(plan, {color: term.color, width: term.width}))
       if (flags.out) {
         await writePlanFile(flags.out, {plan, model: session.model, statePath: session.statePath})
-        if (!flags.json) this.log(`\nSaved the plan to ${flags.out}. To perform exactly these actions, run:\n  ${this.config.bin} apply ${flags.out}`)
+        if (!flags.json)
+          this.log(
+            `\nSaved the plan to ${flags.out}. To perform exactly these actions, run:\n  ${this.config.bin} apply ${flags.out}`,
+          )
       }
       if (flags['detailed-exitcode'] && planHasChanges(plan)) this.exit(ExitCode.Changes)
     } finally {

@@ -26,14 +26,20 @@ nat PREROUTING and POSTROUTING). Read-only: takes no lock and changes nothing.`
     {description: 'A saved plan.', command: '<%= config.bin %> <%= command.id %> tonight.plan'},
   ]
 
-  static override args = {planfile: Args.string({description: 'A plan saved with `dockwall plan --out FILE`.', required: false})}
+  static override args = {
+    planfile: Args.string({description: 'A plan saved with `dockwall plan --out FILE`.', required: false}),
+  }
 
   static override flags = {
     ...configFlags,
     ...hostFlags,
     ...stateFlags,
     actual: Flags.boolean({summary: 'Refresh and show what is on the host now.', default: false}),
-    backend: Flags.string({summary: 'iptables backend for --actual: auto, nft or legacy.', options: ['auto', 'nft', 'legacy'], default: 'auto'}),
+    backend: Flags.string({
+      summary: 'iptables backend for --actual: auto, nft or legacy.',
+      options: ['auto', 'nft', 'legacy'],
+      default: 'auto',
+    }),
     json: Flags.boolean({summary: 'Print JSON.', default: false}),
   }
 
@@ -42,7 +48,9 @@ nat PREROUTING and POSTROUTING). Read-only: takes no lock and changes nothing.`
     if (args.planfile) {
       const pf = await readPlanFile(args.planfile)
       const term = terminal(false)
-      process.stdout.write(renderPlan(pf.plan, {format: flags.json ? 'json' : 'text', color: term.color, width: term.width}))
+      process.stdout.write(
+        renderPlan(pf.plan, {format: flags.json ? 'json' : 'text', color: term.color, width: term.width}),
+      )
       return
     }
     // The configuration (when there is one) says which container namespaces matter.
@@ -51,8 +59,9 @@ nat PREROUTING and POSTROUTING). Read-only: takes no lock and changes nothing.`
       model = (await loadModel(flags)).model
     } catch (err) {
       // No configuration at all is fine here; a broken one is worth saying, since it narrows what is read.
-      const message = err instanceof Error ? err.message.split('\n')[0] ?? '' : String(err)
-      if (!/no \*\.hcl or \*\.hcl\.json files|configuration not found/.test(message)) this.warn(`configuration not loaded (${message}): showing the host and the containers in the state only`)
+      const message = err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err)
+      if (!/no \*\.hcl or \*\.hcl\.json files|configuration not found/.test(message))
+        this.warn(`configuration not loaded (${message}): showing the host and the containers in the state only`)
       model = null
     }
     const statePath = resolveStatePath(flags.state, model?.settings.statePath)

@@ -13,9 +13,18 @@ Every problem is reported, not just the first: syntax errors as FILE:LINE:COLUMN
 Exit code 0 when the configuration is valid, 1 otherwise.`
 
   static override examples = [
-    {description: 'Validate the configuration in the current directory.', command: '<%= config.bin %> <%= command.id %>'},
-    {description: 'Validate one directory with a variable set.', command: '<%= config.bin %> <%= command.id %> -c /etc/dockwall --var lan=10.0.0.0/8'},
-    {description: 'Validate one file, with variables from a file.', command: '<%= config.bin %> <%= command.id %> -c rules.hcl --var-file prod.vars.hcl'},
+    {
+      description: 'Validate the configuration in the current directory.',
+      command: '<%= config.bin %> <%= command.id %>',
+    },
+    {
+      description: 'Validate one directory with a variable set.',
+      command: '<%= config.bin %> <%= command.id %> -c /etc/dockwall --var lan=10.0.0.0/8',
+    },
+    {
+      description: 'Validate one file, with variables from a file.',
+      command: '<%= config.bin %> <%= command.id %> -c rules.hcl --var-file prod.vars.hcl',
+    },
   ]
 
   static override flags = {...configFlags}
@@ -23,7 +32,12 @@ Exit code 0 when the configuration is valid, 1 otherwise.`
   async run(): Promise<void> {
     const {flags} = await this.parse(Validate)
     // The parse cache only holds parsed file contents, keyed by their hash: validate reads and fills it too.
-    const result = await loadConfig({path: flags.config, vars: flags.var, varFiles: flags['var-file'], cacheDir: defaultCacheDir()})
+    const result = await loadConfig({
+      path: flags.config,
+      vars: flags.var,
+      varFiles: flags['var-file'],
+      cacheDir: defaultCacheDir(),
+    })
     if (!result.model) throw new ConfigError(result.diagnostics)
     for (const d of result.diagnostics) this.logToStderr(formatDiagnostic(d))
     const m = result.model

@@ -7,13 +7,18 @@ import type {BackendSetting} from '../src/model/types.js'
 import {parseDuration} from '../src/state/duration.js'
 import {resolveInterval, runWatch, type WatchOptions} from '../src/watch/index.js'
 
-const duration = (summary: string, extra: {default?: number; defaultHelp?: string; env?: string; description?: string} = {}) =>
+const duration = (
+  summary: string,
+  extra: {default?: number; defaultHelp?: string; env?: string; description?: string} = {},
+) =>
   Flags.custom<number>({
     summary,
     helpValue: 'DURATION',
     ...(extra.description ? {description: extra.description} : {}),
     ...(extra.env ? {env: extra.env} : {}),
-    ...(extra.default !== undefined ? {default: extra.default, defaultHelp: async () => extra.defaultHelp ?? `${extra.default}`} : {}),
+    ...(extra.default !== undefined
+      ? {default: extra.default, defaultHelp: async () => extra.defaultHelp ?? `${extra.default}`}
+      : {}),
     parse: async (input) => {
       try {
         return parseDuration(input)
@@ -42,10 +47,23 @@ SIGTERM or SIGINT stops cleanly: the reconciliation in progress finishes and sav
 Exit codes: 0 stopped by a signal, or --once succeeded; 1 --once failed, or an error at start (a bad flag value, a missing --netns).`
 
   static override examples = [
-    {description: 'Run the daemon on the configuration in /etc/dockwall.', command: '<%= config.bin %> <%= command.id %> -c /etc/dockwall --state /var/lib/dockwall/dockwall.state.json'},
-    {description: 'JSON logs and a status file for a health check.', command: '<%= config.bin %> <%= command.id %> --log-format json --status-file /run/dockwall/status.json'},
-    {description: 'One reconciliation from cron or a test (exit 1 when it fails).', command: '<%= config.bin %> <%= command.id %> --once'},
-    {description: 'Rehearse in a sandbox namespace with a fast drift check.', command: '<%= config.bin %> <%= command.id %> --netns /var/run/netns/rehearsal --docker-host unix:///tmp/sandbox/docker.sock --interval 5s'},
+    {
+      description: 'Run the daemon on the configuration in /etc/dockwall.',
+      command: '<%= config.bin %> <%= command.id %> -c /etc/dockwall --state /var/lib/dockwall/dockwall.state.json',
+    },
+    {
+      description: 'JSON logs and a status file for a health check.',
+      command: '<%= config.bin %> <%= command.id %> --log-format json --status-file /run/dockwall/status.json',
+    },
+    {
+      description: 'One reconciliation from cron or a test (exit 1 when it fails).',
+      command: '<%= config.bin %> <%= command.id %> --once',
+    },
+    {
+      description: 'Rehearse in a sandbox namespace with a fast drift check.',
+      command:
+        '<%= config.bin %> <%= command.id %> --netns /var/run/netns/rehearsal --docker-host unix:///tmp/sandbox/docker.sock --interval 5s',
+    },
   ]
 
   static override flags = {
@@ -60,17 +78,29 @@ Exit codes: 0 stopped by a signal, or --once succeeded; 1 --once failed, or an e
     }),
     interval: duration('Period of the drift check (like 30s or 5m; 0 disables it).', {
       env: 'DOCKWALL_WATCH_INTERVAL',
-      description: 'Measured from the end of the last reconciliation. Default 30s, or WATCH_PERIOD_SECONDS (seconds) when set.',
+      description:
+        'Measured from the end of the last reconciliation. Default 30s, or WATCH_PERIOD_SECONDS (seconds) when set.',
     }),
-    'log-format': Flags.string({summary: 'Log lines as logfmt text or JSON objects.', options: ['text', 'json'], default: 'text', env: 'DOCKWALL_LOG_FORMAT'}),
-    once: Flags.boolean({summary: 'Run one reconciliation and exit: 0 when it succeeded, 1 when it failed.', default: false}),
+    'log-format': Flags.string({
+      summary: 'Log lines as logfmt text or JSON objects.',
+      options: ['text', 'json'],
+      default: 'text',
+      env: 'DOCKWALL_LOG_FORMAT',
+    }),
+    once: Flags.boolean({
+      summary: 'Run one reconciliation and exit: 0 when it succeeded, 1 when it failed.',
+      default: false,
+    }),
     'status-file': Flags.string({
       summary: 'Write the time and result of the last reconciliation here, as JSON.',
       description: 'Rewritten atomically after every reconciliation; `healthy` is false while the last one failed.',
       env: 'DOCKWALL_STATUS_FILE',
       helpValue: 'FILE',
     }),
-    'allow-lockout': Flags.boolean({summary: 'Apply even if new input rules would cut the SSH session in SSH_CONNECTION.', default: false}),
+    'allow-lockout': Flags.boolean({
+      summary: 'Apply even if new input rules would cut the SSH session in SSH_CONNECTION.',
+      default: false,
+    }),
   }
 
   async run(): Promise<void> {

@@ -24,6 +24,12 @@ const ageMs = Date.now() - Date.parse(status.time)
 const intervalMs = Number(status.interval_ms) > 0 ? Number(status.interval_ms) : 30_000
 const maxAgeMs = process.argv[3] ? Number(process.argv[3]) * 1000 : 3 * intervalMs + 60_000
 if (!Number.isFinite(ageMs)) fail(`${file} has no valid time`)
-if (status.healthy !== true) fail(`last reconciliation ${status.result}: ${status.error ?? 'no error given'} (${status.consecutive_failures} in a row)`)
-if (ageMs > maxAgeMs) fail(`last reconciliation was ${Math.round(ageMs / 1000)} s ago (more than ${Math.round(maxAgeMs / 1000)} s)`)
-console.log(`healthy: ${status.result} ${Math.round(ageMs / 1000)} s ago${status.config?.state === 'invalid' ? `; configuration invalid, last good one in force: ${status.config.error}` : ''}`)
+if (status.healthy !== true)
+  fail(
+    `last reconciliation ${status.result}: ${status.error ?? 'no error given'} (${status.consecutive_failures} in a row)`,
+  )
+if (ageMs > maxAgeMs)
+  fail(`last reconciliation was ${Math.round(ageMs / 1000)} s ago (more than ${Math.round(maxAgeMs / 1000)} s)`)
+console.log(
+  `healthy: ${status.result} ${Math.round(ageMs / 1000)} s ago${status.config?.state === 'invalid' ? `; configuration invalid, last good one in force: ${status.config.error}` : ''}`,
+)

@@ -23,7 +23,10 @@ export function formatDiagnostic(d: Diagnostic): string {
 
 /** A problem the user can fix; `hint` says how. */
 export class AbortError extends Error {
-  constructor(message: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
     super(message)
     this.name = 'AbortError'
   }
@@ -32,7 +35,12 @@ export class AbortError extends Error {
 /** The configuration is invalid; carries every diagnostic found. */
 export class ConfigError extends AbortError {
   constructor(readonly diagnostics: Diagnostic[]) {
-    super(diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d)).join('\n'))
+    super(
+      diagnostics
+        .filter((d) => d.severity === 'error')
+        .map((d) => formatDiagnostic(d))
+        .join('\n'),
+    )
     this.name = 'ConfigError'
   }
 }

@@ -10,7 +10,10 @@ export default class StateList extends BaseCommand {
 
   static override examples = [
     {description: 'List what dockwall manages here.', command: '<%= config.bin %> <%= command.id %>'},
-    {description: 'List another state file, as JSON.', command: '<%= config.bin %> <%= command.id %> --state /var/lib/dockwall/state.json --json'},
+    {
+      description: 'List another state file, as JSON.',
+      command: '<%= config.bin %> <%= command.id %> --state /var/lib/dockwall/state.json --json',
+    },
   ]
 
   static override enableJsonFlag = true
@@ -19,7 +22,8 @@ export default class StateList extends BaseCommand {
   async run(): Promise<StateListResult> {
     const {flags} = await this.parse(StateList)
     const result = await listState({statePath: resolveStatePath(flags.state)})
-    if (result.lineage === null && !this.jsonEnabled()) this.logToStderr(`No state file at ${result.state}: dockwall manages nothing there yet.`)
+    if (result.lineage === null && !this.jsonEnabled())
+      this.logToStderr(`No state file at ${result.state}: dockwall manages nothing there yet.`)
     for (const r of result.resources) this.log(r.address)
     return result
   }

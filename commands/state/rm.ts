@@ -12,8 +12,14 @@ export default class StateRm extends BaseCommand {
 
   static override examples = [
     {description: 'Forget one rule.', command: '<%= config.bin %> <%= command.id %> rule.backend_to_lb'},
-    {description: "Forget a container's attachments and routes, waiting up to a minute for the lock.", command: '<%= config.bin %> <%= command.id %> container.lb --lock-timeout 1m'},
-    {description: 'See what would be removed.', command: '<%= config.bin %> <%= command.id %> network.frontend --dry-run'},
+    {
+      description: "Forget a container's attachments and routes, waiting up to a minute for the lock.",
+      command: '<%= config.bin %> <%= command.id %> container.lb --lock-timeout 1m',
+    },
+    {
+      description: 'See what would be removed.',
+      command: '<%= config.bin %> <%= command.id %> network.frontend --dry-run',
+    },
   ]
 
   static override strict = false
@@ -41,9 +47,11 @@ export default class StateRm extends BaseCommand {
     })
     for (const address of result.removed) this.log(`${result.dryRun ? 'Would remove' : 'Removed'} ${address}`)
     const n = result.removed.length
-    this.log(result.dryRun
-      ? `Would remove ${n} resource${n === 1 ? '' : 's'} from the state; nothing changed.`
-      : `Successfully removed ${n} resource${n === 1 ? '' : 's'} from the state (serial ${result.serial}); nothing on the host was changed.`)
+    this.log(
+      result.dryRun
+        ? `Would remove ${n} resource${n === 1 ? '' : 's'} from the state; nothing changed.`
+        : `Successfully removed ${n} resource${n === 1 ? '' : 's'} from the state (serial ${result.serial}); nothing on the host was changed.`,
+    )
     return result
   }
 }

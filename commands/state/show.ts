@@ -12,7 +12,10 @@ export default class StateShow extends BaseCommand {
 
   static override examples = [
     {description: 'Show a network.', command: '<%= config.bin %> <%= command.id %> network.frontend'},
-    {description: 'Show a rule with its iptables lines, as JSON.', command: '<%= config.bin %> <%= command.id %> rule.backend_to_lb --json'},
+    {
+      description: 'Show a rule with its iptables lines, as JSON.',
+      command: '<%= config.bin %> <%= command.id %> rule.backend_to_lb --json',
+    },
   ]
 
   static override args = {

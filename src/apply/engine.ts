@@ -40,11 +40,20 @@ export interface ApplyResult {
   transactions: {namespace: string; table: string; backend: string; committed: boolean; error?: string}[]
 }
 
-const VERB: Record<string, string> = {create: 'Creating', update: 'Updating', replace: 'Replacing', delete: 'Destroying'}
+const VERB: Record<string, string> = {
+  create: 'Creating',
+  update: 'Updating',
+  replace: 'Replacing',
+  delete: 'Destroying',
+}
 
 /** A Docker-side step (networks, attachments, routes). Forgotten objects only change the state. */
 function isDockerStep(c: Change): boolean {
-  return (c.type === 'network' || c.type === 'attachment' || c.type === 'route') && c.action !== 'no-op' && c.action !== 'deferred'
+  return (
+    (c.type === 'network' || c.type === 'attachment' || c.type === 'route') &&
+    c.action !== 'no-op' &&
+    c.action !== 'deferred'
+  )
 }
 
 function describe(c: Change): string {
@@ -66,16 +75,28 @@ function buildNodes(plan: Plan): {forward: Node[]; backward: Node[]} {
   for (const c of docker) {
     if (c.action === 'delete') {
       // Reverse edges: X is deleted after everything that depends on X is deleted.
-      const dependents = docker.filter((d) => d.action === 'delete' && d.dependsOn.includes(c.address)).map((d) => d.address)
+      const dependents = docker
+        .filter((d) => d.action === 'delete' && d.dependsOn.includes(c.address))
+        .map((d) => d.address)
       backward.push({change: c, deps: dependents, phase: 'backward'})
     } else {
-      forward.push({change: c, deps: c.dependsOn.filter((d) => addresses.has(d) && docker.find((x) => x.address === d)?.action !== 'delete'), phase: 'forward'})
+      forward.push({
+        change: c,
+        deps: c.dependsOn.filter((d) => addresses.has(d) && docker.find((x) => x.address === d)?.action !== 'delete'),
+        phase: 'forward',
+      })
     }
   }
   return {forward, backward}
 }
 
-async function walk(nodes: Node[], run: (n: Node) => Promise<void>, failedSet: Set<string>, skip: (n: Node, because: string) => void, limit: number): Promise<void> {
+async function walk(
+  nodes: Node[],
+  run: (n: Node) => Promise<void>,
+  failedSet: Set<string>,
+  skip: (n: Node, because: string) => void,
+  limit: number,
+): Promise<void> {
   const done = new Map<string, Promise<boolean>>()
   const sem = new Semaphore(limit)
   const byAddress = new Map(nodes.map((n) => [n.change.address, n]))
@@ -83,10 +104,12 @@ async function walk(nodes: Node[], run: (n: Node) => Promise<void>, failedSet: S
     let p = done.get(n.change.address)
     if (p) return p
     p = (async () => {
-      const depsOk = await Promise.all(n.deps.map((d) => {
-        const dn = byAddress.get(d)
-        return dn ? start(dn) : Promise.resolve(!failedSet.has(d))
-      }))
+      const depsOk = await Promise.all(
+        n.deps.map((d) => {
+          const dn = byAddress.get(d)
+          return dn ? start(dn) : Promise.resolve(!failedSet.has(d))
+        }),
+      )
       const bad = n.deps.find((_, i) => !depsOk[i])
       if (bad) {
         skip(n, bad)
@@ -111,7 +134,11 @@ function lineTable(l: RuleLine): string {
   return `${l.namespace}|${l.table}`
 }
 
-export async function applyPlan(plan: Plan, prior: ReadonlyMap<string, PriorResource>, opts: ApplyOptions): Promise<ApplyResult> {
+export async function applyPlan(
+  plan: Plan,
+  prior: ReadonlyMap<string, PriorResource>,
+  opts: ApplyOptions,
+): Promise<ApplyResult> {
   const emit = (e: ApplyEvent): void => opts.listener(e)
   const resources = new Map(prior)
   const result: ApplyResult = {ok: true, resources, failed: [], skipped: [], transactions: []}
@@ -137,7 +164,11 @@ export async function applyPlan(plan: Plan, prior: ReadonlyMap<string, PriorReso
   const {forward, backward} = buildNodes(plan)
   const firewallChanges = plan.changes.filter((c) => touchesFirewall(c))
   const stateOnly = plan.changes.filter((c) => !isDockerStep(c) && !touchesFirewall(c) && c.action !== 'deferred')
-  const total = forward.length + backward.length + firewallChanges.length + stateOnly.filter((c) => c.action !== 'no-op' || c.importing).length
+  const total =
+    forward.length +
+    backward.length +
+    firewallChanges.length +
+    stateOnly.filter((c) => c.action !== 'no-op' || c.importing).length
   emit({type: 'apply_start', total})
 
   const runDocker = async (n: Node): Promise<void> => {
@@ -172,7 +203,8 @@ export async function applyPlan(plan: Plan, prior: ReadonlyMap<string, PriorReso
   const committed = new Set<string>()
   const failedNs = new Set<string>()
   const pending = new Map(firewallChanges.map((c) => [c.address, c]))
-  for (const c of firewallChanges) emit({type: 'change_start', address: c.address, action: c.action, description: describe(c)})
+  for (const c of firewallChanges)
+    emit({type: 'change_start', address: c.address, action: c.action, description: describe(c)})
   // What the state will record if every transaction commits (recordChange is deterministic: the same as recorded below).
   let staged: Promise<StagedSave | undefined> | undefined
   if (opts.stage && plan.firewall.length > 0) {
@@ -187,7 +219,13 @@ export async function applyPlan(plan: Plan, prior: ReadonlyMap<string, PriorReso
   const t0 = Date.now()
   for (const tx of plan.firewall) {
     if (failedNs.has(tx.namespace)) {
-      result.transactions.push({namespace: tx.namespace, table: tx.table, backend: tx.backend, committed: false, error: 'skipped: an earlier transaction in this namespace failed'})
+      result.transactions.push({
+        namespace: tx.namespace,
+        table: tx.table,
+        backend: tx.backend,
+        committed: false,
+        error: 'skipped: an earlier transaction in this namespace failed',
+      })
       continue
     }
     try {
@@ -197,15 +235,30 @@ export async function applyPlan(plan: Plan, prior: ReadonlyMap<string, PriorReso
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err)
       failedNs.add(tx.namespace)
-      result.transactions.push({namespace: tx.namespace, table: tx.table, backend: tx.backend, committed: false, error: message})
+      result.transactions.push({
+        namespace: tx.namespace,
+        table: tx.table,
+        backend: tx.backend,
+        committed: false,
+        error: message,
+      })
     }
   }
   for (const c of firewallChanges) {
     const tables = new Set([...(c.lines?.before ?? []), ...(c.lines?.after ?? [])].map(lineTable))
-    const txFor = (key: string): FirewallTransaction | undefined => plan.firewall.find((t) => `${t.namespace}|${t.table}` === key)
+    const txFor = (key: string): FirewallTransaction | undefined =>
+      plan.firewall.find((t) => `${t.namespace}|${t.table}` === key)
     // The transactions that carry this change: by its lines' tables, and by name (chain changes have no lines).
-    const carriers = plan.firewall.filter((t) => t.addresses.includes(c.address) || (txFor(`${t.namespace}|${t.table}`) === t && tables.has(`${t.namespace}|${t.table}`)))
-    const ok = carriers.every((t) => result.transactions.some((r) => r.namespace === t.namespace && r.table === t.table && r.committed && r.backend === t.backend))
+    const carriers = plan.firewall.filter(
+      (t) =>
+        t.addresses.includes(c.address) ||
+        (txFor(`${t.namespace}|${t.table}`) === t && tables.has(`${t.namespace}|${t.table}`)),
+    )
+    const ok = carriers.every((t) =>
+      result.transactions.some(
+        (r) => r.namespace === t.namespace && r.table === t.table && r.committed && r.backend === t.backend,
+      ),
+    )
     if (ok) {
       recordChange(resources, c)
       count(c)
@@ -215,8 +268,14 @@ export async function applyPlan(plan: Plan, prior: ReadonlyMap<string, PriorReso
       const kept = (c.lines?.before ?? []).filter((l) => !committed.has(lineTable(l)))
       const written = (c.lines?.after ?? []).filter((l) => committed.has(lineTable(l)))
       const prev = resources.get(c.address)
-      if (prev || written.length > 0) resources.set(c.address, {...(prev ?? {address: c.address, type: c.type, ids: {}, attributes: c.before ?? {}}), lines: [...kept, ...written]})
-      const errors = result.transactions.filter((t) => !t.committed && tables.has(`${t.namespace}|${t.table}`)).map((t) => `${t.namespace}/${t.table}: ${t.error}`)
+      if (prev || written.length > 0)
+        resources.set(c.address, {
+          ...(prev ?? {address: c.address, type: c.type, ids: {}, attributes: c.before ?? {}}),
+          lines: [...kept, ...written],
+        })
+      const errors = result.transactions
+        .filter((t) => !t.committed && tables.has(`${t.namespace}|${t.table}`))
+        .map((t) => `${t.namespace}/${t.table}: ${t.error}`)
       const message = errors.join('; ') || 'not committed'
       failedSet.add(c.address)
       result.failed.push({address: c.address, error: message})
@@ -228,7 +287,12 @@ export async function applyPlan(plan: Plan, prior: ReadonlyMap<string, PriorReso
     recordChange(resources, c)
     count(c)
     if (c.action !== 'no-op' || c.importing) {
-      emit({type: 'change_start', address: c.address, action: c.action, description: c.importing ? 'Importing' : describe(c)})
+      emit({
+        type: 'change_start',
+        address: c.address,
+        action: c.action,
+        description: c.importing ? 'Importing' : describe(c),
+      })
       emit({type: 'change_done', address: c.address, action: c.action, elapsedMs: 0, detail: 'state only'})
     }
   }
@@ -244,6 +308,13 @@ export async function applyPlan(plan: Plan, prior: ReadonlyMap<string, PriorReso
   await saving
 
   result.ok = result.failed.length === 0 && result.skipped.length === 0
-  emit({type: 'apply_done', ok: result.ok, ...counts, failed: result.failed.length, skipped: result.skipped.length, elapsedMs: Date.now() - started})
+  emit({
+    type: 'apply_done',
+    ok: result.ok,
+    ...counts,
+    failed: result.failed.length,
+    skipped: result.skipped.length,
+    elapsedMs: Date.now() - started,
+  })
   return result
 }

@@ -50,7 +50,13 @@ export function createHostOps(opts: RealHostOpsOptions): HostOps {
   }
 
   const createNetwork = async (after: {[k: string]: Json}): Promise<string> => {
-    const config: Dockerode.IPAM['Config'] = [{Subnet: str(after.subnet) as string, ...(str(after.gateway) ? {Gateway: str(after.gateway)} : {}), ...(str(after.ip_range) ? {IPRange: str(after.ip_range)} : {})}]
+    const config: Dockerode.IPAM['Config'] = [
+      {
+        Subnet: str(after.subnet) as string,
+        ...(str(after.gateway) ? {Gateway: str(after.gateway)} : {}),
+        ...(str(after.ip_range) ? {IPRange: str(after.ip_range)} : {}),
+      },
+    ]
     const net = await client.createNetwork({
       Name: str(after.name) as string,
       Driver: str(after.driver) ?? 'bridge',
@@ -69,8 +75,17 @@ export function createHostOps(opts: RealHostOpsOptions): HostOps {
     const out: EndpointRecord[] = []
     for (const id of Object.keys(info.Containers ?? {})) {
       const c = await client.getContainer(id).inspect()
-      const ep = (c.NetworkSettings.Networks as Record<string, {Aliases?: string[] | null; IPAMConfig?: {IPv4Address?: string} | null}>)[info.Name]
-      const rec: EndpointRecord = {container: id, name: c.Name.replace(/^\//, ''), aliases: (ep?.Aliases ?? []).filter((a) => a !== id.slice(0, 12) && a !== c.Name.replace(/^\//, ''))}
+      const ep = (
+        c.NetworkSettings.Networks as Record<
+          string,
+          {Aliases?: string[] | null; IPAMConfig?: {IPv4Address?: string} | null}
+        >
+      )[info.Name]
+      const rec: EndpointRecord = {
+        container: id,
+        name: c.Name.replace(/^\//, ''),
+        aliases: (ep?.Aliases ?? []).filter((a) => a !== id.slice(0, 12) && a !== c.Name.replace(/^\//, '')),
+      }
       if (ep?.IPAMConfig?.IPv4Address) rec.ipv4 = ep.IPAMConfig.IPv4Address
       out.push(rec)
     }
@@ -88,21 +103,34 @@ export function createHostOps(opts: RealHostOpsOptions): HostOps {
     }
   }
 
-  const connect = async (network: string, container: string, ipv4: string | undefined, aliases: string[]): Promise<void> => {
-    await client.getNetwork(network).connect({Container: container, EndpointConfig: {...(ipv4 ? {IPAMConfig: {IPv4Address: ipv4}} : {}), Aliases: aliases}})
+  const connect = async (
+    network: string,
+    container: string,
+    ipv4: string | undefined,
+    aliases: string[],
+  ): Promise<void> => {
+    await client.getNetwork(network).connect({
+      Container: container,
+      EndpointConfig: {...(ipv4 ? {IPAMConfig: {IPv4Address: ipv4}} : {}), Aliases: aliases},
+    })
   }
 
   const containerPid = async (id: string): Promise<number> => {
     const c = await client.getContainer(id).inspect()
-    if (!c.State.Running || c.State.Pid <= 0) throw new ExternalError(`container ${c.Name.replace(/^\//, '')} is not running`)
+    if (!c.State.Running || c.State.Pid <= 0)
+      throw new ExternalError(`container ${c.Name.replace(/^\//, '')} is not running`)
     return c.State.Pid
   }
 
   const routeCmd = async (verb: 'replace' | 'del', containerId: string, attrs: {[k: string]: Json}): Promise<void> => {
     const target: NetnsTarget = {kind: 'pid', pid: await containerPid(containerId)}
     // `ip route del` of a route that is already gone (its interface went with a disconnect) exits 2 with ESRCH: the goal is reached.
-    const r = await run('ip', ['route', verb, str(attrs.destination) as string, 'via', str(attrs.via) as string], {netns: target, okExitCodes: verb === 'del' ? [2] : []})
-    if (r.exitCode === 2 && !/No such process/.test(r.stderr)) throw new ExternalError(`${r.command.join(' ')}: ${r.stderr.trim()}`)
+    const r = await run('ip', ['route', verb, str(attrs.destination) as string, 'via', str(attrs.via) as string], {
+      netns: target,
+      okExitCodes: verb === 'del' ? [2] : [],
+    })
+    if (r.exitCode === 2 && !/No such process/.test(r.stderr))
+      throw new ExternalError(`${r.command.join(' ')}: ${r.stderr.trim()}`)
   }
 
   return {
@@ -112,25 +140,29 @@ export function createHostOps(opts: RealHostOpsOptions): HostOps {
       const after = c.after ?? {}
       switch (c.type) {
         case 'network':
-          return wrap(`${c.action} network ${str(after.name) ?? str(before.name)}`, async (): Promise<{[key: string]: string}> => {
-            if (c.action === 'create') return {id: await createNetwork(after), origin: 'created'}
-            const oldId = c.ids?.id
-            if (!oldId) throw new ExternalError(`${c.address}: no Docker network id in the plan`)
-            const attached = await endpointsOf(oldId)
-            for (const e of attached) await disconnect(oldId, e.container)
-            await client.getNetwork(oldId).remove()
-            if (c.action === 'delete') return {}
-            const id = await createNetwork(after)
-            // Put back every container the replace disconnected; dockwall's own attachments are then replaced as planned.
-            for (const e of attached) await connect(id, e.container, undefined, e.aliases)
-            return {id, origin: c.ids?.origin ?? 'created'}
-          })
+          return wrap(
+            `${c.action} network ${str(after.name) ?? str(before.name)}`,
+            async (): Promise<{[key: string]: string}> => {
+              if (c.action === 'create') return {id: await createNetwork(after), origin: 'created'}
+              const oldId = c.ids?.id
+              if (!oldId) throw new ExternalError(`${c.address}: no Docker network id in the plan`)
+              const attached = await endpointsOf(oldId)
+              for (const e of attached) await disconnect(oldId, e.container)
+              await client.getNetwork(oldId).remove()
+              if (c.action === 'delete') return {}
+              const id = await createNetwork(after)
+              // Put back every container the replace disconnected; dockwall's own attachments are then replaced as planned.
+              for (const e of attached) await connect(id, e.container, undefined, e.aliases)
+              return {id, origin: c.ids?.origin ?? 'created'}
+            },
+          )
         case 'attachment': {
           const network = str(after.network) ?? (str(before.network) as string)
           const container = c.ids?.container ?? (str(after.container) as string)
           return wrap(`${c.action} ${c.address}`, async (): Promise<{[key: string]: string}> => {
             if (c.action === 'delete' || c.action === 'replace') await disconnect(network, container)
-            if (c.action === 'create' || c.action === 'replace') await connect(network, container, str(after.ipv4_address), strings(after.aliases))
+            if (c.action === 'create' || c.action === 'replace')
+              await connect(network, container, str(after.ipv4_address), strings(after.aliases))
             return c.action === 'delete' ? {} : {container, origin: c.ids?.origin ?? 'created'}
           })
         }

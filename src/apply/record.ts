@@ -4,7 +4,11 @@ import type {PriorResource} from '../plan/prior.js'
 import type {Change} from '../plan/types.js'
 
 /** Updates `resources` (by address) for a change that completed; `ids` are what the operation returned (a new network id). */
-export function recordChange(resources: Map<string, PriorResource>, change: Change, ids: {[key: string]: string} = {}): void {
+export function recordChange(
+  resources: Map<string, PriorResource>,
+  change: Change,
+  ids: {[key: string]: string} = {},
+): void {
   if (change.type === 'chain') return // owned chains are found by name; the state need not list them
   const {forget: _forget, ...keptIds} = {...change.ids, ...ids}
   switch (change.action) {
@@ -12,7 +16,12 @@ export function recordChange(resources: Map<string, PriorResource>, change: Chan
     case 'update':
     case 'replace':
     case 'no-op': {
-      const r: PriorResource = {address: change.address, type: change.type, ids: keptIds, attributes: change.after ?? {}}
+      const r: PriorResource = {
+        address: change.address,
+        type: change.type,
+        ids: keptIds,
+        attributes: change.after ?? {},
+      }
       if (change.lines) r.lines = change.lines.after
       resources.set(change.address, r)
       return

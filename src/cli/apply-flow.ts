@@ -30,12 +30,20 @@ function failureMessage(result: ApplyResult): string {
   const lines = ['apply did not complete:']
   for (const f of result.failed) lines.push(`  ${f.address}: ${f.error}`)
   for (const s of result.skipped) lines.push(`  ${s.address}: not attempted (${s.reason})`)
-  for (const t of result.transactions) lines.push(`  iptables ${t.namespace}/${t.table}: ${t.committed ? 'committed' : `NOT committed (${t.error ?? 'failed'})`}`)
+  for (const t of result.transactions)
+    lines.push(
+      `  iptables ${t.namespace}/${t.table}: ${t.committed ? 'committed' : `NOT committed (${t.error ?? 'failed'})`}`,
+    )
   lines.push('The state records exactly what was done; run `dockwall plan` to see what remains.')
   return lines.join('\n')
 }
 
-export async function runApply(flags: ApplyFlags, mode: PlanMode, planFile: string | undefined, io: ApplyFlowIO): Promise<void> {
+export async function runApply(
+  flags: ApplyFlags,
+  mode: PlanMode,
+  planFile: string | undefined,
+  io: ApplyFlowIO,
+): Promise<void> {
   const term = terminal(flags['no-tty'])
   const saved = planFile ? await readPlanFile(planFile) : undefined
   const opts = sessionOptions(flags, mode === 'destroy' ? 'destroy' : 'apply', io.warn)
@@ -48,7 +56,13 @@ export async function runApply(flags: ApplyFlags, mode: PlanMode, planFile: stri
     let plan: Plan
     let actual
     if (saved) {
-      const r = await refresh({docker: session.docker, host: session.host, backend: session.backend, model: session.model, prior: session.state})
+      const r = await refresh({
+        docker: session.docker,
+        host: session.host,
+        backend: session.backend,
+        model: session.model,
+        prior: session.state,
+      })
       actual = r.actual
       checkSavedPlan(session, saved.plan, hashActual(actual))
       plan = saved.plan
@@ -62,12 +76,19 @@ export async function runApply(flags: ApplyFlags, mode: PlanMode, planFile: stri
     const changes = planHasChanges(plan)
     if (!changes && !stateWouldChange(session, plan)) return
     if (changes && !saved && !flags['auto-approve']) {
-      if (!term.interactive) throw new AbortError(`${mode === 'destroy' ? 'destroy' : 'apply'} needs confirmation, and there is no terminal to ask on`, 'review the plan, then run again with --auto-approve, or save it with `dockwall plan --out FILE` and apply that file')
+      if (!term.interactive)
+        throw new AbortError(
+          `${mode === 'destroy' ? 'destroy' : 'apply'} needs confirmation, and there is no terminal to ask on`,
+          'review the plan, then run again with --auto-approve, or save it with `dockwall plan --out FILE` and apply that file',
+        )
       const ok = await confirmApply(plan, {stdin: process.stdin, stdout: process.stdout, color: term.color})
       if (!ok) throw new AbortError(`${mode === 'destroy' ? 'Destroy' : 'Apply'} cancelled.`)
     }
     guardLockout(session, plan, flags['allow-lockout'])
-    const reporter = createApplyReporter(flags.json ? 'json' : term.interactive ? 'ink' : 'text', {stdout: process.stdout, color: term.color})
+    const reporter = createApplyReporter(flags.json ? 'json' : term.interactive ? 'ink' : 'text', {
+      stdout: process.stdout,
+      color: term.color,
+    })
     let result: ApplyResult
     try {
       result = await applySession(session, plan, actual, reporter.listener)

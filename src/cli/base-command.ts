@@ -7,7 +7,8 @@ import {ExitCode} from './exit-codes.js'
 export abstract class BaseCommand extends Command {
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     // oclif's own errors (bad flags, --help exit) keep their behaviour.
-    if (err.oclif !== undefined || err.name === 'ExitError' || err.constructor?.name === 'CLIError') return super.catch(err)
+    if (err.oclif !== undefined || err.name === 'ExitError' || err.constructor?.name === 'CLIError')
+      return super.catch(err)
     process.stderr.write(renderError(err))
     process.exitCode = ExitCode.Error
     this.exit(ExitCode.Error)
@@ -18,7 +19,9 @@ export function renderError(err: unknown): string {
   if (err instanceof ConfigError) {
     // A diagnostic with a position starts with it (`file:line:col: …`), as compilers print
     // them, so editors and CI problem matchers can jump to it; the others get a prefix.
-    const lines = err.diagnostics.map((d) => (d.at || d.severity === 'warning' ? formatDiagnostic(d) : `Error: ${formatDiagnostic(d)}`))
+    const lines = err.diagnostics.map((d) =>
+      d.at || d.severity === 'warning' ? formatDiagnostic(d) : `Error: ${formatDiagnostic(d)}`,
+    )
     const n = err.diagnostics.filter((d) => d.severity === 'error').length
     return `${lines.join('\n')}\n\n${n} error${n === 1 ? '' : 's'} in the configuration.\n`
   }

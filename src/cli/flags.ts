@@ -8,13 +8,14 @@ export const configFlags = {
   config: Flags.string({
     char: 'c',
     summary: 'Configuration directory or file.',
-    description: 'A directory loads every *.hcl and *.hcl.json file in it (not recursive); a file loads just that file.',
+    description:
+      'A directory loads every *.hcl and *.hcl.json file in it (not recursive); a file loads just that file.',
     default: '.',
     helpValue: 'DIR|FILE',
   }),
   var: Flags.string({
     summary: 'Set a variable (repeatable).',
-    description: 'Overrides the variable\'s default, DOCKWALL_VAR_<name> and --var-file.',
+    description: "Overrides the variable's default, DOCKWALL_VAR_<name> and --var-file.",
     multiple: true,
     helpValue: 'NAME=VALUE',
   }),
@@ -28,7 +29,8 @@ export const configFlags = {
 export const hostFlags = {
   netns: Flags.string({
     summary: 'Treat this network namespace as the host (for example /var/run/netns/rehearsal).',
-    description: 'Every iptables command for the "host" runs inside this namespace. Use it to rehearse safely in a sandbox.',
+    description:
+      'Every iptables command for the "host" runs inside this namespace. Use it to rehearse safely in a sandbox.',
     env: 'DOCKWALL_NETNS',
     helpValue: 'PATH',
   }),
@@ -45,7 +47,8 @@ export const hostFlags = {
 export const stateFlags = {
   state: Flags.string({
     summary: `State file (default: the configuration's "state" setting, else ${DEFAULT_STATE_FILE} beside the configuration; for the state commands, in the current directory).`,
-    description: 'Overrides the state setting in the configuration. The lock is <PATH>.lock and the backup <PATH>.backup.',
+    description:
+      'Overrides the state setting in the configuration. The lock is <PATH>.lock and the backup <PATH>.backup.',
     env: 'DOCKWALL_STATE',
     helpValue: 'PATH',
   }),
@@ -73,7 +76,8 @@ export const lockFlags = {
 export const planFlags = {
   target: Flags.string({
     summary: 'Limit the plan to this resource and what it depends on (repeatable).',
-    description: 'An address such as rule.web_http, network.frontend or container.lb (which covers its attachments and routes).',
+    description:
+      'An address such as rule.web_http, network.frontend or container.lb (which covers its attachments and routes).',
     multiple: true,
     helpValue: 'ADDRESS',
   }),
@@ -102,6 +106,12 @@ export const sessionFlags = {
 export const applyFlags = {
   ...sessionFlags,
   ...outputFlags,
-  'auto-approve': Flags.boolean({summary: 'Apply without asking for confirmation (required without a terminal).', default: false}),
-  'allow-lockout': Flags.boolean({summary: 'Apply even if the new input rules would cut your SSH session (SSH_CONNECTION).', default: false}),
+  'auto-approve': Flags.boolean({
+    summary: 'Apply without asking for confirmation (required without a terminal).',
+    default: false,
+  }),
+  'allow-lockout': Flags.boolean({
+    summary: 'Apply even if the new input rules would cut your SSH session (SSH_CONNECTION).',
+    default: false,
+  }),
 }

@@ -70,7 +70,15 @@ export interface BuildOptions {
 
 class Builder {
   readonly diags: Diagnostic[] = []
-  readonly out: Built = {networks: [], containers: [], rules: [], portForwards: [], masquerades: [], imports: [], locators: new Map()}
+  readonly out: Built = {
+    networks: [],
+    containers: [],
+    rules: [],
+    portForwards: [],
+    masquerades: [],
+    imports: [],
+    locators: new Map(),
+  }
 
   constructor(private readonly opts: BuildOptions) {}
 
@@ -83,7 +91,14 @@ class Builder {
   }
 
   /** Evaluates and shape-checks one body; undefined when it has errors (already reported). */
-  body<S extends z.ZodObject>(block: Block, base: Path, address: string, raw: Record<string, unknown>, schema: S, keep: readonly string[] = []): z.output<S> | undefined {
+  body<S extends z.ZodObject>(
+    block: Block,
+    base: Path,
+    address: string,
+    raw: Record<string, unknown>,
+    schema: S,
+    keep: readonly string[] = [],
+  ): z.output<S> | undefined {
     const at = (rel: Path): SourcePos => block.src.positions.locate([...base, ...rel])
     const toEval: Record<string, unknown> = {}
     const kept: Record<string, unknown> = {}
@@ -113,7 +128,12 @@ class Builder {
     return name
   }
 
-  endpoints(v: Ref | string | Array<Ref | string>, at: (rel: Path) => SourcePos, field: string, address: string): Endpoint[] | undefined {
+  endpoints(
+    v: Ref | string | Array<Ref | string>,
+    at: (rel: Path) => SourcePos,
+    field: string,
+    address: string,
+  ): Endpoint[] | undefined {
     const list = Array.isArray(v) ? v : [v]
     if (list.length === 0) {
       this.error(at([field]), address, `${field} is an empty list; leave it out or write "any"`)
@@ -122,7 +142,12 @@ class Builder {
     const out: Endpoint[] = []
     let okAll = true
     list.forEach((item, i) => {
-      const e = this.take(endpoint(item, this.opts.labels), () => at(Array.isArray(v) ? [field, i] : [field]), address, `${field}: `)
+      const e = this.take(
+        endpoint(item, this.opts.labels),
+        () => at(Array.isArray(v) ? [field, i] : [field]),
+        address,
+        `${field}: `,
+      )
       if (e) out.push(e)
       else okAll = false
     })
@@ -156,9 +181,19 @@ class Builder {
     const label = b.label!
     const name = d.name ?? label
     const badName = dockerNameError(name, 'network')
-    if (badName) this.error(at(d.name === undefined ? [] : ['name']), b.address, `${d.name === undefined ? `the label is the Docker name unless name is set; ` : ''}network name "${name}": ${badName}`)
+    if (badName)
+      this.error(
+        at(d.name === undefined ? [] : ['name']),
+        b.address,
+        `${d.name === undefined ? `the label is the Docker name unless name is set; ` : ''}network name "${name}": ${badName}`,
+      )
     const subnet = this.take(cidr(d.subnet), () => at(['subnet']), b.address, 'subnet: ')
-    if (subnet && subnet.prefix > 30) this.error(at(['subnet']), b.address, `subnet ${formatCidr(subnet)} is too small for a gateway and containers (use /30 or larger)`)
+    if (subnet && subnet.prefix > 30)
+      this.error(
+        at(['subnet']),
+        b.address,
+        `subnet ${formatCidr(subnet)} is too small for a gateway and containers (use /30 or larger)`,
+      )
     let gateway: string | undefined
     if (d.gateway !== undefined) {
       const g = this.take(ipv4(d.gateway), () => at(['gateway']), b.address, 'gateway: ')
@@ -200,14 +235,22 @@ class Builder {
     const nets = b.body.network
     if (nets !== undefined) {
       if (typeof nets !== 'object' || nets === null || Array.isArray(nets)) {
-        this.error(at(['network']), b.address, 'network must be written as blocks: network "LABEL" { ipv4_address = "…" }')
+        this.error(
+          at(['network']),
+          b.address,
+          'network must be written as blocks: network "LABEL" { ipv4_address = "…" }',
+        )
         ok = false
       } else {
         for (const [netLabel, value] of Object.entries(nets as Record<string, unknown>)) {
           const bodies = bodiesOf(value, b.src)
           const address = `${b.address}.network.${netLabel}`
           if (!bodies) {
-            this.error(at(['network', netLabel]), address, `a network block inside a container takes exactly one label: network "${netLabel}" { ... }`)
+            this.error(
+              at(['network', netLabel]),
+              address,
+              `a network block inside a container takes exactly one label: network "${netLabel}" { ... }`,
+            )
             ok = false
             continue
           }
@@ -215,13 +258,21 @@ class Builder {
             const base = labeledBlockPath(b.path, 'network', netLabel, i)
             const natt = (rel: Path = []): SourcePos => b.src.positions.locate([...base, ...rel])
             if (i > 0) {
-              this.error(natt(), address, `${address} is declared twice; the first is at ${fmt(at(['network', netLabel]))}`)
+              this.error(
+                natt(),
+                address,
+                `${address} is declared twice; the first is at ${fmt(at(['network', netLabel]))}`,
+              )
               ok = false
               return
             }
             if (!this.opts.labels.networks.has(netLabel)) {
               const hint = didYouMean(netLabel, this.opts.labels.networks)
-              this.error(natt(), address, `attachment to undeclared network "${netLabel}"${hint || `: declare it with a network "${netLabel}" block`}`)
+              this.error(
+                natt(),
+                address,
+                `attachment to undeclared network "${netLabel}"${hint || `: declare it with a network "${netLabel}" block`}`,
+              )
               ok = false
               return
             }
@@ -238,9 +289,17 @@ class Builder {
             }
             a.aliases.forEach((alias, j) => {
               const bad = dockerNameError(alias, 'network')
-              if (bad) this.error(natt(['aliases', j]), address, `alias "${alias}": ${bad.replace('network name', 'alias')}`)
+              if (bad)
+                this.error(natt(['aliases', j]), address, `alias "${alias}": ${bad.replace('network name', 'alias')}`)
             })
-            attachments.push({address, container: label, network: netLabel, ...(ip !== undefined ? {ipv4Address: ip} : {}), aliases: a.aliases, at: natt()})
+            attachments.push({
+              address,
+              container: label,
+              network: netLabel,
+              ...(ip !== undefined ? {ipv4Address: ip} : {}),
+              aliases: a.aliases,
+              at: natt(),
+            })
             this.out.locators.set(address, natt)
           })
         }
@@ -289,7 +348,12 @@ class Builder {
     if (!d || !ok) return
     const name = d.name ?? label
     const badName = dockerNameError(name, 'container')
-    if (badName) this.error(at(d.name === undefined ? [] : ['name']), b.address, `${d.name === undefined ? `the label is the Docker name unless name is set; ` : ''}container name "${name}": ${badName}`)
+    if (badName)
+      this.error(
+        at(d.name === undefined ? [] : ['name']),
+        b.address,
+        `${d.name === undefined ? `the label is the Docker name unless name is set; ` : ''}container name "${name}": ${badName}`,
+      )
     this.out.containers.push({address: b.address, label, name, attachments, routes, at: at()})
     this.out.locators.set(b.address, at)
   }
@@ -311,11 +375,18 @@ class Builder {
       failed = true
     }
     const ports: PortRange[] = []
-    const rawPorts = d.port !== undefined ? [d.port] : d.ports === undefined ? [] : Array.isArray(d.ports) ? d.ports : [d.ports]
+    const rawPorts =
+      d.port !== undefined ? [d.port] : d.ports === undefined ? [] : Array.isArray(d.ports) ? d.ports : [d.ports]
     const portField = d.port !== undefined ? 'port' : 'ports'
     rawPorts.forEach((p, i) => {
       // Port messages start with "port …" already: no field prefix.
-      const r = need(this.take(portRange(p), () => at(Array.isArray(d.ports) && portField === 'ports' ? ['ports', i] : [portField]), A))
+      const r = need(
+        this.take(
+          portRange(p),
+          () => at(Array.isArray(d.ports) && portField === 'ports' ? ['ports', i] : [portField]),
+          A,
+        ),
+      )
       if (r) ports.push(r)
     })
     // Ports imply tcp (as Docker's -p does); without ports the rule matches every protocol.
@@ -328,11 +399,19 @@ class Builder {
     const inInterface = this.interfaceName(d.in_interface, () => at(['in_interface']), A, 'in_interface')
     const outInterface = this.interfaceName(d.out_interface, () => at(['out_interface']), A, 'out_interface')
     if (d.chain === 'output' && inInterface !== undefined) {
-      this.error(at(['in_interface']), A, 'in_interface cannot be used with chain = "output" (locally sent packets have no input interface)')
+      this.error(
+        at(['in_interface']),
+        A,
+        'in_interface cannot be used with chain = "output" (locally sent packets have no input interface)',
+      )
       failed = true
     }
     if (d.chain === 'input' && outInterface !== undefined) {
-      this.error(at(['out_interface']), A, 'out_interface cannot be used with chain = "input" (packets for this host have no output interface)')
+      this.error(
+        at(['out_interface']),
+        A,
+        'out_interface cannot be used with chain = "input" (packets for this host have no output interface)',
+      )
       failed = true
     }
     const inContainer = this.containerRef(d.in_container, () => at(['in_container']), A, 'in_container')
@@ -363,7 +442,13 @@ class Builder {
     const A = b.address
     let failed = false
     if ((d.in_interface === undefined) === (d.in_container === undefined)) {
-      this.error(at(d.in_interface === undefined ? [] : ['in_container']), A, d.in_interface === undefined ? 'set one of in_interface (a host interface) or in_container (container.NAME)' : 'set only one of in_interface and in_container')
+      this.error(
+        at(d.in_interface === undefined ? [] : ['in_container']),
+        A,
+        d.in_interface === undefined
+          ? 'set one of in_interface (a host interface) or in_container (container.NAME)'
+          : 'set only one of in_interface and in_container',
+      )
       failed = true
     }
     const inInterface = this.interfaceName(d.in_interface, () => at(['in_interface']), A, 'in_interface')
@@ -381,7 +466,11 @@ class Builder {
     } else {
       const e = this.take(endpoint(d.to, this.opts.labels), () => at(['to']), A, 'to: ')
       if (e && (e.kind === 'any' || e.kind === 'network' || (e.kind === 'cidr' && !e.cidr.endsWith('/32')))) {
-        this.error(at(['to']), A, `to must be one container (container.NAME) or one IP address, got ${e.kind === 'any' ? '"any"' : e.kind === 'network' ? `network.${e.network}` : e.cidr}`)
+        this.error(
+          at(['to']),
+          A,
+          `to must be one container (container.NAME) or one IP address, got ${e.kind === 'any' ? '"any"' : e.kind === 'network' ? `network.${e.network}` : e.cidr}`,
+        )
         failed = true
       } else if (!e) failed = true
       else to = e
@@ -409,10 +498,14 @@ class Builder {
     const at = (rel: Path = []): SourcePos => b.src.positions.locate([...b.path, ...rel])
     const A = b.address
     const source = this.take(endpoint(d.source, this.opts.labels), () => at(['source']), A, 'source: ')
-    const destination = d.destination === undefined ? undefined : this.take(endpoint(d.destination, this.opts.labels), () => at(['destination']), A, 'destination: ')
+    const destination =
+      d.destination === undefined
+        ? undefined
+        : this.take(endpoint(d.destination, this.opts.labels), () => at(['destination']), A, 'destination: ')
     const outInterface = this.interfaceName(d.out_interface, () => at(['out_interface']), A, 'out_interface')
     const inContainer = this.containerRef(d.in_container, () => at(['in_container']), A, 'in_container')
-    if (!source || (d.destination !== undefined && !destination) || (d.in_container !== undefined && !inContainer)) return
+    if (!source || (d.destination !== undefined && !destination) || (d.in_container !== undefined && !inContainer))
+      return
     this.out.masquerades.push({
       address: A,
       label: b.label!,
@@ -432,8 +525,14 @@ class Builder {
     const sshPort = this.take(port(d.ssh_port), () => at(['ssh_port']), b.address, 'ssh_port: ')
     if (sshPort === undefined) return
     const allowSsh = bool(d.allow_ssh)
-    if (!allowSsh && b.body.ssh_port !== undefined) this.warn(at(['ssh_port']), b.address, 'ssh_port has no effect with allow_ssh = false')
-    this.out.firewall = {forwardPolicy: d.forward_policy, inputPolicy: d.input_policy, sshPort: allowSsh ? sshPort : null, at: at()}
+    if (!allowSsh && b.body.ssh_port !== undefined)
+      this.warn(at(['ssh_port']), b.address, 'ssh_port has no effect with allow_ssh = false')
+    this.out.firewall = {
+      forwardPolicy: d.forward_policy,
+      inputPolicy: d.input_policy,
+      sshPort: allowSsh ? sshPort : null,
+      at: at(),
+    }
     this.out.locators.set(b.address, at)
   }
 

@@ -57,7 +57,9 @@ export class ParseCache {
   async put(hash: string, value: CachedParse): Promise<void> {
     try {
       await mkdir(this.dir, {recursive: true})
-      await writeFileAtomic(this.pathFor(hash), JSON.stringify({format: CACHE_FORMAT, sha256: hash, ...value}), {fsync: false})
+      await writeFileAtomic(this.pathFor(hash), JSON.stringify({format: CACHE_FORMAT, sha256: hash, ...value}), {
+        fsync: false,
+      })
     } catch {
       // A read-only or full disk must not break validation; the next run parses again.
     }
@@ -74,6 +76,13 @@ function isCachedParse(v: unknown, hash: string): v is CachedParse & {format: nu
     e.body !== null &&
     !Array.isArray(e.body) &&
     Array.isArray(e.positions) &&
-    e.positions.every((p) => Array.isArray(p) && p.length === 3 && typeof p[0] === 'string' && typeof p[1] === 'number' && typeof p[2] === 'number')
+    e.positions.every(
+      (p) =>
+        Array.isArray(p) &&
+        p.length === 3 &&
+        typeof p[0] === 'string' &&
+        typeof p[1] === 'number' &&
+        typeof p[2] === 'number',
+    )
   )
 }

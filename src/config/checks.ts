@@ -5,7 +5,17 @@
 import type {Diagnostic} from '../errors.js'
 import type {NetworkSpec, SourcePos} from '../model/types.js'
 import type {Built, Locator} from './build.js'
-import {type Cidr, broadcastOf, cidrContains, cidrContainsCidr, cidrsOverlap, formatIPv4, networkOf, parseCidr, parseIPv4} from './ipv4.js'
+import {
+  type Cidr,
+  broadcastOf,
+  cidrContains,
+  cidrContainsCidr,
+  cidrsOverlap,
+  formatIPv4,
+  networkOf,
+  parseCidr,
+  parseIPv4,
+} from './ipv4.js'
 import {closest} from './suggest.js'
 
 export function crossChecks(built: Built, declared: ReadonlySet<string>, fileOrder: readonly string[]): Diagnostic[] {
@@ -16,9 +26,15 @@ export function crossChecks(built: Built, declared: ReadonlySet<string>, fileOrd
   const warn = (at: SourcePos, address: string, summary: string): void => {
     diags.push({severity: 'warning', summary, at, address})
   }
-  const loc = (address: string): Locator => built.locators.get(address) ?? (() => ({file: fileOrder[0] ?? '', line: 1, column: 1}))
+  const loc = (address: string): Locator =>
+    built.locators.get(address) ?? (() => ({file: fileOrder[0] ?? '', line: 1, column: 1}))
   const byPosition = <T extends {at: SourcePos}>(xs: T[]): T[] =>
-    [...xs].sort((a, b) => fileOrder.indexOf(a.at.file) - fileOrder.indexOf(b.at.file) || a.at.line - b.at.line || a.at.column - b.at.column)
+    [...xs].sort(
+      (a, b) =>
+        fileOrder.indexOf(a.at.file) - fileOrder.indexOf(b.at.file) ||
+        a.at.line - b.at.line ||
+        a.at.column - b.at.column,
+    )
   const where = (at: SourcePos): string => `${at.file}:${at.line}`
 
   // Networks: gateway, ip_range, overlaps, Docker names.
@@ -30,20 +46,36 @@ export function crossChecks(built: Built, declared: ReadonlySet<string>, fileOrd
     let gateway: number | undefined
     if (net.gateway !== undefined) {
       gateway = parseIPv4(net.gateway)!
-      if (!cidrContains(c, gateway)) error(at(['gateway']), net.address, `gateway ${net.gateway} is outside the subnet ${net.subnet}`)
-      else if (gateway === networkOf(c)) error(at(['gateway']), net.address, `gateway ${net.gateway} is the network address of ${net.subnet}; use a host address such as ${formatIPv4(networkOf(c) + 1)}`)
-      else if (gateway === broadcastOf(c)) error(at(['gateway']), net.address, `gateway ${net.gateway} is the broadcast address of ${net.subnet}`)
+      if (!cidrContains(c, gateway))
+        error(at(['gateway']), net.address, `gateway ${net.gateway} is outside the subnet ${net.subnet}`)
+      else if (gateway === networkOf(c))
+        error(
+          at(['gateway']),
+          net.address,
+          `gateway ${net.gateway} is the network address of ${net.subnet}; use a host address such as ${formatIPv4(networkOf(c) + 1)}`,
+        )
+      else if (gateway === broadcastOf(c))
+        error(at(['gateway']), net.address, `gateway ${net.gateway} is the broadcast address of ${net.subnet}`)
     }
     if (net.ipRange !== undefined && !cidrContainsCidr(c, parseCidr(net.ipRange)!)) {
       error(at(['ip_range']), net.address, `ip_range ${net.ipRange} is not inside the subnet ${net.subnet}`)
     }
     for (const other of subnets.values()) {
       if (cidrsOverlap(c, other.cidr)) {
-        error(at(['subnet']), net.address, `subnet ${net.subnet} overlaps ${other.net.address} (${other.net.subnet}, at ${where(other.net.at)})`)
+        error(
+          at(['subnet']),
+          net.address,
+          `subnet ${net.subnet} overlaps ${other.net.address} (${other.net.subnet}, at ${where(other.net.at)})`,
+        )
       }
     }
     const sameName = seenNames.get(net.name)
-    if (sameName) error(at(net.name === net.label ? [] : ['name']), net.address, `Docker network name "${net.name}" is also used by ${sameName.address} (at ${where(sameName.at)})`)
+    if (sameName)
+      error(
+        at(net.name === net.label ? [] : ['name']),
+        net.address,
+        `Docker network name "${net.name}" is also used by ${sameName.address} (at ${where(sameName.at)})`,
+      )
     else seenNames.set(net.name, net)
     subnets.set(net.label, {net, cidr: c, ...(gateway !== undefined ? {gateway} : {})})
   }
@@ -53,7 +85,12 @@ export function crossChecks(built: Built, declared: ReadonlySet<string>, fileOrd
   const containerNames = new Map<string, {address: string; at: SourcePos}>()
   for (const ctr of byPosition(built.containers)) {
     const sameName = containerNames.get(ctr.name)
-    if (sameName) error(loc(ctr.address)(ctr.name === ctr.label ? [] : ['name']), ctr.address, `Docker container name "${ctr.name}" is also used by ${sameName.address} (at ${where(sameName.at)})`)
+    if (sameName)
+      error(
+        loc(ctr.address)(ctr.name === ctr.label ? [] : ['name']),
+        ctr.address,
+        `Docker container name "${ctr.name}" is also used by ${sameName.address} (at ${where(sameName.at)})`,
+      )
     else containerNames.set(ctr.name, {address: ctr.address, at: ctr.at})
 
     for (const att of ctr.attachments) {
@@ -64,18 +101,34 @@ export function crossChecks(built: Built, declared: ReadonlySet<string>, fileOrd
       const {cidr, gateway} = net
       const subnet = net.net.subnet
       if (!cidrContains(cidr, ip)) {
-        error(at, att.address, `ipv4_address ${att.ipv4Address} is outside the subnet of network.${att.network} (${subnet})`)
+        error(
+          at,
+          att.address,
+          `ipv4_address ${att.ipv4Address} is outside the subnet of network.${att.network} (${subnet})`,
+        )
         continue
       }
-      if (ip === networkOf(cidr)) error(at, att.address, `ipv4_address ${att.ipv4Address} is the network address of ${subnet}`)
-      else if (ip === broadcastOf(cidr)) error(at, att.address, `ipv4_address ${att.ipv4Address} is the broadcast address of ${subnet}`)
-      else if (gateway !== undefined && ip === gateway) error(at, att.address, `ipv4_address ${att.ipv4Address} is the gateway of network.${att.network}`)
+      if (ip === networkOf(cidr))
+        error(at, att.address, `ipv4_address ${att.ipv4Address} is the network address of ${subnet}`)
+      else if (ip === broadcastOf(cidr))
+        error(at, att.address, `ipv4_address ${att.ipv4Address} is the broadcast address of ${subnet}`)
+      else if (gateway !== undefined && ip === gateway)
+        error(at, att.address, `ipv4_address ${att.ipv4Address} is the gateway of network.${att.network}`)
       else if (gateway === undefined && ip === networkOf(cidr) + 1) {
-        warn(at, att.address, `ipv4_address ${att.ipv4Address} is the address Docker gives the gateway when none is set; set gateway on network.${att.network} or pick another address`)
+        warn(
+          at,
+          att.address,
+          `ipv4_address ${att.ipv4Address} is the address Docker gives the gateway when none is set; set gateway on network.${att.network} or pick another address`,
+        )
       }
       const key = `${att.network}/${att.ipv4Address}`
       const first = taken.get(key)
-      if (first) error(at, att.address, `ipv4_address ${att.ipv4Address} is already assigned to ${first.address} (at ${where(first.at)}) on network.${att.network}`)
+      if (first)
+        error(
+          at,
+          att.address,
+          `ipv4_address ${att.ipv4Address} is already assigned to ${first.address} (at ${where(first.at)}) on network.${att.network}`,
+        )
       else taken.set(key, {address: att.address, at})
     }
 
@@ -85,7 +138,11 @@ export function crossChecks(built: Built, declared: ReadonlySet<string>, fileOrd
     for (const route of ctr.routes) {
       const via = parseIPv4(route.via)!
       if (!attached.some((n) => cidrContains(n.cidr, via))) {
-        error(loc(route.address)(['via']), route.address, `via ${route.via} is not inside a subnet ${ctr.address} is attached to (${attached.map((n) => `${n.net.address} ${n.net.subnet}`).join(', ')})`)
+        error(
+          loc(route.address)(['via']),
+          route.address,
+          `via ${route.via} is not inside a subnet ${ctr.address} is attached to (${attached.map((n) => `${n.net.address} ${n.net.subnet}`).join(', ')})`,
+        )
       }
     }
   }
@@ -96,7 +153,11 @@ export function crossChecks(built: Built, declared: ReadonlySet<string>, fileOrd
     const at = loc(`import[${i}]`)(['to'])
     const address = importAddress(imp.raw)
     if (address === undefined) {
-      error(at, 'import', `to = ${JSON.stringify(imp.raw)} is not a resource address (network.NAME, container.NAME, container.NAME.network.NAME, rule.NAME, port_forward.NAME, masquerade.NAME)`)
+      error(
+        at,
+        'import',
+        `to = ${JSON.stringify(imp.raw)} is not a resource address (network.NAME, container.NAME, container.NAME.network.NAME, rule.NAME, port_forward.NAME, masquerade.NAME)`,
+      )
       return
     }
     if (!declared.has(address)) {
@@ -114,7 +175,9 @@ export function crossChecks(built: Built, declared: ReadonlySet<string>, fileOrd
 }
 
 const IDENT = '[A-Za-z_][A-Za-z0-9_-]*'
-const ADDRESS_RE = new RegExp(`^(?:(?:network|rule|port_forward|masquerade)\\.${IDENT}|container\\.${IDENT}(?:\\.network\\.${IDENT})?)$`)
+const ADDRESS_RE = new RegExp(
+  `^(?:(?:network|rule|port_forward|masquerade)\\.${IDENT}|container\\.${IDENT}(?:\\.network\\.${IDENT})?)$`,
+)
 
 /** `network.x`, `"${network.x}"` (the HCL form of `to = network.x`) → `network.x`; undefined if not an address. */
 export function importAddress(raw: string): string | undefined {

@@ -42,7 +42,12 @@ export function collectBlocks(files: readonly ParsedFile[]): {blocks: Block[]; d
     const prev = firstByAddress.get(b.address)
     if (prev && (b.label !== undefined || SINGLETON_BLOCKS.has(b.type))) {
       const what = b.label === undefined ? `a second ${b.type} block` : `${b.address} is declared twice`
-      diagnostics.push({severity: 'error', summary: `${what}; the first is at ${where(prev.at)}`, at: b.at, address: b.address})
+      diagnostics.push({
+        severity: 'error',
+        summary: `${what}; the first is at ${where(prev.at)}`,
+        at: b.at,
+        address: b.address,
+      })
       return
     }
     if (!prev) firstByAddress.set(b.address, b)
@@ -65,7 +70,12 @@ export function collectBlocks(files: readonly ParsedFile[]): {blocks: Block[]; d
       if (TOP_LEVEL_BLOCKS[type] === 'unlabeled') {
         const bodies = bodiesOf(value, src)
         if (!bodies) {
-          diagnostics.push({severity: 'error', summary: `a ${type} block takes no label: write ${type} { ... }`, at: typeAt, address: type})
+          diagnostics.push({
+            severity: 'error',
+            summary: `a ${type} block takes no label: write ${type} { ... }`,
+            at: typeAt,
+            address: type,
+          })
           continue
         }
         bodies.forEach((body, i) => {
@@ -75,7 +85,11 @@ export function collectBlocks(files: readonly ParsedFile[]): {blocks: Block[]; d
         continue
       }
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        diagnostics.push({severity: 'error', summary: `a ${type} block needs a label: write ${type} "NAME" { ... }`, at: typeAt})
+        diagnostics.push({
+          severity: 'error',
+          summary: `a ${type} block needs a label: write ${type} "NAME" { ... }`,
+          at: typeAt,
+        })
         continue
       }
       for (const [label, labelValue] of Object.entries(value as Record<string, unknown>)) {
@@ -83,13 +97,19 @@ export function collectBlocks(files: readonly ParsedFile[]): {blocks: Block[]; d
         const bodies = bodiesOf(labelValue, src)
         const labelAt = src.positions.locate([type, label])
         if (!bodies) {
-          diagnostics.push({severity: 'error', summary: `a ${type} block takes exactly one label: write ${type} "${label}" { ... }`, at: labelAt, address})
+          diagnostics.push({
+            severity: 'error',
+            summary: `a ${type} block takes exactly one label: write ${type} "${label}" { ... }`,
+            at: labelAt,
+            address,
+          })
           continue
         }
         // Reported, but the block is kept: references to it still resolve, so one
         // mistake gives one error.
         const bad = labelError(label)
-        if (bad) diagnostics.push({severity: 'error', summary: `invalid label "${label}": ${bad}`, at: labelAt, address})
+        if (bad)
+          diagnostics.push({severity: 'error', summary: `invalid label "${label}": ${bad}`, at: labelAt, address})
         bodies.forEach((body, i) => {
           const path = labeledBlockPath([], type, label, i)
           add({type, label, body, src, path, address, at: src.positions.locate(path)})

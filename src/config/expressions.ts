@@ -63,7 +63,10 @@ export function parseTemplate(s: string): Part[] | {error: string} {
       continue
     }
     if (c === '%' && s[i + 1] === '{') {
-      return {error: 'template directives (%{if}, %{for}) are not supported; dockwall evaluates only references and "${var.NAME}" interpolation'}
+      return {
+        error:
+          'template directives (%{if}, %{for}) are not supported; dockwall evaluates only references and "${var.NAME}" interpolation',
+      }
     }
     if (c === '$' && s[i + 1] === '{') {
       const end = matchBrace(s, i + 2)
@@ -102,25 +105,35 @@ export type ParsedRef = {kind: 'var' | RefKind; name: string} | {error: string}
 /** Parses the inside of one `${...}`: exactly `var.X`, `network.X` or `container.X`. */
 export function parseReference(expr: string): ParsedRef {
   const e = expr.trim()
-  if (e.startsWith('~') || e.endsWith('~')) return {error: `unsupported expression "${e}": whitespace strip markers (~) are not supported`}
+  if (e.startsWith('~') || e.endsWith('~'))
+    return {error: `unsupported expression "${e}": whitespace strip markers (~) are not supported`}
   if (TRAVERSAL_RE.test(e)) {
     const [root, ...rest] = e.split('.')
     if (root === 'var' || root === 'network' || root === 'container') {
       if (rest.length === 1) return {kind: root, name: rest[0]!}
       if (rest.length === 0) return {error: `"${root}" alone is not a value; write ${root}.NAME`}
-      return {error: `attribute access is not supported: "${e}"; refer to the whole ${root === 'var' ? 'variable' : root} (${root}.${rest[0]})`}
+      return {
+        error: `attribute access is not supported: "${e}"; refer to the whole ${root === 'var' ? 'variable' : root} (${root}.${rest[0]})`,
+      }
     }
-    if (rest.length === 0 && (e === 'true' || e === 'false' || e === 'null')) return {error: `unsupported expression "${e}" inside "\${}"; write the literal without quotes`}
+    if (rest.length === 0 && (e === 'true' || e === 'false' || e === 'null'))
+      return {error: `unsupported expression "${e}" inside "\${}"; write the literal without quotes`}
     const hint = closest(root!, ['var', 'network', 'container'])
-    return {error: `unsupported reference "${e}": dockwall knows only var.NAME, network.NAME and container.NAME${hint ? `; did you mean ${hint}.${rest.join('.') || 'NAME'}?` : ''}`}
+    return {
+      error: `unsupported reference "${e}": dockwall knows only var.NAME, network.NAME and container.NAME${hint ? `; did you mean ${hint}.${rest.join('.') || 'NAME'}?` : ''}`,
+    }
   }
   if (/^[A-Za-z_][\w-]*(?:::[\w-]+)*\s*\(/.test(e)) {
-    return {error: `unsupported expression "${e}": function calls are not supported; dockwall evaluates only references (var.NAME, network.NAME, container.NAME) and string interpolation`}
+    return {
+      error: `unsupported expression "${e}": function calls are not supported; dockwall evaluates only references (var.NAME, network.NAME, container.NAME) and string interpolation`,
+    }
   }
   if (/\[/.test(e) && TRAVERSAL_RE.test(e.replace(/\[[^\]]*\]/g, ''))) {
     return {error: `unsupported expression "${e}": indexing is not supported`}
   }
-  return {error: `unsupported expression "${e}": operators, conditionals and for expressions are not supported; dockwall evaluates only references (var.NAME, network.NAME, container.NAME) and string interpolation`}
+  return {
+    error: `unsupported expression "${e}": operators, conditionals and for expressions are not supported; dockwall evaluates only references (var.NAME, network.NAME, container.NAME) and string interpolation`,
+  }
 }
 
 function describeKind(kind: 'var' | RefKind): string {
@@ -156,7 +169,10 @@ export function evaluate(raw: unknown, ctx: EvalContext, path: Path = []): EvalR
     const declared = ref.kind === 'network' ? ctx.networks : ctx.containers
     if (!declared.has(ref.name)) {
       const hint = closest(ref.name, declared)
-      return fail(p, `reference to undeclared ${describeKind(ref.kind)} ${ref.kind}.${ref.name}${hint ? `; did you mean ${ref.kind}.${hint}?` : ` (no ${ref.kind} block has the label "${ref.name}")`}`)
+      return fail(
+        p,
+        `reference to undeclared ${describeKind(ref.kind)} ${ref.kind}.${ref.name}${hint ? `; did you mean ${ref.kind}.${hint}?` : ` (no ${ref.kind} block has the label "${ref.name}")`}`,
+      )
     }
     return new Ref(ref.kind, ref.name)
   }
@@ -188,7 +204,10 @@ export function evaluate(raw: unknown, ctx: EvalContext, path: Path = []): EvalR
       const v = resolve(ref, p)
       if (v === undefined || v === null) ok = false
       else if (v instanceof Ref) {
-        fail(p, `${v.kind}.${v.name} cannot be interpolated into a string: a ${v.kind} stands for addresses dockwall resolves later; use it as a whole value (${v.kind}.${v.name})`)
+        fail(
+          p,
+          `${v.kind}.${v.name} cannot be interpolated into a string: a ${v.kind} stands for addresses dockwall resolves later; use it as a whole value (${v.kind}.${v.name})`,
+        )
         ok = false
       } else if (Array.isArray(v)) {
         fail(p, `var.${ref.name} is a list and cannot be interpolated into a string`)

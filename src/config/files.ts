@@ -17,7 +17,9 @@ export function formatOf(name: string): 'hcl' | 'json' | undefined {
   return undefined
 }
 
-export async function discoverFiles(path: string): Promise<{files: ConfigFile[]; configDir: string} | {diagnostic: Diagnostic}> {
+export async function discoverFiles(
+  path: string,
+): Promise<{files: ConfigFile[]; configDir: string} | {diagnostic: Diagnostic}> {
   let isDir: boolean
   try {
     isDir = (await stat(path)).isDirectory()
@@ -26,7 +28,8 @@ export async function discoverFiles(path: string): Promise<{files: ConfigFile[];
   }
   if (!isDir) {
     const format = formatOf(path)
-    if (!format) return {diagnostic: {severity: 'error', summary: `${path}: a configuration file must end in .hcl or .hcl.json`}}
+    if (!format)
+      return {diagnostic: {severity: 'error', summary: `${path}: a configuration file must end in .hcl or .hcl.json`}}
     return {files: [{file: path, format}], configDir: dirname(path)}
   }
   const entries = await readdir(path, {withFileTypes: true})

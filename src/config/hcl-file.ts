@@ -32,15 +32,24 @@ function hcl2Parser(): Promise<Hcl2Parser> {
   return parserPromise
 }
 
-export async function parseHclFile(file: string, text: string, cache?: ParseCache): Promise<{parsed?: ParsedFile; diagnostics: Diagnostic[]}> {
+export async function parseHclFile(
+  file: string,
+  text: string,
+  cache?: ParseCache,
+): Promise<{parsed?: ParsedFile; diagnostics: Diagnostic[]}> {
   const hash = cache ? sha256(text) : ''
   const hit = cache ? await cache.get(hash) : undefined
-  if (hit) return {parsed: {file, format: 'hcl', body: hit.body, positions: PositionIndex.fromEntries(file, hit.positions)}, diagnostics: []}
+  if (hit)
+    return {
+      parsed: {file, format: 'hcl', body: hit.body, positions: PositionIndex.fromEntries(file, hit.positions)},
+      diagnostics: [],
+    }
 
   let body: Record<string, unknown> | undefined
   try {
     const [obj, err] = (await hcl2Parser()).parseToObject(text)
-    if (err == null && typeof obj === 'object' && obj !== null && !Array.isArray(obj)) body = obj as Record<string, unknown>
+    if (err == null && typeof obj === 'object' && obj !== null && !Array.isArray(obj))
+      body = obj as Record<string, unknown>
   } catch {
     // A GopherJS panic is a parse failure too; hcl2json explains it below.
   }
@@ -67,10 +76,22 @@ export async function syntaxDiagnostics(file: string, text: string): Promise<Dia
   if (mixed) {
     const type = mixed[1]!
     const pos = scanHcl(text).get(`${type}[0]`) ?? {line: 1, column: 1}
-    return [{severity: 'error', summary: `this ${type} block has no label, but other ${type} blocks have one; write ${type} "NAME" { ... }`, at: {file, ...pos}}]
+    return [
+      {
+        severity: 'error',
+        summary: `this ${type} block has no label, but other ${type} blocks have one; write ${type} "NAME" { ... }`,
+        at: {file, ...pos},
+      },
+    ]
   }
   const detail = message.replace(/^(Error: )?(parse config|convert to HCL): /, '')
-  return [{severity: 'error', summary: `Invalid configuration${detail ? `: ${detail}` : ' (the HCL parser gave no position)'}`, at: {file, line: 1, column: 1}}]
+  return [
+    {
+      severity: 'error',
+      summary: `Invalid configuration${detail ? `: ${detail}` : ' (the HCL parser gave no position)'}`,
+      at: {file, line: 1, column: 1},
+    },
+  ]
 }
 
 /**
@@ -83,7 +104,8 @@ export function parseHcl2JsonError(file: string, message: string): Diagnostic[] 
   const esc = file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
   const re = new RegExp(`(?:^|\\s)${esc}:(\\d+),(\\d+)(?:-\\d+(?:,\\d+)?)?: `, 'g')
   const starts: Array<{index: number; end: number; line: number; column: number}> = []
-  for (const m of body.matchAll(re)) starts.push({index: m.index, end: m.index + m[0].length, line: Number(m[1]), column: Number(m[2])})
+  for (const m of body.matchAll(re))
+    starts.push({index: m.index, end: m.index + m[0].length, line: Number(m[1]), column: Number(m[2])})
   const out: Diagnostic[] = []
   const seen = new Set<string>()
   starts.forEach((s, i) => {

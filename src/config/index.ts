@@ -72,7 +72,8 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
   const vars = resolveVariables(decls, {env: opts.env ?? process.env, varFiles, cliVars: opts.vars ?? []})
   diagnostics.push(...vars.diagnostics)
 
-  const labelsOf = (type: Block['type']): Set<string> => new Set(blocks.filter((b) => b.type === type).map((b) => b.label!))
+  const labelsOf = (type: Block['type']): Set<string> =>
+    new Set(blocks.filter((b) => b.type === type).map((b) => b.label!))
   const labels = {networks: labelsOf('network'), containers: labelsOf('container')}
   const evalCtx: EvalContext = {vars: vars.values, ...labels}
 
@@ -87,7 +88,11 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
   const model: DesiredModel = {
     settings: built.settings ?? {backend: 'auto', statePath: resolve(found.configDir, DEFAULT_STATE_FILE)},
     networks: byAddress(built.networks),
-    containers: byAddress(built.containers).map((c) => ({...c, attachments: byAddress(c.attachments), routes: byAddress(c.routes)})),
+    containers: byAddress(built.containers).map((c) => ({
+      ...c,
+      attachments: byAddress(c.attachments),
+      routes: byAddress(c.routes),
+    })),
     rules: byAddress(built.rules),
     portForwards: byAddress(built.portForwards),
     masquerades: byAddress(built.masquerades),
@@ -98,7 +103,10 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
   return {model, diagnostics: sorted}
 }
 
-async function parseFile(f: ConfigFile, cache: ParseCache | undefined): Promise<{parsed?: ParsedFile; diagnostics: Diagnostic[]}> {
+async function parseFile(
+  f: ConfigFile,
+  cache: ParseCache | undefined,
+): Promise<{parsed?: ParsedFile; diagnostics: Diagnostic[]}> {
   let text: string
   try {
     text = await readFile(f.file, 'utf8')
@@ -109,7 +117,10 @@ async function parseFile(f: ConfigFile, cache: ParseCache | undefined): Promise<
 }
 
 /** A --var-file: HCL or JSON (by extension: .json is JSON) of NAME = VALUE pairs. */
-async function readVarFile(path: string, cache: ParseCache | undefined): Promise<{values?: VarFileValues; diagnostics: Diagnostic[]}> {
+async function readVarFile(
+  path: string,
+  cache: ParseCache | undefined,
+): Promise<{values?: VarFileValues; diagnostics: Diagnostic[]}> {
   let text: string
   try {
     text = await readFile(path, 'utf8')
@@ -120,7 +131,10 @@ async function readVarFile(path: string, cache: ParseCache | undefined): Promise
   const r = isJson ? parseJsonFile(path, text) : await parseHclFile(path, text, cache)
   if (!r.parsed) return {diagnostics: r.diagnostics}
   const positions = r.parsed.positions
-  return {values: {file: path, values: r.parsed.body, at: (name) => positions.locate([name])}, diagnostics: r.diagnostics}
+  return {
+    values: {file: path, values: r.parsed.body, at: (name) => positions.locate([name])},
+    diagnostics: r.diagnostics,
+  }
 }
 
 /** Variable blocks → declarations. Defaults must be literals: a variable cannot depend on another. */
@@ -133,10 +147,21 @@ function variableDecls(blocks: readonly Block[], diagnostics: Diagnostic[]): Var
     // `type = string` (unquoted, as in Terraform) arrives as "${string}".
     if (typeof body.type === 'string') body.type = body.type.replace(/^\$\{\s*(\w+)\s*\}$/, '$1')
     const r = check(variableSchema, body, Object.keys(variableSchema.shape))
-    for (const p of r.problems) diagnostics.push({severity: 'error', summary: p.message, at: b.src.positions.locate([...b.path, ...p.path]), address: b.address})
+    for (const p of r.problems)
+      diagnostics.push({
+        severity: 'error',
+        summary: p.message,
+        at: b.src.positions.locate([...b.path, ...p.path]),
+        address: b.address,
+      })
     const defaultAt = b.src.positions.locate([...b.path, 'default'])
     if (containsExpression(body.default)) {
-      diagnostics.push({severity: 'error', summary: 'a variable default must be a literal value (no references or "${...}")', at: defaultAt, address: b.address})
+      diagnostics.push({
+        severity: 'error',
+        summary: 'a variable default must be a literal value (no references or "${...}")',
+        at: defaultAt,
+        address: b.address,
+      })
       continue
     }
     if (!r.data) continue
@@ -167,7 +192,8 @@ function declaredAddresses(blocks: readonly Block[]): Set<string> {
     if (b.label === undefined || b.type === 'variable') continue
     out.add(b.address)
     const nets = b.type === 'container' ? b.body.network : undefined
-    if (typeof nets === 'object' && nets !== null && !Array.isArray(nets)) for (const l of Object.keys(nets)) out.add(`${b.address}.network.${l}`)
+    if (typeof nets === 'object' && nets !== null && !Array.isArray(nets))
+      for (const l of Object.keys(nets)) out.add(`${b.address}.network.${l}`)
   }
   return out
 }
@@ -178,5 +204,7 @@ function compare(a: string, b: string): number {
 
 export function sortDiagnostics(diags: readonly Diagnostic[], fileOrder: readonly string[]): Diagnostic[] {
   const rank = (d: Diagnostic): number => (d.at ? fileOrder.indexOf(d.at.file) + 1 || fileOrder.length + 1 : 0)
-  return [...diags].sort((a, b) => rank(a) - rank(b) || (a.at?.line ?? 0) - (b.at?.line ?? 0) || (a.at?.column ?? 0) - (b.at?.column ?? 0))
+  return [...diags].sort(
+    (a, b) => rank(a) - rank(b) || (a.at?.line ?? 0) - (b.at?.line ?? 0) || (a.at?.column ?? 0) - (b.at?.column ?? 0),
+  )
 }

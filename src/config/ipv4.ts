@@ -67,7 +67,7 @@ export function canonicalCidr(c: Cidr): string {
 }
 
 export function cidrContains(c: Cidr, ip: number): boolean {
-  return ((ip & maskOf(c.prefix)) >>> 0) === networkOf(c)
+  return (ip & maskOf(c.prefix)) >>> 0 === networkOf(c)
 }
 
 /** True when `inner` lies completely inside `outer`. */

@@ -12,7 +12,11 @@ export interface Problem {
 }
 
 /** Validates `input` with `schema`; on failure returns problems with paths relative to the body. */
-export function check<S extends z.ZodType>(schema: S, input: unknown, knownKeys: readonly string[]): {data?: z.output<S>; problems: Problem[]} {
+export function check<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  knownKeys: readonly string[],
+): {data?: z.output<S>; problems: Problem[]} {
   const r = schema.safeParse(input)
   if (r.success) return {data: r.data, problems: []}
   return {problems: r.error.issues.flatMap((i) => toProblems(i, input, knownKeys))}
@@ -26,7 +30,13 @@ function toProblems(issue: z.core.$ZodIssue, input: unknown, knownKeys: readonly
         // Nested maps (labels, options) take any key; only block bodies are strict.
         // A field already set is not what a typo meant: `prot` next to `port = 80` is `proto`.
         const present = input !== null && typeof input === 'object' ? Object.keys(input) : []
-        const hint = path.length === 0 ? didYouMean(k, knownKeys.filter((f) => !present.includes(f))) : ''
+        const hint =
+          path.length === 0
+            ? didYouMean(
+                k,
+                knownKeys.filter((f) => !present.includes(f)),
+              )
+            : ''
         const list = path.length === 0 && !hint ? ` (known fields: ${knownKeys.join(', ')})` : ''
         return {path: [...path, k], message: `unknown field "${k}"${hint}${list}`}
       })

@@ -39,11 +39,23 @@ export function parseJsonFile(file: string, text: string): {parsed?: ParsedFile;
     // jsonc-parser reports follow-up errors at the same place; the first says it best.
     if (seenOffsets.has(e.offset)) continue
     seenOffsets.add(e.offset)
-    diagnostics.push({severity: 'error', summary: MESSAGES[printParseErrorCode(e.error)] ?? printParseErrorCode(e.error), at: {file, ...lines.at(e.offset)}})
+    diagnostics.push({
+      severity: 'error',
+      summary: MESSAGES[printParseErrorCode(e.error)] ?? printParseErrorCode(e.error),
+      at: {file, ...lines.at(e.offset)},
+    })
   }
   if (diagnostics.length > 0) return {diagnostics}
   if (!root || root.type !== 'object') {
-    return {diagnostics: [{severity: 'error', summary: 'The top level of a .hcl.json file must be an object of blocks', at: {file, line: 1, column: 1}}]}
+    return {
+      diagnostics: [
+        {
+          severity: 'error',
+          summary: 'The top level of a .hcl.json file must be an object of blocks',
+          at: {file, line: 1, column: 1},
+        },
+      ],
+    }
   }
   const body = toValue(root, file, lines, diagnostics) as Record<string, unknown>
   const found = new Map<string, LineCol>()
@@ -68,7 +80,11 @@ function toValue(node: Node, file: string, lines: LineMap, diags: Diagnostic[]):
         const prev = first.get(key)
         if (prev !== undefined) {
           const p = lines.at(prev)
-          diags.push({severity: 'error', summary: `Duplicate key "${key}" (first at line ${p.line}); JSON objects cannot repeat a key, put repeated blocks in a list`, at: {file, ...lines.at(k.offset)}})
+          diags.push({
+            severity: 'error',
+            summary: `Duplicate key "${key}" (first at line ${p.line}); JSON objects cannot repeat a key, put repeated blocks in a list`,
+            at: {file, ...lines.at(k.offset)},
+          })
         } else {
           first.set(key, k.offset)
         }
@@ -102,7 +118,7 @@ function walkBlocks(node: Node, prefix: Path, blocks: Readonly<Record<string, st
     if (kind === 'labeled' && value.type === 'object') {
       record([...prefix, key], keyOffset)
       for (const label of props(value)) {
-        const bodies = label.value.type === 'array' ? label.value.children ?? [] : [label.value]
+        const bodies = label.value.type === 'array' ? (label.value.children ?? []) : [label.value]
         bodies.forEach((b, i) => {
           const path = labeledBlockPath(prefix, key, label.key, i)
           record(path, i === 0 ? label.keyOffset : b.offset)
@@ -111,7 +127,7 @@ function walkBlocks(node: Node, prefix: Path, blocks: Readonly<Record<string, st
       }
     } else if (kind === 'unlabeled') {
       record([...prefix, key], keyOffset)
-      const bodies = value.type === 'array' ? value.children ?? [] : [value]
+      const bodies = value.type === 'array' ? (value.children ?? []) : [value]
       bodies.forEach((b, i) => {
         const path = [...prefix, key, i]
         record(path, value.type === 'array' ? b.offset : keyOffset)

@@ -24,8 +24,16 @@ import {
   variableSchema,
 } from './schema.js'
 
-const EXPRESSION = {type: 'string', pattern: '\\$\\{', description: 'An expression: "${var.NAME}", or text with "${var.NAME}" interpolation.'}
-const REFERENCE = {type: 'string', pattern: '^\\$\\{(network|container)\\.[A-Za-z_][A-Za-z0-9_-]*\\}$', description: 'A reference: "${container.NAME}" or "${network.NAME}".'}
+const EXPRESSION = {
+  type: 'string',
+  pattern: '\\$\\{',
+  description: 'An expression: "${var.NAME}", or text with "${var.NAME}" interpolation.',
+}
+const REFERENCE = {
+  type: 'string',
+  pattern: '^\\$\\{(network|container)\\.[A-Za-z_][A-Za-z0-9_-]*\\}$',
+  description: 'A reference: "${container.NAME}" or "${network.NAME}".',
+}
 
 const label = z.string().regex(new RegExp(`^[A-Za-z_][A-Za-z0-9_-]{0,${LABEL_MAX_LENGTH - 1}}$`))
 // Lists of blocks are not attribute values: they never take an expression.
@@ -48,22 +56,24 @@ export function fileSchema() {
     return c
   }
   const container = containerSchema.extend({
-    network: z.record(label, many(def(attachmentSchema, 'attachment'))).optional().describe('Attachments: network label → { ipv4_address, aliases }.'),
+    network: z
+      .record(label, many(def(attachmentSchema, 'attachment')))
+      .optional()
+      .describe('Attachments: network label → { ipv4_address, aliases }.'),
     route: many(def(routeSchema, 'route')).optional().describe('Routes inside the container.'),
   })
-  const file = z
-    .strictObject({
-      $schema: z.string().optional(),
-      dockwall: many(def(dockwallSchema, 'dockwall')).optional().describe('Settings (at most one block).'),
-      variable: labeled(def(variableSchema, 'variable')).optional(),
-      network: labeled(def(networkSchema, 'network')).optional().describe('Docker bridge networks.'),
-      container: labeled(def(container, 'container')).optional().describe('Existing containers: attachments and routes.'),
-      rule: labeled(def(ruleSchema, 'rule')).optional().describe('Filter rules.'),
-      port_forward: labeled(def(portForwardSchema, 'port_forward')).optional().describe('DNAT port forwards.'),
-      masquerade: labeled(def(masqueradeSchema, 'masquerade')).optional().describe('Source NAT (MASQUERADE).'),
-      firewall: many(def(firewallSchema, 'firewall')).optional().describe('Host-wide defaults (at most one block).'),
-      import: many(def(importSchema, 'import')).optional().describe('Adopt existing Docker objects.'),
-    })
+  const file = z.strictObject({
+    $schema: z.string().optional(),
+    dockwall: many(def(dockwallSchema, 'dockwall')).optional().describe('Settings (at most one block).'),
+    variable: labeled(def(variableSchema, 'variable')).optional(),
+    network: labeled(def(networkSchema, 'network')).optional().describe('Docker bridge networks.'),
+    container: labeled(def(container, 'container')).optional().describe('Existing containers: attachments and routes.'),
+    rule: labeled(def(ruleSchema, 'rule')).optional().describe('Filter rules.'),
+    port_forward: labeled(def(portForwardSchema, 'port_forward')).optional().describe('DNAT port forwards.'),
+    masquerade: labeled(def(masqueradeSchema, 'masquerade')).optional().describe('Source NAT (MASQUERADE).'),
+    firewall: many(def(firewallSchema, 'firewall')).optional().describe('Host-wide defaults (at most one block).'),
+    import: many(def(importSchema, 'import')).optional().describe('Adopt existing Docker objects.'),
+  })
   return {file, registry}
 }
 
@@ -86,17 +96,29 @@ export function buildJsonSchema(): Record<string, unknown> {
       }
       const t = js.type
       if (blockLists.has(ctx.zodSchema as unknown as z.ZodType)) return
-      if (t === 'boolean' || t === 'number' || t === 'integer' || t === 'array' || (t === 'string' && Array.isArray(js.enum))) {
+      if (
+        t === 'boolean' ||
+        t === 'number' ||
+        t === 'integer' ||
+        t === 'array' ||
+        (t === 'string' && Array.isArray(js.enum))
+      ) {
         const {description, default: def, ...rest} = js
         for (const k of Object.keys(js)) delete js[k]
-        Object.assign(js, {anyOf: [rest, EXPRESSION]}, description === undefined ? {} : {description}, def === undefined ? {} : {default: def})
+        Object.assign(
+          js,
+          {anyOf: [rest, EXPRESSION]},
+          description === undefined ? {} : {description},
+          def === undefined ? {} : {default: def},
+        )
       }
     },
   })
   return {
     $id: 'dockwall.schema.json',
     title: 'dockwall configuration (.hcl.json)',
-    description: 'The JSON form of the HCL configuration: the same blocks and fields. Expressions are strings: "${var.NAME}", "${container.NAME}".',
+    description:
+      'The JSON form of the HCL configuration: the same blocks and fields. Expressions are strings: "${var.NAME}", "${container.NAME}".',
     ...schema,
   }
 }

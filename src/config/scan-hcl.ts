@@ -99,7 +99,8 @@ function skipQuoted(s: string, start: number): number {
     if (c === '\\') i += 2
     else if (c === '"') return i + 1
     else if (c === '\n') return i
-    else if ((c === '$' || c === '%') && s[i + 1] === c && s[i + 2] === '{') i += 3 // $${ and %%{ are literal
+    else if ((c === '$' || c === '%') && s[i + 1] === c && s[i + 2] === '{')
+      i += 3 // $${ and %%{ are literal
     else if ((c === '$' || c === '%') && s[i + 1] === '{') i = skipTemplateExpr(s, i + 2)
     else i++
   }

@@ -14,24 +14,43 @@ import {Ref} from './expressions.js'
 const numberLike = z.union([z.number(), z.string()], {error: 'expected a number'})
 const boolLike = z.union([z.boolean(), z.enum(['true', 'false'])], {error: 'expected true or false'})
 const str = z.string({error: 'expected a string'})
-const stringMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()], {error: 'expected a string'}), {error: 'expected a map of strings ({ key = "value" })'})
+const stringMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()], {error: 'expected a string'}), {
+  error: 'expected a map of strings ({ key = "value" })',
+})
 
-export const refSchema = z.custom<Ref>((v) => v instanceof Ref, {error: 'expected a reference such as container.NAME (without quotes)'})
-const endpoint = z.union([refSchema, z.string()], {error: 'expected container.NAME, network.NAME, an IP, a CIDR or "any"'})
-const endpoints = z.union([endpoint, z.array(endpoint)], {error: 'expected container.NAME, network.NAME, an IP, a CIDR, "any", or a list of them'})
+export const refSchema = z.custom<Ref>((v) => v instanceof Ref, {
+  error: 'expected a reference such as container.NAME (without quotes)',
+})
+const endpoint = z.union([refSchema, z.string()], {
+  error: 'expected container.NAME, network.NAME, an IP, a CIDR or "any"',
+})
+const endpoints = z.union([endpoint, z.array(endpoint)], {
+  error: 'expected container.NAME, network.NAME, an IP, a CIDR, "any", or a list of them',
+})
 const portValue = z.union([z.number(), z.string()], {error: 'expected a port number or a range "8000-8100"'})
-const ports = z.union([portValue, z.array(portValue)], {error: 'expected a port number, a range "8000-8100", or a list of them'})
+const ports = z.union([portValue, z.array(portValue)], {
+  error: 'expected a port number, a range "8000-8100", or a list of them',
+})
 
 export const dockwallSchema = z.strictObject({
-  backend: z.enum(['auto', 'nft', 'legacy']).default('auto').describe('iptables backend: auto (detect per namespace), nft or legacy.'),
+  backend: z
+    .enum(['auto', 'nft', 'legacy'])
+    .default('auto')
+    .describe('iptables backend: auto (detect per namespace), nft or legacy.'),
   state: str.default('dockwall.state.json').describe('State file path, relative to the configuration directory.'),
 })
 
 export const variableSchema = z.strictObject({
-  default: z.unknown().optional().describe('Value used when none is given by DOCKWALL_VAR_<name>, --var-file or --var.'),
+  default: z
+    .unknown()
+    .optional()
+    .describe('Value used when none is given by DOCKWALL_VAR_<name>, --var-file or --var.'),
   description: str.optional(),
   // `type = string` (bare, Terraform style) arrives as "${string}"; the loader unwraps it.
-  type: z.enum(['string', 'number', 'bool', 'list']).optional().describe('string, number, bool or list; inferred from the default when omitted.'),
+  type: z
+    .enum(['string', 'number', 'bool', 'list'])
+    .optional()
+    .describe('string, number, bool or list; inferred from the default when omitted.'),
 })
 
 export const networkSchema = z.strictObject({
@@ -52,33 +71,43 @@ export const containerSchema = z.strictObject({
 })
 
 export const attachmentSchema = z.strictObject({
-  ipv4_address: str.optional().describe('Static IPv4 address inside the network\'s subnet.'),
+  ipv4_address: str.optional().describe("Static IPv4 address inside the network's subnet."),
   aliases: z.array(str, {error: 'expected a list of strings'}).default([]).describe('DNS aliases on this network.'),
 })
 
 export const routeSchema = z.strictObject({
   destination: str.describe('Destination CIDR.'),
-  via: str.describe('Gateway IPv4 address, inside one of the container\'s attached subnets.'),
+  via: str.describe("Gateway IPv4 address, inside one of the container's attached subnets."),
 })
 
 export const ruleSchema = z.strictObject({
-  chain: z.enum(['forward', 'input', 'output']).default('forward').describe('forward (between containers/networks), input (to the host or container), output.'),
+  chain: z
+    .enum(['forward', 'input', 'output'])
+    .default('forward')
+    .describe('forward (between containers/networks), input (to the host or container), output.'),
   from: endpoints.default('any').describe('Source: container.X, network.X, an IP, a CIDR, "any", or a list.'),
   to: endpoints.default('any').describe('Destination: container.X, network.X, an IP, a CIDR, "any", or a list.'),
-  proto: z.enum(['tcp', 'udp', 'icmp', 'all']).optional().describe('Protocol; tcp when ports are given, otherwise all.'),
+  proto: z
+    .enum(['tcp', 'udp', 'icmp', 'all'])
+    .optional()
+    .describe('Protocol; tcp when ports are given, otherwise all.'),
   port: portValue.optional().describe('One destination port or range; use either port or ports.'),
   ports: ports.optional().describe('Destination ports: numbers, "8000-8100" ranges, or a list of them.'),
   action: z.enum(['accept', 'drop', 'reject']).default('accept'),
-  priority: numberLike.default(100).describe('Order in dockwall\'s chain, lower first; ties by address.'),
+  priority: numberLike.default(100).describe("Order in dockwall's chain, lower first; ties by address."),
   in_interface: str.optional().describe('Input interface (iptables -i); a trailing + is a wildcard.'),
   out_interface: str.optional().describe('Output interface (iptables -o); a trailing + is a wildcard.'),
-  in_container: refSchema.optional().describe('Put the rule inside this container\'s network namespace.'),
+  in_container: refSchema.optional().describe("Put the rule inside this container's network namespace."),
   description: str.optional(),
 })
 
 export const portForwardSchema = z.strictObject({
-  in_interface: str.optional().describe('Host interface the traffic arrives on (nat PREROUTING). Exactly one of in_interface, in_container.'),
-  in_container: refSchema.optional().describe('Forward inside this container\'s namespace. Exactly one of in_interface, in_container.'),
+  in_interface: str
+    .optional()
+    .describe('Host interface the traffic arrives on (nat PREROUTING). Exactly one of in_interface, in_container.'),
+  in_container: refSchema
+    .optional()
+    .describe("Forward inside this container's namespace. Exactly one of in_interface, in_container."),
   proto: z.enum(['tcp', 'udp']).default('tcp'),
   port: numberLike.describe('Port the traffic arrives on.'),
   to: endpoint.optional().describe('Destination: container.X or an IP; defaults to in_container.'),
@@ -90,12 +119,18 @@ export const masqueradeSchema = z.strictObject({
   source: endpoint.describe('Traffic from: network.X, container.X, a CIDR or an IP.'),
   destination: endpoint.optional().describe('Only traffic to this destination.'),
   out_interface: str.optional().describe('Only traffic leaving through this interface.'),
-  in_container: refSchema.optional().describe('Masquerade inside this container\'s namespace.'),
+  in_container: refSchema.optional().describe("Masquerade inside this container's namespace."),
 })
 
 export const firewallSchema = z.strictObject({
-  forward_policy: z.enum(['docker', 'drop']).default('docker').describe('docker: after dockwall\'s rules Docker decides; drop: whitelist.'),
-  input_policy: z.enum(['accept', 'drop']).default('accept').describe('accept: INPUT untouched; drop: whitelist (loopback, established, SSH stay open).'),
+  forward_policy: z
+    .enum(['docker', 'drop'])
+    .default('docker')
+    .describe("docker: after dockwall's rules Docker decides; drop: whitelist."),
+  input_policy: z
+    .enum(['accept', 'drop'])
+    .default('accept')
+    .describe('accept: INPUT untouched; drop: whitelist (loopback, established, SSH stay open).'),
   allow_ssh: boolLike.default(true).describe('Keep SSH open when input_policy = "drop".'),
   ssh_port: numberLike.default(22),
 })

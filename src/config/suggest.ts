@@ -45,7 +45,11 @@ export function closest(word: string, candidates: Iterable<string>): string | un
 }
 
 /** `; did you mean "x"?` or the empty string. */
-export function didYouMean(word: string, candidates: Iterable<string>, render: (s: string) => string = (s) => `"${s}"`): string {
+export function didYouMean(
+  word: string,
+  candidates: Iterable<string>,
+  render: (s: string) => string = (s) => `"${s}"`,
+): string {
   const c = closest(word, candidates)
   return c === undefined ? '' : `; did you mean ${render(c)}?`
 }

@@ -22,7 +22,8 @@ export function cidr(text: string): Result<Cidr> {
   const c = parseCidr(text)
   if (!c) {
     if (looksLikeIPv6(text)) return err(`"${text}": IPv6 is not supported yet`)
-    if (!text.includes('/') && parseIPv4(text) !== undefined) return err(`"${text}" is an address; a CIDR is expected here (e.g. ${text}/32)`)
+    if (!text.includes('/') && parseIPv4(text) !== undefined)
+      return err(`"${text}" is an address; a CIDR is expected here (e.g. ${text}/32)`)
     return err(`"${text}" is not a valid IPv4 CIDR (expected a.b.c.d/len with len 0-32)`)
   }
   if (canonicalCidr(c) !== formatCidr(c)) return err(`"${text}" has host bits set; did you mean "${canonicalCidr(c)}"?`)
@@ -36,7 +37,8 @@ export interface Labels {
 
 /** One rule end: a reference, "any", an IP (becomes /32) or a CIDR. */
 export function endpoint(v: Ref | string, labels: Labels): Result<Endpoint> {
-  if (v instanceof Ref) return ok(v.kind === 'container' ? {kind: 'container', container: v.name} : {kind: 'network', network: v.name})
+  if (v instanceof Ref)
+    return ok(v.kind === 'container' ? {kind: 'container', container: v.name} : {kind: 'network', network: v.name})
   if (v === 'any') return ok({kind: 'any'})
   if (parseIPv4(v) !== undefined) return ok({kind: 'cidr', cidr: `${v}/32`})
   if (v.includes('/') || /^[0-9.]+$/.test(v) || looksLikeIPv6(v)) {
@@ -44,10 +46,14 @@ export function endpoint(v: Ref | string, labels: Labels): Result<Endpoint> {
     return c.ok ? ok({kind: 'cidr', cidr: formatCidr(c.value)}) : c
   }
   // A bare name: most likely a reference written as a string.
-  if (labels.containers.has(v)) return err(`"${v}" is a string; to refer to the container write container.${v} (without quotes)`)
-  if (labels.networks.has(v)) return err(`"${v}" is a string; to refer to the network write network.${v} (without quotes)`)
+  if (labels.containers.has(v))
+    return err(`"${v}" is a string; to refer to the container write container.${v} (without quotes)`)
+  if (labels.networks.has(v))
+    return err(`"${v}" is a string; to refer to the network write network.${v} (without quotes)`)
   const near = closest(v, labels.containers)
-  return err(`"${v}" is not an IP address, a CIDR, "any", or a reference (container.NAME, network.NAME)${near ? `; did you mean container.${near}?` : ''}`)
+  return err(
+    `"${v}" is not an IP address, a CIDR, "any", or a reference (container.NAME, network.NAME)${near ? `; did you mean container.${near}?` : ''}`,
+  )
 }
 
 const PORT_MIN = 1
@@ -73,7 +79,9 @@ export function portRange(v: number | string): Result<PortRange> {
   const m = /^([0-9]+)\s*-\s*([0-9]+)$/.exec(t)
   if (!m) {
     const p = onePort(t)
-    return p.ok ? ok({from: p.value, to: p.value}) : err(/^[0-9]+$/.test(t) ? p.error : `"${t}" is not a port or a range like "8000-8100"`)
+    return p.ok
+      ? ok({from: p.value, to: p.value})
+      : err(/^[0-9]+$/.test(t) ? p.error : `"${t}" is not a port or a range like "8000-8100"`)
   }
   const a = onePort(m[1]!)
   if (!a.ok) return a

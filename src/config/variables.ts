@@ -38,7 +38,10 @@ export interface VariableInputs {
 
 export const ENV_PREFIX = 'DOCKWALL_VAR_'
 
-export function resolveVariables(decls: VariableDecl[], inputs: VariableInputs): {values: Map<string, VarValue | undefined>; diagnostics: Diagnostic[]} {
+export function resolveVariables(
+  decls: VariableDecl[],
+  inputs: VariableInputs,
+): {values: Map<string, VarValue | undefined>; diagnostics: Diagnostic[]} {
   const diagnostics: Diagnostic[] = []
   const byName = new Map(decls.map((d) => [d.name, d]))
   const values = new Map<string, VarValue | undefined>()
@@ -52,7 +55,12 @@ export function resolveVariables(decls: VariableDecl[], inputs: VariableInputs):
     if (d.default === undefined || d.default === null) continue
     const v = checkTyped(d.default, type)
     if ('error' in v) {
-      diagnostics.push({severity: 'error', summary: `the default ${v.error}`, at: d.defaultAt ?? d.at, address: d.address})
+      diagnostics.push({
+        severity: 'error',
+        summary: `the default ${v.error}`,
+        at: d.defaultAt ?? d.at,
+        address: d.address,
+      })
       broken.add(d.name)
     } else values.set(d.name, v.value)
   }
@@ -73,11 +81,19 @@ export function resolveVariables(decls: VariableDecl[], inputs: VariableInputs):
       if (!decl) {
         // A shared var file may set variables other configurations use: a warning, not an error.
         const hint = closest(name, byName.keys())
-        diagnostics.push({severity: 'warning', summary: `no variable "${name}" is declared; the value is ignored${hint ? `; did you mean "${hint}"?` : ''}`, at: vf.at(name)})
+        diagnostics.push({
+          severity: 'warning',
+          summary: `no variable "${name}" is declared; the value is ignored${hint ? `; did you mean "${hint}"?` : ''}`,
+          at: vf.at(name),
+        })
         continue
       }
       if (typeof raw === 'string' && (raw.includes('${') || raw.includes('%{'))) {
-        diagnostics.push({severity: 'error', summary: `"${name}": a variable file holds literal values, not expressions`, at: vf.at(name)})
+        diagnostics.push({
+          severity: 'error',
+          summary: `"${name}": a variable file holds literal values, not expressions`,
+          at: vf.at(name),
+        })
         continue
       }
       const v = checkTyped(raw, typeOf.get(name))
@@ -99,7 +115,10 @@ export function resolveVariables(decls: VariableDecl[], inputs: VariableInputs):
     const decl = byName.get(name)
     if (!decl) {
       const hint = closest(name, byName.keys())
-      diagnostics.push({severity: 'error', summary: `--var ${name}: no variable "${name}" is declared${hint ? `; did you mean "${hint}"?` : ''}`})
+      diagnostics.push({
+        severity: 'error',
+        summary: `--var ${name}: no variable "${name}" is declared${hint ? `; did you mean "${hint}"?` : ''}`,
+      })
       continue
     }
     const v = convertText(raw, typeOf.get(name))
@@ -167,9 +186,13 @@ const NUMBER_RE = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/
 export function convertText(raw: string, type: VarType | undefined): {value: VarValue} | {error: string} {
   switch (type) {
     case 'number':
-      return NUMBER_RE.test(raw.trim()) ? {value: Number(raw)} : {error: `the variable is a number; ${JSON.stringify(raw)} is not`}
+      return NUMBER_RE.test(raw.trim())
+        ? {value: Number(raw)}
+        : {error: `the variable is a number; ${JSON.stringify(raw)} is not`}
     case 'bool':
-      return raw === 'true' || raw === 'false' ? {value: raw === 'true'} : {error: `the variable is a bool: use true or false, not ${JSON.stringify(raw)}`}
+      return raw === 'true' || raw === 'false'
+        ? {value: raw === 'true'}
+        : {error: `the variable is a bool: use true or false, not ${JSON.stringify(raw)}`}
     case 'list': {
       const t = raw.trim()
       if (t.startsWith('[')) {

@@ -10,16 +10,19 @@ import {AbortError, ExternalError} from '../errors.js'
 export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock'
 
 export type DockerEndpointConfig =
-  | {kind: 'unix'; socketPath: string}
-  | {kind: 'tcp'; host: string; port: number; tls: boolean}
+  {kind: 'unix'; socketPath: string} | {kind: 'tcp'; host: string; port: number; tls: boolean}
 
 /** Parses a Docker host URL the way the docker CLI accepts it (unix://, tcp://, a bare socket path). */
-export function parseDockerHost(url: string | undefined, env: Record<string, string | undefined> = process.env): DockerEndpointConfig {
+export function parseDockerHost(
+  url: string | undefined,
+  env: Record<string, string | undefined> = process.env,
+): DockerEndpointConfig {
   const value = (url ?? '').trim() || DEFAULT_DOCKER_HOST
   if (value.startsWith('/')) return {kind: 'unix', socketPath: value}
   if (value.startsWith('unix://')) {
     const socketPath = value.slice('unix://'.length)
-    if (!socketPath.startsWith('/')) throw new AbortError(`Docker host ${value}: a unix socket path must be absolute`, 'unix:///var/run/docker.sock')
+    if (!socketPath.startsWith('/'))
+      throw new AbortError(`Docker host ${value}: a unix socket path must be absolute`, 'unix:///var/run/docker.sock')
     return {kind: 'unix', socketPath}
   }
   const m = /^(tcp|https?):\/\/(\[[^\]]+\]|[^:/]+)(?::(\d+))?\/?$/.exec(value)
@@ -37,10 +40,14 @@ export interface DockerConnection {
   display: string
 }
 
-export async function connectDocker(url: string | undefined, env: Record<string, string | undefined> = process.env): Promise<DockerConnection> {
+export async function connectDocker(
+  url: string | undefined,
+  env: Record<string, string | undefined> = process.env,
+): Promise<DockerConnection> {
   const cfg = parseDockerHost(url, env)
   const {default: Docker} = await import('dockerode')
-  if (cfg.kind === 'unix') return {client: new Docker({socketPath: cfg.socketPath}), display: `unix://${cfg.socketPath}`}
+  if (cfg.kind === 'unix')
+    return {client: new Docker({socketPath: cfg.socketPath}), display: `unix://${cfg.socketPath}`}
   const opts: Dockerode.DockerOptions = {host: cfg.host, port: cfg.port, protocol: cfg.tls ? 'https' : 'http'}
   if (cfg.tls && env.DOCKER_CERT_PATH) {
     const dir = env.DOCKER_CERT_PATH
@@ -61,9 +68,18 @@ interface ErrnoLike {
 /** Turns a dockerode/socket failure into one clear line. */
 export function dockerError(err: unknown, display: string, doing: string): ExternalError {
   const e = (err ?? {}) as ErrnoLike
-  if (e.code === 'ENOENT') return new ExternalError(`Cannot connect to the Docker Engine at ${display}: no such socket. Is dockerd running? Set DOCKER_HOST or --docker-host.`)
-  if (e.code === 'ECONNREFUSED') return new ExternalError(`Cannot connect to the Docker Engine at ${display}: connection refused. Is dockerd running? Set DOCKER_HOST or --docker-host.`)
-  if (e.code === 'EACCES') return new ExternalError(`Cannot connect to the Docker Engine at ${display}: permission denied (run as root or a member of the docker group).`)
+  if (e.code === 'ENOENT')
+    return new ExternalError(
+      `Cannot connect to the Docker Engine at ${display}: no such socket. Is dockerd running? Set DOCKER_HOST or --docker-host.`,
+    )
+  if (e.code === 'ECONNREFUSED')
+    return new ExternalError(
+      `Cannot connect to the Docker Engine at ${display}: connection refused. Is dockerd running? Set DOCKER_HOST or --docker-host.`,
+    )
+  if (e.code === 'EACCES')
+    return new ExternalError(
+      `Cannot connect to the Docker Engine at ${display}: permission denied (run as root or a member of the docker group).`,
+    )
   const detail = e.json?.message ?? e.message ?? String(err)
   return new ExternalError(`Docker Engine at ${display}: ${doing}: ${detail.trim()}`)
 }

@@ -5,7 +5,14 @@ import type Dockerode from 'dockerode'
 
 import {mapLimit} from '../util/pool.js'
 import {dockerError, isNotFound, type DockerConnection} from './client.js'
-import type {ContainerStatus, DockerContainer, DockerEndpoint, DockerNetwork, DockerSnapshot, EngineInfo} from './types.js'
+import type {
+  ContainerStatus,
+  DockerContainer,
+  DockerEndpoint,
+  DockerNetwork,
+  DockerSnapshot,
+  EngineInfo,
+} from './types.js'
 
 export interface ReadDockerOptions {
   /** Container names (without slash) to inspect; others come from the list call only. `all` inspects everything. */
@@ -13,7 +20,15 @@ export interface ReadDockerOptions {
   concurrency?: number
 }
 
-const STATUSES: readonly ContainerStatus[] = ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead']
+const STATUSES: readonly ContainerStatus[] = [
+  'created',
+  'running',
+  'paused',
+  'restarting',
+  'removing',
+  'exited',
+  'dead',
+]
 
 function toStatus(s: string | undefined): ContainerStatus {
   return (STATUSES as readonly string[]).includes(s ?? '') ? (s as ContainerStatus) : 'dead'
@@ -29,7 +44,11 @@ interface WireEndpoint {
 function toEndpoints(networks: Record<string, WireEndpoint> | undefined): DockerEndpoint[] {
   return Object.entries(networks ?? {})
     .map(([name, ep]) => {
-      const out: DockerEndpoint = {networkId: ep.NetworkID ?? '', networkName: name, aliases: [...(ep.Aliases ?? [])].sort()}
+      const out: DockerEndpoint = {
+        networkId: ep.NetworkID ?? '',
+        networkName: name,
+        aliases: [...(ep.Aliases ?? [])].sort(),
+      }
       if (ep.IPAddress) out.ipv4Address = ep.IPAddress
       if (ep.IPAMConfig?.IPv4Address) out.staticIpv4Address = ep.IPAMConfig.IPv4Address
       return out
@@ -40,7 +59,11 @@ function toEndpoints(networks: Record<string, WireEndpoint> | undefined): Docker
 export function toNetwork(n: Dockerode.NetworkInspectInfo): DockerNetwork {
   const subnets = (n.IPAM?.Config ?? [])
     .filter((c) => c.Subnet && !c.Subnet.includes(':'))
-    .map((c) => ({subnet: c.Subnet as string, ...(c.Gateway ? {gateway: c.Gateway} : {}), ...(c.IPRange ? {ipRange: c.IPRange} : {})}))
+    .map((c) => ({
+      subnet: c.Subnet as string,
+      ...(c.Gateway ? {gateway: c.Gateway} : {}),
+      ...(c.IPRange ? {ipRange: c.IPRange} : {}),
+    }))
   return {
     id: n.Id,
     name: n.Name,
@@ -80,7 +103,10 @@ function fromInspect(c: Dockerode.ContainerInspectInfo): DockerContainer {
 
 export async function readEngine(conn: DockerConnection): Promise<EngineInfo> {
   try {
-    const [version, info] = await Promise.all([conn.client.version(), conn.client.info() as Promise<Record<string, unknown>>])
+    const [version, info] = await Promise.all([
+      conn.client.version(),
+      conn.client.info() as Promise<Record<string, unknown>>,
+    ])
     const fw = info.FirewallBackend as {Driver?: string} | undefined
     const engine: EngineInfo = {version: version.Version, apiVersion: version.ApiVersion}
     if (fw?.Driver) engine.firewallBackend = fw.Driver

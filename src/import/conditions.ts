@@ -72,7 +72,9 @@ export function condOf(rule: Pick<Rule, 'matches'>): Cond {
     if (m.name === 'comment') continue
     for (const o of m.options) {
       const v = o.values[0] ?? ''
-      const isDport = ((m.name === 'tcp' || m.name === 'udp') && o.name === 'dport') || (m.name === 'multiport' && o.name === 'dports')
+      const isDport =
+        ((m.name === 'tcp' || m.name === 'udp') && o.name === 'dport') ||
+        (m.name === 'multiport' && o.name === 'dports')
       const list = isDport && !o.negated ? ports(v) : undefined
       if (o.negated) c.partial = true
       else if (isDport) {
@@ -116,7 +118,10 @@ function cidrMeet(a: Cidr | undefined, b: Cidr | undefined): Cidr | undefined | 
   return null
 }
 
-function portsMeet(a: readonly PortRange[] | undefined, b: readonly PortRange[] | undefined): readonly PortRange[] | undefined | null {
+function portsMeet(
+  a: readonly PortRange[] | undefined,
+  b: readonly PortRange[] | undefined,
+): readonly PortRange[] | undefined | null {
   if (a === undefined) return b
   if (b === undefined) return a
   const out: PortRange[] = []
@@ -135,7 +140,10 @@ function portsCover(a: readonly PortRange[] | undefined, b: readonly PortRange[]
   return b.every((y) => a.some((x) => x.from <= y.from && y.to <= x.to))
 }
 
-function statesMeet(a: ReadonlySet<string> | undefined, b: ReadonlySet<string> | undefined): ReadonlySet<string> | undefined | null {
+function statesMeet(
+  a: ReadonlySet<string> | undefined,
+  b: ReadonlySet<string> | undefined,
+): ReadonlySet<string> | undefined | null {
   if (a === undefined) return b
   if (b === undefined) return a
   const out = new Set([...a].filter((s) => b.has(s)))

@@ -32,7 +32,8 @@ export interface DockerScan {
   explanations: string[]
 }
 
-const byName = <T extends {name: string}>(xs: readonly T[]): T[] => [...xs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+const byName = <T extends {name: string}>(xs: readonly T[]): T[] =>
+  [...xs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
 
 export function scanDocker(snapshot: DockerSnapshot): DockerScan {
   const explanations: string[] = []
@@ -49,12 +50,24 @@ export function scanDocker(snapshot: DockerSnapshot): DockerScan {
       explanations.push(`network ${net.name}: left out, it has no IPv4 subnet`)
       continue
     }
-    if (v4.length > 1) explanations.push(`network ${net.name}: has ${v4.length} IPv4 subnets; only the first (${v4[0]!.subnet}) is described`)
+    if (v4.length > 1)
+      explanations.push(
+        `network ${net.name}: has ${v4.length} IPv4 subnets; only the first (${v4[0]!.subnet}) is described`,
+      )
     const {label, renamed} = netLabels.take(net.name)
-    if (renamed) explanations.push(`network ${net.name}: labelled ${label} (its name made into a label clashed with another)`)
+    if (renamed)
+      explanations.push(`network ${net.name}: labelled ${label} (its name made into a label clashed with another)`)
     networks.push({net, label, ipam: v4[0]!})
   }
-  const byId = new Map(networks.flatMap((n) => [[n.net.id, n], [n.net.name, n]] as const))
+  const byId = new Map(
+    networks.flatMap(
+      (n) =>
+        [
+          [n.net.id, n],
+          [n.net.name, n],
+        ] as const,
+    ),
+  )
   const ctrLabels = new LabelAllocator()
   const containers: KnownContainerFull[] = []
   for (const c of byName(snapshot.containers)) {
@@ -64,7 +77,12 @@ export function scanDocker(snapshot: DockerSnapshot): DockerScan {
       const network = byId.get(endpoint.networkId) ?? byId.get(endpoint.networkName)
       return network ? [{endpoint, network}] : []
     })
-    containers.push({container: c, label, attachments, hasStatic: attachments.some((a) => a.endpoint.staticIpv4Address !== undefined)})
+    containers.push({
+      container: c,
+      label,
+      attachments,
+      hasStatic: attachments.some((a) => a.endpoint.staticIpv4Address !== undefined),
+    })
   }
   const index: ReferenceIndex = {
     containers: containers.map((k) => ({
@@ -91,7 +109,10 @@ export function networkBlock(n: GeneratedNetwork): {block: HclBlock; importId: s
   if (n.net.internal) body.push(attribute('internal', true))
   if (Object.keys(n.net.labels).length > 0) body.push(attribute('labels', stringMap(n.net.labels)))
   if (Object.keys(n.net.options).length > 0) body.push(attribute('options', stringMap(n.net.options)))
-  return {block: block('network', [n.label], body, [`Docker network ${n.net.name} (${n.net.id.slice(0, 12)})`]), importId: formatImportId({kind: 'network', network: n.net.name})}
+  return {
+    block: block('network', [n.label], body, [`Docker network ${n.net.name} (${n.net.id.slice(0, 12)})`]),
+    importId: formatImportId({kind: 'network', network: n.net.name}),
+  }
 }
 
 /** Aliases the operator gave; Docker adds the short and full id and (from 25) the name itself. */
@@ -116,9 +137,14 @@ export function containerBlock(k: KnownContainerFull, withAttachments: boolean, 
       if (endpoint.staticIpv4Address) att.push(attribute('ipv4_address', endpoint.staticIpv4Address))
       const aliases = userAliases(k.container, endpoint)
       if (aliases.length > 0) att.push(attribute('aliases', aliases))
-      const note = endpoint.staticIpv4Address ? undefined : [`dynamic address${endpoint.ipv4Address ? ` (now ${endpoint.ipv4Address})` : ''}: Docker chooses it`]
+      const note = endpoint.staticIpv4Address
+        ? undefined
+        : [`dynamic address${endpoint.ipv4Address ? ` (now ${endpoint.ipv4Address})` : ''}: Docker chooses it`]
       body.push(block('network', [network.label], att, note))
-      imports.push({to: `container.${k.label}.network.${network.label}`, id: formatImportId({kind: 'attachment', container: k.container.name, network: network.net.name})})
+      imports.push({
+        to: `container.${k.label}.network.${network.label}`,
+        id: formatImportId({kind: 'attachment', container: k.container.name, network: network.net.name}),
+      })
     }
   }
   return {block: block('container', [k.label], body, [`Docker container ${k.container.name}: ${why}`]), imports}

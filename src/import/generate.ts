@@ -26,11 +26,26 @@ import {containerBlock, type KnownContainerFull, networkBlock, scanDocker} from 
 import {attribute, block, type HclBlock, type HclItem, ref, writeHcl} from './hcl-writer.js'
 import {formatImportId} from './id.js'
 import {LabelAllocator, sanitizeLabel} from './labels.js'
-import {type Item, type Sequence, establishedChanges, firstMatch, flips, newOrder, policyDropsEstablished} from './order.js'
+import {
+  type Item,
+  type Sequence,
+  establishedChanges,
+  firstMatch,
+  flips,
+  newOrder,
+  policyDropsEstablished,
+} from './order.js'
 import {dockerHints, ownerOf} from './owners.js'
 import {type BlockContext, type BuiltBlock, masqueradeBlock, portForwardBlock, ruleBlock} from './resource-blocks.js'
 import type {ConvertedPortForward} from './rule-convert.js'
-import {type Converted, type NamespaceScan, SCANNED_CHAINS, type ScannedLine, type ScannedRoot, scanNamespace} from './rule-scan.js'
+import {
+  type Converted,
+  type NamespaceScan,
+  SCANNED_CHAINS,
+  type ScannedLine,
+  type ScannedRoot,
+  scanNamespace,
+} from './rule-scan.js'
 
 export interface GenerateOptions {
   /** When refresh ran, for the header; left out when absent (so output is reproducible). */
@@ -136,12 +151,16 @@ export function generateConfig(actual: ActualModel, opts: GenerateOptions = {}):
     }
     scans.push({key: ns.key, ...(nsLabel !== undefined ? {nsLabel} : {}), scan: scanNamespace(ns, hints)})
   }
-  for (const u of actual.unreadable) explanations.push(`${u.key}: not scanned, its namespace could not be read (${u.reason})`)
+  for (const u of actual.unreadable)
+    explanations.push(`${u.key}: not scanned, its namespace could not be read (${u.reason})`)
 
   const moved: Moved[] = []
   const unsupported: LeftRule[] = []
   const covered: CoveredEntry[] = []
-  const pendingAccepts: Array<{line: ScannedLine; accept: Extract<ScannedLine['fate'], {kind: 'covered'}>['conversion']}> = []
+  const pendingAccepts: Array<{
+    line: ScannedLine
+    accept: Extract<ScannedLine['fate'], {kind: 'covered'}>['conversion']
+  }> = []
   let dockerCount = 0
   let dockwallCount = 0
   const firewallCovered: ScannedLine[] = []
@@ -157,7 +176,8 @@ export function generateConfig(actual: ActualModel, opts: GenerateOptions = {}):
     for (const line of scan.lines) {
       scanned.set(line, scanned.size)
       const f = line.fate
-      if (f.kind === 'move') moved.push({line, conversion: f.conversion, item: f.item, ...(nsLabel !== undefined ? {nsLabel} : {})})
+      if (f.kind === 'move')
+        moved.push({line, conversion: f.conversion, item: f.item, ...(nsLabel !== undefined ? {nsLabel} : {})})
       else if (f.kind === 'kept') leave(line, f.reason)
       else if (f.kind === 'owned') {
         if (f.owner === 'docker') dockerCount++
@@ -167,23 +187,40 @@ export function generateConfig(actual: ActualModel, opts: GenerateOptions = {}):
     }
   }
   // dockwall writes its RELATED,ESTABLISHED accept only when its host forward chain has content.
-  const isHostForward = (m: Moved): boolean => m.line.namespace === 'host' && ((m.conversion.kind === 'rule' && m.conversion.chain === 'forward') || (m.conversion.kind === 'port_forward' && m.conversion.to !== undefined))
+  const isHostForward = (m: Moved): boolean =>
+    m.line.namespace === 'host' &&
+    ((m.conversion.kind === 'rule' && m.conversion.chain === 'forward') ||
+      (m.conversion.kind === 'port_forward' && m.conversion.to !== undefined))
   const forwardContent = moved.some(isHostForward)
   for (const line of firewallCovered) {
     if (forwardContent) covered.push({...entryOf(line), by: 'firewall'})
-    else leave(line, "dockwall writes its RELATED,ESTABLISHED accept only when its forward chain has rules, and none are imported; this one stays")
+    else
+      leave(
+        line,
+        'dockwall writes its RELATED,ESTABLISHED accept only when its forward chain has rules, and none are imported; this one stays',
+      )
   }
 
   // ---- blocks for the moved rules, in a stable order: namespace, resource type, evaluation order
   const nsRank = new Map(scans.map((s, i) => [s.key, i]))
-  const typeRank = (c: Converted): number => (c.kind === 'rule' ? CHAIN_ORDER[c.chain] : c.kind === 'port_forward' ? 3 : 4)
-  moved.sort((a, b) => nsRank.get(a.line.namespace)! - nsRank.get(b.line.namespace)! || typeRank(a.conversion) - typeRank(b.conversion) || a.item.index - b.item.index)
+  const typeRank = (c: Converted): number =>
+    c.kind === 'rule' ? CHAIN_ORDER[c.chain] : c.kind === 'port_forward' ? 3 : 4
+  moved.sort(
+    (a, b) =>
+      nsRank.get(a.line.namespace)! - nsRank.get(b.line.namespace)! ||
+      typeRank(a.conversion) - typeRank(b.conversion) ||
+      a.item.index - b.item.index,
+  )
   const allocs = {rule: new LabelAllocator(), port_forward: new LabelAllocator(), masquerade: new LabelAllocator()}
   const counters = new Map<string, number>()
   const resources: Array<{built: BuiltBlock; m: Moved; priority?: number}> = []
   const imports: ImportEntry[] = []
   for (const m of moved) {
-    const ctx: BlockContext = {index: docker.index, ...(m.nsLabel !== undefined ? {inContainer: m.nsLabel} : {}), useContainer}
+    const ctx: BlockContext = {
+      index: docker.index,
+      ...(m.nsLabel !== undefined ? {inContainer: m.nsLabel} : {}),
+      useContainer,
+    }
     if (m.nsLabel !== undefined) useContainer(m.nsLabel, 'rules in its namespace are imported')
     const c = m.conversion
     let built: BuiltBlock
@@ -197,7 +234,11 @@ export function generateConfig(actual: ActualModel, opts: GenerateOptions = {}):
     } else if (c.kind === 'port_forward') built = portForwardBlock(c, ctx, allocs.port_forward)
     else built = masqueradeBlock(c, ctx, allocs.masquerade)
     const comments = [`from ${where(m.line)}`, ...built.notes]
-    resources.push({built: {...built, block: {...built.block, comments}}, m, ...(priority !== undefined ? {priority} : {})})
+    resources.push({
+      built: {...built, block: {...built.block, comments}},
+      m,
+      ...(priority !== undefined ? {priority} : {}),
+    })
     imports.push({to: built.address, id: importIdOf(m.line, c.kind, m.nsLabel)})
     explanations.push(`${where(m.line)} → ${built.address}${priority !== undefined ? ` (priority ${priority})` : ''}`)
   }
@@ -208,18 +249,35 @@ export function generateConfig(actual: ActualModel, opts: GenerateOptions = {}):
     const a = accept.accept
     const pf = resources.find(({m}) => {
       const c = m.conversion
-      return m.line.namespace === line.namespace && c.kind === 'port_forward' && c.to !== undefined && `${c.to}/32` === a.destination && c.proto === a.proto && c.toPort === a.port && c.inInterface === a.inInterface && c.source === a.source
+      return (
+        m.line.namespace === line.namespace &&
+        c.kind === 'port_forward' &&
+        c.to !== undefined &&
+        `${c.to}/32` === a.destination &&
+        c.proto === a.proto &&
+        c.toPort === a.port &&
+        c.inInterface === a.inInterface &&
+        c.source === a.source
+      )
     })
     if (pf) covered.push({...entryOf(line), by: pf.built.address})
-    else leave(line, 'a conntrack DNAT accept with no imported port forward it belongs to is not modelled (dockwall writes such an accept only as part of a port_forward)')
+    else
+      leave(
+        line,
+        'a conntrack DNAT accept with no imported port forward it belongs to is not modelled (dockwall writes such an accept only as part of a port_forward)',
+      )
   }
 
   unsupported.sort((a, b) => leftAt.get(a)! - leftAt.get(b)!)
 
   // ---- order and behaviour
   for (const r of resources) explainReorder(r, scans, explanations)
-  const hostForward = scans.find((s) => s.key === 'host')?.scan.roots.find((r) => r.table === 'filter' && r.root === 'FORWARD')
-  const hostPfs = resources.filter((r) => r.m.line.namespace === 'host' && r.m.conversion.kind === 'port_forward' && r.m.conversion.to !== undefined)
+  const hostForward = scans
+    .find((s) => s.key === 'host')
+    ?.scan.roots.find((r) => r.table === 'filter' && r.root === 'FORWARD')
+  const hostPfs = resources.filter(
+    (r) => r.m.line.namespace === 'host' && r.m.conversion.kind === 'port_forward' && r.m.conversion.to !== undefined,
+  )
   if (hostForward?.seq && hostForward.decision && forwardContent) {
     warnings.push(...establishedWarnings(hostForward.seq, hostForward.decision.moving, hints))
     warnings.push(...portForwardWarnings(hostForward, resources, hostPfs))
@@ -227,22 +285,49 @@ export function generateConfig(actual: ActualModel, opts: GenerateOptions = {}):
   for (const r of resources) {
     const c = r.m.conversion
     if (r.m.line.namespace !== 'host' && c.kind === 'port_forward' && c.to !== undefined) {
-      explanations.push(`${r.built.address}: dockwall also writes an accept for the forwarded traffic in the container's own forward chain (it matters only if the container routes it)`)
+      explanations.push(
+        `${r.built.address}: dockwall also writes an accept for the forwarded traffic in the container's own forward chain (it matters only if the container routes it)`,
+      )
     }
   }
 
   // ---- Docker blocks (after the rules: references decide which containers are needed)
   const {networkBlocks, containerBlocks} = dockerBlocks(docker, used, extraContainers, explanations)
 
-  const allImports = [...networkBlocks.flatMap((b) => b.imports), ...containerBlocks.flatMap((b) => b.imports), ...imports]
+  const allImports = [
+    ...networkBlocks.flatMap((b) => b.imports),
+    ...containerBlocks.flatMap((b) => b.imports),
+    ...imports,
+  ]
   const items: HclItem[] = [
     ...networkBlocks.map((b) => b.block),
     ...containerBlocks.map((b) => b.block),
     ...resources.map((r) => r.built.block),
-    ...allImports.map((imp, i) => importBlock(imp, i === 0 ? ['Imports: the first plan adopts these objects instead of creating them.'] : undefined)),
+    ...allImports.map((imp, i) =>
+      importBlock(
+        imp,
+        i === 0 ? ['Imports: the first plan adopts these objects instead of creating them.'] : undefined,
+      ),
+    ),
   ]
-  const header = headerLines(actual, opts, {networks: networkBlocks.length, containers: containerBlocks.length, resources: resources.length, docker: dockerCount, dockwall: dockwallCount, unsupported: unsupported.length, covered: covered.length}, warnings)
-  const trailer = [...(covered.length === 0 ? [] : coveredComment(covered)), ...(unsupported.length === 0 ? [] : leftOutComment(unsupported))]
+  const header = headerLines(
+    actual,
+    opts,
+    {
+      networks: networkBlocks.length,
+      containers: containerBlocks.length,
+      resources: resources.length,
+      docker: dockerCount,
+      dockwall: dockwallCount,
+      unsupported: unsupported.length,
+      covered: covered.length,
+    },
+    warnings,
+  )
+  const trailer = [
+    ...(covered.length === 0 ? [] : coveredComment(covered)),
+    ...(unsupported.length === 0 ? [] : leftOutComment(unsupported)),
+  ]
   let hcl = writeHcl({header, items})
   if (trailer.length > 0) hcl += `\n${trailer.join('\n')}\n`
   return {hcl, imports: allImports, unsupported, covered, explanations, warnings}
@@ -251,7 +336,12 @@ export function generateConfig(actual: ActualModel, opts: GenerateOptions = {}):
 type DockerBlocks = Record<'networkBlocks' | 'containerBlocks', Array<{block: HclBlock; imports: ImportEntry[]}>>
 
 /** Networks, and the containers that have a static address or that the rules need. */
-function dockerBlocks(docker: ReturnType<typeof scanDocker>, used: ReadonlyMap<string, string>, extra: ReadonlyMap<string, string>, explanations: string[]): DockerBlocks {
+function dockerBlocks(
+  docker: ReturnType<typeof scanDocker>,
+  used: ReadonlyMap<string, string>,
+  extra: ReadonlyMap<string, string>,
+  explanations: string[],
+): DockerBlocks {
   const networkBlocks = docker.networks.map((n) => {
     const b = networkBlock(n)
     explanations.push(`Docker network ${n.net.name} → network.${n.label}`)
@@ -263,13 +353,24 @@ function dockerBlocks(docker: ReturnType<typeof scanDocker>, used: ReadonlyMap<s
     else if (used.has(k.label)) containers.push({k, why: used.get(k.label)!})
   }
   const containerBlocks = containers.map(({k, why}) => {
-    const b = containerBlock(k, k.hasStatic, why === 'static address' ? 'it has a static address; its attachments are imported' : `${why} (its addresses are dynamic, so no attachment is declared)`)
+    const b = containerBlock(
+      k,
+      k.hasStatic,
+      why === 'static address'
+        ? 'it has a static address; its attachments are imported'
+        : `${why} (its addresses are dynamic, so no attachment is declared)`,
+    )
     explanations.push(`Docker container ${k.container.name} → container.${k.label} (${why})`)
     return b
   })
   for (const [label, name] of extra) {
     if (!used.has(label)) continue
-    containerBlocks.push({block: block('container', [label], label === name ? [] : [attribute('name', name)], [`Docker container ${name}: its namespace was read but Docker did not list it`]), imports: []})
+    containerBlocks.push({
+      block: block('container', [label], label === name ? [] : [attribute('name', name)], [
+        `Docker container ${name}: its namespace was read but Docker did not list it`,
+      ]),
+      imports: [],
+    })
   }
   return {networkBlocks, containerBlocks}
 }
@@ -279,16 +380,24 @@ function importBlock(imp: ImportEntry, comments?: readonly string[]): HclBlock {
 }
 
 /** Rules that stay behind dockwall's chain but used to come first (or the reverse): no verdict changes, but a reader should know. */
-function explainReorder(r: {built: BuiltBlock; m: Moved}, scans: ReadonlyArray<{key: NamespaceKey; scan: NamespaceScan}>, out: string[]): void {
+function explainReorder(
+  r: {built: BuiltBlock; m: Moved},
+  scans: ReadonlyArray<{key: NamespaceKey; scan: NamespaceScan}>,
+  out: string[],
+): void {
   const root = findRoot(scans, r.m)
   if (!root?.seq || !root.decision) return
   const seq = root.seq
   const {moving, head} = root.decision
-  const passed = seq.items.filter((s) => !moving.has(s) && !head.has(s) && !s.dead && s.outcome.kind === 'decides' && flips(seq, s, r.m.item))
+  const passed = seq.items.filter(
+    (s) => !moving.has(s) && !head.has(s) && !s.dead && s.outcome.kind === 'decides' && flips(seq, s, r.m.item),
+  )
   if (passed.length === 0) return
   const first = passed[0]!
   const dir = first.index < r.m.item.index ? 'before' : 'after'
-  out.push(`${r.built.address}: now evaluated ${dir} ${passed.length} rule(s) that stay in place (first: ${describeItem(first)}); they cannot match the same packets or decide them the same way, so no verdict changes`)
+  out.push(
+    `${r.built.address}: now evaluated ${dir} ${passed.length} rule(s) that stay in place (first: ${describeItem(first)}); they cannot match the same packets or decide them the same way, so no verdict changes`,
+  )
 }
 
 function findRoot(scans: ReadonlyArray<{key: NamespaceKey; scan: NamespaceScan}>, m: Moved): ScannedRoot | undefined {
@@ -297,19 +406,29 @@ function findRoot(scans: ReadonlyArray<{key: NamespaceKey; scan: NamespaceScan}>
 }
 
 /** Warnings about the firewall block's RELATED,ESTABLISHED accept, which dockwall puts first in its forward chain. */
-function establishedWarnings(seq: Sequence, moving: ReadonlySet<Item>, hints: ReturnType<typeof dockerHints>): string[] {
+function establishedWarnings(
+  seq: Sequence,
+  moving: ReadonlySet<Item>,
+  hints: ReturnType<typeof dockerHints>,
+): string[] {
   const out: string[] = []
   const affected = establishedChanges(seq, moving, ESTABLISHED_COND)
   const dockers = affected.filter((i) => ownerOf(i.rule, hints)?.owner === 'docker')
   for (const i of affected) {
     if (dockers.includes(i)) continue
-    out.push(`${describeItem(i)}: replies and related packets it ${i.outcome.kind === 'decides' ? `used to ${i.outcome.target.split(' ')[0]!.toLowerCase()}` : 'may have stopped'} are accepted first once dockwall's forward chain starts with its RELATED,ESTABLISHED accept`)
+    out.push(
+      `${describeItem(i)}: replies and related packets it ${i.outcome.kind === 'decides' ? `used to ${i.outcome.target.split(' ')[0]!.toLowerCase()}` : 'may have stopped'} are accepted first once dockwall's forward chain starts with its RELATED,ESTABLISHED accept`,
+    )
   }
   if (dockers.length > 0) {
-    out.push(`Docker's own rules (${dockers.length}, e.g. ${describeItem(dockers[0]!)}) used to drop replies of connections that were accepted in one direction only (for example across two networks); dockwall's RELATED,ESTABLISHED accept now lets those replies through`)
+    out.push(
+      `Docker's own rules (${dockers.length}, e.g. ${describeItem(dockers[0]!)}) used to drop replies of connections that were accepted in one direction only (for example across two networks); dockwall's RELATED,ESTABLISHED accept now lets those replies through`,
+    )
   }
   if (policyDropsEstablished(seq, ESTABLISHED_COND)) {
-    out.push(`${seq.root}'s policy is ${seq.policy} and no rule accepted every reply: replies that reached the policy (connections accepted one way only) are now accepted by dockwall's RELATED,ESTABLISHED accept`)
+    out.push(
+      `${seq.root}'s policy is ${seq.policy} and no rule accepted every reply: replies that reached the policy (connections accepted one way only) are now accepted by dockwall's RELATED,ESTABLISHED accept`,
+    )
   }
   return out
 }
@@ -318,18 +437,46 @@ function hostCidr(ip: string): NonNullable<Cond['dst']> {
   return parseCidr(`${ip}/32`)!
 }
 
-const ACCEPT_RULE: Rule = {table: 'filter', chain: 'DOCKWALL-FORWARD', matches: [], target: {kind: 'jump', name: 'ACCEPT', options: []}, key: ''}
+const ACCEPT_RULE: Rule = {
+  table: 'filter',
+  chain: 'DOCKWALL-FORWARD',
+  matches: [],
+  target: {kind: 'jump', name: 'ACCEPT', options: []},
+  key: '',
+}
 
 /** Warnings about the accept each port_forward brings: it changes nothing only if the forwarded traffic was accepted before. */
-function portForwardWarnings(root: ScannedRoot, resources: ReadonlyArray<{built: BuiltBlock; m: Moved; priority?: number}>, pfs: ReadonlyArray<{built: BuiltBlock; m: Moved}>): string[] {
+function portForwardWarnings(
+  root: ScannedRoot,
+  resources: ReadonlyArray<{built: BuiltBlock; m: Moved; priority?: number}>,
+  pfs: ReadonlyArray<{built: BuiltBlock; m: Moved}>,
+): string[] {
   const seq = root.seq!
   const moving = root.decision!.moving
   const out: string[] = []
-  const rules = resources.filter((r) => r.m.line.namespace === 'host' && r.m.conversion.kind === 'rule' && r.m.conversion.chain === 'forward')
+  const rules = resources.filter(
+    (r) => r.m.line.namespace === 'host' && r.m.conversion.kind === 'rule' && r.m.conversion.chain === 'forward',
+  )
   const accepts: Item[] = pfs.map((p) => {
     const c = p.m.conversion as ConvertedPortForward
-    const cond: Cond = {dst: hostCidr(c.to!), proto: c.proto, dports: [{from: c.toPort, to: c.toPort}], ...(c.inInterface ? {inIf: c.inInterface} : {}), ...(c.source ? {src: parseCidr(c.source)!} : {}), partial: false}
-    return {index: -1, chain: 'DOCKWALL-FORWARD', position: -1, rule: ACCEPT_RULE, cond, outcome: {kind: 'decides', target: 'ACCEPT'}, frames: [], dead: false}
+    const cond: Cond = {
+      dst: hostCidr(c.to!),
+      proto: c.proto,
+      dports: [{from: c.toPort, to: c.toPort}],
+      ...(c.inInterface ? {inIf: c.inInterface} : {}),
+      ...(c.source ? {src: parseCidr(c.source)!} : {}),
+      partial: false,
+    }
+    return {
+      index: -1,
+      chain: 'DOCKWALL-FORWARD',
+      position: -1,
+      rule: ACCEPT_RULE,
+      cond,
+      outcome: {kind: 'decides', target: 'ACCEPT'},
+      frames: [],
+      dead: false,
+    }
   })
   // The order src/plan/firewall.ts gives: by priority, port forwards (100) before rules of equal priority.
   const block = [
@@ -345,9 +492,14 @@ function portForwardWarnings(root: ScannedRoot, resources: ReadonlyArray<{built:
     if (before.kind === 'decided' && now.kind === 'decided' && before.target === now.target) return
     const c = p.m.conversion as ConvertedPortForward
     const what = `${p.built.address}: dockwall accepts the forwarded traffic (to ${c.to}:${c.toPort}) in its forward chain`
-    if (before.kind === 'decided') out.push(`${what}; before import ${describeItem(before.item!)} decided it (${before.target})`)
-    else if (before.kind === 'uncertain') out.push(`${what}; before import it was not certainly accepted (the first rule that may match it: ${describeItem(before.item)})`)
-    else out.push(`${what}; before import no rule accepted it, ${seq.root}'s policy (${before.policy ?? 'none'}) decided`)
+    if (before.kind === 'decided')
+      out.push(`${what}; before import ${describeItem(before.item!)} decided it (${before.target})`)
+    else if (before.kind === 'uncertain')
+      out.push(
+        `${what}; before import it was not certainly accepted (the first rule that may match it: ${describeItem(before.item)})`,
+      )
+    else
+      out.push(`${what}; before import no rule accepted it, ${seq.root}'s policy (${before.policy ?? 'none'}) decided`)
   })
   return out
 }
@@ -378,8 +530,14 @@ function headerLines(actual: ActualModel, opts: GenerateOptions, n: Counts, warn
     'Left out:',
     `- Docker's own rules (${n.docker}): its chains, jumps to them, and the lines it writes for each bridge. Docker recreates them.`,
     ...(n.dockwall > 0 ? [`- dockwall's own rules (${n.dockwall}).`] : []),
-    ...(n.covered > 0 ? [`- ${n.covered} rule(s) covered by what dockwall writes anyway (its RELATED,ESTABLISHED accept, a port forward's accept).`] : []),
-    n.unsupported > 0 ? `- ${n.unsupported} rule(s) that stay where they are, listed at the end of this file with the reason.` : '- nothing else: every rule of those chains is described below.',
+    ...(n.covered > 0
+      ? [
+          `- ${n.covered} rule(s) covered by what dockwall writes anyway (its RELATED,ESTABLISHED accept, a port forward's accept).`,
+        ]
+      : []),
+    n.unsupported > 0
+      ? `- ${n.unsupported} rule(s) that stay where they are, listed at the end of this file with the reason.`
+      : '- nothing else: every rule of those chains is described below.',
     '',
     `Rules (${n.resources} resources): labels are [CONTAINER_]CHAIN_N[_FROM][_to_TO][_PROTOPORTS][_ACTION] for rules,`,
     '[CONTAINER_]IFACE_PROTOPORT_to_TARGET for port forwards and masq_SOURCE[_to_DEST][_OUTIF] for masquerades.',
@@ -395,8 +553,14 @@ function headerLines(actual: ActualModel, opts: GenerateOptions, n: Counts, warn
 }
 
 function coveredComment(covered: readonly CoveredEntry[]): string[] {
-  const lines = ['# Rules covered by what dockwall writes (they stay in place; with the configuration applied, removing them changes nothing):']
-  for (const c of covered) lines.push(`#   ${c.namespace} ${c.table}: ${c.line}`, `#     covered by ${c.by === 'firewall' ? "the firewall block's RELATED,ESTABLISHED accept" : `the accept ${c.by} brings`}`)
+  const lines = [
+    '# Rules covered by what dockwall writes (they stay in place; with the configuration applied, removing them changes nothing):',
+  ]
+  for (const c of covered)
+    lines.push(
+      `#   ${c.namespace} ${c.table}: ${c.line}`,
+      `#     covered by ${c.by === 'firewall' ? "the firewall block's RELATED,ESTABLISHED accept" : `the accept ${c.by} brings`}`,
+    )
   return lines
 }
 

@@ -54,8 +54,15 @@ export function attribute(name: string, value: HclValue, comments?: readonly str
   return comments && comments.length > 0 ? {kind: 'attribute', name, value, comments} : {kind: 'attribute', name, value}
 }
 
-export function block(type: string, labels: readonly string[], body: readonly HclItem[], comments?: readonly string[]): HclBlock {
-  return comments && comments.length > 0 ? {kind: 'block', type, labels, body, comments} : {kind: 'block', type, labels, body}
+export function block(
+  type: string,
+  labels: readonly string[],
+  body: readonly HclItem[],
+  comments?: readonly string[],
+): HclBlock {
+  return comments && comments.length > 0
+    ? {kind: 'block', type, labels, body, comments}
+    : {kind: 'block', type, labels, body}
 }
 
 const IDENT = '[A-Za-z_][A-Za-z0-9_-]*'
@@ -157,7 +164,12 @@ function multiline(v: HclValue, depth: number): string[] {
   }
   if (isObject(v)) {
     const lines = ['{']
-    lines.push(...bodyLines(Object.entries(v).map(([k, val]) => ({key: objectKey(k), value: val})), depth + 1))
+    lines.push(
+      ...bodyLines(
+        Object.entries(v).map(([k, val]) => ({key: objectKey(k), value: val})),
+        depth + 1,
+      ),
+    )
     lines.push(`${close}}`)
     return lines
   }

@@ -63,7 +63,11 @@ export const IMPLIED_TABLE: Readonly<Record<string, ImportTable>> = {
   POSTROUTING: 'nat',
 }
 
-const KIND_TABLE: Readonly<Record<RuleImportId['kind'], ImportTable>> = {rule: 'filter', port_forward: 'nat', masquerade: 'nat'}
+const KIND_TABLE: Readonly<Record<RuleImportId['kind'], ImportTable>> = {
+  rule: 'filter',
+  port_forward: 'nat',
+  masquerade: 'nat',
+}
 
 const IDENT = '[A-Za-z_][A-Za-z0-9_-]*'
 const ADDRESS_KIND: ReadonlyArray<[RegExp, ImportKind]> = [
@@ -127,7 +131,8 @@ function parseRuleId(kind: RuleImportId['kind'], text: string): ParseResult {
   const chain = head
   if (!CHAIN_RE.test(chain)) return fail(`"${chain}" is not a chain name`)
   table ??= IMPLIED_TABLE[chain]
-  if (table === undefined) return fail(`the table of chain ${chain} is not implied; write filter:${chain}:… or nat:${chain}:…`)
+  if (table === undefined)
+    return fail(`the table of chain ${chain} is not implied; write filter:${chain}:… or nat:${chain}:…`)
   const want = KIND_TABLE[kind]
   if (table !== want) return fail(`a ${kind} lives in the ${want} table, but ${table}:${chain} is given`)
   const selector = parseSelector(rest.trim())
@@ -136,7 +141,10 @@ function parseRuleId(kind: RuleImportId['kind'], text: string): ParseResult {
 }
 
 function parseSelector(s: string): RuleSelector | {error: string} {
-  if (s === '') return {error: 'the rule text after CHAIN: is empty (write the rule as iptables-save prints it, or #N for its position)'}
+  if (s === '')
+    return {
+      error: 'the rule text after CHAIN: is empty (write the rule as iptables-save prints it, or #N for its position)',
+    }
   if (s.startsWith('#')) {
     const n = s.slice(1)
     if (!/^[1-9][0-9]*$/.test(n)) return {error: `"${s}" is not a rule position (#1 is the first rule of the chain)`}
@@ -175,12 +183,17 @@ export function locateRule(id: RuleImportId, namespaces: readonly ActualNamespac
   if (!chain) return {ok: false, error: `${id.table} chain ${id.chain} does not exist in ${id.namespace}`}
   if (id.selector.by === 'position') {
     const i = id.selector.position - 1
-    if (i >= chain.rules.length) return {ok: false, error: `${id.chain} has ${chain.rules.length} rule(s); there is no #${id.selector.position}`}
+    if (i >= chain.rules.length)
+      return {ok: false, error: `${id.chain} has ${chain.rules.length} rule(s); there is no #${id.selector.position}`}
     return {ok: true, index: i}
   }
   const want = normalizeRuleSpec(id.selector.spec)
   const hits = chain.rules.flatMap((r, i) => (r.spec === want ? [i] : []))
   if (hits.length === 0) return {ok: false, error: `no rule in ${id.table} ${id.chain} reads "${want}"`}
-  if (hits.length > 1) return {ok: false, error: `${hits.length} rules in ${id.table} ${id.chain} read "${want}" (#${hits.map((i) => i + 1).join(', #')}); give the position instead`}
+  if (hits.length > 1)
+    return {
+      ok: false,
+      error: `${hits.length} rules in ${id.table} ${id.chain} read "${want}" (#${hits.map((i) => i + 1).join(', #')}); give the position instead`,
+    }
   return {ok: true, index: hits[0]!}
 }

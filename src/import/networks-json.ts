@@ -16,7 +16,17 @@
 import {type Node, type ParseError, findNodeAtLocation, parseTree, printParseErrorCode} from 'jsonc-parser'
 import {z} from 'zod'
 
-import {type Cidr, broadcastOf, canonicalCidr, cidrContains, cidrsOverlap, formatCidr, networkOf, parseCidr, parseIPv4} from '../config/ipv4.js'
+import {
+  type Cidr,
+  broadcastOf,
+  canonicalCidr,
+  cidrContains,
+  cidrsOverlap,
+  formatCidr,
+  networkOf,
+  parseCidr,
+  parseIPv4,
+} from '../config/ipv4.js'
 import {LineMap, type Path, pathKey} from '../config/source.js'
 import {dockerNameError, interfaceNameError} from '../model/names.js'
 import {attribute, block, type HclBlock, type HclItem, type HclValue, ref, writeHcl} from './hcl-writer.js'
@@ -48,21 +58,30 @@ export interface ConvertOptions {
 // schemas are loose for the same reason, and unknown fields are reported, not fatal.
 const str = z.string({error: 'expected a string'})
 const portSchema = z.union([z.number().int(), z.string()], {error: 'expected a port number (or a "8000-8100" range)'})
-const networkSchema = z.looseObject({network_name: str.optional(), subnet: str, gateway: str.optional()}, {error: 'expected an object'})
-const ipSchema = z.looseObject({ip: str.optional(), container_name: str, selector: str.optional(), service_name: str.optional()}, {error: 'expected an object'})
-const policySchema = z.looseObject({
-  service_name: str.optional(),
-  container_name: str.optional(),
-  selector: str.optional(),
-  name: str.optional(),
-  from: str.optional(),
-  iface: str.optional(),
-  nat: str.optional(),
-  to: str.optional(),
-  port: portSchema.optional(),
-  to_port: portSchema.optional(),
-  proto: str.optional(),
-}, {error: 'expected an object'})
+const networkSchema = z.looseObject(
+  {network_name: str.optional(), subnet: str, gateway: str.optional()},
+  {error: 'expected an object'},
+)
+const ipSchema = z.looseObject(
+  {ip: str.optional(), container_name: str, selector: str.optional(), service_name: str.optional()},
+  {error: 'expected an object'},
+)
+const policySchema = z.looseObject(
+  {
+    service_name: str.optional(),
+    container_name: str.optional(),
+    selector: str.optional(),
+    name: str.optional(),
+    from: str.optional(),
+    iface: str.optional(),
+    nat: str.optional(),
+    to: str.optional(),
+    port: portSchema.optional(),
+    to_port: portSchema.optional(),
+    proto: str.optional(),
+  },
+  {error: 'expected an object'},
+)
 const fileSchema = z.looseObject({
   networks: z.record(z.string(), z.unknown()).optional(),
   ips: z.record(z.string(), z.unknown()).optional(),
@@ -134,12 +153,19 @@ class Converter {
       for (const issue of r.error.issues) {
         const sub = issue.path.filter((s): s is string | number => typeof s === 'string' || typeof s === 'number')
         const missing = issue.code === 'invalid_type' && valueAt(value, sub) === undefined
-        this.problem([...path, ...sub], missing ? `missing required field "${String(sub[sub.length - 1])}"` : `${issue.message}, got ${JSON.stringify(valueAt(value, sub))}`)
+        this.problem(
+          [...path, ...sub],
+          missing
+            ? `missing required field "${String(sub[sub.length - 1])}"`
+            : `${issue.message}, got ${JSON.stringify(valueAt(value, sub))}`,
+        )
       }
       return undefined
     }
     if (typeof value === 'object' && value !== null) {
-      for (const k of Object.keys(value)) if (!known.includes(k)) this.problem([...path, k], `unknown field "${k}" is ignored (network-go ignores it too)`)
+      for (const k of Object.keys(value))
+        if (!known.includes(k))
+          this.problem([...path, k], `unknown field "${k}" is ignored (network-go ignores it too)`)
     }
     return r.data
   }
@@ -163,12 +189,18 @@ class Converter {
       }
       const cidr = parseCidr(n.subnet)
       if (!cidr || canonicalCidr(cidr) !== formatCidr(cidr) || cidr.prefix > 30) {
-        this.problem([...path, 'subnet'], `"${n.subnet}" is not a usable IPv4 subnet (a.b.c.d/len with the host bits clear, /30 or larger)`)
+        this.problem(
+          [...path, 'subnet'],
+          `"${n.subnet}" is not a usable IPv4 subnet (a.b.c.d/len with the host bits clear, /30 or larger)`,
+        )
         continue
       }
       const overlap = this.nets.find((o) => cidrsOverlap(o.cidr, cidr))
       if (overlap) {
-        this.problem([...path, 'subnet'], `subnet ${n.subnet} overlaps networks["${overlap.key}"] (${overlap.subnet}); Docker refuses overlapping subnets`)
+        this.problem(
+          [...path, 'subnet'],
+          `subnet ${n.subnet} overlaps networks["${overlap.key}"] (${overlap.subnet}); Docker refuses overlapping subnets`,
+        )
         continue
       }
       if (n.gateway !== undefined) {
@@ -180,8 +212,18 @@ class Converter {
       }
       names.set(name, key)
       const {label, renamed} = labels.take(key)
-      if (renamed || label !== key) this.explanations.push(`${pathKey(path)}: labelled ${label}${renamed ? ' (the sanitised key clashed with another)' : ' (keys become identifiers)'}`)
-      this.nets.push({key, label, name, cidr, subnet: n.subnet, ...(n.gateway !== undefined ? {gateway: n.gateway} : {})})
+      if (renamed || label !== key)
+        this.explanations.push(
+          `${pathKey(path)}: labelled ${label}${renamed ? ' (the sanitised key clashed with another)' : ' (keys become identifiers)'}`,
+        )
+      this.nets.push({
+        key,
+        label,
+        name,
+        cidr,
+        subnet: n.subnet,
+        ...(n.gateway !== undefined ? {gateway: n.gateway} : {}),
+      })
     }
   }
 
@@ -200,13 +242,17 @@ class Converter {
       let ctr = this.ctrs.find((c) => c.name === e.container_name)
       if (!ctr) {
         const {label, renamed} = labels.take(e.container_name)
-        if (renamed) this.explanations.push(`${pathKey(path)}: container ${e.container_name} labelled ${label} (its sanitised name clashed with another)`)
+        if (renamed)
+          this.explanations.push(
+            `${pathKey(path)}: container ${e.container_name} labelled ${label} (its sanitised name clashed with another)`,
+          )
         ctr = {name: e.container_name, label, attachments: [], selectors: new Set()}
         this.ctrs.push(ctr)
       }
       if (e.selector !== undefined) ctr.selectors.add(e.selector)
       const ipText = e.ip ?? key
-      if (e.ip !== undefined && e.ip !== key) this.problem([...path, 'ip'], `the key says ${key} but ip says ${e.ip}; ${e.ip} is used`)
+      if (e.ip !== undefined && e.ip !== key)
+        this.problem([...path, 'ip'], `the key says ${key} but ip says ${e.ip}; ${e.ip} is used`)
       const ip = parseIPv4(ipText)
       if (ip === undefined) {
         this.problem(path, `"${ipText}" is not an IPv4 address`)
@@ -214,10 +260,17 @@ class Converter {
       }
       const net = this.nets.find((n) => cidrContains(n.cidr, ip))
       if (!net) {
-        this.problem(path, `${ipText} is in no declared subnet (${this.nets.map((n) => n.subnet).join(', ') || 'no networks'}); ${e.container_name} gets no attachment for it`)
+        this.problem(
+          path,
+          `${ipText} is in no declared subnet (${this.nets.map((n) => n.subnet).join(', ') || 'no networks'}); ${e.container_name} gets no attachment for it`,
+        )
         continue
       }
-      if (ip === networkOf(net.cidr) || ip === broadcastOf(net.cidr) || (net.gateway !== undefined && parseIPv4(net.gateway) === ip)) {
+      if (
+        ip === networkOf(net.cidr) ||
+        ip === broadcastOf(net.cidr) ||
+        (net.gateway !== undefined && parseIPv4(net.gateway) === ip)
+      ) {
         this.problem(path, `${ipText} is the network, broadcast or gateway address of ${net.subnet}`)
         continue
       }
@@ -227,7 +280,10 @@ class Converter {
         continue
       }
       if (ctr.attachments.some((a) => a.net === net)) {
-        this.problem(path, `${e.container_name} already has an address on ${net.name}; Docker gives a container one address per network`)
+        this.problem(
+          path,
+          `${e.container_name} already has an address on ${net.name}; Docker gives a container one address per network`,
+        )
         continue
       }
       taken.set(ipText, e.container_name)
@@ -244,10 +300,14 @@ class Converter {
     if (exact.length > 0) return {containers: exact, via: `${via}container_name`}
     const bySelector = this.ctrs.filter((c) => c.selectors.has(wanted))
     if (bySelector.length > 0) return {containers: bySelector, via: `${via}selector`}
-    const byPrefix = this.ctrs.filter((c) => c.name.startsWith(wanted) || [...c.selectors].some((s) => s.startsWith(wanted)))
+    const byPrefix = this.ctrs.filter(
+      (c) => c.name.startsWith(wanted) || [...c.selectors].some((s) => s.startsWith(wanted)),
+    )
     if (byPrefix.length > 0) return {containers: byPrefix, via: `${via}prefix`}
     const known = this.ctrs.map((c) => c.name).join(', ')
-    return {error: `"${wanted}" matches no container_name or selector in ips${known ? ` (known: ${known})` : ''}; map it to a container with --map ${name}=CONTAINER_NAME`}
+    return {
+      error: `"${wanted}" matches no container_name or selector in ips${known ? ` (known: ${known})` : ''}; map it to a container with --map ${name}=CONTAINER_NAME`,
+    }
   }
 
   /** The policy's own container: by container_name, then by selector. `how` says which name matched and how. */
@@ -260,7 +320,8 @@ class Converter {
     let last: string | undefined
     for (const t of tries) {
       const r = this.resolve(t)
-      if ('containers' in r) return {containers: r.containers, how: `${t} (${r.via}: ${r.containers.map((c) => c.name).join(', ')})`}
+      if ('containers' in r)
+        return {containers: r.containers, how: `${t} (${r.via}: ${r.containers.map((c) => c.name).join(', ')})`}
       last = r.error
     }
     this.problem([...path, p.container_name !== undefined ? 'container_name' : 'selector'], last!)
@@ -272,7 +333,8 @@ class Converter {
       const path = ['policies', i]
       const p = this.entry(policySchema, value, path, KNOWN_FIELDS.policy)
       if (!p) return
-      if (p.nat !== undefined && p.nat !== 'dnat') this.problem([...path, 'nat'], `nat: "${p.nat}" is not a policy type network-go documents (only "dnat")`)
+      if (p.nat !== undefined && p.nat !== 'dnat')
+        this.problem([...path, 'nat'], `nat: "${p.nat}" is not a policy type network-go documents (only "dnat")`)
       else if (p.nat === 'dnat') this.dnat(p, i)
       else if (p.from !== undefined) this.forward(p, i)
       else this.problem(path, 'the policy has neither "from" nor "nat": nothing to convert')
@@ -288,13 +350,21 @@ class Converter {
     return proto
   }
 
-  private port(v: string | number | undefined, path: Path, field: string, range: boolean): {text: string; value: HclValue} | undefined | null {
+  private port(
+    v: string | number | undefined,
+    path: Path,
+    field: string,
+    range: boolean,
+  ): {text: string; value: HclValue} | undefined | null {
     if (v === undefined) return null
     const m = /^([0-9]+)(?:[-:]([0-9]+))?$/.exec(String(v).trim())
     const a = m ? Number(m[1]) : NaN
     const b = m?.[2] !== undefined ? Number(m[2]) : a
     if (!m || a < 1 || b > 65535 || a > b || (!range && a !== b)) {
-      this.problem([...path, field], `${field} ${JSON.stringify(v)} is not a ${range ? 'port or port range' : 'port'} (1-65535)`)
+      this.problem(
+        [...path, field],
+        `${field} ${JSON.stringify(v)} is not a ${range ? 'port or port range' : 'port'} (1-65535)`,
+      )
       return undefined
     }
     return a === b ? {text: String(a), value: a} : {text: `${a}-${b}`, value: `${a}-${b}`}
@@ -318,7 +388,10 @@ class Converter {
       return undefined
     }
     const refs = r.containers.map((c) => ref(`container.${c.label}`))
-    return {value: refs.length === 1 ? refs[0]! : refs, text: `${name} (${r.via}: ${r.containers.map((c) => c.name).join(', ')})`}
+    return {
+      value: refs.length === 1 ? refs[0]! : refs,
+      text: `${name} (${r.via}: ${r.containers.map((c) => c.name).join(', ')})`,
+    }
   }
 
   private forward(p: Policy, i: number): void {
@@ -335,13 +408,22 @@ class Converter {
     }
     const toName = p.container_name ?? p.selector!
     const fromPart = from.text === p.from && p.from !== 'any' ? addressPart(p.from) : p.from!
-    const label = this.ruleLabels.take([fromPart, 'to', toName, port?.text].filter((x) => x !== undefined).join('_')).label
-    const to = targets.length === 1 ? ref(`container.${targets[0]!.label}`) : targets.map((t) => ref(`container.${t.label}`))
+    const label = this.ruleLabels.take(
+      [fromPart, 'to', toName, port?.text].filter((x) => x !== undefined).join('_'),
+    ).label
+    const to =
+      targets.length === 1 ? ref(`container.${targets[0]!.label}`) : targets.map((t) => ref(`container.${t.label}`))
     const body: HclItem[] = [attribute('from', from.value), attribute('to', to), attribute('proto', proto)]
     if (port) body.push(attribute('port', port.value))
     if (p.service_name !== undefined) body.push(attribute('description', `network-go policy of ${p.service_name}`))
     const what = `from ${p.from} to ${toName} ${proto}/${port?.text ?? 'all'}`
-    this.rules.push(block('rule', [label], body, [`policies[${i}]: ${what} (network-go: FORWARD/DOCKER-USER ACCEPT)`, `from: ${from.text}`, `to: ${own!.how}`]))
+    this.rules.push(
+      block('rule', [label], body, [
+        `policies[${i}]: ${what} (network-go: FORWARD/DOCKER-USER ACCEPT)`,
+        `from: ${from.text}`,
+        `to: ${own!.how}`,
+      ]),
+    )
     this.explanations.push(`policies[${i}]: ${what} → rule.${label}`)
   }
 
@@ -369,7 +451,10 @@ class Converter {
       toHow = `${p.to} (${r.via}: ${r.containers.map((c) => c.name).join(', ')})`
     }
     if (target.length !== 1) {
-      this.problem([...path, p.to !== undefined ? 'to' : 'selector'], `"${p.to ?? p.selector}" matches ${target.length} containers (${target.map((c) => c.name).join(', ')}); a port forward sends to one`)
+      this.problem(
+        [...path, p.to !== undefined ? 'to' : 'selector'],
+        `"${p.to ?? p.selector}" matches ${target.length} containers (${target.map((c) => c.name).join(', ')}); a port forward sends to one`,
+      )
       return
     }
     const dest = target[0]!
@@ -385,7 +470,10 @@ class Converter {
       where = `on ${p.iface}`
     } else {
       if (own.length !== 1) {
-        this.problem(path, `the policy's container matches ${own.length} containers (${own.map((c) => c.name).join(', ')}); a DNAT inside a container needs one`)
+        this.problem(
+          path,
+          `the policy's container matches ${own.length} containers (${own.map((c) => c.name).join(', ')}); a DNAT inside a container needs one`,
+        )
         return
       }
       body.push(attribute('in_container', ref(`container.${own[0]!.label}`)))
@@ -395,9 +483,16 @@ class Converter {
     const self = p.iface === undefined && dest === own[0]
     if (!self) body.push(attribute('to', ref(`container.${dest.label}`)))
     if (toPort && toPort.text !== port.text) body.push(attribute('to_port', toPort.value))
-    const label = this.pfLabels.take(p.name ?? [p.iface ?? own[0]!.name, `${proto}${port.text}`, 'to', dest.name].join('_')).label
+    const label = this.pfLabels.take(
+      p.name ?? [p.iface ?? own[0]!.name, `${proto}${port.text}`, 'to', dest.name].join('_'),
+    ).label
     const what = `dnat ${where} ${proto}/${port.text} to ${self ? 'itself' : dest.name}${toPort && toPort.text !== port.text ? `:${toPort.text}` : ''}`
-    this.forwards.push(block('port_forward', [label], body, [`policies[${i}]: ${what} (network-go: nat PREROUTING DNAT${p.iface === undefined ? ' inside the container' : ''})`, `to: ${toHow}`]))
+    this.forwards.push(
+      block('port_forward', [label], body, [
+        `policies[${i}]: ${what} (network-go: nat PREROUTING DNAT${p.iface === undefined ? ' inside the container' : ''})`,
+        `to: ${toHow}`,
+      ]),
+    )
     this.explanations.push(`policies[${i}]: ${what} → port_forward.${label}`)
   }
 
@@ -413,13 +508,17 @@ class Converter {
       const body: HclItem[] = []
       if (c.name !== c.label) body.push(attribute('name', c.name))
       for (const a of c.attachments) body.push(block('network', [a.net.label], [attribute('ipv4_address', a.ip)]))
-      return block('container', [c.label], body, [`ips: ${c.attachments.map((a) => a.ip).join(', ') || 'no usable address'}`])
+      return block('container', [c.label], body, [
+        `ips: ${c.attachments.map((a) => a.ip).join(', ') || 'no usable address'}`,
+      ])
     })
     const header = [
       `Converted from ${file} (network-go networks.json) by \`dockwall import --from-networks-json\`.`,
       'Names in policies were resolved as network-go does: by container_name, then selector, then prefix, against "ips".',
       "network-go's ESTABLISHED,RELATED accept is dockwall's firewall block (on by default); each DNAT's accept comes with its port_forward.",
-      ...(this.problems.length > 0 ? [`${this.problems.length} problem(s) were reported; what they concern is not in this file.`] : []),
+      ...(this.problems.length > 0
+        ? [`${this.problems.length} problem(s) were reported; what they concern is not in this file.`]
+        : []),
     ]
     return writeHcl({header, items: [...netBlocks, ...ctrBlocks, ...this.rules, ...this.forwards]})
   }
@@ -453,10 +552,22 @@ export function convertNetworksJson(text: string, file: string, opts: ConvertOpt
   if (!top.success) {
     const where = top.error.issues[0]
     const path = where ? pathKey(where.path.filter((s): s is string | number => typeof s !== 'symbol')) : ''
-    return {hcl: '', explanations: [], problems: [{path, reason: `not a networks.json: ${where?.message ?? 'unexpected shape'} (expected {"networks": {…}, "ips": {…}, "policies": […]})`, line: 1, column: 1}]}
+    return {
+      hcl: '',
+      explanations: [],
+      problems: [
+        {
+          path,
+          reason: `not a networks.json: ${where?.message ?? 'unexpected shape'} (expected {"networks": {…}, "ips": {…}, "policies": […]})`,
+          line: 1,
+          column: 1,
+        },
+      ],
+    }
   }
   const c = new Converter(root, lines, opts)
-  for (const k of Object.keys(top.data)) if (!KNOWN_FIELDS.file.includes(k)) c.problem([k], `unknown section "${k}" is ignored`)
+  for (const k of Object.keys(top.data))
+    if (!KNOWN_FIELDS.file.includes(k)) c.problem([k], `unknown section "${k}" is ignored`)
   c.networks(top.data.networks ?? {})
   c.ips(top.data.ips ?? {})
   c.policies(top.data.policies ?? [])

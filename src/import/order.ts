@@ -65,7 +65,12 @@ export function targetText(rule: Pick<Rule, 'target'>): string {
  * jumped from (DOCKER-USER or the root itself). Rules for which `skip` is true
  * (dockwall's own) are left out, and their jumps are not followed.
  */
-export function expand(chains: ReadonlyMap<string, ChainRules>, root: string, jumpFrom: string, skip: (r: Rule) => boolean): Sequence {
+export function expand(
+  chains: ReadonlyMap<string, ChainRules>,
+  root: string,
+  jumpFrom: string,
+  skip: (r: Rule) => boolean,
+): Sequence {
   const items: Item[] = []
   let insertAt: number | undefined
   let frameId = 0
@@ -79,12 +84,26 @@ export function expand(chains: ReadonlyMap<string, ChainRules>, root: string, ju
       const c = intersect(cond, condOf(rule))
       if (c === null) return // cannot match any packet that reaches it
       const t = rule.target
-      const follow = t?.kind === 'jump' && chains.has(t.name) && chains.get(t.name)!.policy === null && !visiting.has(t.name) && inner.length < MAX_DEPTH
+      const follow =
+        t?.kind === 'jump' &&
+        chains.has(t.name) &&
+        chains.get(t.name)!.policy === null &&
+        !visiting.has(t.name) &&
+        inner.length < MAX_DEPTH
       if (follow) {
         walk(t.name, c, inner, new Set([...visiting, t.name]))
         return
       }
-      items.push({index: items.length, chain, position, rule, cond: c, outcome: outcomeOf(rule, frame, chains), frames: inner, dead: false})
+      items.push({
+        index: items.length,
+        chain,
+        position,
+        rule,
+        cond: c,
+        outcome: outcomeOf(rule, frame, chains),
+        frames: inner,
+        dead: false,
+      })
     })
   }
   walk(root, ANY, [], new Set([root]))
@@ -117,7 +136,9 @@ export function orderConflict(stays: Item, moved: Item): string | undefined {
   if (o.kind === 'return') {
     // A RETURN only hides the rest of its own chain.
     if (stays.index > moved.index || !moved.frames.includes(o.frame)) return undefined
-    return covers(stays.cond, moved.cond) ? 'it is never reached (an earlier RETURN takes every packet it matches); moving it would make it take effect' : 'an earlier RETURN in the same chain takes some of the packets it matches'
+    return covers(stays.cond, moved.cond)
+      ? 'it is never reached (an earlier RETURN takes every packet it matches); moving it would make it take effect'
+      : 'an earlier RETURN in the same chain takes some of the packets it matches'
   }
   if (o.kind === 'decides' && moved.outcome.kind === 'decides' && o.target === moved.outcome.target) return undefined
   if (stays.index < moved.index && covers(stays.cond, moved.cond) && o.kind === 'decides') {
@@ -152,14 +173,18 @@ export interface Decision {
  * in place, since their copy moves with it; what that copy changes is reported by
  * establishedChanges.
  */
-export function decideMoves(seq: Sequence, candidates: ReadonlySet<Item>, head: ReadonlySet<Item> = new Set()): Decision {
+export function decideMoves(
+  seq: Sequence,
+  candidates: ReadonlySet<Item>,
+  head: ReadonlySet<Item> = new Set(),
+): Decision {
   const moving = new Set(candidates)
   const kept = new Map<Item, {because: Item; why: string}>()
   if (seq.insertAt === undefined) {
-    for (const c of candidates) kept.set(c, {because: c, why: 'dockwall\'s chain would not be reached from this chain'})
+    for (const c of candidates) kept.set(c, {because: c, why: "dockwall's chain would not be reached from this chain"})
     return {moving: new Set(), head, kept}
   }
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false
     for (const r of seq.items) {
       if (!moving.has(r)) continue
@@ -191,7 +216,8 @@ export function firstMatch(order: readonly Item[], cls: Cond, policy: string | n
   const returned = new Set<number>()
   for (const item of order) {
     const o = item.outcome
-    if (item.dead || o.kind === 'passive' || item.frames.some((f) => returned.has(f)) || !mayOverlap(item.cond, cls)) continue
+    if (item.dead || o.kind === 'passive' || item.frames.some((f) => returned.has(f)) || !mayOverlap(item.cond, cls))
+      continue
     if (o.kind === 'decides' && covers(item.cond, cls)) return {kind: 'decided', target: o.target, item}
     if (o.kind === 'return' && covers(item.cond, cls)) {
       // the rest of that chain is skipped; evaluation goes on after the jump
@@ -225,7 +251,9 @@ export function establishedChanges(seq: Sequence, moving: ReadonlySet<Item>, est
     if (x.outcome.kind === 'decides' && x.outcome.target === 'ACCEPT') continue
     const hit = intersect(x.cond, established)
     if (hit === null) continue
-    const acceptedEarlier = seq.items.some((a) => a.index < x.index && a.outcome.kind === 'decides' && a.outcome.target === 'ACCEPT' && covers(a.cond, hit))
+    const acceptedEarlier = seq.items.some(
+      (a) => a.index < x.index && a.outcome.kind === 'decides' && a.outcome.target === 'ACCEPT' && covers(a.cond, hit),
+    )
     if (!acceptedEarlier) out.push(x)
   }
   return out
@@ -234,5 +262,7 @@ export function establishedChanges(seq: Sequence, moving: ReadonlySet<Item>, est
 /** True when, before import, the chain policy was reached by some reply a rule did not accept. */
 export function policyDropsEstablished(seq: Sequence, established: Cond): boolean {
   if (seq.policy !== 'DROP' && seq.policy !== 'REJECT') return false
-  return !seq.items.some((a) => a.outcome.kind === 'decides' && a.outcome.target === 'ACCEPT' && covers(a.cond, established))
+  return !seq.items.some(
+    (a) => a.outcome.kind === 'decides' && a.outcome.target === 'ACCEPT' && covers(a.cond, established),
+  )
 }

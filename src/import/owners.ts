@@ -52,7 +52,14 @@ function modules(rule: Pick<Rule, 'matches'>): Array<Extract<Match, {kind: 'modu
 
 /** `-m conntrack --ctstate RELATED,ESTABLISHED` and nothing else, as Docker writes it per bridge. */
 function onlyEstablishedMatch(rule: Pick<Rule, 'matches'>): boolean {
-  return modules(rule).every((m) => m.name === 'conntrack' && m.options.length === 1 && m.options[0]!.name === 'ctstate' && !m.options[0]!.negated && m.options[0]!.values[0] === 'RELATED,ESTABLISHED')
+  return modules(rule).every(
+    (m) =>
+      m.name === 'conntrack' &&
+      m.options.length === 1 &&
+      m.options[0]!.name === 'ctstate' &&
+      !m.options[0]!.negated &&
+      m.options[0]!.values[0] === 'RELATED,ESTABLISHED',
+  )
 }
 
 /**
@@ -60,7 +67,12 @@ function onlyEstablishedMatch(rule: Pick<Rule, 'matches'>): boolean {
  * `-o B -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`, `-i B ! -o B -j ACCEPT`,
  * `-i B -o B -j ACCEPT` and (icc=false) `-i B -o B -j DROP`.
  */
-function dockerBridgeRule(hs: ReturnType<typeof headers>, rule: Pick<Rule, 'matches'>, target: string, hints: DockerHints): string | undefined {
+function dockerBridgeRule(
+  hs: ReturnType<typeof headers>,
+  rule: Pick<Rule, 'matches'>,
+  target: string,
+  hints: DockerHints,
+): string | undefined {
   const i = hs.find((h) => h.option === 'i')
   const o = hs.find((h) => h.option === 'o')
   const b = (i ?? o)?.value ?? null
@@ -73,14 +85,20 @@ function dockerBridgeRule(hs: ReturnType<typeof headers>, rule: Pick<Rule, 'matc
 }
 
 /** Who owns this rule, when it is not the operator's; undefined for the operator's own rules. */
-export function ownerOf(rule: Pick<Rule, 'table' | 'chain' | 'matches' | 'target' | 'comment'>, hints: DockerHints): Owner | undefined {
+export function ownerOf(
+  rule: Pick<Rule, 'table' | 'chain' | 'matches' | 'target' | 'comment'>,
+  hints: DockerHints,
+): Owner | undefined {
   const target = rule.target?.name
   if (DOCKWALL_CHAIN.test(rule.chain)) return {owner: 'dockwall', reason: `in dockwall's chain ${rule.chain}`}
-  if (target !== undefined && DOCKWALL_CHAIN.test(target)) return {owner: 'dockwall', reason: `dockwall's jump to ${target}`}
+  if (target !== undefined && DOCKWALL_CHAIN.test(target))
+    return {owner: 'dockwall', reason: `dockwall's jump to ${target}`}
   if (rule.comment?.startsWith('dockwall:')) return {owner: 'dockwall', reason: `tagged ${rule.comment}`}
   if (DOCKER_CHAIN.test(rule.chain)) return {owner: 'docker', reason: `in Docker's chain ${rule.chain}`}
-  if (target !== undefined && DOCKER_CHAIN.test(target)) return {owner: 'docker', reason: `a jump to Docker's chain ${target}`}
-  if (target === 'DOCKER-USER' && rule.table === 'filter' && rule.chain === 'FORWARD') return {owner: 'docker', reason: "Docker's jump to DOCKER-USER"}
+  if (target !== undefined && DOCKER_CHAIN.test(target))
+    return {owner: 'docker', reason: `a jump to Docker's chain ${target}`}
+  if (target === 'DOCKER-USER' && rule.table === 'filter' && rule.chain === 'FORWARD')
+    return {owner: 'docker', reason: "Docker's jump to DOCKER-USER"}
   const hs = headers(rule)
   if (rule.table === 'filter' && rule.chain === 'FORWARD' && (target === 'ACCEPT' || target === 'DROP')) {
     const bridge = dockerBridgeRule(hs, rule, target, hints)
@@ -95,7 +113,14 @@ export function ownerOf(rule: Pick<Rule, 'table' | 'chain' | 'matches' | 'target
     }
     // -s IP/32 -d IP/32 -p tcp -m tcp --dport N -j MASQUERADE: hairpin of a published port.
     const dst = hs.find((h) => h.option === 'd' && !h.negated)
-    if (target === 'MASQUERADE' && src && dst && src.value === dst.value && src.value?.endsWith('/32') && hs.every((h) => !h.negated)) {
+    if (
+      target === 'MASQUERADE' &&
+      src &&
+      dst &&
+      src.value === dst.value &&
+      src.value?.endsWith('/32') &&
+      hs.every((h) => !h.negated)
+    ) {
       return {owner: 'docker', reason: `Docker's hairpin MASQUERADE for ${src.value}`}
     }
   }

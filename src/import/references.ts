@@ -61,7 +61,11 @@ export function findReference(cidr: string, index: ReferenceIndex): Reference {
     if (owners.length > 0) {
       const o = owners[0]!
       const others = o.ips.filter((x) => x !== ip)
-      return {kind: 'literal', text: ip, note: `${ip} is an address of container.${o.label} (${o.name}), which also has ${others.join(', ')}; container.${o.label} would match all of them, so the address is kept`}
+      return {
+        kind: 'literal',
+        text: ip,
+        note: `${ip} is an address of container.${o.label} (${o.name}), which also has ${others.join(', ')}; container.${o.label} would match all of them, so the address is kept`,
+      }
     }
     return {kind: 'literal', text: ip}
   }

@@ -32,7 +32,12 @@ export interface BuiltBlock {
   notes: string[]
 }
 
-function endpointValue(cidr: string | undefined, ctx: BlockContext, notes: string[], role: string): {value: HclValue; part?: string} {
+function endpointValue(
+  cidr: string | undefined,
+  ctx: BlockContext,
+  notes: string[],
+  role: string,
+): {value: HclValue; part?: string} {
   if (cidr === undefined) return {value: 'any'}
   const r: Reference = findReference(cidr, ctx.index)
   if (r.kind === 'literal') {
@@ -66,12 +71,26 @@ function description(comment: string | undefined, body: HclItem[], notes: string
   else body.push(attribute('description', comment))
 }
 
-export function ruleBlock(c: ConvertedRule, n: number, priority: number, ctx: BlockContext, alloc: LabelAllocator): BuiltBlock {
+export function ruleBlock(
+  c: ConvertedRule,
+  n: number,
+  priority: number,
+  ctx: BlockContext,
+  alloc: LabelAllocator,
+): BuiltBlock {
   const notes = [...c.notes]
   const from = endpointValue(c.source, ctx, notes, 'from')
   const to = endpointValue(c.destination, ctx, notes, 'to')
   const protoPart = c.proto === 'all' ? undefined : `${c.proto}${c.ports.map(portText).join('_')}`
-  const name = label(alloc, [ctx.inContainer, c.chain, String(n), from.part, to.part === undefined ? undefined : `to_${to.part}`, protoPart, c.action === 'accept' ? undefined : c.action])
+  const name = label(alloc, [
+    ctx.inContainer,
+    c.chain,
+    String(n),
+    from.part,
+    to.part === undefined ? undefined : `to_${to.part}`,
+    protoPart,
+    c.action === 'accept' ? undefined : c.action,
+  ])
   const body: HclItem[] = [attribute('chain', c.chain)]
   if (c.source !== undefined) body.push(attribute('from', from.value))
   if (c.destination !== undefined) body.push(attribute('to', to.value))
@@ -95,7 +114,9 @@ export function portForwardBlock(c: ConvertedPortForward, ctx: BlockContext, all
       // `to = container.<self>` renders a REDIRECT, not this DNAT: keep the address so the line stays the same.
       toValue = c.to
       toPart = r.label
-      notes.push(`to: ${c.to} is the container's own address; it stays literal because to = container.${r.label} would be written as a REDIRECT`)
+      notes.push(
+        `to: ${c.to} is the container's own address; it stays literal because to = container.${r.label} would be written as a REDIRECT`,
+      )
     } else if (r.kind === 'container') {
       ctx.useContainer(r.label, 'a port forward sends to it')
       if (r.note) notes.push(`to: ${r.note}`)
@@ -124,7 +145,13 @@ export function masqueradeBlock(c: ConvertedMasquerade, ctx: BlockContext, alloc
   const notes = [...c.notes]
   const source = endpointValue(c.source, ctx, notes, 'source')
   const dest = c.destination === undefined ? undefined : endpointValue(c.destination, ctx, notes, 'destination')
-  const name = label(alloc, [ctx.inContainer, 'masq', source.part ?? 'any', dest ? `to_${dest.part}` : undefined, c.outInterface])
+  const name = label(alloc, [
+    ctx.inContainer,
+    'masq',
+    source.part ?? 'any',
+    dest ? `to_${dest.part}` : undefined,
+    c.outInterface,
+  ])
   const body: HclItem[] = [attribute('source', source.value)]
   if (dest) body.push(attribute('destination', dest.value))
   if (c.outInterface !== undefined) body.push(attribute('out_interface', c.outInterface))

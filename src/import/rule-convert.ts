@@ -61,14 +61,20 @@ export interface OwnedRule {
 /** A rule whose effect a dockwall resource already provides. */
 export type CoveredRule =
   | {kind: 'covered'; by: 'firewall'; reason: string}
-  | {kind: 'covered'; by: 'port_forward'; reason: string; accept: {destination: string; source?: string; inInterface?: string; proto: 'tcp' | 'udp'; port: number}}
+  | {
+      kind: 'covered'
+      by: 'port_forward'
+      reason: string
+      accept: {destination: string; source?: string; inInterface?: string; proto: 'tcp' | 'udp'; port: number}
+    }
 
 export interface UnsupportedRule {
   kind: 'unsupported'
   reason: string
 }
 
-export type RuleConversion = ConvertedRule | ConvertedPortForward | ConvertedMasquerade | OwnedRule | CoveredRule | UnsupportedRule
+export type RuleConversion =
+  ConvertedRule | ConvertedPortForward | ConvertedMasquerade | OwnedRule | CoveredRule | UnsupportedRule
 
 export interface ConvertContext {
   namespace: NamespaceKey
@@ -76,7 +82,12 @@ export interface ConvertContext {
   docker: DockerHints
 }
 
-const FILTER_CHAINS: Readonly<Record<string, RuleChain>> = {FORWARD: 'forward', 'DOCKER-USER': 'forward', INPUT: 'input', OUTPUT: 'output'}
+const FILTER_CHAINS: Readonly<Record<string, RuleChain>> = {
+  FORWARD: 'forward',
+  'DOCKER-USER': 'forward',
+  INPUT: 'input',
+  OUTPUT: 'output',
+}
 const ESTABLISHED = new Set(['RELATED', 'ESTABLISHED'])
 
 /** Thrown inside the converter to stop at the first thing that cannot be expressed. */
@@ -128,7 +139,8 @@ function readMatches(matches: readonly Match[]): Parsed {
         case 's':
         case 'd': {
           const cidr = normalizeAddress(m.value!)
-          if (cidr !== null && !/^[0-9.]+\/[0-9]+$/.test(cidr)) no(`address "${m.value}" is not an IPv4 address or CIDR`)
+          if (cidr !== null && !/^[0-9.]+\/[0-9]+$/.test(cidr))
+            no(`address "${m.value}" is not an IPv4 address or CIDR`)
           if (cidr !== null) p[m.option === 's' ? 'source' : 'destination'] = cidr
           break
         }
@@ -140,7 +152,8 @@ function readMatches(matches: readonly Match[]): Parsed {
           break
         case 'p': {
           const proto = normalizeProtocol(m.value!)
-          if (proto !== null && proto !== 'tcp' && proto !== 'udp' && proto !== 'icmp') no(`protocol ${proto} is not modelled (dockwall knows tcp, udp and icmp)`)
+          if (proto !== null && proto !== 'tcp' && proto !== 'udp' && proto !== 'icmp')
+            no(`protocol ${proto} is not modelled (dockwall knows tcp, udp and icmp)`)
           if (proto !== null) p.proto = proto
           break
         }
@@ -160,8 +173,7 @@ function readMatches(matches: readonly Match[]): Parsed {
           if (o.name === 'dport') {
             if (++portMatches > 1) no('more than one destination port match in a rule is not modelled')
             p.ports.push(portRange(o.values[0] ?? ''))
-          }
-          else if (o.name === 'sport') no('source port match (--sport) is not modelled')
+          } else if (o.name === 'sport') no('source port match (--sport) is not modelled')
           else if (o.name === 'tcp-flags' || o.name === 'syn') no('TCP flag match (--tcp-flags, --syn) is not modelled')
           else no(`${m.name} option --${o.name} is not modelled`)
         }
@@ -206,7 +218,8 @@ function noExtras(p: Parsed, what: string, allowed: ReadonlyArray<keyof Parsed>)
     ['proto', 'a protocol match (-p)'],
     ['states', 'a conntrack state match'],
   ]
-  for (const [key, desc] of present) if (p[key] !== undefined && !allowed.includes(key)) no(`${desc} on ${what} is not modelled`)
+  for (const [key, desc] of present)
+    if (p[key] !== undefined && !allowed.includes(key)) no(`${desc} on ${what} is not modelled`)
   if (p.ports.length > 0 && !allowed.includes('ports')) no(`a port match on ${what} is not modelled`)
 }
 
@@ -221,15 +234,28 @@ function filterRule(rule: Pick<Rule, 'chain' | 'target'>, p: Parsed, ctx: Conver
     const states = [...p.states]
     if (target?.name === 'ACCEPT' && states.every((s) => ESTABLISHED.has(s))) {
       if (ctx.namespace === 'host' && chain === 'forward') {
-        return {kind: 'covered', by: 'firewall', reason: 'covered by the firewall block: dockwall\'s forward chain starts with -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT'}
+        return {
+          kind: 'covered',
+          by: 'firewall',
+          reason:
+            "covered by the firewall block: dockwall's forward chain starts with -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+        }
       }
-      return no(ctx.namespace === 'host'
-        ? `a ${states.join(',')} accept in ${rule.chain} is provided by the firewall block only with input_policy = "drop"; it stays where it is`
-        : `a ${states.join(',')} accept inside a container is not modelled (the firewall block covers the host only)`)
+      return no(
+        ctx.namespace === 'host'
+          ? `a ${states.join(',')} accept in ${rule.chain} is provided by the firewall block only with input_policy = "drop"; it stays where it is`
+          : `a ${states.join(',')} accept inside a container is not modelled (the firewall block covers the host only)`,
+      )
     }
     if (target?.name === 'ACCEPT' && states.length === 1 && states[0] === 'DNAT' && chain === 'forward') {
-      if (!p.destination?.endsWith('/32') || (p.proto !== 'tcp' && p.proto !== 'udp') || p.ports.length !== 1 || p.ports[0]!.from !== p.ports[0]!.to || p.outInterface) {
-        return no('a conntrack DNAT accept that is not a port forward\'s own accept is not modelled')
+      if (
+        !p.destination?.endsWith('/32') ||
+        (p.proto !== 'tcp' && p.proto !== 'udp') ||
+        p.ports.length !== 1 ||
+        p.ports[0]!.from !== p.ports[0]!.to ||
+        p.outInterface
+      ) {
+        return no("a conntrack DNAT accept that is not a port forward's own accept is not modelled")
       }
       const accept = {
         destination: p.destination,
@@ -238,9 +264,16 @@ function filterRule(rule: Pick<Rule, 'chain' | 'target'>, p: Parsed, ctx: Conver
         ...(p.source !== undefined ? {source: p.source} : {}),
         ...(p.inInterface !== undefined ? {inInterface: p.inInterface} : {}),
       }
-      return {kind: 'covered', by: 'port_forward', reason: 'covered by the port_forward that DNATs to it (a port_forward brings its own accept)', accept}
+      return {
+        kind: 'covered',
+        by: 'port_forward',
+        reason: 'covered by the port_forward that DNATs to it (a port_forward brings its own accept)',
+        accept,
+      }
     }
-    return no(`a conntrack state match other than the ones dockwall writes (--ctstate ${states.join(',')}; dockwall writes RELATED,ESTABLISHED in the firewall block and DNAT with port forwards)`)
+    return no(
+      `a conntrack state match other than the ones dockwall writes (--ctstate ${states.join(',')}; dockwall writes RELATED,ESTABLISHED in the firewall block and DNAT with port forwards)`,
+    )
   }
   if (!target) return no('a rule without a target (it only counts packets) is not modelled')
   if (target.kind === 'goto') return no(`goto (-g ${target.name}) is not modelled`)
@@ -261,14 +294,19 @@ function filterRule(rule: Pick<Rule, 'chain' | 'target'>, p: Parsed, ctx: Conver
       break
     }
     default:
-      return no(TARGET_EXTENSIONS.has(target.name)
-        ? `target ${target.name} is not modelled`
-        : `a jump to chain ${target.name} is not modelled (import does not flatten user chains)`)
+      return no(
+        TARGET_EXTENSIONS.has(target.name)
+          ? `target ${target.name} is not modelled`
+          : `a jump to chain ${target.name} is not modelled (import does not flatten user chains)`,
+      )
   }
-  if (target.options.length > 0 && target.name !== 'REJECT') return no(`options of target ${target.name} are not modelled`)
-  if (p.ports.length > 0 && p.proto !== 'tcp' && p.proto !== 'udp') return no('a port match without -p tcp or -p udp is not modelled')
+  if (target.options.length > 0 && target.name !== 'REJECT')
+    return no(`options of target ${target.name} are not modelled`)
+  if (p.ports.length > 0 && p.proto !== 'tcp' && p.proto !== 'udp')
+    return no('a port match without -p tcp or -p udp is not modelled')
   const notes: string[] = []
-  if (p.multiportSingle) notes.push('written with -m multiport for one port; dockwall writes -m tcp --dport (same meaning)')
+  if (p.multiportSingle)
+    notes.push('written with -m multiport for one port; dockwall writes -m tcp --dport (same meaning)')
   return {
     kind: 'rule',
     chain,
@@ -286,26 +324,69 @@ function filterRule(rule: Pick<Rule, 'chain' | 'target'>, p: Parsed, ctx: Conver
 
 // Target extensions iptables ships; anything else in upper case is most likely a user chain.
 const TARGET_EXTENSIONS = new Set([
-  'LOG', 'NFLOG', 'ULOG', 'RETURN', 'MARK', 'CONNMARK', 'SNAT', 'DNAT', 'MASQUERADE', 'REDIRECT', 'NETMAP', 'TCPMSS', 'TRACE',
-  'NOTRACK', 'CT', 'TPROXY', 'NFQUEUE', 'QUEUE', 'SET', 'CLASSIFY', 'DSCP', 'TOS', 'TTL', 'CHECKSUM', 'AUDIT', 'SECMARK',
-  'CONNSECMARK', 'IDLETIMER', 'LED', 'HMARK', 'TEE', 'SYNPROXY', 'RATEEST', 'CLUSTERIP', 'ECN',
+  'LOG',
+  'NFLOG',
+  'ULOG',
+  'RETURN',
+  'MARK',
+  'CONNMARK',
+  'SNAT',
+  'DNAT',
+  'MASQUERADE',
+  'REDIRECT',
+  'NETMAP',
+  'TCPMSS',
+  'TRACE',
+  'NOTRACK',
+  'CT',
+  'TPROXY',
+  'NFQUEUE',
+  'QUEUE',
+  'SET',
+  'CLASSIFY',
+  'DSCP',
+  'TOS',
+  'TTL',
+  'CHECKSUM',
+  'AUDIT',
+  'SECMARK',
+  'CONNSECMARK',
+  'IDLETIMER',
+  'LED',
+  'HMARK',
+  'TEE',
+  'SYNPROXY',
+  'RATEEST',
+  'CLUSTERIP',
+  'ECN',
 ])
 
 function singlePort(p: Parsed, what: string): number {
-  if (p.proto !== 'tcp' && p.proto !== 'udp') return no(`${what} without -p tcp or -p udp is not modelled (a port_forward forwards one tcp or udp port)`)
-  if (p.ports.length !== 1 || p.ports[0]!.from !== p.ports[0]!.to) return no(`${what} must match exactly one destination port (--dport N) to be a port_forward`)
+  if (p.proto !== 'tcp' && p.proto !== 'udp')
+    return no(`${what} without -p tcp or -p udp is not modelled (a port_forward forwards one tcp or udp port)`)
+  if (p.ports.length !== 1 || p.ports[0]!.from !== p.ports[0]!.to)
+    return no(`${what} must match exactly one destination port (--dport N) to be a port_forward`)
   return p.ports[0]!.from
 }
 
 function natPrerouting(rule: Pick<Rule, 'target'>, p: Parsed, ctx: ConvertContext): RuleConversion {
   const target = rule.target
   const inContainer = ctx.namespace !== 'host'
-  if (target?.name !== 'DNAT' && target?.name !== 'REDIRECT') return no(target ? `target ${target.name} in nat PREROUTING is not modelled (a port_forward is a DNAT or, inside a container, a REDIRECT)` : 'a rule without a target is not modelled')
+  if (target?.name !== 'DNAT' && target?.name !== 'REDIRECT')
+    return no(
+      target
+        ? `target ${target.name} in nat PREROUTING is not modelled (a port_forward is a DNAT or, inside a container, a REDIRECT)`
+        : 'a rule without a target is not modelled',
+    )
   const what = `a ${target.name}`
   noExtras(p, what, ['source', 'inInterface', 'proto', 'ports'])
   const port = singlePort(p, what)
-  if (inContainer && p.inInterface !== undefined) no(`an input interface match (-i) on a ${target.name} inside a container is not modelled (port_forward with in_container has no in_interface)`)
-  if (!inContainer && p.inInterface === undefined) no(`${what} without an input interface (-i) is not modelled: a port_forward on the host needs in_interface`)
+  if (inContainer && p.inInterface !== undefined)
+    no(
+      `an input interface match (-i) on a ${target.name} inside a container is not modelled (port_forward with in_container has no in_interface)`,
+    )
+  if (!inContainer && p.inInterface === undefined)
+    no(`${what} without an input interface (-i) is not modelled: a port_forward on the host needs in_interface`)
   const proto = p.proto as 'tcp' | 'udp'
   const notes: string[] = []
   let to: string | undefined
@@ -321,7 +402,8 @@ function natPrerouting(rule: Pick<Rule, 'target'>, p: Parsed, ctx: ConvertContex
     }
   } else {
     const dest = target.options.find((o) => o.name === 'to-destination')
-    if (!dest || target.options.length !== 1 || dest.values.length !== 1) no('DNAT options other than one --to-destination are not modelled')
+    if (!dest || target.options.length !== 1 || dest.values.length !== 1)
+      no('DNAT options other than one --to-destination are not modelled')
     const m = /^([0-9]+\.[0-9]+\.[0-9]+\.[0-9]+)(?::([0-9]+))?$/.exec(dest!.values[0]!)
     if (!m) return no(`DNAT --to-destination ${dest!.values[0]} (an address range or port range) is not modelled`)
     to = m[1]!
@@ -343,7 +425,12 @@ function natPrerouting(rule: Pick<Rule, 'target'>, p: Parsed, ctx: ConvertContex
 
 function natPostrouting(rule: Pick<Rule, 'target'>, p: Parsed): RuleConversion {
   const target = rule.target
-  if (target?.name !== 'MASQUERADE') return no(target ? `target ${target.name} in nat POSTROUTING is not modelled (dockwall writes MASQUERADE only)` : 'a rule without a target is not modelled')
+  if (target?.name !== 'MASQUERADE')
+    return no(
+      target
+        ? `target ${target.name} in nat POSTROUTING is not modelled (dockwall writes MASQUERADE only)`
+        : 'a rule without a target is not modelled',
+    )
   if (target.options.length > 0) no(`MASQUERADE options (--${target.options[0]!.name}) are not modelled`)
   noExtras(p, 'a MASQUERADE', ['source', 'destination', 'outInterface'])
   return {
@@ -357,14 +444,20 @@ function natPostrouting(rule: Pick<Rule, 'target'>, p: Parsed): RuleConversion {
 }
 
 /** Converts one rule of `rule.table`/`rule.chain` in namespace `ctx.namespace`. */
-export function convertRule(rule: Pick<Rule, 'table' | 'chain' | 'matches' | 'target' | 'comment'>, ctx: ConvertContext): RuleConversion {
+export function convertRule(
+  rule: Pick<Rule, 'table' | 'chain' | 'matches' | 'target' | 'comment'>,
+  ctx: ConvertContext,
+): RuleConversion {
   const owner = ownerOf(rule, ctx.docker)
   if (owner) return {kind: 'owned', ...owner}
   try {
-    if (rule.table === 'filter' && FILTER_CHAINS[rule.chain] !== undefined) return filterRule(rule, readMatches(rule.matches), ctx)
+    if (rule.table === 'filter' && FILTER_CHAINS[rule.chain] !== undefined)
+      return filterRule(rule, readMatches(rule.matches), ctx)
     if (rule.table === 'nat' && rule.chain === 'PREROUTING') return natPrerouting(rule, readMatches(rule.matches), ctx)
     if (rule.table === 'nat' && rule.chain === 'POSTROUTING') return natPostrouting(rule, readMatches(rule.matches))
-    return no(`rules in ${rule.table} ${rule.chain} are not imported (dockwall imports filter FORWARD, DOCKER-USER, INPUT, OUTPUT and nat PREROUTING, POSTROUTING)`)
+    return no(
+      `rules in ${rule.table} ${rule.chain} are not imported (dockwall imports filter FORWARD, DOCKER-USER, INPUT, OUTPUT and nat PREROUTING, POSTROUTING)`,
+    )
   } catch (e) {
     if (e instanceof Unsupported) return {kind: 'unsupported', reason: e.message}
     throw e

@@ -8,7 +8,13 @@ import type {NamespaceKey} from '../plan/types.js'
 import type {ActualNamespace, ActualTable} from '../refresh/types.js'
 import {type ChainRules, type Decision, expand, type Item, type Sequence, decideMoves} from './order.js'
 import type {DockerHints} from './owners.js'
-import {type ConvertedMasquerade, type ConvertedPortForward, type ConvertedRule, type CoveredRule, convertRule} from './rule-convert.js'
+import {
+  type ConvertedMasquerade,
+  type ConvertedPortForward,
+  type ConvertedRule,
+  type CoveredRule,
+  convertRule,
+} from './rule-convert.js'
 
 export type Converted = ConvertedRule | ConvertedPortForward | ConvertedMasquerade
 
@@ -59,7 +65,10 @@ const ROOTS: readonly RootSpec[] = [
 ]
 
 /** The chains this scan reads, by table, for the header of generated files. */
-export const SCANNED_CHAINS = {filter: ['FORWARD', 'DOCKER-USER', 'INPUT', 'OUTPUT'], nat: ['PREROUTING', 'POSTROUTING']} as const
+export const SCANNED_CHAINS = {
+  filter: ['FORWARD', 'DOCKER-USER', 'INPUT', 'OUTPUT'],
+  nat: ['PREROUTING', 'POSTROUTING'],
+} as const
 
 /**
  * A rule's arguments. refresh (toActualTables) derives them from the rule's key by
@@ -78,7 +87,8 @@ function parseTable(table: ActualTable): Map<string, ChainRules> | {error: strin
       try {
         rules.push(parseRule(`-A ${chain.name} ${argsOf(r.spec, table.name, chain.name)}`, table.name))
       } catch (e) {
-        if (e instanceof IptablesParseError) return {error: `rule #${i + 1} of ${chain.name} cannot be read (${e.message})`}
+        if (e instanceof IptablesParseError)
+          return {error: `rule #${i + 1} of ${chain.name} cannot be read (${e.message})`}
         throw e
       }
     }
@@ -87,7 +97,10 @@ function parseTable(table: ActualTable): Map<string, ChainRules> | {error: strin
   return out
 }
 
-const isDockwall = (r: Rule): boolean => r.chain.startsWith('DOCKWALL-') || (r.target?.name.startsWith('DOCKWALL-') ?? false) || (r.comment?.startsWith('dockwall:') ?? false)
+const isDockwall = (r: Rule): boolean =>
+  r.chain.startsWith('DOCKWALL-') ||
+  (r.target?.name.startsWith('DOCKWALL-') ?? false) ||
+  (r.comment?.startsWith('dockwall:') ?? false)
 
 export function scanNamespace(ns: ActualNamespace, docker: DockerHints): NamespaceScan {
   const lines: ScannedLine[] = []
@@ -100,13 +113,29 @@ export function scanNamespace(ns: ActualNamespace, docker: DockerHints): Namespa
     const chains = parsed.get(spec.table)!
     const present = spec.chains.filter((c) => table.chains.some((t) => t.name === c))
     if (present.length === 0) continue
-    const base = (chain: string, position: number, spec: string, dup: boolean): Omit<ScannedLine, 'fate'> => ({namespace: ns.key, table: table.name, chain, position, spec, duplicate: dup})
+    const base = (chain: string, position: number, spec: string, dup: boolean): Omit<ScannedLine, 'fate'> => ({
+      namespace: ns.key,
+      table: table.name,
+      chain,
+      position,
+      spec,
+      duplicate: dup,
+    })
     const rawLines = present.flatMap((chain) => {
       const rules = table.chains.find((c) => c.name === chain)!.rules
-      return rules.map((r, position) => ({chain, position, spec: argsOf(r.spec, table.name, chain), dup: rules.filter((x) => x.spec === r.spec).length > 1}))
+      return rules.map((r, position) => ({
+        chain,
+        position,
+        spec: argsOf(r.spec, table.name, chain),
+        dup: rules.filter((x) => x.spec === r.spec).length > 1,
+      }))
     })
     if ('error' in chains) {
-      for (const l of rawLines) lines.push({...base(l.chain, l.position, l.spec, l.dup), fate: {kind: 'kept', reason: `the ${table.name} table could not be read completely: ${chains.error}`}})
+      for (const l of rawLines)
+        lines.push({
+          ...base(l.chain, l.position, l.spec, l.dup),
+          fate: {kind: 'kept', reason: `the ${table.name} table could not be read completely: ${chains.error}`},
+        })
       roots.push({namespace: ns.key, table: spec.table, root: spec.root})
       continue
     }
@@ -122,14 +151,25 @@ export function scanNamespace(ns: ActualNamespace, docker: DockerHints): Namespa
       if (c.kind === 'owned') fated.push({...line, fate: {kind: 'owned', owner: c.owner, reason: c.reason}})
       else if (c.kind === 'covered') {
         fated.push({...line, fate: {kind: 'covered', conversion: c}})
-        if (c.by === 'firewall') for (const i of seq.items) if (i.chain === l.chain && i.position === l.position) head.add(i)
-      }
-      else if (c.kind === 'unsupported') fated.push({...line, fate: {kind: 'kept', reason: c.reason}})
+        if (c.by === 'firewall')
+          for (const i of seq.items) if (i.chain === l.chain && i.position === l.position) head.add(i)
+      } else if (c.kind === 'unsupported') fated.push({...line, fate: {kind: 'kept', reason: c.reason}})
       else {
         const items = seq.items.filter((i) => i.chain === l.chain && i.position === l.position)
         if (items.length === 1) pending.push({line, conversion: c, item: items[0]!})
-        else if (items.length === 0) fated.push({...line, fate: {kind: 'kept', reason: `it is never evaluated: ${l.chain} is not reached from ${spec.root}`}})
-        else fated.push({...line, fate: {kind: 'kept', reason: `${l.chain} is reached from ${items.length} places, so the rule has no single place in the order`}})
+        else if (items.length === 0)
+          fated.push({
+            ...line,
+            fate: {kind: 'kept', reason: `it is never evaluated: ${l.chain} is not reached from ${spec.root}`},
+          })
+        else
+          fated.push({
+            ...line,
+            fate: {
+              kind: 'kept',
+              reason: `${l.chain} is reached from ${items.length} places, so the rule has no single place in the order`,
+            },
+          })
       }
     }
     const decision = decideMoves(seq, new Set(pending.map((p) => p.item)), head)
@@ -137,8 +177,17 @@ export function scanNamespace(ns: ActualNamespace, docker: DockerHints): Namespa
       const k = decision.kept.get(p.item)
       if (!k) fated.push({...p.line, fate: {kind: 'move', conversion: p.conversion, item: p.item}})
       else {
-        const other = k.because === p.item ? '' : ` (kept because of ${k.because.chain} #${k.because.position + 1}: ${table.chains.find((c) => c.name === k.because.chain)?.rules[k.because.position]?.spec ?? '?'})`
-        fated.push({...p.line, fate: {kind: 'kept', reason: `moving it into dockwall's chain would change the order it is evaluated in: ${k.why}${other}`}})
+        const other =
+          k.because === p.item
+            ? ''
+            : ` (kept because of ${k.because.chain} #${k.because.position + 1}: ${table.chains.find((c) => c.name === k.because.chain)?.rules[k.because.position]?.spec ?? '?'})`
+        fated.push({
+          ...p.line,
+          fate: {
+            kind: 'kept',
+            reason: `moving it into dockwall's chain would change the order it is evaluated in: ${k.why}${other}`,
+          },
+        })
       }
     }
     const order = new Map(rawLines.map((l, i) => [`${l.chain}#${l.position}`, i]))

@@ -24,7 +24,8 @@ const INTERFACE_RE = /^[A-Za-z0-9_.@-]+$/
 /** A block label (`rule "web_http"`): identifier characters only, at most 64. */
 export function labelError(label: string): string | undefined {
   if (label.length === 0) return 'a label cannot be empty'
-  if (label.length > LABEL_MAX_LENGTH) return `a label can have at most ${LABEL_MAX_LENGTH} characters (this one has ${label.length})`
+  if (label.length > LABEL_MAX_LENGTH)
+    return `a label can have at most ${LABEL_MAX_LENGTH} characters (this one has ${label.length})`
   if (!LABEL_RE.test(label)) {
     return 'a label must start with a letter or "_" and contain only letters, digits, "_" and "-"'
   }
@@ -53,8 +54,14 @@ export function interfaceNameError(name: string, opts: {wildcard?: boolean} = {}
     return `an interface name can have at most ${INTERFACE_NAME_MAX_LENGTH} characters (Linux IFNAMSIZ; this one has ${name.length})`
   }
   if (base === '.' || base === '..') return `"${name}" is not a valid interface name`
-  if (base.includes('+')) return opts.wildcard ? '"+" is allowed only at the end of an interface name (as a wildcard)' : '"+" is not allowed in an interface name here'
-  if (base.length === 0) return opts.wildcard ? 'a wildcard needs a prefix ("veth+"); to match every interface, leave the field out' : 'an interface name cannot be empty'
+  if (base.includes('+'))
+    return opts.wildcard
+      ? '"+" is allowed only at the end of an interface name (as a wildcard)'
+      : '"+" is not allowed in an interface name here'
+  if (base.length === 0)
+    return opts.wildcard
+      ? 'a wildcard needs a prefix ("veth+"); to match every interface, leave the field out'
+      : 'an interface name cannot be empty'
   if (!INTERFACE_RE.test(base)) {
     return 'an interface name may contain only letters, digits, "_", ".", "@" and "-" (no "/", ":", spaces or quotes)'
   }
@@ -62,5 +69,7 @@ export function interfaceNameError(name: string, opts: {wildcard?: boolean} = {}
 }
 
 export const isValidLabel = (label: string): boolean => labelError(label) === undefined
-export const isValidDockerName = (name: string, kind: 'container' | 'network'): boolean => dockerNameError(name, kind) === undefined
-export const isValidInterfaceName = (name: string, opts?: {wildcard?: boolean}): boolean => interfaceNameError(name, opts) === undefined
+export const isValidDockerName = (name: string, kind: 'container' | 'network'): boolean =>
+  dockerNameError(name, kind) === undefined
+export const isValidInterfaceName = (name: string, opts?: {wildcard?: boolean}): boolean =>
+  interfaceNameError(name, opts) === undefined

@@ -4,8 +4,7 @@ import ipaddr from 'ipaddr.js'
 
 /** An address with its mask, or `any` (`0.0.0.0/0`, which iptables-save leaves out). */
 export type ParsedAddress =
-  | {family: 'ipv4'; bytes: number[]; mask: number[]}
-  | {family: 'ipv6'; bytes: number[]; mask: number[]}
+  {family: 'ipv4'; bytes: number[]; mask: number[]} | {family: 'ipv6'; bytes: number[]; mask: number[]}
 
 function prefixMask(len: number, size: number): number[] {
   const out: number[] = []

@@ -67,7 +67,8 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' 
 export function decideBackend(e: BackendEvidence): BackendChoice {
   const {nft, legacy} = e
   if (!nft.available && legacy.available) return {backend: 'legacy', reason: 'legacy: iptables-nft is not available'}
-  if (!legacy.available && nft.available && legacy.rules === 0) return {backend: 'nft', reason: 'nft: iptables-legacy is not available'}
+  if (!legacy.available && nft.available && legacy.rules === 0)
+    return {backend: 'nft', reason: 'nft: iptables-legacy is not available'}
   const dockerIn = (['nft', 'legacy'] as const).filter((b) => e[b].dockerChains.length > 0)
   if (dockerIn.length === 1) {
     const b = dockerIn[0]!
@@ -77,7 +78,8 @@ export function decideBackend(e: BackendEvidence): BackendChoice {
     const b: Backend = nft.rules > legacy.rules ? 'nft' : 'legacy'
     return {
       backend: b,
-      reason: `${b}: Docker's chains are in both backends; ${tool(b)} holds more rules ` +
+      reason:
+        `${b}: Docker's chains are in both backends; ${tool(b)} holds more rules ` +
         `(${plural(e[b].rules, 'rule')} against ${e[other(b)].rules}${nft.rules === legacy.rules ? ', a tie goes to legacy' : ''})`,
     }
   }
@@ -86,12 +88,16 @@ export function decideBackend(e: BackendEvidence): BackendChoice {
     const tie = nft.rules === legacy.rules
     return {
       backend: b,
-      reason: `${b}: no Docker chains; ${tool(b)} holds ${plural(e[b].rules, 'rule')} and ${tool(other(b))} ` +
+      reason:
+        `${b}: no Docker chains; ${tool(b)} holds ${plural(e[b].rules, 'rule')} and ${tool(other(b))} ` +
         `${e[other(b)].rules}${tie ? ' (a tie goes to legacy)' : ''}`,
     }
   }
   if (e.systemDefault) {
-    return {backend: e.systemDefault, reason: `${e.systemDefault}: no iptables rules in either backend; the system's iptables command is ${tool(e.systemDefault)}`}
+    return {
+      backend: e.systemDefault,
+      reason: `${e.systemDefault}: no iptables rules in either backend; the system's iptables command is ${tool(e.systemDefault)}`,
+    }
   }
   return {backend: 'nft', reason: "nft: no iptables rules in either backend; nft is Debian's default"}
 }
@@ -99,14 +105,18 @@ export function decideBackend(e: BackendEvidence): BackendChoice {
 /** Chooses the backend for a namespace: the setting when explicit, else decideBackend(probe()). */
 export async function detectBackend(opts: DetectOptions): Promise<BackendChoice> {
   if (opts.setting !== 'auto') {
-    const choice: BackendChoice = {backend: opts.setting, reason: `${opts.setting}: set in the configuration (backend = "${opts.setting}")`}
+    const choice: BackendChoice = {
+      backend: opts.setting,
+      reason: `${opts.setting}: set in the configuration (backend = "${opts.setting}")`,
+    }
     if (opts.probe) {
       const e = await opts.probe()
       const auto = decideBackend(e)
       const mine = e[opts.setting]
       const theirs = e[other(opts.setting)]
       if (auto.backend !== opts.setting && (theirs.dockerChains.length > 0 || theirs.rules > mine.rules)) {
-        choice.warning = `backend = "${opts.setting}" is set, but ${auto.reason.replace(/^\w+: /, '')}; ` +
+        choice.warning =
+          `backend = "${opts.setting}" is set, but ${auto.reason.replace(/^\w+: /, '')}; ` +
           'rules of the two backends are evaluated separately'
       }
     }
@@ -149,7 +159,10 @@ export async function legacyTableNames(opts: ProbeOptions = {}): Promise<string[
   const file = opts.family === 'ipv6' ? '/proc/net/ip6_tables_names' : '/proc/net/ip_tables_names'
   const r = await exec('cat', [file], {netns: opts.netns, okExitCodes: [1]})
   if (r.exitCode !== 0) return []
-  return r.stdout.split('\n').map((s) => s.trim()).filter(Boolean)
+  return r.stdout
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean)
 }
 
 /** What the system's plain `iptables` command is (`iptables -V` says nf_tables or legacy); undefined when unknown. */

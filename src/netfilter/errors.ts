@@ -4,7 +4,11 @@ import {ExternalError} from '../errors.js'
 
 /** The text is not valid iptables-save output / restore input (or uses syntax dockwall does not read). */
 export class IptablesParseError extends Error {
-  constructor(message: string, readonly line: number, readonly text: string) {
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly text: string,
+  ) {
     super(`line ${line}: ${message}: ${text}`)
     this.name = 'IptablesParseError'
   }
@@ -16,7 +20,10 @@ export class IptablesParseError extends Error {
  * chains that iptables cannot represent, so its content is unknown to us.
  */
 export class IncompatibleTableError extends ExternalError {
-  constructor(readonly tables: string[], readonly lines: string[]) {
+  constructor(
+    readonly tables: string[],
+    readonly lines: string[],
+  ) {
     super(
       `iptables-nft cannot show table${tables.length > 1 ? 's' : ''} ${tables.join(', ')}: ` +
         'it holds chains or rules written with nft directly, which iptables cannot represent; ' +

@@ -19,7 +19,9 @@ export function validateChainName(name: string): string {
     throw new InvalidNameError(`chain name "${name}" must be 1 to ${MAX_CHAIN_NAME} characters`)
   }
   if (!CHAIN_NAME.test(name)) {
-    throw new InvalidNameError(`chain name "${name}" may hold only letters, digits, "_", "." and "-", and not start with "-" or "."`)
+    throw new InvalidNameError(
+      `chain name "${name}" may hold only letters, digits, "_", "." and "-", and not start with "-" or "."`,
+    )
   }
   if (RESERVED_TARGETS.has(name)) throw new InvalidNameError(`chain name "${name}" is a standard target`)
   return name
@@ -42,10 +44,13 @@ export function validateInterfaceName(name: string): string {
 /** A `--comment` value: at most 255 bytes of UTF-8, no line breaks or control characters. */
 export function validateComment(comment: string): string {
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(comment)) throw new InvalidNameError(`comment ${JSON.stringify(comment)} holds a control character`)
+  if (/[\u0000-\u001f\u007f]/.test(comment))
+    throw new InvalidNameError(`comment ${JSON.stringify(comment)} holds a control character`)
   const bytes = Buffer.byteLength(comment, 'utf8')
   if (bytes > MAX_COMMENT_BYTES) {
-    throw new InvalidNameError(`comment ${JSON.stringify(comment)} is ${bytes} bytes; iptables keeps at most ${MAX_COMMENT_BYTES}`)
+    throw new InvalidNameError(
+      `comment ${JSON.stringify(comment)} is ${bytes} bytes; iptables keeps at most ${MAX_COMMENT_BYTES}`,
+    )
   }
   return comment
 }

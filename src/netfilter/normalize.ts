@@ -26,71 +26,227 @@ type RuleBody = Pick<Rule, 'matches' | 'target'>
 
 /** Protocol numbers → names as getprotobynumber() gives them on Debian (netbase /etc/protocols). */
 const PROTOCOL_NAMES: Readonly<Record<number, string>> = {
-  1: 'icmp', 2: 'igmp', 3: 'ggp', 4: 'ipencap', 5: 'st', 6: 'tcp', 8: 'egp', 9: 'igp', 12: 'pup', 17: 'udp',
-  20: 'hmp', 22: 'xns-idp', 27: 'rdp', 29: 'iso-tp4', 33: 'dccp', 36: 'xtp', 37: 'ddp', 38: 'idpr-cmtp',
-  41: 'ipv6', 43: 'ipv6-route', 44: 'ipv6-frag', 45: 'idrp', 46: 'rsvp', 47: 'gre', 50: 'esp', 51: 'ah',
-  57: 'skip', 58: 'ipv6-icmp', 59: 'ipv6-nonxt', 60: 'ipv6-opts', 73: 'rspf', 81: 'vmtp', 88: 'eigrp',
-  89: 'ospf', 93: 'ax.25', 94: 'ipip', 97: 'etherip', 98: 'encap', 103: 'pim', 108: 'ipcomp', 112: 'vrrp',
-  115: 'l2tp', 124: 'isis', 132: 'sctp', 133: 'fc', 135: 'mobility-header', 136: 'udplite', 137: 'mpls-in-ip',
-  138: 'manet', 139: 'hip', 140: 'shim6', 141: 'wesp', 142: 'rohc', 143: 'ethernet',
+  1: 'icmp',
+  2: 'igmp',
+  3: 'ggp',
+  4: 'ipencap',
+  5: 'st',
+  6: 'tcp',
+  8: 'egp',
+  9: 'igp',
+  12: 'pup',
+  17: 'udp',
+  20: 'hmp',
+  22: 'xns-idp',
+  27: 'rdp',
+  29: 'iso-tp4',
+  33: 'dccp',
+  36: 'xtp',
+  37: 'ddp',
+  38: 'idpr-cmtp',
+  41: 'ipv6',
+  43: 'ipv6-route',
+  44: 'ipv6-frag',
+  45: 'idrp',
+  46: 'rsvp',
+  47: 'gre',
+  50: 'esp',
+  51: 'ah',
+  57: 'skip',
+  58: 'ipv6-icmp',
+  59: 'ipv6-nonxt',
+  60: 'ipv6-opts',
+  73: 'rspf',
+  81: 'vmtp',
+  88: 'eigrp',
+  89: 'ospf',
+  93: 'ax.25',
+  94: 'ipip',
+  97: 'etherip',
+  98: 'encap',
+  103: 'pim',
+  108: 'ipcomp',
+  112: 'vrrp',
+  115: 'l2tp',
+  124: 'isis',
+  132: 'sctp',
+  133: 'fc',
+  135: 'mobility-header',
+  136: 'udplite',
+  137: 'mpls-in-ip',
+  138: 'manet',
+  139: 'hip',
+  140: 'shim6',
+  141: 'wesp',
+  142: 'rohc',
+  143: 'ethernet',
 }
 const PROTOCOL_NUMBERS: Readonly<Record<string, number>> = {
   ...Object.fromEntries(Object.entries(PROTOCOL_NAMES).map(([n, name]) => [name, Number(n)])),
   // aliases from /etc/protocols and iptables' own table (xtables_chain_protos)
-  all: 0, ip: 0, hopopt: 0, icmpv6: 58, 'ipv6-icmp': 58, mh: 135,
+  all: 0,
+  ip: 0,
+  hopopt: 0,
+  icmpv6: 58,
+  'ipv6-icmp': 58,
+  mh: 135,
 }
 
 /** Service names → ports (the /etc/services entries iptables would resolve; others are left as written). */
 const SERVICES: Readonly<Record<string, number>> = {
-  'ftp-data': 20, ftp: 21, ssh: 22, telnet: 23, smtp: 25, domain: 53, bootps: 67, bootpc: 68, tftp: 69,
-  http: 80, www: 80, pop3: 110, sunrpc: 111, ntp: 123, 'netbios-ns': 137, 'netbios-dgm': 138, 'netbios-ssn': 139,
-  imap2: 143, imap: 143, snmp: 161, ldap: 389, https: 443, 'microsoft-ds': 445, submission: 587, ldaps: 636,
-  imaps: 993, pop3s: 995, openvpn: 1194, mysql: 3306, postgresql: 5432, 'http-alt': 8080,
+  'ftp-data': 20,
+  ftp: 21,
+  ssh: 22,
+  telnet: 23,
+  smtp: 25,
+  domain: 53,
+  bootps: 67,
+  bootpc: 68,
+  tftp: 69,
+  http: 80,
+  www: 80,
+  pop3: 110,
+  sunrpc: 111,
+  ntp: 123,
+  'netbios-ns': 137,
+  'netbios-dgm': 138,
+  'netbios-ssn': 139,
+  imap2: 143,
+  imap: 143,
+  snmp: 161,
+  ldap: 389,
+  https: 443,
+  'microsoft-ds': 445,
+  submission: 587,
+  ldaps: 636,
+  imaps: 993,
+  pop3s: 995,
+  openvpn: 1194,
+  mysql: 3306,
+  postgresql: 5432,
+  'http-alt': 8080,
 }
 
 const ICMP_TYPES: Readonly<Record<string, string>> = {
-  'echo-reply': '0', pong: '0', 'destination-unreachable': '3', 'network-unreachable': '3/0', 'host-unreachable': '3/1',
-  'protocol-unreachable': '3/2', 'port-unreachable': '3/3', 'fragmentation-needed': '3/4', 'source-route-failed': '3/5',
-  'network-unknown': '3/6', 'host-unknown': '3/7', 'network-prohibited': '3/9', 'host-prohibited': '3/10',
-  'TOS-network-unreachable': '3/11', 'TOS-host-unreachable': '3/12', 'communication-prohibited': '3/13',
-  'host-precedence-violation': '3/14', 'precedence-cutoff': '3/15', 'source-quench': '4', redirect: '5',
-  'network-redirect': '5/0', 'host-redirect': '5/1', 'TOS-network-redirect': '5/2', 'TOS-host-redirect': '5/3',
-  'echo-request': '8', ping: '8', 'router-advertisement': '9', 'router-solicitation': '10', 'time-exceeded': '11',
-  'ttl-exceeded': '11', 'ttl-zero-during-transit': '11/0', 'ttl-zero-during-reassembly': '11/1',
-  'parameter-problem': '12', 'ip-header-bad': '12/0', 'required-option-missing': '12/1', 'timestamp-request': '13',
-  'timestamp-reply': '14', 'address-mask-request': '17', 'address-mask-reply': '18',
+  'echo-reply': '0',
+  pong: '0',
+  'destination-unreachable': '3',
+  'network-unreachable': '3/0',
+  'host-unreachable': '3/1',
+  'protocol-unreachable': '3/2',
+  'port-unreachable': '3/3',
+  'fragmentation-needed': '3/4',
+  'source-route-failed': '3/5',
+  'network-unknown': '3/6',
+  'host-unknown': '3/7',
+  'network-prohibited': '3/9',
+  'host-prohibited': '3/10',
+  'TOS-network-unreachable': '3/11',
+  'TOS-host-unreachable': '3/12',
+  'communication-prohibited': '3/13',
+  'host-precedence-violation': '3/14',
+  'precedence-cutoff': '3/15',
+  'source-quench': '4',
+  redirect: '5',
+  'network-redirect': '5/0',
+  'host-redirect': '5/1',
+  'TOS-network-redirect': '5/2',
+  'TOS-host-redirect': '5/3',
+  'echo-request': '8',
+  ping: '8',
+  'router-advertisement': '9',
+  'router-solicitation': '10',
+  'time-exceeded': '11',
+  'ttl-exceeded': '11',
+  'ttl-zero-during-transit': '11/0',
+  'ttl-zero-during-reassembly': '11/1',
+  'parameter-problem': '12',
+  'ip-header-bad': '12/0',
+  'required-option-missing': '12/1',
+  'timestamp-request': '13',
+  'timestamp-reply': '14',
+  'address-mask-request': '17',
+  'address-mask-reply': '18',
 }
 
 const ICMP6_TYPES: Readonly<Record<string, string>> = {
-  'destination-unreachable': '1', 'no-route': '1/0', 'communication-prohibited': '1/1', 'beyond-scope': '1/2',
-  'address-unreachable': '1/3', 'port-unreachable': '1/4', 'failed-policy': '1/5', 'reject-route': '1/6',
-  'packet-too-big': '2', 'time-exceeded': '3', 'ttl-exceeded': '3', 'ttl-zero-during-transit': '3/0',
-  'ttl-zero-during-reassembly': '3/1', 'parameter-problem': '4', 'bad-header': '4/0', 'unknown-header-type': '4/1',
-  'unknown-option': '4/2', 'echo-request': '128', ping: '128', 'echo-reply': '129', pong: '129',
-  'router-solicitation': '133', 'router-advertisement': '134', 'neighbour-solicitation': '135',
-  'neighbor-solicitation': '135', 'neighbour-advertisement': '136', 'neighbor-advertisement': '136', redirect: '137',
+  'destination-unreachable': '1',
+  'no-route': '1/0',
+  'communication-prohibited': '1/1',
+  'beyond-scope': '1/2',
+  'address-unreachable': '1/3',
+  'port-unreachable': '1/4',
+  'failed-policy': '1/5',
+  'reject-route': '1/6',
+  'packet-too-big': '2',
+  'time-exceeded': '3',
+  'ttl-exceeded': '3',
+  'ttl-zero-during-transit': '3/0',
+  'ttl-zero-during-reassembly': '3/1',
+  'parameter-problem': '4',
+  'bad-header': '4/0',
+  'unknown-header-type': '4/1',
+  'unknown-option': '4/2',
+  'echo-request': '128',
+  ping: '128',
+  'echo-reply': '129',
+  pong: '129',
+  'router-solicitation': '133',
+  'router-advertisement': '134',
+  'neighbour-solicitation': '135',
+  'neighbor-solicitation': '135',
+  'neighbour-advertisement': '136',
+  'neighbor-advertisement': '136',
+  redirect: '137',
 }
 
 const REJECT_WITH: Readonly<Record<string, string>> = {
-  'net-unreach': 'icmp-net-unreachable', 'host-unreach': 'icmp-host-unreachable',
-  'proto-unreach': 'icmp-proto-unreachable', 'port-unreach': 'icmp-port-unreachable',
-  'net-prohib': 'icmp-net-prohibited', 'host-prohib': 'icmp-host-prohibited', 'tcp-rst': 'tcp-reset',
+  'net-unreach': 'icmp-net-unreachable',
+  'host-unreach': 'icmp-host-unreachable',
+  'proto-unreach': 'icmp-proto-unreachable',
+  'port-unreach': 'icmp-port-unreachable',
+  'net-prohib': 'icmp-net-prohibited',
+  'host-prohib': 'icmp-host-prohibited',
+  'tcp-rst': 'tcp-reset',
   'admin-prohib': 'icmp-admin-prohibited',
 }
 const REJECT_WITH6: Readonly<Record<string, string>> = {
-  'no-route': 'icmp6-no-route', 'adm-prohibited': 'icmp6-adm-prohibited', 'addr-unreach': 'icmp6-addr-unreachable',
-  'port-unreach': 'icmp6-port-unreachable', 'tcp-rst': 'tcp-reset',
+  'no-route': 'icmp6-no-route',
+  'adm-prohibited': 'icmp6-adm-prohibited',
+  'addr-unreach': 'icmp6-addr-unreachable',
+  'port-unreach': 'icmp6-port-unreachable',
+  'tcp-rst': 'tcp-reset',
 }
 
 const LOG_LEVELS: Readonly<Record<string, number>> = {
-  emerg: 0, panic: 0, alert: 1, crit: 2, err: 3, error: 3, warn: 4, warning: 4, notice: 5, info: 6, debug: 7,
+  emerg: 0,
+  panic: 0,
+  alert: 1,
+  crit: 2,
+  err: 3,
+  error: 3,
+  warn: 4,
+  warning: 4,
+  notice: 5,
+  info: 6,
+  debug: 7,
 }
 
 const CT_STATES = ['INVALID', 'NEW', 'RELATED', 'ESTABLISHED', 'UNTRACKED', 'SNAT', 'DNAT']
 const CT_STATUS = ['NONE', 'EXPECTED', 'SEEN_REPLY', 'ASSURED', 'CONFIRMED']
 const ADDR_TYPES = [
-  'UNSPEC', 'UNICAST', 'LOCAL', 'BROADCAST', 'ANYCAST', 'MULTICAST', 'BLACKHOLE', 'UNREACHABLE', 'PROHIBIT',
-  'THROW', 'NAT', 'XRESOLVE',
+  'UNSPEC',
+  'UNICAST',
+  'LOCAL',
+  'BROADCAST',
+  'ANYCAST',
+  'MULTICAST',
+  'BLACKHOLE',
+  'UNREACHABLE',
+  'PROHIBIT',
+  'THROW',
+  'NAT',
+  'XRESOLVE',
 ]
 const TCP_FLAGS = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG']
 
@@ -134,7 +290,7 @@ function port(value: string): number | null {
 
 /** `a:a` → `a`, `:b` → `0:b`, `a:` → `a:65535`, names → numbers; null for the full range (not printed). */
 export function normalizePortRange(value: string): string | null {
-  const [lo, hi] = value.includes(':') ? value.split(':', 2) as [string, string] : [value, undefined]
+  const [lo, hi] = value.includes(':') ? (value.split(':', 2) as [string, string]) : [value, undefined]
   const a = lo === '' ? 0 : port(lo)
   if (a === null) return value
   if (hi === undefined) return String(a)
@@ -145,11 +301,14 @@ export function normalizePortRange(value: string): string | null {
 }
 
 function multiportList(value: string): string {
-  return value.split(',').map((p) => {
-    if (!p.includes(':')) return String(port(p) ?? p)
-    const [a, b] = p.split(':', 2) as [string, string]
-    return `${port(a) ?? a}:${port(b) ?? b}`
-  }).join(',')
+  return value
+    .split(',')
+    .map((p) => {
+      if (!p.includes(':')) return String(port(p) ?? p)
+      const [a, b] = p.split(':', 2) as [string, string]
+      return `${port(a) ?? a}:${port(b) ?? b}`
+    })
+    .join(',')
 }
 
 function orderedList(value: string, order: readonly string[]): string {
@@ -193,7 +352,10 @@ function markValue(value: string): string {
 // unit that still shows the rate exactly enough (print_rate()).
 const LIMIT_SCALE = 10000
 const RATE_UNITS: ReadonlyArray<[string, number]> = [
-  ['day', LIMIT_SCALE * 24 * 60 * 60], ['hour', LIMIT_SCALE * 60 * 60], ['min', LIMIT_SCALE * 60], ['sec', LIMIT_SCALE],
+  ['day', LIMIT_SCALE * 24 * 60 * 60],
+  ['hour', LIMIT_SCALE * 60 * 60],
+  ['min', LIMIT_SCALE * 60],
+  ['sec', LIMIT_SCALE],
 ]
 
 function limitInterval(rate: string): number | null {
@@ -322,14 +484,13 @@ export function truncateComment(comment: string): string {
 }
 
 function normalizeModule(m: ModuleMatch, family: Family): ModuleMatch {
-  let options = m.options
-    .map((o) => normalizeModuleOption(m.name, o))
-    .filter((o): o is ExtOption => o !== null)
+  let options = m.options.map((o) => normalizeModuleOption(m.name, o)).filter((o): o is ExtOption => o !== null)
   if (m.name === 'limit' && !options.some((o) => o.name === 'limit')) options.unshift(opt('limit', ['3/hour']))
   if (m.name === 'recent') {
     const has = (n: string): boolean => options.some((o) => o.name === n)
     if (!has('name')) options.push(opt('name', ['DEFAULT']))
-    if (!has('mask')) options.push(opt('mask', [family === 'ipv6' ? 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff' : '255.255.255.255']))
+    if (!has('mask'))
+      options.push(opt('mask', [family === 'ipv6' ? 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff' : '255.255.255.255']))
     if (!has('rsource') && !has('rdest')) options.push(opt('rsource', []))
   }
   options = sortOptions('module', m.name, options)
@@ -351,8 +512,11 @@ function normalizeTarget(t: Target, family: Family): Target {
       const level = /^\d+$/.test(v0) ? Number(v0) : LOG_LEVELS[v0.toLowerCase()]
       if (level === 4) continue // the default is not printed
       options.push(opt(name, [level === undefined ? v0 : String(level)], o.negated))
-    } else if ((t.name === 'MARK' || t.name === 'CONNMARK') && v0 !== undefined &&
-      ['set-mark', 'set-xmark', 'and-mark', 'or-mark', 'xor-mark'].includes(name)) {
+    } else if (
+      (t.name === 'MARK' || t.name === 'CONNMARK') &&
+      v0 !== undefined &&
+      ['set-mark', 'set-xmark', 'and-mark', 'or-mark', 'xor-mark'].includes(name)
+    ) {
       options.push(opt('set-xmark', [xmark(name, v0)], o.negated))
     } else options.push(opt(name, o.values, o.negated))
   }
@@ -369,11 +533,16 @@ function xmark(option: string, value: string): string {
   const mask = m === undefined ? 0xffffffff : parseU32(m)
   if (val === null || mask === null) return value
   switch (option) {
-    case 'set-mark': return `${hex(val)}/${hex(m === undefined ? 0xffffffff : (mask | val))}`
-    case 'and-mark': return `0x0/${hex(~val)}`
-    case 'or-mark': return `${hex(val)}/${hex(val)}`
-    case 'xor-mark': return `${hex(val)}/0x0`
-    default: return `${hex(val)}/${hex(mask)}`
+    case 'set-mark':
+      return `${hex(val)}/${hex(m === undefined ? 0xffffffff : mask | val)}`
+    case 'and-mark':
+      return `0x0/${hex(~val)}`
+    case 'or-mark':
+      return `${hex(val)}/${hex(val)}`
+    case 'xor-mark':
+      return `${hex(val)}/0x0`
+    default:
+      return `${hex(val)}/${hex(mask)}`
   }
 }
 
@@ -421,4 +590,3 @@ export function ruleKey(rule: Pick<Rule, 'table' | 'chain' | 'matches' | 'target
   const n = normalizeRule(rule, opts)
   return `${rule.table} ${writeRule({chain: rule.chain, matches: n.matches, target: n.target}, {counters: false})}`
 }
-

@@ -8,7 +8,19 @@ import {IncompatibleTableError, IptablesParseError} from './errors.js'
 import {extensionHasOption, optionArity, protocolModule} from './extensions.js'
 import {normalizeRule, ruleKey} from './normalize.js'
 import {type Token, tokenize, UnterminatedQuoteError} from './quote.js'
-import type {ChainDecl, Counters, ExtOption, Family, HeaderOption, Match, ModuleMatch, Rule, Ruleset, Table, Target} from './types.js'
+import type {
+  ChainDecl,
+  Counters,
+  ExtOption,
+  Family,
+  HeaderOption,
+  Match,
+  ModuleMatch,
+  Rule,
+  Ruleset,
+  Table,
+  Target,
+} from './types.js'
 import {writeRuleArgs} from './write.js'
 
 export interface ParseOptions {
@@ -37,12 +49,20 @@ function chainOfRuleLine(line: string): string | undefined {
 }
 
 const HEADER_FLAGS: Readonly<Record<string, HeaderOption>> = {
-  '-s': 's', '--source': 's', '--src': 's',
-  '-d': 'd', '--destination': 'd', '--dst': 'd',
-  '-i': 'i', '--in-interface': 'i',
-  '-o': 'o', '--out-interface': 'o',
-  '-p': 'p', '--protocol': 'p',
-  '-f': 'f', '--fragment': 'f',
+  '-s': 's',
+  '--source': 's',
+  '--src': 's',
+  '-d': 'd',
+  '--destination': 'd',
+  '--dst': 'd',
+  '-i': 'i',
+  '--in-interface': 'i',
+  '-o': 'o',
+  '--out-interface': 'o',
+  '-p': 'p',
+  '--protocol': 'p',
+  '-f': 'f',
+  '--fragment': 'f',
 }
 
 // `# Table `mangle' is incompatible, use 'nft' tool.` and, from 1.8.9,
@@ -109,7 +129,10 @@ export function parseRuleArgs(tokens: readonly Token[], start = 0): ParsedRuleAr
       negate = false
       continue
     }
-    if (negate && !word.startsWith('--') || negate && ['--match', '--jump', '--goto', '--set-counters'].includes(word)) {
+    if (
+      (negate && !word.startsWith('--')) ||
+      (negate && ['--match', '--jump', '--goto', '--set-counters'].includes(word))
+    ) {
       throw new ArgError(`\`!\` before ${word}`)
     }
     if (word === '-m' || word === '--match') {
@@ -151,7 +174,12 @@ export function parseRuleArgs(tokens: readonly Token[], start = 0): ParsedRuleAr
   return {matches, target, ...(counters ? {counters} : {})}
 }
 
-function ownerOf(name: string, current: ModuleMatch | Target | null, matches: Match[], proto: string | undefined): ModuleMatch | Target | undefined {
+function ownerOf(
+  name: string,
+  current: ModuleMatch | Target | null,
+  matches: Match[],
+  proto: string | undefined,
+): ModuleMatch | Target | undefined {
   const currentKind = current?.kind === 'module' ? 'module' : 'target'
   if (current && extensionHasOption(currentKind, current.name, name) === true) return current
   const pm = protocolModule(proto)
@@ -201,7 +229,7 @@ export function parseRule(line: string, table: string, opts: {family?: Family} =
   const rule: Rule = {
     table,
     chain: chain.value,
-    ...(counters ?? args.counters ? {counters: counters ?? args.counters} : {}),
+    ...((counters ?? args.counters) ? {counters: counters ?? args.counters} : {}),
     matches: args.matches,
     target: args.target,
     key: '',

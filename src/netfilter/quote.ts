@@ -76,7 +76,8 @@ export function tokenize(line: string): Token[] {
       start = i
       while (i < n) {
         c = line.charCodeAt(i)
-        if (c === 92) { // backslash: the next character is literal
+        if (c === 92) {
+          // backslash: the next character is literal
           buf += line.slice(start, i)
           i++
           if (i >= n) break

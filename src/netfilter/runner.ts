@@ -88,7 +88,8 @@ export function splitRestoreInput(input: string): RestoreSection[] {
     const line = lines[i]!
     if (!cur) {
       if (line.startsWith('*')) cur = {table: line.slice(1).trim(), lines: [line], startLine: i + 1}
-      else if (line.trim() !== '' && !line.startsWith('#')) throw new Error(`restore input line ${i + 1} is outside a table: ${line}`)
+      else if (line.trim() !== '' && !line.startsWith('#'))
+        throw new Error(`restore input line ${i + 1} is outside a table: ${line}`)
       continue
     }
     cur.lines.push(line)
@@ -125,7 +126,8 @@ export class IptablesRunner {
     this.restoreCommand = `${prefix}-${opts.backend}-restore`
     this.exec = opts.exec ?? defaultRun
     this.lockWait = opts.lockWaitSeconds ?? 10
-    if (!Number.isInteger(this.lockWait) || this.lockWait < 1) throw new Error(`lockWaitSeconds must be a positive integer, got ${this.lockWait}`)
+    if (!Number.isInteger(this.lockWait) || this.lockWait < 1)
+      throw new Error(`lockWaitSeconds must be a positive integer, got ${this.lockWait}`)
     this.env = opts.env
   }
 
@@ -158,7 +160,10 @@ export class IptablesRunner {
 
   /** Parsed save. Throws IncompatibleTableError when iptables-nft cannot show a table asked for. */
   async save(tables?: readonly string[], opts: SaveOptions = {}): Promise<Ruleset> {
-    return parseRuleset(await this.saveText(tables, opts), {family: this.family, ...(opts.chains ? {chains: opts.chains} : {})})
+    return parseRuleset(await this.saveText(tables, opts), {
+      family: this.family,
+      ...(opts.chains ? {chains: opts.chains} : {}),
+    })
   }
 
   /**
@@ -224,8 +229,16 @@ export class IptablesRunner {
       ...(line === undefined ? {} : {line}),
       ...(failed ? {failedTable: failed.table, committedTables: sections.slice(0, idx).map((s) => s.table)} : {}),
     }
-    const where = this.netns && this.netns.kind !== 'current' ? ` in ${this.netns.kind === 'pid' ? `the namespace of PID ${this.netns.pid}` : this.netns.path}` : ''
-    const detail = stderr.trim().split('\n').filter((l) => !l.startsWith('Try `')).join(' ').trim()
+    const where =
+      this.netns && this.netns.kind !== 'current'
+        ? ` in ${this.netns.kind === 'pid' ? `the namespace of PID ${this.netns.pid}` : this.netns.path}`
+        : ''
+    const detail = stderr
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('Try `'))
+      .join(' ')
+      .trim()
     if (exitCode === 4) {
       return new IptablesResourceError(
         `${this.restoreCommand}${where} failed with status 4 (resource problem): another program held the xtables lock ` +

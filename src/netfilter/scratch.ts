@@ -55,14 +55,19 @@ export async function withScratchNetns<T>(label: string, fn: (ns: ScratchNetns) 
  */
 export async function snapshotRules(netns?: NetnsTarget): Promise<string> {
   const parts: string[] = []
-  const strip = (s: string): string => s.split('\n').filter((l) => !l.startsWith('#')).join('\n')
+  const strip = (s: string): string =>
+    s
+      .split('\n')
+      .filter((l) => !l.startsWith('#'))
+      .join('\n')
   for (const file of ['/proc/net/ip_tables_names', '/proc/net/ip6_tables_names']) {
     const r = await run('cat', [file], {netns, okExitCodes: [1]})
     parts.push(`${file}:\n${r.stdout}`)
   }
   for (const fam of ['iptables', 'ip6tables']) {
     // the legacy save only lists tables that exist: reading creates nothing
-    for (const b of ['nft', 'legacy']) parts.push(`${fam}-${b}-save:\n${strip((await run(`${fam}-${b}-save`, [], {netns})).stdout)}`)
+    for (const b of ['nft', 'legacy'])
+      parts.push(`${fam}-${b}-save:\n${strip((await run(`${fam}-${b}-save`, [], {netns})).stdout)}`)
   }
   parts.push(`nft list ruleset:\n${(await run('nft', ['list', 'ruleset'], {netns})).stdout}`)
   return parts.join('\n')

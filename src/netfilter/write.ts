@@ -55,7 +55,10 @@ export function writeRuleArgs(rule: Pick<Rule, 'matches' | 'target'>): string {
 }
 
 /** `[p:b] -A CHAIN args` as iptables-save prints it (counters only when present and wanted). */
-export function writeRule(rule: Pick<Rule, 'chain' | 'matches' | 'target' | 'counters'>, opts: WriteOptions = {}): string {
+export function writeRule(
+  rule: Pick<Rule, 'chain' | 'matches' | 'target' | 'counters'>,
+  opts: WriteOptions = {},
+): string {
   const args = writeRuleArgs(rule)
   const prefix = opts.counters !== false && rule.counters ? `${formatCounters(rule.counters)} ` : ''
   return `${prefix}-A ${rule.chain}${args ? ` ${args}` : ''}`
@@ -107,8 +110,10 @@ export type RestoreOp =
 /** Interface names, comments and jump targets of a rule dockwall writes must be ones iptables keeps as given. */
 function validateRuleSpec(rule: RuleSpec): void {
   for (const m of rule.matches) {
-    if (m.kind === 'header' && (m.option === 'i' || m.option === 'o') && m.value !== null) validateInterfaceName(m.value)
-    if (m.kind === 'module' && m.name === 'comment') for (const o of m.options) o.values.forEach((v) => validateComment(v))
+    if (m.kind === 'header' && (m.option === 'i' || m.option === 'o') && m.value !== null)
+      validateInterfaceName(m.value)
+    if (m.kind === 'module' && m.name === 'comment')
+      for (const o of m.options) o.values.forEach((v) => validateComment(v))
   }
   // a jump to a chain (not a target extension such as ACCEPT or DNAT) names a chain
   if (rule.target && !isKnownExtension('target', rule.target.name)) validateChainName(rule.target.name)
@@ -126,7 +131,8 @@ function opLine(o: RestoreOp): string {
     }
     case 'insert': {
       const args = writeRuleArgs(o.rule)
-      if (o.position !== undefined && (!Number.isInteger(o.position) || o.position < 1)) throw new Error(`bad rule position ${o.position}`)
+      if (o.position !== undefined && (!Number.isInteger(o.position) || o.position < 1))
+        throw new Error(`bad rule position ${o.position}`)
       return `-I ${validateChainName(o.chain)}${o.position === undefined ? '' : ` ${o.position}`}${args ? ` ${args}` : ''}`
     }
     case 'deleteChain':

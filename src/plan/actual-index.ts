@@ -58,7 +58,13 @@ export function indexActual(actual: ActualModel): ActualIndex {
       if (!table) continue
       for (const chain of table.chains) {
         if (isOwnedChain(chain.name) && OWNED_CHAINS[chain.name].table === tableName) {
-          const lines: IndexedLine[] = chain.rules.map((r, position) => ({namespace: ns.key, table: tableName, chain: chain.name, spec: r.spec, position}))
+          const lines: IndexedLine[] = chain.rules.map((r, position) => ({
+            namespace: ns.key,
+            table: tableName,
+            chain: chain.name,
+            spec: r.spec,
+            position,
+          }))
           idx.ownedChains.set(chainKey(ns.key, tableName, chain.name), lines)
           chain.rules.forEach((r, i) => {
             const line = lines[i] as IndexedLine
@@ -75,7 +81,14 @@ export function indexActual(actual: ActualModel): ActualIndex {
           if (mentionsNoOwnedChain(chain)) continue
           chain.rules.forEach((r, position) => {
             if (r.target && isOwnedChain(r.target) && OWNED_CHAINS[r.target].table === tableName) {
-              idx.jumps.push({namespace: ns.key, table: tableName, from: chain.name, to: r.target, position, spec: r.spec})
+              idx.jumps.push({
+                namespace: ns.key,
+                table: tableName,
+                from: chain.name,
+                to: r.target,
+                position,
+                spec: r.spec,
+              })
             }
           })
         }

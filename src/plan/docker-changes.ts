@@ -70,13 +70,17 @@ function networkDiffs(want: Attributes, have: Attributes): string[] {
   const out: string[] = []
   for (const key of Object.keys(want)) {
     if ((key === 'gateway' || key === 'ip_range') && want[key] === null) continue
-    if (!jsonEq(want[key], have[key])) out.push(`${key}: ${JSON.stringify(have[key] ?? null)} → ${JSON.stringify(want[key])}`)
+    if (!jsonEq(want[key], have[key]))
+      out.push(`${key}: ${JSON.stringify(have[key] ?? null)} → ${JSON.stringify(want[key])}`)
   }
   return out
 }
 
 function attachedContainers(net: DockerNetwork, containers: readonly DockerContainer[]): string[] {
-  return containers.filter((c) => c.endpoints.some((e) => e.networkId === net.id || e.networkName === net.name)).map((c) => c.name).sort()
+  return containers
+    .filter((c) => c.endpoints.some((e) => e.networkId === net.id || e.networkName === net.name))
+    .map((c) => c.name)
+    .sort()
 }
 
 export function planNetworks(ctx: DockerPlanContext): PartialPlan {
@@ -90,9 +94,22 @@ export function planNetworks(ctx: DockerPlanContext): PartialPlan {
     const after = networkAttrs(spec)
     const actual = byName.get(spec.name)
     const priorNet = prior?.ids.id ? byId.get(prior.ids.id) : undefined
-    if (prior && !priorNet && !actual) out.drift.push({address: spec.address, kind: 'deleted', summary: `Docker network "${String(prior.attributes.name)}" was removed outside dockwall`})
+    if (prior && !priorNet && !actual)
+      out.drift.push({
+        address: spec.address,
+        kind: 'deleted',
+        summary: `Docker network "${String(prior.attributes.name)}" was removed outside dockwall`,
+      })
     if (!actual) {
-      const change: Change = {address: spec.address, type: 'network', action: 'create', before: null, after, reasons: [], dependsOn: []}
+      const change: Change = {
+        address: spec.address,
+        type: 'network',
+        action: 'create',
+        before: null,
+        after,
+        reasons: [],
+        dependsOn: [],
+      }
       // A renamed network: the old one (ours) goes, the new one comes.
       if (priorNet && priorNet.name !== spec.name) {
         change.action = 'replace'
@@ -109,7 +126,16 @@ export function planNetworks(ctx: DockerPlanContext): PartialPlan {
     const origin = originOf(prior) ?? (prior ? 'created' : undefined)
     if (diffs.length === 0) {
       const reasons = prior ? [] : [`a Docker network "${spec.name}" with these settings exists; dockwall adopts it`]
-      out.changes.push({address: spec.address, type: 'network', action: 'no-op', before, after, reasons, dependsOn: [], ids: {id: actual.id, origin: origin ?? 'adopted'}})
+      out.changes.push({
+        address: spec.address,
+        type: 'network',
+        action: 'no-op',
+        before,
+        after,
+        reasons,
+        dependsOn: [],
+        ids: {id: actual.id, origin: origin ?? 'adopted'},
+      })
       continue
     }
     if (!prior) {
@@ -119,12 +145,17 @@ export function planNetworks(ctx: DockerPlanContext): PartialPlan {
         address: spec.address,
         at: spec.at,
         summary: `a Docker network named "${spec.name}" already exists with different settings (${diffs.join('; ')}), and dockwall does not manage it`,
-        detail: 'Rename the network in the configuration, change it to match, or adopt it first with `dockwall import`.',
+        detail:
+          'Rename the network in the configuration, change it to match, or adopt it first with `dockwall import`.',
       })
       continue
     }
     if (prior.attributes && !jsonEq(prior.attributes.subnet, before.subnet)) {
-      out.drift.push({address: spec.address, kind: 'changed', summary: `Docker network "${spec.name}" was recreated outside dockwall (${diffs.join('; ')})`})
+      out.drift.push({
+        address: spec.address,
+        kind: 'changed',
+        summary: `Docker network "${spec.name}" was recreated outside dockwall (${diffs.join('; ')})`,
+      })
     }
     out.changes.push({
       address: spec.address,
@@ -143,16 +174,44 @@ export function planNetworks(ctx: DockerPlanContext): PartialPlan {
     const actual = (prior.ids.id ? byId.get(prior.ids.id) : undefined) ?? byName.get(String(prior.attributes.name))
     const origin = originOf(prior) ?? 'created'
     if (!actual) {
-      out.drift.push({address: prior.address, kind: 'deleted', summary: `Docker network "${String(prior.attributes.name)}" was removed outside dockwall`})
-      out.changes.push({address: prior.address, type: 'network', action: 'delete', before: prior.attributes, after: null, reasons: ['already gone; only the state entry is removed'], dependsOn: [], ids: {...prior.ids, forget: 'true'}})
+      out.drift.push({
+        address: prior.address,
+        kind: 'deleted',
+        summary: `Docker network "${String(prior.attributes.name)}" was removed outside dockwall`,
+      })
+      out.changes.push({
+        address: prior.address,
+        type: 'network',
+        action: 'delete',
+        before: prior.attributes,
+        after: null,
+        reasons: ['already gone; only the state entry is removed'],
+        dependsOn: [],
+        ids: {...prior.ids, forget: 'true'},
+      })
       continue
     }
     // Containers whose attachment dockwall made go with their own delete; list only the others.
-    const managed = new Set([...ctx.prior.values()].filter((p) => p.type === 'attachment' && p.attributes.network === actual.name).map((p) => String(p.attributes.container)))
+    const managed = new Set(
+      [...ctx.prior.values()]
+        .filter((p) => p.type === 'attachment' && p.attributes.network === actual.name)
+        .map((p) => String(p.attributes.container)),
+    )
     const attached = attachedContainers(actual, ctx.containers).filter((name) => !managed.has(name))
-    const change: Change = {address: prior.address, type: 'network', action: 'delete', before: actualNetworkAttrs(actual), after: null, reasons: [], dependsOn: [], ids: {id: actual.id, origin}}
+    const change: Change = {
+      address: prior.address,
+      type: 'network',
+      action: 'delete',
+      before: actualNetworkAttrs(actual),
+      after: null,
+      reasons: [],
+      dependsOn: [],
+      ids: {id: actual.id, origin},
+    }
     if (origin === 'adopted') {
-      change.reasons.push('dockwall adopted this network and did not create it: it is released from the state, not removed from Docker')
+      change.reasons.push(
+        'dockwall adopted this network and did not create it: it is released from the state, not removed from Docker',
+      )
       change.ids = {...change.ids, forget: 'true'}
     } else {
       change.reasons.push('not in the configuration')
@@ -171,11 +230,21 @@ function dockerAliases(c: DockerContainer, ep: DockerEndpoint): string[] {
 }
 
 export function attachmentAttrs(att: AttachmentSpec, containerName: string, networkName: string): Attributes {
-  return {container: containerName, network: networkName, ipv4_address: att.ipv4Address ?? null, aliases: [...att.aliases].sort()}
+  return {
+    container: containerName,
+    network: networkName,
+    ipv4_address: att.ipv4Address ?? null,
+    aliases: [...att.aliases].sort(),
+  }
 }
 
 function actualAttachmentAttrs(c: DockerContainer, ep: DockerEndpoint): Attributes {
-  return {container: c.name, network: ep.networkName, ipv4_address: ep.staticIpv4Address ?? ep.ipv4Address ?? null, aliases: dockerAliases(c, ep)}
+  return {
+    container: c.name,
+    network: ep.networkName,
+    ipv4_address: ep.staticIpv4Address ?? ep.ipv4Address ?? null,
+    aliases: dockerAliases(c, ep),
+  }
 }
 
 function attachmentDiffs(want: Attributes, c: DockerContainer, ep: DockerEndpoint): string[] {
@@ -205,29 +274,72 @@ export function planAttachments(ctx: DockerPlanContext, networkChanges: readonly
       const base = {address: att.address, type: 'attachment' as const, dependsOn: [`network.${att.network}`]}
       const c = rc?.docker
       if (!c) {
-        out.changes.push({...base, action: 'deferred', before: null, after, reasons: [`container "${spec.name}" does not exist yet; it is connected when it appears`]})
+        out.changes.push({
+          ...base,
+          action: 'deferred',
+          before: null,
+          after,
+          reasons: [`container "${spec.name}" does not exist yet; it is connected when it appears`],
+        })
         continue
       }
       const ep = c.endpoints.find((e) => e.networkName === networkName)
       const nc = netChange.get(`network.${att.network}`)
-      if (prior && !ep) out.drift.push({address: att.address, kind: 'deleted', summary: `container "${spec.name}" was disconnected from "${networkName}" outside dockwall`})
+      if (prior && !ep)
+        out.drift.push({
+          address: att.address,
+          kind: 'deleted',
+          summary: `container "${spec.name}" was disconnected from "${networkName}" outside dockwall`,
+        })
       if (prior && ep && prior.attributes.ipv4_address && ep.staticIpv4Address !== prior.attributes.ipv4_address) {
-        out.drift.push({address: att.address, kind: 'lost-static-ip', summary: `container "${spec.name}" lost its static address ${String(prior.attributes.ipv4_address)} on "${networkName}"`})
+        out.drift.push({
+          address: att.address,
+          kind: 'lost-static-ip',
+          summary: `container "${spec.name}" lost its static address ${String(prior.attributes.ipv4_address)} on "${networkName}"`,
+        })
       }
       if (!ep || nc?.action === 'create') {
-        out.changes.push({...base, action: 'create', before: null, after, reasons: [], ids: {container: c.id, origin: 'created'}})
+        out.changes.push({
+          ...base,
+          action: 'create',
+          before: null,
+          after,
+          reasons: [],
+          ids: {container: c.id, origin: 'created'},
+        })
         continue
       }
       const before = actualAttachmentAttrs(c, ep)
       if (nc?.action === 'replace') {
-        out.changes.push({...base, action: 'replace', before, after, reasons: [`network.${att.network} is replaced`], ids: {container: c.id, origin: originOf(prior) ?? 'created'}})
+        out.changes.push({
+          ...base,
+          action: 'replace',
+          before,
+          after,
+          reasons: [`network.${att.network} is replaced`],
+          ids: {container: c.id, origin: originOf(prior) ?? 'created'},
+        })
         continue
       }
       const diffs = attachmentDiffs(after, c, ep)
       if (diffs.length === 0) {
-        out.changes.push({...base, action: 'no-op', before, after, reasons: prior ? [] : ['already connected as declared; dockwall adopts it'], ids: {container: c.id, origin: originOf(prior) ?? (prior ? 'created' : 'adopted')}})
+        out.changes.push({
+          ...base,
+          action: 'no-op',
+          before,
+          after,
+          reasons: prior ? [] : ['already connected as declared; dockwall adopts it'],
+          ids: {container: c.id, origin: originOf(prior) ?? (prior ? 'created' : 'adopted')},
+        })
       } else {
-        out.changes.push({...base, action: 'replace', before, after, reasons: diffs.map((d) => `${d} (forces reconnection)`), ids: {container: c.id, origin: originOf(prior) ?? 'created'}})
+        out.changes.push({
+          ...base,
+          action: 'replace',
+          before,
+          after,
+          reasons: diffs.map((d) => `${d} (forces reconnection)`),
+          ids: {container: c.id, origin: originOf(prior) ?? 'created'},
+        })
       }
     }
   }
@@ -237,7 +349,12 @@ export function planAttachments(ctx: DockerPlanContext, networkChanges: readonly
     const ep = c?.endpoints.find((e) => e.networkName === prior.attributes.network)
     const origin = originOf(prior) ?? 'created'
     const forget = !c || !ep || origin === 'adopted'
-    const reasons = !c || !ep ? ['already disconnected; only the state entry is removed'] : origin === 'adopted' ? ['dockwall did not make this connection: it is released, not disconnected'] : ['not in the configuration']
+    const reasons =
+      !c || !ep
+        ? ['already disconnected; only the state entry is removed']
+        : origin === 'adopted'
+          ? ['dockwall did not make this connection: it is released, not disconnected']
+          : ['not in the configuration']
     out.changes.push({
       address: prior.address,
       type: 'attachment',
@@ -272,16 +389,32 @@ export function planRoutes(ctx: DockerPlanContext): PartialPlan {
       const prior = ctx.prior.get(r.address)
       const actualNs = ctx.namespaces.get(ns)
       if (!rc?.docker || !rc.running || !actualNs?.routes) {
-        const why = !rc?.docker ? `container "${spec.name}" does not exist yet` : !rc.running ? `container "${spec.name}" is not running` : `cannot read routes in container "${spec.name}": ${ctx.unreadable.get(ns) ?? 'unknown reason'}`
+        const why = !rc?.docker
+          ? `container "${spec.name}" does not exist yet`
+          : !rc.running
+            ? `container "${spec.name}" is not running`
+            : `cannot read routes in container "${spec.name}": ${ctx.unreadable.get(ns) ?? 'unknown reason'}`
         out.changes.push({...base, action: 'deferred', before: null, after, reasons: [why]})
         continue
       }
       const have = actualNs.routes.find((x) => x.destination === r.destination)
       if (!have) {
-        if (prior) out.drift.push({address: r.address, kind: 'deleted', summary: `route to ${r.destination} is missing in container "${spec.name}" (restarted?)`})
+        if (prior)
+          out.drift.push({
+            address: r.address,
+            kind: 'deleted',
+            summary: `route to ${r.destination} is missing in container "${spec.name}" (restarted?)`,
+          })
         out.changes.push({...base, action: 'create', before: null, after, reasons: [], ids: {container: rc.docker.id}})
       } else if (have.via !== r.via) {
-        out.changes.push({...base, action: 'update', before: {container: spec.name, destination: have.destination, via: have.via ?? null}, after, reasons: [`via: ${have.via ?? 'direct'} → ${r.via}`], ids: {container: rc.docker.id}})
+        out.changes.push({
+          ...base,
+          action: 'update',
+          before: {container: spec.name, destination: have.destination, via: have.via ?? null},
+          after,
+          reasons: [`via: ${have.via ?? 'direct'} → ${r.via}`],
+          ids: {container: rc.docker.id},
+        })
       } else {
         out.changes.push({...base, action: 'no-op', before: after, after, reasons: [], ids: {container: rc.docker.id}})
       }
@@ -291,10 +424,15 @@ export function planRoutes(ctx: DockerPlanContext): PartialPlan {
     if (prior.type !== 'route' || desired.has(prior.address)) continue
     const label = prior.address.split('.')[1] ?? ''
     const actualNs = ctx.namespaces.get(`container.${label}`)
-    const present = actualNs?.routes?.some((x) => x.destination === prior.attributes.destination && x.via === prior.attributes.via)
+    const present = actualNs?.routes?.some(
+      (x) => x.destination === prior.attributes.destination && x.via === prior.attributes.via,
+    )
     const c = ctx.containers.find((x) => x.id === prior.ids.container || x.name === prior.attributes.container)
     // A route goes before the attachment its gateway is reached through.
-    const attachments = [...ctx.prior.values()].filter((p) => p.type === 'attachment' && p.address.startsWith(`container.${label}.network.`)).map((p) => p.address).sort()
+    const attachments = [...ctx.prior.values()]
+      .filter((p) => p.type === 'attachment' && p.address.startsWith(`container.${label}.network.`))
+      .map((p) => p.address)
+      .sort()
     out.changes.push({
       address: prior.address,
       type: 'route',

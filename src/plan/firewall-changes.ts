@@ -5,7 +5,15 @@
 import type {Backend} from '../model/types.js'
 import type {ActualNamespace} from '../refresh/types.js'
 import {chainKey, isOwnedChain, jumpSource, type ActualIndex, type IndexedLine, type JumpInfo} from './actual-index.js'
-import {compareLines, JUMP_COMMENT, OWNED_CHAINS, quoteComment, type DesiredLine, type OwnedChain, type RenderedResource} from './firewall.js'
+import {
+  compareLines,
+  JUMP_COMMENT,
+  OWNED_CHAINS,
+  quoteComment,
+  type DesiredLine,
+  type OwnedChain,
+  type RenderedResource,
+} from './firewall.js'
 import {PENDING_MOVE} from './imports.js'
 import type {PriorResource} from './prior.js'
 import type {Attributes, Change, Drift, FirewallTransaction, NamespaceKey, ResourceType, RuleLine} from './types.js'
@@ -76,7 +84,10 @@ function plain(l: RuleLine): RuleLine {
 /** Display order: by namespace, table and chain, keeping each chain's own order. */
 function sortLines(lines: RuleLine[]): RuleLine[] {
   const k = (l: RuleLine): string => `${l.namespace === 'host' ? '' : l.namespace}|${l.table}|${l.chain}`
-  return lines.map((l, i) => ({l, i})).sort((a, b) => (k(a.l) < k(b.l) ? -1 : k(a.l) > k(b.l) ? 1 : a.i - b.i)).map((x) => x.l)
+  return lines
+    .map((l, i) => ({l, i}))
+    .sort((a, b) => (k(a.l) < k(b.l) ? -1 : k(a.l) > k(b.l) ? 1 : a.i - b.i))
+    .map((x) => x.l)
 }
 
 function countDiff(before: readonly RuleLine[], after: readonly RuleLine[], norm: Normalize): string {
@@ -84,11 +95,21 @@ function countDiff(before: readonly RuleLine[], after: readonly RuleLine[], norm
   const a = new Set(after.map((l) => lineKey(l, norm)))
   const added = [...a].filter((k) => !b.has(k)).length
   const removed = [...b].filter((k) => !a.has(k)).length
-  return [added ? `${added} line${added === 1 ? '' : 's'} to add` : '', removed ? `${removed} line${removed === 1 ? '' : 's'} to remove` : ''].filter(Boolean).join(', ')
+  return [
+    added ? `${added} line${added === 1 ? '' : 's'} to add` : '',
+    removed ? `${removed} line${removed === 1 ? '' : 's'} to remove` : '',
+  ]
+    .filter(Boolean)
+    .join(', ')
 }
 
 /** Per-resource changes for rule, port_forward, masquerade and firewall; `moves` are imported foreign lines to delete. */
-function resourceChanges(input: FirewallPlanInput): {changes: Change[]; drift: Drift[]; effective: Map<string, DesiredLine[]>; moves: RuleLine[]} {
+function resourceChanges(input: FirewallPlanInput): {
+  changes: Change[]
+  drift: Drift[]
+  effective: Map<string, DesiredLine[]>
+  moves: RuleLine[]
+} {
   const {index, prior, normalize: norm} = input
   const desired = new Map(input.rendered.map((r) => [r.address, r]))
   const addresses = new Set<string>([...desired.keys()])
@@ -106,7 +127,12 @@ function resourceChanges(input: FirewallPlanInput): {changes: Change[]; drift: D
     const importing = p0?.ids.import === PENDING_MOVE
     // An imported rule's prior lines are where it lives now, in a foreign chain: they move, they are not drift.
     const foreign = importing ? (p0?.lines ?? []).filter((l) => foreignLinePresent(index, l, norm)) : []
-    if (importing && foreign.length === 0) drift.push({address, kind: 'deleted', summary: `the rule imported from ${p0?.lines?.[0]?.chain ?? 'a foreign chain'} is no longer there; it is created from the configuration`})
+    if (importing && foreign.length === 0)
+      drift.push({
+        address,
+        kind: 'deleted',
+        summary: `the rule imported from ${p0?.lines?.[0]?.chain ?? 'a foreign chain'} is no longer there; it is created from the configuration`,
+      })
     const p = importing ? undefined : p0
     const actual = (index.byAddress.get(address) ?? []).map(plain)
     const want = r?.lines ?? []
@@ -114,14 +140,24 @@ function resourceChanges(input: FirewallPlanInput): {changes: Change[]; drift: D
     if (importing && targeted && r) moves.push(...foreign)
 
     if (p?.lines && p.lines.length > 0) {
-      if (actual.length === 0) drift.push({address, kind: 'deleted', summary: `its ${p.lines.length} iptables line${p.lines.length === 1 ? ' was' : 's were'} removed outside dockwall (a firewall reload?)`})
-      else if (!sameLines(p.lines, actual, norm)) drift.push({address, kind: 'changed', summary: 'its iptables lines were changed outside dockwall'})
+      if (actual.length === 0)
+        drift.push({
+          address,
+          kind: 'deleted',
+          summary: `its ${p.lines.length} iptables line${p.lines.length === 1 ? ' was' : 's were'} removed outside dockwall (a firewall reload?)`,
+        })
+      else if (!sameLines(p.lines, actual, norm))
+        drift.push({address, kind: 'changed', summary: 'its iptables lines were changed outside dockwall'})
     }
 
     // Lines the chain will hold for this address after apply.
     if (targeted) effective.set(address, want)
     else if (actual.length > 0) {
-      const keep = (index.byAddress.get(address) ?? []).map((l, i) => ({...plain(l), address, order: r?.lines[0]?.order ?? {group: 1, priority: Number.MAX_SAFE_INTEGER, index: i}}))
+      const keep = (index.byAddress.get(address) ?? []).map((l, i) => ({
+        ...plain(l),
+        address,
+        order: r?.lines[0]?.order ?? {group: 1, priority: Number.MAX_SAFE_INTEGER, index: i},
+      }))
       effective.set(address, keep)
     }
     if (!targeted) continue
@@ -143,9 +179,21 @@ function resourceChanges(input: FirewallPlanInput): {changes: Change[]; drift: D
       changes.push({...base, action: 'deferred', reasons})
     } else if (!r) {
       if (actual.length > 0) changes.push({...base, action: 'delete', reasons: ['not in the configuration']})
-      else if (p) changes.push({...base, action: 'delete', reasons: ['already gone; only the state entry is removed'], ids: {forget: 'true'}})
+      else if (p)
+        changes.push({
+          ...base,
+          action: 'delete',
+          reasons: ['already gone; only the state entry is removed'],
+          ids: {forget: 'true'},
+        })
     } else if (want.length === 0 && actual.length === 0) {
-      if (p) changes.push({...base, action: 'delete', reasons: ['nothing to write; only the state entry is removed'], ids: {forget: 'true'}})
+      if (p)
+        changes.push({
+          ...base,
+          action: 'delete',
+          reasons: ['nothing to write; only the state entry is removed'],
+          ids: {forget: 'true'},
+        })
     } else if (actual.length === 0) {
       changes.push({...base, action: 'create', reasons: r.notes})
     } else if (want.length === 0) {
@@ -184,13 +232,29 @@ export function jumpSpec(chain: string): string {
   return `-m comment --comment ${quoteComment(JUMP_COMMENT)} -j ${chain}`
 }
 
-function chainWork(ns: NamespaceKey, chain: OwnedChain, content: DesiredLine[], input: FirewallPlanInput, actualNs: ActualNamespace | undefined, drift: Drift[], contentChanged: boolean): ChainWork {
+function chainWork(
+  ns: NamespaceKey,
+  chain: OwnedChain,
+  content: DesiredLine[],
+  input: FirewallPlanInput,
+  actualNs: ActualNamespace | undefined,
+  drift: Drift[],
+  contentChanged: boolean,
+): ChainWork {
   const {table} = OWNED_CHAINS[chain]
   const {index, normalize: norm} = input
   const address = chainAddress(ns, chain)
   const actualLines = index.ownedChains.get(chainKey(ns, table, chain))
   const jumps = index.jumps.filter((j) => j.namespace === ns && j.to === chain)
-  const work: ChainWork = {namespace: ns, table, chain, content: content.length > 0 ? content : null, write: false, jumpsRemove: [], remove: false}
+  const work: ChainWork = {
+    namespace: ns,
+    table,
+    chain,
+    content: content.length > 0 ? content : null,
+    write: false,
+    jumpsRemove: [],
+    remove: false,
+  }
   const reasons: string[] = []
   // Owned chains are rewritten whole, with or without --target: a foreign line in one always goes.
   const foreign = index.foreign.filter((l) => l.namespace === ns && l.table === table && l.chain === chain)
@@ -200,8 +264,21 @@ function chainWork(ns: NamespaceKey, chain: OwnedChain, content: DesiredLine[], 
     if (input.targeted !== null && !input.targeted(address)) return work
     work.remove = Boolean(actualLines)
     work.jumpsRemove = jumps
-    reasons.push(actualLines ? `no dockwall rules left in ${chain}: remove the chain and its jump` : `remove the stray jump to ${chain}`)
-    work.change = {address, type: 'chain', action: 'delete', before: {namespace: ns, table, chain, jumps: jumps.map((j) => j.from)}, after: null, reasons, dependsOn: [], lines: {before: jumps.map((j) => jumpLine(j)), after: []}}
+    reasons.push(
+      actualLines
+        ? `no dockwall rules left in ${chain}: remove the chain and its jump`
+        : `remove the stray jump to ${chain}`,
+    )
+    work.change = {
+      address,
+      type: 'chain',
+      action: 'delete',
+      before: {namespace: ns, table, chain, jumps: jumps.map((j) => j.from)},
+      after: null,
+      reasons,
+      dependsOn: [],
+      lines: {before: jumps.map((j) => jumpLine(j)), after: []},
+    }
     return work
   }
 
@@ -222,17 +299,35 @@ function chainWork(ns: NamespaceKey, chain: OwnedChain, content: DesiredLine[], 
     reasons.push(jumps.length > 0 ? `move the jump to the top of ${from}` : `restore the jump at the top of ${from}`)
   }
   for (const f of foreign) {
-    drift.push({address, kind: 'foreign-rule', summary: `a rule dockwall did not write was inserted in ${chain}: ${f.spec}`, line: plain(f)})
+    drift.push({
+      address,
+      kind: 'foreign-rule',
+      summary: `a rule dockwall did not write was inserted in ${chain}: ${f.spec}`,
+      line: plain(f),
+    })
   }
-  if (foreign.length > 0) reasons.push(`remove ${foreign.length} rule${foreign.length === 1 ? '' : 's'} not written by dockwall`)
+  if (foreign.length > 0)
+    reasons.push(`remove ${foreign.length} rule${foreign.length === 1 ? '' : 's'} not written by dockwall`)
   // Equal texts are equal in normal form: normalize (about 10 µs a line) only lines whose texts differ.
   const have = actualLines ?? []
-  const orderDiffers = have.length !== content.length || have.some((l, i) => l.spec !== content[i]!.spec && norm(l.spec) !== norm(content[i]!.spec))
+  const orderDiffers =
+    have.length !== content.length ||
+    have.some((l, i) => l.spec !== content[i]!.spec && norm(l.spec) !== norm(content[i]!.spec))
   work.write = !actualLines || orderDiffers || contentChanged
-  if (actualLines && orderDiffers && !contentChanged && foreign.length === 0) reasons.push('restore the order of dockwall\'s rules')
+  if (actualLines && orderDiffers && !contentChanged && foreign.length === 0)
+    reasons.push("restore the order of dockwall's rules")
   if (!actualLines) {
     reasons.push(`create ${chain} and jump to it from the top of ${from}`)
-    work.change = {address, type: 'chain', action: 'create', before: null, after: {namespace: ns, table, chain, jump_from: from}, reasons, dependsOn: [], lines: {before: [], after: [{namespace: ns, table, chain: from, spec: jumpSpec(chain)}]}}
+    work.change = {
+      address,
+      type: 'chain',
+      action: 'create',
+      before: null,
+      after: {namespace: ns, table, chain, jump_from: from},
+      reasons,
+      dependsOn: [],
+      lines: {before: [], after: [{namespace: ns, table, chain: from, spec: jumpSpec(chain)}]},
+    }
   } else if (reasons.length > 0) {
     work.write = true
     work.change = {
@@ -246,7 +341,10 @@ function chainWork(ns: NamespaceKey, chain: OwnedChain, content: DesiredLine[], 
       // After: the jumps that stay, so a kept jump does not read as removed.
       lines: {
         before: [...foreign.map(plain), ...jumps.map((j) => jumpLine(j))],
-        after: [...jumps.filter((j) => !work.jumpsRemove.includes(j)).map((j) => jumpLine(j)), ...(work.jumpAdd ? [{namespace: ns, table, chain: from, spec: work.jumpAdd.spec}] : [])],
+        after: [
+          ...jumps.filter((j) => !work.jumpsRemove.includes(j)).map((j) => jumpLine(j)),
+          ...(work.jumpAdd ? [{namespace: ns, table, chain: from, spec: work.jumpAdd.spec}] : []),
+        ],
       },
     }
   }
@@ -284,14 +382,20 @@ function memoNormalize(norm: Normalize): Normalize {
   }
 }
 
-export function planFirewall(given: FirewallPlanInput, backendOf: (ns: NamespaceKey) => Backend | undefined): FirewallPlan {
+export function planFirewall(
+  given: FirewallPlanInput,
+  backendOf: (ns: NamespaceKey) => Backend | undefined,
+): FirewallPlan {
   const input: FirewallPlanInput = {...given, normalize: memoNormalize(given.normalize)}
   const {changes, drift, effective, moves} = resourceChanges(input)
   const changedAddresses = new Set(changes.filter(touchesFirewall).map((c) => c.address))
 
   // Group effective lines per (namespace, chain).
   const chains = new Map<string, {ns: NamespaceKey; chain: OwnedChain; lines: DesiredLine[]; addresses: Set<string>}>()
-  const ensure = (ns: NamespaceKey, chain: OwnedChain): {ns: NamespaceKey; chain: OwnedChain; lines: DesiredLine[]; addresses: Set<string>} => {
+  const ensure = (
+    ns: NamespaceKey,
+    chain: OwnedChain,
+  ): {ns: NamespaceKey; chain: OwnedChain; lines: DesiredLine[]; addresses: Set<string>} => {
     const key = `${ns}|${chain}`
     let entry = chains.get(key)
     if (!entry) {
@@ -318,7 +422,8 @@ export function planFirewall(given: FirewallPlanInput, backendOf: (ns: Namespace
   for (const l of input.index.byAddress.entries()) {
     const [address, lines] = l
     if (!changedAddresses.has(address)) continue
-    for (const x of lines as IndexedLine[]) if (isOwnedChain(x.chain)) ensure(x.namespace, x.chain).addresses.add(address)
+    for (const x of lines as IndexedLine[])
+      if (isOwnedChain(x.chain)) ensure(x.namespace, x.chain).addresses.add(address)
   }
 
   const works: ChainWork[] = []
@@ -360,7 +465,13 @@ export function planFirewall(given: FirewallPlanInput, backendOf: (ns: Namespace
       const entry = chains.get(`${w.namespace}|${w.chain}`)
       for (const a of entry?.addresses ?? []) if (changedAddresses.has(a)) addresses.add(a)
     }
-    transactions.push({namespace, backend, table, input: transactionInput(table, list, movesBy.get(key) ?? []), addresses: [...addresses].sort()})
+    transactions.push({
+      namespace,
+      backend,
+      table,
+      input: transactionInput(table, list, movesBy.get(key) ?? []),
+      addresses: [...addresses].sort(),
+    })
   }
   if (input.targeted === null) staleCleanup(input, changes, drift, transactions)
   return {changes, drift, transactions}
@@ -371,22 +482,46 @@ export function planFirewall(given: FirewallPlanInput, backendOf: (ns: Namespace
  * with the other one): removed after the new ones are written, so there is no gap, and the
  * namespace's failed transactions stop this one (the engine skips the rest of a namespace).
  */
-function staleCleanup(input: FirewallPlanInput, changes: Change[], drift: Drift[], transactions: FirewallTransaction[]): void {
+function staleCleanup(
+  input: FirewallPlanInput,
+  changes: Change[],
+  drift: Drift[],
+  transactions: FirewallTransaction[],
+): void {
   for (const ns of [...input.index.namespaces.values()].sort((a, b) => (a.key < b.key ? -1 : 1))) {
     if (!ns.stale) continue
     for (const table of ['filter', 'nat'] as const) {
       const chains = ns.stale.tables[table]?.chains ?? []
       const owned = chains.filter((c) => isOwnedChain(c.name))
-      const jumps = chains.flatMap((c) => (isOwnedChain(c.name) ? [] : c.rules.filter((r) => r.target && isOwnedChain(r.target)).map((r) => ({from: c.name, spec: r.spec}))))
+      const jumps = chains.flatMap((c) =>
+        isOwnedChain(c.name)
+          ? []
+          : c.rules.filter((r) => r.target && isOwnedChain(r.target)).map((r) => ({from: c.name, spec: r.spec})),
+      )
       if (owned.length === 0 && jumps.length === 0) continue
-      const lines = ['*' + table, ...jumps.map((j) => `-D ${j.from} ${j.spec}`), ...owned.map((c) => `:${c.name} - [0:0]`), ...owned.map((c) => `-X ${c.name}`), 'COMMIT', '']
+      const lines = [
+        '*' + table,
+        ...jumps.map((j) => `-D ${j.from} ${j.spec}`),
+        ...owned.map((c) => `:${c.name} - [0:0]`),
+        ...owned.map((c) => `-X ${c.name}`),
+        'COMMIT',
+        '',
+      ]
       const addresses: string[] = []
       for (const c of owned.length > 0 ? owned : [{name: jumps[0]?.spec.split(' -j ')[1] ?? 'DOCKWALL'}]) {
         const address = `${chainAddress(ns.key, c.name)}@${ns.stale.backend}`
         addresses.push(address)
         const summary = `dockwall's ${c.name} is in iptables-${ns.stale.backend}, but this namespace now uses iptables-${ns.backend} (${ns.backendReason})`
         drift.push({address, kind: 'changed', summary})
-        changes.push({address, type: 'chain', action: 'delete', before: {namespace: ns.key, table, chain: c.name, backend: ns.stale.backend}, after: null, reasons: [`${summary}: it is rewritten there and removed here`], dependsOn: []})
+        changes.push({
+          address,
+          type: 'chain',
+          action: 'delete',
+          before: {namespace: ns.key, table, chain: c.name, backend: ns.stale.backend},
+          after: null,
+          reasons: [`${summary}: it is rewritten there and removed here`],
+          dependsOn: [],
+        })
       }
       transactions.push({namespace: ns.key, backend: ns.stale.backend, table, input: lines.join('\n'), addresses})
     }

@@ -6,7 +6,8 @@ import type {Endpoint, FirewallSpec, MasqueradeSpec, PortForwardSpec, PortRange,
 import type {NamespaceKey, RuleLine} from './types.js'
 import type {Resolution} from './resolve.js'
 
-export type OwnedChain = 'DOCKWALL-FORWARD' | 'DOCKWALL-INPUT' | 'DOCKWALL-OUTPUT' | 'DOCKWALL-PREROUTING' | 'DOCKWALL-POSTROUTING'
+export type OwnedChain =
+  'DOCKWALL-FORWARD' | 'DOCKWALL-INPUT' | 'DOCKWALL-OUTPUT' | 'DOCKWALL-PREROUTING' | 'DOCKWALL-POSTROUTING'
 
 /** dockwall's chains, their table, and the foreign chains that may jump to them (first existing wins). */
 export const OWNED_CHAINS: Record<OwnedChain, {table: 'filter' | 'nat'; jumpFrom: readonly string[]}> = {
@@ -83,7 +84,11 @@ function hostCidr(ip: string): string {
 }
 
 /** Formats port matches: one port or range with -m tcp, several with -m multiport (15 slots per rule, a range takes two). */
-export function portMatches(proto: 'tcp' | 'udp', ports: readonly PortRange[], direction: 'dport' | 'sport' = 'dport'): string[] {
+export function portMatches(
+  proto: 'tcp' | 'udp',
+  ports: readonly PortRange[],
+  direction: 'dport' | 'sport' = 'dport',
+): string[] {
   const fmt = (r: PortRange): string => (r.from === r.to ? String(r.from) : `${r.from}:${r.to}`)
   if (ports.length === 0) return ['']
   if (ports.length === 1) return [`-m ${proto} --${direction} ${fmt(ports[0] as PortRange)}`]
@@ -185,7 +190,9 @@ export function renderRule(rule: RuleSpec, res: Resolution): RenderedResource {
   if (from.cidrs.length === 0 || to.cidrs.length === 0) {
     return deferred(rule.address, `${[...from.missing, ...to.missing].join(', ')} has no address yet`, dependsOn)
   }
-  const notes = [...from.missing, ...to.missing].map((m) => `${m} has no address yet; the rule covers the other endpoints until it has one`)
+  const notes = [...from.missing, ...to.missing].map(
+    (m) => `${m} has no address yet; the rule covers the other endpoints until it has one`,
+  )
   const proto = rule.proto === 'all' ? undefined : rule.proto
   const ports = rule.proto === 'tcp' || rule.proto === 'udp' ? portMatches(rule.proto, rule.ports) : ['']
   const namespace = namespaceOf(rule.inContainer)
@@ -227,7 +234,11 @@ function forwardTarget(pf: PortForwardSpec, res: Resolution): {ip?: string; self
 
 export function renderPortForward(pf: PortForwardSpec, res: Resolution): RenderedResource {
   const from = resolveEndpoints(pf.from, res)
-  const dependsOn = [...from.dependsOn, ...(pf.to.kind === 'container' ? [`container.${pf.to.container}`] : []), ...(pf.inContainer ? [`container.${pf.inContainer}`] : [])]
+  const dependsOn = [
+    ...from.dependsOn,
+    ...(pf.to.kind === 'container' ? [`container.${pf.to.container}`] : []),
+    ...(pf.inContainer ? [`container.${pf.inContainer}`] : []),
+  ]
   const nsProblem = namespaceProblem(pf.inContainer, res)
   if (nsProblem) return deferred(pf.address, nsProblem, dependsOn)
   const target = forwardTarget(pf, res)
@@ -240,11 +251,20 @@ export function renderPortForward(pf: PortForwardSpec, res: Resolution): Rendere
       address: pf.address,
       proto: pf.proto,
       matches: [`-m ${pf.proto} --dport ${pf.port}`],
-      target: target.self ? `-j REDIRECT --to-ports ${pf.toPort}` : `-j DNAT --to-destination ${target.ip}:${pf.toPort}`,
+      target: target.self
+        ? `-j REDIRECT --to-ports ${pf.toPort}`
+        : `-j DNAT --to-destination ${target.ip}:${pf.toPort}`,
     }
     if (src) dnat.src = src
     if (pf.inInterface) dnat.inIf = pf.inInterface
-    lines.push({namespace, table: 'nat', chain: 'DOCKWALL-PREROUTING', spec: buildSpec(dnat), address: pf.address, order: {group: BODY, priority: 100, index: lines.length}})
+    lines.push({
+      namespace,
+      table: 'nat',
+      chain: 'DOCKWALL-PREROUTING',
+      spec: buildSpec(dnat),
+      address: pf.address,
+      order: {group: BODY, priority: 100, index: lines.length},
+    })
     if (!target.self && target.ip) {
       // A DNAT to a port Docker did not publish is dropped by FORWARD unless accepted: bring our own accept, as `docker run -p` does.
       const accept: SpecParts = {
@@ -256,10 +276,22 @@ export function renderPortForward(pf: PortForwardSpec, res: Resolution): Rendere
       }
       if (src) accept.src = src
       if (pf.inInterface) accept.inIf = pf.inInterface
-      lines.push({namespace, table: 'filter', chain: 'DOCKWALL-FORWARD', spec: buildSpec(accept), address: pf.address, order: {group: BODY, priority: 100, index: lines.length}})
+      lines.push({
+        namespace,
+        table: 'filter',
+        chain: 'DOCKWALL-FORWARD',
+        spec: buildSpec(accept),
+        address: pf.address,
+        order: {group: BODY, priority: 100, index: lines.length},
+      })
     }
   }
-  return {address: pf.address, lines, notes: from.missing.map((m) => `${m} has no address yet`), dependsOn: uniq(dependsOn)}
+  return {
+    address: pf.address,
+    lines,
+    notes: from.missing.map((m) => `${m} has no address yet`),
+    dependsOn: uniq(dependsOn),
+  }
 }
 
 export function renderMasquerade(m: MasqueradeSpec, res: Resolution): RenderedResource {
@@ -268,7 +300,8 @@ export function renderMasquerade(m: MasqueradeSpec, res: Resolution): RenderedRe
   const dependsOn = [...src.dependsOn, ...dst.dependsOn, ...(m.inContainer ? [`container.${m.inContainer}`] : [])]
   const nsProblem = namespaceProblem(m.inContainer, res)
   if (nsProblem) return deferred(m.address, nsProblem, dependsOn)
-  if (src.cidrs.length === 0 || dst.cidrs.length === 0) return deferred(m.address, `${[...src.missing, ...dst.missing].join(', ')} has no address yet`, dependsOn)
+  if (src.cidrs.length === 0 || dst.cidrs.length === 0)
+    return deferred(m.address, `${[...src.missing, ...dst.missing].join(', ')} has no address yet`, dependsOn)
   const namespace = namespaceOf(m.inContainer)
   const lines: DesiredLine[] = []
   for (const s of src.cidrs)
@@ -277,7 +310,14 @@ export function renderMasquerade(m: MasqueradeSpec, res: Resolution): RenderedRe
       if (s) parts.src = s
       if (d) parts.dst = d
       if (m.outInterface) parts.outIf = m.outInterface
-      lines.push({namespace, table: 'nat', chain: 'DOCKWALL-POSTROUTING', spec: buildSpec(parts), address: m.address, order: {group: BODY, priority: 100, index: lines.length}})
+      lines.push({
+        namespace,
+        table: 'nat',
+        chain: 'DOCKWALL-POSTROUTING',
+        spec: buildSpec(parts),
+        address: m.address,
+        order: {group: BODY, priority: 100, index: lines.length},
+      })
     }
   return {address: m.address, lines, notes: [], dependsOn: uniq(dependsOn)}
 }
@@ -291,7 +331,14 @@ export function renderMasquerade(m: MasqueradeSpec, res: Resolution): RenderedRe
 export function renderFirewall(fw: FirewallSpec, needForward: boolean): RenderedResource {
   const lines: DesiredLine[] = []
   const line = (chain: OwnedChain, group: number, parts: Omit<SpecParts, 'address'>): void => {
-    lines.push({namespace: 'host', table: 'filter', chain, spec: buildSpec({...parts, address: FIREWALL_ADDRESS}), address: FIREWALL_ADDRESS, order: {group, priority: 0, index: lines.length}})
+    lines.push({
+      namespace: 'host',
+      table: 'filter',
+      chain,
+      spec: buildSpec({...parts, address: FIREWALL_ADDRESS}),
+      address: FIREWALL_ADDRESS,
+      order: {group, priority: 0, index: lines.length},
+    })
   }
   const established = '-m conntrack --ctstate RELATED,ESTABLISHED'
   if (needForward || fw.forwardPolicy === 'drop') {
@@ -301,7 +348,8 @@ export function renderFirewall(fw: FirewallSpec, needForward: boolean): Rendered
   if (fw.inputPolicy === 'drop') {
     line('DOCKWALL-INPUT', HEAD, {inIf: 'lo', target: '-j ACCEPT'})
     line('DOCKWALL-INPUT', HEAD, {matches: [established], target: '-j ACCEPT'})
-    if (fw.sshPort !== null) line('DOCKWALL-INPUT', HEAD, {proto: 'tcp', matches: [`-m tcp --dport ${fw.sshPort}`], target: '-j ACCEPT'})
+    if (fw.sshPort !== null)
+      line('DOCKWALL-INPUT', HEAD, {proto: 'tcp', matches: [`-m tcp --dport ${fw.sshPort}`], target: '-j ACCEPT'})
     line('DOCKWALL-INPUT', TAIL, {target: '-j DROP'})
   }
   return {address: FIREWALL_ADDRESS, lines, notes: [], dependsOn: []}
@@ -309,5 +357,10 @@ export function renderFirewall(fw: FirewallSpec, needForward: boolean): Rendered
 
 /** Orders one chain's lines: group, priority, address, then the resource's own order. */
 export function compareLines(a: DesiredLine, b: DesiredLine): number {
-  return a.order.group - b.order.group || a.order.priority - b.order.priority || (a.address < b.address ? -1 : a.address > b.address ? 1 : 0) || a.order.index - b.order.index
+  return (
+    a.order.group - b.order.group ||
+    a.order.priority - b.order.priority ||
+    (a.address < b.address ? -1 : a.address > b.address ? 1 : 0) ||
+    a.order.index - b.order.index
+  )
 }

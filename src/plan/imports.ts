@@ -34,7 +34,10 @@ function findNetwork(networks: readonly DockerNetwork[], key: string): DockerNet
 }
 
 function findContainer(containers: readonly DockerContainer[], key: string): DockerContainer | undefined {
-  return containers.find((c) => c.name === key && c.status !== 'gone') ?? containers.find((c) => key.length >= 12 && c.id.startsWith(key))
+  return (
+    containers.find((c) => c.name === key && c.status !== 'gone') ??
+    containers.find((c) => key.length >= 12 && c.id.startsWith(key))
+  )
 }
 
 /** The iptables line a rule id names, as it is on the host now. */
@@ -42,13 +45,19 @@ export function importedLine(id: ImportId, actual: ActualModel): {line: RuleLine
   if (id.kind === 'network' || id.kind === 'attachment') return {error: 'not a rule id'}
   const found = locateRule(id, actual.namespaces)
   if (!found.ok) return {error: found.error}
-  const chain = actual.namespaces.find((n) => n.key === id.namespace)?.tables[id.table]?.chains.find((c) => c.name === id.chain)
+  const chain = actual.namespaces
+    .find((n) => n.key === id.namespace)
+    ?.tables[id.table]?.chains.find((c) => c.name === id.chain)
   const rule = chain?.rules[found.index]
   if (!rule) return {error: `rule #${found.index + 1} of ${id.chain} is gone`}
   return {line: {namespace: id.namespace, table: id.table, chain: id.chain, spec: rule.spec}, position: found.index + 1}
 }
 
-export function resolveImports(requests: readonly ImportRequest[], actual: ActualModel, prior: ReadonlyMap<string, PriorResource>): ResolvedImports {
+export function resolveImports(
+  requests: readonly ImportRequest[],
+  actual: ActualModel,
+  prior: ReadonlyMap<string, PriorResource>,
+): ResolvedImports {
   const out: ResolvedImports = {resources: [], descriptions: new Map(), errors: []}
   const fail = (r: ImportRequest, summary: string): void => {
     out.errors.push({severity: 'error', address: r.to, summary: `import: ${summary}`, ...(r.at ? {at: r.at} : {})})
@@ -58,7 +67,10 @@ export function resolveImports(requests: readonly ImportRequest[], actual: Actua
     if (prior.has(r.to)) continue
     const kind = importKindOf(r.to)
     if (!kind) {
-      fail(r, `${r.to} is not a resource that can be imported (networks, attachments, rules, port forwards, masquerades)`)
+      fail(
+        r,
+        `${r.to} is not a resource that can be imported (networks, attachments, rules, port forwards, masquerades)`,
+      )
       continue
     }
     const parsed = parseImportId(kind, r.id)
@@ -73,20 +85,37 @@ export function resolveImports(requests: readonly ImportRequest[], actual: Actua
         fail(r, `no Docker network named or with id "${id.network}"`)
         continue
       }
-      out.resources.push({address: r.to, type: 'network', ids: {id: n.id, origin: 'imported'}, attributes: actualNetworkAttrs(n)})
+      out.resources.push({
+        address: r.to,
+        type: 'network',
+        ids: {id: n.id, origin: 'imported'},
+        attributes: actualNetworkAttrs(n),
+      })
       out.descriptions.set(r.to, `imports Docker network "${n.name}" (${n.id.slice(0, 12)})`)
     } else if (id.kind === 'attachment') {
       const c = findContainer(actual.docker.containers, id.container)
-      const ep = c?.endpoints.find((e) => e.networkName === id.network || (id.network.length >= 12 && e.networkId.startsWith(id.network)))
+      const ep = c?.endpoints.find(
+        (e) => e.networkName === id.network || (id.network.length >= 12 && e.networkId.startsWith(id.network)),
+      )
       if (!c || !ep) {
-        fail(r, c ? `container "${c.name}" is not connected to "${id.network}"` : `no container named or with id "${id.container}"`)
+        fail(
+          r,
+          c
+            ? `container "${c.name}" is not connected to "${id.network}"`
+            : `no container named or with id "${id.container}"`,
+        )
         continue
       }
       out.resources.push({
         address: r.to,
         type: 'attachment',
         ids: {container: c.id, origin: 'imported'},
-        attributes: {container: c.name, network: ep.networkName, ipv4_address: ep.staticIpv4Address ?? ep.ipv4Address ?? null, aliases: ep.aliases},
+        attributes: {
+          container: c.name,
+          network: ep.networkName,
+          ipv4_address: ep.staticIpv4Address ?? ep.ipv4Address ?? null,
+          aliases: ep.aliases,
+        },
       })
       out.descriptions.set(r.to, `imports the connection of "${c.name}" to "${ep.networkName}"`)
     } else {
@@ -95,8 +124,17 @@ export function resolveImports(requests: readonly ImportRequest[], actual: Actua
         fail(r, found.error)
         continue
       }
-      out.resources.push({address: r.to, type: id.kind, ids: {origin: 'imported', import: PENDING_MOVE}, attributes: {}, lines: [found.line]})
-      out.descriptions.set(r.to, `imports ${found.line.namespace === 'host' ? '' : `${found.line.namespace} `}${found.line.table} ${found.line.chain} #${found.position} and moves it into dockwall's chain`)
+      out.resources.push({
+        address: r.to,
+        type: id.kind,
+        ids: {origin: 'imported', import: PENDING_MOVE},
+        attributes: {},
+        lines: [found.line],
+      })
+      out.descriptions.set(
+        r.to,
+        `imports ${found.line.namespace === 'host' ? '' : `${found.line.namespace} `}${found.line.table} ${found.line.chain} #${found.position} and moves it into dockwall's chain`,
+      )
     }
   }
   return out

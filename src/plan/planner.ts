@@ -13,7 +13,15 @@ import {planFirewall, touchesFirewall, type Normalize} from './firewall-changes.
 import {PENDING_MOVE, resolveImports, type ImportRequest} from './imports.js'
 import type {PriorState} from './prior.js'
 import {resolve, type EndpointLeaving, type Resolution} from './resolve.js'
-import {PLAN_FORMAT_VERSION, type Attributes, type Change, type Json, type NamespaceKey, type Plan, type PlanMode} from './types.js'
+import {
+  PLAN_FORMAT_VERSION,
+  type Attributes,
+  type Change,
+  type Json,
+  type NamespaceKey,
+  type Plan,
+  type PlanMode,
+} from './types.js'
 
 export interface PlanOptions {
   mode: PlanMode
@@ -65,15 +73,53 @@ function firewallAttributes(model: DesiredModel | null): Map<string, Attributes>
   const out = new Map<string, Attributes>()
   if (!model) return out
   // The Docker name of an in_container namespace, kept so a later refresh can find it even after the block is gone.
-  const nameOf = (label: string | undefined): string | undefined => (label ? (model.containers.find((c) => c.label === label)?.name ?? label) : undefined)
+  const nameOf = (label: string | undefined): string | undefined =>
+    label ? (model.containers.find((c) => c.label === label)?.name ?? label) : undefined
   for (const r of model.rules) {
-    out.set(r.address, withOptional({chain: r.chain, from: r.from.map(endpointText), to: r.to.map(endpointText), proto: r.proto, ports: portsText(r.ports), action: r.action, priority: r.priority}, {in_interface: r.inInterface, out_interface: r.outInterface, in_container: r.inContainer, container_name: nameOf(r.inContainer), description: r.description}))
+    out.set(
+      r.address,
+      withOptional(
+        {
+          chain: r.chain,
+          from: r.from.map(endpointText),
+          to: r.to.map(endpointText),
+          proto: r.proto,
+          ports: portsText(r.ports),
+          action: r.action,
+          priority: r.priority,
+        },
+        {
+          in_interface: r.inInterface,
+          out_interface: r.outInterface,
+          in_container: r.inContainer,
+          container_name: nameOf(r.inContainer),
+          description: r.description,
+        },
+      ),
+    )
   }
   for (const p of model.portForwards) {
-    out.set(p.address, withOptional({proto: p.proto, port: p.port, to: endpointText(p.to), to_port: p.toPort, from: p.from.map(endpointText)}, {in_interface: p.inInterface, in_container: p.inContainer, container_name: nameOf(p.inContainer)}))
+    out.set(
+      p.address,
+      withOptional(
+        {proto: p.proto, port: p.port, to: endpointText(p.to), to_port: p.toPort, from: p.from.map(endpointText)},
+        {in_interface: p.inInterface, in_container: p.inContainer, container_name: nameOf(p.inContainer)},
+      ),
+    )
   }
   for (const m of model.masquerades) {
-    out.set(m.address, withOptional({source: endpointText(m.source)}, {destination: m.destination ? endpointText(m.destination) : undefined, out_interface: m.outInterface, in_container: m.inContainer, container_name: nameOf(m.inContainer)}))
+    out.set(
+      m.address,
+      withOptional(
+        {source: endpointText(m.source)},
+        {
+          destination: m.destination ? endpointText(m.destination) : undefined,
+          out_interface: m.outInterface,
+          in_container: m.inContainer,
+          container_name: nameOf(m.inContainer),
+        },
+      ),
+    )
   }
   const fw = model.firewall
   out.set('firewall', {forward_policy: fw.forwardPolicy, input_policy: fw.inputPolicy, ssh_port: fw.sshPort})
@@ -86,25 +132,36 @@ function firewallAttributes(model: DesiredModel | null): Map<string, Attributes>
  * without parsing thousands of rules the plan never reads.
  */
 function tablesForHash(tables: ActualNamespace['tables']): unknown {
-  const lazy = (t: ActualTable | undefined): boolean => t?.chains.some((c) => unparsedRuleLines(c) !== undefined) ?? false
+  const lazy = (t: ActualTable | undefined): boolean =>
+    t?.chains.some((c) => unparsedRuleLines(c) !== undefined) ?? false
   if (!lazy(tables.filter) && !lazy(tables.nat)) return tables
   const out: {[name: string]: unknown} = {}
   for (const [name, t] of Object.entries(tables) as Array<[string, ActualTable | undefined]>) {
     if (!t) continue
-    out[name] = {name: t.name, chains: t.chains.map((c) => {
-      const lines = unparsedRuleLines(c)
-      return lines ? {name: c.name, policy: c.policy, lines} : c
-    })}
+    out[name] = {
+      name: t.name,
+      chains: t.chains.map((c) => {
+        const lines = unparsedRuleLines(c)
+        return lines ? {name: c.name, policy: c.policy, lines} : c
+      }),
+    }
   }
   return out
 }
 
 /** Hash of what the plan read, so `apply PLANFILE` can refuse when the host moved on. */
 export function hashActual(actual: ActualModel): string {
-  const byName = <T extends {name: string}>(xs: readonly T[]): T[] => [...xs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  const byName = <T extends {name: string}>(xs: readonly T[]): T[] =>
+    [...xs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   const docker = {
     networks: byName(actual.docker.networks),
-    containers: byName(actual.docker.containers).map((c) => ({id: c.id, name: c.name, status: c.status, pid: c.pid ?? null, endpoints: c.endpoints})),
+    containers: byName(actual.docker.containers).map((c) => ({
+      id: c.id,
+      name: c.name,
+      status: c.status,
+      pid: c.pid ?? null,
+      endpoints: c.endpoints,
+    })),
   }
   const namespaces = [...actual.namespaces]
     .sort((a, b) => (a.key < b.key ? -1 : 1))
@@ -113,7 +170,11 @@ export function hashActual(actual: ActualModel): string {
 }
 
 /** Expands targets to the addresses they cover (a container target covers its attachments and routes) plus dependencies. */
-function targetFilter(targets: readonly string[], changes: readonly Change[], rendered: readonly RenderedResource[]): ((address: string) => boolean) | null {
+function targetFilter(
+  targets: readonly string[],
+  changes: readonly Change[],
+  rendered: readonly RenderedResource[],
+): ((address: string) => boolean) | null {
   if (targets.length === 0) return null
   const deps = new Map<string, string[]>()
   for (const c of changes) deps.set(c.address, c.dependsOn)
@@ -145,67 +206,115 @@ export function makePlan(inputs: PlanInputs, options: PlanOptions): PlanResult {
   const model = options.mode === 'destroy' ? null : inputs.model
   const {actual} = inputs
   // In destroy mode nothing is desired: resolve against an empty model.
-  const resolveFor = (leaving?: EndpointLeaving): Resolution => resolve(model ?? {...inputs.model, networks: [], containers: []}, actual.docker.containers, actual.docker.networks, leaving)
+  const resolveFor = (leaving?: EndpointLeaving): Resolution =>
+    resolve(
+      model ?? {...inputs.model, networks: [], containers: []},
+      actual.docker.containers,
+      actual.docker.networks,
+      leaving,
+    )
   let res = resolveFor()
   const prior = new Map((inputs.prior?.resources ?? []).map((r) => [r.address, r]))
   // Imports become prior-state entries with origin "imported" (see imports.ts); not when destroying.
-  const requests: ImportRequest[] = model ? [...model.imports.map((i) => ({to: i.to, id: i.id, at: i.at})), ...(inputs.imports ?? [])] : []
+  const requests: ImportRequest[] = model
+    ? [...model.imports.map((i) => ({to: i.to, id: i.id, at: i.at})), ...(inputs.imports ?? [])]
+    : []
   const imported = resolveImports(requests, actual, prior)
   for (const r of imported.resources) prior.set(r.address, r)
   const descriptions = new Map(imported.descriptions)
   for (const r of prior.values()) {
-    if (r.ids.import === PENDING_MOVE && !descriptions.has(r.address)) descriptions.set(r.address, `moves the rule imported from ${r.lines?.[0]?.chain ?? 'a foreign chain'} into dockwall's chain`)
+    if (r.ids.import === PENDING_MOVE && !descriptions.has(r.address))
+      descriptions.set(
+        r.address,
+        `moves the rule imported from ${r.lines?.[0]?.chain ?? 'a foreign chain'} into dockwall's chain`,
+      )
   }
   const index = indexActual(actual)
   const unreadable = new Map(actual.unreadable.map((u) => [u.key, u.reason]))
   res.unreadable = unreadable
-  const ctx: DockerPlanContext = {model, res, networks: actual.docker.networks, containers: actual.docker.containers, namespaces: index.namespaces, unreadable, prior}
+  const ctx: DockerPlanContext = {
+    model,
+    res,
+    networks: actual.docker.networks,
+    containers: actual.docker.containers,
+    namespaces: index.namespaces,
+    unreadable,
+    prior,
+  }
 
   const nets = planNetworks(ctx)
   const atts = planAttachments(ctx, nets.changes)
   const routes = planRoutes(ctx)
 
   // Render the firewall with the addresses containers will have once the Docker changes are made.
-  const goingNetworks = new Set(nets.changes.filter((c) => c.action === 'replace' || c.action === 'delete').map((c) => String(c.before?.name)))
-  const goingEndpoints = new Set(atts.changes.filter((c) => c.action === 'replace' || c.action === 'delete').map((c) => `${String(c.before?.container)}|${String(c.before?.network)}`))
+  const goingNetworks = new Set(
+    nets.changes.filter((c) => c.action === 'replace' || c.action === 'delete').map((c) => String(c.before?.name)),
+  )
+  const goingEndpoints = new Set(
+    atts.changes
+      .filter((c) => c.action === 'replace' || c.action === 'delete')
+      .map((c) => `${String(c.before?.container)}|${String(c.before?.network)}`),
+  )
   if (goingNetworks.size > 0 || goingEndpoints.size > 0) {
-    res = resolveFor((container, network) => goingNetworks.has(network) || goingEndpoints.has(`${container}|${network}`))
+    res = resolveFor(
+      (container, network) => goingNetworks.has(network) || goingEndpoints.has(`${container}|${network}`),
+    )
     res.unreadable = unreadable
   }
   // Docker inserts its masquerade rule at the top of nat POSTROUTING when it creates a network: put the jump back on top after.
-  const dockerInserts = new Set<string>(nets.changes.some((c) => c.action === 'create' || c.action === 'replace') ? ['POSTROUTING'] : [])
+  const dockerInserts = new Set<string>(
+    nets.changes.some((c) => c.action === 'create' || c.action === 'replace') ? ['POSTROUTING'] : [],
+  )
 
   const rendered: RenderedResource[] = []
   if (model) {
     for (const r of model.rules) rendered.push(renderRule(r, res))
     for (const p of model.portForwards) rendered.push(renderPortForward(p, res))
     for (const m of model.masquerades) rendered.push(renderMasquerade(m, res))
-    const needForward = rendered.some((r) => r.lines.some((l) => l.namespace === 'host' && l.chain === 'DOCKWALL-FORWARD'))
+    const needForward = rendered.some((r) =>
+      r.lines.some((l) => l.namespace === 'host' && l.chain === 'DOCKWALL-FORWARD'),
+    )
     const fw = renderFirewall(model.firewall, needForward)
     if (fw.lines.length > 0) {
       // The firewall's head and tail lines frame every rule in the host's filter chains (replies accepted first, policy drop last).
-      for (const r of rendered) if (r.lines.some((l) => l.namespace === 'host' && l.table === 'filter')) r.dependsOn.push('firewall')
+      for (const r of rendered)
+        if (r.lines.some((l) => l.namespace === 'host' && l.table === 'filter')) r.dependsOn.push('firewall')
       rendered.push(fw)
     }
   }
   const attachmentsOf = new Map<string, string[]>()
-  for (const c of model?.containers ?? []) attachmentsOf.set(c.address, c.attachments.map((a) => a.address))
+  for (const c of model?.containers ?? [])
+    attachmentsOf.set(
+      c.address,
+      c.attachments.map((a) => a.address),
+    )
   for (const r of rendered) r.dependsOn = resolveDeps(r.dependsOn, attachmentsOf)
 
   const dockerChanges = [...nets.changes, ...atts.changes, ...routes.changes]
   const targeted = targetFilter(options.targets, dockerChanges, rendered)
   const backendOf = (ns: NamespaceKey) => index.namespaces.get(ns)?.backend
-  const fw = planFirewall({rendered, attributes: firewallAttributes(model), index, prior, normalize, targeted, dockerInserts}, backendOf)
+  const fw = planFirewall(
+    {rendered, attributes: firewallAttributes(model), index, prior, normalize, targeted, dockerInserts},
+    backendOf,
+  )
 
   let changes = [...dockerChanges.filter((c) => targeted === null || targeted(c.address)), ...fw.changes]
   let transactions = fw.transactions
-  const drift = [...nets.drift, ...atts.drift, ...routes.drift, ...fw.drift].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.summary < b.summary ? -1 : 1))
+  const drift = [...nets.drift, ...atts.drift, ...routes.drift, ...fw.drift].sort((a, b) =>
+    a.address < b.address ? -1 : a.address > b.address ? 1 : a.summary < b.summary ? -1 : 1,
+  )
   const warnings: Diagnostic[] = []
-  for (const u of actual.unreadable) warnings.push({severity: 'warning', summary: `could not read the ${u.key} namespace: ${u.reason}`})
+  for (const u of actual.unreadable)
+    warnings.push({severity: 'warning', summary: `could not read the ${u.key} namespace: ${u.reason}`})
   for (const c of changes) {
     if (c.action === 'deferred' || !touchesFirewall(c)) continue
     const ns = c.lines?.after[0]?.namespace ?? c.lines?.before[0]?.namespace
-    if (ns && !backendOf(ns)) warnings.push({severity: 'warning', address: c.address, summary: `the ${ns} namespace was not read; its iptables lines cannot be written`})
+    if (ns && !backendOf(ns))
+      warnings.push({
+        severity: 'warning',
+        address: c.address,
+        summary: `the ${ns} namespace was not read; its iptables lines cannot be written`,
+      })
   }
   for (const c of changes) {
     const d = descriptions.get(c.address)
@@ -215,7 +324,8 @@ export function makePlan(inputs: PlanInputs, options: PlanOptions): PlanResult {
     }
   }
   if (options.mode === 'destroy') {
-    for (const c of changes) c.reasons = c.reasons.map((r) => (r === 'not in the configuration' ? 'dockwall destroy removes it' : r))
+    for (const c of changes)
+      c.reasons = c.reasons.map((r) => (r === 'not in the configuration' ? 'dockwall destroy removes it' : r))
   }
   if (options.mode === 'refresh-only') {
     // Refresh-only: report drift, change nothing on the host; apply only records what is there.

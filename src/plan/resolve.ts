@@ -45,7 +45,12 @@ export function sortIps(ips: Iterable<string>): string[] {
  */
 export type EndpointLeaving = (containerName: string, networkName: string) => boolean
 
-export function resolve(model: DesiredModel, containers: readonly DockerContainer[], networks: readonly DockerNetwork[], leaving: EndpointLeaving = () => false): Resolution {
+export function resolve(
+  model: DesiredModel,
+  containers: readonly DockerContainer[],
+  networks: readonly DockerNetwork[],
+  leaving: EndpointLeaving = () => false,
+): Resolution {
   const byName = new Map(containers.filter((c) => c.status !== 'gone').map((c) => [c.name, c]))
   const netByName = new Map(networks.map((n) => [n.name, n]))
   const out: Resolution = {containers: new Map(), networks: new Map(), unreadable: new Map()}
@@ -56,8 +61,14 @@ export function resolve(model: DesiredModel, containers: readonly DockerContaine
   for (const spec of model.containers) {
     const docker = byName.get(spec.name)
     const declared = spec.attachments.flatMap((a) => (a.ipv4Address ? [a.ipv4Address] : []))
-    const reported = docker?.endpoints.flatMap((e) => (e.ipv4Address && !leaving(spec.name, e.networkName) ? [e.ipv4Address] : [])) ?? []
-    const rc: ResolvedContainer = {spec, ips: sortIps([...declared, ...reported]), running: docker?.status === 'running'}
+    const reported =
+      docker?.endpoints.flatMap((e) => (e.ipv4Address && !leaving(spec.name, e.networkName) ? [e.ipv4Address] : [])) ??
+      []
+    const rc: ResolvedContainer = {
+      spec,
+      ips: sortIps([...declared, ...reported]),
+      running: docker?.status === 'running',
+    }
     if (docker) rc.docker = docker
     if (docker?.pid) rc.pid = docker.pid
     out.containers.set(spec.label, rc)

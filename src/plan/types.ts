@@ -9,7 +9,8 @@ export const PLAN_FORMAT_VERSION = '1.0'
 
 export type Action = 'create' | 'update' | 'replace' | 'delete' | 'no-op' | 'deferred'
 
-export type ResourceType = 'network' | 'attachment' | 'route' | 'rule' | 'port_forward' | 'masquerade' | 'firewall' | 'chain'
+export type ResourceType =
+  'network' | 'attachment' | 'route' | 'rule' | 'port_forward' | 'masquerade' | 'firewall' | 'chain'
 
 /** Plain JSON values only, so plans serialise and compare byte for byte. */
 export type Json = null | boolean | number | string | Json[] | {[key: string]: Json}

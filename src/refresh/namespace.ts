@@ -3,7 +3,16 @@
 // that are then parsed, so a refresh costs about one iptables-save per backend
 // present, not a probe plus a save.
 import type {Backend, BackendSetting} from '../model/types.js'
-import {detectBackend, keepTables, legacyTableNames, parseRuleset, summarizeSave, systemBackend, type BackendChoice, type BackendEvidence} from '../netfilter/index.js'
+import {
+  detectBackend,
+  keepTables,
+  legacyTableNames,
+  parseRuleset,
+  summarizeSave,
+  systemBackend,
+  type BackendChoice,
+  type BackendEvidence,
+} from '../netfilter/index.js'
 import {run, type NetnsTarget} from '../util/exec.js'
 import {readTables, toActualTables} from './tables.js'
 import type {ActualNamespace} from './types.js'
@@ -32,7 +41,13 @@ export interface ReadOptions {
 function dockwallOnly(text: string): string {
   return text
     .split('\n')
-    .filter((l) => l.startsWith('*') || l === 'COMMIT' || l.startsWith(':DOCKWALL-') || (l.startsWith('-A ') && l.includes('DOCKWALL-')))
+    .filter(
+      (l) =>
+        l.startsWith('*') ||
+        l === 'COMMIT' ||
+        l.startsWith(':DOCKWALL-') ||
+        (l.startsWith('-A ') && l.includes('DOCKWALL-')),
+    )
     .join('\n')
 }
 
@@ -51,13 +66,20 @@ let systemDefault: Promise<Backend | undefined> | undefined
 // toActualTables (eager) and readTables (parses only what the planner reads up front) live in tables.ts.
 export {toActualTables} from './tables.js'
 
-export async function readNamespace(target: NetnsTarget, setting: BackendSetting, opts: ReadOptions = {}): Promise<NamespaceRead> {
+export async function readNamespace(
+  target: NetnsTarget,
+  setting: BackendSetting,
+  opts: ReadOptions = {},
+): Promise<NamespaceRead> {
   // One full save per backend, at once. Without -t, iptables-legacy-save prints exactly the
   // tables /proc/net/ip_tables_names lists (iptables' for_each_table): it creates none and
   // loads no module (checked here in a fresh namespace: empty output, the file stays
   // empty), so its output says itself whether legacy tables exist, and the probe of that
   // file (a process) is needed only when the save fails. Measured with `npm run bench`.
-  const [nftText, legacySaved] = await Promise.all([save('iptables-nft-save', target), save('iptables-legacy-save', target)])
+  const [nftText, legacySaved] = await Promise.all([
+    save('iptables-nft-save', target),
+    save('iptables-legacy-save', target),
+  ])
   const legacyText = legacySaved ?? ((await legacyTableNames({netns: target})).length > 0 ? undefined : '')
   const evidence: BackendEvidence = {
     nft: {available: nftText !== undefined, ...summarizeSave(nftText ?? '')},
@@ -70,7 +92,10 @@ export async function readNamespace(target: NetnsTarget, setting: BackendSetting
     const sys = await systemDefault
     if (sys) evidence.systemDefault = sys
   }
-  const {backend, reason, warning} = setting === 'auto' && empty && opts.fallback ? opts.fallback : await detectBackend({setting, probe: async () => evidence})
+  const {backend, reason, warning} =
+    setting === 'auto' && empty && opts.fallback
+      ? opts.fallback
+      : await detectBackend({setting, probe: async () => evidence})
   const text = backend === 'nft' ? nftText : legacyText
   if (text === undefined) throw new Error(`iptables-${backend}-save failed in this namespace`)
   const read: NamespaceRead = {backend, reason, tables: readTables(keepTables(text, TABLES))}
@@ -78,7 +103,10 @@ export async function readNamespace(target: NetnsTarget, setting: BackendSetting
   const otherBackend: Backend = backend === 'nft' ? 'legacy' : 'nft'
   const otherText = otherBackend === 'nft' ? nftText : legacyText
   if (otherText && otherText.includes('DOCKWALL-')) {
-    read.stale = {backend: otherBackend, tables: toActualTables(parseRuleset(dockwallOnly(keepTables(otherText, TABLES))))}
+    read.stale = {
+      backend: otherBackend,
+      tables: toActualTables(parseRuleset(dockwallOnly(keepTables(otherText, TABLES)))),
+    }
   }
   return read
 }

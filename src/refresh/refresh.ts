@@ -59,28 +59,52 @@ export function namespaceNeeds(model: DesiredModel | null, prior: PriorState | n
   for (const p of model?.portForwards ?? []) if (p.inContainer) add(p.inContainer, undefined, false)
   for (const m of model?.masquerades ?? []) if (m.inContainer) add(m.inContainer, undefined, false)
   for (const r of prior?.resources ?? []) {
-    const containerName = typeof r.attributes.container === 'string' ? r.attributes.container : typeof r.attributes.container_name === 'string' ? r.attributes.container_name : undefined
+    const containerName =
+      typeof r.attributes.container === 'string'
+        ? r.attributes.container
+        : typeof r.attributes.container_name === 'string'
+          ? r.attributes.container_name
+          : undefined
     if (r.type === 'route') add(r.address.split('.')[1] ?? '', containerName, true)
-    for (const l of r.lines ?? []) if (l.namespace !== 'host') add(l.namespace.slice('container.'.length), containerName, false)
+    for (const l of r.lines ?? [])
+      if (l.namespace !== 'host') add(l.namespace.slice('container.'.length), containerName, false)
   }
   return [...needs.values()].sort((a, b) => (a.label < b.label ? -1 : 1))
 }
 
 export async function refresh(opts: RefreshOptions): Promise<RefreshResult> {
   let needs = namespaceNeeds(opts.model, opts.prior)
-  const inspect = opts.allContainers ? 'all' : [...new Set([...needs.map((n) => n.name), ...(opts.model?.containers.map((c) => c.name) ?? [])])]
-  const [docker, hostRead] = await Promise.all([readDocker(opts.docker, {inspect, concurrency: INSPECT_CONCURRENCY}), readNamespace(opts.host, opts.backend)])
+  const inspect = opts.allContainers
+    ? 'all'
+    : [...new Set([...needs.map((n) => n.name), ...(opts.model?.containers.map((c) => c.name) ?? [])])]
+  const [docker, hostRead] = await Promise.all([
+    readDocker(opts.docker, {inspect, concurrency: INSPECT_CONCURRENCY}),
+    readNamespace(opts.host, opts.backend),
+  ])
   if (opts.allContainers) {
     const known = new Set(needs.map((n) => n.name))
     // Keyed by Docker name: the generator turns names into labels.
-    needs = [...needs, ...docker.containers.filter((c) => c.status === 'running' && !known.has(c.name)).map((c) => ({label: c.name, name: c.name, routes: false}))]
+    needs = [
+      ...needs,
+      ...docker.containers
+        .filter((c) => c.status === 'running' && !known.has(c.name))
+        .map((c) => ({label: c.name, name: c.name, routes: false})),
+    ]
   }
   const diagnostics: Diagnostic[] = []
   if (hostRead.warning) diagnostics.push({severity: 'warning', summary: `host: ${hostRead.warning}`})
-  const host: ActualNamespace = {key: 'host', backend: hostRead.backend, backendReason: hostRead.reason, tables: hostRead.tables}
+  const host: ActualNamespace = {
+    key: 'host',
+    backend: hostRead.backend,
+    backendReason: hostRead.reason,
+    tables: hostRead.tables,
+  }
   if (hostRead.stale) host.stale = hostRead.stale
   const namespaces: ActualNamespace[] = [host]
-  const fallback = {backend: hostRead.backend, reason: `${hostRead.backend}: no rules here yet; Docker writes containers' rules with the host's iptables-${hostRead.backend}`}
+  const fallback = {
+    backend: hostRead.backend,
+    reason: `${hostRead.backend}: no rules here yet; Docker writes containers' rules with the host's iptables-${hostRead.backend}`,
+  }
   const unreadable: ActualModel['unreadable'] = []
   const byName = new Map(docker.containers.map((c) => [c.name, c]))
 
@@ -91,15 +115,24 @@ export async function refresh(opts: RefreshOptions): Promise<RefreshResult> {
     if (c.status !== 'running' || !c.pid) return
     const target: NetnsTarget = {kind: 'pid', pid: c.pid}
     try {
-      const [read, routes] = await Promise.all([readNamespace(target, opts.backend, {fallback}), need.routes ? readRoutes(target) : Promise.resolve(undefined)])
+      const [read, routes] = await Promise.all([
+        readNamespace(target, opts.backend, {fallback}),
+        need.routes ? readRoutes(target) : Promise.resolve(undefined),
+      ])
       if (read.warning) diagnostics.push({severity: 'warning', summary: `container ${need.name}: ${read.warning}`})
-      const ns: ActualNamespace = {key, container: {name: c.name, id: c.id, pid: c.pid}, backend: read.backend, backendReason: read.reason, tables: read.tables}
+      const ns: ActualNamespace = {
+        key,
+        container: {name: c.name, id: c.id, pid: c.pid},
+        backend: read.backend,
+        backendReason: read.reason,
+        tables: read.tables,
+      }
       if (routes) ns.routes = routes
       if (read.stale) ns.stale = read.stale
       namespaces.push(ns)
     } catch (err) {
       // The container stopped between inspect and nsenter: report it, do not crash.
-      unreadable.push({key, reason: err instanceof Error ? err.message.split('\n')[0] ?? err.message : String(err)})
+      unreadable.push({key, reason: err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err)})
     }
   })
   namespaces.sort((a, b) => (a.key === 'host' ? -1 : b.key === 'host' ? 1 : a.key < b.key ? -1 : 1))

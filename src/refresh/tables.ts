@@ -23,7 +23,11 @@ export {mentionsNoOwnedChain, unparsedRuleLines} from './unparsed.js'
 function actualRule(rule: Rule, table: string): ActualRule {
   const prefix = `${table} -A ${rule.chain} `
   const spec = rule.key.startsWith(prefix) ? rule.key.slice(prefix.length) : rule.key
-  return {spec, ...(rule.comment !== undefined ? {comment: rule.comment} : {}), ...(rule.target ? {target: rule.target.name} : {})}
+  return {
+    spec,
+    ...(rule.comment !== undefined ? {comment: rule.comment} : {}),
+    ...(rule.target ? {target: rule.target.name} : {}),
+  }
 }
 
 /** Turns a parsed ruleset into the planner's shape: filter and nat, chains in order, rules with their normal-form spec. */
@@ -33,7 +37,8 @@ export function toActualTables(ruleset: Ruleset): ActualNamespace['tables'] {
     const table = ruleset.tables.find((t) => t.name === name)
     if (!table) continue
     const chains = new Map<string, ActualChain>()
-    for (const decl of table.chains) chains.set(decl.name, {name: decl.name, policy: decl.policy === '-' ? null : decl.policy, rules: []})
+    for (const decl of table.chains)
+      chains.set(decl.name, {name: decl.name, policy: decl.policy === '-' ? null : decl.policy, rules: []})
     for (const rule of table.rules) {
       const chain = chains.get(rule.chain) ?? {name: rule.chain, policy: null, rules: []}
       chains.set(rule.chain, chain)
@@ -60,7 +65,9 @@ function parseOnAccess(chain: ActualChain, table: string, pending: PendingChain,
     enumerable: true,
     configurable: true,
     get(): ActualRule[] {
-      const rules = pending.lines.map((line, i) => actualRule(parseRule(line, table, {family}, pending.lineNos[i]), table))
+      const rules = pending.lines.map((line, i) =>
+        actualRule(parseRule(line, table, {family}, pending.lineNos[i]), table),
+      )
       settle(rules)
       return rules
     },
@@ -115,14 +122,16 @@ export function readTables(text: string): ActualNamespace['tables'] {
     const table = ruleset.tables.find((t) => t.name === name)
     if (!table) continue
     const chains = new Map<string, ActualChain>()
-    for (const decl of table.chains) chains.set(decl.name, {name: decl.name, policy: decl.policy === '-' ? null : decl.policy, rules: []})
+    for (const decl of table.chains)
+      chains.set(decl.name, {name: decl.name, policy: decl.policy === '-' ? null : decl.policy, rules: []})
     for (const key of order) {
       if (!key.startsWith(`${name} `)) continue
       const chainName = key.slice(name.length + 1)
       const p = pending.get(key)!
       const chain = chains.get(chainName) ?? {name: chainName, policy: null, rules: []}
       chains.set(chainName, chain)
-      if (p.mentionsOwned) chain.rules = p.lines.map((line, i) => actualRule(parseRule(line, name, {family}, p.lineNos[i]), name))
+      if (p.mentionsOwned)
+        chain.rules = p.lines.map((line, i) => actualRule(parseRule(line, name, {family}, p.lineNos[i]), name))
       else parseOnAccess(chain, name, p, family)
     }
     out[name] = {name, chains: [...chains.values()]}

@@ -21,9 +21,16 @@ function collector(chunks: Buffer[]): Writable {
   })
 }
 
-export async function dockerExec(docker: Docker, container: string, argv: readonly string[], opts: {timeoutMs?: number} = {}): Promise<ExecResult> {
+export async function dockerExec(
+  docker: Docker,
+  container: string,
+  argv: readonly string[],
+  opts: {timeoutMs?: number} = {},
+): Promise<ExecResult> {
   const timeoutMs = opts.timeoutMs ?? 60_000
-  const exec = await docker.getContainer(container).exec({Cmd: [...argv], AttachStdin: false, AttachStdout: true, AttachStderr: true, Tty: false})
+  const exec = await docker
+    .getContainer(container)
+    .exec({Cmd: [...argv], AttachStdin: false, AttachStdout: true, AttachStderr: true, Tty: false})
   const stream = await exec.start({hijack: true, stdin: false})
   const out: Buffer[] = []
   const err: Buffer[] = []
@@ -59,6 +66,8 @@ export async function dockerExec(docker: Docker, container: string, argv: readon
 
 /** Starts a process in the container and returns at once (`docker exec -d`). */
 export async function dockerExecDetached(docker: Docker, container: string, argv: readonly string[]): Promise<void> {
-  const exec = await docker.getContainer(container).exec({Cmd: [...argv], AttachStdin: false, AttachStdout: false, AttachStderr: false, Tty: false})
+  const exec = await docker
+    .getContainer(container)
+    .exec({Cmd: [...argv], AttachStdin: false, AttachStdout: false, AttachStderr: false, Tty: false})
   await exec.start({Detach: true})
 }

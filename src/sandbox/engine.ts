@@ -22,7 +22,8 @@ const cache = new Map<EngineName, Promise<Engine>>()
 export function resolveEngine(name: EngineName): Promise<Engine> {
   let promise = cache.get(name)
   if (!promise) {
-    promise = name === 'trixie' ? ensureTrixieEngine().then((e) => describe('trixie', e.dockerd, e.pathDirs)) : systemEngine()
+    promise =
+      name === 'trixie' ? ensureTrixieEngine().then((e) => describe('trixie', e.dockerd, e.pathDirs)) : systemEngine()
     promise.catch(() => cache.delete(name))
     cache.set(name, promise)
   }
@@ -32,8 +33,10 @@ export function resolveEngine(name: EngineName): Promise<Engine> {
 async function systemEngine(): Promise<Engine> {
   const dockerd = findExecutable('dockerd')
   if (!dockerd) {
-    throw new AbortError(`Cannot start the Docker sandbox: dockerd is not installed (package docker.io). As root: apt-get update && ${INSTALL_COMMAND}`,
-      `As root: apt-get update && ${INSTALL_COMMAND}`)
+    throw new AbortError(
+      `Cannot start the Docker sandbox: dockerd is not installed (package docker.io). As root: apt-get update && ${INSTALL_COMMAND}`,
+      `As root: apt-get update && ${INSTALL_COMMAND}`,
+    )
   }
   return describe('system', dockerd, [])
 }

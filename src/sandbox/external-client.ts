@@ -56,7 +56,11 @@ export class ExternalClient implements ExternalClientInfo {
     await run('ip', ['netns', 'add', this.netns])
     await run('ip', ['link', 'set', 'lo', 'up'], inClient)
     // Both ends are created inside the sandbox's namespace (names never meet the host's), the peer goes straight to the client's.
-    await run('ip', ['link', 'add', this.ifname, 'type', 'veth', 'peer', 'name', this.clientIfname, 'netns', this.netns], inSandbox)
+    await run(
+      'ip',
+      ['link', 'add', this.ifname, 'type', 'veth', 'peer', 'name', this.clientIfname, 'netns', this.netns],
+      inSandbox,
+    )
     await run('ip', ['addr', 'add', `${this.sandboxIp}/${this.prefixLength}`, 'dev', this.ifname], inSandbox)
     await run('ip', ['link', 'set', this.ifname, 'up'], inSandbox)
     await run('ip', ['addr', 'add', `${this.ip}/${this.prefixLength}`, 'dev', this.clientIfname], inClient)

@@ -2,7 +2,18 @@
 // holding the static busybox and its applet links. The tar is built once (per
 // busybox binary, cached under SANDBOX_BASE/.cache) and imported into each sandbox.
 import {createHash} from 'node:crypto'
-import {createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, copyFileSync, chmodSync} from 'node:fs'
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  copyFileSync,
+  chmodSync,
+} from 'node:fs'
 import {join} from 'node:path'
 
 import type Docker from 'dockerode'
@@ -15,9 +26,44 @@ export const TEST_IMAGE = `${TEST_IMAGE_REPO}:latest`
 
 /** Applets linked into /bin. busybox `wget` crashes here: traffic checks use `nc`. */
 export const APPLETS = [
-  'sh', 'ash', 'sleep', 'nc', 'ip', 'cat', 'echo', 'ifconfig', 'route', 'ping', 'true', 'false', 'ls', 'ps',
-  'netstat', 'hostname', 'kill', 'grep', 'env', 'printf', 'test', 'httpd', 'sysctl', 'arp', 'mkdir', 'rm', 'head',
-  'tail', 'wc', 'date', 'id', 'timeout', 'seq', 'tee', 'nslookup', 'traceroute', 'udhcpc', 'ipcalc',
+  'sh',
+  'ash',
+  'sleep',
+  'nc',
+  'ip',
+  'cat',
+  'echo',
+  'ifconfig',
+  'route',
+  'ping',
+  'true',
+  'false',
+  'ls',
+  'ps',
+  'netstat',
+  'hostname',
+  'kill',
+  'grep',
+  'env',
+  'printf',
+  'test',
+  'httpd',
+  'sysctl',
+  'arp',
+  'mkdir',
+  'rm',
+  'head',
+  'tail',
+  'wc',
+  'date',
+  'id',
+  'timeout',
+  'seq',
+  'tee',
+  'nslookup',
+  'traceroute',
+  'udhcpc',
+  'ipcalc',
 ] as const
 
 const CACHE_DIR = join(SANDBOX_BASE, '.cache')
@@ -37,7 +83,10 @@ export function rootfsTar(busybox: string): Promise<string> {
 }
 
 async function buildRootfsTar(busybox: string): Promise<string> {
-  const digest = createHash('sha256').update(readFileSync(busybox)).update(`${LAYOUT_VERSION}:${APPLETS.join(',')}`).digest('hex')
+  const digest = createHash('sha256')
+    .update(readFileSync(busybox))
+    .update(`${LAYOUT_VERSION}:${APPLETS.join(',')}`)
+    .digest('hex')
   const target = join(CACHE_DIR, `busybox-rootfs-${digest.slice(0, 16)}.tar`)
   if (existsSync(target)) return target
   mkdirSync(CACHE_DIR, {recursive: true, mode: 0o700})
@@ -52,8 +101,17 @@ async function buildRootfsTar(busybox: string): Promise<string> {
     const tmpTar = join(staging, 'rootfs.tar')
     // Deterministic archive: same bytes for the same busybox.
     await run('tar', [
-      '--create', '--file', tmpTar, '--directory', rootfs,
-      '--owner=0', '--group=0', '--numeric-owner', '--sort=name', '--mtime=@0', '.',
+      '--create',
+      '--file',
+      tmpTar,
+      '--directory',
+      rootfs,
+      '--owner=0',
+      '--group=0',
+      '--numeric-owner',
+      '--sort=name',
+      '--mtime=@0',
+      '.',
     ])
     renameSync(tmpTar, target) // atomic: concurrent builders write identical content
     return target

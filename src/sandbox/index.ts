@@ -2,7 +2,14 @@
 // a private network namespace. See sandbox.ts for the API and reap.ts for teardown.
 export {Sandbox} from './sandbox.js'
 export type {
-  Backend, EngineName, IptablesOptions, RestartPolicy, RunContainerOptions, SandboxContainer, SandboxOptions, SandboxTimings,
+  Backend,
+  EngineName,
+  IptablesOptions,
+  RestartPolicy,
+  RunContainerOptions,
+  SandboxContainer,
+  SandboxOptions,
+  SandboxTimings,
 } from './sandbox.js'
 export type {ExecResult} from './docker-exec.js'
 export {ExternalClient} from './external-client.js'

@@ -78,7 +78,9 @@ export function cgroupMountPoints(mounts: MountEntry[] = readMounts()): string[]
 }
 
 export function listPids(): number[] {
-  return readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number)
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
 }
 
 function readOrUndefined(path: string): string | undefined {

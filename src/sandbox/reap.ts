@@ -16,8 +16,16 @@ import {existsSync, readdirSync, rmdirSync, rmSync, statSync, unlinkSync} from '
 import {join} from 'node:path'
 
 import {
-  cgroupMountPoints, isProcessAlive, listPids, mountsUnder, nsfsInode, nsfsInodesUnder, readMounts,
-  readProcess, signalProcess, waitGoneSync,
+  cgroupMountPoints,
+  isProcessAlive,
+  listPids,
+  mountsUnder,
+  nsfsInode,
+  nsfsInodesUnder,
+  readMounts,
+  readProcess,
+  signalProcess,
+  waitGoneSync,
 } from './procfs.js'
 import {NAME_PREFIX, netnsMountDir, readRecord, SANDBOX_BASE, type SandboxRecord} from './record.js'
 import {runSync} from './spawn.js'
@@ -57,9 +65,10 @@ export function findProcesses(match: ProcessMatch): number[] {
     if (pid === process.pid) continue
     const info = readProcess(pid)
     if (!info || info.state === 'Z' || info.state === 'X') continue
-    const mine = (info.netns !== undefined && inodes.has(info.netns))
-      || (rootPrefix !== undefined && info.argv.some((arg) => arg.includes(rootPrefix)))
-      || (match.cgroupParent !== undefined && cgroupLineMatches(info.cgroup, match.cgroupParent))
+    const mine =
+      (info.netns !== undefined && inodes.has(info.netns)) ||
+      (rootPrefix !== undefined && info.argv.some((arg) => arg.includes(rootPrefix))) ||
+      (match.cgroupParent !== undefined && cgroupLineMatches(info.cgroup, match.cgroupParent))
     if (mine) found.push(pid)
   }
   return found
@@ -94,7 +103,8 @@ function removeCgroupTree(dir: string, problems: string[]): void {
   try {
     rmdirSync(dir)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') problems.push(`cannot remove cgroup ${dir}: ${(error as Error).message}`)
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      problems.push(`cannot remove cgroup ${dir}: ${(error as Error).message}`)
   }
 }
 
@@ -115,7 +125,9 @@ function removeShimSockets(rec: SandboxRecord): void {
   }
   for (const id of ids) {
     // containerd 1.6 runtime/v2/shim.SocketAddress: sha256(filepath.Join(address, namespace, id)).
-    const hash = createHash('sha256').update(join(rec.containerdAddress, 'moby', id)).digest('hex')
+    const hash = createHash('sha256')
+      .update(join(rec.containerdAddress, 'moby', id))
+      .digest('hex')
     try {
       unlinkSync(join(SHIM_SOCKET_DIR, hash))
     } catch {
@@ -144,7 +156,8 @@ export function deleteNetns(name: string, problems: string[]): void {
   try {
     unlinkSync(path)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') problems.push(`cannot delete netns ${name}: ${(error as Error).message}`)
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      problems.push(`cannot delete netns ${name}: ${(error as Error).message}`)
   }
 }
 
@@ -220,8 +233,17 @@ export function gcSync(): GcReport {
       }
     }
     const stale: SandboxRecord = rec ?? {
-      version: 1, name, root, backend: 'nft', engine: 'unknown', netns: name, clients: [], cgroupParent: name,
-      containerdAddress: join(root, 'exec', 'containerd', 'containerd.sock'), owner: {pid: 0, startTicks: 0}, createdAt: '',
+      version: 1,
+      name,
+      root,
+      backend: 'nft',
+      engine: 'unknown',
+      netns: name,
+      clients: [],
+      cgroupParent: name,
+      containerdAddress: join(root, 'exec', 'containerd', 'containerd.sock'),
+      owner: {pid: 0, startTicks: 0},
+      createdAt: '',
     }
     report.problems.push(...reapSync(stale).map((p) => `${name}: ${p}`))
     report.removed.push(name)

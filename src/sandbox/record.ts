@@ -53,7 +53,9 @@ export function ensureBaseDir(): void {
   mkdirSync(SANDBOX_BASE, {recursive: true, mode: 0o700})
   const st = lstatSync(SANDBOX_BASE)
   if (!st.isDirectory() || st.uid !== 0) {
-    throw new Error(`${SANDBOX_BASE} must be a directory owned by root (found ${st.isSymbolicLink() ? 'a symlink' : `uid ${st.uid}`}); remove it and retry`)
+    throw new Error(
+      `${SANDBOX_BASE} must be a directory owned by root (found ${st.isSymbolicLink() ? 'a symlink' : `uid ${st.uid}`}); remove it and retry`,
+    )
   }
 }
 

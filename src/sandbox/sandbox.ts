@@ -27,7 +27,14 @@ import {checkPreconditions, searchPath, type Tools} from './preconditions.js'
 import {isProcessAlive, listeningTcpPorts, signalProcess, sleep, waitGone} from './procfs.js'
 import {gcSync, reapSync, type GcReport} from './reap.js'
 import {
-  ensureBaseDir, NAME_PREFIX, NETNS_DIR, ownerIdentity, SANDBOX_BASE, writeRecord, type Backend, type SandboxRecord,
+  ensureBaseDir,
+  NAME_PREFIX,
+  NETNS_DIR,
+  ownerIdentity,
+  SANDBOX_BASE,
+  writeRecord,
+  type Backend,
+  type SandboxRecord,
 } from './record.js'
 import {spawnDaemon, type Daemon} from './spawn.js'
 
@@ -88,7 +95,14 @@ export interface IptablesOptions {
   family?: 4 | 6
 }
 
-const IPTABLES_TOOLS = ['iptables', 'iptables-save', 'iptables-restore', 'ip6tables', 'ip6tables-save', 'ip6tables-restore'] as const
+const IPTABLES_TOOLS = [
+  'iptables',
+  'iptables-save',
+  'iptables-restore',
+  'ip6tables',
+  'ip6tables-save',
+  'ip6tables-restore',
+] as const
 
 /** `iptables-save` → `iptables-legacy-save`: the backend-specific binary behind each generic name. */
 function backendBinary(tool: string, backend: Backend): string {
@@ -151,22 +165,33 @@ export class Sandbox {
   /** Starts dockerd in a new network namespace and imports the test image; cleans up after itself if any step fails. */
   static async start(opts: SandboxOptions): Promise<Sandbox> {
     const started = performance.now()
-    if (opts.backend !== 'nft' && opts.backend !== 'legacy') throw new Error(`unknown backend ${String(opts.backend)} (nft or legacy)`)
+    if (opts.backend !== 'nft' && opts.backend !== 'legacy')
+      throw new Error(`unknown backend ${String(opts.backend)} (nft or legacy)`)
     const tools = checkPreconditions()
     const engine = await resolveEngine(opts.engine ?? 'system')
     ensureBaseDir()
     const name = opts.name ?? allocateName()
-    if (!/^dwsb-[a-z0-9][a-z0-9-]{0,40}$/.test(name)) throw new Error(`invalid sandbox name ${JSON.stringify(name)}: dwsb- followed by [a-z0-9-]`)
+    if (!/^dwsb-[a-z0-9][a-z0-9-]{0,40}$/.test(name))
+      throw new Error(`invalid sandbox name ${JSON.stringify(name)}: dwsb- followed by [a-z0-9-]`)
     const root = join(SANDBOX_BASE, name)
     try {
       mkdirSync(root, {mode: 0o700})
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(`sandbox ${name} already exists (${root}); Sandbox.gc() removes stale ones`)
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+        throw new Error(`sandbox ${name} already exists (${root}); Sandbox.gc() removes stale ones`)
       throw error
     }
     const record: SandboxRecord = {
-      version: 1, name, root, backend: opts.backend, engine: `${engine.name} ${engine.version}`, netns: name, clients: [],
-      cgroupParent: name, containerdAddress: join(root, 'containerd', 'containerd.sock'), owner: ownerIdentity(),
+      version: 1,
+      name,
+      root,
+      backend: opts.backend,
+      engine: `${engine.name} ${engine.version}`,
+      netns: name,
+      clients: [],
+      cgroupParent: name,
+      containerdAddress: join(root, 'containerd', 'containerd.sock'),
+      owner: ownerIdentity(),
       createdAt: new Date().toISOString(),
     }
     writeRecord(record)
@@ -185,7 +210,7 @@ export class Sandbox {
       try {
         await sandbox.stop()
       } catch (stopError) {
-        (error as Error).message += `\n(and the cleanup failed: ${(stopError as Error).message})`
+        ;(error as Error).message += `\n(and the cleanup failed: ${(stopError as Error).message})`
       }
       throw error
     }
@@ -229,39 +254,65 @@ export class Sandbox {
 
     // Our own containerd: dockerd's managed one is skipped whenever /run/containerd/containerd.sock
     // exists (a host containerd), and then every sandbox would share the host's.
-    writeFileSync(join(root, 'containerd', 'config.toml'), [
-      'version = 2',
-      `root = ${JSON.stringify(join(root, 'containerd', 'root'))}`,
-      `state = ${JSON.stringify(join(root, 'containerd', 'state'))}`,
-      'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
-      '[grpc]',
-      `  address = ${JSON.stringify(this.record.containerdAddress)}`,
-      '[ttrpc]',
-      '  address = ""',
-      '[debug]',
-      '  address = ""',
-      '[metrics]',
-      '  address = ""',
-      '',
-    ].join('\n'))
-    this.containerd = spawnDaemon(['nsenter', `--net=${this.netnsPath}`, '--', this.tools.paths.containerd ?? 'containerd',
-      '--config', join(root, 'containerd', 'config.toml')], {logFile: join(root, 'containerd.log'), env: this.daemonEnv()})
+    writeFileSync(
+      join(root, 'containerd', 'config.toml'),
+      [
+        'version = 2',
+        `root = ${JSON.stringify(join(root, 'containerd', 'root'))}`,
+        `state = ${JSON.stringify(join(root, 'containerd', 'state'))}`,
+        'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
+        '[grpc]',
+        `  address = ${JSON.stringify(this.record.containerdAddress)}`,
+        '[ttrpc]',
+        '  address = ""',
+        '[debug]',
+        '  address = ""',
+        '[metrics]',
+        '  address = ""',
+        '',
+      ].join('\n'),
+    )
+    this.containerd = spawnDaemon(
+      [
+        'nsenter',
+        `--net=${this.netnsPath}`,
+        '--',
+        this.tools.paths.containerd ?? 'containerd',
+        '--config',
+        join(root, 'containerd', 'config.toml'),
+      ],
+      {logFile: join(root, 'containerd.log'), env: this.daemonEnv()},
+    )
     await this.waitFor('containerd', this.containerd, () => existsSync(this.record.containerdAddress), timeoutMs)
 
     // daemon.json of our own: the host's /etc/docker/daemon.json must not apply, and Docker
     // before 24 writes its trust key to /etc/docker/key.json unless told otherwise.
-    writeFileSync(join(root, 'daemon.json'), `${JSON.stringify(this.engine.major < 24 ? {'deprecated-key-path': join(root, 'key.json')} : {})}\n`)
+    writeFileSync(
+      join(root, 'daemon.json'),
+      `${JSON.stringify(this.engine.major < 24 ? {'deprecated-key-path': join(root, 'key.json')} : {})}\n`,
+    )
     this.dockerdArgv = [
-      'nsenter', `--net=${this.netnsPath}`, '--', this.engine.dockerd,
-      '--config-file', join(root, 'daemon.json'),
-      '--data-root', join(root, 'data'),
-      '--exec-root', join(root, 'exec'),
-      '--pidfile', join(root, 'docker.pid'),
-      '-H', this.dockerHost,
-      '--containerd', this.record.containerdAddress,
+      'nsenter',
+      `--net=${this.netnsPath}`,
+      '--',
+      this.engine.dockerd,
+      '--config-file',
+      join(root, 'daemon.json'),
+      '--data-root',
+      join(root, 'data'),
+      '--exec-root',
+      join(root, 'exec'),
+      '--pidfile',
+      join(root, 'docker.pid'),
+      '-H',
+      this.dockerHost,
+      '--containerd',
+      this.record.containerdAddress,
       // A cgroup parent per sandbox: container processes are found (and their cgroups removed) by it.
-      '--cgroup-parent', `/${this.record.cgroupParent}`,
-      '--exec-opt', 'native.cgroupdriver=cgroupfs',
+      '--cgroup-parent',
+      `/${this.record.cgroupParent}`,
+      '--exec-opt',
+      'native.cgroupdriver=cgroupfs',
     ]
     await this.startDockerd(timeoutMs)
   }
@@ -279,7 +330,12 @@ export class Sandbox {
     await this.waitFor('dockerd', this.dockerd, ping, timeoutMs)
   }
 
-  private async waitFor(what: string, daemon: Daemon, ready: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  private async waitFor(
+    what: string,
+    daemon: Daemon,
+    ready: () => boolean | Promise<boolean>,
+    timeoutMs: number,
+  ): Promise<void> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
       if (await ready()) return
@@ -287,21 +343,29 @@ export class Sandbox {
         const {exitCode, signal} = await daemon.exited
         throw this.startError(`${what} exited during start (${signal ?? `exit code ${exitCode}`})`)
       }
-      if (Date.now() > deadline) throw this.startError(`${what} did not become ready within ${Math.round(timeoutMs / 1000)} s`)
+      if (Date.now() > deadline)
+        throw this.startError(`${what} did not become ready within ${Math.round(timeoutMs / 1000)} s`)
       await sleep(25)
     }
   }
 
   private startError(summary: string): Error {
-    return new Error(`sandbox ${this.name}: ${summary}.\n` +
-      `--- ${join(this.root, 'dockerd.log')} (tail) ---\n${logTail(join(this.root, 'dockerd.log'))}\n` +
-      `--- ${join(this.root, 'containerd.log')} (tail) ---\n${logTail(join(this.root, 'containerd.log'), 10)}`)
+    return new Error(
+      `sandbox ${this.name}: ${summary}.\n` +
+        `--- ${join(this.root, 'dockerd.log')} (tail) ---\n${logTail(join(this.root, 'dockerd.log'))}\n` +
+        `--- ${join(this.root, 'containerd.log')} (tail) ---\n${logTail(join(this.root, 'containerd.log'), 10)}`,
+    )
   }
 
   // ---- Docker objects ----------------------------------------------------------------------
 
   /** Creates a bridge network; returns its id. */
-  async createNetwork(name: string, subnet: string, gateway?: string, opts: {internal?: boolean; labels?: Record<string, string>} = {}): Promise<string> {
+  async createNetwork(
+    name: string,
+    subnet: string,
+    gateway?: string,
+    opts: {internal?: boolean; labels?: Record<string, string>} = {},
+  ): Promise<string> {
     const network = await this.docker.createNetwork({
       Name: name,
       Driver: 'bridge',
@@ -315,7 +379,8 @@ export class Sandbox {
 
   /** Creates and starts a container of the test image (by default `sleep 1000000`). */
   async runContainer(name: string, opts: RunContainerOptions = {}): Promise<SandboxContainer> {
-    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name)) throw new Error(`invalid container name ${JSON.stringify(name)}: at least two characters of [a-zA-Z0-9_.-]`)
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name))
+      throw new Error(`invalid container name ${JSON.stringify(name)}: at least two characters of [a-zA-Z0-9_.-]`)
     const network = opts.network ?? 'bridge'
     const endpoint = (ip?: string, aliases?: string[]) => ({
       ...(ip ? {IPAMConfig: {IPv4Address: ip}} : {}),
@@ -335,7 +400,9 @@ export class Sandbox {
       NetworkingConfig: {EndpointsConfig: {[network]: endpoint(opts.ip, opts.aliases)}},
     })
     for (const extra of opts.extraNetworks ?? []) {
-      await this.docker.getNetwork(extra.network).connect({Container: container.id, EndpointConfig: endpoint(extra.ip, extra.aliases)})
+      await this.docker
+        .getNetwork(extra.network)
+        .connect({Container: container.id, EndpointConfig: endpoint(extra.ip, extra.aliases)})
     }
     await container.start()
     const info = await container.inspect()
@@ -402,7 +469,17 @@ export class Sandbox {
     if (this.listeners.has(key)) return
     if (!listeningTcpPorts(pid).has(port)) {
       const name = info.Name.replace(/^\//, '')
-      await dockerExecDetached(this.docker, info.Id, ['nc', '-ll', '-p', String(port), '-e', 'echo', 'dockwall-ok', name, String(port)])
+      await dockerExecDetached(this.docker, info.Id, [
+        'nc',
+        '-ll',
+        '-p',
+        String(port),
+        '-e',
+        'echo',
+        'dockwall-ok',
+        name,
+        String(port),
+      ])
       const deadline = Date.now() + 5000
       while (!listeningTcpPorts(pid).has(port)) {
         if (Date.now() > deadline) throw new Error(`listener on ${container}:${port} did not start`)
@@ -425,7 +502,9 @@ export class Sandbox {
   private async resolveTarget(to: string): Promise<string> {
     if (isIPv4(to)) return to
     const info = await this.docker.getContainer(to).inspect()
-    const ip = Object.values(info.NetworkSettings.Networks ?? {}).map((n) => n.IPAddress).find(Boolean)
+    const ip = Object.values(info.NetworkSettings.Networks ?? {})
+      .map((n) => n.IPAddress)
+      .find(Boolean)
     if (!ip) throw new Error(`container ${to} has no IPv4 address`)
     return ip
   }
@@ -441,18 +520,33 @@ export class Sandbox {
    * first; for any other address (a DNAT), call `listen()` on the real target beforehand.
    * A drop costs the whole timeout (default 2 s); a pass takes a few tens of ms.
    */
-  async connect(check: {from: string; to: string; port: number; proto?: 'tcp'; timeoutSec?: number}): Promise<ConnectResult> {
-    if (check.proto !== undefined && check.proto !== 'tcp') throw new Error(`only tcp checks are supported (busybox nc has no UDP mode here), got ${String(check.proto)}`)
+  async connect(check: {
+    from: string
+    to: string
+    port: number
+    proto?: 'tcp'
+    timeoutSec?: number
+  }): Promise<ConnectResult> {
+    if (check.proto !== undefined && check.proto !== 'tcp')
+      throw new Error(`only tcp checks are supported (busybox nc has no UDP mode here), got ${String(check.proto)}`)
     const timeoutSec = check.timeoutSec ?? 2
     const ip = await this.resolveTarget(check.to)
     await this.prepareTarget(ip, check.port)
     const started = performance.now()
-    const result = await this.exec(check.from, ['nc', '-w', String(timeoutSec), ip, String(check.port)], {timeoutMs: (timeoutSec + 10) * 1000})
+    const result = await this.exec(check.from, ['nc', '-w', String(timeoutSec), ip, String(check.port)], {
+      timeoutMs: (timeoutSec + 10) * 1000,
+    })
     const reply = result.stdout.trim()
     return {ok: reply.startsWith('dockwall-ok'), reply, exitCode: result.exitCode, ms: performance.now() - started}
   }
 
-  async canConnect(check: {from: string; to: string; port: number; proto?: 'tcp'; timeoutSec?: number}): Promise<boolean> {
+  async canConnect(check: {
+    from: string
+    to: string
+    port: number
+    proto?: 'tcp'
+    timeoutSec?: number
+  }): Promise<boolean> {
     return (await this.connect(check)).ok
   }
 
@@ -467,9 +561,12 @@ export class Sandbox {
     const index = this.clients.length
     if (index > 255) throw new Error('at most 256 external clients per sandbox')
     const ifname = opts.ifname ?? `dwext${index}`
-    if (!/^[A-Za-z0-9_.-]{1,15}$/.test(ifname)) throw new Error(`invalid interface name ${JSON.stringify(ifname)} (1 to 15 of [A-Za-z0-9_.-])`)
+    if (!/^[A-Za-z0-9_.-]{1,15}$/.test(ifname))
+      throw new Error(`invalid interface name ${JSON.stringify(ifname)} (1 to 15 of [A-Za-z0-9_.-])`)
     const netns = `${this.record.netns}-c${index}`
-    const client = new ExternalClient({netns, ifname, index}, this.tools.busybox, (ip, port) => this.prepareTarget(ip, port))
+    const client = new ExternalClient({netns, ifname, index}, this.tools.busybox, (ip, port) =>
+      this.prepareTarget(ip, port),
+    )
     // Recorded before it exists, so a crash in between still leaves it findable.
     this.record.clients.push(netns)
     writeRecord(this.record)

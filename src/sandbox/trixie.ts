@@ -26,24 +26,34 @@ export async function ensureTrixieEngine(): Promise<{dockerd: string; pathDirs: 
   for (const tool of ['apt-get', 'dpkg-deb', 'env']) {
     if (!findExecutable(tool)) throw new AbortError(`engine "trixie" needs ${tool} (a Debian system)`)
   }
-  if (!existsSync(KEYRING)) throw new AbortError(`engine "trixie" needs ${KEYRING}`, 'apt-get install -y debian-archive-keyring')
+  if (!existsSync(KEYRING))
+    throw new AbortError(`engine "trixie" needs ${KEYRING}`, 'apt-get install -y debian-archive-keyring')
   mkdirSync(ENGINE_CACHE, {recursive: true, mode: 0o755})
   const work = mkdtempSync(join(ENGINE_CACHE, '.trixie-'))
   try {
     const mirror = process.env.DOCKWALL_TRIXIE_MIRROR ?? 'http://deb.debian.org/debian'
-    for (const dir of ['lists/partial', 'cache/archives/partial', 'download']) mkdirSync(join(work, dir), {recursive: true})
+    for (const dir of ['lists/partial', 'cache/archives/partial', 'download'])
+      mkdirSync(join(work, dir), {recursive: true})
     writeFileSync(join(work, 'sources.list'), `deb [signed-by=${KEYRING}] ${mirror} trixie main\n`)
     const apt = [
-      '-o', `Dir::Etc::SourceList=${join(work, 'sources.list')}`,
-      '-o', `Dir::Etc::SourceParts=${join(work, 'no-parts')}`,
-      '-o', `Dir::State::Lists=${join(work, 'lists')}`,
-      '-o', `Dir::Cache=${join(work, 'cache')}`,
-      '-o', 'APT::Sandbox::User=root',
-      '-o', 'APT::Get::List-Cleanup=0',
+      '-o',
+      `Dir::Etc::SourceList=${join(work, 'sources.list')}`,
+      '-o',
+      `Dir::Etc::SourceParts=${join(work, 'no-parts')}`,
+      '-o',
+      `Dir::State::Lists=${join(work, 'lists')}`,
+      '-o',
+      `Dir::Cache=${join(work, 'cache')}`,
+      '-o',
+      'APT::Sandbox::User=root',
+      '-o',
+      'APT::Get::List-Cleanup=0',
     ]
     await run('apt-get', [...apt, '-q', 'update'], {timeoutMs: 300_000})
     // `apt-get download` writes to the current directory; `env -C` sets it without a shell.
-    await run('env', ['-C', join(work, 'download'), 'apt-get', ...apt, '-q', 'download', 'docker.io/trixie'], {timeoutMs: 300_000})
+    await run('env', ['-C', join(work, 'download'), 'apt-get', ...apt, '-q', 'download', 'docker.io/trixie'], {
+      timeoutMs: 300_000,
+    })
     const deb = readdirSync(join(work, 'download')).find((f) => f.startsWith('docker.io_') && f.endsWith('.deb'))
     if (!deb) throw new Error('apt-get download docker.io/trixie produced no .deb')
     const target = join(work, 'engine')

@@ -15,13 +15,20 @@ import {DOCKWALL_VERSION} from '../version.js'
 import type {Session} from './session.js'
 
 /** Refuses a plan that would cut the operator's SSH session, unless allowed. Not in a --netns rehearsal. */
-export function guardLockout(session: Session, plan: Plan, allowLockout: boolean, env: NodeJS.ProcessEnv = process.env): void {
+export function guardLockout(
+  session: Session,
+  plan: Plan,
+  allowLockout: boolean,
+  env: NodeJS.ProcessEnv = process.env,
+): void {
   if (allowLockout || session.rehearsal) return
   const ssh = parseSshConnection(env.SSH_CONNECTION)
   if (!ssh) return
   const findings = checkSshLockout(plan, ssh)
   if (findings.length === 0) return
-  const what = findings.some((f) => f.state === 'ESTABLISHED') ? 'would cut your current SSH session' : 'would refuse new SSH connections from your address'
+  const what = findings.some((f) => f.state === 'ESTABLISHED')
+    ? 'would cut your current SSH session'
+    : 'would refuse new SSH connections from your address'
   throw new AbortError(
     `refusing to apply: the new input rules ${what} (${ssh.clientIp} → port ${ssh.serverPort}), at:\n  ${findings[0]?.line ?? ''}`,
     'keep allow_ssh = true in the firewall block, add a rule accepting your address, or pass --allow-lockout if you have console access',
@@ -36,11 +43,20 @@ function namespaceTarget(session: Session, actual: ActualModel, ns: NamespaceKey
   return {kind: 'pid', pid: found.container.pid}
 }
 
-export async function applySession(session: Session, plan: Plan, actual: ActualModel, listener: ApplyListener): Promise<ApplyResult> {
+export async function applySession(
+  session: Session,
+  plan: Plan,
+  actual: ActualModel,
+  listener: ApplyListener,
+): Promise<ApplyResult> {
   let state: State = session.state ?? newState(DOCKWALL_VERSION)
   let prev: State | null = session.state
   const restore = async (tx: FirewallTransaction): Promise<void> => {
-    const runner = new IptablesRunner({netns: namespaceTarget(session, actual, tx.namespace), backend: tx.backend, family: 'ipv4'})
+    const runner = new IptablesRunner({
+      netns: namespaceTarget(session, actual, tx.namespace),
+      backend: tx.backend,
+      family: 'ipv4',
+    })
     await runner.restore(tx.input, {noflush: true})
   }
   const ops = createHostOps({docker: session.docker, restore})
@@ -51,7 +67,12 @@ export async function applySession(session: Session, plan: Plan, actual: ActualM
   }
   // The save after the iptables transactions is prepared while they run (src/state stageState).
   const stage = async (resources: ReadonlyMap<string, PriorResource>): Promise<StagedSave> => {
-    const staged = await stageState(session.statePath, {...state, dockwallVersion: DOCKWALL_VERSION, resources: [...resources.values()]}, prev, {lock: session.lock})
+    const staged = await stageState(
+      session.statePath,
+      {...state, dockwallVersion: DOCKWALL_VERSION, resources: [...resources.values()]},
+      prev,
+      {lock: session.lock},
+    )
     return {
       commit: async () => {
         state = await staged.commit()
@@ -71,13 +92,22 @@ export function checkSavedPlan(session: Session, plan: Plan, currentHash: string
   const serial = session.state?.serial ?? 0
   const lineage = session.state?.lineage ?? null
   if (plan.prior.lineage !== null && lineage !== plan.prior.lineage) {
-    throw new AbortError(`the saved plan was made for another state (lineage ${plan.prior.lineage}, this state is ${lineage ?? 'empty'})`, 'make a new plan with `dockwall plan --out FILE`')
+    throw new AbortError(
+      `the saved plan was made for another state (lineage ${plan.prior.lineage}, this state is ${lineage ?? 'empty'})`,
+      'make a new plan with `dockwall plan --out FILE`',
+    )
   }
   if (serial !== plan.prior.serial) {
-    throw new AbortError(`the state changed since the plan was made (serial ${plan.prior.serial} → ${serial})`, 'make a new plan with `dockwall plan --out FILE`')
+    throw new AbortError(
+      `the state changed since the plan was made (serial ${plan.prior.serial} → ${serial})`,
+      'make a new plan with `dockwall plan --out FILE`',
+    )
   }
   if (currentHash !== plan.actualHash) {
-    throw new AbortError('the host changed since the plan was made (Docker networks, containers or dockwall\'s iptables chains differ)', 'make a new plan with `dockwall plan --out FILE` and review it again')
+    throw new AbortError(
+      "the host changed since the plan was made (Docker networks, containers or dockwall's iptables chains differ)",
+      'make a new plan with `dockwall plan --out FILE` and review it again',
+    )
   }
 }
 

@@ -34,18 +34,35 @@ export interface ImportOneResult {
 /** Adopts one existing object into the state; for a rule, the next plan moves it into dockwall's chain. */
 export async function importOne(session: Session, address: string, id: string): Promise<ImportOneResult> {
   if (!declared(session).has(address)) {
-    throw new AbortError(`${address} is not declared in the configuration`, `add the block for ${address} first (import adopts an object under an address the configuration declares), or generate one with \`dockwall import --all --generate-config-out FILE\``)
+    throw new AbortError(
+      `${address} is not declared in the configuration`,
+      `add the block for ${address} first (import adopts an object under an address the configuration declares), or generate one with \`dockwall import --all --generate-config-out FILE\``,
+    )
   }
   if (session.state?.resources.some((r) => r.address === address)) {
-    throw new AbortError(`${address} is already managed by dockwall (it is in the state)`, `forget it first with \`dockwall state rm ${address}\` if you mean to import another object`)
+    throw new AbortError(
+      `${address} is already managed by dockwall (it is in the state)`,
+      `forget it first with \`dockwall state rm ${address}\` if you mean to import another object`,
+    )
   }
-  const {actual} = await refresh({docker: session.docker, host: session.host, backend: session.backend, model: session.model, prior: session.state})
+  const {actual} = await refresh({
+    docker: session.docker,
+    host: session.host,
+    backend: session.backend,
+    model: session.model,
+    prior: session.state,
+  })
   const resolved = resolveImports([{to: address, id}], actual, new Map())
   if (resolved.errors.length > 0) throw new ConfigError(resolved.errors)
   const resource = resolved.resources[0] as StateResource
   const prev = session.state
   const base = prev ?? newState(DOCKWALL_VERSION)
-  session.state = await writeState(session.statePath, putResource({...base, dockwallVersion: DOCKWALL_VERSION}, resource), prev, {lock: session.lock})
+  session.state = await writeState(
+    session.statePath,
+    putResource({...base, dockwallVersion: DOCKWALL_VERSION}, resource),
+    prev,
+    {lock: session.lock},
+  )
   return {address, description: resolved.descriptions.get(address) ?? 'imported', moves: resource.lines !== undefined}
 }
 
@@ -55,7 +72,10 @@ async function refuseOverwrite(path: string): Promise<void> {
   } catch {
     return
   }
-  throw new AbortError(`${path} exists; dockwall import never overwrites a file`, 'choose another file name, or move the existing file away')
+  throw new AbortError(
+    `${path} exists; dockwall import never overwrites a file`,
+    'choose another file name, or move the existing file away',
+  )
 }
 
 export interface ScanOptions {
@@ -69,14 +89,26 @@ export interface ScanOptions {
 /** Scans the host (Docker, and iptables on the host and in every running container) and writes a configuration with import blocks. */
 export async function generateFromHost(opts: ScanOptions): Promise<GenerateResult> {
   await refuseOverwrite(opts.out)
-  const {actual} = await refresh({docker: opts.docker, host: opts.host, backend: opts.backend, model: null, prior: null, allContainers: true})
+  const {actual} = await refresh({
+    docker: opts.docker,
+    host: opts.host,
+    backend: opts.backend,
+    model: null,
+    prior: null,
+    allContainers: true,
+  })
   const result = generateConfig(actual, {scannedAt: new Date(), command: opts.command})
   await writeFile(opts.out, result.hcl, {flag: 'wx', mode: 0o644})
   return result
 }
 
 /** Converts a network-go networks.json into dockwall's language. */
-export async function convertNetworkGo(text: string, file: string, out: string, names: Record<string, string>): Promise<ConvertResult> {
+export async function convertNetworkGo(
+  text: string,
+  file: string,
+  out: string,
+  names: Record<string, string>,
+): Promise<ConvertResult> {
   await refuseOverwrite(out)
   const result = convertNetworksJson(text, file, {names})
   await writeFile(out, result.hcl, {flag: 'wx', mode: 0o644})

@@ -41,16 +41,30 @@ export function checkTargets(session: Session, targets: readonly string[]): void
   for (const t of targets) {
     if (known.some((a) => a === t || a.startsWith(`${t}.`) || a.startsWith(`${t}[`))) continue
     const hint = closest(t, known)
-    throw new AbortError(`--target ${t}: no such resource in the configuration or the state${hint ? ` (did you mean ${hint}?)` : ''}`, 'list addresses with `dockwall state list`, or check the configuration')
+    throw new AbortError(
+      `--target ${t}: no such resource in the configuration or the state${hint ? ` (did you mean ${hint}?)` : ''}`,
+      'list addresses with `dockwall state list`, or check the configuration',
+    )
   }
 }
 
 export async function planSession(session: Session, req: PlanRequest): Promise<PlanOutcome> {
   checkTargets(session, req.targets)
-  const {actual, diagnostics} = await refresh({docker: session.docker, host: session.host, backend: session.backend, model: session.model, prior: session.state})
+  const {actual, diagnostics} = await refresh({
+    docker: session.docker,
+    host: session.host,
+    backend: session.backend,
+    model: session.model,
+    prior: session.state,
+  })
   const {plan, errors} = makePlan(
     {model: session.model, actual, prior: session.state},
-    {mode: req.mode, targets: req.targets, dockwallVersion: DOCKWALL_VERSION, normalize: (spec) => normalizeRuleSpec(spec)},
+    {
+      mode: req.mode,
+      targets: req.targets,
+      dockwallVersion: DOCKWALL_VERSION,
+      normalize: (spec) => normalizeRuleSpec(spec),
+    },
   )
   plan.warnings.unshift(...session.configWarnings, ...diagnostics)
   return {plan, actual, errors}

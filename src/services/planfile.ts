@@ -21,7 +21,15 @@ export interface PlanFile {
 
 const header = z.object({
   kind: z.literal(PLANFILE_KIND),
-  plan: z.object({formatVersion: z.string(), mode: z.enum(['normal', 'destroy', 'refresh-only']), changes: z.array(z.unknown()), firewall: z.array(z.unknown()), actualHash: z.string()}).passthrough(),
+  plan: z
+    .object({
+      formatVersion: z.string(),
+      mode: z.enum(['normal', 'destroy', 'refresh-only']),
+      changes: z.array(z.unknown()),
+      firewall: z.array(z.unknown()),
+      actualHash: z.string(),
+    })
+    .passthrough(),
   model: z.object({networks: z.array(z.unknown()), containers: z.array(z.unknown())}).passthrough(),
   statePath: z.string(),
 })
@@ -35,7 +43,10 @@ export async function readPlanFile(path: string): Promise<PlanFile> {
   try {
     text = await readFile(path, 'utf8')
   } catch (err) {
-    throw new AbortError(`cannot read plan file ${path}: ${(err as Error).message}`, 'create one with `dockwall plan --out FILE`')
+    throw new AbortError(
+      `cannot read plan file ${path}: ${(err as Error).message}`,
+      'create one with `dockwall plan --out FILE`',
+    )
   }
   let raw: unknown
   try {
@@ -44,9 +55,15 @@ export async function readPlanFile(path: string): Promise<PlanFile> {
     throw new AbortError(`${path} is not a dockwall plan file (not JSON)`)
   }
   const parsed = header.safeParse(raw)
-  if (!parsed.success) throw new AbortError(`${path} is not a dockwall plan file: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}`.trim())
+  if (!parsed.success)
+    throw new AbortError(
+      `${path} is not a dockwall plan file: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}`.trim(),
+    )
   if (parsed.data.plan.formatVersion !== PLAN_FORMAT_VERSION) {
-    throw new AbortError(`${path} was written by a dockwall with plan format ${parsed.data.plan.formatVersion}; this one reads ${PLAN_FORMAT_VERSION}`, 'make a new plan with this dockwall')
+    throw new AbortError(
+      `${path} was written by a dockwall with plan format ${parsed.data.plan.formatVersion}; this one reads ${PLAN_FORMAT_VERSION}`,
+      'make a new plan with this dockwall',
+    )
   }
   return raw as PlanFile
 }

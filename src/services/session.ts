@@ -51,13 +51,23 @@ export async function hostTarget(netns: string | undefined): Promise<NetnsTarget
   try {
     await stat(p)
   } catch {
-    throw new AbortError(`network namespace ${p} does not exist`, `create it with \`ip netns add ${path.basename(p)}\`, or drop --netns to work on this host`)
+    throw new AbortError(
+      `network namespace ${p} does not exist`,
+      `create it with \`ip netns add ${path.basename(p)}\`, or drop --netns to work on this host`,
+    )
   }
   return {kind: 'path', path: p}
 }
 
-export async function loadModel(opts: Pick<SessionOptions, 'config' | 'vars' | 'varFiles'>): Promise<{model: DesiredModel; warnings: Diagnostic[]}> {
-  const result = await loadConfig({path: opts.config, vars: opts.vars ?? [], varFiles: opts.varFiles ?? [], cacheDir: defaultCacheDir()})
+export async function loadModel(
+  opts: Pick<SessionOptions, 'config' | 'vars' | 'varFiles'>,
+): Promise<{model: DesiredModel; warnings: Diagnostic[]}> {
+  const result = await loadConfig({
+    path: opts.config,
+    vars: opts.vars ?? [],
+    varFiles: opts.varFiles ?? [],
+    cacheDir: defaultCacheDir(),
+  })
   if (!result.model) throw new ConfigError(result.diagnostics)
   return {model: result.model, warnings: result.diagnostics.filter((d) => d.severity === 'warning')}
 }
@@ -66,7 +76,12 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
   const host = await hostTarget(opts.netns)
   const {model, warnings} = opts.model ? {model: opts.model, warnings: []} : await loadModel(opts)
   const statePath = resolveStatePath(opts.state, model.settings.statePath)
-  const lock = await acquireLock(statePath, {timeoutMs: opts.lockTimeoutMs, operation: opts.operation, warn: opts.warn, releaseOnSignal: false})
+  const lock = await acquireLock(statePath, {
+    timeoutMs: opts.lockTimeoutMs,
+    operation: opts.operation,
+    warn: opts.warn,
+    releaseOnSignal: false,
+  })
   try {
     const state = await readState(statePath)
     const docker = await connectDocker(opts.dockerHost)

@@ -16,7 +16,9 @@ export function parseDuration(input: string): number {
     end = part.lastIndex
   }
   if (text === '' || end !== text.length || !Number.isFinite(total)) {
-    throw new Error(`invalid duration ${JSON.stringify(input)}: use a number with a unit, like 30s, 5m, 1h30m or 500ms (0 for no wait)`)
+    throw new Error(
+      `invalid duration ${JSON.stringify(input)}: use a number with a unit, like 30s, 5m, 1h30m or 500ms (0 for no wait)`,
+    )
   }
   return Math.round(total)
 }

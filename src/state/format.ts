@@ -38,7 +38,8 @@ function isJsonValue(v: unknown): v is Json {
   if (v === null || typeof v === 'string' || typeof v === 'boolean') return true
   if (typeof v === 'number') return Number.isFinite(v)
   if (Array.isArray(v)) return v.every((x) => isJsonValue(x))
-  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) return Object.values(v).every((x) => isJsonValue(x))
+  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype)
+    return Object.values(v).every((x) => isJsonValue(x))
   return false
 }
 
@@ -55,7 +56,12 @@ const resourceSchema = z.strictObject({
   address: z.string().min(1),
   type: z.enum(RESOURCE_TYPES),
   ids: z.record(z.string(), z.string()),
-  attributes: z.record(z.string(), z.custom<Json>((v) => isJsonValue(v), {error: 'expected a JSON value (string, finite number, boolean, null, array or object)'})),
+  attributes: z.record(
+    z.string(),
+    z.custom<Json>((v) => isJsonValue(v), {
+      error: 'expected a JSON value (string, finite number, boolean, null, array or object)',
+    }),
+  ),
   lines: z.array(ruleLineSchema).optional(),
 })
 
@@ -68,15 +74,14 @@ const headerShape = {
 
 // Strict objects: an unknown field is refused rather than dropped, because dockwall
 // rewrites the file and would otherwise silently lose whatever the field recorded.
-const stateSchema = z
-  .strictObject({...headerShape, resources: z.array(resourceSchema)})
-  .superRefine((s, ctx) => {
-    const seen = new Set<string>()
-    s.resources.forEach((r, i) => {
-      if (seen.has(r.address)) ctx.addIssue({code: 'custom', path: ['resources', i, 'address'], message: `duplicate address ${r.address}`})
-      seen.add(r.address)
-    })
+const stateSchema = z.strictObject({...headerShape, resources: z.array(resourceSchema)}).superRefine((s, ctx) => {
+  const seen = new Set<string>()
+  s.resources.forEach((r, i) => {
+    if (seen.has(r.address))
+      ctx.addIssue({code: 'custom', path: ['resources', i, 'address'], message: `duplicate address ${r.address}`})
+    seen.add(r.address)
   })
+})
 const headerSchema = z.strictObject(headerShape)
 
 // --- Decoding ---------------------------------------------------------------------
@@ -87,17 +92,28 @@ const headerSchema = z.strictObject(headerShape)
  * naming the file and the offending field.
  */
 export function decodeState(text: string, file: string, upgrades: readonly StateUpgrade[] = STATE_UPGRADES): State {
-  if (text.trim() === '') throw new AbortError(`state file ${file} is empty`, `restore it from ${file}.backup, or delete it if dockwall manages nothing on this host`)
+  if (text.trim() === '')
+    throw new AbortError(
+      `state file ${file} is empty`,
+      `restore it from ${file}.backup, or delete it if dockwall manages nothing on this host`,
+    )
   let raw: unknown
   try {
     raw = JSON.parse(text)
   } catch (error) {
-    throw new AbortError(`state file ${file} is not valid JSON: ${(error as Error).message}`, `restore it from ${file}.backup`)
+    throw new AbortError(
+      `state file ${file} is not valid JSON: ${(error as Error).message}`,
+      `restore it from ${file}.backup`,
+    )
   }
   if (!isObject(raw)) throw new AbortError(`${file} is not a dockwall state file (expected a JSON object)`)
   const upgraded = upgradeRawState(raw, file, upgrades)
   const parsed = stateSchema.safeParse(upgraded)
-  if (!parsed.success) throw new AbortError(`state file ${file} is invalid:\n${formatIssues(parsed.error.issues, upgraded)}`, `fix the field, or restore ${file}.backup`)
+  if (!parsed.success)
+    throw new AbortError(
+      `state file ${file} is invalid:\n${formatIssues(parsed.error.issues, upgraded)}`,
+      `fix the field, or restore ${file}.backup`,
+    )
   const d = parsed.data
   return {
     version: STATE_VERSION,
@@ -113,10 +129,17 @@ export function decodeState(text: string, file: string, upgrades: readonly State
  * Brings a decoded object of any supported format up to `target` one step at a
  * time. Exported with `target` so tests can exercise a longer chain than exists.
  */
-export function upgradeRawState(raw: RawState, file: string, upgrades: readonly StateUpgrade[], target: number = STATE_VERSION): RawState {
+export function upgradeRawState(
+  raw: RawState,
+  file: string,
+  upgrades: readonly StateUpgrade[],
+  target: number = STATE_VERSION,
+): RawState {
   const version = raw.version
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 0) {
-    throw new AbortError(`${file} is not a dockwall state file: "version" must be a whole number, found ${JSON.stringify(version) ?? 'nothing'}`)
+    throw new AbortError(
+      `${file} is not a dockwall state file: "version" must be a whole number, found ${JSON.stringify(version) ?? 'nothing'}`,
+    )
   }
   if (version > target) {
     const by = typeof raw.dockwall_version === 'string' ? `dockwall ${raw.dockwall_version}, ` : ''
@@ -128,14 +151,20 @@ export function upgradeRawState(raw: RawState, file: string, upgrades: readonly 
   let current = raw
   for (let v = version; v < target; v++) {
     const step = upgrades.find((u) => u.from === v)
-    if (!step) throw new AbortError(`state file ${file} has format ${v}, which this dockwall cannot upgrade (no upgrade from format ${v})`)
+    if (!step)
+      throw new AbortError(
+        `state file ${file} has format ${v}, which this dockwall cannot upgrade (no upgrade from format ${v})`,
+      )
     try {
       current = step.upgrade(current)
     } catch (error) {
-      throw new AbortError(`cannot upgrade state file ${file} from format ${v} to ${v + 1}: ${(error as Error).message}`)
+      throw new AbortError(
+        `cannot upgrade state file ${file} from format ${v} to ${v + 1}: ${(error as Error).message}`,
+      )
     }
     // A step that forgets to set the version would loop or skip steps: that is a bug in dockwall.
-    if (current.version !== v + 1) throw new Error(`state upgrade from format ${v} produced format ${String(current.version)}, not ${v + 1}`)
+    if (current.version !== v + 1)
+      throw new Error(`state upgrade from format ${v} produced format ${String(current.version)}, not ${v + 1}`)
   }
   return current
 }
@@ -143,9 +172,10 @@ export function upgradeRawState(raw: RawState, file: string, upgrades: readonly 
 function formatIssues(issues: readonly z.core.$ZodIssue[], raw: RawState, max = 8): string {
   const lines = issues.slice(0, max).map((issue) => {
     const where = issue.path.length === 0 ? '(top level)' : formatPath(issue.path, raw)
-    const what = issue.code === 'unrecognized_keys'
-      ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')} (written by a newer dockwall, or edited by hand?)`
-      : issue.message
+    const what =
+      issue.code === 'unrecognized_keys'
+        ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')} (written by a newer dockwall, or edited by hand?)`
+        : issue.message
     return `  ${where}: ${what}`
   })
   if (issues.length > max) lines.push(`  … and ${issues.length - max} more`)
@@ -193,7 +223,12 @@ const arrayText = new WeakMap<readonly StateResource[], string>()
 function canonicalResource(r: StateResource): {resource: StateResource; text: string} {
   const known = resourceText.get(r)
   if (known !== undefined) return {resource: r, text: known}
-  const out: StateResource = {address: r.address, type: r.type, ids: canonical(r.ids) as {[k: string]: string}, attributes: canonical(r.attributes) as {[k: string]: Json}}
+  const out: StateResource = {
+    address: r.address,
+    type: r.type,
+    ids: canonical(r.ids) as {[k: string]: string},
+    attributes: canonical(r.attributes) as {[k: string]: Json},
+  }
   // The text is JSON.stringify(resource, null, 2) re-indented for its place in the array. The
   // fields before `lines` go through JSON.stringify; the lines (most of a large state) are
   // written directly in the same layout, at a fraction of the cost (format.test.ts checks the
@@ -201,7 +236,9 @@ function canonicalResource(r: StateResource): {resource: StateResource; text: st
   const head = JSON.stringify(out, null, 2).replaceAll('\n', '\n    ')
   let text = head
   if (r.lines) {
-    const lines = r.lines.map((l) => Object.freeze({namespace: l.namespace, table: l.table, chain: l.chain, spec: l.spec}))
+    const lines = r.lines.map((l) =>
+      Object.freeze({namespace: l.namespace, table: l.table, chain: l.chain, spec: l.spec}),
+    )
     out.lines = Object.freeze(lines) as StateResource['lines']
     text = `${head.slice(0, -'\n    }'.length)},\n      "lines": ${linesText(lines)}\n    }`
   }
@@ -214,7 +251,10 @@ function canonicalResource(r: StateResource): {resource: StateResource; text: st
 function linesText(lines: readonly {namespace: string; table: string; chain: string; spec: string}[]): string {
   if (lines.length === 0) return '[]'
   const q = JSON.stringify
-  const parts = lines.map((l) => `        {\n          "namespace": ${q(l.namespace)},\n          "table": ${q(l.table)},\n          "chain": ${q(l.chain)},\n          "spec": ${q(l.spec)}\n        }`)
+  const parts = lines.map(
+    (l) =>
+      `        {\n          "namespace": ${q(l.namespace)},\n          "table": ${q(l.table)},\n          "chain": ${q(l.chain)},\n          "spec": ${q(l.spec)}\n        }`,
+  )
   return `[\n${parts.join(',\n')}\n      ]`
 }
 
@@ -222,14 +262,20 @@ function linesText(lines: readonly {namespace: string; table: string; chain: str
 function plainLine(l: unknown): boolean {
   if (typeof l !== 'object' || l === null || Array.isArray(l) || Object.keys(l).length !== 4) return false
   const {namespace, table, chain, spec} = l as {[k: string]: unknown}
-  return (namespace === 'host' || (typeof namespace === 'string' && /^container\.[A-Za-z0-9_.-]+$/.test(namespace))) &&
-    (table === 'filter' || table === 'nat') && typeof chain === 'string' && chain !== '' && typeof spec === 'string'
+  return (
+    (namespace === 'host' || (typeof namespace === 'string' && /^container\.[A-Za-z0-9_.-]+$/.test(namespace))) &&
+    (table === 'filter' || table === 'nat') &&
+    typeof chain === 'string' &&
+    chain !== '' &&
+    typeof spec === 'string'
+  )
 }
 
 /** resourceSchema.safeParse(r).success, with the lines (most of a large state) checked without zod when they are plainly right. */
 function resourceValid(r: StateResource): boolean {
   const {lines, ...head} = r
-  if (lines !== undefined && !(Array.isArray(lines) && lines.every(plainLine))) return resourceSchema.safeParse(r).success
+  if (lines !== undefined && !(Array.isArray(lines) && lines.every(plainLine)))
+    return resourceSchema.safeParse(r).success
   return resourceSchema.safeParse(head).success
 }
 
@@ -241,12 +287,16 @@ export function encodeResources(resources: readonly StateResource[]): {resources
   const out: StateResource[] = []
   const texts: string[] = []
   for (const [i, r] of sorted.entries()) {
-    if (i > 0 && sorted[i - 1]?.address === r.address) throw new Error(`refusing to write an invalid state: duplicate address ${r.address}`)
+    if (i > 0 && sorted[i - 1]?.address === r.address)
+      throw new Error(`refusing to write an invalid state: duplicate address ${r.address}`)
     const known = resourceText.get(r)
     if (known === undefined && !resourceValid(r)) {
       // Only new or changed resources are checked; remembered ones were checked when made.
       const check = resourceSchema.safeParse(r)
-      if (!check.success) throw new Error(`refusing to write an invalid state: resource ${r.address}:\n${formatIssues(check.error.issues, {})}`)
+      if (!check.success)
+        throw new Error(
+          `refusing to write an invalid state: resource ${r.address}:\n${formatIssues(check.error.issues, {})}`,
+        )
     }
     const c = known === undefined ? canonicalResource(r) : {resource: r, text: known}
     out.push(c.resource)
@@ -274,7 +324,10 @@ export async function canonicalResourcesAsync(resources: readonly StateResource[
     }
     if (!resourceValid(r)) {
       const check = resourceSchema.safeParse(r)
-      if (!check.success) throw new Error(`refusing to write an invalid state: resource ${r.address}:\n${formatIssues(check.error.issues, {})}`)
+      if (!check.success)
+        throw new Error(
+          `refusing to write an invalid state: resource ${r.address}:\n${formatIssues(check.error.issues, {})}`,
+        )
     }
     out.push(canonicalResource(r).resource)
     await new Promise<void>((resolve) => setImmediate(resolve))
@@ -292,9 +345,15 @@ export function encodeState(state: State): string {
 
 /** The file's bytes around an already encoded resources array (see encodeResources). */
 export function encodeWithResources(state: State, resourcesText: string): string {
-  const header = {version: STATE_VERSION, serial: state.serial, lineage: state.lineage, dockwall_version: state.dockwallVersion}
+  const header = {
+    version: STATE_VERSION,
+    serial: state.serial,
+    lineage: state.lineage,
+    dockwall_version: state.dockwallVersion,
+  }
   const check = headerSchema.safeParse(header)
-  if (!check.success) throw new Error(`refusing to write an invalid state:\n${formatIssues(check.error.issues, header)}`)
+  if (!check.success)
+    throw new Error(`refusing to write an invalid state:\n${formatIssues(check.error.issues, header)}`)
   const fields = Object.entries(header).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)},\n`)
   return `{\n${fields.join('')}  "resources": ${resourcesText}\n}\n`
 }

@@ -110,7 +110,8 @@ function parseLock(text: string): LockRead {
     return {kind: 'invalid', why: text.trim() === '' ? 'it is empty' : 'it is not JSON'}
   }
   const parsed = lockInfoSchema.safeParse(raw)
-  if (!parsed.success) return {kind: 'invalid', why: `bad field ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`}
+  if (!parsed.success)
+    return {kind: 'invalid', why: `bad field ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`}
   const {pid_start: pidStart, ...rest} = parsed.data
   return {kind: 'held', info: pidStart === undefined ? rest : {...rest, pidStart}}
 }
@@ -127,7 +128,8 @@ function encodeLock(info: LockInfo): string {
  */
 export async function acquireLock(statePath: string, opts: LockOptions): Promise<Lock> {
   const warn = opts.warn ?? ((m: string) => void process.stderr.write(`Warning: ${m}\n`))
-  if (!Number.isFinite(opts.timeoutMs)) throw new Error(`acquireLock: timeoutMs must be a finite number, got ${opts.timeoutMs}`)
+  if (!Number.isFinite(opts.timeoutMs))
+    throw new Error(`acquireLock: timeoutMs must be a finite number, got ${opts.timeoutMs}`)
   const lockPath = lockPathFor(statePath)
   const info: LockInfo = {
     id: randomUUID(),
@@ -163,7 +165,8 @@ export async function acquireLock(statePath: string, opts: LockOptions): Promise
       const holder = await readLockFile(lockPath)
       if (holder === null) continue // released between our attempt and our look: try again at once
       if (holder.kind === 'held' && isStale(holder.info)) {
-        if (!warned.has(holder.info.id)) warn(`taking over the state lock of ${describeHolder(holder.info)}: that process no longer exists`)
+        if (!warned.has(holder.info.id))
+          warn(`taking over the state lock of ${describeHolder(holder.info)}: that process no longer exists`)
         warned.add(holder.info.id)
         // Another waiter may be removing it right now (the guard is busy): look again shortly.
         if (!(await removeLockIfId(lockPath, holder.info.id))) await sleep(20)
@@ -189,12 +192,21 @@ export async function forceUnlock(statePath: string, id: string): Promise<LockIn
   const holder = await readLockFile(lockPath)
   if (holder === null) throw new AbortError(`the state ${statePath} is not locked (no ${lockPath})`)
   if (holder.kind === 'invalid') {
-    throw new AbortError(`${lockPath} is not a dockwall lock (${holder.why}), so it has no id to match`, `if no dockwall is running, delete ${lockPath} by hand`)
+    throw new AbortError(
+      `${lockPath} is not a dockwall lock (${holder.why}), so it has no id to match`,
+      `if no dockwall is running, delete ${lockPath} by hand`,
+    )
   }
   if (holder.info.id !== id) {
-    throw new AbortError(`the state lock has id ${holder.info.id} (${describeHolder(holder.info)}), not ${id}; nothing was unlocked`, 'check the id in the "state locked by" message')
+    throw new AbortError(
+      `the state lock has id ${holder.info.id} (${describeHolder(holder.info)}), not ${id}; nothing was unlocked`,
+      'check the id in the "state locked by" message',
+    )
   }
-  if (!(await removeLockIfId(lockPath, id))) throw new AbortError(`the state lock ${lockPath} is being taken over by another dockwall right now; nothing was unlocked`)
+  if (!(await removeLockIfId(lockPath, id)))
+    throw new AbortError(
+      `the state lock ${lockPath} is being taken over by another dockwall right now; nothing was unlocked`,
+    )
   return holder.info
 }
 
@@ -208,7 +220,11 @@ class HeldLock implements Lock {
     process.kill(process.pid, signal)
   }
 
-  constructor(readonly path: string, readonly info: LockInfo, private readonly releaseOnSignal: boolean) {
+  constructor(
+    readonly path: string,
+    readonly info: LockInfo,
+    private readonly releaseOnSignal: boolean,
+  ) {
     process.on('exit', this.onExit)
     if (releaseOnSignal) {
       process.on('SIGINT', this.onSignal)
@@ -228,7 +244,9 @@ class HeldLock implements Lock {
   async check(): Promise<void> {
     const current = this.released ? null : await readLockFile(this.path)
     if (current?.kind !== 'held' || current.info.id !== this.info.id) {
-      throw new AbortError(`dockwall no longer holds the state lock ${this.path} (released, or removed with force-unlock); stopping before writing the state`)
+      throw new AbortError(
+        `dockwall no longer holds the state lock ${this.path} (released, or removed with force-unlock); stopping before writing the state`,
+      )
     }
   }
 
@@ -362,15 +380,24 @@ function formatSince(iso: string): string {
   const pad = (n: number): string => String(n).padStart(2, '0')
   const time = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
   const now = new Date()
-  const sameDay = d.getFullYear() === now.getFullYear() && d.getMonth() === now.getMonth() && d.getDate() === now.getDate()
+  const sameDay =
+    d.getFullYear() === now.getFullYear() && d.getMonth() === now.getMonth() && d.getDate() === now.getDate()
   return sameDay ? time : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}`
 }
 
-function lockedError(statePath: string, lockPath: string, holder: Exclude<LockRead, null>, timeoutMs: number): AbortError {
+function lockedError(
+  statePath: string,
+  lockPath: string,
+  holder: Exclude<LockRead, null>,
+  timeoutMs: number,
+): AbortError {
   const waited = timeoutMs > 0 ? `timed out after ${formatDuration(timeoutMs)} waiting for the state lock: ` : ''
   const retry = timeoutMs > 0 ? undefined : 'add --lock-timeout 5m to wait for the other dockwall to finish'
   if (holder.kind === 'invalid') {
-    return new AbortError(`${waited}state locked by ${lockPath}, which is not a dockwall lock (${holder.why})`, `if no dockwall is running, delete ${lockPath} by hand`)
+    return new AbortError(
+      `${waited}state locked by ${lockPath}, which is not a dockwall lock (${holder.why})`,
+      `if no dockwall is running, delete ${lockPath} by hand`,
+    )
   }
   const stateFlag = isDefaultStatePath(statePath) ? '' : ` --state ${statePath}`
   return new AbortError(

@@ -18,7 +18,10 @@ export function getResource(state: State, address: string): StateResource | unde
 
 /** Adds the resource, or replaces the one with the same address. */
 export function putResource(state: State, resource: StateResource): State {
-  return {...state, resources: sortResources([...state.resources.filter((r) => r.address !== resource.address), resource])}
+  return {
+    ...state,
+    resources: sortResources([...state.resources.filter((r) => r.address !== resource.address), resource]),
+  }
 }
 
 export function removeResources(state: State, addresses: Iterable<string>): State {

@@ -62,7 +62,11 @@ export interface RemoveResult {
  * an address that matches nothing is an error and nothing is removed.
  */
 export async function removeFromState(opts: RemoveOptions): Promise<RemoveResult> {
-  const lock = await acquireLock(opts.statePath, {timeoutMs: opts.lockTimeoutMs, operation: opts.operation, warn: opts.warn})
+  const lock = await acquireLock(opts.statePath, {
+    timeoutMs: opts.lockTimeoutMs,
+    operation: opts.operation,
+    warn: opts.warn,
+  })
   try {
     const state = await requireState(opts.statePath)
     const unknown = opts.addresses.filter((a) => matchAddresses(state, a).length === 0)
@@ -83,14 +87,21 @@ export async function unlockState(opts: {statePath: string; lockId: string}): Pr
 
 async function requireState(statePath: string): Promise<State> {
   const state = await readState(statePath)
-  if (!state) throw new AbortError(`no state file at ${statePath}`, 'pass --state PATH (or set DOCKWALL_STATE) if the state is elsewhere')
+  if (!state)
+    throw new AbortError(
+      `no state file at ${statePath}`,
+      'pass --state PATH (or set DOCKWALL_STATE) if the state is elsewhere',
+    )
   return state
 }
 
 function unknownAddresses(state: State, addresses: string[], statePath: string): AbortError {
   const list = addresses.join(', ')
   const similar = addresses.length === 1 ? similarAddresses(state, addresses[0] ?? '') : []
-  const hint = similar.length > 0 ? `did you mean ${similar.join(' or ')}?` : `\`dockwall state list${statePath === DEFAULT_STATE_FILE ? '' : ` --state ${statePath}`}\` shows every address`
+  const hint =
+    similar.length > 0
+      ? `did you mean ${similar.join(' or ')}?`
+      : `\`dockwall state list${statePath === DEFAULT_STATE_FILE ? '' : ` --state ${statePath}`}\` shows every address`
   return new AbortError(`no resource in the state matches ${list}`, hint)
 }
 

@@ -14,7 +14,13 @@ import process from 'node:process'
 import writeFileAtomic from 'write-file-atomic'
 
 import {AbortError} from '../errors.js'
-import {canonicalResourcesAsync, decodeState, encodeResources, encodeWithResources, stateContentEqual} from './format.js'
+import {
+  canonicalResourcesAsync,
+  decodeState,
+  encodeResources,
+  encodeWithResources,
+  stateContentEqual,
+} from './format.js'
 import {backupPathFor} from './paths.js'
 import type {Lock} from './lock.js'
 import {STATE_VERSION} from './types.js'
@@ -71,7 +77,12 @@ export async function readState(path: string): Promise<State | null> {
  * - The file ends up mode 0600 even if it existed with looser permissions (with a
  *   warning); a missing directory is created with mode 0700.
  */
-export async function writeState(path: string, state: State, prev: State | null, opts: StoreOptions = {}): Promise<State> {
+export async function writeState(
+  path: string,
+  state: State,
+  prev: State | null,
+  opts: StoreOptions = {},
+): Promise<State> {
   const p = prepareWrite(path, state, prev)
   await ensureDir(p.abs, path)
   return finishWrite(p, path, prev, opts, () => atomicWrite(p.abs, p.bytes, path))
@@ -99,7 +110,12 @@ export interface StagedState {
  * permissions), the backup and the same bytes, and fails the same way; a crash before
  * it leaves the state file as it was and, at worst, the temporary file.
  */
-export async function stageState(path: string, state: State, prev: State | null, opts: StoreOptions = {}): Promise<StagedState> {
+export async function stageState(
+  path: string,
+  state: State,
+  prev: State | null,
+  opts: StoreOptions = {},
+): Promise<StagedState> {
   // Encoded resource by resource, yielding in between: apply stages while iptables-restore
   // reads its input from this process, which must keep feeding it.
   const p = prepareWrite(path, {...state, resources: await canonicalResourcesAsync(state.resources)}, prev)
@@ -159,7 +175,8 @@ interface PreparedWrite {
 /** What writeState checks and computes before touching the disk (throws if the state is invalid). */
 function prepareWrite(path: string, state: State, prev: State | null): PreparedWrite {
   const abs = resolve(path)
-  if (prev && state.lineage !== prev.lineage) throw new Error(`writeState: lineage changed from ${prev.lineage} to ${state.lineage}; the lineage is set once`)
+  if (prev && state.lineage !== prev.lineage)
+    throw new Error(`writeState: lineage changed from ${prev.lineage} to ${state.lineage}; the lineage is set once`)
   // Throws before touching the disk if the state is invalid.
   const encoded = encodeResources(state.resources)
   const changed = prev === null || encodeResources(prev.resources).text !== encoded.text
@@ -178,7 +195,13 @@ async function ensureDir(abs: string, path: string): Promise<void> {
 }
 
 /** writeState from the lock check on; `install` puts the new bytes in place (atomically). */
-async function finishWrite(p: PreparedWrite, path: string, prev: State | null, opts: StoreOptions, install: () => Promise<void>): Promise<State> {
+async function finishWrite(
+  p: PreparedWrite,
+  path: string,
+  prev: State | null,
+  opts: StoreOptions,
+  install: () => Promise<void>,
+): Promise<State> {
   const warn = opts.warn ?? defaultWarn
   const {abs, next, bytes} = p
   await opts.lock?.check()
@@ -201,7 +224,9 @@ async function finishWrite(p: PreparedWrite, path: string, prev: State | null, o
     } catch (error) {
       throw fsError('restrict the permissions of', path, error)
     }
-    warn(`state file ${path} was accessible to other users (mode ${(current.mode & 0o777).toString(8).padStart(4, '0')}); changed it to 0600`)
+    warn(
+      `state file ${path} was accessible to other users (mode ${(current.mode & 0o777).toString(8).padStart(4, '0')}); changed it to 0600`,
+    )
   }
 
   if (current?.bytes.equals(bytes)) {
@@ -233,9 +258,10 @@ async function writeSynced(tmp: string, target: string, bytes: Buffer): Promise<
   } finally {
     await fh.close()
   }
-  if (existing && process.getuid) await chown(tmp, existing.uid, existing.gid).catch((error: unknown) => {
-    if (!chownErrorOk(error)) throw error
-  })
+  if (existing && process.getuid)
+    await chown(tmp, existing.uid, existing.gid).catch((error: unknown) => {
+      if (!chownErrorOk(error)) throw error
+    })
   await chmod(tmp, FILE_MODE)
 }
 
@@ -264,7 +290,8 @@ async function readCurrent(abs: string, path: string): Promise<CurrentFile | nul
 
 /** Why the file on disk is not the one the caller read, or null when it is. */
 function conflictWith(current: CurrentFile | null, prev: State | null, abs: string, path: string): string | null {
-  if (prev === null) return current ? 'the file appeared after dockwall found none (another dockwall running without the lock?)' : null
+  if (prev === null)
+    return current ? 'the file appeared after dockwall found none (another dockwall running without the lock?)' : null
   if (!current) return null
   if (lastKnown.get(abs)?.equals(current.bytes)) return null
   let disk: State
@@ -273,8 +300,10 @@ function conflictWith(current: CurrentFile | null, prev: State | null, abs: stri
   } catch (error) {
     return `it no longer holds a readable state (${(error as Error).message.split('\n')[0]})`
   }
-  if (disk.lineage !== prev.lineage) return `it now holds a different state (lineage ${disk.lineage}, dockwall read ${prev.lineage})`
-  if (disk.serial !== prev.serial || !stateContentEqual(disk, prev)) return `it changed since dockwall read it (serial ${prev.serial}, now ${disk.serial})`
+  if (disk.lineage !== prev.lineage)
+    return `it now holds a different state (lineage ${disk.lineage}, dockwall read ${prev.lineage})`
+  if (disk.serial !== prev.serial || !stateContentEqual(disk, prev))
+    return `it changed since dockwall read it (serial ${prev.serial}, now ${disk.serial})`
   return null
 }
 
@@ -310,11 +339,14 @@ function defaultWarn(message: string): void {
 }
 
 export function errnoCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : undefined
 }
 
 function fsError(action: string, path: string, error: unknown): AbortError {
   const code = errnoCode(error)
-  const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied (dockwall runs as root)' : (error as Error).message
+  const why =
+    code === 'EACCES' || code === 'EPERM' ? 'permission denied (dockwall runs as root)' : (error as Error).message
   return new AbortError(`cannot ${action} ${path}: ${why}`)
 }

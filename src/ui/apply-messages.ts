@@ -17,11 +17,26 @@ interface Verbs {
 
 const VERBS: Record<Action, Verbs> = {
   create: {start: 'Creating...', done: 'Creation complete', failed: 'Creation failed', still: 'Still creating...'},
-  update: {start: 'Modifying...', done: 'Modifications complete', failed: 'Modification failed', still: 'Still modifying...'},
+  update: {
+    start: 'Modifying...',
+    done: 'Modifications complete',
+    failed: 'Modification failed',
+    still: 'Still modifying...',
+  },
   // Terraform shows a replace as a destroy and a create; dockwall's engine reports
   // it as one step (a network replace is disconnect, remove, create, reconnect).
-  replace: {start: 'Replacing...', done: 'Replacement complete', failed: 'Replacement failed', still: 'Still replacing...'},
-  delete: {start: 'Destroying...', done: 'Destruction complete', failed: 'Destruction failed', still: 'Still destroying...'},
+  replace: {
+    start: 'Replacing...',
+    done: 'Replacement complete',
+    failed: 'Replacement failed',
+    still: 'Still replacing...',
+  },
+  delete: {
+    start: 'Destroying...',
+    done: 'Destruction complete',
+    failed: 'Destruction failed',
+    still: 'Still destroying...',
+  },
   // A no-op step records an adopted object in the state without touching the host.
   'no-op': {start: 'Recording...', done: 'Recorded', failed: 'Recording failed', still: 'Still recording...'},
   deferred: {start: 'Waiting...', done: 'Done waiting', failed: 'Waiting failed', still: 'Still waiting...'},
@@ -52,9 +67,17 @@ export function finishedLine(e: ProgressEntry): StyledLine {
   const verbs = VERBS[e.action]
   switch (e.status) {
     case 'done':
-      return [...addr(e.address), seg(`${verbs.done} after ${formatElapsed(e.elapsedMs ?? 0)}`), ...(e.detail ? [seg(` [${e.detail}]`, {dim: true})] : [])]
+      return [
+        ...addr(e.address),
+        seg(`${verbs.done} after ${formatElapsed(e.elapsedMs ?? 0)}`),
+        ...(e.detail ? [seg(` [${e.detail}]`, {dim: true})] : []),
+      ]
     case 'failed':
-      return [...addr(e.address), seg(`${verbs.failed} after ${formatElapsed(e.elapsedMs ?? 0)}: `, {color: 'red', bold: true}), seg(e.error ?? '', {color: 'red'})]
+      return [
+        ...addr(e.address),
+        seg(`${verbs.failed} after ${formatElapsed(e.elapsedMs ?? 0)}: `, {color: 'red', bold: true}),
+        seg(e.error ?? '', {color: 'red'}),
+      ]
     case 'skipped':
       return [...addr(e.address), seg(`Skipped (${e.reason ?? 'not attempted'})`, {color: 'yellow'})]
     case 'running':
@@ -72,11 +95,19 @@ export function summaryLines(snap: ProgressSnapshot): StyledLine[] {
   if (!d) return []
   const counts = `Resources: ${d.imported ? `${d.imported} imported, ` : ''}${d.added} added, ${d.changed} changed, ${d.destroyed} destroyed`
   if (d.ok) return [[seg('Apply complete!', {color: 'green', bold: true}), seg(` ${counts}.`, {color: 'green'})]]
-  const out: StyledLine[] = [[seg('Apply failed!', {color: 'red', bold: true}), seg(` ${counts}; ${d.failed} failed, ${d.skipped} skipped.`)]]
+  const out: StyledLine[] = [
+    [seg('Apply failed!', {color: 'red', bold: true}), seg(` ${counts}; ${d.failed} failed, ${d.skipped} skipped.`)],
+  ]
   const failed = snap.finished.filter((e) => e.status === 'failed')
   const skipped = snap.finished.filter((e) => e.status === 'skipped')
   if (failed.length > 0) out.push([seg('  Failed:  ', {color: 'red'}), seg(failed.map((e) => e.address).join(', '))])
-  if (skipped.length > 0) out.push([seg('  Skipped: ', {color: 'yellow'}), seg(skipped.map((e) => e.address).join(', ')), seg(' (not attempted)', {dim: true})])
-  if (snap.running.length > 0) out.push([seg('  Unfinished: ', {color: 'red'}), seg(snap.running.map((e) => e.address).join(', '))])
+  if (skipped.length > 0)
+    out.push([
+      seg('  Skipped: ', {color: 'yellow'}),
+      seg(skipped.map((e) => e.address).join(', ')),
+      seg(' (not attempted)', {dim: true}),
+    ])
+  if (snap.running.length > 0)
+    out.push([seg('  Unfinished: ', {color: 'red'}), seg(snap.running.map((e) => e.address).join(', '))])
   return out
 }

@@ -26,7 +26,15 @@ export function FinishedRow({entry}: {entry: ProgressEntry}): ReactElement {
   return <StyledText line={[...glyph, ...finishedLine(entry)]} />
 }
 
-export function RunningRow({entry, frame, elapsedMs}: {entry: ProgressEntry; frame: number; elapsedMs: number}): ReactElement {
+export function RunningRow({
+  entry,
+  frame,
+  elapsedMs,
+}: {
+  entry: ProgressEntry
+  frame: number
+  elapsedMs: number
+}): ReactElement {
   const line: StyledLine = [
     seg(`${SPINNER[frame % SPINNER.length] ?? ' '} `, {color: 'cyan'}),
     ...startLine(entry.address, entry.action),

@@ -54,7 +54,8 @@ export function createTextReporter(io: ReporterIO): ApplyReporter {
     if (timer || every <= 0) return
     timer = setInterval(() => {
       const t = now()
-      for (const e of store.getSnapshot().running) if (t - e.startedAt >= every) write(stillLine(e.address, e.action, t - e.startedAt))
+      for (const e of store.getSnapshot().running)
+        if (t - e.startedAt >= every) write(stillLine(e.address, e.action, t - e.startedAt))
     }, every)
     // Progress chatter must never keep the process alive.
     timer.unref()
@@ -102,7 +103,8 @@ function indentContinuation(line: StyledLine): StyledLine {
 /** An ApplyEvent as one JSON line: snake_case keys plus an ISO timestamp (see PLAN-JSON.md). */
 export function applyEventToJson(event: ApplyEvent, timeMs: number): Record<string, unknown> {
   const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(event)) if (v !== undefined) out[k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`)] = v
+  for (const [k, v] of Object.entries(event))
+    if (v !== undefined) out[k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`)] = v
   out.timestamp = new Date(timeMs).toISOString()
   return out
 }

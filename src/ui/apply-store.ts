@@ -53,7 +53,12 @@ export class ApplyProgressStore {
   readonly getSnapshot = (): ProgressSnapshot => this.snap
 }
 
-function finish(snap: ProgressSnapshot, address: string, entry: Omit<ProgressEntry, 'startedAt' | 'description'> & {description?: string}, now: number): ProgressSnapshot {
+function finish(
+  snap: ProgressSnapshot,
+  address: string,
+  entry: Omit<ProgressEntry, 'startedAt' | 'description'> & {description?: string},
+  now: number,
+): ProgressSnapshot {
   const running = snap.running.find((e) => e.address === address)
   const done: ProgressEntry = {startedAt: running?.startedAt ?? now, description: running?.description ?? '', ...entry}
   return {...snap, running: snap.running.filter((e) => e.address !== address), finished: [...snap.finished, done]}
@@ -66,14 +71,50 @@ export function reduceProgress(snap: ProgressSnapshot, event: ApplyEvent, now: n
     case 'change_start':
       return {
         ...snap,
-        running: [...snap.running, {address: event.address, action: event.action, description: event.description, status: 'running', startedAt: now}],
+        running: [
+          ...snap.running,
+          {
+            address: event.address,
+            action: event.action,
+            description: event.description,
+            status: 'running',
+            startedAt: now,
+          },
+        ],
       }
     case 'change_done':
-      return finish(snap, event.address, {address: event.address, action: event.action, status: 'done', elapsedMs: event.elapsedMs, detail: event.detail}, now)
+      return finish(
+        snap,
+        event.address,
+        {
+          address: event.address,
+          action: event.action,
+          status: 'done',
+          elapsedMs: event.elapsedMs,
+          detail: event.detail,
+        },
+        now,
+      )
     case 'change_failed':
-      return finish(snap, event.address, {address: event.address, action: event.action, status: 'failed', elapsedMs: event.elapsedMs, error: event.error}, now)
+      return finish(
+        snap,
+        event.address,
+        {
+          address: event.address,
+          action: event.action,
+          status: 'failed',
+          elapsedMs: event.elapsedMs,
+          error: event.error,
+        },
+        now,
+      )
     case 'change_skipped':
-      return finish(snap, event.address, {address: event.address, action: event.action, status: 'skipped', reason: event.reason}, now)
+      return finish(
+        snap,
+        event.address,
+        {address: event.address, action: event.action, status: 'skipped', reason: event.reason},
+        now,
+      )
     case 'state_saved':
       return {...snap, serial: event.serial}
     case 'apply_done':

@@ -40,7 +40,11 @@ function questionLines(plan: Plan): StyledLine[] {
  */
 export function confirmApply(plan: Plan, io: PromptIO): Promise<boolean> {
   const color = io.color ?? false
-  io.stdout.write(`\n${questionLines(plan).map((l) => toAnsi(l, color)).join('\n')}\n\n`)
+  io.stdout.write(
+    `\n${questionLines(plan)
+      .map((l) => toAnsi(l, color))
+      .join('\n')}\n\n`,
+  )
   return new Promise((resolve) => {
     // Ink unrefs stdin when the review before this prompt unmounts; an unref'd
     // stdin does not keep Node alive, and the process would exit mid-question.

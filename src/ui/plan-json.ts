@@ -62,7 +62,15 @@ export interface PlanJson {
   mode: PlanMode
   /** True when applying would change the host (something to add, change or destroy). */
   applyable: boolean
-  summary: {import: number; add: number; change: number; destroy: number; replace: number; deferred: number; drift: number}
+  summary: {
+    import: number
+    add: number
+    change: number
+    destroy: number
+    replace: number
+    deferred: number
+    drift: number
+  }
   resource_changes: ResourceChangeJson[]
   resource_drift: ResourceDriftJson[]
   warnings: DiagnosticJson[]
@@ -92,7 +100,15 @@ export function planToJson(plan: Plan): PlanJson {
     plan_format_version: plan.formatVersion,
     mode: plan.mode,
     applyable: s.add + s.change + s.destroy > 0,
-    summary: {import: s.import, add: s.add, change: s.change, destroy: s.destroy, replace: s.replace, deferred: s.deferred, drift: s.drift},
+    summary: {
+      import: s.import,
+      add: s.add,
+      change: s.change,
+      destroy: s.destroy,
+      replace: s.replace,
+      deferred: s.deferred,
+      drift: s.drift,
+    },
     resource_changes: plan.changes.map((c) => {
       const out: ResourceChangeJson = {
         address: c.address,

@@ -20,7 +20,13 @@ export interface ActionMeta {
 }
 
 export const ACTION_META: Record<Action, ActionMeta> = {
-  create: {symbol: [seg('  +', {color: 'green'})], phrase: 'will be created', legend: 'create', word: 'create', color: 'green'},
+  create: {
+    symbol: [seg('  +', {color: 'green'})],
+    phrase: 'will be created',
+    legend: 'create',
+    word: 'create',
+    color: 'green',
+  },
   update: {
     symbol: [seg('  ~', {color: 'yellow'})],
     phrase: 'will be updated in-place',
@@ -35,7 +41,13 @@ export const ACTION_META: Record<Action, ActionMeta> = {
     word: 'replace',
     color: 'red',
   },
-  delete: {symbol: [seg('  -', {color: 'red'})], phrase: 'will be destroyed', legend: 'destroy', word: 'destroy', color: 'red'},
+  delete: {
+    symbol: [seg('  -', {color: 'red'})],
+    phrase: 'will be destroyed',
+    legend: 'destroy',
+    word: 'destroy',
+    color: 'red',
+  },
   // Terraform has no symbol for "waits for a container"; an ellipsis reads as
   // "pending" and cannot be mistaken for one of the four real actions.
   deferred: {
@@ -65,7 +77,16 @@ export const DRIFT_META: Record<DriftKind, DriftMeta> = {
 }
 
 /** Resource groups in dependency order: what things are built on comes first. */
-export const TYPE_ORDER: ResourceType[] = ['network', 'attachment', 'route', 'chain', 'rule', 'port_forward', 'masquerade', 'firewall']
+export const TYPE_ORDER: ResourceType[] = [
+  'network',
+  'attachment',
+  'route',
+  'chain',
+  'rule',
+  'port_forward',
+  'masquerade',
+  'firewall',
+]
 
 export const TYPE_TITLE: Record<ResourceType, string> = {
   network: 'Networks',
@@ -89,7 +110,9 @@ export function groupChanges(changes: readonly Change[]): ChangeGroup[] {
   const groups: ChangeGroup[] = []
   for (const type of TYPE_ORDER) {
     // An import that changes nothing on the host is still shown: the plan adopts it.
-    const list = changes.filter((c) => c.type === type && (c.action !== 'no-op' || c.importing)).sort((a, b) => compare(a.address, b.address))
+    const list = changes
+      .filter((c) => c.type === type && (c.action !== 'no-op' || c.importing))
+      .sort((a, b) => compare(a.address, b.address))
     if (list.length > 0) groups.push({type, title: TYPE_TITLE[type], changes: list})
   }
   return groups
@@ -202,7 +225,12 @@ function attributeLine(d: AttributeDiff, keyWidth: number): StyledLine {
     case '-':
       return [marker('-'), seg(`${key} = ${formatValue(d.before ?? null)}`), seg(' -> null', {dim: true})]
     case '~':
-      return [marker('~'), seg(`${key} = ${formatValue(d.before ?? null)} `), seg('->', {color: 'yellow'}), seg(` ${formatValue(d.after ?? null)}`)]
+      return [
+        marker('~'),
+        seg(`${key} = ${formatValue(d.before ?? null)} `),
+        seg('->', {color: 'yellow'}),
+        seg(` ${formatValue(d.after ?? null)}`),
+      ]
     case ' ':
       return [marker(' '), seg(`${key} = ${formatValue(d.after ?? d.before ?? null)}`)]
   }
@@ -227,7 +255,10 @@ export function lineDiff(change: Change): LineDiffGroup[] {
   if (!change.lines) return []
   const keyOf = (l: RuleLine) => `${l.namespace}\u0000${l.table}`
   const order: string[] = []
-  const groups = new Map<string, {namespace: RuleLine['namespace']; table: RuleLine['table']; before: string[]; after: string[]}>()
+  const groups = new Map<
+    string,
+    {namespace: RuleLine['namespace']; table: RuleLine['table']; before: string[]; after: string[]}
+  >()
   const add = (l: RuleLine, side: 'before' | 'after') => {
     const k = keyOf(l)
     let g = groups.get(k)
@@ -271,11 +302,18 @@ export function changeBody(change: Change): StyledLine[] {
   for (const g of lineDiff(change)) {
     if (out.length > 0) out.push([])
     out.push(comment(`iptables: ${g.namespace}, ${g.table} table`))
-    for (const l of g.lines) out.push([marker(l.marker), l.marker === ' ' ? seg(l.text) : seg(l.text, {color: MARKER_COLOR[l.marker]})])
+    for (const l of g.lines)
+      out.push([marker(l.marker), l.marker === ' ' ? seg(l.text) : seg(l.text, {color: MARKER_COLOR[l.marker]})])
   }
   if (change.disconnects && change.disconnects.length > 0) {
     if (out.length > 0) out.push([])
-    out.push(comment(change.action === 'replace' ? `disconnects ${change.disconnects.join(', ')} (reconnected afterwards)` : `disconnects ${change.disconnects.join(', ')}`))
+    out.push(
+      comment(
+        change.action === 'replace'
+          ? `disconnects ${change.disconnects.join(', ')} (reconnected afterwards)`
+          : `disconnects ${change.disconnects.join(', ')}`,
+      ),
+    )
   }
   return out
 }
@@ -307,7 +345,9 @@ export function driftHeader(d: Drift): StyledLine {
 
 /** A drift entry's body, each line with a two-column marker like change bodies. */
 export function driftBody(d: Drift): StyledLine[] {
-  const out: StyledLine[] = [[{...DRIFT_META[d.kind].symbol, text: `${DRIFT_META[d.kind].symbol.text} `}, seg(d.summary)]]
+  const out: StyledLine[] = [
+    [{...DRIFT_META[d.kind].symbol, text: `${DRIFT_META[d.kind].symbol.text} `}, seg(d.summary)],
+  ]
   if (d.line) {
     out.push(comment(`iptables: ${d.line.namespace}, ${d.line.table} table`))
     out.push([seg('  '), seg(ruleLineText(d.line))])

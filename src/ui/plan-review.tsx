@@ -26,9 +26,18 @@ import {deferredLine, hasActions, NO_CHANGES, summarizePlan} from './summary.js'
 const CHROME = 5
 
 function summaryLine(s: PlanSummary): StyledLine {
-  const count = (n: number, text: string, color: 'green' | 'yellow' | 'red') => seg(`${n} ${text}`, n > 0 ? {color, bold: true} : undefined)
+  const count = (n: number, text: string, color: 'green' | 'yellow' | 'red') =>
+    seg(`${n} ${text}`, n > 0 ? {color, bold: true} : undefined)
   if (!hasActions(s)) return [seg(s.deferred > 0 ? 'Plan: nothing to apply now.' : NO_CHANGES, {bold: true})]
-  return [seg('Plan: ', {bold: true}), count(s.add, 'to add', 'green'), seg(', '), count(s.change, 'to change', 'yellow'), seg(', '), count(s.destroy, 'to destroy', 'red'), seg('.')]
+  return [
+    seg('Plan: ', {bold: true}),
+    count(s.add, 'to add', 'green'),
+    seg(', '),
+    count(s.change, 'to change', 'yellow'),
+    seg(', '),
+    count(s.destroy, 'to destroy', 'red'),
+    seg('.'),
+  ]
 }
 
 export function SummaryBar({summary, width}: {summary: PlanSummary; width: number}): ReactElement {
@@ -36,9 +45,28 @@ export function SummaryBar({summary, width}: {summary: PlanSummary; width: numbe
 }
 
 /** The second line: the filter while one is set, otherwise what the summary sentence leaves out (deferred, drift). */
-export function StatusLine({summary, filter, shown, all, width}: {summary: PlanSummary; filter: string; shown: number; all: number; width: number}): ReactElement {
+export function StatusLine({
+  summary,
+  filter,
+  shown,
+  all,
+  width,
+}: {
+  summary: PlanSummary
+  filter: string
+  shown: number
+  all: number
+  width: number
+}): ReactElement {
   if (filter !== '') {
-    return <StyledText line={truncateLine([seg('Filter: ', {dim: true}), seg(JSON.stringify(filter)), seg(` (${shown} of ${all})`, {dim: true})], width)} />
+    return (
+      <StyledText
+        line={truncateLine(
+          [seg('Filter: ', {dim: true}), seg(JSON.stringify(filter)), seg(` (${shown} of ${all})`, {dim: true})],
+          width,
+        )}
+      />
+    )
   }
   const extra: string[] = []
   if (summary.deferred > 0) extra.push(`${summary.deferred} deferred until their containers exist`)
@@ -111,18 +139,35 @@ export function PlanReview({plan, columns, rows}: PlanReviewProps): ReactElement
   return (
     <Box flexDirection="column" width={size.columns}>
       <SummaryBar summary={summary} width={size.columns} />
-      <StatusLine summary={summary} filter={activeFilter(state)} shown={view.shown} all={view.all} width={size.columns} />
+      <StatusLine
+        summary={summary}
+        filter={activeFilter(state)}
+        shown={view.shown}
+        all={view.all}
+        width={size.columns}
+      />
       <Text> </Text>
       {view.rows.map((row, i) => (
         <StyledText key={view.top + i} line={row.line} />
       ))}
       {view.total === 0 ? (
-        <Text dimColor>{view.all === 0 ? `Nothing to review.${deferred ? ` ${deferred}` : ''}` : `Nothing matches ${JSON.stringify(activeFilter(state))}.`}</Text>
+        <Text dimColor>
+          {view.all === 0
+            ? `Nothing to review.${deferred ? ` ${deferred}` : ''}`
+            : `Nothing matches ${JSON.stringify(activeFilter(state))}.`}
+        </Text>
       ) : null}
       {state.quit ? null : state.prompt !== null ? (
         <FilterPrompt draft={state.prompt} width={size.columns} />
       ) : (
-        <StyledText line={helpLine(size.columns, {top: view.top, total: view.total, view: ctx.viewHeight}, view.position, view.shown)} />
+        <StyledText
+          line={helpLine(
+            size.columns,
+            {top: view.top, total: view.total, view: ctx.viewHeight},
+            view.position,
+            view.shown,
+          )}
+        />
       )}
     </Box>
   )
@@ -130,7 +175,13 @@ export function PlanReview({plan, columns, rows}: PlanReviewProps): ReactElement
 
 /** Render the review on a terminal; resolves when the user quits (q, esc or ctrl-c). */
 export async function reviewPlanInteractive(plan: Plan, io: ReviewIO): Promise<void> {
-  if (!io.stdin.isTTY) throw new Error('The interactive plan review needs a terminal on stdin; use the text view (renderPlan) instead.')
-  const instance = render(<PlanReview plan={plan} />, {stdin: io.stdin, stdout: io.stdout, patchConsole: false, exitOnCtrlC: true})
+  if (!io.stdin.isTTY)
+    throw new Error('The interactive plan review needs a terminal on stdin; use the text view (renderPlan) instead.')
+  const instance = render(<PlanReview plan={plan} />, {
+    stdin: io.stdin,
+    stdout: io.stdout,
+    patchConsole: false,
+    exitOnCtrlC: true,
+  })
   await instance.waitUntilExit()
 }

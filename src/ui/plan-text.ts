@@ -67,7 +67,10 @@ export function renderPlanText(plan: Plan, opts: PlanTextOptions): string {
   }
 
   if (plan.targets.length > 0) {
-    out.push([seg('Note:', {bold: true}), seg(` the plan is limited to ${plan.targets.join(', ')} and what they depend on.`)])
+    out.push([
+      seg('Note:', {bold: true}),
+      seg(` the plan is limited to ${plan.targets.join(', ')} and what they depend on.`),
+    ])
     blank()
   }
 
@@ -85,7 +88,10 @@ export function renderPlanText(plan: Plan, opts: PlanTextOptions): string {
     out.push([seg('differences, so no changes are needed.')])
   } else if (plan.mode === 'refresh-only') {
     const n = plan.drift.length
-    out.push([seg('Refresh-only plan:', {bold: true}), seg(` ${n} ${n === 1 ? 'object' : 'objects'} changed outside dockwall will be recorded in the state.`)])
+    out.push([
+      seg('Refresh-only plan:', {bold: true}),
+      seg(` ${n} ${n === 1 ? 'object' : 'objects'} changed outside dockwall will be recorded in the state.`),
+    ])
   } else if (!hasActions(summary) && summary.deferred === 0) {
     out.push([seg(NO_CHANGES, {bold: true})])
   } else {
@@ -121,10 +127,17 @@ function diagnosticBox(d: Diagnostic): StyledLine[] {
   const color = d.severity === 'error' ? 'red' : 'yellow'
   const bar = seg('│', {color})
   const out: StyledLine[] = [[seg('╷', {color})]]
-  out.push([bar, seg(' '), seg(d.severity === 'error' ? 'Error:' : 'Warning:', {color, bold: true}), seg(` ${d.summary}`, {bold: true})])
+  out.push([
+    bar,
+    seg(' '),
+    seg(d.severity === 'error' ? 'Error:' : 'Warning:', {color, bold: true}),
+    seg(` ${d.summary}`, {bold: true}),
+  ])
   if (d.at || d.address) {
     out.push([bar])
-    const where = d.at ? `on ${d.at.file} line ${d.at.line}${d.address ? `, in ${d.address}` : ''}:` : `in ${d.address}:`
+    const where = d.at
+      ? `on ${d.at.file} line ${d.at.line}${d.address ? `, in ${d.address}` : ''}:`
+      : `in ${d.address}:`
     out.push([bar, seg(`   ${where}`)])
   }
   if (d.detail) {

@@ -4,14 +4,7 @@
 // these to the terminal, so behaviour is tested here without one and the Ink
 // tests only check the wiring.
 import type {Change, Drift, Plan} from '../plan/types.js'
-import {
-  ACTION_META,
-  changeBody,
-  changeNote,
-  DRIFT_META,
-  driftBody,
-  groupChanges,
-} from './plan-model.js'
+import {ACTION_META, changeBody, changeNote, DRIFT_META, driftBody, groupChanges} from './plan-model.js'
 import {padEnd, seg, textWidth, truncateLine, wrapLine, type StyledLine} from './styled.js'
 
 /** The terminal a review runs on: both ends must be TTYs (raw-mode keys in, a screen out). */
@@ -246,7 +239,10 @@ function applyAction(state: ReviewState, action: ReviewAction, ctx: ReviewContex
     case 'toggle': {
       if (state.selected === null) return state
       const open = state.expanded.includes(state.selected)
-      return {...state, expanded: open ? state.expanded.filter((k) => k !== state.selected) : [...state.expanded, state.selected]}
+      return {
+        ...state,
+        expanded: open ? state.expanded.filter((k) => k !== state.selected) : [...state.expanded, state.selected],
+      }
     }
     case 'quit':
       return {...state, quit: true}
@@ -312,7 +308,10 @@ function itemRow(item: ReviewItem, selected: boolean, width: number): StyledLine
   const address = seg(item.address, selected ? {bold: true} : undefined)
   if (item.kind === 'change') {
     const meta = ACTION_META[item.change.action]
-    return truncateLine([pointer, ...meta.symbol, seg(' '), address, seg(`  ${changeNote(item.change)}`, {dim: true})], width)
+    return truncateLine(
+      [pointer, ...meta.symbol, seg(' '), address, seg(`  ${changeNote(item.change)}`, {dim: true})],
+      width,
+    )
   }
   const meta = DRIFT_META[item.drift.kind]
   return truncateLine([pointer, seg('  '), meta.symbol, seg(' '), address, seg(`  ${meta.phrase}`, {dim: true})], width)
@@ -328,7 +327,9 @@ function detailLines(item: ReviewItem, width: number): StyledLine[] {
   }
   // Wrapped, not cut: the exact iptables line is what the operator expanded the change to read.
   const room = Math.max(10, width - DETAIL_INDENT)
-  return body.flatMap((l) => (l.length === 0 ? [[]] : wrapLine(l, room, 4))).map((l) => (l.length === 0 ? l : [seg(' '.repeat(DETAIL_INDENT)), ...l]))
+  return body
+    .flatMap((l) => (l.length === 0 ? [[]] : wrapLine(l, room, 4)))
+    .map((l) => (l.length === 0 ? l : [seg(' '.repeat(DETAIL_INDENT)), ...l]))
 }
 
 /** The whole list as screen lines (each exactly one terminal line at `width`). */
@@ -341,7 +342,8 @@ export function layoutRows(sections: readonly ReviewSection[], state: ReviewStat
     for (const item of s.items) {
       const selected = item.key === state.selected
       rows.push({line: itemRow(item, selected, width), itemKey: item.key, item: true})
-      if (state.expanded.includes(item.key)) for (const l of detailLines(item, width)) rows.push({line: l, itemKey: item.key})
+      if (state.expanded.includes(item.key))
+        for (const l of detailLines(item, width)) rows.push({line: l, itemKey: item.key})
     }
   })
   return {rows}
@@ -374,9 +376,21 @@ export function reviewView(state: ReviewState, ctx: ReviewContext): ReviewView {
 }
 
 /** The key help, shortened to fit: the most useful keys first. */
-export function helpLine(width: number, scroll: {top: number; total: number; view: number}, position: number, shown: number): StyledLine {
+export function helpLine(
+  width: number,
+  scroll: {top: number; total: number; view: number},
+  position: number,
+  shown: number,
+): StyledLine {
   const where = shown > 0 ? `${position}/${shown}` : '0/0'
-  const more = scroll.top > 0 && scroll.top + scroll.view < scroll.total ? ' ↑↓' : scroll.top > 0 ? ' ↑' : scroll.top + scroll.view < scroll.total ? ' ↓' : ''
+  const more =
+    scroll.top > 0 && scroll.top + scroll.view < scroll.total
+      ? ' ↑↓'
+      : scroll.top > 0
+        ? ' ↑'
+        : scroll.top + scroll.view < scroll.total
+          ? ' ↓'
+          : ''
   const right = `${where}${more}`
   const variants = [
     '↑↓/jk move · enter/space expand · / filter · q quit',
@@ -385,5 +399,8 @@ export function helpLine(width: number, scroll: {top: number; total: number; vie
   ]
   const room = width - textWidth(right) - 2
   const help = variants.find((v) => textWidth(v) <= room) ?? ''
-  return truncateLine([seg(padEnd(help, Math.max(0, width - textWidth(right))), {dim: true}), seg(right, {dim: true})], width)
+  return truncateLine(
+    [seg(padEnd(help, Math.max(0, width - textWidth(right))), {dim: true}), seg(right, {dim: true})],
+    width,
+  )
 }

@@ -43,7 +43,10 @@ export function hasActions(s: PlanSummary): boolean {
 /** `Plan: 3 to add, 1 to change, 2 to destroy.` (Terraform's exact sentence, so scripts and eyes know it; `1 to import, ` first when importing). */
 export function planSummaryLine(s: PlanSummary): StyledLine {
   const imports = s.import > 0 ? `${s.import} to import, ` : ''
-  return [seg('Plan:', {bold: true}), seg(` ${imports}${s.add} to add, ${s.change} to change, ${s.destroy} to destroy.`)]
+  return [
+    seg('Plan:', {bold: true}),
+    seg(` ${imports}${s.add} to add, ${s.change} to change, ${s.destroy} to destroy.`),
+  ]
 }
 
 export const NO_CHANGES = 'No changes. The host matches the configuration.'

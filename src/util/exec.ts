@@ -5,10 +5,7 @@ import {execa} from 'execa'
 import {ExternalError} from '../errors.js'
 
 /** Where a command runs: the current namespace, a named one (`--netns`), or a process's (container PID). */
-export type NetnsTarget =
-  | {kind: 'current'}
-  | {kind: 'path'; path: string}
-  | {kind: 'pid'; pid: number}
+export type NetnsTarget = {kind: 'current'} | {kind: 'path'; path: string} | {kind: 'pid'; pid: number}
 
 export interface RunOptions {
   netns?: NetnsTarget
@@ -47,9 +44,14 @@ export async function run(file: string, args: readonly string[], opts: RunOption
   const exitCode = result.exitCode ?? -1
   const out: RunResult = {stdout: result.stdout, stderr: result.stderr, exitCode, command: argv}
   const ok = exitCode === 0 || (opts.okExitCodes ?? []).includes(exitCode)
-  if (!ok || result.failed && result.exitCode === undefined) {
+  if (!ok || (result.failed && result.exitCode === undefined)) {
     const why = result.exitCode === undefined ? (result.shortMessage ?? 'failed to start') : `exit code ${exitCode}`
-    throw new ExternalError(`${argv.join(' ')}: ${why}${result.stderr ? `: ${result.stderr.trim()}` : ''}`, argv, result.stderr, exitCode)
+    throw new ExternalError(
+      `${argv.join(' ')}: ${why}${result.stderr ? `: ${result.stderr.trim()}` : ''}`,
+      argv,
+      result.stderr,
+      exitCode,
+    )
   }
   return out
 }

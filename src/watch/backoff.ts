@@ -13,7 +13,8 @@ export class Backoff {
   private count = 0
 
   constructor(private readonly opts: BackoffOptions) {
-    if (!(opts.initialMs > 0) || !(opts.maxMs >= opts.initialMs)) throw new Error(`invalid backoff ${opts.initialMs}..${opts.maxMs} ms`)
+    if (!(opts.initialMs > 0) || !(opts.maxMs >= opts.initialMs))
+      throw new Error(`invalid backoff ${opts.initialMs}..${opts.maxMs} ms`)
     this.current = opts.initialMs
   }
 

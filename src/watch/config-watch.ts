@@ -54,7 +54,8 @@ export function watchTargets(config: string, varFiles: readonly string[] = []): 
     const key = resolve(dir)
     byDir.set(key, [...(byDir.get(key) ?? []), accept])
   }
-  if (isDirectory(config)) add(config, (name) => (!name.startsWith('.') && formatOf(name) !== undefined) || name.startsWith('..'))
+  if (isDirectory(config))
+    add(config, (name) => (!name.startsWith('.') && formatOf(name) !== undefined) || name.startsWith('..'))
   else {
     const base = basename(config)
     add(dirname(config), (name) => name === base || name.startsWith('..'))

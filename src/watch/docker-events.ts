@@ -190,6 +190,9 @@ export class DockerEventStream {
 
 /** The real subscription: GET /events filtered to the types and actions that matter. */
 export function dockerSubscribe(conn: DockerConnection): (signal: AbortSignal) => Promise<NodeJS.ReadableStream> {
-  const filters = {type: ['container', 'network'] as Array<'container' | 'network'>, event: [...RELEVANT_ACTIONS.container, ...RELEVANT_ACTIONS.network]}
+  const filters = {
+    type: ['container', 'network'] as Array<'container' | 'network'>,
+    event: [...RELEVANT_ACTIONS.container, ...RELEVANT_ACTIONS.network],
+  }
   return (signal) => conn.client.getEvents({filters, abortSignal: signal} as Dockerode.GetEventsOptions)
 }

@@ -6,7 +6,15 @@ export {WatchLoop, DEFAULT_TIMING, DEFAULT_RETRY} from './loop.js'
 export type {LoopOptions, ReconcileFn, Timing} from './loop.js'
 export {Reconciler, planCounts, changedAddresses} from './reconcile.js'
 export type {ReconcilerOptions} from './reconcile.js'
-export {DockerEventStream, JsonLines, parseEvent, describeEvent, dockerSubscribe, RELEVANT_ACTIONS, DEFAULT_RECONNECT} from './docker-events.js'
+export {
+  DockerEventStream,
+  JsonLines,
+  parseEvent,
+  describeEvent,
+  dockerSubscribe,
+  RELEVANT_ACTIONS,
+  DEFAULT_RECONNECT,
+} from './docker-events.js'
 export type {DockerEvent, EventStreamOptions, StreamStatus} from './docker-events.js'
 export {ConfigWatcher, watchTargets} from './config-watch.js'
 export type {ConfigWatchOptions, DirWatcher, WatchFn} from './config-watch.js'
@@ -20,4 +28,12 @@ export {Backoff} from './backoff.js'
 export type {BackoffOptions} from './backoff.js'
 export {systemClock, sleep} from './clock.js'
 export type {Clock, TimerHandle} from './clock.js'
-export type {Trigger, TriggerKind, Outcome, ReconcileReport, ReconcileResult, ChangeCounts, ConfigStatus} from './types.js'
+export type {
+  Trigger,
+  TriggerKind,
+  Outcome,
+  ReconcileReport,
+  ReconcileResult,
+  ChangeCounts,
+  ConfigStatus,
+} from './types.js'

@@ -21,7 +21,11 @@ export interface LogRecord {
 function logfmtValue(value: LogValue): string {
   if (value === null || value === undefined) return '""'
   if (typeof value === 'number' || typeof value === 'boolean') return String(value)
-  const text = Array.isArray(value) ? value.map((v) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v ?? ''))).join(',') : typeof value === 'object' ? JSON.stringify(value) : value
+  const text = Array.isArray(value)
+    ? value.map((v) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v ?? ''))).join(',')
+    : typeof value === 'object'
+      ? JSON.stringify(value)
+      : value
   return /^[^\s"=\\]+$/.test(text) ? text : JSON.stringify(text)
 }
 
@@ -53,14 +57,17 @@ export function groupTriggers(triggers: readonly Trigger[]): TriggerGroup[] {
     let g = groups.find((x) => x.kind === t.kind)
     if (!g) groups.push((g = {kind: t.kind, count: 0, details: []}))
     g.count++
-    if (t.detail !== undefined && !g.details.includes(t.detail) && g.details.length < MAX_DETAILS) g.details.push(t.detail)
+    if (t.detail !== undefined && !g.details.includes(t.detail) && g.details.length < MAX_DETAILS)
+      g.details.push(t.detail)
   }
   return groups
 }
 
 /** `docker(container die web; container start web),interval` */
 export function triggerText(triggers: readonly Trigger[]): string {
-  return groupTriggers(triggers).map((g) => (g.details.length > 0 ? `${g.kind}(${g.details.join('; ')})` : g.kind)).join(',')
+  return groupTriggers(triggers)
+    .map((g) => (g.details.length > 0 ? `${g.kind}(${g.details.join('; ')})` : g.kind))
+    .join(',')
 }
 
 const MAX_ADDRESSES = 20
@@ -78,7 +85,9 @@ export function reconcileRecord(r: ReconcileReport, format: LogFormat = 'text'):
     level,
     msg: 'reconcile',
     seq: r.seq,
-    ...(format === 'json' ? {triggers: groupTriggers(r.triggers) as unknown as LogValue} : {trigger: triggerText(r.triggers)}),
+    ...(format === 'json'
+      ? {triggers: groupTriggers(r.triggers) as unknown as LogValue}
+      : {trigger: triggerText(r.triggers)}),
     result: r.result,
     add: r.counts.add,
     change: r.counts.change,

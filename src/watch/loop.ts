@@ -27,7 +27,12 @@ export interface Timing {
   dockerUrgentWindowMs: number
 }
 
-export const DEFAULT_TIMING: Timing = {configDebounceMs: 300, configMaxWaitMs: 2000, dockerWindowMs: 250, dockerUrgentWindowMs: 50}
+export const DEFAULT_TIMING: Timing = {
+  configDebounceMs: 300,
+  configMaxWaitMs: 2000,
+  dockerWindowMs: 250,
+  dockerUrgentWindowMs: 50,
+}
 
 export const DEFAULT_RETRY: BackoffOptions = {initialMs: 1000, maxMs: 30_000}
 
@@ -85,7 +90,10 @@ export class WatchLoop {
     this.pending.push(detail === undefined ? {kind, at: now} : {kind, detail, at: now})
     if (kind === 'config') {
       this.burstStart ??= now
-      this.due.set('config', Math.min(now + this.timing.configDebounceMs, this.burstStart + this.timing.configMaxWaitMs))
+      this.due.set(
+        'config',
+        Math.min(now + this.timing.configDebounceMs, this.burstStart + this.timing.configMaxWaitMs),
+      )
     } else if (kind === 'docker') {
       const window = opts.urgent ? this.timing.dockerUrgentWindowMs : this.timing.dockerWindowMs
       this.due.set('docker', Math.min(this.due.get('docker') ?? Number.POSITIVE_INFINITY, now + window))
@@ -120,7 +128,8 @@ export class WatchLoop {
     this.stopping = true
     this.pending = []
     this.due.clear()
-    for (const t of [this.fireTimer, this.intervalTimer, this.retryTimer]) if (t !== undefined) this.clock.clearTimeout(t)
+    for (const t of [this.fireTimer, this.intervalTimer, this.retryTimer])
+      if (t !== undefined) this.clock.clearTimeout(t)
     this.fireTimer = this.intervalTimer = this.retryTimer = undefined
     this.abort.abort()
     await this.current
@@ -129,7 +138,9 @@ export class WatchLoop {
   /** Runs one reconciliation now (for --once) and returns its report. */
   async runOnce(kind: TriggerKind, detail?: string): Promise<ReconcileReport> {
     let report: ReconcileReport | undefined
-    const triggers: Trigger[] = [detail === undefined ? {kind, at: this.clock.now()} : {kind, detail, at: this.clock.now()}]
+    const triggers: Trigger[] = [
+      detail === undefined ? {kind, at: this.clock.now()} : {kind, detail, at: this.clock.now()},
+    ]
     await this.idle()
     this.current = this.execute(triggers, (r) => (report = r))
     try {
@@ -144,10 +155,13 @@ export class WatchLoop {
     if (this.current || this.stopping || this.pending.length === 0) return
     const at = Math.min(...this.due.values())
     if (this.fireTimer !== undefined) this.clock.clearTimeout(this.fireTimer)
-    this.fireTimer = this.clock.setTimeout(() => {
-      this.fireTimer = undefined
-      this.fire()
-    }, Math.max(0, at - this.clock.now()))
+    this.fireTimer = this.clock.setTimeout(
+      () => {
+        this.fireTimer = undefined
+        this.fire()
+      },
+      Math.max(0, at - this.clock.now()),
+    )
   }
 
   private fire(): void {
@@ -177,10 +191,24 @@ export class WatchLoop {
       outcome = await this.opts.reconcile(triggers, this.abort.signal)
     } catch (err) {
       // The reconcile function reports its own failures; a throw here is a bug, but the daemon keeps going.
-      outcome = {result: 'failed', counts: emptyCounts(), addresses: [], error: err instanceof Error ? err.message : String(err), retry: true, config: {state: 'none'}}
+      outcome = {
+        result: 'failed',
+        counts: emptyCounts(),
+        addresses: [],
+        error: err instanceof Error ? err.message : String(err),
+        retry: true,
+        config: {state: 'none'},
+      }
     }
     const finishedAt = this.clock.now()
-    const report: ReconcileReport = {seq, triggers, startedAt, finishedAt, durationMs: finishedAt - startedAt, ...outcome}
+    const report: ReconcileReport = {
+      seq,
+      triggers,
+      startedAt,
+      finishedAt,
+      durationMs: finishedAt - startedAt,
+      ...outcome,
+    }
     capture?.(report)
     try {
       await this.opts.report(report)
@@ -189,7 +217,8 @@ export class WatchLoop {
     }
     if (outcome.result !== 'failed') this.retryBackoff.reset()
     else if (outcome.retry && !this.stopping && !capture) {
-      const delay = this.opts.intervalMs > 0 ? Math.min(this.retryBackoff.next(), this.opts.intervalMs) : this.retryBackoff.next()
+      const delay =
+        this.opts.intervalMs > 0 ? Math.min(this.retryBackoff.next(), this.opts.intervalMs) : this.retryBackoff.next()
       const attempt = this.retryBackoff.attempts
       this.retryTimer = this.clock.setTimeout(() => {
         this.retryTimer = undefined

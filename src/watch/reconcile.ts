@@ -60,11 +60,22 @@ export function planCounts(plan: Plan): ChangeCounts {
 
 /** Addresses of the changes that act on the host (not no-ops, not deferred), sorted. */
 export function changedAddresses(plan: Plan): string[] {
-  return plan.changes.filter((c) => c.action !== 'no-op' && c.action !== 'deferred').map((c) => c.address).sort()
+  return plan.changes
+    .filter((c) => c.action !== 'no-op' && c.action !== 'deferred')
+    .map((c) => c.address)
+    .sort()
 }
 
 function firstLine(err: unknown): string {
-  const text = err instanceof ConfigError ? err.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d)).join('; ') : err instanceof Error ? err.message : String(err)
+  const text =
+    err instanceof ConfigError
+      ? err.diagnostics
+          .filter((d) => d.severity === 'error')
+          .map((d) => formatDiagnostic(d))
+          .join('; ')
+      : err instanceof Error
+        ? err.message
+        : String(err)
   return text.split('\n')[0] ?? text
 }
 
@@ -106,7 +117,11 @@ export class Reconciler {
   /** Reloads the configuration; keeps the last good model when the files are invalid. */
   async loadConfig(): Promise<ConfigStatus> {
     try {
-      const {model, warnings} = await loadModel({config: this.opts.config, vars: this.opts.vars ?? [], varFiles: this.opts.varFiles ?? []})
+      const {model, warnings} = await loadModel({
+        config: this.opts.config,
+        vars: this.opts.vars ?? [],
+        varFiles: this.opts.varFiles ?? [],
+      })
       this.lastGood = model
       this.lastErrors = ''
       const w = warnings.map((d) => formatDiagnostic(d)).join('\n')
@@ -129,10 +144,25 @@ export class Reconciler {
     try {
       config = await this.loadConfig()
     } catch (err) {
-      return {result: 'failed', counts: emptyCounts(), addresses: [], error: `loading the configuration: ${firstLine(err)}`, retry: true, config: {state: this.lastGood ? 'invalid' : 'none'}}
+      return {
+        result: 'failed',
+        counts: emptyCounts(),
+        addresses: [],
+        error: `loading the configuration: ${firstLine(err)}`,
+        retry: true,
+        config: {state: this.lastGood ? 'invalid' : 'none'},
+      }
     }
     const model = this.lastGood
-    if (!model) return {result: 'failed', counts: emptyCounts(), addresses: [], error: `no valid configuration: ${config.error ?? 'unknown error'}`, retry: false, config}
+    if (!model)
+      return {
+        result: 'failed',
+        counts: emptyCounts(),
+        addresses: [],
+        error: `no valid configuration: ${config.error ?? 'unknown error'}`,
+        retry: false,
+        config,
+      }
 
     let session: Session
     try {
@@ -144,12 +174,23 @@ export class Reconciler {
     let addresses: string[] = []
     try {
       const {plan, actual, errors} = await planSession(session, {mode: 'normal', targets: []})
-      this.knownIds = new Set(actual.docker.containers.filter((c: DockerContainer) => model.containers.some((m) => m.name === c.name)).map((c) => c.id))
+      this.knownIds = new Set(
+        actual.docker.containers
+          .filter((c: DockerContainer) => model.containers.some((m) => m.name === c.name))
+          .map((c) => c.id),
+      )
       counts = planCounts(plan)
       addresses = changedAddresses(plan)
       if (errors.length > 0) {
         // Never apply a plan with errors (an unmanaged network in the way...): it may be fixed outside, so retry.
-        return {result: 'failed', counts, addresses, error: `the plan has errors: ${firstLine(new ConfigError(errors))}`, retry: true, config}
+        return {
+          result: 'failed',
+          counts,
+          addresses,
+          error: `the plan has errors: ${firstLine(new ConfigError(errors))}`,
+          retry: true,
+          config,
+        }
       }
       const changes = planHasChanges(plan)
       if (!changes && !stateWouldChange(session, plan)) return {result: 'unchanged', counts, addresses, config}
@@ -161,8 +202,18 @@ export class Reconciler {
       const result = await applySession(session, plan, actual, () => {})
       if (!result.ok) {
         counts.failed = result.failed.length + result.skipped.length
-        const what = [...result.failed.map((f) => `${f.address}: ${f.error}`), ...result.skipped.map((s) => `${s.address}: ${s.reason}`)]
-        return {result: 'failed', counts, addresses, error: `apply did not complete: ${what.join('; ').split('\n')[0]}`, retry: true, config}
+        const what = [
+          ...result.failed.map((f) => `${f.address}: ${f.error}`),
+          ...result.skipped.map((s) => `${s.address}: ${s.reason}`),
+        ]
+        return {
+          result: 'failed',
+          counts,
+          addresses,
+          error: `apply did not complete: ${what.join('; ').split('\n')[0]}`,
+          retry: true,
+          config,
+        }
       }
       return {result: changes ? 'applied' : 'unchanged', counts, addresses, config}
     } catch (err) {

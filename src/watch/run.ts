@@ -18,7 +18,10 @@ import type {ReconcileReport} from './types.js'
 export const DEFAULT_INTERVAL_MS = 30_000
 export const MIN_INTERVAL_MS = 1000
 
-export interface WatchOptions extends Omit<ReconcilerOptions, 'clock' | 'onConfigErrors' | 'onConfigWarnings' | 'warn' | 'env'> {
+export interface WatchOptions extends Omit<
+  ReconcilerOptions,
+  'clock' | 'onConfigErrors' | 'onConfigWarnings' | 'warn' | 'env'
+> {
   /** Drift check period (ms); 0 disables it. */
   intervalMs: number
   logFormat: LogFormat
@@ -53,12 +56,19 @@ export function resolveInterval(flagMs: number | undefined, env: NodeJS.ProcessE
   } else {
     const raw = env.WATCH_PERIOD_SECONDS?.trim()
     if (raw) {
-      if (!/^\d+(\.\d+)?$/.test(raw)) throw new AbortError(`WATCH_PERIOD_SECONDS=${raw}: expected a number of seconds, like 30`, 'unset it, or use --interval 30s')
+      if (!/^\d+(\.\d+)?$/.test(raw))
+        throw new AbortError(
+          `WATCH_PERIOD_SECONDS=${raw}: expected a number of seconds, like 30`,
+          'unset it, or use --interval 30s',
+        )
       ms = Math.round(Number(raw) * 1000)
       source = 'WATCH_PERIOD_SECONDS'
     }
   }
-  if (ms !== 0 && ms < MIN_INTERVAL_MS) throw new AbortError(`drift interval ${ms} ms (from ${source}) is too short: at least 1s, or 0 to disable the periodic check`)
+  if (ms !== 0 && ms < MIN_INTERVAL_MS)
+    throw new AbortError(
+      `drift interval ${ms} ms (from ${source}) is too short: at least 1s, or 0 to disable the periodic check`,
+    )
   return {ms, source}
 }
 
@@ -71,7 +81,12 @@ function streamLogger(logger: Logger, onReconnect: () => void): (s: StreamStatus
     }
     // The first failure, then one line in twenty: a daemon down for an hour must not flood the log.
     if (s.attempt === 1 || s.attempt % 20 === 0) {
-      logger.log('warn', 'docker-events', {state: 'disconnected', error: s.error, attempt: s.attempt, retry_in_ms: s.retryInMs})
+      logger.log('warn', 'docker-events', {
+        state: 'disconnected',
+        error: s.error,
+        attempt: s.attempt,
+        retry_in_ms: s.retryInMs,
+      })
     }
   }
 }
@@ -91,15 +106,22 @@ export async function runWatch(opts: WatchOptions, io: WatchIO): Promise<number>
     ...opts,
     env: io.env,
     clock,
-    onConfigErrors: (diagnostics) => logger.log('error', 'config-invalid', {
-      errors: lines(diagnostics),
-      kept: reconciler.model ? 'the last good configuration stays in force' : 'no good configuration yet: nothing is reconciled until it is fixed',
-    }),
+    onConfigErrors: (diagnostics) =>
+      logger.log('error', 'config-invalid', {
+        errors: lines(diagnostics),
+        kept: reconciler.model
+          ? 'the last good configuration stays in force'
+          : 'no good configuration yet: nothing is reconciled until it is fixed',
+      }),
     onConfigWarnings: (diagnostics) => logger.log('warn', 'config-warning', {warnings: lines(diagnostics)}),
     warn: (message) => logger.log('warn', 'warning', {message}),
   })
 
-  const tracker = new StatusTracker({pid: process.pid, started: new Date(clock.now()).toISOString(), intervalMs: opts.intervalMs})
+  const tracker = new StatusTracker({
+    pid: process.pid,
+    started: new Date(clock.now()).toISOString(),
+    intervalMs: opts.intervalMs,
+  })
   let statusFailed = false
   const report = async (r: ReconcileReport): Promise<void> => {
     logger.reconcile(r)
@@ -129,7 +151,10 @@ export async function runWatch(opts: WatchOptions, io: WatchIO): Promise<number>
     reconcile: (signal) => loop.trigger('signal', signal),
     stop: (signal) => stopRequested?.(signal),
     force: (signal) => {
-      logger.log('warn', 'stop-forced', {signal, note: 'second signal: exiting without waiting; the state lock is released on exit'})
+      logger.log('warn', 'stop-forced', {
+        signal,
+        note: 'second signal: exiting without waiting; the state lock is released on exit',
+      })
       io.exit(1)
     },
   })
@@ -160,7 +185,8 @@ export async function runWatch(opts: WatchOptions, io: WatchIO): Promise<number>
     clock,
     onEvent: (e) => {
       // A started container has a new, empty namespace: its rules are wanted now.
-      if (reconciler.isRelevant(e)) loop.trigger('docker', describeEvent(e), {urgent: e.type === 'container' && e.action === 'start'})
+      if (reconciler.isRelevant(e))
+        loop.trigger('docker', describeEvent(e), {urgent: e.type === 'container' && e.action === 'start'})
     },
     onStatus: streamLogger(logger, () => loop.trigger('reconnect')),
   })

@@ -16,7 +16,18 @@ import {planSession} from '../../src/services/plan.js'
 import {openSession, type Session} from '../../src/services/session.js'
 import type {Plan} from '../../src/plan/types.js'
 import {run} from '../../src/util/exec.js'
-import {figure, measureRounds, renderTable, resolveOptions, runCli, stats, timeOnce, type BenchOptions, type BenchReport, type Figure} from './lib.js'
+import {
+  figure,
+  measureRounds,
+  renderTable,
+  resolveOptions,
+  runCli,
+  stats,
+  timeOnce,
+  type BenchOptions,
+  type BenchReport,
+  type Figure,
+} from './lib.js'
 
 /** Sources and destinations per rule block: each block renders SOURCES × DESTINATIONS lines (ports 80 and 443 in one multiport match). */
 const SOURCES = 20
@@ -28,9 +39,14 @@ export function applyConfig(lines: number): string {
   const blocks = Math.ceil(lines / LINES_PER_BLOCK)
   const out: string[] = []
   for (let b = 0; b < blocks; b++) {
-    const from = Array.from({length: SOURCES}, (_, i) => `"10.${b >> 4}.${((b & 15) << 4) | (i >> 4)}.${(i & 15) << 4}/28"`)
+    const from = Array.from(
+      {length: SOURCES},
+      (_, i) => `"10.${b >> 4}.${((b & 15) << 4) | (i >> 4)}.${(i & 15) << 4}/28"`,
+    )
     const to = Array.from({length: DESTINATIONS}, (_, j) => `"172.20.${b}.${j + 1}"`)
-    out.push(`rule "allow_${String(b).padStart(3, '0')}" {\n  from     = [${from.join(', ')}]\n  to       = [${to.join(', ')}]\n  ports    = [80, 443]\n  priority = ${100 + b}\n}\n`)
+    out.push(
+      `rule "allow_${String(b).padStart(3, '0')}" {\n  from     = [${from.join(', ')}]\n  to       = [${to.join(', ')}]\n  ports    = [80, 443]\n  priority = ${100 + b}\n}\n`,
+    )
   }
   return out.join('\n')
 }
@@ -69,24 +85,48 @@ function sessionFor(h: ApplyHost, configDir: string): Promise<Session> {
 }
 
 /** Plans in-process (untimed) and returns the plan with its session, ready for applySession. */
-async function planned(h: ApplyHost, configDir: string): Promise<{session: Session; plan: Plan; actual: Awaited<ReturnType<typeof planSession>>['actual']}> {
+async function planned(
+  h: ApplyHost,
+  configDir: string,
+): Promise<{session: Session; plan: Plan; actual: Awaited<ReturnType<typeof planSession>>['actual']}> {
   const session = await sessionFor(h, configDir)
   const {plan, actual} = await planSession(session, {mode: 'normal', targets: []})
   return {session, plan, actual}
 }
 
-async function scale(opts: BenchOptions, h: ApplyHost, backend: Backend, lines: number, figures: Figure[], notes: string[], withPerRule: boolean): Promise<void> {
+async function scale(
+  opts: BenchOptions,
+  h: ApplyHost,
+  backend: Backend,
+  lines: number,
+  figures: Figure[],
+  notes: string[],
+  withPerRule: boolean,
+): Promise<void> {
   const configDir = join(h.dir, `config-${lines}`)
   await mkdir(configDir, {recursive: true})
   await writeFile(join(configDir, 'main.hcl'), applyConfig(lines))
   const env = {DOCKWALL_CACHE_DIR: join(h.dir, 'cache')}
-  const cliArgs = ['apply', '--auto-approve', '--no-tty', '-c', configDir, '--state', join(configDir, 'state.json'), '--netns', h.sb.netnsPath, '--docker-host', h.sb.dockerHost]
+  const cliArgs = [
+    'apply',
+    '--auto-approve',
+    '--no-tty',
+    '-c',
+    configDir,
+    '--state',
+    join(configDir, 'state.json'),
+    '--netns',
+    h.sb.netnsPath,
+    '--docker-host',
+    h.sb.dockerHost,
+  ]
 
   // The input dockwall writes: the raw restore restores exactly it.
   await reset(h, configDir)
   const probe = await planned(h, configDir)
   await probe.session.close()
-  if (probe.plan.firewall.length !== 1) throw new Error(`expected one iptables transaction, the plan has ${probe.plan.firewall.length}`)
+  if (probe.plan.firewall.length !== 1)
+    throw new Error(`expected one iptables transaction, the plan has ${probe.plan.firewall.length}`)
   const input = probe.plan.firewall[0]!.input
   const written = input.split('\n').filter((l) => l.startsWith('-A ')).length
   const restoreCmd = `iptables-${backend}-restore`
@@ -108,20 +148,26 @@ async function scale(opts: BenchOptions, h: ApplyHost, backend: Backend, lines: 
   const step = async (): Promise<void> => {
     const {session, plan, actual} = await planned(h, configDir)
     try {
-      stepSamples.push(await timeOnce(async () => {
-        const result = await applySession(session, plan, actual, () => {})
-        if (!result.ok) throw new Error(`apply failed: ${JSON.stringify(result.failed.slice(0, 2))}`)
-      }))
+      stepSamples.push(
+        await timeOnce(async () => {
+          const result = await applySession(session, plan, actual, () => {})
+          if (!result.ok) throw new Error(`apply failed: ${JSON.stringify(result.failed.slice(0, 2))}`)
+        }),
+      )
     } finally {
       await session.close()
     }
   }
   opts.log(`apply, ${backend}, ${written} lines...`)
-  const r = await measureRounds(opts.iterations, {
-    raw: () => run(restoreCmd, ['-w', '--noflush'], {netns: {kind: 'path', path: h.sb.netnsPath}, input}),
-    step,
-    cli: () => runCli(cliArgs, {env}),
-  }, {between: {raw: () => reset(h, configDir), step: () => reset(h, configDir), cli: () => reset(h, configDir)}})
+  const r = await measureRounds(
+    opts.iterations,
+    {
+      raw: () => run(restoreCmd, ['-w', '--noflush'], {netns: {kind: 'path', path: h.sb.netnsPath}, input}),
+      step,
+      cli: () => runCli(cliArgs, {env}),
+    },
+    {between: {raw: () => reset(h, configDir), step: () => reset(h, configDir), cli: () => reset(h, configDir)}},
+  )
   // `step` times itself (the planning before it is not part of the apply step); the warm-up sample is dropped.
   const stepStats = stats(stepSamples.slice(1))
   const section = `apply · ${backend} · ${written} iptables lines from ${Math.ceil(lines / LINES_PER_BLOCK)} rule blocks (issue 5)`
@@ -129,26 +175,50 @@ async function scale(opts: BenchOptions, h: ApplyHost, backend: Backend, lines: 
   // The issue's target is for the large rule set; the small one is the per-rule comparison.
   const target = withPerRule ? {} : {target: {maxRatio: 1.3, issue: 5}}
   figures.push(figure(section, `raw: one ${restoreCmd} --noflush of the same input`, r.raw))
-  figures.push(figure(section, 'dockwall: the apply step (applySession: restore + state written)', stepStats, {baseline: base, ...target}))
-  figures.push(figure(section, 'dockwall apply --auto-approve --no-tty, process start to exit', r.cli, {baseline: base, ...target, note: 'includes node start-up, configuration (parse cache warm), refresh and plan'}))
+  figures.push(
+    figure(section, 'dockwall: the apply step (applySession: restore + state written)', stepStats, {
+      baseline: base,
+      ...target,
+    }),
+  )
+  figures.push(
+    figure(section, 'dockwall apply --auto-approve --no-tty, process start to exit', r.cli, {
+      baseline: base,
+      ...target,
+      note: 'includes node start-up, configuration (parse cache warm), refresh and plan',
+    }),
+  )
 
   if (withPerRule) {
     // The seeds' way: one `iptables -A` process per rule (here each through nsenter, as every command in the sandbox).
-    const lineArgs = input.split('\n').filter((l) => l.startsWith('-A DOCKWALL-FORWARD ')).map((l) => l.replace('-A DOCKWALL-FORWARD ', '').replaceAll('"', '').split(' '))
+    const lineArgs = input
+      .split('\n')
+      .filter((l) => l.startsWith('-A DOCKWALL-FORWARD '))
+      .map((l) => l.replace('-A DOCKWALL-FORWARD ', '').replaceAll('"', '').split(' '))
     const n = opts.quick ? 1 : Math.min(3, opts.iterations)
     const perRule: number[] = []
     for (let i = 0; i < n; i++) {
       await h.sb.iptables(['-N', 'BENCH-PERRULE'])
-      perRule.push(await timeOnce(async () => {
-        for (const args of lineArgs) await h.sb.iptables(['-A', 'BENCH-PERRULE', ...args])
-      }))
-      const count = (await h.sb.iptablesSave({table: 'filter'})).split('\n').filter((l) => l.startsWith('-A BENCH-PERRULE ')).length
+      perRule.push(
+        await timeOnce(async () => {
+          for (const args of lineArgs) await h.sb.iptables(['-A', 'BENCH-PERRULE', ...args])
+        }),
+      )
+      const count = (await h.sb.iptablesSave({table: 'filter'}))
+        .split('\n')
+        .filter((l) => l.startsWith('-A BENCH-PERRULE ')).length
       if (count !== lineArgs.length) throw new Error(`per-rule method left ${count} rules, expected ${lineArgs.length}`)
       await reset(h, configDir)
     }
     const pr = stats(perRule)
-    figures.push(figure(section, `per-rule method: ${lineArgs.length} iptables -A processes (as the seed tools do)`, pr, {baseline: {label: 'dockwall apply', stats: r.cli}}))
-    notes.push(`per-rule method, ${backend}: ${(pr.median / lineArgs.length * 1000).toFixed(2)} ms a rule (each iptables process started through nsenter, about 1-2 ms of it)`)
+    figures.push(
+      figure(section, `per-rule method: ${lineArgs.length} iptables -A processes (as the seed tools do)`, pr, {
+        baseline: {label: 'dockwall apply', stats: r.cli},
+      }),
+    )
+    notes.push(
+      `per-rule method, ${backend}: ${((pr.median / lineArgs.length) * 1000).toFixed(2)} ms a rule (each iptables process started through nsenter, about 1-2 ms of it)`,
+    )
   }
 }
 

@@ -14,7 +14,9 @@ import {renderTable, resolveOptions, type BenchReport, type Figure} from './lib.
 export function ruleConfig(n: number): string {
   const out = ['network "a" {\n  subnet = "10.10.0.0/16"\n}\n', 'network "b" {\n  subnet = "10.20.0.0/16"\n}\n']
   for (let i = 0; i < n; i++) {
-    out.push(`rule "r${i}" {\n  from     = network.a\n  to       = "10.20.${(i >> 8) & 255}.${i & 255}"\n  proto    = "tcp"\n  port     = ${1024 + (i % 60000)}\n  priority = ${i}\n}\n`)
+    out.push(
+      `rule "r${i}" {\n  from     = network.a\n  to       = "10.20.${(i >> 8) & 255}.${i & 255}"\n  proto    = "tcp"\n  port     = ${1024 + (i % 60000)}\n  priority = ${i}\n}\n`,
+    )
   }
   return out.join('\n')
 }
@@ -36,7 +38,12 @@ export async function main(options?: unknown): Promise<BenchReport> {
   try {
     const [, importS] = await timed(() => import('hcl2-parser'))
     log(`hcl2-parser import: ${importS.toFixed(2)} s (paid once per process, never on a cache hit)`)
-    figures.push({section, label: 'import(\'hcl2-parser\') (in a process that already loaded the rest)', median: importS, runs: 1})
+    figures.push({
+      section,
+      label: "import('hcl2-parser') (in a process that already loaded the rest)",
+      median: importS,
+      runs: 1,
+    })
     for (const n of sizes) {
       const cfg = join(dir, `cfg-${n}`)
       const cache = join(dir, `cache-${n}`)
@@ -44,11 +51,14 @@ export async function main(options?: unknown): Promise<BenchReport> {
       await mkdir(cfg, {recursive: true})
       await writeFile(join(cfg, 'rules.hcl'), ruleConfig(n))
       const [cold, coldS] = await timed(() => loadConfig({path: cfg, env: {}}))
-      if (!cold.model || cold.model.rules.length !== n) throw new Error(`bench config did not load: ${JSON.stringify(cold.diagnostics.slice(0, 3))}`)
+      if (!cold.model || cold.model.rules.length !== n)
+        throw new Error(`bench config did not load: ${JSON.stringify(cold.diagnostics.slice(0, 3))}`)
       const [, fillS] = await timed(() => loadConfig({path: cfg, env: {}, cacheDir: cache}))
       const [hit, hitS] = await timed(() => loadConfig({path: cfg, env: {}, cacheDir: cache}))
       if (hit.model?.rules.length !== n) throw new Error('cached load differs')
-      log(`${String(n).padStart(5)} rule blocks: cold ${coldS.toFixed(2)} s, cold + cache write ${fillS.toFixed(2)} s, cached ${hitS.toFixed(3)} s`)
+      log(
+        `${String(n).padStart(5)} rule blocks: cold ${coldS.toFixed(2)} s, cold + cache write ${fillS.toFixed(2)} s, cached ${hitS.toFixed(3)} s`,
+      )
       figures.push({section, label: `${n} rule blocks: loadConfig, no cache`, median: coldS, runs: 1})
       figures.push({section, label: `${n} rule blocks: loadConfig, cache hit`, median: hitS, runs: 1})
     }
@@ -59,7 +69,10 @@ export async function main(options?: unknown): Promise<BenchReport> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0)
+  const sizes = process.argv
+    .slice(2)
+    .map(Number)
+    .filter((n) => n > 0)
   const report = await main(sizes.length > 0 ? sizes : undefined)
   console.log(renderTable(report.figures))
 }

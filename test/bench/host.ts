@@ -45,11 +45,14 @@ const subnetOf = (k: number): string => `10.200.${k}.0/24`
 export function coveringConfig(size: BigHostSize): string {
   const out: string[] = []
   for (let k = 0; k < size.networks; k++) out.push(`network "${networkName(k)}" {\n  subnet = "${subnetOf(k)}"\n}\n`)
-  for (let i = 0; i < size.containers; i++) out.push(`container "${containerName(i)}" {\n  network "${networkName(i % size.networks)}" {}\n}\n`)
+  for (let i = 0; i < size.containers; i++)
+    out.push(`container "${containerName(i)}" {\n  network "${networkName(i % size.networks)}" {}\n}\n`)
   for (let r = 0; r < size.configRules; r++) {
     const a = containerName(r % size.containers)
     const b = containerName((r * 7 + 3) % size.containers)
-    out.push(`rule "r${String(r).padStart(4, '0')}" {\n  from     = container.${a}\n  to       = container.${b}\n  ports    = [80, 443]\n  priority = ${100 + (r % 10)}\n}\n`)
+    out.push(
+      `rule "r${String(r).padStart(4, '0')}" {\n  from     = container.${a}\n  to       = container.${b}\n  ports    = [80, 443]\n  priority = ${100 + (r % 10)}\n}\n`,
+    )
   }
   return out.join('\n')
 }
@@ -62,7 +65,9 @@ export function foreignRules(n: number, chain = 'BENCH-FOREIGN'): string[] {
     const port = 1024 + (i % 60000)
     switch (i % 4) {
       case 0:
-        lines.push(`-A ${chain} -s 10.${a}/32 -d 172.20.0.0/16 -p tcp -m tcp --dport ${port} -m comment --comment "office ${i}" -j ACCEPT`)
+        lines.push(
+          `-A ${chain} -s 10.${a}/32 -d 172.20.0.0/16 -p tcp -m tcp --dport ${port} -m comment --comment "office ${i}" -j ACCEPT`,
+        )
         break
       case 1:
         lines.push(`-A ${chain} -s 10.${a}/32 -p udp -m multiport --dports ${port},${port + 1},${port + 7} -j ACCEPT`)
@@ -71,7 +76,9 @@ export function foreignRules(n: number, chain = 'BENCH-FOREIGN'): string[] {
         lines.push(`-A ${chain} -d 10.${a}/32 -m conntrack --ctstate NEW -j DROP`)
         break
       default:
-        lines.push(`-A ${chain} -s 10.${a}/32 -i eth0 -p tcp -m tcp --dport ${port} -j REJECT --reject-with icmp-port-unreachable`)
+        lines.push(
+          `-A ${chain} -s 10.${a}/32 -i eth0 -p tcp -m tcp --dport ${port} -j REJECT --reject-with icmp-port-unreachable`,
+        )
     }
   }
   return lines
@@ -80,15 +87,23 @@ export function foreignRules(n: number, chain = 'BENCH-FOREIGN'): string[] {
 /** Plans `model` against the host in-process (refresh + makePlan), as `dockwall plan` does. */
 export async function planInProcess(docker: DockerConnection, host: NetnsTarget, model: DesiredModel): Promise<Plan> {
   const {actual} = await refresh({docker, host, backend: 'auto', model, prior: null})
-  return makePlan({model, actual, prior: null}, {mode: 'normal', targets: [], dockwallVersion: DOCKWALL_VERSION, normalize: (s) => normalizeRuleSpec(s)}).plan
+  return makePlan(
+    {model, actual, prior: null},
+    {mode: 'normal', targets: [], dockwallVersion: DOCKWALL_VERSION, normalize: (s) => normalizeRuleSpec(s)},
+  ).plan
 }
 
 export class BigHost {
-  readonly setup: {sandboxS: number; containersS: number; restoreS: number; ruleLines: number; dockwallLines: number} = {sandboxS: 0, containersS: 0, restoreS: 0, ruleLines: 0, dockwallLines: 0}
+  readonly setup: {sandboxS: number; containersS: number; restoreS: number; ruleLines: number; dockwallLines: number} =
+    {sandboxS: 0, containersS: 0, restoreS: 0, ruleLines: 0, dockwallLines: 0}
   model!: DesiredModel
   docker!: DockerConnection
 
-  private constructor(readonly sb: Sandbox, readonly size: BigHostSize, readonly dir: string) {}
+  private constructor(
+    readonly sb: Sandbox,
+    readonly size: BigHostSize,
+    readonly dir: string,
+  ) {}
 
   get configDir(): string {
     return join(this.dir, 'config')
@@ -132,27 +147,44 @@ export class BigHost {
 
   private async populate(log: (l: string) => void): Promise<void> {
     const {sb, size} = this
-    log(`  ${sb.backend}: sandbox ${sb.name} up in ${this.setup.sandboxS.toFixed(1)} s; starting ${size.containers} containers on ${size.networks} networks...`)
+    log(
+      `  ${sb.backend}: sandbox ${sb.name} up in ${this.setup.sandboxS.toFixed(1)} s; starting ${size.containers} containers on ${size.networks} networks...`,
+    )
     for (let k = 0; k < size.networks; k++) await sb.createNetwork(networkName(k), subnetOf(k))
     let t0 = performance.now()
     // Parallel batches: dockerd serialises some of the work anyway, and more in flight only queues.
-    await mapLimit(Array.from({length: size.containers}, (_, i) => i), 12, async (i) => {
-      await sb.runContainer(containerName(i), {network: networkName(i % size.networks)})
-    })
+    await mapLimit(
+      Array.from({length: size.containers}, (_, i) => i),
+      12,
+      async (i) => {
+        await sb.runContainer(containerName(i), {network: networkName(i % size.networks)})
+      },
+    )
     this.setup.containersS = (performance.now() - t0) / 1000
 
     await mkdir(this.configDir, {recursive: true})
     await writeFile(join(this.configDir, 'main.hcl'), coveringConfig(size))
     const loaded = await loadConfig({path: this.configDir, env: {}, cacheDir: this.cacheDir})
-    if (!loaded.model) throw new Error(`the covering configuration does not load: ${JSON.stringify(loaded.diagnostics.slice(0, 3))}`)
+    if (!loaded.model)
+      throw new Error(`the covering configuration does not load: ${JSON.stringify(loaded.diagnostics.slice(0, 3))}`)
     this.model = loaded.model
     this.docker = await connectDocker(sb.dockerHost)
 
     // dockwall's lines are what the configuration renders on this host: take them from the plan.
     const first = await planInProcess(this.docker, this.host, this.model)
-    const dockwallLines = first.firewall.reduce((n, tx) => n + tx.input.split('\n').filter((l) => l.startsWith('-A ')).length, 0)
+    const dockwallLines = first.firewall.reduce(
+      (n, tx) => n + tx.input.split('\n').filter((l) => l.startsWith('-A ')).length,
+      0,
+    )
     const foreign = foreignRules(size.rules - dockwallLines)
-    const input = ['*filter', ':BENCH-FOREIGN - [0:0]', ...foreign, 'COMMIT', ...first.firewall.map((tx) => tx.input.trimEnd()), ''].join('\n')
+    const input = [
+      '*filter',
+      ':BENCH-FOREIGN - [0:0]',
+      ...foreign,
+      'COMMIT',
+      ...first.firewall.map((tx) => tx.input.trimEnd()),
+      '',
+    ].join('\n')
     t0 = performance.now()
     await sb.iptablesRestore(input)
     this.setup.restoreS = (performance.now() - t0) / 1000
@@ -161,9 +193,18 @@ export class BigHost {
     this.setup.ruleLines = saved.split('\n').filter((l) => l.startsWith('-A ')).length
 
     const again = await planInProcess(this.docker, this.host, this.model)
-    if (planHasChanges(again)) throw new Error(`the large host is not in the steady state: the plan still has changes (${again.changes.filter((c) => c.action !== 'no-op').slice(0, 3).map((c) => `${c.action} ${c.address}`).join(', ')})`)
-    log(`  ${sb.backend}: ${size.containers} containers started in ${this.setup.containersS.toFixed(1)} s; ${this.setup.ruleLines} rule lines ` +
-      `(${foreign.length} foreign, ${dockwallLines} dockwall's, the rest Docker's) loaded by one restore in ${this.setup.restoreS.toFixed(2)} s`)
+    if (planHasChanges(again))
+      throw new Error(
+        `the large host is not in the steady state: the plan still has changes (${again.changes
+          .filter((c) => c.action !== 'no-op')
+          .slice(0, 3)
+          .map((c) => `${c.action} ${c.address}`)
+          .join(', ')})`,
+      )
+    log(
+      `  ${sb.backend}: ${size.containers} containers started in ${this.setup.containersS.toFixed(1)} s; ${this.setup.ruleLines} rule lines ` +
+        `(${foreign.length} foreign, ${dockwallLines} dockwall's, the rest Docker's) loaded by one restore in ${this.setup.restoreS.toFixed(2)} s`,
+    )
   }
 
   async stop(): Promise<void> {
@@ -179,7 +220,10 @@ export class BigHost {
 export class BigHosts implements HostProvider {
   private readonly hosts = new Map<Backend, Promise<BigHost>>()
 
-  constructor(private readonly size: BigHostSize, private readonly log: (l: string) => void) {}
+  constructor(
+    private readonly size: BigHostSize,
+    private readonly log: (l: string) => void,
+  ) {}
 
   get(backend: Backend): Promise<BigHost> {
     let h = this.hosts.get(backend)
@@ -197,7 +241,8 @@ export class BigHosts implements HostProvider {
     const results = await Promise.allSettled(all.map(async (p) => (await p).stop()))
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
     // A host that failed to start already cleaned up: only report stop failures of running hosts.
-    if (failed.length > 0) for (const f of failed) this.log(`  (cleanup: ${(f.reason as Error).message.split('\n')[0]})`)
+    if (failed.length > 0)
+      for (const f of failed) this.log(`  (cleanup: ${(f.reason as Error).message.split('\n')[0]})`)
   }
 
   /** Stops the host of one backend, if it was made. */

@@ -112,7 +112,11 @@ export async function timeOnce(f: () => Promise<unknown> | unknown): Promise<num
  * Runs `f` once untimed (warm-up: JIT, page cache, Docker's caches), then `n` timed
  * times. `between` runs untimed after every run (to reset the namespace).
  */
-export async function measure(n: number, f: (i: number) => Promise<unknown> | unknown, opts: {warmup?: boolean; between?: () => Promise<unknown>} = {}): Promise<Stats> {
+export async function measure(
+  n: number,
+  f: (i: number) => Promise<unknown> | unknown,
+  opts: {warmup?: boolean; between?: () => Promise<unknown>} = {},
+): Promise<Stats> {
   if (opts.warmup !== false) {
     await f(-1)
     await opts.between?.()
@@ -131,7 +135,11 @@ export async function measure(n: number, f: (i: number) => Promise<unknown> | un
  * drifts: on a busy machine, timing one after the other would skew their ratio.
  * `between` runs untimed after every timed run of a subject (to reset the namespace).
  */
-export async function measureRounds<K extends string>(n: number, subjects: Record<K, () => Promise<unknown> | unknown>, opts: {warmup?: boolean; between?: Partial<Record<K, () => Promise<unknown>>>} = {}): Promise<Record<K, Stats>> {
+export async function measureRounds<K extends string>(
+  n: number,
+  subjects: Record<K, () => Promise<unknown> | unknown>,
+  opts: {warmup?: boolean; between?: Partial<Record<K, () => Promise<unknown>>>} = {},
+): Promise<Record<K, Stats>> {
   const keys = Object.keys(subjects) as K[]
   const samples = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]>
   if (opts.warmup !== false) {
@@ -150,7 +158,12 @@ export async function measureRounds<K extends string>(n: number, subjects: Recor
 }
 
 /** A figure from stats, with an optional baseline and target. */
-export function figure(section: string, label: string, s: Stats, extra: {baseline?: {label: string; stats: Stats}; target?: {maxRatio: number; issue: number}; note?: string} = {}): Figure {
+export function figure(
+  section: string,
+  label: string,
+  s: Stats,
+  extra: {baseline?: {label: string; stats: Stats}; target?: {maxRatio: number; issue: number}; note?: string} = {},
+): Figure {
   const f: Figure = {section, label, median: s.median, min: s.min, max: s.max, runs: s.runs}
   if (extra.baseline) {
     f.baseline = {label: extra.baseline.label, median: extra.baseline.stats.median}
@@ -174,7 +187,10 @@ export interface CliRun extends RunResult {
  * Runs the built CLI (`node bin/run.js ARGS`) through src/util/exec.ts and times it
  * from spawn to exit. `okExitCodes`: 0 always; add 2 for `plan --detailed-exitcode`.
  */
-export async function runCli(args: readonly string[], opts: {env?: Record<string, string>; okExitCodes?: number[]; netns?: NetnsTarget; nodeArgs?: string[]} = {}): Promise<CliRun> {
+export async function runCli(
+  args: readonly string[],
+  opts: {env?: Record<string, string>; okExitCodes?: number[]; netns?: NetnsTarget; nodeArgs?: string[]} = {},
+): Promise<CliRun> {
   // (nodeArgs: e.g. the import tracer below; `--cpu-prof` to profile one run)
   const t0 = performance.now()
   const r = await run(process.execPath, [...(opts.nodeArgs ?? []), `${REPO_ROOT}bin/run.js`, ...args], {
@@ -190,13 +206,20 @@ export async function runCli(args: readonly string[], opts: {env?: Record<string
  * entry file, which is what an `import()` of them loads), from test/bench/trace-imports.ts.
  * Returns the sorted package names.
  */
-export async function loadedPackages(args: readonly string[], opts: {env?: Record<string, string>; okExitCodes?: number[]} = {}): Promise<string[]> {
+export async function loadedPackages(
+  args: readonly string[],
+  opts: {env?: Record<string, string>; okExitCodes?: number[]} = {},
+): Promise<string[]> {
   const {mkdtemp, readFile, rm} = await import('node:fs/promises')
   const {tmpdir} = await import('node:os')
   const dir = await mkdtemp(`${tmpdir()}/dockwall-trace-`)
   try {
     const file = `${dir}/loaded.txt`
-    await runCli(args, {...opts, env: {...opts.env, DOCKWALL_BENCH_TRACE: file}, nodeArgs: ['--import', `${REPO_ROOT}dist/test/bench/trace-imports.js`]})
+    await runCli(args, {
+      ...opts,
+      env: {...opts.env, DOCKWALL_BENCH_TRACE: file},
+      nodeArgs: ['--import', `${REPO_ROOT}dist/test/bench/trace-imports.js`],
+    })
     const urls = (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean)
     const pkgs = new Set<string>()
     for (const u of urls) {
@@ -271,7 +294,10 @@ export async function environmentFacts(): Promise<EnvFacts> {
     firstLine('iptables-legacy', ['-V']),
     firstLine('dockerd', ['--version']),
     firstLine('git', ['-C', REPO_ROOT, 'rev-parse', '--short', 'HEAD']),
-    run('git', ['-C', REPO_ROOT, 'status', '--porcelain', '--untracked-files=no']).then((r) => r.stdout.trim() !== '', () => false),
+    run('git', ['-C', REPO_ROOT, 'status', '--porcelain', '--untracked-files=no']).then(
+      (r) => r.stdout.trim() !== '',
+      () => false,
+    ),
   ])
   return {
     cpus: cpus().length,
@@ -320,7 +346,11 @@ export function renderTable(figures: readonly Figure[]): string {
   ]
   for (const f of figures) rows.push(cells(f))
   const width = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
-  const line = (r: string[]): string => r.map((c, i) => (i === 0 ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ').trimEnd()
+  const line = (r: string[]): string =>
+    r
+      .map((c, i) => (i === 0 ? c.padEnd(width[i]!) : c.padStart(width[i]!)))
+      .join('  ')
+      .trimEnd()
   out.push(line(header))
   for (const s of sections) {
     out.push('', s)

@@ -18,13 +18,23 @@ import {run} from '../../src/util/exec.js'
 import {renderTable, resolveOptions, stats, type BenchReport, type Figure} from './lib.js'
 
 /** Restore input: `n` dockwall-style rules in an owned chain of `table` (filter: accepts, nat: DNATs). */
-export function benchRules(n: number, table: 'filter' | 'nat' | 'mangle' = 'filter', chain = 'DOCKWALL-FORWARD'): string {
+export function benchRules(
+  n: number,
+  table: 'filter' | 'nat' | 'mangle' = 'filter',
+  chain = 'DOCKWALL-FORWARD',
+): string {
   const out = [`*${table}`, `:${chain} - [0:0]`]
   for (let i = 0; i < n; i++) {
     const a = `${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`
     const port = 1024 + (i % 60000)
-    if (table === 'nat') out.push(`-A ${chain} -d 10.${a}/32 -p tcp -m tcp --dport ${port} -m comment --comment "dockwall:port_forward.p${i}" -j DNAT --to-destination 172.18.${(i >> 8) & 255}.${i & 255}:80`)
-    else out.push(`-A ${chain} -s 10.${a}/32 -d 172.18.0.0/16 -p tcp -m tcp --dport ${port} -m comment --comment "dockwall:rule.r${i}" -j ACCEPT`)
+    if (table === 'nat')
+      out.push(
+        `-A ${chain} -d 10.${a}/32 -p tcp -m tcp --dport ${port} -m comment --comment "dockwall:port_forward.p${i}" -j DNAT --to-destination 172.18.${(i >> 8) & 255}.${i & 255}:80`,
+      )
+    else
+      out.push(
+        `-A ${chain} -s 10.${a}/32 -d 172.18.0.0/16 -p tcp -m tcp --dport ${port} -m comment --comment "dockwall:rule.r${i}" -j ACCEPT`,
+      )
   }
   out.push('COMMIT')
   return `${out.join('\n')}\n`
@@ -45,7 +55,10 @@ async function median(reps: number, f: () => Promise<unknown> | unknown): Promis
 }
 
 const s = (x: number): string => `${x.toFixed(3)} s`
-const load = (): string => `load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs`
+const load = (): string =>
+  `load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')} on ${cpus().length} CPUs`
 
 /** A figure from one median (this script keeps its own timing helpers). */
 function fig(section: string, label: string, seconds: number, runs: number): Figure {
@@ -67,8 +80,10 @@ export async function main(options?: unknown): Promise<BenchReport> {
   const parsed = parseRuleset(dump, {family: 'ipv4'})
   const writeS = await median(5, () => writeRuleset(parsed))
   const skipS = await median(5, () => parseRuleset(dump, {family: 'ipv4', chains: (_t, c) => c !== 'DOCKWALL-FORWARD'}))
-  log(`parse ${n} rules: ${s(parseS)} (${((parseS / n) * 1e6).toFixed(1)} µs/rule); write: ${s(writeS)}; ` +
-    `skipping them (chains filter, as refresh does for chains it does not read): ${s(skipS)}`)
+  log(
+    `parse ${n} rules: ${s(parseS)} (${((parseS / n) * 1e6).toFixed(1)} µs/rule); write: ${s(writeS)}; ` +
+      `skipping them (chains filter, as refresh does for chains it does not read): ${s(skipS)}`,
+  )
   figures.push(fig(section, `parseRuleset of ${n} rules (${((parseS / n) * 1e6).toFixed(1)} µs a rule)`, parseS, 5))
   figures.push(fig(section, `writeRuleset of ${n} rules`, writeS, 5))
   figures.push(fig(section, `parseRuleset skipping those rules (a chains filter)`, skipS, 5))
@@ -94,14 +109,23 @@ export async function main(options?: unknown): Promise<BenchReport> {
     }
     restores.sort((a, b) => a - b)
     log(`${backend}: one restore of ${n} rules ${s(restores[1]!)}; iptables-save of them ${s(saveS)}`)
-    figures.push(fig(section, `${backend}: one iptables-restore of ${n} rules into a fresh namespace`, stats(restores).median, restores.length))
+    figures.push(
+      fig(
+        section,
+        `${backend}: one iptables-restore of ${n} rules into a fresh namespace`,
+        stats(restores).median,
+        restores.length,
+      ),
+    )
     figures.push(fig(section, `${backend}: iptables-save of them`, saveS, 5))
   }
 
   const k = Math.min(2000, n)
   await withScratchNetns('bench', async (ns) => {
     await run('iptables-nft', ['-w', '-N', 'DOCKWALL-FORWARD'], {netns: ns.target})
-    const lines = benchRules(k).split('\n').filter((l) => l.startsWith('-A '))
+    const lines = benchRules(k)
+      .split('\n')
+      .filter((l) => l.startsWith('-A '))
     const perRule = await time(async () => {
       for (const line of lines) {
         // the seeds' way: one process per rule (arguments are plain words, no quotes needed but the comment's)
@@ -109,8 +133,12 @@ export async function main(options?: unknown): Promise<BenchReport> {
         await run('iptables-nft', ['-w', ...args], {netns: ns.target})
       }
     })
-    const viaRestore = await withScratchNetns('bench', async (ns2) => time(() => new IptablesRunner({backend: 'nft', family: 'ipv4', netns: ns2.target}).restore(benchRules(k))))
-    log(`nft: ${k} rules by ${k} iptables -A processes ${s(perRule)} (${((perRule / k) * 1000).toFixed(2)} ms/rule) vs one restore ${s(viaRestore)}`)
+    const viaRestore = await withScratchNetns('bench', async (ns2) =>
+      time(() => new IptablesRunner({backend: 'nft', family: 'ipv4', netns: ns2.target}).restore(benchRules(k))),
+    )
+    log(
+      `nft: ${k} rules by ${k} iptables -A processes ${s(perRule)} (${((perRule / k) * 1000).toFixed(2)} ms/rule) vs one restore ${s(viaRestore)}`,
+    )
     figures.push(fig(section, `nft: ${k} rules by ${k} iptables -A processes`, perRule, 1))
     figures.push(fig(section, `nft: the same ${k} rules by one restore`, viaRestore, 1))
   })
@@ -122,7 +150,9 @@ export async function main(options?: unknown): Promise<BenchReport> {
       const full = await median(5, () => ipt.saveText(['filter', 'nat'], {strategy: 'full'}))
       const perTable = await median(5, () => ipt.saveText(['filter', 'nat'], {strategy: 'per-table'}))
       const one = await median(5, () => ipt.saveText(['filter'], {strategy: 'per-table'}))
-      log(`nft refresh read, ${label}: one full save ${s(full)}; -t filter and -t nat in parallel ${s(perTable)}; -t filter alone ${s(one)}`)
+      log(
+        `nft refresh read, ${label}: one full save ${s(full)}; -t filter and -t nat in parallel ${s(perTable)}; -t filter alone ${s(one)}`,
+      )
       figures.push(fig(section, `nft, ${label}: one full save`, full, 5))
       figures.push(fig(section, `nft, ${label}: -t filter and -t nat in parallel`, perTable, 5))
       figures.push(fig(section, `nft, ${label}: -t filter alone`, one, 5))

@@ -18,27 +18,69 @@ import {refresh} from '../../src/refresh/refresh.js'
 import {Sandbox} from '../../src/sandbox/index.js'
 import {DOCKWALL_VERSION} from '../../src/version.js'
 import {BigHosts, FULL_SIZE, QUICK_SIZE, type BigHost} from './host.js'
-import {figure, heavyLoaded, loadedPackages, measureRounds, renderTable, resolveOptions, runCli, type BenchOptions, type BenchReport, type Figure} from './lib.js'
+import {
+  figure,
+  heavyLoaded,
+  loadedPackages,
+  measureRounds,
+  renderTable,
+  resolveOptions,
+  runCli,
+  type BenchOptions,
+  type BenchReport,
+  type Figure,
+} from './lib.js'
 import {floorRead} from './refresh.js'
 import {SMALL_HCL} from './startup.js'
 
 function planOnce(host: BigHost) {
   return async () => {
-    const {actual} = await refresh({docker: host.docker, host: host.host, backend: 'auto', model: host.model, prior: null})
-    return makePlan({model: host.model, actual, prior: null}, {mode: 'normal', targets: [], dockwallVersion: DOCKWALL_VERSION, normalize: (s) => normalizeRuleSpec(s)})
+    const {actual} = await refresh({
+      docker: host.docker,
+      host: host.host,
+      backend: 'auto',
+      model: host.model,
+      prior: null,
+    })
+    return makePlan(
+      {model: host.model, actual, prior: null},
+      {mode: 'normal', targets: [], dockwallVersion: DOCKWALL_VERSION, normalize: (s) => normalizeRuleSpec(s)},
+    )
   }
 }
 
 async function largeHost(opts: BenchOptions, backend: Backend, host: BigHost, figures: Figure[]): Promise<void> {
   const section = `plan · ${backend} · ${host.setup.ruleLines} rule lines, ${host.size.containers} containers, ${host.model.rules.length} rule blocks (issue 4)`
   opts.log(`plan, large host, ${backend}...`)
-  const {actual} = await refresh({docker: host.docker, host: host.host, backend: 'auto', model: host.model, prior: null})
-  const planArgs = ['plan', '--no-tty', '--detailed-exitcode', '-c', host.configDir, '--state', host.statePath, ...host.cliArgs()]
+  const {actual} = await refresh({
+    docker: host.docker,
+    host: host.host,
+    backend: 'auto',
+    model: host.model,
+    prior: null,
+  })
+  const planArgs = [
+    'plan',
+    '--no-tty',
+    '--detailed-exitcode',
+    '-c',
+    host.configDir,
+    '--state',
+    host.statePath,
+    ...host.cliArgs(),
+  ]
   const first = await runCli(planArgs, {env: host.cliEnv(), okExitCodes: [2]})
-  if (first.exitCode !== 0) throw new Error(`dockwall plan on the large host should find no changes, exit code ${first.exitCode}:\n${first.stdout.slice(0, 2000)}`)
+  if (first.exitCode !== 0)
+    throw new Error(
+      `dockwall plan on the large host should find no changes, exit code ${first.exitCode}:\n${first.stdout.slice(0, 2000)}`,
+    )
   const r = await measureRounds(opts.iterations, {
     floor: () => floorRead(host),
-    planner: () => makePlan({model: host.model, actual, prior: null}, {mode: 'normal', targets: [], dockwallVersion: DOCKWALL_VERSION, normalize: (s) => normalizeRuleSpec(s)}),
+    planner: () =>
+      makePlan(
+        {model: host.model, actual, prior: null},
+        {mode: 'normal', targets: [], dockwallVersion: DOCKWALL_VERSION, normalize: (s) => normalizeRuleSpec(s)},
+      ),
     inProcess: planOnce(host),
     cli: () => runCli(planArgs, {env: host.cliEnv()}),
   })
@@ -46,7 +88,9 @@ async function largeHost(opts: BenchOptions, backend: Backend, host: BigHost, fi
   figures.push(figure(section, 'refresh floor (iptables-save + container list, at once)', r.floor))
   figures.push(figure(section, 'makePlan() alone, on a refreshed host', r.planner, {baseline: base}))
   figures.push(figure(section, 'refresh() + makePlan(), in-process', r.inProcess, {baseline: base}))
-  figures.push(figure(section, 'dockwall plan --no-tty, process start to exit (parse cache warm)', r.cli, {baseline: base}))
+  figures.push(
+    figure(section, 'dockwall plan --no-tty, process start to exit (parse cache warm)', r.cli, {baseline: base}),
+  )
 }
 
 /** A sandbox with the small configuration's network and containers, and a directory holding that configuration. */
@@ -73,7 +117,18 @@ async function small(opts: BenchOptions, backend: Backend, figures: Figure[], no
   opts.log(`plan, small configuration, ${backend}...`)
   await smallHost(backend, async (sb, dir) => {
     const section = `plan · ${backend} · small configuration (1 network, 2 containers, 3 rules), process start to exit (issue 4)`
-    const args = ['plan', '--no-tty', '-c', join(dir, 'config'), '--state', join(dir, 'state.json'), '--netns', sb.netnsPath, '--docker-host', sb.dockerHost]
+    const args = [
+      'plan',
+      '--no-tty',
+      '-c',
+      join(dir, 'config'),
+      '--state',
+      join(dir, 'state.json'),
+      '--netns',
+      sb.netnsPath,
+      '--docker-host',
+      sb.dockerHost,
+    ]
     const warm = {DOCKWALL_CACHE_DIR: join(dir, 'cache')}
     let cold = 0
     const n = Math.max(opts.iterations, 5)
@@ -85,10 +140,16 @@ async function small(opts: BenchOptions, backend: Backend, figures: Figure[], no
     const base = {label: 'dockwall --version', stats: r.node}
     figures.push(figure(section, 'dockwall --version (start-up alone, for comparison)', r.node))
     figures.push(figure(section, 'dockwall plan --no-tty, parse cache warm', r.warm, {baseline: base}))
-    figures.push(figure(section, 'dockwall plan --no-tty, parse cache empty (hcl2-parser imported and run)', r.cold, {baseline: base}))
+    figures.push(
+      figure(section, 'dockwall plan --no-tty, parse cache empty (hcl2-parser imported and run)', r.cold, {
+        baseline: base,
+      }),
+    )
     const heavyWarm = heavyLoaded(await loadedPackages(args, {env: warm}))
     const ok = heavyWarm.length === 1 && heavyWarm[0] === 'dockerode'
-    notes.push(`lazy imports, dockwall plan --no-tty with a warm parse cache (${backend}): loads ${heavyWarm.join(', ') || 'none of the heavy packages'}${ok ? ' (as it should: it talks to Docker; no ink without a terminal, no HCL parser on a cache hit)' : ' — UNEXPECTED, should be dockerode only'}`)
+    notes.push(
+      `lazy imports, dockwall plan --no-tty with a warm parse cache (${backend}): loads ${heavyWarm.join(', ') || 'none of the heavy packages'}${ok ? ' (as it should: it talks to Docker; no ink without a terminal, no HCL parser on a cache hit)' : ' — UNEXPECTED, should be dockerode only'}`,
+    )
   })
 }
 

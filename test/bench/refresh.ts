@@ -37,25 +37,52 @@ export async function main(options?: unknown): Promise<BenchReport> {
       figures.push(figure(section, 'floor part: GET /containers/json?all=1', list))
       figures.push(figure(section, 'floor: both at once', floor))
 
-      const bare = await measure(n, () => refresh({docker: host.docker, host: host.host, backend: 'auto', model: null, prior: null}))
-      figures.push(figure(section, 'refresh(), no configuration', bare, {baseline: base, target: {maxRatio: 1.5, issue: 3}}))
-      const covered = await measure(n, () => refresh({docker: host.docker, host: host.host, backend: 'auto', model: host.model, prior: null}))
-      figures.push(figure(section, `refresh(), covering configuration (${host.model.containers.length} containers named)`, covered, {baseline: base, target: {maxRatio: 1.5, issue: 3}}))
+      const bare = await measure(n, () =>
+        refresh({docker: host.docker, host: host.host, backend: 'auto', model: null, prior: null}),
+      )
+      figures.push(
+        figure(section, 'refresh(), no configuration', bare, {baseline: base, target: {maxRatio: 1.5, issue: 3}}),
+      )
+      const covered = await measure(n, () =>
+        refresh({docker: host.docker, host: host.host, backend: 'auto', model: host.model, prior: null}),
+      )
+      figures.push(
+        figure(
+          section,
+          `refresh(), covering configuration (${host.model.containers.length} containers named)`,
+          covered,
+          {baseline: base, target: {maxRatio: 1.5, issue: 3}},
+        ),
+      )
 
       const empty = `${host.dir}/no-config`
-      const show = (config: string) => runCli(['show', '--actual', '--json', '-c', config, ...host.cliArgs()], {env: host.cliEnv()})
+      const show = (config: string) =>
+        runCli(['show', '--actual', '--json', '-c', config, ...host.cliArgs()], {env: host.cliEnv()})
       const out = await show(host.configDir)
-      const parsed = JSON.parse(out.stdout) as {docker: {containers: unknown[]}; namespaces: {owned_chains: {rules: unknown[]}[]}[]}
+      const parsed = JSON.parse(out.stdout) as {
+        docker: {containers: unknown[]}
+        namespaces: {owned_chains: {rules: unknown[]}[]}[]
+      }
       const owned = parsed.namespaces[0]?.owned_chains.reduce((k, c) => k + c.rules.length, 0) ?? 0
       if (parsed.docker.containers.length !== host.size.containers || owned !== host.setup.dockwallLines) {
-        throw new Error(`show --actual --json reported ${parsed.docker.containers.length} containers and ${owned} dockwall lines, expected ${host.size.containers} and ${host.setup.dockwallLines}`)
+        throw new Error(
+          `show --actual --json reported ${parsed.docker.containers.length} containers and ${owned} dockwall lines, expected ${host.size.containers} and ${host.setup.dockwallLines}`,
+        )
       }
       const cliBare = await measure(n, () => show(empty))
-      figures.push(figure(section, 'dockwall show --actual --json, process start to exit, no configuration', cliBare, {baseline: base}))
+      figures.push(
+        figure(section, 'dockwall show --actual --json, process start to exit, no configuration', cliBare, {
+          baseline: base,
+        }),
+      )
       const cliCovered = await measure(n, () => show(host.configDir))
-      figures.push(figure(section, 'dockwall show --actual --json, with the covering configuration', cliCovered, {baseline: base}))
+      figures.push(
+        figure(section, 'dockwall show --actual --json, with the covering configuration', cliCovered, {baseline: base}),
+      )
     }
-    notes.push('refresh floor: the two reads dockwall cannot avoid (the namespace\'s iptables-save and one container list), started together as refresh starts its reads.')
+    notes.push(
+      "refresh floor: the two reads dockwall cannot avoid (the namespace's iptables-save and one container list), started together as refresh starts its reads.",
+    )
     return {bench: 'refresh', figures, notes}
   } finally {
     await own?.stopAll()

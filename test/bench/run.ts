@@ -18,7 +18,15 @@ import {fileURLToPath} from 'node:url'
 
 import type {Backend} from '../../src/model/types.js'
 import {BigHosts, FULL_SIZE, QUICK_SIZE} from './host.js'
-import {environmentFacts, formatEnv, renderTable, secs, type BenchOptions, type BenchReport, type Figure} from './lib.js'
+import {
+  environmentFacts,
+  formatEnv,
+  renderTable,
+  secs,
+  type BenchOptions,
+  type BenchReport,
+  type Figure,
+} from './lib.js'
 
 interface Args {
   json?: string
@@ -31,7 +39,9 @@ interface Args {
 const ALL = ['startup', 'refresh', 'plan', 'apply', 'netfilter', 'config-parse', 'watch'] as const
 
 function usage(message: string): never {
-  console.error(`${message}\nusage: node dist/test/bench/run.js [--json FILE] [--quick] [--only ${ALL.join(',')}] [--iterations N] [--backends nft,legacy]`)
+  console.error(
+    `${message}\nusage: node dist/test/bench/run.js [--json FILE] [--quick] [--only ${ALL.join(',')}] [--iterations N] [--backends nft,legacy]`,
+  )
   process.exit(2)
 }
 
@@ -50,7 +60,8 @@ function parseArgs(argv: string[]): Args {
   }
   for (const b of args.only ?? []) if (!(ALL as readonly string[]).includes(b)) usage(`unknown benchmark ${b}`)
   for (const b of args.backends) if (b !== 'nft' && b !== 'legacy') usage(`unknown backend ${b}`)
-  if (args.iterations !== undefined && !(Number.isInteger(args.iterations) && args.iterations > 0)) usage('--iterations needs a positive whole number')
+  if (args.iterations !== undefined && !(Number.isInteger(args.iterations) && args.iterations > 0))
+    usage('--iterations needs a positive whole number')
   return args
 }
 
@@ -66,12 +77,17 @@ async function load(name: (typeof ALL)[number]): Promise<Main | undefined> {
 
 function asReport(name: string, r: unknown): BenchReport {
   const rep = r as Partial<BenchReport> | undefined
-  return {bench: name, figures: Array.isArray(rep?.figures) ? rep.figures : [], notes: Array.isArray(rep?.notes) ? rep.notes : []}
+  return {
+    bench: name,
+    figures: Array.isArray(rep?.figures) ? rep.figures : [],
+    notes: Array.isArray(rep?.notes) ? rep.notes : [],
+  }
 }
 
 async function mainRun(): Promise<number> {
   const args = parseArgs(process.argv.slice(2))
-  if (process.getuid?.() !== 0) console.log('warning: not root; the sandbox benchmarks will fail (they start Docker engines in network namespaces)')
+  if (process.getuid?.() !== 0)
+    console.log('warning: not root; the sandbox benchmarks will fail (they start Docker engines in network namespaces)')
   const log = (line: string): void => console.log(line)
   const env = await environmentFacts()
   const started = performance.now()
@@ -80,7 +96,13 @@ async function mainRun(): Promise<number> {
   console.log('')
 
   const hosts = new BigHosts(args.quick ? QUICK_SIZE : FULL_SIZE, log)
-  const opts: BenchOptions = {iterations: args.iterations ?? (args.quick ? 3 : 5), backends: args.backends, quick: args.quick, log, hosts}
+  const opts: BenchOptions = {
+    iterations: args.iterations ?? (args.quick ? 3 : 5),
+    backends: args.backends,
+    quick: args.quick,
+    log,
+    hosts,
+  }
   const reports: BenchReport[] = []
   const errors: {bench: string; error: string}[] = []
   const wanted = ALL.filter((b) => !args.only || args.only.includes(b))
@@ -119,13 +141,30 @@ async function mainRun(): Promise<number> {
   const targets = figures.filter((f) => f.target)
   if (targets.length > 0) {
     out.push('', 'Targets:')
-    for (const f of targets) out.push(`  - issue ${f.target!.issue}, ${f.section.split(' · ').slice(0, 3).join(' · ').replace(/ \(issue \d+\)$/, '')}: ${f.label}: ${f.ratio!.toFixed(2)}x of ${f.baseline!.label} (target ≤ ${f.target!.maxRatio}x) ${f.met ? 'met' : 'NOT met'}`)
+    for (const f of targets)
+      out.push(
+        `  - issue ${f.target!.issue}, ${f.section
+          .split(' · ')
+          .slice(0, 3)
+          .join(' · ')
+          .replace(
+            / \(issue \d+\)$/,
+            '',
+          )}: ${f.label}: ${f.ratio!.toFixed(2)}x of ${f.baseline!.label} (target ≤ ${f.target!.maxRatio}x) ${f.met ? 'met' : 'NOT met'}`,
+      )
   }
-  if (errors.length > 0) out.push('', 'Benchmarks that failed:', ...errors.map((e) => `  - ${e.bench}: ${e.error.split('\n')[0]}`))
+  if (errors.length > 0)
+    out.push('', 'Benchmarks that failed:', ...errors.map((e) => `  - ${e.bench}: ${e.error.split('\n')[0]}`))
   console.log(out.join('\n'))
 
   if (args.json) {
-    const doc = {format_version: 1, environment: {...env, loadAverageAtEnd: endLoad}, options: {iterations: opts.iterations, backends: opts.backends, quick: opts.quick}, reports, errors}
+    const doc = {
+      format_version: 1,
+      environment: {...env, loadAverageAtEnd: endLoad},
+      options: {iterations: opts.iterations, backends: opts.backends, quick: opts.quick},
+      reports,
+      errors,
+    }
     await writeFile(args.json, `${JSON.stringify(doc, null, 2)}\n`)
     console.log(`\nWrote ${args.json}`)
   }

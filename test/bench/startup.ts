@@ -9,7 +9,17 @@ import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {run} from '../../src/util/exec.js'
-import {figure, heavyLoaded, loadedPackages, measureRounds, renderTable, resolveOptions, runCli, type BenchReport, type Figure} from './lib.js'
+import {
+  figure,
+  heavyLoaded,
+  loadedPackages,
+  measureRounds,
+  renderTable,
+  resolveOptions,
+  runCli,
+  type BenchReport,
+  type Figure,
+} from './lib.js'
 
 /** A small configuration: one network, two containers, three rules. */
 export const SMALL_HCL = `network "front" {
@@ -46,15 +56,19 @@ rule "deny_rest" {
 }
 `
 
-export const SMALL_JSON = `${JSON.stringify({
-  network: {front: {subnet: '10.10.1.0/24'}},
-  container: {web: {network: {front: {ipv4_address: '10.10.1.10'}}}, client: {network: {front: {}}}},
-  rule: {
-    web_http: {from: '${container.client}', to: '${container.web}', ports: [80, 443]},
-    web_ssh: {from: '192.168.1.0/24', to: '${container.web}', port: 22, action: 'accept'},
-    deny_rest: {to: '${container.web}', action: 'drop', priority: 900},
+export const SMALL_JSON = `${JSON.stringify(
+  {
+    network: {front: {subnet: '10.10.1.0/24'}},
+    container: {web: {network: {front: {ipv4_address: '10.10.1.10'}}}, client: {network: {front: {}}}},
+    rule: {
+      web_http: {from: '${container.client}', to: '${container.web}', ports: [80, 443]},
+      web_ssh: {from: '192.168.1.0/24', to: '${container.web}', port: 22, action: 'accept'},
+      deny_rest: {to: '${container.web}', action: 'drop', priority: 900},
+    },
   },
-}, null, 2)}\n`
+  null,
+  2,
+)}\n`
 
 export async function main(options?: unknown): Promise<BenchReport> {
   const opts = resolveOptions(options)
@@ -79,7 +93,11 @@ export async function main(options?: unknown): Promise<BenchReport> {
     figures.push(figure(section, 'node -e "" (bare node start)', r.node))
     figures.push(figure(section, 'dockwall --version', r.version, {baseline: base}))
     figures.push(figure(section, 'dockwall validate, small .hcl.json configuration', r.validateJson, {baseline: base}))
-    figures.push(figure(section, 'dockwall validate, small .hcl configuration (validate has no parse cache)', r.validateHcl, {baseline: base}))
+    figures.push(
+      figure(section, 'dockwall validate, small .hcl configuration (validate has no parse cache)', r.validateHcl, {
+        baseline: base,
+      }),
+    )
 
     const checks: Array<[string, string[], string[]]> = [
       ['dockwall --version', ['--version'], []],
@@ -89,7 +107,9 @@ export async function main(options?: unknown): Promise<BenchReport> {
     for (const [label, args, expected] of checks) {
       const heavy = heavyLoaded(await loadedPackages(args))
       const ok = heavy.length === expected.length && heavy.every((p) => expected.includes(p))
-      notes.push(`lazy imports, ${label}: loads ${heavy.length > 0 ? heavy.join(', ') : 'none of ink, react, hcl2-parser, @cdktf/hcl2json, dockerode'}${ok ? ' (as it should)' : ` — UNEXPECTED, should be ${expected.join(', ') || 'none'}`}`)
+      notes.push(
+        `lazy imports, ${label}: loads ${heavy.length > 0 ? heavy.join(', ') : 'none of ink, react, hcl2-parser, @cdktf/hcl2json, dockerode'}${ok ? ' (as it should)' : ` — UNEXPECTED, should be ${expected.join(', ') || 'none'}`}`,
+      )
     }
     return {bench: 'startup', figures, notes}
   } finally {

@@ -50,7 +50,12 @@ export async function measureWatchReaction(opts: ReactionOptions): Promise<React
   let watch: WatchChild | undefined
   try {
     await setupScene(sb, join(dir, 'config'))
-    watch = startWatch({sandbox: sb, config: join(dir, 'config'), args: ['--interval', '30s'], env: {DOCKWALL_CACHE_DIR: join(dir, 'cache')}})
+    watch = startWatch({
+      sandbox: sb,
+      config: join(dir, 'config'),
+      args: ['--interval', '30s'],
+      env: {DOCKWALL_CACHE_DIR: join(dir, 'cache')},
+    })
     await watch.waitFor((r) => r.msg === 'reconcile' && r.result === 'applied', {timeoutMs: 30_000})
     const pause = (): Promise<void> => new Promise((r) => setTimeout(r, opts.pauseMs ?? 1000))
     // Warm-up: the first event-driven reconciliation pays for lazy imports.
@@ -99,7 +104,9 @@ export async function main(options?: unknown): Promise<BenchReport> {
       note: `target ≤ ${secs(REACTION_TARGET_MS / 1000)} for every restart: ${met ? 'met' : 'NOT met'}; ${r.reconciliations} reconciliations, median ${Math.round(r.reconcileMedianMs)} ms each`,
     })
   }
-  notes.push('watch reaction: `docker restart` of a container holding a port_forward in its namespace; timed from its State.StartedAt (the start event) to the rule showing in iptables-save inside the new namespace, polled every 10 ms. Watch batches Docker events over 250 ms from the first one, and a container start closes the batch after 50 ms.')
+  notes.push(
+    'watch reaction: `docker restart` of a container holding a port_forward in its namespace; timed from its State.StartedAt (the start event) to the rule showing in iptables-save inside the new namespace, polled every 10 ms. Watch batches Docker events over 250 ms from the first one, and a container start closes the batch after 50 ms.',
+  )
   return {bench: 'watch', figures, notes}
 }
 

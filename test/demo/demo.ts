@@ -22,9 +22,17 @@ function step(title: string): void {
   process.stdout.write(`\n${bold(`━━ ${title}`)}\n`)
 }
 
-async function dockwall(sb: Sandbox, state: string, args: string[], opts: {expectExit?: number[]} = {}): Promise<number> {
+async function dockwall(
+  sb: Sandbox,
+  state: string,
+  args: string[],
+  opts: {expectExit?: number[]} = {},
+): Promise<number> {
   // validate is offline: it takes only the configuration.
-  const argv = args[0] === 'validate' ? [...args, '-c', CONFIG] : [...args, '-c', CONFIG, '--state', state, '--netns', sb.netnsPath, '--docker-host', sb.dockerHost]
+  const argv =
+    args[0] === 'validate'
+      ? [...args, '-c', CONFIG]
+      : [...args, '-c', CONFIG, '--state', state, '--netns', sb.netnsPath, '--docker-host', sb.dockerHost]
   process.stdout.write(`${bold('$')} dockwall ${args.join(' ')}\n`)
   const r = await execa(process.execPath, [path.join(ROOT, 'bin/run.js'), ...argv], {
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -72,7 +80,7 @@ async function main(): Promise<void> {
     step('Plan again: nothing to do')
     await dockwall(sb, state, ['plan', '--no-tty', '--detailed-exitcode'])
 
-    step('Drift: a firewall reload flushes dockwall\'s chain (iptables -F DOCKWALL-FORWARD)')
+    step("Drift: a firewall reload flushes dockwall's chain (iptables -F DOCKWALL-FORWARD)")
     await sb.iptables(['-F', 'DOCKWALL-FORWARD'])
     await traffic(sb, client)
     await dockwall(sb, state, ['plan', '--no-tty', '--detailed-exitcode'], {expectExit: [2]})

@@ -119,7 +119,20 @@ describe.each(['nft', 'legacy'] as Backend[])('apply and destroy on %s', (backen
   let hostListener: ResultPromise | undefined
   let baseline: {iptables: string; networks: string[]}
   const cli = (args: string[]): Promise<CliResult> =>
-    runCli([...args, '-c', dir, '--state', path.join(dir, 'state.json'), '--netns', sandbox().netnsPath, '--docker-host', sandbox().dockerHost], {env: {DOCKWALL_CACHE_DIR: path.join(dir, 'cache')}, timeoutMs: 120_000})
+    runCli(
+      [
+        ...args,
+        '-c',
+        dir,
+        '--state',
+        path.join(dir, 'state.json'),
+        '--netns',
+        sandbox().netnsPath,
+        '--docker-host',
+        sandbox().dockerHost,
+      ],
+      {env: {DOCKWALL_CACHE_DIR: path.join(dir, 'cache')}, timeoutMs: 120_000},
+    )
   const networks = async (): Promise<string[]> => (await sandbox().docker.listNetworks()).map((n) => n.Name).sort()
   const save = async (): Promise<string> => normalizeSave(await sandbox().iptablesSave())
   const reply = async (from: string, ip: string, port: number): Promise<string> =>
@@ -136,7 +149,24 @@ describe.each(['nft', 'legacy'] as Backend[])('apply and destroy on %s', (backen
     for (const name of ['web', 'api', 'client1']) await sb.runContainer(name, {restart: 'always'})
     ext = await sb.addExternalClient()
     // A service of the "host" itself (the sandbox namespace), for the input rule.
-    hostListener = execa('nsenter', [`--net=${sb.netnsPath}`, '--', 'busybox', 'nc', '-ll', '-p', '7000', '-e', 'echo', 'dockwall-ok', 'host', '7000'], {reject: false})
+    hostListener = execa(
+      'nsenter',
+      [
+        `--net=${sb.netnsPath}`,
+        '--',
+        'busybox',
+        'nc',
+        '-ll',
+        '-p',
+        '7000',
+        '-e',
+        'echo',
+        'dockwall-ok',
+        'host',
+        '7000',
+      ],
+      {reject: false},
+    )
     await new Promise((r) => setTimeout(r, 300))
     baseline = {iptables: await save(), networks: await networks()}
   })
@@ -159,7 +189,8 @@ describe.each(['nft', 'legacy'] as Backend[])('apply and destroy on %s', (backen
     expect(r.exitCode).toBe(0)
     expect(r.stdout).toMatch(/Apply complete! Resources: 18 added, 0 changed, 0 destroyed\./)
     // These containers should live only on dockwall's networks: take them off Docker's default bridge.
-    for (const name of ['web', 'api', 'client1']) await sandbox().docker.getNetwork('bridge').disconnect({Container: name})
+    for (const name of ['web', 'api', 'client1'])
+      await sandbox().docker.getNetwork('bridge').disconnect({Container: name})
     // Their addresses changed (the bridge ones are gone): a second apply updates the rules that name them.
     const again = await cli(['apply', '--auto-approve'])
     expect(again.exitCode).toBe(0)
@@ -197,7 +228,12 @@ describe.each(['nft', 'legacy'] as Backend[])('apply and destroy on %s', (backen
     writeFileSync(path.join(dir, 'main.hcl'), configV2(ext))
     const plan = await cli(['plan', '--json'])
     expect(plan.exitCode).toBe(0)
-    const actions = Object.fromEntries((JSON.parse(plan.stdout) as {resource_changes: {address: string; action: string}[]}).resource_changes.map((c) => [c.address, c.action]))
+    const actions = Object.fromEntries(
+      (JSON.parse(plan.stdout) as {resource_changes: {address: string; action: string}[]}).resource_changes.map((c) => [
+        c.address,
+        c.action,
+      ]),
+    )
     expect(actions).toMatchObject({
       'network.back': 'replace',
       'container.api.network.back': 'replace',
@@ -230,8 +266,14 @@ describe.each(['nft', 'legacy'] as Backend[])('apply and destroy on %s', (backen
     await sb.restartDaemon()
     const plan = await cli(['plan', '--json'])
     expect(plan.exitCode).toBe(0)
-    const json = JSON.parse(plan.stdout) as {resource_changes: {address: string; action: string}[]; resource_drift: {address: string}[]}
-    const changed = json.resource_changes.filter((c) => c.action !== 'no-op').map((c) => `${c.address} ${c.action}`).sort()
+    const json = JSON.parse(plan.stdout) as {
+      resource_changes: {address: string; action: string}[]
+      resource_drift: {address: string}[]
+    }
+    const changed = json.resource_changes
+      .filter((c) => c.action !== 'no-op')
+      .map((c) => `${c.address} ${c.action}`)
+      .sort()
     // New PIDs, new namespaces: what lived inside containers is gone; the host chains survive, but
     // Docker re-inserted its masquerade rules above dockwall's jump in nat POSTROUTING.
     expect(changed).toEqual([
@@ -240,7 +282,11 @@ describe.each(['nft', 'legacy'] as Backend[])('apply and destroy on %s', (backen
       'container.api.route["198.18.0.0/24"] create',
       'port_forward.web_alt create',
     ])
-    expect(json.resource_drift.map((d) => d.address).sort()).toEqual(['chain["host:DOCKWALL-POSTROUTING"]', 'container.api.route["198.18.0.0/24"]', 'port_forward.web_alt'])
+    expect(json.resource_drift.map((d) => d.address).sort()).toEqual([
+      'chain["host:DOCKWALL-POSTROUTING"]',
+      'container.api.route["198.18.0.0/24"]',
+      'port_forward.web_alt',
+    ])
     expect((await cli(['apply', '--auto-approve'])).exitCode).toBe(0)
     expect((await cli(['plan', '--detailed-exitcode', '--no-tty'])).exitCode).toBe(0)
     await sb.listen('web', 80)
@@ -262,7 +308,20 @@ describe.each(['nft', 'legacy'] as Backend[])('failures on %s', (backend) => {
   const sandbox = useSandbox(backend)
   let dir: string
   const cli = (args: string[]): Promise<CliResult> =>
-    runCli([...args, '-c', dir, '--state', path.join(dir, 'state.json'), '--netns', sandbox().netnsPath, '--docker-host', sandbox().dockerHost], {env: {DOCKWALL_CACHE_DIR: path.join(dir, 'cache')}, timeoutMs: 120_000})
+    runCli(
+      [
+        ...args,
+        '-c',
+        dir,
+        '--state',
+        path.join(dir, 'state.json'),
+        '--netns',
+        sandbox().netnsPath,
+        '--docker-host',
+        sandbox().dockerHost,
+      ],
+      {env: {DOCKWALL_CACHE_DIR: path.join(dir, 'cache')}, timeoutMs: 120_000},
+    )
   const stateText = (): string => readFileSync(path.join(dir, 'state.json'), 'utf8')
   const config = `
 network "front" {
@@ -319,7 +378,9 @@ port_forward "web_inside" {
     expect((await cli(['plan', '--out', planFile, '--no-tty'])).exitCode).toBe(0)
     // Fault injection: the container-side nat transaction gets a line the kernel rejects
     // (a jump to a chain that does not exist), so that iptables-restore fails.
-    const saved = JSON.parse(readFileSync(planFile, 'utf8')) as {plan: {firewall: {namespace: string; table: string; input: string}[]}}
+    const saved = JSON.parse(readFileSync(planFile, 'utf8')) as {
+      plan: {firewall: {namespace: string; table: string; input: string}[]}
+    }
     const nat = saved.plan.firewall.find((t) => t.namespace === 'container.web' && t.table === 'nat')
     expect(nat).toBeDefined()
     nat!.input = nat!.input.replace('COMMIT', '-A DOCKWALL-PREROUTING -j NO-SUCH-CHAIN\nCOMMIT')
@@ -342,7 +403,11 @@ port_forward "web_inside" {
     expect(addresses).not.toContain('port_forward.web_inside')
     // What remains is exactly the failed part.
     const plan = await cli(['plan', '--json'])
-    const remaining = (JSON.parse(plan.stdout) as {resource_changes: {address: string; action: string}[]}).resource_changes.filter((c) => c.action !== 'no-op').map((c) => c.address)
+    const remaining = (
+      JSON.parse(plan.stdout) as {resource_changes: {address: string; action: string}[]}
+    ).resource_changes
+      .filter((c) => c.action !== 'no-op')
+      .map((c) => c.address)
     expect(remaining.sort()).toEqual(['chain["container.web:DOCKWALL-PREROUTING"]', 'port_forward.web_inside'])
     expect((await cli(['apply', '--auto-approve'])).exitCode).toBe(0)
   })
@@ -357,7 +422,10 @@ port_forward "web_inside" {
     expect(state.resources.map((x) => x.address)).toContain('rule.web_to_db')
     // With a lock timeout, the second waits and then finds nothing to do.
     writeFileSync(path.join(dir, 'main.hcl'), config)
-    const [c, d] = await Promise.all([cli(['apply', '--auto-approve', '--lock-timeout', '60s']), cli(['apply', '--auto-approve', '--lock-timeout', '60s'])])
+    const [c, d] = await Promise.all([
+      cli(['apply', '--auto-approve', '--lock-timeout', '60s']),
+      cli(['apply', '--auto-approve', '--lock-timeout', '60s']),
+    ])
     expect([c.exitCode, d.exitCode]).toEqual([0, 0])
     expect((await cli(['plan', '--detailed-exitcode', '--no-tty'])).exitCode).toBe(0)
     expect((await cli(['destroy', '--auto-approve'])).exitCode).toBe(0)

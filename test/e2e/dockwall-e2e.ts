@@ -42,7 +42,12 @@ export function hostArgs(sb: Sandbox): string[] {
  * Runs `dockwall ARGS` against the sandbox from `cwd`. DOCKER_HOST and DOCKWALL_NETNS are
  * cleared so only the flags (from hostArgs) point it somewhere; the HCL cache stays in `cwd`.
  */
-export function dockwall(sb: Sandbox, cwd: string, args: readonly string[], opts: {env?: Record<string, string>; timeoutMs?: number} = {}): Promise<CliResult> {
+export function dockwall(
+  sb: Sandbox,
+  cwd: string,
+  args: readonly string[],
+  opts: {env?: Record<string, string>; timeoutMs?: number} = {},
+): Promise<CliResult> {
   return runCli(args, {
     netns: sb.netnsPath,
     cwd,
@@ -56,20 +61,30 @@ export function parseJson<T>(result: CliResult): T {
   try {
     return JSON.parse(result.stdout) as T
   } catch {
-    throw new Error(`expected JSON on stdout (exit code ${result.exitCode})\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`)
+    throw new Error(
+      `expected JSON on stdout (exit code ${result.exitCode})\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`,
+    )
   }
 }
 
 /** Fails with everything the command printed unless it exited with `code`. */
 export function expectExit(result: CliResult, code: number): CliResult {
   if (result.exitCode !== code) {
-    throw new Error(`expected exit code ${code}, got ${result.exitCode}\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`)
+    throw new Error(
+      `expected exit code ${code}, got ${result.exitCode}\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`,
+    )
   }
   return result
 }
 
 /** Runs a backend-specific iptables tool (`iptables-nft-restore`...) inside a running container's network namespace. */
-export async function inContainer(sb: Sandbox, container: string, file: string, args: readonly string[], input?: string): Promise<RunResult> {
+export async function inContainer(
+  sb: Sandbox,
+  container: string,
+  file: string,
+  args: readonly string[],
+  input?: string,
+): Promise<RunResult> {
   const pid = await sb.containerPid(container)
   return run(file, args, {netns: {kind: 'pid', pid}, ...(input === undefined ? {} : {input})})
 }
@@ -95,5 +110,9 @@ export function chainRules(save: string, table: string, chain: string): string[]
 
 /** iptables-save without the date comments and counters: what must not move when nothing should change. */
 export function stableSave(save: string): string {
-  return save.split('\n').filter((l) => !l.startsWith('#')).map((l) => l.replaceAll(/\[\d+:\d+\]/g, '[0:0]')).join('\n')
+  return save
+    .split('\n')
+    .filter((l) => !l.startsWith('#'))
+    .map((l) => l.replaceAll(/\[\d+:\d+\]/g, '[0:0]'))
+    .join('\n')
 }

@@ -7,7 +7,8 @@ import {Sandbox} from '../../src/sandbox/index.js'
 async function collect(when: string): Promise<void> {
   const report = await Sandbox.gc()
   if (report.removed.length > 0) console.warn(`sandbox gc (${when}): removed ${report.removed.join(', ')}`)
-  if (report.problems.length > 0) throw new Error(`sandbox gc (${when}) could not clean up: ${report.problems.join('; ')}`)
+  if (report.problems.length > 0)
+    throw new Error(`sandbox gc (${when}) could not clean up: ${report.problems.join('; ')}`)
 }
 
 export async function setup(): Promise<() => Promise<void>> {

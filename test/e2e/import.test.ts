@@ -25,7 +25,8 @@ interface Check {
 async function matrix(sb: Sandbox, ext: ExternalClient, checks: readonly Check[]): Promise<Record<string, string>> {
   const out: Record<string, string> = {}
   for (const c of checks) {
-    const r = c.from === 'ext' ? await ext.connect(c.to, c.port) : await sb.connect({from: c.from, to: c.to, port: c.port})
+    const r =
+      c.from === 'ext' ? await ext.connect(c.to, c.port) : await sb.connect({from: c.from, to: c.to, port: c.port})
     out[c.name] = r.ok ? r.reply : 'blocked'
   }
   return out
@@ -33,7 +34,11 @@ async function matrix(sb: Sandbox, ext: ExternalClient, checks: readonly Check[]
 
 function cliIn(sb: () => Sandbox, dir: () => string) {
   return (args: string[], opts: {cwd?: string} = {}): Promise<CliResult> =>
-    runCli([...args, '--netns', sb().netnsPath, '--docker-host', sb().dockerHost], {cwd: opts.cwd ?? dir(), env: {DOCKWALL_CACHE_DIR: path.join(dir(), '.cache')}, timeoutMs: 120_000})
+    runCli([...args, '--netns', sb().netnsPath, '--docker-host', sb().dockerHost], {
+      cwd: opts.cwd ?? dir(),
+      env: {DOCKWALL_CACHE_DIR: path.join(dir(), '.cache')},
+      timeoutMs: 120_000,
+    })
 }
 
 describe.each(['nft', 'legacy'] as Backend[])('import --all on %s', (backend) => {
@@ -63,23 +68,29 @@ describe.each(['nft', 'legacy'] as Backend[])('import --all on %s', (backend) =>
     ext = await sb.addExternalClient()
     for (const c of checks) if (c.from === 'ext') c.to = ext.sandboxIp
     // What an operator types by hand today (network-go, iptables-docker, docker-fw style).
-    await sb.iptablesRestore([
-      '*filter',
-      '-I DOCKER-USER 1 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
-      '-I DOCKER-USER 2 -s 10.70.1.20/32 -d 10.70.2.10/32 -p tcp -m tcp --dport 8080 -j ACCEPT',
-      '-I DOCKER-USER 3 -s 10.70.1.20/32 -d 10.70.2.10/32 -p tcp -m tcp --dport 8081 -j DROP',
-      `-I DOCKER-USER 4 -d 10.70.1.10/32 -i ${ext.ifname} -p tcp -m tcp --dport 80 -j ACCEPT`,
-      // Not expressible in dockwall's language: it must be reported, and left where it is.
-      '-I DOCKER-USER 5 -s 10.70.1.30/32 -m recent --name scanners --rcheck --seconds 60 -j DROP',
-      'COMMIT',
-      '*nat',
-      `-A PREROUTING -i ${ext.ifname} -p tcp -m tcp --dport 8000 -j DNAT --to-destination 10.70.1.10:80`,
-      `-I POSTROUTING 1 -s 10.70.2.0/24 -o ${ext.ifname} -j MASQUERADE`,
-      'COMMIT',
-      '',
-    ].join('\n'))
+    await sb.iptablesRestore(
+      [
+        '*filter',
+        '-I DOCKER-USER 1 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+        '-I DOCKER-USER 2 -s 10.70.1.20/32 -d 10.70.2.10/32 -p tcp -m tcp --dport 8080 -j ACCEPT',
+        '-I DOCKER-USER 3 -s 10.70.1.20/32 -d 10.70.2.10/32 -p tcp -m tcp --dport 8081 -j DROP',
+        `-I DOCKER-USER 4 -d 10.70.1.10/32 -i ${ext.ifname} -p tcp -m tcp --dport 80 -j ACCEPT`,
+        // Not expressible in dockwall's language: it must be reported, and left where it is.
+        '-I DOCKER-USER 5 -s 10.70.1.30/32 -m recent --name scanners --rcheck --seconds 60 -j DROP',
+        'COMMIT',
+        '*nat',
+        `-A PREROUTING -i ${ext.ifname} -p tcp -m tcp --dport 8000 -j DNAT --to-destination 10.70.1.10:80`,
+        `-I POSTROUTING 1 -s 10.70.2.0/24 -o ${ext.ifname} -j MASQUERADE`,
+        'COMMIT',
+        '',
+      ].join('\n'),
+    )
     const pid = await sb.containerPid('web')
-    await run(`iptables-${backend}`, ['-w', '-t', 'nat', '-A', 'PREROUTING', '-p', 'tcp', '--dport', '8081', '-j', 'REDIRECT', '--to-ports', '80'], {netns: {kind: 'pid', pid}})
+    await run(
+      `iptables-${backend}`,
+      ['-w', '-t', 'nat', '-A', 'PREROUTING', '-p', 'tcp', '--dport', '8081', '-j', 'REDIRECT', '--to-ports', '80'],
+      {netns: {kind: 'pid', pid}},
+    )
     await sb.listen('web', 80)
     before = await matrix(sb, ext, checks)
   })
@@ -119,14 +130,20 @@ describe.each(['nft', 'legacy'] as Backend[])('import --all on %s', (backend) =>
   it('plans the adoption, not creation', async () => {
     const r = await cli(['plan', '--json', '-c', '.'])
     expect(r.exitCode).toBe(0)
-    const plan = JSON.parse(r.stdout) as {summary: {import: number; add: number}; resource_changes: {address: string; action: string; importing?: string}[]}
+    const plan = JSON.parse(r.stdout) as {
+      summary: {import: number; add: number}
+      resource_changes: {address: string; action: string; importing?: string}[]
+    }
     const imported = plan.resource_changes.filter((c) => c.importing).map((c) => c.address)
     expect(imported).toHaveLength(11)
-    expect(plan.resource_changes.filter((c) => c.address.startsWith('network.')).map((c) => c.action)).toEqual(['no-op', 'no-op'])
+    expect(plan.resource_changes.filter((c) => c.address.startsWith('network.')).map((c) => c.action)).toEqual([
+      'no-op',
+      'no-op',
+    ])
     expect(plan.summary.import).toBe(11)
   })
 
-  it('applies: the same traffic matrix holds, the rules live in dockwall\'s chains, a second plan is empty', async () => {
+  it("applies: the same traffic matrix holds, the rules live in dockwall's chains, a second plan is empty", async () => {
     const r = await cli(['apply', '--auto-approve', '-c', '.'])
     expect(r.stderr).toBe('')
     expect(r.exitCode).toBe(0)
@@ -141,8 +158,12 @@ describe.each(['nft', 'legacy'] as Backend[])('import --all on %s', (backend) =>
       '-A DOCKER-USER -s 10.70.1.30/32 -m recent --rcheck --seconds 60 --name scanners --mask 255.255.255.255 --rsource -j DROP',
       '-A DOCKER-USER -j RETURN',
     ])
-    expect(save).toMatch(/-A DOCKWALL-FORWARD -s 10\.70\.1\.20\/32 -d 10\.70\.2\.10\/32 -p tcp -m tcp --dport 8081 -m comment --comment "dockwall:rule\.\S+" -j DROP/)
-    expect(save).toMatch(/-A DOCKWALL-PREROUTING -i dwext0 -p tcp -m tcp --dport 8000 .* -j DNAT --to-destination 10\.70\.1\.10:80/)
+    expect(save).toMatch(
+      /-A DOCKWALL-FORWARD -s 10\.70\.1\.20\/32 -d 10\.70\.2\.10\/32 -p tcp -m tcp --dport 8081 -m comment --comment "dockwall:rule\.\S+" -j DROP/,
+    )
+    expect(save).toMatch(
+      /-A DOCKWALL-PREROUTING -i dwext0 -p tcp -m tcp --dport 8000 .* -j DNAT --to-destination 10\.70\.1\.10:80/,
+    )
     expect(save).not.toMatch(/-A PREROUTING -i dwext0/)
     const plan = await cli(['plan', '--detailed-exitcode', '--no-tty', '-c', '.'])
     expect(plan.exitCode, plan.stdout).toBe(0)
@@ -171,7 +192,15 @@ describe('network-go migration', () => {
 
   it('converts the seed sample, explaining each policy', async () => {
     const sample = path.join(REPO_ROOT, 'fixtures/import/network-go/networks.json')
-    const r = await cli(['import', '--from-networks-json', sample, '--generate-config-out', 'config/main.hcl', '--map', 'publicbackend=smarthostbackend-1'])
+    const r = await cli([
+      'import',
+      '--from-networks-json',
+      sample,
+      '--generate-config-out',
+      'config/main.hcl',
+      '--map',
+      'publicbackend=smarthostbackend-1',
+    ])
     expect(r.stderr).toBe('')
     expect(r.exitCode, r.stdout).toBe(0)
     expect(r.stdout).toMatch(/policies\[0\]: .*publicbackend/)
@@ -186,13 +215,15 @@ describe('network-go migration', () => {
     const sb = sandbox()
     await sb.listen('smarthostloadbalancer', 80)
     // The policies: the backend may reach the load balancer on tcp/80; wg0 tcp/80 is forwarded to it. Nothing else crosses networks.
-    expect(await matrix(sb, ext, [
-      {name: 'backend→lb:80', from: 'smarthostbackend-1', to: '172.18.103.2', port: 80},
-      {name: 'backend→lb:81', from: 'smarthostbackend-1', to: '172.18.103.2', port: 81},
-      {name: 'lb→backend:80', from: 'smarthostloadbalancer', to: '172.18.104.2', port: 80},
-      {name: 'wg0→host:80', from: 'ext', to: ext.sandboxIp, port: 80},
-      {name: 'wg0→host:81', from: 'ext', to: ext.sandboxIp, port: 81},
-    ])).toEqual({
+    expect(
+      await matrix(sb, ext, [
+        {name: 'backend→lb:80', from: 'smarthostbackend-1', to: '172.18.103.2', port: 80},
+        {name: 'backend→lb:81', from: 'smarthostbackend-1', to: '172.18.103.2', port: 81},
+        {name: 'lb→backend:80', from: 'smarthostloadbalancer', to: '172.18.104.2', port: 80},
+        {name: 'wg0→host:80', from: 'ext', to: ext.sandboxIp, port: 80},
+        {name: 'wg0→host:81', from: 'ext', to: ext.sandboxIp, port: 81},
+      ]),
+    ).toEqual({
       'backend→lb:80': 'dockwall-ok smarthostloadbalancer 80',
       'backend→lb:81': 'blocked',
       'lb→backend:80': 'blocked',

@@ -15,7 +15,9 @@ async function printed(backend: 'nft' | 'legacy', family: Family, table: string,
   return withScratchNetns('nf', async (ns) => {
     const r = new IptablesRunner({backend, family, netns: ns.target})
     const chains = rules.map((_, i) => `T${i}`)
-    await r.restore(`*${table}\n${chains.map((c) => `:${c} - [0:0]\n`).join('')}${rules.map((x, i) => `-A ${chains[i]} ${x}\n`).join('')}COMMIT\n`)
+    await r.restore(
+      `*${table}\n${chains.map((c) => `:${c} - [0:0]\n`).join('')}${rules.map((x, i) => `-A ${chains[i]} ${x}\n`).join('')}COMMIT\n`,
+    )
     const out = new Map<string, string[]>()
     for (const line of (await r.saveText([table])).split('\n')) {
       const m = /^-A (T\d+) (.*)$/.exec(line)
@@ -35,20 +37,32 @@ describe.skipIf(!isRoot)('normal forms on the kernel', () => {
   })
 
   const groups = new Map<string, typeof NORMAL_FORM_CASES>()
-  for (const c of NORMAL_FORM_CASES) groups.set(`${c.family} ${c.table}`, [...(groups.get(`${c.family} ${c.table}`) ?? []), c])
+  for (const c of NORMAL_FORM_CASES)
+    groups.set(`${c.family} ${c.table}`, [...(groups.get(`${c.family} ${c.table}`) ?? []), c])
 
   for (const backend of ['nft', 'legacy'] as const) {
     for (const [group, cases] of groups) {
       it(`${backend} ${group}: ${cases.length} cases print as recorded`, async () => {
         const {family, table} = cases[0]!
-        const got = await printed(backend, family, table, cases.map((c) => c.loose))
+        const got = await printed(
+          backend,
+          family,
+          table,
+          cases.map((c) => c.loose),
+        )
         expect(cases.map((c, i) => `${c.loose} => ${got[i]}`)).toEqual(cases.map((c) => `${c.loose} => ${c.saved}`))
       })
     }
 
     it(`${backend}: comments are cut to 255 bytes, tabs kept inside quotes`, async () => {
-      const got = await printed(backend, 'ipv4', 'filter', [`-m comment --comment ${'a'.repeat(300)} -j ACCEPT`, '-m comment --comment "tab\tx" -j ACCEPT'])
-      expect(got).toEqual([`-m comment --comment ${'a'.repeat(255)} -j ACCEPT`, '-m comment --comment "tab\tx" -j ACCEPT'])
+      const got = await printed(backend, 'ipv4', 'filter', [
+        `-m comment --comment ${'a'.repeat(300)} -j ACCEPT`,
+        '-m comment --comment "tab\tx" -j ACCEPT',
+      ])
+      expect(got).toEqual([
+        `-m comment --comment ${'a'.repeat(255)} -j ACCEPT`,
+        '-m comment --comment "tab\tx" -j ACCEPT',
+      ])
     })
 
     it(`${backend}: the cases normalizeRule leaves alone behave as recorded`, async () => {

@@ -15,12 +15,18 @@ import type {Family, Ruleset} from '../../src/netfilter/types.js'
 import {writeRuleset} from '../../src/netfilter/write.js'
 
 const DIR = fileURLToPath(new URL('../../fixtures/iptables-dumps/', import.meta.url))
-const DUMPS = readdirSync(DIR).filter((f) => f.endsWith('.txt')).sort()
+const DUMPS = readdirSync(DIR)
+  .filter((f) => f.endsWith('.txt'))
+  .sort()
 const isRoot = process.getuid?.() === 0
 
 /** iptables-save output without `#` lines and counters, the form the two namespaces are compared in. */
 function comparable(text: string): string {
-  return text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.replace(/ \[\d+:\d+\]$/, '')).join('\n')
+  return text
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => l.replace(/ \[\d+:\d+\]$/, ''))
+    .join('\n')
 }
 
 /** Per table and chain, the rules' canonical keys in order, and the chain declarations. */
@@ -54,21 +60,23 @@ describe.skipIf(!isRoot)('netfilter kernel round trip', () => {
         const dump = readFileSync(`${DIR}${file}`, 'utf8')
         const parsed = parseRuleset(dump, {family})
         const written = writeRuleset(parsed)
-        await withScratchNetns('rt1', async (n1) => withScratchNetns('rt2', async (n2) => {
-          const r1 = new IptablesRunner({backend, family, netns: n1.target})
-          const r2 = new IptablesRunner({backend, family, netns: n2.target})
-          await r1.restore(dump, {noflush: false})
-          await r2.restore(written, {noflush: false})
-          const save1 = await r1.saveText()
-          const save2 = await r2.saveText()
-          expect(comparable(save2)).toBe(comparable(save1))
+        await withScratchNetns('rt1', async (n1) =>
+          withScratchNetns('rt2', async (n2) => {
+            const r1 = new IptablesRunner({backend, family, netns: n1.target})
+            const r2 = new IptablesRunner({backend, family, netns: n2.target})
+            await r1.restore(dump, {noflush: false})
+            await r2.restore(written, {noflush: false})
+            const save1 = await r1.saveText()
+            const save2 = await r2.saveText()
+            expect(comparable(save2)).toBe(comparable(save1))
 
-          const p1 = parseRuleset(save1, {family})
-          expect(parseRuleset(writeRuleset(p1), {family})).toEqual(p1)
+            const p1 = parseRuleset(save1, {family})
+            expect(parseRuleset(writeRuleset(p1), {family})).toEqual(p1)
 
-          // and the dump's rules, in normal form, are exactly what the kernel printed
-          expect(shape(p1)).toEqual(shape(parsed))
-        }))
+            // and the dump's rules, in normal form, are exactly what the kernel printed
+            expect(shape(p1)).toEqual(shape(parsed))
+          }),
+        )
       })
     }
   }

@@ -39,14 +39,26 @@ describe.skipIf(!isRoot)('IptablesRunner in scratch namespaces', () => {
       await sleep(300)
       const input = '*filter\n:DW-LOCK - [0:0]\nCOMMIT\n'
       const t0 = Date.now()
-      const err = await new IptablesRunner({backend: 'legacy', family: 'ipv4', netns: ns.target, env, lockWaitSeconds: 1}).restore(input).catch((e: unknown) => e)
+      const err = await new IptablesRunner({
+        backend: 'legacy',
+        family: 'ipv4',
+        netns: ns.target,
+        env,
+        lockWaitSeconds: 1,
+      })
+        .restore(input)
+        .catch((e: unknown) => e)
       expect(Date.now() - t0).toBeGreaterThanOrEqual(900)
       expect(err).toBeInstanceOf(IptablesResourceError)
       expect(err).toMatchObject({exitCode: 4, tables: ['filter']})
       expect((err as Error).message).toMatch(/xtables lock/)
-      await new IptablesRunner({backend: 'nft', family: 'ipv4', netns: ns.target, env, lockWaitSeconds: 1}).restore(input)
+      await new IptablesRunner({backend: 'nft', family: 'ipv4', netns: ns.target, env, lockWaitSeconds: 1}).restore(
+        input,
+      )
       // with a long enough wait the legacy restore goes through once the lock is free
-      await new IptablesRunner({backend: 'legacy', family: 'ipv4', netns: ns.target, env, lockWaitSeconds: 10}).restore(input)
+      await new IptablesRunner({backend: 'legacy', family: 'ipv4', netns: ns.target, env, lockWaitSeconds: 10}).restore(
+        input,
+      )
       await holder
     })
   })
@@ -69,9 +81,13 @@ describe.skipIf(!isRoot)('IptablesRunner in scratch namespaces', () => {
     await withScratchNetns('incompat', async (ns) => {
       const nft = new IptablesRunner({backend: 'nft', family: 'ipv4', netns: ns.target})
       await nft.restore('*filter\n:DW - [0:0]\n-A DW -j ACCEPT\nCOMMIT\n')
-      await new IptablesRunner({backend: 'legacy', family: 'ipv4', netns: ns.target}).restore('*raw\n:X - [0:0]\nCOMMIT\n')
+      await new IptablesRunner({backend: 'legacy', family: 'ipv4', netns: ns.target}).restore(
+        '*raw\n:X - [0:0]\nCOMMIT\n',
+      )
       await run('nft', ['add', 'table', 'ip', 'security'], {netns: ns.target})
-      await run('nft', ['add', 'chain', 'ip', 'security', 'INPUT', '{ type filter hook input priority 150; }'], {netns: ns.target})
+      await run('nft', ['add', 'chain', 'ip', 'security', 'INPUT', '{ type filter hook input priority 150; }'], {
+        netns: ns.target,
+      })
       await run('nft', ['add', 'rule', 'ip', 'security', 'INPUT', 'ct', 'mark', 'set', '1'], {netns: ns.target})
       const text = await nft.saveText(['filter'])
       expect(text).not.toMatch(/Warning/)
@@ -85,7 +101,9 @@ describe.skipIf(!isRoot)('IptablesRunner in scratch namespaces', () => {
 
   it("reaches a process's namespace by PID (the container case)", async () => {
     await withScratchNetns('pid', async (ns) => {
-      await new IptablesRunner({backend: 'nft', family: 'ipv4', netns: ns.target}).restore('*filter\n:DW-PID - [0:0]\n-A DW-PID -j RETURN\nCOMMIT\n')
+      await new IptablesRunner({backend: 'nft', family: 'ipv4', netns: ns.target}).restore(
+        '*filter\n:DW-PID - [0:0]\n-A DW-PID -j RETURN\nCOMMIT\n',
+      )
       const proc = run('sleep', ['30'], {netns: ns.target}).catch(() => undefined)
       let pid = 0
       for (let i = 0; i < 50 && !pid; i++) {
@@ -94,7 +112,9 @@ describe.skipIf(!isRoot)('IptablesRunner in scratch namespaces', () => {
       }
       expect(pid).toBeGreaterThan(0)
       try {
-        const rs = await new IptablesRunner({backend: 'nft', family: 'ipv4', netns: {kind: 'pid', pid}}).save(['filter'])
+        const rs = await new IptablesRunner({backend: 'nft', family: 'ipv4', netns: {kind: 'pid', pid}}).save([
+          'filter',
+        ])
         expect(rs.tables[0]!.rules.map((r) => r.key)).toEqual(['filter -A DW-PID -j RETURN'])
       } finally {
         await run('kill', [String(pid)], {okExitCodes: [1]})
@@ -108,8 +128,9 @@ describe.skipIf(!isRoot)('IptablesRunner in scratch namespaces', () => {
       for (const backend of ['nft', 'legacy'] as const) {
         const r = new IptablesRunner({backend, family: 'ipv6', netns: ns.target})
         await r.restore('*filter\n:DW6 - [0:0]\n-A DW6 -s fd00::1 -p tcp --dport 80 -j REJECT\nCOMMIT\n')
-        expect((await r.save(['filter'])).tables[0]!.rules.map((x) => x.key))
-          .toEqual(['filter -A DW6 -s fd00::1/128 -p tcp -m tcp --dport 80 -j REJECT --reject-with icmp6-port-unreachable'])
+        expect((await r.save(['filter'])).tables[0]!.rules.map((x) => x.key)).toEqual([
+          'filter -A DW6 -s fd00::1/128 -p tcp -m tcp --dport 80 -j REJECT --reject-with icmp6-port-unreachable',
+        ])
       }
     })
   })
@@ -120,17 +141,25 @@ describe.skipIf(!isRoot)('IptablesRunner in scratch namespaces', () => {
       const empty = await detectBackend({setting: 'auto', probe})
       const sys = /\(legacy\)/.test((await run('iptables', ['-V'])).stdout) ? 'legacy' : 'nft'
       expect(empty.backend).toBe(sys)
-      expect(empty.reason).toBe(`${sys}: no iptables rules in either backend; the system's iptables command is iptables-${sys}`)
+      expect(empty.reason).toBe(
+        `${sys}: no iptables rules in either backend; the system's iptables command is iptables-${sys}`,
+      )
 
       const nft = new IptablesRunner({backend: 'nft', family: 'ipv4', netns: ns.target})
       const legacy = new IptablesRunner({backend: 'legacy', family: 'ipv4', netns: ns.target})
       await nft.restore('*filter\n:X - [0:0]\n-A X -j RETURN\n-A X -j RETURN\nCOMMIT\n')
       await legacy.restore('*filter\n:Y - [0:0]\n-A Y -j RETURN\nCOMMIT\n')
-      expect(await detectBackend({setting: 'auto', probe})).toEqual({backend: 'nft', reason: 'nft: no Docker chains; iptables-nft holds 2 rules and iptables-legacy 1'})
+      expect(await detectBackend({setting: 'auto', probe})).toEqual({
+        backend: 'nft',
+        reason: 'nft: no Docker chains; iptables-nft holds 2 rules and iptables-legacy 1',
+      })
 
       await legacy.restore('*filter\n:DOCKER-USER - [0:0]\n-A DOCKER-USER -j RETURN\nCOMMIT\n')
       await nft.restore('*filter\n-A X -j RETURN\n-A X -j RETURN\nCOMMIT\n')
-      expect(await detectBackend({setting: 'auto', probe})).toEqual({backend: 'legacy', reason: "legacy: Docker's chains (DOCKER-USER) are in iptables-legacy"})
+      expect(await detectBackend({setting: 'auto', probe})).toEqual({
+        backend: 'legacy',
+        reason: "legacy: Docker's chains (DOCKER-USER) are in iptables-legacy",
+      })
       const forced = await detectBackend({setting: 'nft', probe})
       expect(forced.backend).toBe('nft')
       expect(forced.warning).toMatch(/Docker's chains \(DOCKER-USER\) are in iptables-legacy/)

@@ -19,16 +19,24 @@ const ROWS = 24
 const SESSION = 'plan'
 const EXITED = 'dockwall exited with '
 
-const quote = (s: string): string => `'${s.replaceAll('\'', '\'\\\'\'')}'`
+const quote = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`
 
 describe.each(['nft', 'legacy'] as const)('interactive plan in tmux at 80x24, %s backend', (backend: Backend) => {
   const sandbox = useSandbox(backend)
   const dir = workdir(`plan-tui-${backend}`)
   const socket = `dockwall-e2e-${process.pid}-${backend}`
-  const env = {PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', HOME: dir.path, SHELL: '/bin/sh', TERM: 'xterm-256color', LANG: 'C.UTF-8'}
+  const env = {
+    PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+    HOME: dir.path,
+    SHELL: '/bin/sh',
+    TERM: 'xterm-256color',
+    LANG: 'C.UTF-8',
+  }
 
-  const tmux = (args: readonly string[]) => execa('tmux', ['-L', socket, '-f', '/dev/null', ...args], {env, extendEnv: false})
-  const screen = async (joined = false): Promise<string> => (await tmux(['capture-pane', '-p', ...(joined ? ['-J'] : []), '-t', SESSION])).stdout
+  const tmux = (args: readonly string[]) =>
+    execa('tmux', ['-L', socket, '-f', '/dev/null', ...args], {env, extendEnv: false})
+  const screen = async (joined = false): Promise<string> =>
+    (await tmux(['capture-pane', '-p', ...(joined ? ['-J'] : []), '-t', SESSION])).stdout
 
   /** Polls the pane until `ok(screen)` holds; fails with the last screen after `timeoutMs`. */
   async function waitForScreen(what: string, ok: (s: string) => boolean, timeoutMs = 20_000): Promise<string> {
@@ -42,10 +50,20 @@ describe.each(['nft', 'legacy'] as const)('interactive plan in tmux at 80x24, %s
     }
   }
 
-  const selected = (s: string): string => s.split('\n').find((l) => l.startsWith('›'))?.trim() ?? ''
+  const selected = (s: string): string =>
+    s
+      .split('\n')
+      .find((l) => l.startsWith('›'))
+      ?.trim() ?? ''
   /** The screen as one line, wrapped lines joined: iptables lines wrap at 80 columns. */
   const flat = (s: string): string => s.replaceAll(/\s+/g, ' ')
-  const position = (s: string): string => /(\d+\/\d+)(?: [↑↓]+)?\s*$/m.exec(s.split('\n').filter((l) => l.includes('q quit')).join(''))?.[1] ?? ''
+  const position = (s: string): string =>
+    /(\d+\/\d+)(?: [↑↓]+)?\s*$/m.exec(
+      s
+        .split('\n')
+        .filter((l) => l.includes('q quit'))
+        .join(''),
+    )?.[1] ?? ''
 
   /** Every line fits 80 columns (tmux -J joins what the terminal had to wrap) and the view fits 24 rows. */
   async function expectReadable(): Promise<void> {
@@ -69,14 +87,29 @@ describe.each(['nft', 'legacy'] as const)('interactive plan in tmux at 80x24, %s
   it('shows the summary; j/k move, enter expands a change with its iptables lines, / filters, q quits with 0', async () => {
     const sb = sandbox()
     const argv = [
-      'nsenter', `--net=${sb.netnsPath}`, '--', process.execPath, join(process.env.DOCKWALL_CLI_ROOT ?? REPO_ROOT, 'bin', 'run.js'), 'plan',
-      '--netns', sb.netnsPath, '--docker-host', sb.dockerHost, '-c', fixturePath('plan-every-block', 'config'), '--state', join(dir.path, 'dockwall.state.json'),
+      'nsenter',
+      `--net=${sb.netnsPath}`,
+      '--',
+      process.execPath,
+      join(process.env.DOCKWALL_CLI_ROOT ?? REPO_ROOT, 'bin', 'run.js'),
+      'plan',
+      '--netns',
+      sb.netnsPath,
+      '--docker-host',
+      sb.dockerHost,
+      '-c',
+      fixturePath('plan-every-block', 'config'),
+      '--state',
+      join(dir.path, 'dockwall.state.json'),
     ]
     const command = `cd ${quote(dir.path)} && DOCKWALL_CACHE_DIR=${quote(join(dir.path, '.cache'))} ${argv.map(quote).join(' ')}; echo "${EXITED}$?"; sleep 600`
     await tmux(['new-session', '-d', '-x', String(COLUMNS), '-y', String(ROWS), '-s', SESSION, command])
 
     // The summary and the first change, selected.
-    let s = await waitForScreen('the plan summary', (x) => x.includes('Plan: 17 to add, 0 to change, 0 to destroy.') && position(x) === '1/17')
+    let s = await waitForScreen(
+      'the plan summary',
+      (x) => x.includes('Plan: 17 to add, 0 to change, 0 to destroy.') && position(x) === '1/17',
+    )
     expect(s.split('\n')[0]).toBe('Plan: 17 to add, 0 to change, 0 to destroy.')
     expect(s).toContain('↑↓/jk move · enter/space expand · / filter · q quit')
     const first = selected(s)
@@ -100,7 +133,9 @@ describe.each(['nft', 'legacy'] as const)('interactive plan in tmux at 80x24, %s
     await tmux(['send-keys', '-t', SESSION, 'Enter'])
     s = await waitForScreen('the expanded rule', (x) => x.includes('# iptables: host, filter table'))
     expect(s).toContain('+ to       = ["container.db"]')
-    expect(flat(s)).toContain('+ -A DOCKWALL-FORWARD -s 10.77.1.10/32 -d 10.77.2.20/32 -p tcp -m tcp --dport 5432 -m comment --comment "dockwall:rule.web_to_db" -j ACCEPT')
+    expect(flat(s)).toContain(
+      '+ -A DOCKWALL-FORWARD -s 10.77.1.10/32 -d 10.77.2.20/32 -p tcp -m tcp --dport 5432 -m comment --comment "dockwall:rule.web_to_db" -j ACCEPT',
+    )
     await expectReadable()
     // enter again collapses it.
     await tmux(['send-keys', '-t', SESSION, 'Enter'])
@@ -111,7 +146,10 @@ describe.each(['nft', 'legacy'] as const)('interactive plan in tmux at 80x24, %s
     await tmux(['send-keys', '-t', SESSION, '/'])
     await tmux(['send-keys', '-t', SESSION, '-l', 'ssh'])
     await tmux(['send-keys', '-t', SESSION, 'Enter'])
-    s = await waitForScreen('the filtered list', (x) => x.includes('Filter: "ssh" (1 of 17)') && !x.includes('rule.web_to_db'))
+    s = await waitForScreen(
+      'the filtered list',
+      (x) => x.includes('Filter: "ssh" (1 of 17)') && !x.includes('rule.web_to_db'),
+    )
     expect(selected(s)).toMatch(/^› +\+ rule\.ssh_from_lan +create$/)
     expect(s).not.toContain('network.front')
     await expectReadable()

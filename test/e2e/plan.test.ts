@@ -15,7 +15,19 @@ import type {PlanJson} from '../../src/ui/index.js'
 import {useSandbox} from '../helpers/sandbox.js'
 import type {CliResult} from '../helpers/cli.js'
 import {
-  chainRules, containerRestore, containerSave, copyConfig, dockwall, expectExit, fixturePath, hostArgs, inContainer, parseJson, readFixture, stableSave, workdir,
+  chainRules,
+  containerRestore,
+  containerSave,
+  copyConfig,
+  dockwall,
+  expectExit,
+  fixturePath,
+  hostArgs,
+  inContainer,
+  parseJson,
+  readFixture,
+  stableSave,
+  workdir,
 } from './dockwall-e2e.js'
 
 const CONFIG = fixturePath('plan-every-block', 'config')
@@ -23,9 +35,29 @@ const CONFIG = fixturePath('plan-every-block', 'config')
 type ChangeJson = PlanJson['resource_changes'][number]
 
 const FORWARD = 'chain["host:DOCKWALL-FORWARD"]'
-const CHAINS = ['chain["container.web:DOCKWALL-PREROUTING"]', FORWARD, 'chain["host:DOCKWALL-INPUT"]', 'chain["host:DOCKWALL-POSTROUTING"]', 'chain["host:DOCKWALL-PREROUTING"]']
-const DOCKER = ['container.db.network.back', 'container.web.network.front', 'container.web.route["10.8.0.0/24"]', 'network.back', 'network.front']
-const FIREWALL = ['firewall', 'masquerade.back_out', 'port_forward.ext_http', 'port_forward.web_inside', 'rule.db_no_egress', 'rule.ssh_from_lan', 'rule.web_to_db']
+const CHAINS = [
+  'chain["container.web:DOCKWALL-PREROUTING"]',
+  FORWARD,
+  'chain["host:DOCKWALL-INPUT"]',
+  'chain["host:DOCKWALL-POSTROUTING"]',
+  'chain["host:DOCKWALL-PREROUTING"]',
+]
+const DOCKER = [
+  'container.db.network.back',
+  'container.web.network.front',
+  'container.web.route["10.8.0.0/24"]',
+  'network.back',
+  'network.front',
+]
+const FIREWALL = [
+  'firewall',
+  'masquerade.back_out',
+  'port_forward.ext_http',
+  'port_forward.web_inside',
+  'rule.db_no_egress',
+  'rule.ssh_from_lan',
+  'rule.web_to_db',
+]
 /** Every resource the configuration declares (the owned chains come on top when they change). */
 const RESOURCES = [...DOCKER, ...FIREWALL].sort()
 
@@ -39,20 +71,32 @@ const LINES = {
     `-s 10.77.9.10/32 -d 10.77.2.20/32 -p tcp -m tcp --dport 5432 ${c('rule.web_to_db')} -j ACCEPT`,
     `-s 10.77.9.10/32 -d 10.77.9.20/32 -p tcp -m tcp --dport 5432 ${c('rule.web_to_db')} -j ACCEPT`,
   ],
-  dbNoEgress: [`-s 10.77.2.20/32 ${c('rule.db_no_egress')} -j DROP`, `-s 10.77.9.20/32 ${c('rule.db_no_egress')} -j DROP`],
+  dbNoEgress: [
+    `-s 10.77.2.20/32 ${c('rule.db_no_egress')} -j DROP`,
+    `-s 10.77.9.20/32 ${c('rule.db_no_egress')} -j DROP`,
+  ],
   sshFromLan: `-s 198.18.0.0/24 -p tcp -m tcp --dport 2222 ${c('rule.ssh_from_lan')} -j ACCEPT`,
   extHttpAccept: `-d 10.77.1.10/32 -i dwext0 -p tcp -m tcp --dport 8080 -m conntrack --ctstate DNAT ${c('port_forward.ext_http')} -j ACCEPT`,
   extHttpDnat: `-i dwext0 -p tcp -m tcp --dport 80 ${c('port_forward.ext_http')} -j DNAT --to-destination 10.77.1.10:8080`,
   webInside: `-p tcp -m tcp --dport 8081 ${c('port_forward.web_inside')} -j REDIRECT --to-ports 8080`,
   backOut: `-s 10.77.2.0/24 -o eth0 ${c('masquerade.back_out')} -j MASQUERADE`,
   established: `-m conntrack --ctstate RELATED,ESTABLISHED ${c('firewall')} -j ACCEPT`,
-  inputHead: [`-i lo ${c('firewall')} -j ACCEPT`, `-m conntrack --ctstate RELATED,ESTABLISHED ${c('firewall')} -j ACCEPT`, `-p tcp -m tcp --dport 22 ${c('firewall')} -j ACCEPT`],
+  inputHead: [
+    `-i lo ${c('firewall')} -j ACCEPT`,
+    `-m conntrack --ctstate RELATED,ESTABLISHED ${c('firewall')} -j ACCEPT`,
+    `-p tcp -m tcp --dport 22 ${c('firewall')} -j ACCEPT`,
+  ],
   inputDrop: `${c('firewall')} -j DROP`,
 }
 const JUMP = '-m comment --comment "dockwall:jump"'
 
 const host = (table: 'filter' | 'nat', chain: string, spec: string) => ({namespace: 'host', table, chain, spec})
-const inWeb = (table: 'filter' | 'nat', chain: string, spec: string) => ({namespace: 'container.web', table, chain, spec})
+const inWeb = (table: 'filter' | 'nat', chain: string, spec: string) => ({
+  namespace: 'container.web',
+  table,
+  chain,
+  spec,
+})
 
 function actions(plan: PlanJson): Record<string, string> {
   return Object.fromEntries(plan.resource_changes.map((r) => [r.address, r.action]))
@@ -60,7 +104,8 @@ function actions(plan: PlanJson): Record<string, string> {
 
 function change(plan: PlanJson, address: string): ChangeJson {
   const found = plan.resource_changes.find((r) => r.address === address)
-  if (!found) throw new Error(`no change for ${address} in the plan: ${plan.resource_changes.map((r) => r.address).join(', ')}`)
+  if (!found)
+    throw new Error(`no change for ${address} in the plan: ${plan.resource_changes.map((r) => r.address).join(', ')}`)
   return found
 }
 
@@ -75,7 +120,10 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
   const planJson = async (exitCode: 0 | 2, extra: readonly string[] = [], config = CONFIG): Promise<PlanJson> =>
     parseJson<PlanJson>(expectExit(await run(['plan', '--json', '--detailed-exitcode', ...extra], config), exitCode))
   /** Both namespaces dockwall writes to, as iptables-save prints them (counters and dates left out). */
-  const snapshot = async (sb: Sandbox) => ({host: stableSave(await sb.iptablesSave()), web: stableSave(await containerSave(sb, 'dw-web'))})
+  const snapshot = async (sb: Sandbox) => ({
+    host: stableSave(await sb.iptablesSave()),
+    web: stableSave(await containerSave(sb, 'dw-web')),
+  })
 
   beforeAll(async () => {
     // The empty host: Docker runs, web and db run on a network dockwall does not manage.
@@ -91,7 +139,15 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
 
     it('plans every block type: creates in dependency order, with the exact iptables lines', async () => {
       const plan = (emptyPlan = await planJson(2))
-      expect(plan).toMatchObject({format_version: '1.0', mode: 'normal', applyable: true, targets: [], warnings: [], resource_drift: [], prior_state: {serial: 0, lineage: null}})
+      expect(plan).toMatchObject({
+        format_version: '1.0',
+        mode: 'normal',
+        applyable: true,
+        targets: [],
+        warnings: [],
+        resource_drift: [],
+        prior_state: {serial: 0, lineage: null},
+      })
       expect(plan.summary).toMatchObject({add: 17, change: 0, destroy: 0, replace: 0, deferred: 0, drift: 0})
       expect(actions(plan)).toEqual(Object.fromEntries([...CHAINS, ...RESOURCES].sort().map((a) => [a, 'create'])))
 
@@ -106,18 +162,50 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
         'masquerade.back_out': ['network.back'],
       })
 
-      expect(change(plan, 'network.front').after).toEqual({name: 'dw-front', driver: 'bridge', subnet: '10.77.1.0/24', gateway: '10.77.1.1', ip_range: null, internal: false, labels: {}, options: {}})
-      expect(change(plan, 'container.web.network.front').after).toEqual({container: 'dw-web', network: 'dw-front', ipv4_address: '10.77.1.10', aliases: []})
-      expect(change(plan, 'container.web.route["10.8.0.0/24"]').after).toEqual({container: 'dw-web', destination: '10.8.0.0/24', via: '10.77.1.1'})
+      expect(change(plan, 'network.front').after).toEqual({
+        name: 'dw-front',
+        driver: 'bridge',
+        subnet: '10.77.1.0/24',
+        gateway: '10.77.1.1',
+        ip_range: null,
+        internal: false,
+        labels: {},
+        options: {},
+      })
+      expect(change(plan, 'container.web.network.front').after).toEqual({
+        container: 'dw-web',
+        network: 'dw-front',
+        ipv4_address: '10.77.1.10',
+        aliases: [],
+      })
+      expect(change(plan, 'container.web.route["10.8.0.0/24"]').after).toEqual({
+        container: 'dw-web',
+        destination: '10.8.0.0/24',
+        via: '10.77.1.1',
+      })
 
-      expect(change(plan, 'rule.web_to_db').lines).toEqual({before: [], after: LINES.webToDb.map((s) => host('filter', 'DOCKWALL-FORWARD', s))})
-      expect(change(plan, 'rule.db_no_egress').lines?.after).toEqual(LINES.dbNoEgress.map((s) => host('filter', 'DOCKWALL-FORWARD', s)))
-      expect(change(plan, 'rule.ssh_from_lan').lines?.after).toEqual([host('filter', 'DOCKWALL-INPUT', LINES.sshFromLan)])
+      expect(change(plan, 'rule.web_to_db').lines).toEqual({
+        before: [],
+        after: LINES.webToDb.map((s) => host('filter', 'DOCKWALL-FORWARD', s)),
+      })
+      expect(change(plan, 'rule.db_no_egress').lines?.after).toEqual(
+        LINES.dbNoEgress.map((s) => host('filter', 'DOCKWALL-FORWARD', s)),
+      )
+      expect(change(plan, 'rule.ssh_from_lan').lines?.after).toEqual([
+        host('filter', 'DOCKWALL-INPUT', LINES.sshFromLan),
+      ])
       // A port forward on a host interface: the DNAT and the accept that lets it through FORWARD.
-      expect(change(plan, 'port_forward.ext_http').lines?.after).toEqual([host('filter', 'DOCKWALL-FORWARD', LINES.extHttpAccept), host('nat', 'DOCKWALL-PREROUTING', LINES.extHttpDnat)])
+      expect(change(plan, 'port_forward.ext_http').lines?.after).toEqual([
+        host('filter', 'DOCKWALL-FORWARD', LINES.extHttpAccept),
+        host('nat', 'DOCKWALL-PREROUTING', LINES.extHttpDnat),
+      ])
       // A port forward inside the container's namespace.
-      expect(change(plan, 'port_forward.web_inside').lines?.after).toEqual([inWeb('nat', 'DOCKWALL-PREROUTING', LINES.webInside)])
-      expect(change(plan, 'masquerade.back_out').lines?.after).toEqual([host('nat', 'DOCKWALL-POSTROUTING', LINES.backOut)])
+      expect(change(plan, 'port_forward.web_inside').lines?.after).toEqual([
+        inWeb('nat', 'DOCKWALL-PREROUTING', LINES.webInside),
+      ])
+      expect(change(plan, 'masquerade.back_out').lines?.after).toEqual([
+        host('nat', 'DOCKWALL-POSTROUTING', LINES.backOut),
+      ])
       expect(change(plan, 'firewall').lines?.after).toEqual([
         host('filter', 'DOCKWALL-FORWARD', LINES.established),
         ...LINES.inputHead.map((s) => host('filter', 'DOCKWALL-INPUT', s)),
@@ -130,20 +218,27 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
 
       // One iptables-restore per (namespace, table), filter before nat, each on this namespace's backend.
       expect(plan.firewall_transactions.map((t) => [t.namespace, t.table, t.backend])).toEqual([
-        ['host', 'filter', backend], ['host', 'nat', backend], ['container.web', 'nat', backend],
+        ['host', 'filter', backend],
+        ['host', 'nat', backend],
+        ['container.web', 'nat', backend],
       ])
-      expect(plan.firewall_transactions[2]?.input).toBe([
-        '*nat',
-        ':DOCKWALL-PREROUTING - [0:0]',
-        `-A DOCKWALL-PREROUTING ${LINES.webInside}`,
-        `-I PREROUTING 1 ${JUMP} -j DOCKWALL-PREROUTING`,
-        'COMMIT',
-        '',
-      ].join('\n'))
+      expect(plan.firewall_transactions[2]?.input).toBe(
+        [
+          '*nat',
+          ':DOCKWALL-PREROUTING - [0:0]',
+          `-A DOCKWALL-PREROUTING ${LINES.webInside}`,
+          `-I PREROUTING 1 ${JUMP} -j DOCKWALL-PREROUTING`,
+          'COMMIT',
+          '',
+        ].join('\n'),
+      )
       // The forward chain's order: replies first, then by priority and address, drops last.
-      expect(plan.firewall_transactions[0]?.input.split('\n').filter((l) => l.startsWith('-A DOCKWALL-FORWARD ')).map((l) => l.slice('-A DOCKWALL-FORWARD '.length))).toEqual([
-        LINES.established, LINES.extHttpAccept, ...LINES.webToDb, ...LINES.dbNoEgress,
-      ])
+      expect(
+        plan.firewall_transactions[0]?.input
+          .split('\n')
+          .filter((l) => l.startsWith('-A DOCKWALL-FORWARD '))
+          .map((l) => l.slice('-A DOCKWALL-FORWARD '.length)),
+      ).toEqual([LINES.established, LINES.extHttpAccept, ...LINES.webToDb, ...LINES.dbNoEgress])
     })
 
     it('prints the plan as text and exits 2 with --detailed-exitcode', async () => {
@@ -167,23 +262,35 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
       // show FILE needs neither the sandbox nor the configuration; it shows the plan as it was made.
       const shown = expectExit(await dockwall(sandbox(), dir.path, ['show', file]), 0)
       expect(shown.stdout).toBe(text)
-      const shownJson = parseJson<PlanJson>(expectExit(await dockwall(sandbox(), dir.path, ['show', '--json', file]), 0))
+      const shownJson = parseJson<PlanJson>(
+        expectExit(await dockwall(sandbox(), dir.path, ['show', '--json', file]), 0),
+      )
       expect(shownJson).toEqual(emptyPlan)
     })
 
     it('limits the plan with --target to the resource and what it depends on', async () => {
       const plan = await planJson(2, ['--target', 'rule.web_to_db'])
       expect(plan.targets).toEqual(['rule.web_to_db'])
-      expect(Object.keys(actions(plan))).toEqual([
-        FORWARD, 'chain["host:DOCKWALL-INPUT"]',
-        'container.db.network.back', 'container.web.network.front', 'firewall', 'network.back', 'network.front', 'rule.web_to_db',
-      ].sort())
+      expect(Object.keys(actions(plan))).toEqual(
+        [
+          FORWARD,
+          'chain["host:DOCKWALL-INPUT"]',
+          'container.db.network.back',
+          'container.web.network.front',
+          'firewall',
+          'network.back',
+          'network.front',
+          'rule.web_to_db',
+        ].sort(),
+      )
       expect(plan.firewall_transactions.map((t) => [t.namespace, t.table])).toEqual([['host', 'filter']])
       expect(plan.firewall_transactions[0]?.input).not.toContain('rule.ssh_from_lan')
 
       const unknown = await run(['plan', '--no-tty', '--target', 'rule.web_to_dbb'])
       expect(unknown.exitCode).toBe(1)
-      expect(unknown.stderr).toContain('--target rule.web_to_dbb: no such resource in the configuration or the state (did you mean rule.web_to_db?)')
+      expect(unknown.stderr).toContain(
+        '--target rule.web_to_dbb: no such resource in the configuration or the state (did you mean rule.web_to_db?)',
+      )
     })
 
     it('prints the dependency graph as DOT (and Mermaid)', async () => {
@@ -198,7 +305,10 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
       const id = String.raw`"((?:[^"\\]|\\.)*)"`
       const unquote = (s: string) => s.replaceAll(/\\(.)/g, '$1')
       const nodes = [...dot.matchAll(new RegExp(`^  ${id} \\[label=.*\\];$`, 'gm'))].map((m) => unquote(m[1] as string))
-      const edges = [...dot.matchAll(new RegExp(`^  ${id} -> ${id};$`, 'gm'))].map((m) => [unquote(m[1] as string), unquote(m[2] as string)])
+      const edges = [...dot.matchAll(new RegExp(`^  ${id} -> ${id};$`, 'gm'))].map((m) => [
+        unquote(m[1] as string),
+        unquote(m[2] as string),
+      ])
       expect(dot.trim().split('\n')).toHaveLength(3 + nodes.length + edges.length + 1)
       expect(nodes).toEqual(plan.resource_changes.map((r) => r.address))
       for (const [from, to] of edges) expect(nodes, `${from} -> ${to}`).toEqual(expect.arrayContaining([from, to]))
@@ -219,8 +329,12 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
       const sb = sandbox()
       await sb.createNetwork('dw-front', '10.77.1.0/24', '10.77.1.1')
       await sb.createNetwork('dw-back', '10.77.2.0/24', '10.77.2.1')
-      await sb.docker.getNetwork('dw-front').connect({Container: 'dw-web', EndpointConfig: {IPAMConfig: {IPv4Address: '10.77.1.10'}}})
-      await sb.docker.getNetwork('dw-back').connect({Container: 'dw-db', EndpointConfig: {IPAMConfig: {IPv4Address: '10.77.2.20'}}})
+      await sb.docker
+        .getNetwork('dw-front')
+        .connect({Container: 'dw-web', EndpointConfig: {IPAMConfig: {IPv4Address: '10.77.1.10'}}})
+      await sb.docker
+        .getNetwork('dw-back')
+        .connect({Container: 'dw-db', EndpointConfig: {IPAMConfig: {IPv4Address: '10.77.2.20'}}})
       await sb.iptablesRestore(readFixture('plan-every-block', 'by-hand', 'host.rules'))
       await containerRestore(sb, 'dw-web', readFixture('plan-every-block', 'by-hand', 'container-web.rules'))
       await inContainer(sb, 'dw-web', 'ip', ['route', 'add', '10.8.0.0/24', 'via', '10.77.1.1'])
@@ -229,8 +343,15 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
 
     it('plans no changes (--detailed-exitcode exits 0), though the lines were written in loose form', async () => {
       // The hand-written lines were loose; iptables printed them in its normal form, which is dockwall's.
-      expect(readFixture('plan-every-block', 'by-hand', 'host.rules')).toContain('-s 10.77.1.10 -d 10.77.2.20 -p tcp --dport 5432')
-      expect(chainRules(handMade.host, 'filter', 'DOCKWALL-FORWARD')).toEqual([LINES.established, LINES.extHttpAccept, ...LINES.webToDb, ...LINES.dbNoEgress])
+      expect(readFixture('plan-every-block', 'by-hand', 'host.rules')).toContain(
+        '-s 10.77.1.10 -d 10.77.2.20 -p tcp --dport 5432',
+      )
+      expect(chainRules(handMade.host, 'filter', 'DOCKWALL-FORWARD')).toEqual([
+        LINES.established,
+        LINES.extHttpAccept,
+        ...LINES.webToDb,
+        ...LINES.dbNoEgress,
+      ])
 
       const plan = await planJson(0)
       expect(plan.summary).toMatchObject({add: 0, change: 0, destroy: 0, replace: 0, deferred: 0, drift: 0})
@@ -255,10 +376,21 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
       // dw-ghost's declared address is enough for a rule about it.
       expect(change(plan, 'rule.ghost_to_db')).toMatchObject({
         action: 'create',
-        lines: {before: [], after: [
-          host('filter', 'DOCKWALL-FORWARD', `-s 10.77.1.30/32 -d 10.77.2.20/32 -p tcp -m tcp --dport 5432 ${c('rule.ghost_to_db')} -j ACCEPT`),
-          host('filter', 'DOCKWALL-FORWARD', `-s 10.77.1.30/32 -d 10.77.9.20/32 -p tcp -m tcp --dport 5432 ${c('rule.ghost_to_db')} -j ACCEPT`),
-        ]},
+        lines: {
+          before: [],
+          after: [
+            host(
+              'filter',
+              'DOCKWALL-FORWARD',
+              `-s 10.77.1.30/32 -d 10.77.2.20/32 -p tcp -m tcp --dport 5432 ${c('rule.ghost_to_db')} -j ACCEPT`,
+            ),
+            host(
+              'filter',
+              'DOCKWALL-FORWARD',
+              `-s 10.77.1.30/32 -d 10.77.9.20/32 -p tcp -m tcp --dport 5432 ${c('rule.ghost_to_db')} -j ACCEPT`,
+            ),
+          ],
+        },
       })
       // The rest plans as before.
       for (const address of RESOURCES) expect(change(plan, address).action, address).toBe('no-op')
@@ -270,28 +402,61 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
       const result = expectExit(await run(['apply', '--auto-approve', '--no-tty']), 0)
       expect(result.stdout).toContain('Apply complete! Resources: 0 added, 0 changed, 0 destroyed.')
       expect(await snapshot(sandbox())).toEqual(handMade)
-      const state = JSON.parse(readFileSync(statePath, 'utf8')) as {resources: Array<{address: string; lines?: unknown[]}>}
+      const state = JSON.parse(readFileSync(statePath, 'utf8')) as {
+        resources: Array<{address: string; lines?: unknown[]}>
+      }
       expect(state.resources.map((r) => r.address).sort()).toEqual(RESOURCES)
       // The state now knows each resource's lines: removing one by hand is drift from here on.
-      expect(state.resources.find((r) => r.address === 'rule.ssh_from_lan')?.lines).toEqual([host('filter', 'DOCKWALL-INPUT', LINES.sshFromLan)])
+      expect(state.resources.find((r) => r.address === 'rule.ssh_from_lan')?.lines).toEqual([
+        host('filter', 'DOCKWALL-INPUT', LINES.sshFromLan),
+      ])
       expect((await planJson(0)).summary).toMatchObject({add: 0, change: 0, destroy: 0, drift: 0})
     })
 
     it('shows a rule deleted by hand as drift plus a create', async () => {
       const sb = sandbox()
-      await sb.iptables(['-D', 'DOCKWALL-INPUT', '-s', '198.18.0.0/24', '-p', 'tcp', '--dport', '2222', '-m', 'comment', '--comment', 'dockwall:rule.ssh_from_lan', '-j', 'ACCEPT'])
+      await sb.iptables([
+        '-D',
+        'DOCKWALL-INPUT',
+        '-s',
+        '198.18.0.0/24',
+        '-p',
+        'tcp',
+        '--dport',
+        '2222',
+        '-m',
+        'comment',
+        '--comment',
+        'dockwall:rule.ssh_from_lan',
+        '-j',
+        'ACCEPT',
+      ])
 
       const plan = await planJson(2)
       expect(plan.resource_drift).toEqual([
-        {address: 'rule.ssh_from_lan', kind: 'deleted', summary: 'its 1 iptables line was removed outside dockwall (a firewall reload?)'},
+        {
+          address: 'rule.ssh_from_lan',
+          kind: 'deleted',
+          summary: 'its 1 iptables line was removed outside dockwall (a firewall reload?)',
+        },
       ])
       expect(plan.summary).toMatchObject({add: 1, change: 0, destroy: 0, replace: 0, deferred: 0, drift: 1})
       expect(Object.entries(actions(plan)).filter(([, a]) => a !== 'no-op')).toEqual([['rule.ssh_from_lan', 'create']])
-      expect(change(plan, 'rule.ssh_from_lan').lines).toEqual({before: [], after: [host('filter', 'DOCKWALL-INPUT', LINES.sshFromLan)]})
+      expect(change(plan, 'rule.ssh_from_lan').lines).toEqual({
+        before: [],
+        after: [host('filter', 'DOCKWALL-INPUT', LINES.sshFromLan)],
+      })
       // The whole chain is rewritten in one transaction, the line back in its place.
       expect(plan.firewall_transactions).toHaveLength(1)
-      expect(plan.firewall_transactions[0]).toMatchObject({namespace: 'host', table: 'filter', backend, addresses: ['rule.ssh_from_lan']})
-      expect(plan.firewall_transactions[0]?.input).toContain([...LINES.inputHead, LINES.sshFromLan, LINES.inputDrop].map((s) => `-A DOCKWALL-INPUT ${s}`).join('\n'))
+      expect(plan.firewall_transactions[0]).toMatchObject({
+        namespace: 'host',
+        table: 'filter',
+        backend,
+        addresses: ['rule.ssh_from_lan'],
+      })
+      expect(plan.firewall_transactions[0]?.input).toContain(
+        [...LINES.inputHead, LINES.sshFromLan, LINES.inputDrop].map((s) => `-A DOCKWALL-INPUT ${s}`).join('\n'),
+      )
 
       const text = expectExit(await run(['plan', '--no-tty', '--detailed-exitcode']), 2).stdout
       expect(text).toContain('  # rule.ssh_from_lan has been deleted\n')
@@ -304,10 +469,22 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
       const plan = await planJson(2)
       const foreign = host('filter', 'DOCKWALL-FORWARD', '-s 10.99.0.1/32 -j ACCEPT')
       expect(plan.resource_drift).toEqual([
-        {address: FORWARD, kind: 'foreign-rule', summary: 'a rule dockwall did not write was inserted in DOCKWALL-FORWARD: -s 10.99.0.1/32 -j ACCEPT', line: foreign},
-        {address: 'rule.ssh_from_lan', kind: 'deleted', summary: 'its 1 iptables line was removed outside dockwall (a firewall reload?)'},
+        {
+          address: FORWARD,
+          kind: 'foreign-rule',
+          summary: 'a rule dockwall did not write was inserted in DOCKWALL-FORWARD: -s 10.99.0.1/32 -j ACCEPT',
+          line: foreign,
+        },
+        {
+          address: 'rule.ssh_from_lan',
+          kind: 'deleted',
+          summary: 'its 1 iptables line was removed outside dockwall (a firewall reload?)',
+        },
       ])
-      expect(Object.entries(actions(plan)).filter(([, a]) => a !== 'no-op')).toEqual([[FORWARD, 'update'], ['rule.ssh_from_lan', 'create']])
+      expect(Object.entries(actions(plan)).filter(([, a]) => a !== 'no-op')).toEqual([
+        [FORWARD, 'update'],
+        ['rule.ssh_from_lan', 'create'],
+      ])
       const update = change(plan, FORWARD)
       expect(update.reasons).toEqual(['remove 1 rule not written by dockwall'])
       // The foreign line goes; the jump (written by hand, without a comment) stays where it is.
@@ -322,8 +499,16 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
     it('--refresh-only reports the drift and plans no change', async () => {
       // Exit code 2 with --detailed-exitcode: the drift would change the state (as Terraform's -refresh-only).
       const plan = await planJson(2, ['--refresh-only'])
-      expect(plan).toMatchObject({mode: 'refresh-only', applyable: false, resource_changes: [], firewall_transactions: []})
-      expect(plan.resource_drift.map((d) => [d.address, d.kind])).toEqual([[FORWARD, 'foreign-rule'], ['rule.ssh_from_lan', 'deleted']])
+      expect(plan).toMatchObject({
+        mode: 'refresh-only',
+        applyable: false,
+        resource_changes: [],
+        firewall_transactions: [],
+      })
+      expect(plan.resource_drift.map((d) => [d.address, d.kind])).toEqual([
+        [FORWARD, 'foreign-rule'],
+        ['rule.ssh_from_lan', 'deleted'],
+      ])
       expect(plan.summary).toMatchObject({add: 0, change: 0, destroy: 0, replace: 0, deferred: 0, drift: 2})
     })
 
@@ -340,19 +525,28 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
       expect(actions(plan)).toEqual(Object.fromEntries([...CHAINS, ...RESOURCES].sort().map((a) => [a, 'delete'])))
       expect(change(plan, 'network.front')).toMatchObject({after: null, ids: {origin: 'adopted', forget: 'true'}})
       expect(change(plan, 'container.web.network.front')).toMatchObject({ids: {origin: 'adopted', forget: 'true'}})
-      expect(change(plan, 'rule.web_to_db').lines).toEqual({before: LINES.webToDb.map((s) => host('filter', 'DOCKWALL-FORWARD', s)), after: []})
-      expect(plan.firewall_transactions.map((t) => [t.namespace, t.table])).toEqual([['host', 'filter'], ['host', 'nat'], ['container.web', 'nat']])
-      expect(plan.firewall_transactions[0]?.input).toBe([
-        '*filter',
-        ':DOCKWALL-FORWARD - [0:0]',
-        ':DOCKWALL-INPUT - [0:0]',
-        '-D DOCKER-USER -j DOCKWALL-FORWARD',
-        `-D INPUT ${JUMP} -j DOCKWALL-INPUT`,
-        '-X DOCKWALL-FORWARD',
-        '-X DOCKWALL-INPUT',
-        'COMMIT',
-        '',
-      ].join('\n'))
+      expect(change(plan, 'rule.web_to_db').lines).toEqual({
+        before: LINES.webToDb.map((s) => host('filter', 'DOCKWALL-FORWARD', s)),
+        after: [],
+      })
+      expect(plan.firewall_transactions.map((t) => [t.namespace, t.table])).toEqual([
+        ['host', 'filter'],
+        ['host', 'nat'],
+        ['container.web', 'nat'],
+      ])
+      expect(plan.firewall_transactions[0]?.input).toBe(
+        [
+          '*filter',
+          ':DOCKWALL-FORWARD - [0:0]',
+          ':DOCKWALL-INPUT - [0:0]',
+          '-D DOCKER-USER -j DOCKWALL-FORWARD',
+          `-D INPUT ${JUMP} -j DOCKWALL-INPUT`,
+          '-X DOCKWALL-FORWARD',
+          '-X DOCKWALL-INPUT',
+          'COMMIT',
+          '',
+        ].join('\n'),
+      )
     })
 
     it('destroy, then apply from scratch, leaves a host the plan finds unchanged', async () => {
@@ -362,11 +556,18 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
       expect(after.host).not.toContain('DOCKWALL')
       expect(after.web).not.toContain('DOCKWALL')
       // Adopted networks were released, not removed.
-      expect((await sb.docker.listNetworks()).map((n) => n.Name)).toEqual(expect.arrayContaining(['dw-front', 'dw-back']))
+      expect((await sb.docker.listNetworks()).map((n) => n.Name)).toEqual(
+        expect.arrayContaining(['dw-front', 'dw-back']),
+      )
 
       expectExit(await run(['apply', '--auto-approve', '--no-tty']), 0)
       expect((await planJson(0)).summary).toMatchObject({add: 0, change: 0, destroy: 0, drift: 0})
-      expect(chainRules(stableSave(await sb.iptablesSave()), 'filter', 'DOCKWALL-FORWARD')).toEqual([LINES.established, LINES.extHttpAccept, ...LINES.webToDb, ...LINES.dbNoEgress])
+      expect(chainRules(stableSave(await sb.iptablesSave()), 'filter', 'DOCKWALL-FORWARD')).toEqual([
+        LINES.established,
+        LINES.extHttpAccept,
+        ...LINES.webToDb,
+        ...LINES.dbNoEgress,
+      ])
     })
   })
 })

@@ -13,7 +13,16 @@ import type {Backend} from '../../src/sandbox/index.js'
 import type {ActualJson} from '../../src/ui/index.js'
 import {useSandbox} from '../helpers/sandbox.js'
 import {
-  chainRules, containerRestore, containerSave, dockwall, expectExit, fixturePath, hostArgs, parseJson, readFixture, workdir,
+  chainRules,
+  containerRestore,
+  containerSave,
+  dockwall,
+  expectExit,
+  fixturePath,
+  hostArgs,
+  parseJson,
+  readFixture,
+  workdir,
 } from './dockwall-e2e.js'
 
 const CONFIG = fixturePath('refresh-hand-rules', 'config')
@@ -49,7 +58,10 @@ describe.each(['nft', 'legacy'] as const)('show --actual, %s backend', (backend:
 
   async function showActual(): Promise<ActualJson> {
     const sb = sandbox()
-    const result = expectExit(await dockwall(sb, dir.path, ['show', '--actual', '--json', ...hostArgs(sb), '-c', CONFIG]), 0)
+    const result = expectExit(
+      await dockwall(sb, dir.path, ['show', '--actual', '--json', ...hostArgs(sb), '-c', CONFIG]),
+      0,
+    )
     expect(result.stderr).toBe('')
     return parseJson<ActualJson>(result)
   }
@@ -58,23 +70,52 @@ describe.each(['nft', 'legacy'] as const)('show --actual, %s backend', (backend:
     const sb = sandbox()
     const actual = await showActual()
     expect(actual.format_version).toBe('1.0')
-    expect(actual.docker.engine).toMatchObject({version: sb.engine.version, api_version: expect.stringMatching(/^1\.\d+$/)})
+    expect(actual.docker.engine).toMatchObject({
+      version: sb.engine.version,
+      api_version: expect.stringMatching(/^1\.\d+$/),
+    })
     expect(actual.docker.networks.map((n) => n.name)).toEqual(['bridge', 'host', 'none', 'rf-a', 'rf-b'])
     expect(actual.docker.networks.filter((n) => n.name.startsWith('rf-'))).toEqual([
-      {id: ids['rf-a'], name: 'rf-a', driver: 'bridge', subnets: [{subnet: '10.78.1.0/24', gateway: '10.78.1.1'}], internal: false, labels: {team: 'web'}},
-      {id: ids['rf-b'], name: 'rf-b', driver: 'bridge', subnets: [{subnet: '10.78.2.0/24', gateway: null}], internal: true, labels: {}},
+      {
+        id: ids['rf-a'],
+        name: 'rf-a',
+        driver: 'bridge',
+        subnets: [{subnet: '10.78.1.0/24', gateway: '10.78.1.1'}],
+        internal: false,
+        labels: {team: 'web'},
+      },
+      {
+        id: ids['rf-b'],
+        name: 'rf-b',
+        driver: 'bridge',
+        subnets: [{subnet: '10.78.2.0/24', gateway: null}],
+        internal: true,
+        labels: {},
+      },
     ])
 
     const containers = Object.fromEntries(actual.docker.containers.map((c) => [c.name, c]))
     expect(Object.keys(containers)).toEqual(['rf-one', 'rf-sleeper', 'rf-two'])
     // rf-one is named in the configuration, so it is inspected: PID and aliases (Docker adds the short id).
     expect(containers['rf-one']).toEqual({
-      id: ids['rf-one'], name: 'rf-one', status: 'running', pid: await sb.containerPid('rf-one'),
-      endpoints: [{network: 'rf-a', ipv4_address: '10.78.1.10', static: true, aliases: [ids['rf-one']!.slice(0, 12), 'one-alias'].sort()}],
+      id: ids['rf-one'],
+      name: 'rf-one',
+      status: 'running',
+      pid: await sb.containerPid('rf-one'),
+      endpoints: [
+        {
+          network: 'rf-a',
+          ipv4_address: '10.78.1.10',
+          static: true,
+          aliases: [ids['rf-one']!.slice(0, 12), 'one-alias'].sort(),
+        },
+      ],
     })
     // A stopped container is reported as stopped: no PID, no current address, its static one remembered.
     expect(containers['rf-sleeper']).toMatchObject({
-      id: ids['rf-sleeper'], status: 'exited', pid: null,
+      id: ids['rf-sleeper'],
+      status: 'exited',
+      pid: null,
       endpoints: [{network: 'rf-b', ipv4_address: null, static: true, aliases: expect.any(Array)}],
     })
     // rf-two is not in the configuration: the list call alone gives its addresses on both networks.
@@ -96,22 +137,37 @@ describe.each(['nft', 'legacy'] as const)('show --actual, %s backend', (backend:
     expect(host.key).toBe('host')
     expect(host.container).toBeNull()
     expect(host.backend).toBe(backend)
-    expect(host.backend_reason).toMatch(new RegExp(`^${backend}: Docker's chains \\(DOCKER-USER, DOCKER, .*\\) are in iptables-${backend}$`))
+    expect(host.backend_reason).toMatch(
+      new RegExp(`^${backend}: Docker's chains \\(DOCKER-USER, DOCKER, .*\\) are in iptables-${backend}$`),
+    )
     expect(host.routes).toBeNull()
 
     expect(host.owned_chains).toEqual([
       {
-        table: 'filter', chain: 'DOCKWALL-FORWARD', rules: [
-          {spec: '-m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment "dockwall:firewall" -j ACCEPT', address: 'firewall'},
-          {spec: '-s 10.78.1.10/32 -d 10.78.2.20/32 -p tcp -m tcp --dport 5432 -m comment --comment "dockwall:rule.one_to_two" -j ACCEPT', address: 'rule.one_to_two'},
+        table: 'filter',
+        chain: 'DOCKWALL-FORWARD',
+        rules: [
+          {
+            spec: '-m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment "dockwall:firewall" -j ACCEPT',
+            address: 'firewall',
+          },
+          {
+            spec: '-s 10.78.1.10/32 -d 10.78.2.20/32 -p tcp -m tcp --dport 5432 -m comment --comment "dockwall:rule.one_to_two" -j ACCEPT',
+            address: 'rule.one_to_two',
+          },
           // Inside dockwall's chain but not dockwall's: no comment, or someone else's comment.
           {spec: '-s 10.78.9.9/32 -j DROP', address: null},
           {spec: '-s 10.78.9.10/32 -m comment --comment "ops: temporary block" -j DROP', address: null},
         ],
       },
       {
-        table: 'nat', chain: 'DOCKWALL-PREROUTING', rules: [
-          {spec: '-i dwext9 -p tcp -m tcp --dport 80 -m comment --comment "dockwall:port_forward.ext_http" -j DNAT --to-destination 10.78.1.10:8080', address: 'port_forward.ext_http'},
+        table: 'nat',
+        chain: 'DOCKWALL-PREROUTING',
+        rules: [
+          {
+            spec: '-i dwext9 -p tcp -m tcp --dport 80 -m comment --comment "dockwall:port_forward.ext_http" -j DNAT --to-destination 10.78.1.10:8080',
+            address: 'port_forward.ext_http',
+          },
         ],
       },
     ])
@@ -123,7 +179,12 @@ describe.each(['nft', 'legacy'] as const)('show --actual, %s backend', (backend:
 
     // Foreign rules: exactly the hand-written ones, in normal form. Positions are read from
     // iptables-save here (Docker's own rules around them differ between engine versions).
-    const at = (table: string, chain: string, spec: string) => ({table, chain, position: chainRules(hostSave, table, chain).indexOf(spec), spec})
+    const at = (table: string, chain: string, spec: string) => ({
+      table,
+      chain,
+      position: chainRules(hostSave, table, chain).indexOf(spec),
+      spec,
+    })
     const expected = [
       at('filter', 'INPUT', '-p tcp -m tcp --dport 2222 -j ACCEPT'),
       at('filter', 'INPUT', '-i lo -j ACCEPT'),
@@ -150,12 +211,26 @@ describe.each(['nft', 'legacy'] as const)('show --actual, %s backend', (backend:
       backend,
       backend_reason: `${backend}: Docker's chains (DOCKER_OUTPUT, DOCKER_POSTROUTING) are in iptables-${backend}`,
       owned_chains: [
-        {table: 'filter', chain: 'DOCKWALL-INPUT', rules: [{spec: '-p tcp -m tcp --dport 9000 -m comment --comment "dockwall:rule.inside_one" -j ACCEPT', address: 'rule.inside_one'}]},
+        {
+          table: 'filter',
+          chain: 'DOCKWALL-INPUT',
+          rules: [
+            {
+              spec: '-p tcp -m tcp --dport 9000 -m comment --comment "dockwall:rule.inside_one" -j ACCEPT',
+              address: 'rule.inside_one',
+            },
+          ],
+        },
       ],
       jumps: [{table: 'filter', from: 'INPUT', to: 'DOCKWALL-INPUT', position: 0}],
       foreign_rules: [
         {table: 'filter', chain: 'INPUT', position: 1, spec: '-s 10.78.1.0/24 -j ACCEPT'},
-        {table: 'nat', chain: 'PREROUTING', position: 0, spec: '-p tcp -m tcp --dport 8081 -j REDIRECT --to-ports 8080'},
+        {
+          table: 'nat',
+          chain: 'PREROUTING',
+          position: 0,
+          spec: '-p tcp -m tcp --dport 8081 -j REDIRECT --to-ports 8080',
+        },
       ],
       routes: null,
     })
@@ -171,7 +246,7 @@ describe.each(['nft', 'legacy'] as const)('show --actual, %s backend', (backend:
     expect(out).toMatch(new RegExp(`^Namespace host: iptables ${backend}: Docker's chains`, 'm'))
     expect(out).toContain('  jump: filter DOCKER-USER #1 -> DOCKWALL-FORWARD\n')
     expect(out).toContain('    [rule.one_to_two] -s 10.78.1.10/32 -d 10.78.2.20/32 -p tcp -m tcp --dport 5432')
-    expect(out).toContain('    [not dockwall\'s] -s 10.78.9.9/32 -j DROP\n')
+    expect(out).toContain("    [not dockwall's] -s 10.78.9.9/32 -j DROP\n")
     expect(out).toContain('    filter DOCKER-USER #2: -s 10.78.1.0/24 -d 10.78.2.0/24 -j ACCEPT\n')
     expect(out).toMatch(/^Namespace container\.one \(pid \d+\): iptables /m)
     expect(out).not.toContain('docker0')
@@ -182,7 +257,14 @@ describe.each(['nft', 'legacy'] as const)('show --actual, %s backend', (backend:
 
     beforeAll(async () => {
       // A unix socket file nobody listens on: the listener is killed before it can remove it.
-      await execa(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(refusing)}, () => process.kill(process.pid, 'SIGKILL'))`], {reject: false})
+      await execa(
+        process.execPath,
+        [
+          '-e',
+          `require('net').createServer().listen(${JSON.stringify(refusing)}, () => process.kill(process.pid, 'SIGKILL'))`,
+        ],
+        {reject: false},
+      )
       expect(existsSync(refusing)).toBe(true)
     })
 
@@ -192,15 +274,32 @@ describe.each(['nft', 'legacy'] as const)('show --actual, %s backend', (backend:
       {name: 'a TCP port that refuses', host: () => 'tcp://127.0.0.1:1', message: 'connection refused'},
     ]
     for (const c of cases) {
-      for (const command of [['show', '--actual'], ['plan', '--no-tty']]) {
+      for (const command of [
+        ['show', '--actual'],
+        ['plan', '--no-tty'],
+      ]) {
         it(`${command.join(' ')} with ${c.name}`, async () => {
           const sb = sandbox()
-          const result = await dockwall(sb, dir.path, [...command, '--netns', sb.netnsPath, '--docker-host', c.host(), '-c', CONFIG, '--state', join(dir.path, 'errors.state.json')])
+          const result = await dockwall(sb, dir.path, [
+            ...command,
+            '--netns',
+            sb.netnsPath,
+            '--docker-host',
+            c.host(),
+            '-c',
+            CONFIG,
+            '--state',
+            join(dir.path, 'errors.state.json'),
+          ])
           expect(result.exitCode).toBe(1)
           expect(result.stdout).toBe('')
           const lines = result.stderr.trimEnd().split('\n')
           expect(lines).toHaveLength(1)
-          expect(lines[0]).toMatch(new RegExp(`^Error: Cannot connect to the Docker Engine at ${c.host().replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: ${c.message}\\.`))
+          expect(lines[0]).toMatch(
+            new RegExp(
+              `^Error: Cannot connect to the Docker Engine at ${c.host().replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: ${c.message}\\.`,
+            ),
+          )
         })
       }
     }

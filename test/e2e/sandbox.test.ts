@@ -13,7 +13,12 @@ import {run} from '../../src/util/exec.js'
 import {runCli} from '../helpers/cli.js'
 import {useSandbox} from '../helpers/sandbox.js'
 
-const HOST_SAVE_TOOLS = ['iptables-nft-save', 'ip6tables-nft-save', 'iptables-legacy-save', 'ip6tables-legacy-save'] as const
+const HOST_SAVE_TOOLS = [
+  'iptables-nft-save',
+  'ip6tables-nft-save',
+  'iptables-legacy-save',
+  'ip6tables-legacy-save',
+] as const
 
 /**
  * The host namespace's rulesets (both backends, both families) and interface names.
@@ -24,17 +29,28 @@ async function hostSnapshot(): Promise<Record<string, string>> {
   const snapshot: Record<string, string> = {}
   for (const tool of HOST_SAVE_TOOLS) {
     const {stdout} = await run(tool, [])
-    snapshot[tool] = stdout.split('\n').filter((line) => !line.startsWith('#')).map((line) => line.replaceAll(/\[\d+:\d+\]/g, '[0:0]')).join('\n')
+    snapshot[tool] = stdout
+      .split('\n')
+      .filter((line) => !line.startsWith('#'))
+      .map((line) => line.replaceAll(/\[\d+:\d+\]/g, '[0:0]'))
+      .join('\n')
   }
   const {stdout} = await run('ip', ['-o', 'link', 'show'])
-  snapshot.links = stdout.split('\n').map((line) => line.split(':')[1]?.trim()).filter(Boolean).sort().join(' ')
+  snapshot.links = stdout
+    .split('\n')
+    .map((line) => line.split(':')[1]?.trim())
+    .filter(Boolean)
+    .sort()
+    .join(' ')
   return snapshot
 }
 
 /** Asserts that nothing of the sandbox is left: processes, mounts, namespaces, files. */
 function expectGone(facts: {name: string; root: string; netnsPath: string; pids: number[]; clients?: string[]}): void {
   for (const pid of facts.pids) expect(isProcessAlive(pid), `process ${pid}`).toBe(false)
-  expect(findProcesses({root: facts.root, netns: [facts.name, ...(facts.clients ?? [])], cgroupParent: facts.name})).toEqual([])
+  expect(
+    findProcesses({root: facts.root, netns: [facts.name, ...(facts.clients ?? [])], cgroupParent: facts.name}),
+  ).toEqual([])
   expect(mountsUnder(facts.root)).toEqual([])
   expect(existsSync(facts.netnsPath)).toBe(false)
   for (const client of facts.clients ?? []) expect(existsSync(`/var/run/netns/${client}`)).toBe(false)
@@ -50,11 +66,17 @@ function otherBackend(backend: Backend): Backend {
  * DOCKWALL_SANDBOX_ENGINES=system,trixie adds Debian trixie's docker.io 26 (downloaded once
  * into /var/cache/dockwall-sandbox, needs a Debian mirror).
  */
-const ENGINES = (process.env.DOCKWALL_SANDBOX_ENGINES ?? 'system').split(',').map((e) => e.trim()).filter(Boolean)
+const ENGINES = (process.env.DOCKWALL_SANDBOX_ENGINES ?? 'system')
+  .split(',')
+  .map((e) => e.trim())
+  .filter(Boolean)
 for (const engine of ENGINES) {
-  if (engine !== 'system' && engine !== 'trixie') throw new Error(`DOCKWALL_SANDBOX_ENGINES: unknown engine ${engine} (system, trixie)`)
+  if (engine !== 'system' && engine !== 'trixie')
+    throw new Error(`DOCKWALL_SANDBOX_ENGINES: unknown engine ${engine} (system, trixie)`)
 }
-const MATRIX = (ENGINES as EngineName[]).flatMap((engine) => (['nft', 'legacy'] as const).map((backend) => ({engine, backend})))
+const MATRIX = (ENGINES as EngineName[]).flatMap((engine) =>
+  (['nft', 'legacy'] as const).map((backend) => ({engine, backend})),
+)
 
 let hostBefore: Record<string, string>
 
@@ -79,7 +101,8 @@ describe.each(MATRIX)('Docker sandbox, $engine engine, $backend backend', ({engi
     expect(probe.trim()).toBe(dockerdNetns)
 
     const saved = await sb.iptablesSave()
-    for (const chain of [':DOCKER ', ':DOCKER-USER ', ':DOCKER-ISOLATION-STAGE-1 ', ':DOCKER-ISOLATION-STAGE-2 ']) expect(saved).toContain(chain)
+    for (const chain of [':DOCKER ', ':DOCKER-USER ', ':DOCKER-ISOLATION-STAGE-1 ', ':DOCKER-ISOLATION-STAGE-2 '])
+      expect(saved).toContain(chain)
     expect(saved).toContain('-A FORWARD -j DOCKER-USER')
     const other = await sb.netnsRun(`iptables-${otherBackend(backend)}-save`, [])
     expect(other.stdout).not.toContain(':DOCKER')
@@ -98,20 +121,25 @@ describe.each(MATRIX)('Docker sandbox, $engine engine, $backend backend', ({engi
     expect(networks).toEqual(expect.arrayContaining(['net-a', 'net-b']))
 
     // Then traffic inside A passes, both ways
-    expect(await sb.connect({from: 'a-one', to: '10.91.1.11', port: 8080})).toMatchObject({ok: true, reply: 'dockwall-ok a-two 8080'})
+    expect(await sb.connect({from: 'a-one', to: '10.91.1.11', port: 8080})).toMatchObject({
+      ok: true,
+      reply: 'dockwall-ok a-two 8080',
+    })
     expect(await sb.canConnect({from: 'a-two', to: 'a-one', port: 8080})).toBe(true)
     // And traffic between A and B is dropped, both ways
     expect(await sb.canConnect({from: 'a-one', to: '10.91.2.10', port: 8080})).toBe(false)
     expect(await sb.canConnect({from: 'b-one', to: '10.91.1.10', port: 8080})).toBe(false)
 
     // When DOCKER-USER accepts A to B and the replies, the same check passes: the drop was Docker's isolation.
-    await sb.iptablesRestore([
-      '*filter',
-      '-I DOCKER-USER 1 -s 10.91.1.0/24 -d 10.91.2.0/24 -j ACCEPT',
-      '-I DOCKER-USER 1 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
-      'COMMIT',
-      '',
-    ].join('\n'))
+    await sb.iptablesRestore(
+      [
+        '*filter',
+        '-I DOCKER-USER 1 -s 10.91.1.0/24 -d 10.91.2.0/24 -j ACCEPT',
+        '-I DOCKER-USER 1 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+        'COMMIT',
+        '',
+      ].join('\n'),
+    )
     expect(await sb.canConnect({from: 'a-one', to: '10.91.2.10', port: 8080})).toBe(true)
     expect(await sb.canConnect({from: 'b-one', to: '10.91.1.10', port: 8080})).toBe(false)
   })
@@ -121,11 +149,40 @@ describe.each(MATRIX)('Docker sandbox, $engine engine, $backend backend', ({engi
     const client = await sb.addExternalClient()
     expect(client.ifname).toBe('dwext0')
     await sb.listen('a-two', 8080)
-    await sb.iptables(['-t', 'nat', '-A', 'PREROUTING', '-i', client.ifname, '-p', 'tcp', '--dport', '80', '-j', 'DNAT', '--to-destination', '10.91.1.11:8080'])
+    await sb.iptables([
+      '-t',
+      'nat',
+      '-A',
+      'PREROUTING',
+      '-i',
+      client.ifname,
+      '-p',
+      'tcp',
+      '--dport',
+      '80',
+      '-j',
+      'DNAT',
+      '--to-destination',
+      '10.91.1.11:8080',
+    ])
     // Docker's FORWARD policy drops a DNAT to a port it did not publish...
     expect(await client.canConnect(client.sandboxIp, 80)).toBe(false)
     // ...until an accept for it comes first.
-    await sb.iptables(['-I', 'DOCKER-USER', '1', '-i', client.ifname, '-d', '10.91.1.11', '-p', 'tcp', '--dport', '8080', '-j', 'ACCEPT'])
+    await sb.iptables([
+      '-I',
+      'DOCKER-USER',
+      '1',
+      '-i',
+      client.ifname,
+      '-d',
+      '10.91.1.11',
+      '-p',
+      'tcp',
+      '--dport',
+      '8080',
+      '-j',
+      'ACCEPT',
+    ])
     expect(await client.connect(client.sandboxIp, 80)).toMatchObject({ok: true, reply: 'dockwall-ok a-two 8080'})
     // The interface lives in the sandbox namespace, not the host's.
     const {stdout} = await sb.netnsRun('ip', ['-o', 'link', 'show', client.ifname])
@@ -161,7 +218,13 @@ describe.each(MATRIX)('Docker sandbox, $engine engine, $backend backend', ({engi
 
   it('tears down completely: no process, mount, namespace or directory is left', async () => {
     const sb = sandbox()
-    const facts = {name: sb.name, root: sb.root, netnsPath: sb.netnsPath, pids: [sb.pid, sb.containerdPid], clients: [`${sb.name}-c0`]}
+    const facts = {
+      name: sb.name,
+      root: sb.root,
+      netnsPath: sb.netnsPath,
+      pids: [sb.pid, sb.containerdPid],
+      clients: [`${sb.name}-c0`],
+    }
     await sb.stop()
     await sb.stop() // idempotent
     expectGone(facts)
@@ -177,20 +240,29 @@ describe('two sandboxes at once', () => {
       for (const r of results) if (r.status === 'rejected') throw r.reason
       const [one, two] = started as [Sandbox, Sandbox]
       expect(one.name).not.toBe(two.name)
-      await Promise.all(started.map(async (sb) => {
-        await sb.createNetwork('shared', '10.92.1.0/24')
-        await sb.runContainer('server', {network: 'shared', ip: '10.92.1.10'})
-        await sb.runContainer('client', {network: 'shared', ip: '10.92.1.11'})
-      }))
+      await Promise.all(
+        started.map(async (sb) => {
+          await sb.createNetwork('shared', '10.92.1.0/24')
+          await sb.runContainer('server', {network: 'shared', ip: '10.92.1.10'})
+          await sb.runContainer('client', {network: 'shared', ip: '10.92.1.11'})
+        }),
+      )
       await one.createNetwork('only-in-one', '10.92.2.0/24')
       expect((await two.docker.listNetworks()).map((n) => n.Name)).not.toContain('only-in-one')
-      const [c1, c2] = await Promise.all(started.map((sb) => sb.connect({from: 'client', to: '10.92.1.10', port: 9000})))
+      const [c1, c2] = await Promise.all(
+        started.map((sb) => sb.connect({from: 'client', to: '10.92.1.10', port: 9000})),
+      )
       expect(c1?.ok).toBe(true)
       expect(c2?.ok).toBe(true)
       expect(await one.iptablesSave()).toContain(':DOCKER-USER')
       expect(await two.iptablesSave()).toContain(':DOCKER-USER')
     } finally {
-      const facts = started.map((sb) => ({name: sb.name, root: sb.root, netnsPath: sb.netnsPath, pids: [sb.pid, sb.containerdPid]}))
+      const facts = started.map((sb) => ({
+        name: sb.name,
+        root: sb.root,
+        netnsPath: sb.netnsPath,
+        pids: [sb.pid, sb.containerdPid],
+      }))
       await Promise.all(started.map((sb) => sb.stop()))
       for (const f of facts) expectGone(f)
     }

@@ -14,7 +14,17 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {run} from '../../src/util/exec.js'
 import {useSandbox} from '../helpers/sandbox.js'
 import {
-  containerRules, containerStart, pollUntil, REPO_ROOT, setupScene, startWatch, triggerKinds, watchConfig, WEB_IP, type WatchChild, type WatchRecord,
+  containerRules,
+  containerStart,
+  pollUntil,
+  REPO_ROOT,
+  setupScene,
+  startWatch,
+  triggerKinds,
+  watchConfig,
+  WEB_IP,
+  type WatchChild,
+  type WatchRecord,
 } from '../soak/watch-harness.js'
 
 const INTERVAL_MS = 3000
@@ -23,7 +33,11 @@ const FORWARD = 'dockwall:port_forward.web_inside'
 
 /** Rulesets without counters and date comments, for before/after comparisons. */
 function normalise(save: string): string {
-  return save.split('\n').filter((l) => !l.startsWith('#')).map((l) => l.replaceAll(/\[\d+:\d+\]/g, '[0:0]')).join('\n')
+  return save
+    .split('\n')
+    .filter((l) => !l.startsWith('#'))
+    .map((l) => l.replaceAll(/\[\d+:\d+\]/g, '[0:0]'))
+    .join('\n')
 }
 
 const isReconcile = (r: WatchRecord): boolean => r.msg === 'reconcile'
@@ -34,7 +48,8 @@ describe.each(['nft', 'legacy'] as const)('dockwall watch, %s backend', (backend
   let watch: WatchChild | undefined
 
   beforeAll(async () => {
-    if (!existsSync(join(REPO_ROOT, 'dist/commands/watch.js'))) throw new Error('dist/ is missing: run `npm run build` first')
+    if (!existsSync(join(REPO_ROOT, 'dist/commands/watch.js')))
+      throw new Error('dist/ is missing: run `npm run build` first')
     dir = await mkdtemp(join(tmpdir(), `dockwall-watch-e2e-${backend}-`))
     await setupScene(sandbox(), join(dir, 'config'))
   })
@@ -80,19 +95,28 @@ describe.each(['nft', 'legacy'] as const)('dockwall watch, %s backend', (backend
       expect(started).not.toBeNull()
       const {pid, startedAt} = started!
       // Then the REDIRECT is back in the new namespace...
-      const ruleAt = await pollUntil(async () => (await run(`iptables-${backend}-save`, ['-t', 'nat'], {netns: {kind: 'pid', pid}})).stdout.includes(FORWARD),
-        {timeoutMs: 10_000, everyMs: 10, what: `${FORWARD} in web`})
+      const ruleAt = await pollUntil(
+        async () =>
+          (await run(`iptables-${backend}-save`, ['-t', 'nat'], {netns: {kind: 'pid', pid}})).stdout.includes(FORWARD),
+        {timeoutMs: 10_000, everyMs: 10, what: `${FORWARD} in web`},
+      )
       // ...and traffic to port 8080 reaches the server on 80 (a listener on 8080 answers "8080" while the rule is missing)
       await sb.listen('web', 80)
-      const trafficAt = await pollUntil(async () => (await sb.connect({from: 'cli', to: WEB_IP, port: 8080, timeoutSec: 1})).reply === 'dockwall-ok web 80',
-        {timeoutMs: 10_000, everyMs: 10, what: 'traffic through the REDIRECT'})
+      const trafficAt = await pollUntil(
+        async () =>
+          (await sb.connect({from: 'cli', to: WEB_IP, port: 8080, timeoutSec: 1})).reply === 'dockwall-ok web 80',
+        {timeoutMs: 10_000, everyMs: 10, what: 'traffic through the REDIRECT'},
+      )
       const ruleMs = ruleAt - startedAt
       const trafficMs = trafficAt - startedAt
       figures.push(`restart ${i + 1}: rule ${ruleMs} ms, traffic ${trafficMs} ms after the container started`)
       expect(ruleMs, figures.join('\n')).toBeLessThanOrEqual(REACTION_BUDGET_MS)
       expect(trafficMs, figures.join('\n')).toBeLessThanOrEqual(REACTION_BUDGET_MS)
       // And a Docker event triggered it (not the drift check)
-      const fix = await watch!.waitFor((r) => isReconcile(r) && r.result === 'applied' && (r.addresses ?? []).includes('port_forward.web_inside'), {from})
+      const fix = await watch!.waitFor(
+        (r) => isReconcile(r) && r.result === 'applied' && (r.addresses ?? []).includes('port_forward.web_inside'),
+        {from},
+      )
       expect(triggerKinds(fix)).toContain('docker')
     }
     console.log(`watch reaction (${backend}):\n  ${figures.join('\n  ')}`)
@@ -103,7 +127,10 @@ describe.each(['nft', 'legacy'] as const)('dockwall watch, %s backend', (backend
     await sandbox().iptables(['-F', 'DOCKWALL-FORWARD'])
     const flushedAt = Date.now()
     expect(await hostFilter()).not.toContain('dockwall:rule.cli_to_web')
-    const back = await pollUntil(async () => (await hostFilter()).includes('dockwall:rule.cli_to_web'), {timeoutMs: INTERVAL_MS + 5000, what: 'rule.cli_to_web back'})
+    const back = await pollUntil(async () => (await hostFilter()).includes('dockwall:rule.cli_to_web'), {
+      timeoutMs: INTERVAL_MS + 5000,
+      what: 'rule.cli_to_web back',
+    })
     expect(back - flushedAt).toBeLessThanOrEqual(INTERVAL_MS + 1500)
     const fix = await watch!.waitFor((r) => isReconcile(r) && r.result === 'applied', {from})
     expect(triggerKinds(fix)).toEqual(['interval'])
@@ -116,8 +143,13 @@ describe.each(['nft', 'legacy'] as const)('dockwall watch, %s backend', (backend
     await sb.restartDaemon()
     const backAt = Date.now()
     // The containers came back with new namespaces: the port forward is put back in web's
-    const at = await pollUntil(async () => (await containerRules(sb, 'web')).text.includes(FORWARD), {timeoutMs: 20_000, what: `${FORWARD} after the daemon restart`})
-    console.log(`watch (${backend}): port forward back ${at - backAt} ms after the restarted dockerd and its containers were up`)
+    const at = await pollUntil(async () => (await containerRules(sb, 'web')).text.includes(FORWARD), {
+      timeoutMs: 20_000,
+      what: `${FORWARD} after the daemon restart`,
+    })
+    console.log(
+      `watch (${backend}): port forward back ${at - backAt} ms after the restarted dockerd and its containers were up`,
+    )
     expect(await hostFilter()).toContain('dockwall:rule.cli_to_web')
     await watch!.waitFor((r) => r.msg === 'docker-events' && r.state === 'disconnected', {from})
     await watch!.waitFor((r) => r.msg === 'docker-events' && r.state === 'connected' && r.reconnect === true, {from})
@@ -125,25 +157,50 @@ describe.each(['nft', 'legacy'] as const)('dockwall watch, %s backend', (backend
     expect(watch!.exitCode).toBeUndefined()
     // Once converged, a plan from an operator finds nothing to do (the lock is free between reconciliations).
     await new Promise((r) => setTimeout(r, 500))
-    const plan = await run(process.execPath, [join(REPO_ROOT, 'bin/run.js'), 'plan', '--no-tty', '--detailed-exitcode', '--lock-timeout', '10s', '--netns', sb.netnsPath, '--docker-host', sb.dockerHost, '-c', cfg()],
-      {okExitCodes: [2], env: {NO_COLOR: '1', DOCKWALL_CACHE_DIR: join(dir, 'cache')}})
+    const plan = await run(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'bin/run.js'),
+        'plan',
+        '--no-tty',
+        '--detailed-exitcode',
+        '--lock-timeout',
+        '10s',
+        '--netns',
+        sb.netnsPath,
+        '--docker-host',
+        sb.dockerHost,
+        '-c',
+        cfg(),
+      ],
+      {okExitCodes: [2], env: {NO_COLOR: '1', DOCKWALL_CACHE_DIR: join(dir, 'cache')}},
+    )
     expect(plan.exitCode, plan.stdout).toBe(0)
   })
 
   it('(d) applies an edit of the configuration that adds a rule', async () => {
     const from = watch!.records.length
     const written = Date.now()
-    await writeFile(join(cfg(), 'main.hcl'), watchConfig(`
+    await writeFile(
+      join(cfg(), 'main.hcl'),
+      watchConfig(`
 rule "cli_to_web_8081" {
   from  = container.cli
   to    = container.web
   proto = "tcp"
   port  = 8081
 }
-`))
-    const at = await pollUntil(async () => (await hostFilter()).includes('dockwall:rule.cli_to_web_8081'), {timeoutMs: 10_000, what: 'rule.cli_to_web_8081'})
+`),
+    )
+    const at = await pollUntil(async () => (await hostFilter()).includes('dockwall:rule.cli_to_web_8081'), {
+      timeoutMs: 10_000,
+      what: 'rule.cli_to_web_8081',
+    })
     expect(at - written).toBeLessThan(INTERVAL_MS)
-    const applied = await watch!.waitFor((r) => isReconcile(r) && (r.addresses ?? []).includes('rule.cli_to_web_8081'), {from})
+    const applied = await watch!.waitFor(
+      (r) => isReconcile(r) && (r.addresses ?? []).includes('rule.cli_to_web_8081'),
+      {from},
+    )
     expect(applied).toMatchObject({result: 'applied', add: 1})
     // The file change triggered a reconciliation (a drift check falling in the same instant may apply it first).
     await watch!.waitFor((r) => isReconcile(r) && triggerKinds(r).includes('config'), {from})
@@ -161,8 +218,13 @@ rule "cli_to_web_8081" {
     const line = await watch!.waitFor((r) => isReconcile(r) && triggerKinds(r).includes('config'), {from})
     expect(line).toMatchObject({config: 'invalid', result: 'unchanged', level: 'warn'})
     // Let a drift check run with the last good model too
-    await watch!.waitFor((r) => isReconcile(r) && triggerKinds(r).includes('interval'), {from, timeoutMs: INTERVAL_MS + 5000})
-    expect({host: normalise(await sb.iptablesSave()), web: normalise((await containerRules(sb, 'web')).text)}).toEqual(before)
+    await watch!.waitFor((r) => isReconcile(r) && triggerKinds(r).includes('interval'), {
+      from,
+      timeoutMs: INTERVAL_MS + 5000,
+    })
+    expect({host: normalise(await sb.iptablesSave()), web: normalise((await containerRules(sb, 'web')).text)}).toEqual(
+      before,
+    )
     expect(watch!.exitCode).toBeUndefined()
     // Fixing it again is picked up
     const fixFrom = watch!.records.length
@@ -178,14 +240,23 @@ rule "cli_to_web_8081" {
     expect(existsSync(join(cfg(), 'dockwall.state.json.lock'))).toBe(false)
     expect(await hostFilter()).toContain('dockwall:rule.cli_to_web')
     expect((await containerRules(sandbox(), 'web')).text).toContain(FORWARD)
-    const status = JSON.parse(await readFile(join(dir, 'status.json'), 'utf8')) as {result: string; healthy: boolean; time: string}
+    const status = JSON.parse(await readFile(join(dir, 'status.json'), 'utf8')) as {
+      result: string
+      healthy: boolean
+      time: string
+    }
     expect(status.healthy).toBe(true)
     expect(Date.now() - Date.parse(status.time)).toBeLessThan(60_000)
   })
 
   it('--once reconciles one time and exits 0', async () => {
     await sandbox().iptables(['-F', 'DOCKWALL-FORWARD'])
-    const once = startWatch({sandbox: sandbox(), config: cfg(), args: ['--once'], env: {DOCKWALL_CACHE_DIR: join(dir, 'cache')}})
+    const once = startWatch({
+      sandbox: sandbox(),
+      config: cfg(),
+      args: ['--once'],
+      env: {DOCKWALL_CACHE_DIR: join(dir, 'cache')},
+    })
     const line = await once.waitFor(isReconcile, {timeoutMs: 30_000})
     expect(await once.wait(30_000)).toBe(0)
     expect(line).toMatchObject({result: 'applied', triggers: [{kind: 'startup'}]})

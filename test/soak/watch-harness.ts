@@ -21,7 +21,8 @@ function findRoot(): string {
   for (const up of ['../..', '../../..']) {
     const dir = fileURLToPath(new URL(`${up}/`, import.meta.url))
     try {
-      if ((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {name?: string}).name === 'dockwall') return dir
+      if ((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {name?: string}).name === 'dockwall')
+        return dir
     } catch {
       // keep looking
     }
@@ -72,7 +73,19 @@ export interface StartWatchOptions {
 
 export function startWatch(opts: StartWatchOptions): WatchChild {
   const {sandbox: sb} = opts
-  const argv = [join(REPO_ROOT, 'bin/run.js'), 'watch', '--netns', sb.netnsPath, '--docker-host', sb.dockerHost, '-c', opts.config, '--log-format', 'json', ...(opts.args ?? [])]
+  const argv = [
+    join(REPO_ROOT, 'bin/run.js'),
+    'watch',
+    '--netns',
+    sb.netnsPath,
+    '--docker-host',
+    sb.dockerHost,
+    '-c',
+    opts.config,
+    '--log-format',
+    'json',
+    ...(opts.args ?? []),
+  ]
   const proc: ResultPromise = execa(process.execPath, argv, {
     cwd: REPO_ROOT,
     reject: false,
@@ -169,7 +182,11 @@ export function triggerKinds(r: WatchRecord): string[] {
 }
 
 /** iptables-save of one table inside a running container's network namespace (the sandbox's backend). */
-export async function containerRules(sb: Sandbox, container: string, table: 'nat' | 'filter' = 'nat'): Promise<{pid: number; text: string}> {
+export async function containerRules(
+  sb: Sandbox,
+  container: string,
+  table: 'nat' | 'filter' = 'nat',
+): Promise<{pid: number; text: string}> {
   const pid = await sb.containerPid(container)
   const {stdout} = await run(`iptables-${sb.backend}-save`, ['-t', table], {netns: {kind: 'pid', pid}})
   return {pid, text: stdout}
@@ -190,7 +207,10 @@ export async function containerStart(sb: Sandbox, container: string): Promise<{p
 }
 
 /** Polls `check` every `everyMs` until it returns true; returns the time it became true (epoch ms). */
-export async function pollUntil(check: () => Promise<boolean>, opts: {timeoutMs: number; everyMs?: number; what: string}): Promise<number> {
+export async function pollUntil(
+  check: () => Promise<boolean>,
+  opts: {timeoutMs: number; everyMs?: number; what: string},
+): Promise<number> {
   const deadline = Date.now() + opts.timeoutMs
   for (;;) {
     let ok = false
@@ -210,15 +230,29 @@ export async function pollUntil(check: () => Promise<boolean>, opts: {timeoutMs:
  * whose comment is `dockwall:<address>` is back in its namespace (ms). Polls every
  * `everyMs` (the figure is accurate to about that).
  */
-export async function measureRestart(sb: Sandbox, container: string, address: string, opts: {everyMs?: number; timeoutMs?: number; table?: 'nat' | 'filter'} = {}): Promise<{reactionMs: number; pid: number; startedAt: number}> {
+export async function measureRestart(
+  sb: Sandbox,
+  container: string,
+  address: string,
+  opts: {everyMs?: number; timeoutMs?: number; table?: 'nat' | 'filter'} = {},
+): Promise<{reactionMs: number; pid: number; startedAt: number}> {
   await sb.docker.getContainer(container).restart({t: 1})
   const started = await containerStart(sb, container)
   if (!started) throw new Error(`${container} is not running after its restart`)
   const marker = `dockwall:${address}`
-  const at = await pollUntil(async () => {
-    const {stdout} = await run(`iptables-${sb.backend}-save`, ['-t', opts.table ?? 'nat'], {netns: {kind: 'pid', pid: started.pid}})
-    return stdout.includes(marker)
-  }, {timeoutMs: opts.timeoutMs ?? 20_000, everyMs: opts.everyMs ?? 10, what: `${marker} in ${container} after its restart`})
+  const at = await pollUntil(
+    async () => {
+      const {stdout} = await run(`iptables-${sb.backend}-save`, ['-t', opts.table ?? 'nat'], {
+        netns: {kind: 'pid', pid: started.pid},
+      })
+      return stdout.includes(marker)
+    },
+    {
+      timeoutMs: opts.timeoutMs ?? 20_000,
+      everyMs: opts.everyMs ?? 10,
+      what: `${marker} in ${container} after its restart`,
+    },
+  )
   return {reactionMs: at - started.startedAt, pid: started.pid, startedAt: started.startedAt}
 }
 

@@ -90,10 +90,17 @@ export async function soak(opts: SoakOptions): Promise<SoakResult> {
   const problems: string[] = []
   try {
     await setupScene(sb, join(dir, 'config'))
-    watch = startWatch({sandbox: sb, config: join(dir, 'config'), args: ['--interval', formatDuration(opts.intervalMs)], env: {DOCKWALL_CACHE_DIR: join(dir, 'cache')}})
+    watch = startWatch({
+      sandbox: sb,
+      config: join(dir, 'config'),
+      args: ['--interval', formatDuration(opts.intervalMs)],
+      env: {DOCKWALL_CACHE_DIR: join(dir, 'cache')},
+    })
     await watch.waitFor((r) => r.msg === 'reconcile' && r.result === 'applied', {timeoutMs: 30_000})
     const w = watch
-    opts.log(`watch pid ${w.pid} converged; soaking for ${formatDuration(opts.durationMs)} on ${opts.backend}, restarting web every ${formatDuration(opts.restartEveryMs)}`)
+    opts.log(
+      `watch pid ${w.pid} converged; soaking for ${formatDuration(opts.durationMs)} on ${opts.backend}, restarting web every ${formatDuration(opts.restartEveryMs)}`,
+    )
 
     const t0 = Date.now()
     const end = t0 + opts.durationMs
@@ -124,7 +131,10 @@ export async function soak(opts: SoakOptions): Promise<SoakResult> {
         await new Promise((r) => setTimeout(r, opts.restartEveryMs))
         await sb.docker.getContainer('web').restart({t: 1})
         restarts++
-        if (restarts % 20 === 0) opts.log(`  ${restarts} restarts, ${Math.round((Date.now() - t0) / 1000)} s, RSS ${((rss.at(-1)?.kb ?? 0) / 1024).toFixed(1)} MB`)
+        if (restarts % 20 === 0)
+          opts.log(
+            `  ${restarts} restarts, ${Math.round((Date.now() - t0) / 1000)} s, RSS ${((rss.at(-1)?.kb ?? 0) / 1024).toFixed(1)} MB`,
+          )
       }
     })()
 
@@ -154,7 +164,9 @@ export async function soak(opts: SoakOptions): Promise<SoakResult> {
               state.current = {pid: c.pid, startedAt: c.startedAt, seen: c.startedAt < t0, missingSince: null}
             }
             const cur = state.current!
-            const {stdout} = await run(`iptables-${opts.backend}-save`, ['-t', 'nat'], {netns: {kind: 'pid', pid: c.pid}})
+            const {stdout} = await run(`iptables-${opts.backend}-save`, ['-t', 'nat'], {
+              netns: {kind: 'pid', pid: c.pid},
+            })
             const now = Date.now()
             const present = stdout.includes(MARKER)
             if (present && !cur.seen) {
@@ -198,25 +210,52 @@ export async function soak(opts: SoakOptions): Promise<SoakResult> {
       samples: rss.length,
     }
     if (worstGapMs > opts.budgetMs) problems.push(`a rule stayed missing ${worstGapMs} ms (budget ${opts.budgetMs} ms)`)
-    if (lastFair.length > 0) problems.push(`${lastFair.length} container process(es) never got the rule back (lived ${lastFair.join(', ')} ms)`)
+    if (lastFair.length > 0)
+      problems.push(
+        `${lastFair.length} container process(es) never got the rule back (lived ${lastFair.join(', ')} ms)`,
+      )
     if (exitCode !== 0) problems.push(`watch exited with ${exitCode} on SIGTERM`)
-    if (opts.durationMs >= 5 * 60_000 && figures.slopeAfterWarmupKbPerMin > 2048) problems.push(`RSS grows ${(figures.slopeAfterWarmupKbPerMin / 1024).toFixed(2)} MB/min after warm-up`)
+    if (opts.durationMs >= 5 * 60_000 && figures.slopeAfterWarmupKbPerMin > 2048)
+      problems.push(`RSS grows ${(figures.slopeAfterWarmupKbPerMin / 1024).toFixed(2)} MB/min after warm-up`)
 
     const mb = (kb: number): string => (kb / 1024).toFixed(1)
     opts.log('')
-    opts.log(`soak: ${formatDuration(opts.durationMs)} on ${opts.backend}; web restarted ${restarts} times (every ${formatDuration(opts.restartEveryMs)}); watch --interval ${formatDuration(opts.intervalMs)}`)
-    opts.log(`rule back after a container start: median ${percentile(sorted, 50)} ms, p95 ${percentile(sorted, 95)} ms, worst ${sorted.at(-1) ?? 'n/a'} ms over ${sorted.length} starts (poll every ${opts.pollEveryMs} ms; budget ${opts.budgetMs} ms)`)
-    opts.log(`rule missing later while the container ran: ${laterGapsMs.length === 0 ? 'never' : laterGapsMs.join(', ') + ' ms'}; never back: ${neverBack.length === 0 ? 'none' : neverBack.map((x) => `${x} ms`).join(', ')}`)
+    opts.log(
+      `soak: ${formatDuration(opts.durationMs)} on ${opts.backend}; web restarted ${restarts} times (every ${formatDuration(opts.restartEveryMs)}); watch --interval ${formatDuration(opts.intervalMs)}`,
+    )
+    opts.log(
+      `rule back after a container start: median ${percentile(sorted, 50)} ms, p95 ${percentile(sorted, 95)} ms, worst ${sorted.at(-1) ?? 'n/a'} ms over ${sorted.length} starts (poll every ${opts.pollEveryMs} ms; budget ${opts.budgetMs} ms)`,
+    )
+    opts.log(
+      `rule missing later while the container ran: ${laterGapsMs.length === 0 ? 'never' : laterGapsMs.join(', ') + ' ms'}; never back: ${neverBack.length === 0 ? 'none' : neverBack.map((x) => `${x} ms`).join(', ')}`,
+    )
     opts.log(`worst gap: ${worstGapMs} ms`)
-    const took = reconciles.map((r) => Number(r.duration_ms)).filter(Number.isFinite).sort((a, b) => a - b)
-    opts.log(`reconciliations: ${reconciles.length} (${failed.length} failed${failed.length > 0 ? `: ${[...new Set(failed.map((f) => String(f.error)))].slice(0, 3).join('; ')}` : ''}); ` +
-      `each took median ${percentile(took, 50)} ms, p95 ${percentile(took, 95)} ms, max ${took.at(-1) ?? 'n/a'} ms`)
-    opts.log(`watch RSS (MB): start ${mb(figures.startKb)}, min ${mb(figures.minKb)}, max ${mb(figures.maxKb)}, end ${mb(figures.endKb)}; slope ${(figures.slopeKbPerMin / 1024).toFixed(3)} MB/min overall, ${(figures.slopeAfterWarmupKbPerMin / 1024).toFixed(3)} MB/min after warm-up (${figures.samples} samples every ${formatDuration(opts.sampleEveryMs)})`)
+    const took = reconciles
+      .map((r) => Number(r.duration_ms))
+      .filter(Number.isFinite)
+      .sort((a, b) => a - b)
+    opts.log(
+      `reconciliations: ${reconciles.length} (${failed.length} failed${failed.length > 0 ? `: ${[...new Set(failed.map((f) => String(f.error)))].slice(0, 3).join('; ')}` : ''}); ` +
+        `each took median ${percentile(took, 50)} ms, p95 ${percentile(took, 95)} ms, max ${took.at(-1) ?? 'n/a'} ms`,
+    )
+    opts.log(
+      `watch RSS (MB): start ${mb(figures.startKb)}, min ${mb(figures.minKb)}, max ${mb(figures.maxKb)}, end ${mb(figures.endKb)}; slope ${(figures.slopeKbPerMin / 1024).toFixed(3)} MB/min overall, ${(figures.slopeAfterWarmupKbPerMin / 1024).toFixed(3)} MB/min after warm-up (${figures.samples} samples every ${formatDuration(opts.sampleEveryMs)})`,
+    )
     opts.log(problems.length === 0 ? 'OK' : `PROBLEMS:\n  ${problems.join('\n  ')}`)
     const {log: _log, ...options} = opts
     return {
-      options, restarts, reactionMs, laterGapsMs, worstGapMs, neverBack, rss: figures,
-      reconciliations: reconciles.length, failedReconciliations: failed.length, watchExitCode: exitCode, ok: problems.length === 0, problems,
+      options,
+      restarts,
+      reactionMs,
+      laterGapsMs,
+      worstGapMs,
+      neverBack,
+      rss: figures,
+      reconciliations: reconciles.length,
+      failedReconciliations: failed.length,
+      watchExitCode: exitCode,
+      ok: problems.length === 0,
+      problems,
     }
   } finally {
     await watch?.stop('SIGKILL', 5000)
@@ -238,7 +277,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
       budget: {type: 'string', default: '2s'},
     },
   })
-  if (values.backend !== 'nft' && values.backend !== 'legacy') throw new Error(`--backend ${values.backend}: nft or legacy`)
+  if (values.backend !== 'nft' && values.backend !== 'legacy')
+    throw new Error(`--backend ${values.backend}: nft or legacy`)
   const result = await soak({
     durationMs: parseDuration(values.duration),
     backend: values.backend,

@@ -7,14 +7,40 @@ import type {PriorResource} from '../../../src/plan/prior.js'
 import type {Change, FirewallTransaction, Plan} from '../../../src/plan/types.js'
 
 function plan(changes: Change[], firewall: FirewallTransaction[] = []): Plan {
-  return {formatVersion: '1.0', dockwallVersion: 't', mode: 'normal', changes, drift: [], warnings: [], firewall, prior: {serial: 0, lineage: null}, actualHash: 'h', targets: []}
+  return {
+    formatVersion: '1.0',
+    dockwallVersion: 't',
+    mode: 'normal',
+    changes,
+    drift: [],
+    warnings: [],
+    firewall,
+    prior: {serial: 0, lineage: null},
+    actualHash: 'h',
+    targets: [],
+  }
 }
 
-const ch = (address: string, type: Change['type'], action: Change['action'], dependsOn: string[] = [], extra: Partial<Change> = {}): Change => ({
-  address, type, action, before: action === 'create' ? null : {name: address}, after: action === 'delete' ? null : {name: address}, reasons: [], dependsOn, ...extra,
+const ch = (
+  address: string,
+  type: Change['type'],
+  action: Change['action'],
+  dependsOn: string[] = [],
+  extra: Partial<Change> = {},
+): Change => ({
+  address,
+  type,
+  action,
+  before: action === 'create' ? null : {name: address},
+  after: action === 'delete' ? null : {name: address},
+  reasons: [],
+  dependsOn,
+  ...extra,
 })
 
-function stubOps(opts: {fail?: Set<string>; failTx?: Set<string>; delayMs?: number} = {}): HostOps & {log: string[]; maxParallel: number} {
+function stubOps(
+  opts: {fail?: Set<string>; failTx?: Set<string>; delayMs?: number} = {},
+): HostOps & {log: string[]; maxParallel: number} {
   let active = 0
   const self = {
     log: [] as string[],
@@ -29,7 +55,8 @@ function stubOps(opts: {fail?: Set<string>; failTx?: Set<string>; delayMs?: numb
       return c.type === 'network' && c.action === 'create' ? {id: `new-${c.address}`, origin: 'created'} : {}
     },
     async restore(tx: FirewallTransaction) {
-      if (opts.failTx?.has(`${tx.namespace}/${tx.table}`)) throw new Error(`restore failed in ${tx.namespace}/${tx.table}`)
+      if (opts.failTx?.has(`${tx.namespace}/${tx.table}`))
+        throw new Error(`restore failed in ${tx.namespace}/${tx.table}`)
       self.log.push(`restore ${tx.namespace}/${tx.table}`)
     },
   }
@@ -39,7 +66,12 @@ function stubOps(opts: {fail?: Set<string>; failTx?: Set<string>; delayMs?: numb
 async function run(p: Plan, ops: HostOps, prior: PriorResource[] = []) {
   const events: ApplyEvent[] = []
   const saves: number[] = []
-  const result = await applyPlan(p, new Map(prior.map((r) => [r.address, r])), {ops, listener: (e) => events.push(e), save: async (m) => void saves.push(m.size), concurrency: 2})
+  const result = await applyPlan(p, new Map(prior.map((r) => [r.address, r])), {
+    ops,
+    listener: (e) => events.push(e),
+    save: async (m) => void saves.push(m.size),
+    concurrency: 2,
+  })
   return {result, events, saves}
 }
 
@@ -52,13 +84,24 @@ describe('apply engine', () => {
         ch('network.n', 'network', 'create'),
         ch('network.old', 'network', 'delete', [], {ids: {id: 'x', origin: 'created'}}),
         ch('container.a.network.old', 'attachment', 'delete', ['network.old'], {ids: {container: 'a'}}),
-        ch('rule.r', 'rule', 'create', ['container.a.network.n'], {lines: {before: [], after: [{namespace: 'host', table: 'filter', chain: 'DOCKWALL-FORWARD', spec: '-j ACCEPT'}]}}),
+        ch('rule.r', 'rule', 'create', ['container.a.network.n'], {
+          lines: {
+            before: [],
+            after: [{namespace: 'host', table: 'filter', chain: 'DOCKWALL-FORWARD', spec: '-j ACCEPT'}],
+          },
+        }),
       ],
       [{namespace: 'host', backend: 'nft', table: 'filter', input: '*filter\nCOMMIT\n', addresses: ['rule.r']}],
     )
     const {result, events} = await run(p, ops)
     expect(result.ok).toBe(true)
-    expect(ops.log).toEqual(['create network.n', 'create container.a.network.n', 'restore host/filter', 'delete container.a.network.old', 'delete network.old'])
+    expect(ops.log).toEqual([
+      'create network.n',
+      'create container.a.network.n',
+      'restore host/filter',
+      'delete container.a.network.old',
+      'delete network.old',
+    ])
     expect(result.resources.get('network.n')?.ids).toEqual({id: 'new-network.n', origin: 'created'})
     expect(result.resources.get('rule.r')?.lines).toHaveLength(1)
     expect(events.at(-1)).toMatchObject({type: 'apply_done', ok: true, added: 3, changed: 0, destroyed: 2})
@@ -66,7 +109,11 @@ describe('apply engine', () => {
 
   it('skips what depends on a failed step and says why, but runs independent steps', async () => {
     const ops = stubOps({fail: new Set(['network.n'])})
-    const p = plan([ch('network.n', 'network', 'create'), ch('container.a.network.n', 'attachment', 'create', ['network.n']), ch('network.m', 'network', 'create')])
+    const p = plan([
+      ch('network.n', 'network', 'create'),
+      ch('container.a.network.n', 'attachment', 'create', ['network.n']),
+      ch('network.m', 'network', 'create'),
+    ])
     const {result, events} = await run(p, ops)
     expect(result.ok).toBe(false)
     expect(result.failed).toEqual([{address: 'network.n', error: 'boom network.n'}])
@@ -86,10 +133,13 @@ describe('apply engine', () => {
         {namespace: 'host' as const, table: 'nat' as const, chain: 'DOCKWALL-PREROUTING', spec: 'dnat'},
       ],
     }
-    const p = plan([ch('port_forward.p', 'port_forward', 'create', [], {lines})], [
-      {namespace: 'host', backend: 'nft', table: 'filter', input: '', addresses: ['port_forward.p']},
-      {namespace: 'host', backend: 'nft', table: 'nat', input: '', addresses: ['port_forward.p']},
-    ])
+    const p = plan(
+      [ch('port_forward.p', 'port_forward', 'create', [], {lines})],
+      [
+        {namespace: 'host', backend: 'nft', table: 'filter', input: '', addresses: ['port_forward.p']},
+        {namespace: 'host', backend: 'nft', table: 'nat', input: '', addresses: ['port_forward.p']},
+      ],
+    )
     const {result} = await run(p, ops)
     expect(result.transactions).toEqual([
       {namespace: 'host', table: 'filter', backend: 'nft', committed: true},
@@ -115,8 +165,14 @@ describe('apply engine', () => {
 
   it('forgets adopted objects without touching Docker', async () => {
     const ops = stubOps()
-    const prior: PriorResource[] = [{address: 'network.x', type: 'network', ids: {id: 'x', origin: 'adopted'}, attributes: {}}]
-    const {result} = await run(plan([ch('network.x', 'network', 'delete', [], {ids: {id: 'x', origin: 'adopted', forget: 'true'}})]), ops, prior)
+    const prior: PriorResource[] = [
+      {address: 'network.x', type: 'network', ids: {id: 'x', origin: 'adopted'}, attributes: {}},
+    ]
+    const {result} = await run(
+      plan([ch('network.x', 'network', 'delete', [], {ids: {id: 'x', origin: 'adopted', forget: 'true'}})]),
+      ops,
+      prior,
+    )
     expect(ops.log).toEqual([])
     expect(result.resources.size).toBe(0)
   })

@@ -8,19 +8,51 @@ import type {HostOps} from '../../../src/apply/host-ops.js'
 import type {PriorResource} from '../../../src/plan/prior.js'
 import type {Change, FirewallTransaction, Plan, RuleLine} from '../../../src/plan/types.js'
 
-const L = (spec: string, table: 'filter' | 'nat' = 'filter'): RuleLine => ({namespace: 'host', table, chain: table === 'filter' ? 'DOCKWALL-FORWARD' : 'DOCKWALL-PREROUTING', spec})
+const L = (spec: string, table: 'filter' | 'nat' = 'filter'): RuleLine => ({
+  namespace: 'host',
+  table,
+  chain: table === 'filter' ? 'DOCKWALL-FORWARD' : 'DOCKWALL-PREROUTING',
+  spec,
+})
 
 function plan(changes: Change[], firewall: FirewallTransaction[]): Plan {
-  return {formatVersion: '1.0', dockwallVersion: 't', mode: 'normal', changes, drift: [], warnings: [], firewall, prior: {serial: 0, lineage: null}, actualHash: 'h', targets: []}
+  return {
+    formatVersion: '1.0',
+    dockwallVersion: 't',
+    mode: 'normal',
+    changes,
+    drift: [],
+    warnings: [],
+    firewall,
+    prior: {serial: 0, lineage: null},
+    actualHash: 'h',
+    targets: [],
+  }
 }
 
-const rule = (address: string, after: RuleLine[], before: RuleLine[] = []): Change => ({address, type: 'rule', action: before.length ? 'update' : 'create', before: before.length ? {} : null, after: {x: address}, reasons: [], dependsOn: [], lines: {before, after}})
+const rule = (address: string, after: RuleLine[], before: RuleLine[] = []): Change => ({
+  address,
+  type: 'rule',
+  action: before.length ? 'update' : 'create',
+  before: before.length ? {} : null,
+  after: {x: address},
+  reasons: [],
+  dependsOn: [],
+  lines: {before, after},
+})
 
-const tx = (table: 'filter' | 'nat'): FirewallTransaction => ({namespace: 'host', backend: 'nft', table, input: `*${table}\nCOMMIT\n`, addresses: []})
+const tx = (table: 'filter' | 'nat'): FirewallTransaction => ({
+  namespace: 'host',
+  backend: 'nft',
+  table,
+  input: `*${table}\nCOMMIT\n`,
+  addresses: [],
+})
 
 async function run(p: Plan, failTables: string[], prior: PriorResource[] = []) {
   const log: string[] = []
-  const snapshot = (m: ReadonlyMap<string, PriorResource>) => JSON.stringify([...m.values()].sort((a, b) => (a.address < b.address ? -1 : 1)))
+  const snapshot = (m: ReadonlyMap<string, PriorResource>) =>
+    JSON.stringify([...m.values()].sort((a, b) => (a.address < b.address ? -1 : 1)))
   const ops: HostOps = {
     dockerChange: async () => ({}),
     restore: async (t) => {
@@ -52,7 +84,10 @@ async function run(p: Plan, failTables: string[], prior: PriorResource[] = []) {
 }
 
 describe('apply engine with a staged save', () => {
-  const p = plan([rule('rule.a', [L('-j ACCEPT')]), rule('port_forward.b', [L('-j DNAT', 'nat')])], [tx('filter'), tx('nat')])
+  const p = plan(
+    [rule('rule.a', [L('-j ACCEPT')]), rule('port_forward.b', [L('-j DNAT', 'nat')])],
+    [tx('filter'), tx('nat')],
+  )
 
   it('stages while the restores run and commits the staged save when every transaction committed', async () => {
     const {log, saved, result, snapshot} = await run(p, [])

@@ -15,7 +15,8 @@ function dockwall(...args: string[]) {
 }
 
 beforeAll(() => {
-  if (!existsSync('dist/commands/validate.js')) throw new Error('dist/ is missing: run `npm run build` before the CLI tests')
+  if (!existsSync('dist/commands/validate.js'))
+    throw new Error('dist/ is missing: run `npm run build` before the CLI tests')
 })
 
 describe('dockwall validate', () => {
@@ -23,13 +24,17 @@ describe('dockwall validate', () => {
     const r = await dockwall('validate', '-c', 'fixtures/config/validate-good')
     expect(r.exitCode).toBe(0)
     expect(r.stderr).toBe('')
-    expect(r.stdout).toBe('Success! The configuration is valid: 4 files, 2 networks, 3 containers, 5 rules, 3 port forwards, 2 masquerades.')
+    expect(r.stdout).toBe(
+      'Success! The configuration is valid: 4 files, 2 networks, 3 containers, 5 rules, 3 port forwards, 2 masquerades.',
+    )
   })
 
   it('validates the network-go sample', async () => {
     const r = await dockwall('validate', '--config', 'fixtures/config/network-go')
     expect(r.exitCode).toBe(0)
-    expect(r.stdout).toBe('Success! The configuration is valid: 1 file, 2 networks, 2 containers, 1 rule, 1 port forward, 0 masquerades.')
+    expect(r.stdout).toBe(
+      'Success! The configuration is valid: 1 file, 2 networks, 2 containers, 1 rule, 1 port forward, 0 masquerades.',
+    )
   })
 
   it('prints every semantic error as file:line:column: address: message and exits 1', async () => {
@@ -48,7 +53,7 @@ describe('dockwall validate', () => {
     )
   })
 
-  it('prints syntax errors as file:line:column: message, with the parser\'s explanation', async () => {
+  it("prints syntax errors as file:line:column: message, with the parser's explanation", async () => {
     const r = await dockwall('validate', '-c', 'fixtures/config/validate-bad-syntax-missing-value')
     expect(r.exitCode).toBe(1)
     expect(r.stderr).toBe(
@@ -61,24 +66,41 @@ describe('dockwall validate', () => {
     )
     const j = await dockwall('validate', '-c', 'fixtures/config/validate-bad-json-syntax/main.hcl.json')
     expect(j.exitCode).toBe(1)
-    expect(j.stderr).toContain('fixtures/config/validate-bad-json-syntax/main.hcl.json:5:5: Expected a property name in double quotes (JSON allows no trailing comma)')
+    expect(j.stderr).toContain(
+      'fixtures/config/validate-bad-json-syntax/main.hcl.json:5:5: Expected a property name in double quotes (JSON allows no trailing comma)',
+    )
   })
 
   it('applies --var and reports unknown ones without a position', async () => {
-    const ok = await dockwall('validate', '-c', 'fixtures/config/validate-good', '--var', 'env=staging', '--var', 'web_ports=[8080]')
+    const ok = await dockwall(
+      'validate',
+      '-c',
+      'fixtures/config/validate-good',
+      '--var',
+      'env=staging',
+      '--var',
+      'web_ports=[8080]',
+    )
     expect(ok.exitCode).toBe(0)
     const bad = await dockwall('validate', '-c', 'fixtures/config/validate-good', '--var', 'lann=10.0.0.0/8')
     expect(bad.exitCode).toBe(1)
-    expect(bad.stderr).toBe('Error: --var lann: no variable "lann" is declared; did you mean "lan"?\n\n1 error in the configuration.')
+    expect(bad.stderr).toBe(
+      'Error: --var lann: no variable "lann" is declared; did you mean "lan"?\n\n1 error in the configuration.',
+    )
   })
 
   it('prints warnings on stderr and still succeeds', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dockwall-cli-'))
     try {
-      await writeFile(join(dir, 'a.hcl'), 'network "n" {\n  subnet = "10.1.0.0/24"\n}\n\ncontainer "lb" {\n  network "n" {\n    ipv4_address = "10.1.0.1"\n  }\n}\n')
+      await writeFile(
+        join(dir, 'a.hcl'),
+        'network "n" {\n  subnet = "10.1.0.0/24"\n}\n\ncontainer "lb" {\n  network "n" {\n    ipv4_address = "10.1.0.1"\n  }\n}\n',
+      )
       const r = await dockwall('validate', '-c', dir)
       expect(r.exitCode).toBe(0)
-      expect(r.stderr).toBe(`${dir}/a.hcl:7:5: warning: container.lb.network.n: ipv4_address 10.1.0.1 is the address Docker gives the gateway when none is set; set gateway on network.n or pick another address`)
+      expect(r.stderr).toBe(
+        `${dir}/a.hcl:7:5: warning: container.lb.network.n: ipv4_address 10.1.0.1 is the address Docker gives the gateway when none is set; set gateway on network.n or pick another address`,
+      )
       expect(r.stdout).toMatch(/^Success!/)
     } finally {
       await rm(dir, {recursive: true, force: true})
@@ -88,7 +110,15 @@ describe('dockwall validate', () => {
   it('has help with flags and examples', async () => {
     const r = await dockwall('validate', '--help')
     expect(r.exitCode).toBe(0)
-    for (const s of ['USAGE', '$ dockwall validate', '-c, --config=DIR|FILE', '--var=NAME=VALUE...', '--var-file=FILE...', 'EXAMPLES', 'dockwall validate -c /etc/dockwall --var lan=10.0.0.0/8']) {
+    for (const s of [
+      'USAGE',
+      '$ dockwall validate',
+      '-c, --config=DIR|FILE',
+      '--var=NAME=VALUE...',
+      '--var-file=FILE...',
+      'EXAMPLES',
+      'dockwall validate -c /etc/dockwall --var lan=10.0.0.0/8',
+    ]) {
       expect(r.stdout).toContain(s)
     }
   })

@@ -16,7 +16,10 @@ beforeEach(async () => {
   cfg = join(dir, 'cfg')
   cacheDir = join(dir, 'cache')
   await mkdir(cfg)
-  await writeFile(join(cfg, 'main.hcl'), 'network "n" {\n  subnet = "10.1.0.0/24"\n}\n\nrule "r" {\n  to   = network.n\n  port = 99999\n}\n')
+  await writeFile(
+    join(cfg, 'main.hcl'),
+    'network "n" {\n  subnet = "10.1.0.0/24"\n}\n\nrule "r" {\n  to   = network.n\n  port = 99999\n}\n',
+  )
 })
 
 afterEach(async () => {
@@ -32,12 +35,14 @@ describe('parse cache', () => {
 
   it('serves the parsed JSON and the positions: messages are the same from the cache', async () => {
     const cold = await loadConfig({path: cfg, env: {}, cacheDir})
-    expect(cold.diagnostics.map((d) => [d.at?.line, d.at?.column, d.summary])).toEqual([[7, 3, 'port 99999 is out of range (1-65535)']])
+    expect(cold.diagnostics.map((d) => [d.at?.line, d.at?.column, d.summary])).toEqual([
+      [7, 3, 'port 99999 is out of range (1-65535)'],
+    ])
     // A cache entry with a different body proves the second load reads it instead of parsing.
     const text = await readFile(join(cfg, 'main.hcl'), 'utf8')
     const cache = new ParseCache(cacheDir)
     const entry = (await cache.get(sha256(text)))!
-    const rule = ((entry.body.rule as Record<string, Array<Record<string, unknown>>>).r)![0]!
+    const rule = (entry.body.rule as Record<string, Array<Record<string, unknown>>>).r![0]!
     rule.port = 80
     await cache.put(sha256(text), entry)
     const warm = await loadConfig({path: cfg, env: {}, cacheDir})
@@ -49,7 +54,11 @@ describe('parse cache', () => {
     const text = await readFile(join(cfg, 'main.hcl'), 'utf8')
     const file = join(cacheDir, `hcl-v1-${sha256(text)}.json`)
     await mkdir(cacheDir)
-    for (const junk of ['{not json', JSON.stringify({format: 1, sha256: 'other', body: {}, positions: []}), JSON.stringify({format: 1, sha256: sha256(text), body: [], positions: []})]) {
+    for (const junk of [
+      '{not json',
+      JSON.stringify({format: 1, sha256: 'other', body: {}, positions: []}),
+      JSON.stringify({format: 1, sha256: sha256(text), body: [], positions: []}),
+    ]) {
       await writeFile(file, junk)
       const r = await loadConfig({path: cfg, env: {}, cacheDir})
       expect(r.diagnostics.map((d) => d.summary)).toEqual(['port 99999 is out of range (1-65535)'])

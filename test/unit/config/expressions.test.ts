@@ -37,19 +37,36 @@ describe('parseReference', () => {
 
   it('explains what is not supported', () => {
     expect(parseReference('upper("x")')).toEqual({error: expect.stringContaining('function calls are not supported')})
-    expect(parseReference('var.a + 1')).toEqual({error: expect.stringContaining('operators, conditionals and for expressions are not supported')})
-    expect(parseReference('container.lb.name')).toEqual({error: 'attribute access is not supported: "container.lb.name"; refer to the whole container (container.lb)'})
-    expect(parseReference('var.list[0]')).toEqual({error: 'unsupported expression "var.list[0]": indexing is not supported'})
+    expect(parseReference('var.a + 1')).toEqual({
+      error: expect.stringContaining('operators, conditionals and for expressions are not supported'),
+    })
+    expect(parseReference('container.lb.name')).toEqual({
+      error: 'attribute access is not supported: "container.lb.name"; refer to the whole container (container.lb)',
+    })
+    expect(parseReference('var.list[0]')).toEqual({
+      error: 'unsupported expression "var.list[0]": indexing is not supported',
+    })
     expect(parseReference('local.x')).toEqual({error: expect.stringContaining('unsupported reference "local.x"')})
-    expect(parseReference('contaner.lb')).toEqual({error: 'unsupported reference "contaner.lb": dockwall knows only var.NAME, network.NAME and container.NAME; did you mean container.lb?'})
+    expect(parseReference('contaner.lb')).toEqual({
+      error:
+        'unsupported reference "contaner.lb": dockwall knows only var.NAME, network.NAME and container.NAME; did you mean container.lb?',
+    })
   })
 })
 
 describe('evaluate', () => {
   it('keeps the type of a whole-value variable and keeps references symbolic', () => {
-    const r = evaluate({port: '${var.port}', debug: '${var.debug}', to: '${container.lb}', from: '${network.backend}'}, ctx)
+    const r = evaluate(
+      {port: '${var.port}', debug: '${var.debug}', to: '${container.lb}', from: '${network.backend}'},
+      ctx,
+    )
     expect(r.problems).toEqual([])
-    expect(r.value).toEqual({port: 8080, debug: true, to: new Ref('container', 'lb'), from: new Ref('network', 'backend')})
+    expect(r.value).toEqual({
+      port: 8080,
+      debug: true,
+      to: new Ref('container', 'lb'),
+      from: new Ref('network', 'backend'),
+    })
   })
 
   it('interpolates variables into strings', () => {
@@ -72,8 +89,12 @@ describe('evaluate', () => {
   })
 
   it('refuses references and lists inside strings', () => {
-    expect(evaluate('x-${container.lb}', ctx).problems[0]?.message).toMatch(/^container.lb cannot be interpolated into a string/)
-    expect(evaluate('x-${var.web_ports}', ctx).problems[0]?.message).toBe('var.web_ports is a list and cannot be interpolated into a string')
+    expect(evaluate('x-${container.lb}', ctx).problems[0]?.message).toMatch(
+      /^container.lb cannot be interpolated into a string/,
+    )
+    expect(evaluate('x-${var.web_ports}', ctx).problems[0]?.message).toBe(
+      'var.web_ports is a list and cannot be interpolated into a string',
+    )
   })
 
   it('marks a variable without a value as failed without a second message', () => {

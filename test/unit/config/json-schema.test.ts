@@ -17,8 +17,22 @@ describe('JSON Schema of the .hcl.json form', () => {
   })
 
   it('describes every block, strict bodies and expression strings', () => {
-    const s = buildJsonSchema() as {properties: Record<string, unknown>; $defs: Record<string, {additionalProperties?: boolean; required?: string[]; properties: Record<string, unknown>}>}
-    expect(Object.keys(s.properties)).toEqual(['$schema', 'dockwall', 'variable', 'network', 'container', 'rule', 'port_forward', 'masquerade', 'firewall', 'import'])
+    const s = buildJsonSchema() as {
+      properties: Record<string, unknown>
+      $defs: Record<string, {additionalProperties?: boolean; required?: string[]; properties: Record<string, unknown>}>
+    }
+    expect(Object.keys(s.properties)).toEqual([
+      '$schema',
+      'dockwall',
+      'variable',
+      'network',
+      'container',
+      'rule',
+      'port_forward',
+      'masquerade',
+      'firewall',
+      'import',
+    ])
     expect(s.$defs.rule?.additionalProperties).toBe(false)
     expect(s.$defs.network?.required).toEqual(['subnet'])
     expect(s.$defs.rule?.required).toBeUndefined() // every rule field has a default or is optional

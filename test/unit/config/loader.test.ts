@@ -32,7 +32,12 @@ async function messages(path: string, vars: string[] = []): Promise<string[]> {
 
 describe('files', () => {
   it('loads *.hcl and *.hcl.json of a directory in name order, not dotfiles, not subdirectories', async () => {
-    await files({'b.hcl': 'network "b" {\n  subnet = "10.2.0.0/24"\n}\n', 'a.hcl.json': '{"network": {"a": {"subnet": "10.1.0.0/24"}}}', '.#c.hcl': 'garbage {', 'notes.txt': 'x'})
+    await files({
+      'b.hcl': 'network "b" {\n  subnet = "10.2.0.0/24"\n}\n',
+      'a.hcl.json': '{"network": {"a": {"subnet": "10.1.0.0/24"}}}',
+      '.#c.hcl': 'garbage {',
+      'notes.txt': 'x',
+    })
     await mkdir(join(dir, 'sub'))
     await writeFile(join(dir, 'sub', 'x.hcl'), 'garbage {')
     const r = await loadConfig({path: dir, env: {}})
@@ -48,11 +53,14 @@ describe('files', () => {
   })
 
   it('says when there is nothing to load', async () => {
-    const summaries = async (path: string): Promise<string[]> => (await loadConfig({path, env: {}})).diagnostics.map((d) => d.summary)
+    const summaries = async (path: string): Promise<string[]> =>
+      (await loadConfig({path, env: {}})).diagnostics.map((d) => d.summary)
     expect(await summaries(dir)).toEqual([`no *.hcl or *.hcl.json files in ${dir}`])
     expect(await summaries(join(dir, 'nope'))).toEqual([`configuration not found: ${join(dir, 'nope')} does not exist`])
     await files({'x.tf': ''})
-    expect(await summaries(join(dir, 'x.tf'))).toEqual([`${join(dir, 'x.tf')}: a configuration file must end in .hcl or .hcl.json`])
+    expect(await summaries(join(dir, 'x.tf'))).toEqual([
+      `${join(dir, 'x.tf')}: a configuration file must end in .hcl or .hcl.json`,
+    ])
   })
 })
 
@@ -69,11 +77,16 @@ describe('structure', () => {
 
   it('explains a block written without its label next to labeled ones (hcl2-parser cannot convert it)', async () => {
     await files({'a.hcl': 'rule "x" {}\n\nrule {\n  port = 1\n}\n'})
-    expect(await messages(dir)).toEqual(['a.hcl:3:1: this rule block has no label, but other rule blocks have one; write rule "NAME" { ... }'])
+    expect(await messages(dir)).toEqual([
+      'a.hcl:3:1: this rule block has no label, but other rule blocks have one; write rule "NAME" { ... }',
+    ])
   })
 
   it('reports a label declared twice in one file and nested blocks written as attributes', async () => {
-    await files({'a.hcl': 'network "n" {\n  subnet = "10.1.0.0/24"\n}\nnetwork "n" {\n  subnet = "10.2.0.0/24"\n}\ncontainer "lb" {\n  route = { destination = "10.0.0.0/8" }\n  network "n" {}\n  network "n" {}\n}\n'})
+    await files({
+      'a.hcl':
+        'network "n" {\n  subnet = "10.1.0.0/24"\n}\nnetwork "n" {\n  subnet = "10.2.0.0/24"\n}\ncontainer "lb" {\n  route = { destination = "10.0.0.0/8" }\n  network "n" {}\n  network "n" {}\n}\n',
+    })
     expect(await messages(dir)).toEqual([
       'a.hcl:4:1: network.n: network.n is declared twice; the first is at a.hcl:1',
       'a.hcl:8:3: container.lb: route must be written as blocks: route { destination = "…", via = "…" }',
@@ -82,7 +95,10 @@ describe('structure', () => {
   })
 
   it('reports problems inside nested blocks once, at their own position', async () => {
-    await files({'a.hcl': 'network "frontend" {\n  subnet = "10.0.0.0/24"\n}\ncontainer "lb" {\n  network "frontend" {\n    ipv4_address = var.nope\n    alises = []\n  }\n  route {\n    destination = "10.9.0.0/16"\n    via = "10.0.0.1"\n  }\n  route {\n    destination = var.x\n  }\n}\n'})
+    await files({
+      'a.hcl':
+        'network "frontend" {\n  subnet = "10.0.0.0/24"\n}\ncontainer "lb" {\n  network "frontend" {\n    ipv4_address = var.nope\n    alises = []\n  }\n  route {\n    destination = "10.9.0.0/16"\n    via = "10.0.0.1"\n  }\n  route {\n    destination = var.x\n  }\n}\n',
+    })
     expect(await messages(dir)).toEqual([
       'a.hcl:6:5: container.lb.network.frontend: reference to undeclared variable var.nope',
       'a.hcl:7:5: container.lb.network.frontend: unknown field "alises"; did you mean "aliases"?',
@@ -92,23 +108,32 @@ describe('structure', () => {
   })
 
   it('reports a JSON key given twice', async () => {
-    await files({'a.hcl.json': '{\n  "network": {"n": {"subnet": "10.1.0.0/24"}},\n  "network": {"m": {"subnet": "10.2.0.0/24"}}\n}\n'})
-    expect(await messages(dir)).toEqual(['a.hcl.json:3:3: Duplicate key "network" (first at line 2); JSON objects cannot repeat a key, put repeated blocks in a list'])
+    await files({
+      'a.hcl.json':
+        '{\n  "network": {"n": {"subnet": "10.1.0.0/24"}},\n  "network": {"m": {"subnet": "10.2.0.0/24"}}\n}\n',
+    })
+    expect(await messages(dir)).toEqual([
+      'a.hcl.json:3:3: Duplicate key "network" (first at line 2); JSON objects cannot repeat a key, put repeated blocks in a list',
+    ])
   })
 
   it('gives the same model for HCL and its JSON form', async () => {
-    const hcl = 'variable "p" {\n  default = 80\n}\nnetwork "n" {\n  subnet = "10.1.0.0/24"\n}\ncontainer "lb" {\n  network "n" {\n    ipv4_address = "10.1.0.5"\n  }\n  route {\n    destination = "10.9.0.0/16"\n    via = "10.1.0.1"\n  }\n}\nrule "r" {\n  from = [network.n, "10.0.0.1"]\n  to = container.lb\n  ports = [var.p, "8000-8100"]\n}\n'
+    const hcl =
+      'variable "p" {\n  default = 80\n}\nnetwork "n" {\n  subnet = "10.1.0.0/24"\n}\ncontainer "lb" {\n  network "n" {\n    ipv4_address = "10.1.0.5"\n  }\n  route {\n    destination = "10.9.0.0/16"\n    via = "10.1.0.1"\n  }\n}\nrule "r" {\n  from = [network.n, "10.0.0.1"]\n  to = container.lb\n  ports = [var.p, "8000-8100"]\n}\n'
     const json = {
       variable: {p: [{default: 80}]},
       network: {n: [{subnet: '10.1.0.0/24'}]},
-      container: {lb: [{network: {n: [{ipv4_address: '10.1.0.5'}]}, route: [{destination: '10.9.0.0/16', via: '10.1.0.1'}]}]},
+      container: {
+        lb: [{network: {n: [{ipv4_address: '10.1.0.5'}]}, route: [{destination: '10.9.0.0/16', via: '10.1.0.1'}]}],
+      },
       rule: {r: [{from: ['${network.n}', '10.0.0.1'], to: '${container.lb}', ports: ['${var.p}', '8000-8100']}]},
     }
     await mkdir(join(dir, 'h'))
     await mkdir(join(dir, 'j'))
     await writeFile(join(dir, 'h', 'c.hcl'), hcl)
     await writeFile(join(dir, 'j', 'c.hcl.json'), JSON.stringify(json))
-    const strip = (m: unknown): string => JSON.stringify(m, (k, v: unknown) => (k === 'at' || k === 'files' ? undefined : v))
+    const strip = (m: unknown): string =>
+      JSON.stringify(m, (k, v: unknown) => (k === 'at' || k === 'files' ? undefined : v))
     const h = await loadConfig({path: join(dir, 'h'), env: {}})
     const j = await loadConfig({path: join(dir, 'j'), env: {}})
     expect(h.diagnostics).toEqual([])
@@ -117,7 +142,10 @@ describe('structure', () => {
   })
 
   it('unwraps `type = string` and warns about the default gateway address', async () => {
-    await files({'a.hcl': 'variable "s" {\n  type = string\n  default = 1\n}\nnetwork "n" {\n  subnet = "10.1.0.0/24"\n}\ncontainer "lb" {\n  name = "lb-${var.s}"\n  network "n" {\n    ipv4_address = "10.1.0.1"\n  }\n}\n'})
+    await files({
+      'a.hcl':
+        'variable "s" {\n  type = string\n  default = 1\n}\nnetwork "n" {\n  subnet = "10.1.0.0/24"\n}\ncontainer "lb" {\n  name = "lb-${var.s}"\n  network "n" {\n    ipv4_address = "10.1.0.1"\n  }\n}\n',
+    })
     const r = await loadConfig({path: dir, env: {}})
     expect(r.model?.containers[0]?.name).toBe('lb-1')
     expect(r.diagnostics.map((d) => formatDiagnostic(d).replaceAll(`${dir}/`, ''))).toEqual([
@@ -128,10 +156,21 @@ describe('structure', () => {
 
 describe('hcl2json messages', () => {
   it('are split into diagnostics with line and column', () => {
-    const msg = 'parse config: [dir/my file.hcl:3,6-4,1: Invalid expression; Expected the start of an expression. dir/my file.hcl:5,1-2: Argument or block definition required; An argument or block definition is required here.]'
+    const msg =
+      'parse config: [dir/my file.hcl:3,6-4,1: Invalid expression; Expected the start of an expression. dir/my file.hcl:5,1-2: Argument or block definition required; An argument or block definition is required here.]'
     expect(parseHcl2JsonError('dir/my file.hcl', msg)).toEqual([
-      {severity: 'error', summary: 'Invalid expression', detail: 'Expected the start of an expression.', at: {file: 'dir/my file.hcl', line: 3, column: 6}},
-      {severity: 'error', summary: 'Argument or block definition required', detail: 'An argument or block definition is required here.', at: {file: 'dir/my file.hcl', line: 5, column: 1}},
+      {
+        severity: 'error',
+        summary: 'Invalid expression',
+        detail: 'Expected the start of an expression.',
+        at: {file: 'dir/my file.hcl', line: 3, column: 6},
+      },
+      {
+        severity: 'error',
+        summary: 'Argument or block definition required',
+        detail: 'An argument or block definition is required here.',
+        at: {file: 'dir/my file.hcl', line: 5, column: 1},
+      },
     ])
   })
 })

@@ -30,7 +30,15 @@ describe('network-go sample', () => {
       }),
     ])
     expect(m.portForwards).toEqual([
-      expect.objectContaining({address: 'port_forward.wireguardproxy', inInterface: 'wg0', proto: 'tcp', port: 80, to: {kind: 'container', container: 'lb'}, toPort: 80, from: [{kind: 'any'}]}),
+      expect.objectContaining({
+        address: 'port_forward.wireguardproxy',
+        inInterface: 'wg0',
+        proto: 'tcp',
+        port: 80,
+        to: {kind: 'container', container: 'lb'},
+        toPort: 80,
+        from: [{kind: 'any'}],
+      }),
     ])
   })
 })

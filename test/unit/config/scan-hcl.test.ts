@@ -2,7 +2,8 @@ import {describe, expect, it} from 'vitest'
 
 import {scanHcl} from '../../../src/config/scan-hcl.js'
 
-const pos = (src: string): Record<string, string> => Object.fromEntries([...scanHcl(src)].map(([k, p]) => [k, `${p.line}:${p.column}`]))
+const pos = (src: string): Record<string, string> =>
+  Object.fromEntries([...scanHcl(src)].map(([k, p]) => [k, `${p.line}:${p.column}`]))
 
 describe('scanHcl', () => {
   it('records nested labeled and unlabeled blocks and their attributes', () => {

@@ -73,30 +73,50 @@ describe('variables', () => {
   })
 
   it('take precedence: default < DOCKWALL_VAR_x < --var-file (in order) < --var (in order)', async () => {
-    const env = {DOCKWALL_VAR_lan: '192.168.0.0/16', DOCKWALL_VAR_port: '81', DOCKWALL_VAR_ports: '22', DOCKWALL_VAR_internal: 'true'}
+    const env = {
+      DOCKWALL_VAR_lan: '192.168.0.0/16',
+      DOCKWALL_VAR_port: '81',
+      DOCKWALL_VAR_ports: '22',
+      DOCKWALL_VAR_internal: 'true',
+    }
     expect((await load({env})).lan).toEqual([{kind: 'cidr', cidr: '192.168.0.0/16'}])
     expect((await load({env})).internal).toBe(true)
     const files = await load({env, varFiles: [join(dir, 'a.vars.hcl'), join(dir, 'b.vars.json')]})
     expect(files.lan).toEqual([{kind: 'cidr', cidr: '172.16.0.0/12'}]) // a.vars.hcl beats the environment
     expect(files.port).toEqual([{from: 9090, to: 9090}]) // b.vars.json, later, beats a.vars.hcl
-    const flags = await load({env, varFiles: [join(dir, 'a.vars.hcl')], vars: ['port=1000', 'port=1001', 'lan=10.1.0.0/16']})
+    const flags = await load({
+      env,
+      varFiles: [join(dir, 'a.vars.hcl')],
+      vars: ['port=1000', 'port=1001', 'lan=10.1.0.0/16'],
+    })
     expect(flags.port).toEqual([{from: 1001, to: 1001}])
     expect(flags.lan).toEqual([{kind: 'cidr', cidr: '10.1.0.0/16'}])
   })
 
   it('convert text to the declared type: lists as JSON arrays or comma-separated', async () => {
-    expect((await load({vars: ['ports=[80, "8000-8100"]']})).ports).toEqual([{from: 80, to: 80}, {from: 8000, to: 8100}])
-    expect((await load({vars: ['ports=80, 443']})).ports).toEqual([{from: 80, to: 80}, {from: 443, to: 443}])
+    expect((await load({vars: ['ports=[80, "8000-8100"]']})).ports).toEqual([
+      {from: 80, to: 80},
+      {from: 8000, to: 8100},
+    ])
+    expect((await load({vars: ['ports=80, 443']})).ports).toEqual([
+      {from: 80, to: 80},
+      {from: 443, to: 443},
+    ])
   })
 
   it('warn about names in a var file that no variable declares', async () => {
     const v = await load({varFiles: [join(dir, 'b.vars.json')]})
     expect(v.r.model).toBeDefined()
-    expect(v.messages).toEqual(['DIR/b.vars.json:1:16: warning: no variable "unknown_one" is declared; the value is ignored'])
+    expect(v.messages).toEqual([
+      'DIR/b.vars.json:1:16: warning: no variable "unknown_one" is declared; the value is ignored',
+    ])
   })
 
   it('reject unknown --var names with a hint, malformed --var, and values of the wrong type', async () => {
-    const v = await load({vars: ['prot=1', 'lan', 'port=http'], env: {DOCKWALL_VAR_ports: '22', DOCKWALL_VAR_internal: 'maybe'}})
+    const v = await load({
+      vars: ['prot=1', 'lan', 'port=http'],
+      env: {DOCKWALL_VAR_ports: '22', DOCKWALL_VAR_internal: 'maybe'},
+    })
     expect(v.r.model).toBeUndefined()
     expect(v.messages).toEqual([
       'DOCKWALL_VAR_internal (environment): the variable is a bool: use true or false, not "maybe"',
@@ -108,6 +128,8 @@ describe('variables', () => {
 
   it('require a value for every variable', async () => {
     const v = await load({env: {}})
-    expect(v.messages).toEqual(['DIR/main.hcl:9:1: var.ports: variable "ports" has no value: give it a default, set DOCKWALL_VAR_ports, or pass --var ports=VALUE'])
+    expect(v.messages).toEqual([
+      'DIR/main.hcl:9:1: var.ports: variable "ports" has no value: give it a default, set DOCKWALL_VAR_ports, or pass --var ports=VALUE',
+    ])
   })
 })

@@ -37,18 +37,38 @@ function httpError(statusCode: number, message: string): Error {
   return Object.assign(new Error(`(HTTP code ${statusCode}) ${message}`), {statusCode, json: {message}})
 }
 
-function stub(containers: StubContainer[], opts: {listError?: Error} = {}): {conn: DockerConnection; inspected: string[]} {
+function stub(
+  containers: StubContainer[],
+  opts: {listError?: Error} = {},
+): {conn: DockerConnection; inspected: string[]} {
   const inspected: string[] = []
   const client = {
     version: async () => ({Version: '20.10.24', ApiVersion: '1.41'}),
     info: async () => ({}),
     listNetworks: async () => {
       if (opts.listError) throw opts.listError
-      return [{Id: 'net-front', Name: 'front', Driver: 'bridge', Scope: 'local', Internal: false, IPAM: {Config: [{Subnet: '10.1.0.0/24', Gateway: '10.1.0.1'}]}, Labels: {}, Options: {}}]
+      return [
+        {
+          Id: 'net-front',
+          Name: 'front',
+          Driver: 'bridge',
+          Scope: 'local',
+          Internal: false,
+          IPAM: {Config: [{Subnet: '10.1.0.0/24', Gateway: '10.1.0.1'}]},
+          Labels: {},
+          Options: {},
+        },
+      ]
     },
     listContainers: async () => {
       if (opts.listError) throw opts.listError
-      return containers.map((c) => ({Id: c.id, Names: [`/${c.name}`], State: c.state, Labels: {}, NetworkSettings: {Networks: wireNetworks(c)}}))
+      return containers.map((c) => ({
+        Id: c.id,
+        Names: [`/${c.name}`],
+        State: c.state,
+        Labels: {},
+        NetworkSettings: {Networks: wireNetworks(c)},
+      }))
     },
     getContainer: (id: string) => ({
       inspect: async () => {
@@ -74,8 +94,21 @@ describe('readDocker', () => {
   it('reports a container removed between the list call and its inspect as gone, and reads the rest', async () => {
     // Given two containers the configuration names; "lb" is removed after the list call
     const {conn} = stub([
-      {id: 'a'.repeat(64), name: 'lb', state: 'running', pid: 101, network: {name: 'front', ip: '10.1.0.2', static: '10.1.0.2'}, inspect: 'gone'},
-      {id: 'b'.repeat(64), name: 'web', state: 'running', pid: 202, network: {name: 'front', ip: '10.1.0.3', aliases: ['www']}},
+      {
+        id: 'a'.repeat(64),
+        name: 'lb',
+        state: 'running',
+        pid: 101,
+        network: {name: 'front', ip: '10.1.0.2', static: '10.1.0.2'},
+        inspect: 'gone',
+      },
+      {
+        id: 'b'.repeat(64),
+        name: 'web',
+        state: 'running',
+        pid: 202,
+        network: {name: 'front', ip: '10.1.0.3', aliases: ['www']},
+      },
     ])
     // When refresh reads Docker
     const snapshot = await readDocker(conn, {inspect: ['lb', 'web']})
@@ -83,17 +116,28 @@ describe('readDocker', () => {
     expect(snapshot.containers).toEqual([
       {id: 'a'.repeat(64), name: 'lb', status: 'gone', endpoints: [], labels: {}, inspected: true},
       {
-        id: 'b'.repeat(64), name: 'web', status: 'running', pid: 202, labels: {}, inspected: true,
+        id: 'b'.repeat(64),
+        name: 'web',
+        status: 'running',
+        pid: 202,
+        labels: {},
+        inspected: true,
         endpoints: [{networkId: 'net-front', networkName: 'front', ipv4Address: '10.1.0.3', aliases: ['www']}],
       },
     ])
   })
 
   it('reports a stopped container as exited, without PID or current address, keeping its static address', async () => {
-    const {conn} = stub([{id: 'c'.repeat(64), name: 'db', state: 'exited', network: {name: 'front', ip: '10.1.0.9', static: '10.1.0.9'}}])
+    const {conn} = stub([
+      {id: 'c'.repeat(64), name: 'db', state: 'exited', network: {name: 'front', ip: '10.1.0.9', static: '10.1.0.9'}},
+    ])
     const [db] = (await readDocker(conn, {inspect: ['db']})).containers
     expect(db).toEqual({
-      id: 'c'.repeat(64), name: 'db', status: 'exited', labels: {}, inspected: true,
+      id: 'c'.repeat(64),
+      name: 'db',
+      status: 'exited',
+      labels: {},
+      inspected: true,
       endpoints: [{networkId: 'net-front', networkName: 'front', staticIpv4Address: '10.1.0.9', aliases: []}],
     })
     expect(db).not.toHaveProperty('pid')
@@ -106,20 +150,34 @@ describe('readDocker', () => {
     ])
     const snapshot = await readDocker(conn, {inspect: ['named']})
     expect(inspected).toEqual(['d'.repeat(64)])
-    expect(snapshot.containers.map((c) => [c.name, c.inspected, c.pid ?? null])).toEqual([['named', true, 5], ['other', false, null]])
+    expect(snapshot.containers.map((c) => [c.name, c.inspected, c.pid ?? null])).toEqual([
+      ['named', true, 5],
+      ['other', false, null],
+    ])
   })
 
   it('fails with one clear line when an inspect fails for another reason', async () => {
     const {conn} = stub([{id: 'f'.repeat(64), name: 'web', state: 'running', pid: 7, inspect: 'error'}])
     const error = await readDocker(conn, {inspect: ['web']}).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ExternalError)
-    expect((error as Error).message).toBe('Docker Engine at unix:///run/stub.sock: inspecting container web: driver failed')
+    expect((error as Error).message).toBe(
+      'Docker Engine at unix:///run/stub.sock: inspecting container web: driver failed',
+    )
   })
 
   it.each([
-    ['ENOENT', 'Error: Cannot connect to the Docker Engine at unix:///run/stub.sock: no such socket. Is dockerd running? Set DOCKER_HOST or --docker-host.\n'],
-    ['ECONNREFUSED', 'Error: Cannot connect to the Docker Engine at unix:///run/stub.sock: connection refused. Is dockerd running? Set DOCKER_HOST or --docker-host.\n'],
-    ['EACCES', 'Error: Cannot connect to the Docker Engine at unix:///run/stub.sock: permission denied (run as root or a member of the docker group).\n'],
+    [
+      'ENOENT',
+      'Error: Cannot connect to the Docker Engine at unix:///run/stub.sock: no such socket. Is dockerd running? Set DOCKER_HOST or --docker-host.\n',
+    ],
+    [
+      'ECONNREFUSED',
+      'Error: Cannot connect to the Docker Engine at unix:///run/stub.sock: connection refused. Is dockerd running? Set DOCKER_HOST or --docker-host.\n',
+    ],
+    [
+      'EACCES',
+      'Error: Cannot connect to the Docker Engine at unix:///run/stub.sock: permission denied (run as root or a member of the docker group).\n',
+    ],
   ])('turns %s on the socket into one line for the user', async (code, printed) => {
     const {conn} = stub([], {listError: Object.assign(new Error(`connect ${code} /run/stub.sock`), {code})})
     const error = await readDocker(conn, {inspect: 'all'}).catch((e: unknown) => e)
@@ -127,7 +185,7 @@ describe('readDocker', () => {
     expect(renderError(error)).toBe(printed)
   })
 
-  it('trims the trailing newline of Docker\'s message', () => {
+  it("trims the trailing newline of Docker's message", () => {
     const e = dockerError(httpError(500, 'first line\n'), 'unix:///x.sock', 'listing networks')
     expect(e.message).toBe('Docker Engine at unix:///x.sock: listing networks: first line')
   })

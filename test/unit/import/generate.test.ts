@@ -8,12 +8,27 @@ import {type GenerateResult, generateConfig} from '../../../src/import/generate.
 import {importKindOf, locateRule, parseImportId, type RuleImportId} from '../../../src/import/id.js'
 import type {DesiredModel} from '../../../src/model/types.js'
 import type {ActualModel} from '../../../src/refresh/types.js'
-import {backend, ctr, dump, fixture, frontend, lb, model, namespaceFrom, net, sandboxModel, snapshot} from './helpers.js'
+import {
+  backend,
+  ctr,
+  dump,
+  fixture,
+  frontend,
+  lb,
+  model,
+  namespaceFrom,
+  net,
+  sandboxModel,
+  snapshot,
+} from './helpers.js'
 import {withoutComment} from './render-back.js'
 import {renderModel} from './render-model.js'
 import {loadHcl} from './tmp.js'
 
-const OPTS = {scannedAt: new Date('2026-06-20T10:00:00Z'), command: 'dockwall import --all --generate-config-out imported.hcl'}
+const OPTS = {
+  scannedAt: new Date('2026-06-20T10:00:00Z'),
+  command: 'dockwall import --all --generate-config-out imported.hcl',
+}
 
 async function loaded(r: GenerateResult): Promise<DesiredModel> {
   const l = await loadHcl(r.hcl)
@@ -28,7 +43,12 @@ async function loaded(r: GenerateResult): Promise<DesiredModel> {
  */
 function expectRendersBack(actual: ActualModel, r: GenerateResult, m: DesiredModel): void {
   const rendered = renderModel(m, actual.docker)
-  const labelToKey = new Map(actual.namespaces.map((ns) => [ns.container ? m.containers.find((c) => c.name === ns.container!.name)?.label : undefined, ns.key]))
+  const labelToKey = new Map(
+    actual.namespaces.map((ns) => [
+      ns.container ? m.containers.find((c) => c.name === ns.container!.name)?.label : undefined,
+      ns.key,
+    ]),
+  )
   for (const imp of r.imports) {
     const kind = importKindOf(imp.to)!
     if (kind === 'network' || kind === 'attachment') continue
@@ -40,7 +60,9 @@ function expectRendersBack(actual: ActualModel, r: GenerateResult, m: DesiredMod
     const found = locateRule({...id, namespace: nsKey}, actual.namespaces)
     expect(found, imp.id).toMatchObject({ok: true})
     const ns = actual.namespaces.find((n) => n.key === nsKey)!
-    const original = ns.tables[id.table]!.chains.find((c) => c.name === id.chain)!.rules[(found as {index: number}).index]!.spec
+    const original = ns.tables[id.table]!.chains.find((c) => c.name === id.chain)!.rules[
+      (found as {index: number}).index
+    ]!.spec
     const lines = rendered.byAddress.get(imp.to)!.filter((l) => l.table === id.table)
     expect([imp.to, lines.map((l) => withoutComment(l.spec))]).toEqual([imp.to, [withoutComment(original)]])
   }
@@ -51,7 +73,9 @@ describe('generateConfig on a sandbox-like host', () => {
   const r = generateConfig(actual, OPTS)
 
   it('writes the expected file', () => {
-    expect(r.hcl).toBe(readFileSync(new URL('../../../fixtures/import/generate-sandbox/expected.hcl', import.meta.url), 'utf8'))
+    expect(r.hcl).toBe(
+      readFileSync(new URL('../../../fixtures/import/generate-sandbox/expected.hcl', import.meta.url), 'utf8'),
+    )
   })
 
   it('writes configuration the loader accepts, with an import for every resource', async () => {
@@ -66,14 +90,16 @@ describe('generateConfig on a sandbox-like host', () => {
     expectRendersBack(actual, r, await loaded(r))
   })
 
-  it('keeps the order: priorities follow evaluation order, and dockwall\'s chain keeps the verdicts', async () => {
+  it("keeps the order: priorities follow evaluation order, and dockwall's chain keeps the verdicts", async () => {
     const m = await loaded(r)
     expect(m.rules.filter((x) => x.chain === 'forward').map((x) => [x.label, x.priority])).toEqual([
       ['forward_1_backend-1_to_smarthost_loadbalancer_tcp80', 10],
       ['forward_2_10-0-0-0_8_to_frontend_tcp80_443', 20],
       ['forward_3_web_to_smarthost_backend-1_drop', 30],
     ])
-    const forward = renderModel(m, actual.docker).chain('host', 'DOCKWALL-FORWARD').map((l) => withoutComment(l.spec))
+    const forward = renderModel(m, actual.docker)
+      .chain('host', 'DOCKWALL-FORWARD')
+      .map((l) => withoutComment(l.spec))
     expect(forward).toEqual([
       '-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
       '-s 172.18.104.2/32 -d 172.18.103.2/32 -p tcp -m tcp --dport 80 -j ACCEPT',
@@ -85,22 +111,52 @@ describe('generateConfig on a sandbox-like host', () => {
 
   it('lists what it left in place, with the reasons, and what dockwall covers', () => {
     expect(r.unsupported.map((u) => [u.chain, u.line.replace(/^-A \S+ /, ''), u.reason.split(':')[0]])).toEqual([
-      ['DOCKER-USER', '-s 192.168.7.0/24 -p tcp -m tcp --dport 22 -m recent --set --name ssh --mask 255.255.255.255 --rsource -j DROP', 'match extension `recent` is not modelled'],
-      ['DOCKER-USER', '-s 192.168.7.0/24 -p tcp -m tcp --dport 22 -j ACCEPT', "moving it into dockwall's chain would change the order it is evaluated in"],
-      ['INPUT', '-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT', 'a RELATED,ESTABLISHED accept in INPUT is provided by the firewall block only with input_policy = "drop"; it stays where it is'],
-      ['INPUT', '-p tcp -m tcp --dport 1234 -m state --state NEW -j ACCEPT', 'a conntrack state match other than the ones dockwall writes (--ctstate NEW; dockwall writes RELATED,ESTABLISHED in the firewall block and DNAT with port forwards)'],
+      [
+        'DOCKER-USER',
+        '-s 192.168.7.0/24 -p tcp -m tcp --dport 22 -m recent --set --name ssh --mask 255.255.255.255 --rsource -j DROP',
+        'match extension `recent` is not modelled',
+      ],
+      [
+        'DOCKER-USER',
+        '-s 192.168.7.0/24 -p tcp -m tcp --dport 22 -j ACCEPT',
+        "moving it into dockwall's chain would change the order it is evaluated in",
+      ],
+      [
+        'INPUT',
+        '-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+        'a RELATED,ESTABLISHED accept in INPUT is provided by the firewall block only with input_policy = "drop"; it stays where it is',
+      ],
+      [
+        'INPUT',
+        '-p tcp -m tcp --dport 1234 -m state --state NEW -j ACCEPT',
+        'a conntrack state match other than the ones dockwall writes (--ctstate NEW; dockwall writes RELATED,ESTABLISHED in the firewall block and DNAT with port forwards)',
+      ],
       ['INPUT', '-j DROP', "moving it into dockwall's chain would change the order it is evaluated in"],
     ])
     expect(r.covered).toEqual([
-      {namespace: 'host', table: 'filter', chain: 'DOCKER-USER', line: '-A DOCKER-USER -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT', by: 'firewall'},
-      {namespace: 'host', table: 'filter', chain: 'DOCKER-USER', line: '-A DOCKER-USER -d 172.18.103.2/32 -i wg0 -p tcp -m tcp --dport 80 -m conntrack --ctstate DNAT -j ACCEPT', by: 'port_forward.wg0_tcp80_to_smarthost_loadbalancer'},
+      {
+        namespace: 'host',
+        table: 'filter',
+        chain: 'DOCKER-USER',
+        line: '-A DOCKER-USER -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+        by: 'firewall',
+      },
+      {
+        namespace: 'host',
+        table: 'filter',
+        chain: 'DOCKER-USER',
+        line: '-A DOCKER-USER -d 172.18.103.2/32 -i wg0 -p tcp -m tcp --dport 80 -m conntrack --ctstate DNAT -j ACCEPT',
+        by: 'port_forward.wg0_tcp80_to_smarthost_loadbalancer',
+      },
     ])
     // This host already accepted replies first and accepted its DNAT: nothing changes.
     expect(r.warnings).toEqual([])
   })
 
   it('explains each choice', () => {
-    expect(r.explanations).toContain('host filter DOCKER-USER #2: -s 172.18.104.2/32 -d 172.18.103.2/32 -p tcp -m tcp --dport 80 -j ACCEPT → rule.forward_1_backend-1_to_smarthost_loadbalancer_tcp80 (priority 10)')
+    expect(r.explanations).toContain(
+      'host filter DOCKER-USER #2: -s 172.18.104.2/32 -d 172.18.103.2/32 -p tcp -m tcp --dport 80 -j ACCEPT → rule.forward_1_backend-1_to_smarthost_loadbalancer_tcp80 (priority 10)',
+    )
     expect(r.explanations).toContain('Docker container web → container.web (a rule refers to it)')
     expect(r.hcl).toContain("# from: 172.18.103.5 is container.web's dynamic address")
   })
@@ -111,82 +167,175 @@ describe('generateConfig on a sandbox-like host', () => {
   })
 })
 
-function host(tables: Record<string, Record<string, string[]>>, policies: Record<string, string> = {}, containers = [lb]): ActualModel {
+function host(
+  tables: Record<string, Record<string, string[]>>,
+  policies: Record<string, string> = {},
+  containers = [lb],
+): ActualModel {
   return model(snapshot([frontend, backend], containers), [namespaceFrom('host', dump(tables, policies))])
 }
 
 describe('behaviour that changes, reported', () => {
   it('a drop that came before the RELATED,ESTABLISHED accept', async () => {
     // network-go inserts its accepts at the top, so a hand-written drop can end up first
-    const actual = host({filter: {FORWARD: ['-j DOCKER-USER'], 'DOCKER-USER': ['-s 10.0.0.0/8 -d 172.18.103.2/32 -j DROP', '-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT', '-s 172.18.104.0/24 -d 172.18.103.2/32 -j ACCEPT', '-j RETURN']}})
+    const actual = host({
+      filter: {
+        FORWARD: ['-j DOCKER-USER'],
+        'DOCKER-USER': [
+          '-s 10.0.0.0/8 -d 172.18.103.2/32 -j DROP',
+          '-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+          '-s 172.18.104.0/24 -d 172.18.103.2/32 -j ACCEPT',
+          '-j RETURN',
+        ],
+      },
+    })
     const r = generateConfig(actual)
-    expect(r.warnings).toEqual([expect.stringMatching(/^DOCKER-USER #1: -s 10.0.0.0\/8 -d 172.18.103.2\/32 -j DROP: replies and related packets it used to drop are accepted first/)])
+    expect(r.warnings).toEqual([
+      expect.stringMatching(
+        /^DOCKER-USER #1: -s 10.0.0.0\/8 -d 172.18.103.2\/32 -j DROP: replies and related packets it used to drop are accepted first/,
+      ),
+    ])
     expect(r.hcl).toContain('# After apply, traffic changes here (review before applying):')
     expectRendersBack(actual, r, await loaded(r))
   })
 
-  it('cross-network accepts without any RELATED,ESTABLISHED accept: Docker\'s isolation dropped the replies', () => {
-    const actual = host({filter: {
-      FORWARD: ['-j DOCKER-USER', '-j DOCKER-ISOLATION-STAGE-1', '-o br-aaaaaaaaaaaa -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT', '-i br-aaaaaaaaaaaa ! -o br-aaaaaaaaaaaa -j ACCEPT'],
-      'DOCKER-USER': ['-s 172.18.104.2/32 -d 172.18.103.2/32 -p tcp -m tcp --dport 80 -j ACCEPT', '-j RETURN'],
-      'DOCKER-ISOLATION-STAGE-1': ['-i br-bbbbbbbbbbbb ! -o br-bbbbbbbbbbbb -j DOCKER-ISOLATION-STAGE-2', '-j RETURN'],
-      'DOCKER-ISOLATION-STAGE-2': ['-o br-aaaaaaaaaaaa -j DROP', '-j RETURN'],
-    }}, {FORWARD: 'DROP'})
+  it("cross-network accepts without any RELATED,ESTABLISHED accept: Docker's isolation dropped the replies", () => {
+    const actual = host(
+      {
+        filter: {
+          FORWARD: [
+            '-j DOCKER-USER',
+            '-j DOCKER-ISOLATION-STAGE-1',
+            '-o br-aaaaaaaaaaaa -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+            '-i br-aaaaaaaaaaaa ! -o br-aaaaaaaaaaaa -j ACCEPT',
+          ],
+          'DOCKER-USER': ['-s 172.18.104.2/32 -d 172.18.103.2/32 -p tcp -m tcp --dport 80 -j ACCEPT', '-j RETURN'],
+          'DOCKER-ISOLATION-STAGE-1': [
+            '-i br-bbbbbbbbbbbb ! -o br-bbbbbbbbbbbb -j DOCKER-ISOLATION-STAGE-2',
+            '-j RETURN',
+          ],
+          'DOCKER-ISOLATION-STAGE-2': ['-o br-aaaaaaaaaaaa -j DROP', '-j RETURN'],
+        },
+      },
+      {FORWARD: 'DROP'},
+    )
     const r = generateConfig(actual)
     expect(r.warnings).toEqual([
-      expect.stringMatching(/^Docker's own rules \(1, e.g. DOCKER-ISOLATION-STAGE-2 #1: -o br-aaaaaaaaaaaa -j DROP\) used to drop replies/),
+      expect.stringMatching(
+        /^Docker's own rules \(1, e.g. DOCKER-ISOLATION-STAGE-2 #1: -o br-aaaaaaaaaaaa -j DROP\) used to drop replies/,
+      ),
       expect.stringMatching(/^FORWARD's policy is DROP and no rule accepted every reply/),
     ])
   })
 
   it('a port forward whose traffic nothing accepted before', () => {
-    const actual = host({nat: {PREROUTING: ['-i wg0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.18.103.2:80']}, filter: {FORWARD: ['-j DOCKER-USER'], 'DOCKER-USER': ['-j RETURN']}}, {FORWARD: 'DROP'})
+    const actual = host(
+      {
+        nat: {PREROUTING: ['-i wg0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.18.103.2:80']},
+        filter: {FORWARD: ['-j DOCKER-USER'], 'DOCKER-USER': ['-j RETURN']},
+      },
+      {FORWARD: 'DROP'},
+    )
     // (DOCKER-USER has nothing to import, so only the port forward changes anything)
     const r = generateConfig(actual)
-    expect(r.warnings).toContain("port_forward.wg0_tcp8080_to_smarthost_loadbalancer: dockwall accepts the forwarded traffic (to 172.18.103.2:80) in its forward chain; before import no rule accepted it, FORWARD's policy (DROP) decided")
+    expect(r.warnings).toContain(
+      "port_forward.wg0_tcp8080_to_smarthost_loadbalancer: dockwall accepts the forwarded traffic (to 172.18.103.2:80) in its forward chain; before import no rule accepted it, FORWARD's policy (DROP) decided",
+    )
   })
 })
 
 describe('order in foreign chains', () => {
-  it('keeps rules after DOCKER-USER\'s RETURN (never reached) and rules appended after Docker\'s in FORWARD', () => {
-    const r = generateConfig(host({filter: {
-      FORWARD: ['-j DOCKER-USER', '-o br-aaaaaaaaaaaa -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT', '-o br-aaaaaaaaaaaa -j DOCKER', '-i br-aaaaaaaaaaaa ! -o br-aaaaaaaaaaaa -j ACCEPT', '-j DROP', '-i wg0 -o eth0 -j ACCEPT'],
-      'DOCKER-USER': ['-s 10.1.0.0/16 -j DROP', '-j RETURN', '-s 10.2.0.0/16 -j DROP'],
-      DOCKER: ['-d 172.18.103.2/32 ! -i br-aaaaaaaaaaaa -o br-aaaaaaaaaaaa -p tcp -m tcp --dport 80 -j ACCEPT'],
-    }}))
-    expect(r.imports.filter((i) => i.to.startsWith('rule.')).map((i) => i.id)).toEqual(['DOCKER-USER:-s 10.1.0.0/16 -j DROP'])
+  it("keeps rules after DOCKER-USER's RETURN (never reached) and rules appended after Docker's in FORWARD", () => {
+    const r = generateConfig(
+      host({
+        filter: {
+          FORWARD: [
+            '-j DOCKER-USER',
+            '-o br-aaaaaaaaaaaa -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+            '-o br-aaaaaaaaaaaa -j DOCKER',
+            '-i br-aaaaaaaaaaaa ! -o br-aaaaaaaaaaaa -j ACCEPT',
+            '-j DROP',
+            '-i wg0 -o eth0 -j ACCEPT',
+          ],
+          'DOCKER-USER': ['-s 10.1.0.0/16 -j DROP', '-j RETURN', '-s 10.2.0.0/16 -j DROP'],
+          DOCKER: ['-d 172.18.103.2/32 ! -i br-aaaaaaaaaaaa -o br-aaaaaaaaaaaa -p tcp -m tcp --dport 80 -j ACCEPT'],
+        },
+      }),
+    )
+    expect(r.imports.filter((i) => i.to.startsWith('rule.')).map((i) => i.id)).toEqual([
+      'DOCKER-USER:-s 10.1.0.0/16 -j DROP',
+    ])
     expect(r.unsupported.map((u) => [u.line, u.reason.replace(/ \(kept because.*$/, '')])).toEqual([
-      ['-A FORWARD -j DROP', "moving it into dockwall's chain would change the order it is evaluated in: the two can match the same packets with different outcomes"],
-      ['-A FORWARD -i wg0 -o eth0 -j ACCEPT', "moving it into dockwall's chain would change the order it is evaluated in: it is never reached (an earlier rule that stays decides every packet it matches); moving it ahead would make it take effect"],
-      ['-A DOCKER-USER -s 10.2.0.0/16 -j DROP', "moving it into dockwall's chain would change the order it is evaluated in: it is never reached (an earlier RETURN takes every packet it matches); moving it would make it take effect"],
+      [
+        '-A FORWARD -j DROP',
+        "moving it into dockwall's chain would change the order it is evaluated in: the two can match the same packets with different outcomes",
+      ],
+      [
+        '-A FORWARD -i wg0 -o eth0 -j ACCEPT',
+        "moving it into dockwall's chain would change the order it is evaluated in: it is never reached (an earlier rule that stays decides every packet it matches); moving it ahead would make it take effect",
+      ],
+      [
+        '-A DOCKER-USER -s 10.2.0.0/16 -j DROP',
+        "moving it into dockwall's chain would change the order it is evaluated in: it is never reached (an earlier RETURN takes every packet it matches); moving it would make it take effect",
+      ],
     ])
   })
 
   it('a host without Docker: FORWARD rules move when nothing that stays decides them differently (diekmann topos4.1)', async () => {
-    const actual = model(snapshot([], []), [namespaceFrom('host', fixture('iptables-dumps/diekmann-docker-topos4.1-iptables-save.txt'))])
+    const actual = model(snapshot([], []), [
+      namespaceFrom('host', fixture('iptables-dumps/diekmann-docker-topos4.1-iptables-save.txt')),
+    ])
     const r = generateConfig(actual)
     // the 17 plain accepts between the containers of br-b74b417b331f move; rules with negations stay
     expect(r.imports.filter((i) => i.to.startsWith('rule.')).length).toBe(17)
     const neg = expect.stringMatching(/^negation \(! -[sdio]\) is not modelled$/)
-    expect(r.unsupported.map((u) => u.reason)).toEqual([neg, 'a jump to chain CUSTOM is not modelled (import does not flatten user chains)', neg, neg, neg, neg, neg, neg])
+    expect(r.unsupported.map((u) => u.reason)).toEqual([
+      neg,
+      'a jump to chain CUSTOM is not modelled (import does not flatten user chains)',
+      neg,
+      neg,
+      neg,
+      neg,
+      neg,
+      neg,
+    ])
     expect(r.hcl).toContain('in_interface  = "br-b74b417b331f"')
     expectRendersBack(actual, r, await loaded(r))
   })
 
-  it('Docker 28 chains (moby golden file): the operator\'s FORWARD rule after DOCKER-FORWARD moves only if Docker\'s rules cannot decide its packets', () => {
-    const golden = fixture('iptables-dumps/moby-iptables-icc-false-masq-gwm-nat.txt').replace('-A FORWARD -j DOCKER-FORWARD\n', '-A FORWARD -j DOCKER-FORWARD\n-A FORWARD -i wg0 -o eth0 -j ACCEPT\n-A FORWARD -i wg0 -o br-dummy -j DROP\n')
-    const dummy = net('dummy', `dummy${'0'.repeat(59)}`, '192.168.0.0/24', {options: {'com.docker.network.bridge.name': 'br-dummy'}})
+  it("Docker 28 chains (moby golden file): the operator's FORWARD rule after DOCKER-FORWARD moves only if Docker's rules cannot decide its packets", () => {
+    const golden = fixture('iptables-dumps/moby-iptables-icc-false-masq-gwm-nat.txt').replace(
+      '-A FORWARD -j DOCKER-FORWARD\n',
+      '-A FORWARD -j DOCKER-FORWARD\n-A FORWARD -i wg0 -o eth0 -j ACCEPT\n-A FORWARD -i wg0 -o br-dummy -j DROP\n',
+    )
+    const dummy = net('dummy', `dummy${'0'.repeat(59)}`, '192.168.0.0/24', {
+      options: {'com.docker.network.bridge.name': 'br-dummy'},
+    })
     const r = generateConfig(model(snapshot([dummy], []), [namespaceFrom('host', golden)]))
-    expect(r.imports.filter((i) => i.to.startsWith('rule.')).map((i) => i.id)).toEqual(['FORWARD:-i wg0 -o eth0 -j ACCEPT'])
+    expect(r.imports.filter((i) => i.to.startsWith('rule.')).map((i) => i.id)).toEqual([
+      'FORWARD:-i wg0 -o eth0 -j ACCEPT',
+    ])
     expect(r.unsupported.map((u) => u.line)).toEqual(['-A FORWARD -i wg0 -o br-dummy -j DROP'])
   })
 })
 
 describe('nothing is dropped silently', () => {
-  it.each(['diekmann-medium-sized-company-iptables-save.txt', 'netfilter-ipt-save-filter.txt', 'netfilter-fedora27-iptables.txt', 'netfilter-wireless.txt'])('every rule of the scanned chains of %s is imported, covered or listed with a reason', (file) => {
+  it.each([
+    'diekmann-medium-sized-company-iptables-save.txt',
+    'netfilter-ipt-save-filter.txt',
+    'netfilter-fedora27-iptables.txt',
+    'netfilter-wireless.txt',
+  ])('every rule of the scanned chains of %s is imported, covered or listed with a reason', (file) => {
     const text = fixture(`iptables-dumps/${file}`)
     const r = generateConfig(model(snapshot([], []), [namespaceFrom('host', text)]))
-    const scanned = new Set(['filter FORWARD', 'filter DOCKER-USER', 'filter INPUT', 'filter OUTPUT', 'nat PREROUTING', 'nat POSTROUTING'])
+    const scanned = new Set([
+      'filter FORWARD',
+      'filter DOCKER-USER',
+      'filter INPUT',
+      'filter OUTPUT',
+      'nat PREROUTING',
+      'nat POSTROUTING',
+    ])
     let table = ''
     const expected: string[] = []
     for (const l of text.split('\n')) {
@@ -210,8 +359,15 @@ describe('nothing is dropped silently', () => {
 })
 
 describe('references, labels and IDs', () => {
-  it('puts rules inserted at the top of FORWARD before DOCKER-USER\'s, as they were evaluated', () => {
-    const r = generateConfig(host({filter: {FORWARD: ['-s 10.9.0.0/16 -j DROP', '-j DOCKER-USER'], 'DOCKER-USER': ['-s 10.0.0.0/8 -j ACCEPT', '-j RETURN']}}))
+  it("puts rules inserted at the top of FORWARD before DOCKER-USER's, as they were evaluated", () => {
+    const r = generateConfig(
+      host({
+        filter: {
+          FORWARD: ['-s 10.9.0.0/16 -j DROP', '-j DOCKER-USER'],
+          'DOCKER-USER': ['-s 10.0.0.0/8 -j ACCEPT', '-j RETURN'],
+        },
+      }),
+    )
     expect(r.imports.filter((i) => i.to.startsWith('rule.'))).toEqual([
       {to: 'rule.forward_1_10-9-0-0_16_drop', id: 'FORWARD:-s 10.9.0.0/16 -j DROP'},
       {to: 'rule.forward_2_10-0-0-0_8', id: 'DOCKER-USER:-s 10.0.0.0/8 -j ACCEPT'},
@@ -220,15 +376,26 @@ describe('references, labels and IDs', () => {
   })
 
   it('keeps an address literal when the container has several, with the reason', async () => {
-    const proxy = ctr('proxy', [{network: frontend, ip: '172.18.103.7', static: true}, {network: backend, ip: '172.18.104.7', static: true}])
-    const r = generateConfig(host({filter: {FORWARD: ['-j DOCKER-USER'], 'DOCKER-USER': ['-s 10.0.0.0/8 -d 172.18.103.7/32 -j ACCEPT']}}, {}, [proxy]))
+    const proxy = ctr('proxy', [
+      {network: frontend, ip: '172.18.103.7', static: true},
+      {network: backend, ip: '172.18.104.7', static: true},
+    ])
+    const r = generateConfig(
+      host({filter: {FORWARD: ['-j DOCKER-USER'], 'DOCKER-USER': ['-s 10.0.0.0/8 -d 172.18.103.7/32 -j ACCEPT']}}, {}, [
+        proxy,
+      ]),
+    )
     expect(r.hcl).toContain('to       = "172.18.103.7"')
     expect(r.hcl).toContain('# to: 172.18.103.7 is an address of container.proxy (proxy), which also has 172.18.104.7')
     await loaded(r)
   })
 
   it('uses the position for a rule whose text repeats in its chain', () => {
-    const r = generateConfig(host({filter: {FORWARD: ['-j DOCKER-USER'], 'DOCKER-USER': ['-s 10.0.0.0/8 -j ACCEPT', '-s 10.0.0.0/8 -j ACCEPT']}}))
+    const r = generateConfig(
+      host({
+        filter: {FORWARD: ['-j DOCKER-USER'], 'DOCKER-USER': ['-s 10.0.0.0/8 -j ACCEPT', '-s 10.0.0.0/8 -j ACCEPT']},
+      }),
+    )
     expect(r.imports.filter((i) => i.to.startsWith('rule.')).map((i) => [i.to, i.id])).toEqual([
       ['rule.forward_1_10-0-0-0_8', 'DOCKER-USER:#1'],
       ['rule.forward_2_10-0-0-0_8', 'DOCKER-USER:#2'],
@@ -240,25 +407,49 @@ describe('references, labels and IDs', () => {
     const v6 = net('v6only', '6'.repeat(64), 'fd00::/64')
     const r = generateConfig(model(snapshot([overlay, v6, frontend], []), [namespaceFrom('host', dump({filter: {}}))]))
     expect(r.imports).toEqual([{to: 'network.frontend', id: 'frontend'}])
-    expect(r.explanations).toEqual(expect.arrayContaining([
-      'network swarm: left out, its driver is overlay (dockwall manages bridge networks)',
-      'network v6only: left out, it has no IPv4 subnet',
-    ]))
+    expect(r.explanations).toEqual(
+      expect.arrayContaining([
+        'network swarm: left out, its driver is overlay (dockwall manages bridge networks)',
+        'network v6only: left out, it has no IPv4 subnet',
+      ]),
+    )
   })
 
-  it('keeps DOCKER-USER\'s rules when FORWARD does not jump to it: dockwall\'s chain would never run', () => {
+  it("keeps DOCKER-USER's rules when FORWARD does not jump to it: dockwall's chain would never run", () => {
     const r = generateConfig(host({filter: {'DOCKER-USER': ['-s 10.0.0.0/8 -j ACCEPT']}}))
-    expect(r.unsupported).toEqual([expect.objectContaining({line: '-A DOCKER-USER -s 10.0.0.0/8 -j ACCEPT', reason: 'it is never evaluated: DOCKER-USER is not reached from FORWARD'})])
+    expect(r.unsupported).toEqual([
+      expect.objectContaining({
+        line: '-A DOCKER-USER -s 10.0.0.0/8 -j ACCEPT',
+        reason: 'it is never evaluated: DOCKER-USER is not reached from FORWARD',
+      }),
+    ])
   })
 
   it('reports namespaces refresh could not read', () => {
-    const actual: ActualModel = {...host({filter: {}}), unreadable: [{key: 'container.gone', reason: 'container stopped'}]}
-    expect(generateConfig(actual).explanations).toContain('container.gone: not scanned, its namespace could not be read (container stopped)')
+    const actual: ActualModel = {
+      ...host({filter: {}}),
+      unreadable: [{key: 'container.gone', reason: 'container stopped'}],
+    }
+    expect(generateConfig(actual).explanations).toContain(
+      'container.gone: not scanned, its namespace could not be read (container stopped)',
+    )
   })
 
   it('leaves a RELATED,ESTABLISHED accept in place when no forward rule is imported', () => {
-    const r = generateConfig(host({filter: {FORWARD: ['-j DOCKER-USER'], 'DOCKER-USER': ['-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT', '-j RETURN']}}))
+    const r = generateConfig(
+      host({
+        filter: {
+          FORWARD: ['-j DOCKER-USER'],
+          'DOCKER-USER': ['-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT', '-j RETURN'],
+        },
+      }),
+    )
     expect(r.covered).toEqual([])
-    expect(r.unsupported).toEqual([expect.objectContaining({line: '-A DOCKER-USER -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT', reason: expect.stringMatching(/only when its forward chain has rules/)})])
+    expect(r.unsupported).toEqual([
+      expect.objectContaining({
+        line: '-A DOCKER-USER -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+        reason: expect.stringMatching(/only when its forward chain has rules/),
+      }),
+    ])
   })
 })

@@ -27,18 +27,31 @@ describe('writeHcl', () => {
     // Given a block whose attributes have names of different lengths, a map, a nested block
     const text = writeHcl({
       items: [
-        block('network', ['frontend'], [
-          attribute('subnet', '172.18.103.0/24'),
-          attribute('gateway', '172.18.103.1'),
-          attribute('internal', false),
-          attribute('labels', {team: 'web', 'com.example.owner': 'ops'}),
-          attribute('options', {}),
-        ]),
-        block('container', ['lb'], [
-          attribute('name', 'smarthost_loadbalancer'),
-          block('network', ['frontend'], [attribute('ipv4_address', '172.18.103.2'), attribute('aliases', ['lb', 'proxy'])]),
-          block('network', ['backend'], []),
-        ], ['the load balancer']),
+        block(
+          'network',
+          ['frontend'],
+          [
+            attribute('subnet', '172.18.103.0/24'),
+            attribute('gateway', '172.18.103.1'),
+            attribute('internal', false),
+            attribute('labels', {team: 'web', 'com.example.owner': 'ops'}),
+            attribute('options', {}),
+          ],
+        ),
+        block(
+          'container',
+          ['lb'],
+          [
+            attribute('name', 'smarthost_loadbalancer'),
+            block(
+              'network',
+              ['frontend'],
+              [attribute('ipv4_address', '172.18.103.2'), attribute('aliases', ['lb', 'proxy'])],
+            ),
+            block('network', ['backend'], []),
+          ],
+          ['the load balancer'],
+        ),
       ],
     })
     // Then: two-space indent, aligned runs, quoted map keys only where needed, a blank line between top-level blocks
@@ -70,12 +83,16 @@ container "lb" {
     const text = writeHcl({
       header: ['Generated.', '', 'Second paragraph\nsplit'],
       items: [
-        block('rule', ['r'], [
-          attribute('from', [ref('container.a'), ref('network.b'), '10.0.0.0/8']),
-          attribute('to', ref('container.lb'), ['where it goes']),
-          attribute('ports', ports),
-          attribute('priority', 10),
-        ]),
+        block(
+          'rule',
+          ['r'],
+          [
+            attribute('from', [ref('container.a'), ref('network.b'), '10.0.0.0/8']),
+            attribute('to', ref('container.lb'), ['where it goes']),
+            attribute('ports', ports),
+            attribute('priority', 10),
+          ],
+        ),
         block('firewall', [], [attribute('forward_policy', 'docker')]),
       ],
     })
@@ -112,32 +129,69 @@ firewall {
     const text = writeHcl({
       header: ['round trip'],
       items: [
-        block('network', ['front-end'], [
-          attribute('name', 'front.end'),
-          attribute('subnet', '172.18.103.0/24'),
-          attribute('gateway', '172.18.103.1'),
-          attribute('labels', {'com.example/quote': 'say "hi" \\ bye', multi: 'a\nb\tc'}),
-          attribute('options', {'com.docker.network.bridge.name': 'br-front'}),
-        ]),
-        block('container', ['lb'], [
-          attribute('name', 'smarthost_loadbalancer'),
-          block('network', ['front-end'], [attribute('ipv4_address', '172.18.103.2'), attribute('aliases', ['lb'])]),
-        ]),
+        block(
+          'network',
+          ['front-end'],
+          [
+            attribute('name', 'front.end'),
+            attribute('subnet', '172.18.103.0/24'),
+            attribute('gateway', '172.18.103.1'),
+            attribute('labels', {'com.example/quote': 'say "hi" \\ bye', multi: 'a\nb\tc'}),
+            attribute('options', {'com.docker.network.bridge.name': 'br-front'}),
+          ],
+        ),
+        block(
+          'container',
+          ['lb'],
+          [
+            attribute('name', 'smarthost_loadbalancer'),
+            block('network', ['front-end'], [attribute('ipv4_address', '172.18.103.2'), attribute('aliases', ['lb'])]),
+          ],
+        ),
         block('container', ['web'], []),
-        block('rule', ['web_to_lb'], [
-          attribute('from', [ref('container.web'), '10.0.0.0/8']),
-          attribute('to', ref('container.lb')),
-          attribute('proto', 'tcp'),
-          attribute('ports', [80, '8000-8100']),
-          attribute('action', 'drop'),
-          attribute('priority', 20),
-          attribute('in_interface', 'veth+'),
-          attribute('description', 'quotes " and \\ and 100% of $5'),
-        ]),
-        block('port_forward', ['wg0_http'], [attribute('in_interface', 'wg0'), attribute('proto', 'tcp'), attribute('port', 80), attribute('to', ref('container.lb')), attribute('to_port', 8080)]),
-        block('masquerade', ['out'], [attribute('source', ref('network.front-end')), attribute('out_interface', 'eth0')]),
-        block('import', [], [attribute('to', ref('rule.web_to_lb')), attribute('id', 'DOCKER-USER:-s 10.0.0.0/8 -m comment --comment "a b" -j DROP')]),
-        block('import', [], [attribute('to', ref('container.lb.network.front-end')), attribute('id', 'smarthost_loadbalancer/front.end')]),
+        block(
+          'rule',
+          ['web_to_lb'],
+          [
+            attribute('from', [ref('container.web'), '10.0.0.0/8']),
+            attribute('to', ref('container.lb')),
+            attribute('proto', 'tcp'),
+            attribute('ports', [80, '8000-8100']),
+            attribute('action', 'drop'),
+            attribute('priority', 20),
+            attribute('in_interface', 'veth+'),
+            attribute('description', 'quotes " and \\ and 100% of $5'),
+          ],
+        ),
+        block(
+          'port_forward',
+          ['wg0_http'],
+          [
+            attribute('in_interface', 'wg0'),
+            attribute('proto', 'tcp'),
+            attribute('port', 80),
+            attribute('to', ref('container.lb')),
+            attribute('to_port', 8080),
+          ],
+        ),
+        block(
+          'masquerade',
+          ['out'],
+          [attribute('source', ref('network.front-end')), attribute('out_interface', 'eth0')],
+        ),
+        block(
+          'import',
+          [],
+          [
+            attribute('to', ref('rule.web_to_lb')),
+            attribute('id', 'DOCKER-USER:-s 10.0.0.0/8 -m comment --comment "a b" -j DROP'),
+          ],
+        ),
+        block(
+          'import',
+          [],
+          [attribute('to', ref('container.lb.network.front-end')), attribute('id', 'smarthost_loadbalancer/front.end')],
+        ),
       ],
     })
     // When the loader reads it
@@ -145,22 +199,40 @@ firewall {
     // Then there are no diagnostics and the model says what the tree said
     expect(r.diagnostics).toEqual([])
     const m = r.model!
-    expect(m.networks[0]).toMatchObject({label: 'front-end', name: 'front.end', labels: {'com.example/quote': 'say "hi" \\ bye', multi: 'a\nb\tc'}, options: {'com.docker.network.bridge.name': 'br-front'}})
-    expect(m.containers.map((c) => [c.label, c.name, c.attachments.map((a) => [a.network, a.ipv4Address, a.aliases])])).toEqual([
+    expect(m.networks[0]).toMatchObject({
+      label: 'front-end',
+      name: 'front.end',
+      labels: {'com.example/quote': 'say "hi" \\ bye', multi: 'a\nb\tc'},
+      options: {'com.docker.network.bridge.name': 'br-front'},
+    })
+    expect(
+      m.containers.map((c) => [c.label, c.name, c.attachments.map((a) => [a.network, a.ipv4Address, a.aliases])]),
+    ).toEqual([
       ['lb', 'smarthost_loadbalancer', [['front-end', '172.18.103.2', ['lb']]]],
       ['web', 'web', []],
     ])
     expect(m.rules[0]).toMatchObject({
-      from: [{kind: 'container', container: 'web'}, {kind: 'cidr', cidr: '10.0.0.0/8'}],
+      from: [
+        {kind: 'container', container: 'web'},
+        {kind: 'cidr', cidr: '10.0.0.0/8'},
+      ],
       to: [{kind: 'container', container: 'lb'}],
       proto: 'tcp',
-      ports: [{from: 80, to: 80}, {from: 8000, to: 8100}],
+      ports: [
+        {from: 80, to: 80},
+        {from: 8000, to: 8100},
+      ],
       action: 'drop',
       priority: 20,
       inInterface: 'veth+',
       description: 'quotes " and \\ and 100% of $5',
     })
-    expect(m.portForwards[0]).toMatchObject({inInterface: 'wg0', port: 80, toPort: 8080, to: {kind: 'container', container: 'lb'}})
+    expect(m.portForwards[0]).toMatchObject({
+      inInterface: 'wg0',
+      port: 80,
+      toPort: 8080,
+      to: {kind: 'container', container: 'lb'},
+    })
     expect(m.masquerades[0]).toMatchObject({source: {kind: 'network', network: 'front-end'}, outInterface: 'eth0'})
     expect(m.imports.map((i) => [i.to, i.id])).toEqual([
       ['rule.web_to_lb', 'DOCKER-USER:-s 10.0.0.0/8 -m comment --comment "a b" -j DROP'],

@@ -8,8 +8,18 @@ import type {NamespaceKey} from '../../../src/plan/types.js'
 import {toActualTables} from '../../../src/refresh/namespace.js'
 import type {ActualModel, ActualNamespace} from '../../../src/refresh/types.js'
 
-export function namespaceFrom(key: NamespaceKey, dump: string, container?: {name: string; id: string; pid: number}): ActualNamespace {
-  return {key, backend: 'nft', backendReason: 'test', tables: toActualTables(parseRuleset(dump)), ...(container ? {container} : {})}
+export function namespaceFrom(
+  key: NamespaceKey,
+  dump: string,
+  container?: {name: string; id: string; pid: number},
+): ActualNamespace {
+  return {
+    key,
+    backend: 'nft',
+    backendReason: 'test',
+    tables: toActualTables(parseRuleset(dump)),
+    ...(container ? {container} : {}),
+  }
 }
 
 export function fixture(path: string): string {
@@ -17,7 +27,17 @@ export function fixture(path: string): string {
 }
 
 export function net(name: string, id: string, subnet: string, extra: Partial<DockerNetwork> = {}): DockerNetwork {
-  return {id, name, driver: 'bridge', scope: 'local', internal: false, subnets: [{subnet, gateway: subnet.replace(/0\/\d+$/, '1')}], labels: {}, options: {}, ...extra}
+  return {
+    id,
+    name,
+    driver: 'bridge',
+    scope: 'local',
+    internal: false,
+    subnets: [{subnet, gateway: subnet.replace(/0\/\d+$/, '1')}],
+    labels: {},
+    options: {},
+    ...extra,
+  }
 }
 
 export interface EndpointSpec {
@@ -48,7 +68,11 @@ export function ctr(name: string, endpoints: EndpointSpec[], extra: Partial<Dock
 }
 
 export function snapshot(networks: DockerNetwork[], containers: DockerContainer[]): DockerSnapshot {
-  const defaults = [net('bridge', 'b'.repeat(64), '172.17.0.0/16', {options: {'com.docker.network.bridge.name': 'docker0'}}), net('host', 'h'.repeat(64), '', {driver: 'host', subnets: []}), net('none', 'n'.repeat(64), '', {driver: 'null', subnets: []})]
+  const defaults = [
+    net('bridge', 'b'.repeat(64), '172.17.0.0/16', {options: {'com.docker.network.bridge.name': 'docker0'}}),
+    net('host', 'h'.repeat(64), '', {driver: 'host', subnets: []}),
+    net('none', 'n'.repeat(64), '', {driver: 'null', subnets: []}),
+  ]
   return {engine: {version: '20.10.24', apiVersion: '1.41'}, networks: [...defaults, ...networks], containers}
 }
 
@@ -62,9 +86,15 @@ export function rule(table: string, line: string): Rule {
 }
 
 // The sandbox-like host of fixtures/import/generate-sandbox.
-export const frontend = net('frontend', `${'a'.repeat(12)}${'1'.repeat(52)}`, '172.18.103.0/24', {labels: {team: 'web'}})
-export const backend = net('smarthost_backend-1', `${'b'.repeat(12)}${'2'.repeat(52)}`, '172.18.104.0/24', {internal: true})
-export const lb = ctr('smarthost_loadbalancer', [{network: frontend, ip: '172.18.103.2', static: true, aliases: ['lb']}])
+export const frontend = net('frontend', `${'a'.repeat(12)}${'1'.repeat(52)}`, '172.18.103.0/24', {
+  labels: {team: 'web'},
+})
+export const backend = net('smarthost_backend-1', `${'b'.repeat(12)}${'2'.repeat(52)}`, '172.18.104.0/24', {
+  internal: true,
+})
+export const lb = ctr('smarthost_loadbalancer', [
+  {network: frontend, ip: '172.18.103.2', static: true, aliases: ['lb']},
+])
 export const backend1 = ctr('backend-1', [{network: backend, ip: '172.18.104.2', static: true}])
 export const web = ctr('web', [{network: frontend, ip: '172.18.103.5'}])
 
@@ -72,11 +102,18 @@ export function sandboxModel(): ActualModel {
   const docker = snapshot([frontend, backend], [lb, backend1, web])
   return model(docker, [
     namespaceFrom('host', fixture('import/generate-sandbox/host.iptables')),
-    namespaceFrom('container.lb', fixture('import/generate-sandbox/lb.iptables'), {name: lb.name, id: lb.id, pid: lb.pid!}),
+    namespaceFrom('container.lb', fixture('import/generate-sandbox/lb.iptables'), {
+      name: lb.name,
+      id: lb.id,
+      pid: lb.pid!,
+    }),
   ])
 }
 
-const BUILTIN: Record<string, readonly string[]> = {filter: ['INPUT', 'FORWARD', 'OUTPUT'], nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING']}
+const BUILTIN: Record<string, readonly string[]> = {
+  filter: ['INPUT', 'FORWARD', 'OUTPUT'],
+  nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
+}
 
 /**
  * An iptables-save dump from chains written as rule arguments. Built-in chains get the

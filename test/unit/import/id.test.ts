@@ -1,7 +1,14 @@
 // Import IDs: the grammar of what `dockwall import ADDRESS ID` and `import { id }` accept.
 import {describe, expect, it} from 'vitest'
 
-import {formatImportId, type ImportId, importKindOf, locateRule, parseImportId, type RuleImportId} from '../../../src/import/id.js'
+import {
+  formatImportId,
+  type ImportId,
+  importKindOf,
+  locateRule,
+  parseImportId,
+  type RuleImportId,
+} from '../../../src/import/id.js'
 import {namespaceFrom} from './helpers.js'
 
 describe('importKindOf', () => {
@@ -22,21 +29,99 @@ describe('parseImportId and formatImportId', () => {
   const cases: Array<[Parameters<typeof parseImportId>[0], string, ImportId]> = [
     ['network', 'frontend', {kind: 'network', network: 'frontend'}],
     ['network', '3f2a9c1d0b7e', {kind: 'network', network: '3f2a9c1d0b7e'}],
-    ['attachment', 'smarthost_loadbalancer/frontend', {kind: 'attachment', container: 'smarthost_loadbalancer', network: 'frontend'}],
-    ['rule', 'DOCKER-USER:-s 10.0.0.0/8 -d 172.18.0.2/32 -p tcp -m tcp --dport 80 -j ACCEPT',
-      {kind: 'rule', namespace: 'host', table: 'filter', chain: 'DOCKER-USER', selector: {by: 'text', spec: '-s 10.0.0.0/8 -d 172.18.0.2/32 -p tcp -m tcp --dport 80 -j ACCEPT'}}],
-    ['rule', 'FORWARD:#3', {kind: 'rule', namespace: 'host', table: 'filter', chain: 'FORWARD', selector: {by: 'position', position: 3}}],
-    ['rule', 'container.lb/INPUT:-p udp -m udp --dport 53 -j DROP',
-      {kind: 'rule', namespace: 'container.lb', table: 'filter', chain: 'INPUT', selector: {by: 'text', spec: '-p udp -m udp --dport 53 -j DROP'}}],
-    ['port_forward', 'PREROUTING:-i wg0 -p tcp -m tcp --dport 80 -j DNAT --to-destination 172.18.103.2:80',
-      {kind: 'port_forward', namespace: 'host', table: 'nat', chain: 'PREROUTING', selector: {by: 'text', spec: '-i wg0 -p tcp -m tcp --dport 80 -j DNAT --to-destination 172.18.103.2:80'}}],
-    ['port_forward', 'container.lb/PREROUTING:#1', {kind: 'port_forward', namespace: 'container.lb', table: 'nat', chain: 'PREROUTING', selector: {by: 'position', position: 1}}],
-    ['masquerade', 'POSTROUTING:-s 10.8.0.0/24 -o eth0 -j MASQUERADE',
-      {kind: 'masquerade', namespace: 'host', table: 'nat', chain: 'POSTROUTING', selector: {by: 'text', spec: '-s 10.8.0.0/24 -o eth0 -j MASQUERADE'}}],
+    [
+      'attachment',
+      'smarthost_loadbalancer/frontend',
+      {kind: 'attachment', container: 'smarthost_loadbalancer', network: 'frontend'},
+    ],
+    [
+      'rule',
+      'DOCKER-USER:-s 10.0.0.0/8 -d 172.18.0.2/32 -p tcp -m tcp --dport 80 -j ACCEPT',
+      {
+        kind: 'rule',
+        namespace: 'host',
+        table: 'filter',
+        chain: 'DOCKER-USER',
+        selector: {by: 'text', spec: '-s 10.0.0.0/8 -d 172.18.0.2/32 -p tcp -m tcp --dport 80 -j ACCEPT'},
+      },
+    ],
+    [
+      'rule',
+      'FORWARD:#3',
+      {kind: 'rule', namespace: 'host', table: 'filter', chain: 'FORWARD', selector: {by: 'position', position: 3}},
+    ],
+    [
+      'rule',
+      'container.lb/INPUT:-p udp -m udp --dport 53 -j DROP',
+      {
+        kind: 'rule',
+        namespace: 'container.lb',
+        table: 'filter',
+        chain: 'INPUT',
+        selector: {by: 'text', spec: '-p udp -m udp --dport 53 -j DROP'},
+      },
+    ],
+    [
+      'port_forward',
+      'PREROUTING:-i wg0 -p tcp -m tcp --dport 80 -j DNAT --to-destination 172.18.103.2:80',
+      {
+        kind: 'port_forward',
+        namespace: 'host',
+        table: 'nat',
+        chain: 'PREROUTING',
+        selector: {by: 'text', spec: '-i wg0 -p tcp -m tcp --dport 80 -j DNAT --to-destination 172.18.103.2:80'},
+      },
+    ],
+    [
+      'port_forward',
+      'container.lb/PREROUTING:#1',
+      {
+        kind: 'port_forward',
+        namespace: 'container.lb',
+        table: 'nat',
+        chain: 'PREROUTING',
+        selector: {by: 'position', position: 1},
+      },
+    ],
+    [
+      'masquerade',
+      'POSTROUTING:-s 10.8.0.0/24 -o eth0 -j MASQUERADE',
+      {
+        kind: 'masquerade',
+        namespace: 'host',
+        table: 'nat',
+        chain: 'POSTROUTING',
+        selector: {by: 'text', spec: '-s 10.8.0.0/24 -o eth0 -j MASQUERADE'},
+      },
+    ],
     // nat OUTPUT and user chains name their table
-    ['port_forward', 'nat:OUTPUT:#2', {kind: 'port_forward', namespace: 'host', table: 'nat', chain: 'OUTPUT', selector: {by: 'position', position: 2}}],
-    ['rule', 'filter:MYNET:-i br-x -j DROP', {kind: 'rule', namespace: 'host', table: 'filter', chain: 'MYNET', selector: {by: 'text', spec: '-i br-x -j DROP'}}],
-    ['rule', 'container.lb/filter:MYNET:#1', {kind: 'rule', namespace: 'container.lb', table: 'filter', chain: 'MYNET', selector: {by: 'position', position: 1}}],
+    [
+      'port_forward',
+      'nat:OUTPUT:#2',
+      {kind: 'port_forward', namespace: 'host', table: 'nat', chain: 'OUTPUT', selector: {by: 'position', position: 2}},
+    ],
+    [
+      'rule',
+      'filter:MYNET:-i br-x -j DROP',
+      {
+        kind: 'rule',
+        namespace: 'host',
+        table: 'filter',
+        chain: 'MYNET',
+        selector: {by: 'text', spec: '-i br-x -j DROP'},
+      },
+    ],
+    [
+      'rule',
+      'container.lb/filter:MYNET:#1',
+      {
+        kind: 'rule',
+        namespace: 'container.lb',
+        table: 'filter',
+        chain: 'MYNET',
+        selector: {by: 'position', position: 1},
+      },
+    ],
   ]
   it.each(cases)('%s %s', (kind, text, id) => {
     expect(parseImportId(kind, text)).toEqual({ok: true, id})
@@ -45,12 +130,31 @@ describe('parseImportId and formatImportId', () => {
 
   it('keeps colons inside the rule text (DNAT targets, port ranges)', () => {
     const r = parseImportId('rule', 'FORWARD:-p tcp -m tcp --dport 8000:8100 -j ACCEPT')
-    expect(r).toMatchObject({ok: true, id: {chain: 'FORWARD', selector: {by: 'text', spec: '-p tcp -m tcp --dport 8000:8100 -j ACCEPT'}}})
+    expect(r).toMatchObject({
+      ok: true,
+      id: {chain: 'FORWARD', selector: {by: 'text', spec: '-p tcp -m tcp --dport 8000:8100 -j ACCEPT'}},
+    })
   })
 
   it('writes the table prefix only when the chain does not imply it', () => {
-    expect(formatImportId({kind: 'rule', namespace: 'host', table: 'filter', chain: 'OUTPUT', selector: {by: 'position', position: 1}})).toBe('OUTPUT:#1')
-    expect(formatImportId({kind: 'port_forward', namespace: 'host', table: 'nat', chain: 'OUTPUT', selector: {by: 'position', position: 1}})).toBe('nat:OUTPUT:#1')
+    expect(
+      formatImportId({
+        kind: 'rule',
+        namespace: 'host',
+        table: 'filter',
+        chain: 'OUTPUT',
+        selector: {by: 'position', position: 1},
+      }),
+    ).toBe('OUTPUT:#1')
+    expect(
+      formatImportId({
+        kind: 'port_forward',
+        namespace: 'host',
+        table: 'nat',
+        chain: 'OUTPUT',
+        selector: {by: 'position', position: 1},
+      }),
+    ).toBe('nat:OUTPUT:#1')
   })
 
   it.each([
@@ -76,7 +180,9 @@ describe('parseImportId and formatImportId', () => {
 
 describe('locateRule', () => {
   const ns = [
-    namespaceFrom('host', `*filter
+    namespaceFrom(
+      'host',
+      `*filter
 :INPUT ACCEPT [0:0]
 :FORWARD ACCEPT [0:0]
 :OUTPUT ACCEPT [0:0]
@@ -85,7 +191,8 @@ describe('locateRule', () => {
 -A DOCKER-USER -j DROP
 -A DOCKER-USER -j DROP
 COMMIT
-`),
+`,
+    ),
   ]
   const id = (text: string): RuleImportId => {
     const r = parseImportId('rule', text)
@@ -94,7 +201,10 @@ COMMIT
   }
 
   it('finds a rule written loosely, by its normal form', () => {
-    expect(locateRule(id('DOCKER-USER:-p tcp --dport 80 -s 10.0.0.0/8 -d 172.18.0.2 -j ACCEPT'), ns)).toEqual({ok: true, index: 0})
+    expect(locateRule(id('DOCKER-USER:-p tcp --dport 80 -s 10.0.0.0/8 -d 172.18.0.2 -j ACCEPT'), ns)).toEqual({
+      ok: true,
+      index: 0,
+    })
   })
 
   it('finds a rule by position', () => {
@@ -103,12 +213,24 @@ COMMIT
   })
 
   it('asks for a position when the text matches twice', () => {
-    expect(locateRule(id('DOCKER-USER:-j DROP'), ns)).toMatchObject({ok: false, error: expect.stringMatching(/#2, #3.*position/)})
+    expect(locateRule(id('DOCKER-USER:-j DROP'), ns)).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/#2, #3.*position/),
+    })
   })
 
   it('says what is missing', () => {
-    expect(locateRule(id('DOCKER-USER:-j REJECT'), ns)).toMatchObject({ok: false, error: expect.stringMatching(/no rule/)})
-    expect(locateRule(id('container.lb/INPUT:#1'), ns)).toMatchObject({ok: false, error: expect.stringMatching(/container.lb was not read/)})
-    expect(locateRule(id('filter:MYNET:#1'), ns)).toMatchObject({ok: false, error: expect.stringMatching(/does not exist/)})
+    expect(locateRule(id('DOCKER-USER:-j REJECT'), ns)).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/no rule/),
+    })
+    expect(locateRule(id('container.lb/INPUT:#1'), ns)).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/container.lb was not read/),
+    })
+    expect(locateRule(id('filter:MYNET:#1'), ns)).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/does not exist/),
+    })
   })
 })

@@ -19,15 +19,28 @@ describe('findReference', () => {
   })
 
   it('names a container by its dynamic address too, and says the reference will follow it', () => {
-    expect(findReference('172.18.103.5/32', index)).toEqual({kind: 'container', label: 'web', text: 'container.web', note: expect.stringMatching(/dynamic address: the reference follows the container/)})
+    expect(findReference('172.18.103.5/32', index)).toEqual({
+      kind: 'container',
+      label: 'web',
+      text: 'container.web',
+      note: expect.stringMatching(/dynamic address: the reference follows the container/),
+    })
   })
 
   it('keeps the address of a container with several, because the reference would match them all', () => {
-    expect(findReference('172.18.104.3/32', index)).toEqual({kind: 'literal', text: '172.18.104.3', note: expect.stringMatching(/container.proxy .*also has 172.18.103.3/)})
+    expect(findReference('172.18.104.3/32', index)).toEqual({
+      kind: 'literal',
+      text: '172.18.104.3',
+      note: expect.stringMatching(/container.proxy .*also has 172.18.103.3/),
+    })
   })
 
   it('names a network whose subnet the CIDR is', () => {
-    expect(findReference('172.18.103.0/24', index)).toEqual({kind: 'network', label: 'frontend', text: 'network.frontend'})
+    expect(findReference('172.18.103.0/24', index)).toEqual({
+      kind: 'network',
+      label: 'frontend',
+      text: 'network.frontend',
+    })
   })
 
   it('writes anything else as it is, hosts without /32', () => {
@@ -39,8 +52,13 @@ describe('findReference', () => {
 
 describe('containerIps', () => {
   it('counts current and requested addresses once each, on every network', () => {
-    const c = ctr('two', [{network: frontend, ip: '172.18.103.9', static: true}, {network: backend, ip: '172.18.104.9'}])
+    const c = ctr('two', [
+      {network: frontend, ip: '172.18.103.9', static: true},
+      {network: backend, ip: '172.18.104.9'},
+    ])
     expect(containerIps(c).sort()).toEqual(['172.18.103.9', '172.18.104.9'])
-    expect(containerIps({endpoints: [{networkId: 'x', networkName: 'x', staticIpv4Address: '10.0.0.2', aliases: []}]})).toEqual(['10.0.0.2'])
+    expect(
+      containerIps({endpoints: [{networkId: 'x', networkName: 'x', staticIpv4Address: '10.0.0.2', aliases: []}]}),
+    ).toEqual(['10.0.0.2'])
   })
 })

@@ -12,7 +12,12 @@ const SELF = 'self'
 /** A rule's arguments in normal form without its `-m comment` match (dockwall writes its own). */
 export function withoutComment(spec: string): string {
   const args = parseRuleArgs(tokenize(spec))
-  return normalizeRuleSpec(writeRuleArgs({matches: args.matches.filter((m) => m.kind !== 'module' || m.name !== 'comment'), target: args.target}))
+  return normalizeRuleSpec(
+    writeRuleArgs({
+      matches: args.matches.filter((m) => m.kind !== 'module' || m.name !== 'comment'),
+      target: args.target,
+    }),
+  )
 }
 
 function resolution(inContainer: boolean): Resolution {
@@ -38,21 +43,44 @@ export function renderBack(c: RuleConversion, inContainer: boolean): string[] {
   let lines: Array<{spec: string}>
   if (c.kind === 'rule') {
     const spec: RuleSpec = {
-      address: 'rule.t', label: 't', chain: c.chain, from: [endpoint(c.source)], to: [endpoint(c.destination)], proto: c.proto, ports: c.ports, action: c.action, priority: 100,
-      ...(c.inInterface ? {inInterface: c.inInterface} : {}), ...(c.outInterface ? {outInterface: c.outInterface} : {}), ...ns, at,
+      address: 'rule.t',
+      label: 't',
+      chain: c.chain,
+      from: [endpoint(c.source)],
+      to: [endpoint(c.destination)],
+      proto: c.proto,
+      ports: c.ports,
+      action: c.action,
+      priority: 100,
+      ...(c.inInterface ? {inInterface: c.inInterface} : {}),
+      ...(c.outInterface ? {outInterface: c.outInterface} : {}),
+      ...ns,
+      at,
     }
     lines = renderRule(spec, res).lines
   } else if (c.kind === 'port_forward') {
     const spec: PortForwardSpec = {
-      address: 'port_forward.t', label: 't', proto: c.proto, port: c.port, toPort: c.toPort, from: [endpoint(c.source)],
+      address: 'port_forward.t',
+      label: 't',
+      proto: c.proto,
+      port: c.port,
+      toPort: c.toPort,
+      from: [endpoint(c.source)],
       to: c.to === undefined ? {kind: 'container', container: SELF} : {kind: 'cidr', cidr: `${c.to}/32`},
-      ...(c.inInterface ? {inInterface: c.inInterface} : {}), ...ns, at,
+      ...(c.inInterface ? {inInterface: c.inInterface} : {}),
+      ...ns,
+      at,
     }
     lines = renderPortForward(spec, res).lines
   } else if (c.kind === 'masquerade') {
     const spec: MasqueradeSpec = {
-      address: 'masquerade.t', label: 't', source: endpoint(c.source), ...(c.destination ? {destination: endpoint(c.destination)} : {}),
-      ...(c.outInterface ? {outInterface: c.outInterface} : {}), ...ns, at,
+      address: 'masquerade.t',
+      label: 't',
+      source: endpoint(c.source),
+      ...(c.destination ? {destination: endpoint(c.destination)} : {}),
+      ...(c.outInterface ? {outInterface: c.outInterface} : {}),
+      ...ns,
+      at,
     }
     lines = renderMasquerade(spec, res).lines
   } else throw new Error(`nothing to render for ${c.kind}`)

@@ -5,7 +5,14 @@ import type {DockerSnapshot} from '../../../src/docker/types.js'
 import {type Cond, condOf, covers} from '../../../src/import/conditions.js'
 import type {DesiredModel} from '../../../src/model/types.js'
 import {parseRule} from '../../../src/netfilter/index.js'
-import {type DesiredLine, compareLines, renderFirewall, renderMasquerade, renderPortForward, renderRule} from '../../../src/plan/firewall.js'
+import {
+  type DesiredLine,
+  compareLines,
+  renderFirewall,
+  renderMasquerade,
+  renderPortForward,
+  renderRule,
+} from '../../../src/plan/firewall.js'
 import {resolve} from '../../../src/plan/resolve.js'
 
 export interface Rendered {
@@ -22,7 +29,9 @@ export function renderModel(model: DesiredModel, docker: DockerSnapshot): Render
     ...model.portForwards.map((p) => renderPortForward(p, res)),
     ...model.masquerades.map((m) => renderMasquerade(m, res)),
   ]
-  const needForward = resources.some((r) => r.lines.some((l) => l.namespace === 'host' && l.chain === 'DOCKWALL-FORWARD'))
+  const needForward = resources.some((r) =>
+    r.lines.some((l) => l.namespace === 'host' && l.chain === 'DOCKWALL-FORWARD'),
+  )
   resources.push(renderFirewall(model.firewall, needForward))
   const byAddress = new Map(resources.map((r) => [r.address, r.lines]))
   const all = resources.flatMap((r) => r.lines)
@@ -33,7 +42,16 @@ export function renderModel(model: DesiredModel, docker: DockerSnapshot): Render
 }
 
 /** A packet, as conditions: every field it has is set. */
-export function packet(p: {src: string; dst: string; proto: string; dport?: number; inIf?: string; outIf?: string; state?: string; dnat?: boolean}): Cond {
+export function packet(p: {
+  src: string
+  dst: string
+  proto: string
+  dport?: number
+  inIf?: string
+  outIf?: string
+  state?: string
+  dnat?: boolean
+}): Cond {
   const cidr = (ip: string): Cond['src'] => {
     const n = ip.split('.').reduce((a, x) => a * 256 + Number(x), 0)
     return {ip: n, prefix: 32}

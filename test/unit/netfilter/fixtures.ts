@@ -16,7 +16,11 @@ export function dumps(): Dump[] {
   return readdirSync(DUMP_DIR)
     .filter((f) => f.endsWith('.txt'))
     .sort()
-    .map((file) => ({file, family: file.includes('ip6tables') ? 'ipv6' : 'ipv4', text: readFileSync(`${DUMP_DIR}${file}`, 'utf8')}))
+    .map((file) => ({
+      file,
+      family: file.includes('ip6tables') ? 'ipv6' : 'ipv4',
+      text: readFileSync(`${DUMP_DIR}${file}`, 'utf8'),
+    }))
 }
 
 /** The dump's table, chain and rule lines (what restore reads), without comments and blank lines. */

@@ -1,7 +1,12 @@
 import {describe, expect, it} from 'vitest'
 
 import {InvalidNameError} from '../../../src/netfilter/errors.js'
-import {validateChainName, validateComment, validateInterfaceName, validateTableName} from '../../../src/netfilter/names.js'
+import {
+  validateChainName,
+  validateComment,
+  validateInterfaceName,
+  validateTableName,
+} from '../../../src/netfilter/names.js'
 
 describe('names that reach iptables', () => {
   it('chains: 28 characters, letters digits _ . -, not a standard target', () => {
@@ -18,7 +23,8 @@ describe('names that reach iptables', () => {
   it('interfaces: 15 characters, optional trailing +', () => {
     expect(validateInterfaceName('br-0123456789ab')).toBe('br-0123456789ab')
     expect(validateInterfaceName('veth+')).toBe('veth+')
-    for (const bad of ['', 'a'.repeat(16), 'a/b', 'a b', 'a+b', '..']) expect(() => validateInterfaceName(bad), bad).toThrow(InvalidNameError)
+    for (const bad of ['', 'a'.repeat(16), 'a/b', 'a b', 'a+b', '..'])
+      expect(() => validateInterfaceName(bad), bad).toThrow(InvalidNameError)
   })
   it('comments: 255 bytes, no control characters', () => {
     expect(validateComment('dockwall:rule.web_http')).toBe('dockwall:rule.web_http')

@@ -1,6 +1,13 @@
 import {describe, expect, it} from 'vitest'
 
-import {normalizeAddress, normalizePortRange, normalizeProtocol, normalizeRule, ruleKey, truncateComment} from '../../../src/netfilter/normalize.js'
+import {
+  normalizeAddress,
+  normalizePortRange,
+  normalizeProtocol,
+  normalizeRule,
+  ruleKey,
+  truncateComment,
+} from '../../../src/netfilter/normalize.js'
 import {normalizeRuleSpec, parseRule, parseRuleset} from '../../../src/netfilter/parse.js'
 import {writeRuleArgs} from '../../../src/netfilter/write.js'
 import {dumps} from './fixtures.js'
@@ -20,8 +27,9 @@ describe('normalizeRule against what the kernel printed', () => {
 
 describe('each normalisation', () => {
   it('orders header options -s -d -i -o -p -f and puts them before the modules', () => {
-    expect(norm('-m comment --comment x -f -p tcp -o eth1 -i eth0 -d 5.6.7.8 -s 1.2.3.4 -j ACCEPT'))
-      .toBe('-s 1.2.3.4/32 -d 5.6.7.8/32 -i eth0 -o eth1 -p tcp -f -m comment --comment x -j ACCEPT')
+    expect(norm('-m comment --comment x -f -p tcp -o eth1 -i eth0 -d 5.6.7.8 -s 1.2.3.4 -j ACCEPT')).toBe(
+      '-s 1.2.3.4/32 -d 5.6.7.8/32 -i eth0 -o eth1 -p tcp -f -m comment --comment x -j ACCEPT',
+    )
   })
   it('adds /32 and /128, clears host bits, turns masks into lengths, drops /0', () => {
     expect(normalizeAddress('10.0.0.1')).toBe('10.0.0.1/32')
@@ -51,8 +59,12 @@ describe('each normalisation', () => {
   })
   it('makes the implicit protocol match explicit where its first option was', () => {
     expect(norm('-p tcp --dport 80 -j ACCEPT')).toBe('-p tcp -m tcp --dport 80 -j ACCEPT')
-    expect(norm('-p udp -m comment --comment x --dport 53 -j ACCEPT')).toBe('-p udp -m comment --comment x -m udp --dport 53 -j ACCEPT')
-    expect(norm('-p icmpv6 --icmpv6-type echo-request -j ACCEPT', 'ipv6')).toBe('-p ipv6-icmp -m icmp6 --icmpv6-type 128 -j ACCEPT')
+    expect(norm('-p udp -m comment --comment x --dport 53 -j ACCEPT')).toBe(
+      '-p udp -m comment --comment x -m udp --dport 53 -j ACCEPT',
+    )
+    expect(norm('-p icmpv6 --icmpv6-type echo-request -j ACCEPT', 'ipv6')).toBe(
+      '-p ipv6-icmp -m icmp6 --icmpv6-type 128 -j ACCEPT',
+    )
   })
   it('normalises port ranges and service names', () => {
     expect(normalizePortRange('80:80')).toBe('80')
@@ -60,20 +72,30 @@ describe('each normalisation', () => {
     expect(normalizePortRange('1024:')).toBe('1024:65535')
     expect(normalizePortRange('0:65535')).toBeNull()
     expect(normalizePortRange('http')).toBe('80')
-    expect(norm('-p tcp --dport 80 --sport 1000:2000 -j ACCEPT')).toBe('-p tcp -m tcp --sport 1000:2000 --dport 80 -j ACCEPT')
-    expect(norm('-p tcp -m multiport --destination-ports http,https -j ACCEPT')).toBe('-p tcp -m multiport --dports 80,443 -j ACCEPT')
+    expect(norm('-p tcp --dport 80 --sport 1000:2000 -j ACCEPT')).toBe(
+      '-p tcp -m tcp --sport 1000:2000 --dport 80 -j ACCEPT',
+    )
+    expect(norm('-p tcp -m multiport --destination-ports http,https -j ACCEPT')).toBe(
+      '-p tcp -m multiport --dports 80,443 -j ACCEPT',
+    )
   })
   it('rewrites --syn and orders tcp flags', () => {
     expect(norm('-p tcp ! --syn -j ACCEPT')).toBe('-p tcp -m tcp ! --tcp-flags FIN,SYN,RST,ACK SYN -j ACCEPT')
-    expect(norm('-p tcp --tcp-flags ALL NONE -j ACCEPT')).toBe('-p tcp -m tcp --tcp-flags FIN,SYN,RST,PSH,ACK,URG NONE -j ACCEPT')
+    expect(norm('-p tcp --tcp-flags ALL NONE -j ACCEPT')).toBe(
+      '-p tcp -m tcp --tcp-flags FIN,SYN,RST,PSH,ACK,URG NONE -j ACCEPT',
+    )
   })
   it('orders conntrack states', () => {
-    expect(norm('-m conntrack --ctstate established,related -j ACCEPT')).toBe('-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT')
+    expect(norm('-m conntrack --ctstate established,related -j ACCEPT')).toBe(
+      '-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+    )
   })
   it('fills target defaults and aliases', () => {
     expect(norm('-j REJECT')).toBe('-j REJECT --reject-with icmp-port-unreachable')
     expect(norm('-j REJECT', 'ipv6')).toBe('-j REJECT --reject-with icmp6-port-unreachable')
-    expect(norm('-p tcp --dport 80 -j DNAT --to 10.0.0.1:8080', 'ipv4', 'nat')).toBe('-p tcp -m tcp --dport 80 -j DNAT --to-destination 10.0.0.1:8080')
+    expect(norm('-p tcp --dport 80 -j DNAT --to 10.0.0.1:8080', 'ipv4', 'nat')).toBe(
+      '-p tcp -m tcp --dport 80 -j DNAT --to-destination 10.0.0.1:8080',
+    )
     expect(norm('-j LOG --log-level warning')).toBe('-j LOG')
     expect(norm('-j MARK --set-mark 1')).toBe('-j MARK --set-xmark 0x1/0xffffffff')
   })
@@ -86,7 +108,9 @@ describe('each normalisation', () => {
     expect(truncateComment('a'.repeat(300))).toBe('a'.repeat(255))
     // a cut multi-byte character reads back from iptables-save as U+FFFD, as Node decodes it
     expect(truncateComment('é'.repeat(200))).toBe(`${'é'.repeat(127)}\uFFFD`)
-    expect(norm(`-m comment --comment ${'a'.repeat(256)} -j ACCEPT`)).toBe(`-m comment --comment ${'a'.repeat(255)} -j ACCEPT`)
+    expect(norm(`-m comment --comment ${'a'.repeat(256)} -j ACCEPT`)).toBe(
+      `-m comment --comment ${'a'.repeat(255)} -j ACCEPT`,
+    )
   })
   it('keys include table and chain, not counters', () => {
     const a = parseRule('[1:2] -A DOCKWALL-FORWARD -p tcp --dport 80 -s 10.0.0.1 -j ACCEPT', 'filter')
@@ -113,8 +137,9 @@ describe('saved dumps are in normal form', () => {
 
 describe('normalizeRuleSpec (text in, normal-form text out)', () => {
   it('normalises a spec and leaves an unreadable one unchanged', () => {
-    expect(normalizeRuleSpec('-p tcp --dport 80 -s 10.0.0.1 -m comment --comment dockwall:rule.a -j ACCEPT'))
-      .toBe('-s 10.0.0.1/32 -p tcp -m tcp --dport 80 -m comment --comment "dockwall:rule.a" -j ACCEPT')
+    expect(normalizeRuleSpec('-p tcp --dport 80 -s 10.0.0.1 -m comment --comment dockwall:rule.a -j ACCEPT')).toBe(
+      '-s 10.0.0.1/32 -p tcp -m tcp --dport 80 -m comment --comment "dockwall:rule.a" -j ACCEPT',
+    )
     expect(normalizeRuleSpec('-j REJECT', {family: 'ipv6'})).toBe('-j REJECT --reject-with icmp6-port-unreachable')
     expect(normalizeRuleSpec('--dport 80 -j ACCEPT')).toBe('--dport 80 -j ACCEPT')
     expect(normalizeRuleSpec('-m comment --comment "x')).toBe('-m comment --comment "x')

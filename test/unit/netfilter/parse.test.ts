@@ -77,34 +77,65 @@ describe('parseRuleset line kinds', () => {
   })
 
   it('types a rule into header matches, modules with options, and a target', () => {
-    const r = parseRule('-A DOCKER ! -s fe80::/10 -d ::1/128 -p tcp -m tcp ! --dport 8080 -j DNAT --to-destination [fd49:efd7:54aa::1]:80', 'nat', {family: 'ipv6'})
+    const r = parseRule(
+      '-A DOCKER ! -s fe80::/10 -d ::1/128 -p tcp -m tcp ! --dport 8080 -j DNAT --to-destination [fd49:efd7:54aa::1]:80',
+      'nat',
+      {family: 'ipv6'},
+    )
     expect(r.matches).toEqual([
       {kind: 'header', option: 's', negated: true, value: 'fe80::/10'},
       {kind: 'header', option: 'd', negated: false, value: '::1/128'},
       {kind: 'header', option: 'p', negated: false, value: 'tcp'},
       {kind: 'module', name: 'tcp', options: [{name: 'dport', negated: true, values: ['8080']}]},
     ])
-    expect(r.target).toEqual({kind: 'jump', name: 'DNAT', options: [{name: 'to-destination', negated: false, values: ['[fd49:efd7:54aa::1]:80']}]})
+    expect(r.target).toEqual({
+      kind: 'jump',
+      name: 'DNAT',
+      options: [{name: 'to-destination', negated: false, values: ['[fd49:efd7:54aa::1]:80']}],
+    })
   })
 
   it('reads goto, flag options, two-value options and negated module options', () => {
-    const r = parseRule('-A X -p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -m recent --set --name A --rsource -m addrtype ! --src-type LOCAL --limit-iface-out -g Y', 'filter')
+    const r = parseRule(
+      '-A X -p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -m recent --set --name A --rsource -m addrtype ! --src-type LOCAL --limit-iface-out -g Y',
+      'filter',
+    )
     expect(r.matches.slice(1)).toEqual([
       {kind: 'module', name: 'tcp', options: [{name: 'tcp-flags', negated: false, values: ['FIN,SYN,RST,ACK', 'SYN']}]},
-      {kind: 'module', name: 'recent', options: [
-        {name: 'set', negated: false, values: []}, {name: 'name', negated: false, values: ['A']}, {name: 'rsource', negated: false, values: []},
-      ]},
-      {kind: 'module', name: 'addrtype', options: [
-        {name: 'src-type', negated: true, values: ['LOCAL']}, {name: 'limit-iface-out', negated: false, values: []},
-      ]},
+      {
+        kind: 'module',
+        name: 'recent',
+        options: [
+          {name: 'set', negated: false, values: []},
+          {name: 'name', negated: false, values: ['A']},
+          {name: 'rsource', negated: false, values: []},
+        ],
+      },
+      {
+        kind: 'module',
+        name: 'addrtype',
+        options: [
+          {name: 'src-type', negated: true, values: ['LOCAL']},
+          {name: 'limit-iface-out', negated: false, values: []},
+        ],
+      },
     ])
     expect(r.target).toEqual({kind: 'goto', name: 'Y', options: []})
   })
 
   it('keeps an implicit protocol match where its first option was written', () => {
     const r = parseRule('-A X -p tcp -m comment --comment x --dport 80 -j ACCEPT', 'filter')
-    expect(r.matches[1]).toEqual({kind: 'module', name: 'comment', options: [{name: 'comment', negated: false, values: ['x']}]})
-    expect(r.matches[2]).toEqual({kind: 'module', name: 'tcp', implicit: true, options: [{name: 'dport', negated: false, values: ['80']}]})
+    expect(r.matches[1]).toEqual({
+      kind: 'module',
+      name: 'comment',
+      options: [{name: 'comment', negated: false, values: ['x']}],
+    })
+    expect(r.matches[2]).toEqual({
+      kind: 'module',
+      name: 'tcp',
+      implicit: true,
+      options: [{name: 'dport', negated: false, values: ['80']}],
+    })
     expect(r.key).toBe('filter -A X -p tcp -m comment --comment x -m tcp --dport 80 -j ACCEPT')
   })
 
@@ -113,7 +144,10 @@ describe('parseRuleset line kinds', () => {
   })
 
   it('uses the first of several comments', () => {
-    const r = parseRule('-A X -m comment --comment "cali:abc" -m comment --comment "Policy explicitly accepted packet." -j ACCEPT', 'filter')
+    const r = parseRule(
+      '-A X -m comment --comment "cali:abc" -m comment --comment "Policy explicitly accepted packet." -j ACCEPT',
+      'filter',
+    )
     expect(r.comment).toBe('cali:abc')
   })
 
@@ -124,7 +158,14 @@ describe('parseRuleset line kinds', () => {
   it('reads unknown extensions generically', () => {
     const r = parseRule('-A X -m foo --bar 1 2 --baz -m foo2 --n -1 -j BAR --qux "a b"', 'filter')
     expect(r.matches).toEqual([
-      {kind: 'module', name: 'foo', options: [{name: 'bar', negated: false, values: ['1', '2']}, {name: 'baz', negated: false, values: []}]},
+      {
+        kind: 'module',
+        name: 'foo',
+        options: [
+          {name: 'bar', negated: false, values: ['1', '2']},
+          {name: 'baz', negated: false, values: []},
+        ],
+      },
       {kind: 'module', name: 'foo2', options: [{name: 'n', negated: false, values: ['-1']}]},
     ])
     expect(r.target?.options).toEqual([{name: 'qux', negated: false, values: ['a b']}])
@@ -134,7 +175,10 @@ describe('parseRuleset line kinds', () => {
 describe('parseRuleset errors', () => {
   it.each([
     ["# Table `security' is incompatible, use 'nft' tool.\n", ['security']],
-    ["# Table `mangle' contains incompatible base-chains, use 'nft' tool to list them.\n*mangle\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n", ['mangle']],
+    [
+      "# Table `mangle' contains incompatible base-chains, use 'nft' tool to list them.\n*mangle\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n",
+      ['mangle'],
+    ],
     ["# Table 'raw' is incompatible, use 'nft' tool.\n", ['raw']],
   ])('throws IncompatibleTableError for %j', (text, tables) => {
     const err = (() => {
@@ -150,7 +194,9 @@ describe('parseRuleset errors', () => {
   })
 
   it('ignores the legacy-tables warning if it ever reaches stdout', () => {
-    expect(parseRuleset('# Warning: iptables-legacy tables present, use iptables-legacy-save to see them\n').tables).toEqual([])
+    expect(
+      parseRuleset('# Warning: iptables-legacy tables present, use iptables-legacy-save to see them\n').tables,
+    ).toEqual([])
   })
 
   it.each([

@@ -36,7 +36,10 @@ describe('tokenize (add_param_to_argv)', () => {
   })
   it('makes an empty word of ""', () => {
     expect(tokenize('--comment "" -j X')).toEqual([
-      {value: '--comment', quoted: false}, {value: '', quoted: true}, {value: '-j', quoted: false}, {value: 'X', quoted: false},
+      {value: '--comment', quoted: false},
+      {value: '', quoted: true},
+      {value: '-j', quoted: false},
+      {value: 'X', quoted: false},
     ])
   })
   it('ends a word at the closing quote', () => {
@@ -44,7 +47,11 @@ describe('tokenize (add_param_to_argv)', () => {
     expect(words('x"a b"')).toEqual(['xa b'])
   })
   it('marks quoted words so "-x" and "!" stay values', () => {
-    expect(tokenize('"!" "-x" !')).toEqual([{value: '!', quoted: true}, {value: '-x', quoted: true}, {value: '!', quoted: false}])
+    expect(tokenize('"!" "-x" !')).toEqual([
+      {value: '!', quoted: true},
+      {value: '-x', quoted: true},
+      {value: '!', quoted: false},
+    ])
   })
   it('refuses an unterminated quote', () => {
     expect(() => tokenize('--comment "abc')).toThrow(/unterminated/)

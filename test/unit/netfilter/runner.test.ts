@@ -5,7 +5,11 @@ import {IncompatibleTableError, IptablesResourceError, IptablesRestoreError} fro
 import {IptablesRunner, keepTables, splitRestoreInput} from '../../../src/netfilter/runner.js'
 import type {RunOptions, RunResult} from '../../../src/util/exec.js'
 
-interface Call {file: string; args: readonly string[]; opts?: RunOptions}
+interface Call {
+  file: string
+  args: readonly string[]
+  opts?: RunOptions
+}
 type Handler = (c: Call) => RunResult
 
 function fake(handler: Handler) {
@@ -15,7 +19,12 @@ function fake(handler: Handler) {
     calls.push(c)
     const r = handler(c)
     if (r.exitCode !== 0 && !(opts?.okExitCodes ?? []).includes(r.exitCode)) {
-      throw new ExternalError(`${[file, ...args].join(' ')}: exit code ${r.exitCode}`, [file, ...args], r.stderr, r.exitCode)
+      throw new ExternalError(
+        `${[file, ...args].join(' ')}: exit code ${r.exitCode}`,
+        [file, ...args],
+        r.stderr,
+        r.exitCode,
+      )
     }
     return r
   }
@@ -44,7 +53,9 @@ describe('splitRestoreInput', () => {
 
 describe('IptablesRunner.save', () => {
   it('nft: one full save for several tables, stdout only, inside the namespace', async () => {
-    const {exec, calls} = fake(() => out(FILTER + NAT + MANGLE, '# Warning: iptables-legacy tables present, use iptables-legacy-save to see them\n'))
+    const {exec, calls} = fake(() =>
+      out(FILTER + NAT + MANGLE, '# Warning: iptables-legacy tables present, use iptables-legacy-save to see them\n'),
+    )
     const r = new IptablesRunner({backend: 'nft', family: 'ipv4', netns, exec})
     const rs = await r.save(['filter', 'nat'])
     expect(rs.tables.map((t) => t.name)).toEqual(['filter', 'nat'])
@@ -63,7 +74,10 @@ describe('IptablesRunner.save', () => {
     const r = new IptablesRunner({backend: 'legacy', family: 'ipv4', netns, exec})
     const rs = await r.save(['filter', 'nat'], {strategy: 'per-table'})
     expect(rs.tables.map((t) => t.name)).toEqual(['filter'])
-    expect(calls.map((c) => [c.file, ...c.args])).toEqual([['cat', '/proc/net/ip_tables_names'], ['iptables-legacy-save', '-t', 'filter']])
+    expect(calls.map((c) => [c.file, ...c.args])).toEqual([
+      ['cat', '/proc/net/ip_tables_names'],
+      ['iptables-legacy-save', '-t', 'filter'],
+    ])
     expect(calls.every((c) => c.opts?.netns === netns)).toBe(true)
   })
   it('legacy: nothing at all when the namespace has no legacy tables', async () => {
@@ -73,12 +87,16 @@ describe('IptablesRunner.save', () => {
   })
   it('reports an incompatible table it was asked for', async () => {
     const {exec} = fake(() => out(`${FILTER}# Table \`nat' is incompatible, use 'nft' tool.\n`))
-    await expect(new IptablesRunner({backend: 'nft', family: 'ipv4', exec}).save(['filter', 'nat'])).rejects.toBeInstanceOf(IncompatibleTableError)
+    await expect(
+      new IptablesRunner({backend: 'nft', family: 'ipv4', exec}).save(['filter', 'nat']),
+    ).rejects.toBeInstanceOf(IncompatibleTableError)
     expect(keepTables(`${FILTER}# Table \`nat' is incompatible, use 'nft' tool.\n`, ['filter'])).toBe(FILTER)
   })
   it('refuses unknown table names before running anything', async () => {
     const {exec, calls} = fake(() => out(''))
-    await expect(new IptablesRunner({backend: 'nft', family: 'ipv4', exec}).save(['filter; rm'])).rejects.toThrow(/unknown table/)
+    await expect(new IptablesRunner({backend: 'nft', family: 'ipv4', exec}).save(['filter; rm'])).rejects.toThrow(
+      /unknown table/,
+    )
     expect(calls).toHaveLength(0)
   })
 })
@@ -87,10 +105,12 @@ describe('IptablesRunner.restore', () => {
   it('runs restore with --wait and --noflush, input on stdin', async () => {
     const {exec, calls} = fake(() => out(''))
     await new IptablesRunner({backend: 'legacy', family: 'ipv4', netns, exec, lockWaitSeconds: 3}).restore(FILTER)
-    expect(calls).toEqual([{file: 'iptables-legacy-restore', args: ['--wait=3', '--noflush'], opts: {netns, input: FILTER}}])
+    expect(calls).toEqual([
+      {file: 'iptables-legacy-restore', args: ['--wait=3', '--noflush'], opts: {netns, input: FILTER}},
+    ])
   })
   it('maps exit status 4 to IptablesResourceError', async () => {
-    const stderr = "Another app is currently holding the xtables lock. Stopped waiting after 10s.\n"
+    const stderr = 'Another app is currently holding the xtables lock. Stopped waiting after 10s.\n'
     const {exec} = fake(() => out('', stderr, 4))
     const p = new IptablesRunner({backend: 'legacy', family: 'ipv4', exec}).restore(FILTER + NAT)
     await expect(p).rejects.toBeInstanceOf(IptablesResourceError)
@@ -98,19 +118,36 @@ describe('IptablesRunner.restore', () => {
     await expect(p).rejects.toMatchObject({tables: ['filter', 'nat'], stderr, exitCode: 4})
   })
   it('names the failed table and the tables committed before it', async () => {
-    const stderr = "iptables-nft-restore v1.8.9 (nf_tables): Chain 'NOPE' does not exist\nError occurred at line: 6\nTry `iptables-nft-restore -h' or 'iptables-nft-restore --help' for more information.\n"
+    const stderr =
+      "iptables-nft-restore v1.8.9 (nf_tables): Chain 'NOPE' does not exist\nError occurred at line: 6\nTry `iptables-nft-restore -h' or 'iptables-nft-restore --help' for more information.\n"
     const {exec} = fake(() => out('', stderr, 2))
-    const p = new IptablesRunner({backend: 'nft', family: 'ipv4', exec}).restore(FILTER + NAT.replace('COMMIT', '-A PREROUTING -j NOPE\nCOMMIT'))
+    const p = new IptablesRunner({backend: 'nft', family: 'ipv4', exec}).restore(
+      FILTER + NAT.replace('COMMIT', '-A PREROUTING -j NOPE\nCOMMIT'),
+    )
     await expect(p).rejects.toBeInstanceOf(IptablesRestoreError)
-    await expect(p).rejects.toMatchObject({line: 6, failedTable: 'nat', committedTables: ['filter'], command: ['iptables-nft-restore', '--wait=10', '--noflush']})
-    await expect(p).rejects.toThrow("failed in table nat (exit status 2): iptables-nft-restore v1.8.9 (nf_tables): Chain 'NOPE' does not exist Error occurred at line: 6")
+    await expect(p).rejects.toMatchObject({
+      line: 6,
+      failedTable: 'nat',
+      committedTables: ['filter'],
+      command: ['iptables-nft-restore', '--wait=10', '--noflush'],
+    })
+    await expect(p).rejects.toThrow(
+      "failed in table nat (exit status 2): iptables-nft-restore v1.8.9 (nf_tables): Chain 'NOPE' does not exist Error occurred at line: 6",
+    )
   })
   it('restoreEachTable runs one transaction per table and stops at the first failure', async () => {
-    const {exec, calls} = fake((c) => (c.opts?.input?.startsWith('*nat') ? out('', 'iptables-restore: line 2 failed\n', 1) : out('')))
+    const {exec, calls} = fake((c) =>
+      c.opts?.input?.startsWith('*nat') ? out('', 'iptables-restore: line 2 failed\n', 1) : out(''),
+    )
     const r = new IptablesRunner({backend: 'legacy', family: 'ipv4', exec})
     expect(await r.restoreEachTable(FILTER + MANGLE)).toEqual(['filter', 'mangle'])
     const p = r.restoreEachTable(FILTER + NAT + MANGLE)
-    await expect(p).rejects.toMatchObject({failedTable: 'nat', committedTables: ['filter'], tables: ['filter', 'nat', 'mangle'], line: 6})
+    await expect(p).rejects.toMatchObject({
+      failedTable: 'nat',
+      committedTables: ['filter'],
+      tables: ['filter', 'nat', 'mangle'],
+      line: 6,
+    })
     expect(calls.filter((c) => c.opts?.input?.startsWith('*mangle'))).toHaveLength(1) // only from the first call
   })
 })

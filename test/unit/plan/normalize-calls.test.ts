@@ -15,7 +15,12 @@ function counting(): {normalize: (s: string) => string; calls: Map<string, numbe
 
 const m = model({
   rules: [
-    rule('a', {from: [cidr('10.0.0.0/24'), cidr('10.0.1.0/24')], proto: 'tcp', ports: [{from: 80, to: 80}], priority: 10}),
+    rule('a', {
+      from: [cidr('10.0.0.0/24'), cidr('10.0.1.0/24')],
+      proto: 'tcp',
+      ports: [{from: 80, to: 80}],
+      priority: 10,
+    }),
     rule('b', {from: [cidr('10.0.2.0/24')], proto: 'tcp', ports: [{from: 443, to: 443}], priority: 20}),
   ],
 })
@@ -49,7 +54,9 @@ describe('planner normalization', () => {
     const c = counting()
     const p = plan(host, c.normalize)
     expect(p.firewall).toHaveLength(1)
-    expect(p.changes.find((x) => x.address === 'chain["host:DOCKWALL-FORWARD"]')?.reasons).toContain('restore the order of dockwall\'s rules')
+    expect(p.changes.find((x) => x.address === 'chain["host:DOCKWALL-FORWARD"]')?.reasons).toContain(
+      "restore the order of dockwall's rules",
+    )
     expect(c.calls.size).toBeGreaterThan(0)
     expect([...c.calls.values()].every((n) => n === 1)).toBe(true)
   })

@@ -6,7 +6,11 @@ import {toDot, toMermaid} from '../../../src/plan/graph.js'
 import {actual, cidr, model, rule, namespace} from './builders.js'
 
 const ssh = parseSshConnection('203.0.113.7 51234 198.51.100.1 22')!
-const planFor = (m: ReturnType<typeof model>) => makePlan({model: m, actual: actual({namespaces: [namespace('host', {})]}), prior: null}, {mode: 'normal', targets: [], dockwallVersion: 't'}).plan
+const planFor = (m: ReturnType<typeof model>) =>
+  makePlan(
+    {model: m, actual: actual({namespaces: [namespace('host', {})]}), prior: null},
+    {mode: 'normal', targets: [], dockwallVersion: 't'},
+  ).plan
 
 describe('SSH lockout guard', () => {
   it('parses SSH_CONNECTION and ignores garbage', () => {
@@ -16,21 +20,31 @@ describe('SSH lockout guard', () => {
   })
 
   it('accepts input_policy = drop with SSH kept open', () => {
-    expect(checkSshLockout(planFor(model({firewall: {forwardPolicy: 'docker', inputPolicy: 'drop', sshPort: 22}})), ssh)).toEqual([])
+    expect(
+      checkSshLockout(planFor(model({firewall: {forwardPolicy: 'docker', inputPolicy: 'drop', sshPort: 22}})), ssh),
+    ).toEqual([])
   })
 
   it('finds that new SSH connections are refused when allow_ssh = false, while the current one survives', () => {
-    const findings = checkSshLockout(planFor(model({firewall: {forwardPolicy: 'docker', inputPolicy: 'drop', sshPort: null}})), ssh)
+    const findings = checkSshLockout(
+      planFor(model({firewall: {forwardPolicy: 'docker', inputPolicy: 'drop', sshPort: null}})),
+      ssh,
+    )
     expect(findings.map((f) => f.state)).toEqual(['NEW'])
   })
 
-  it('finds an explicit input drop of the operator\'s address that cuts the current session', () => {
+  it("finds an explicit input drop of the operator's address that cuts the current session", () => {
     const m = model({rules: [rule('block', {chain: 'input', from: [cidr('203.0.113.0/24')], action: 'drop'})]})
     expect(checkSshLockout(planFor(m), ssh).map((f) => f.state)).toEqual(['ESTABLISHED', 'NEW'])
   })
 
   it('ignores drops that do not match the session', () => {
-    const m = model({rules: [rule('block', {chain: 'input', from: [cidr('10.0.0.0/8')], action: 'drop'}), rule('web', {chain: 'input', proto: 'tcp', ports: [{from: 80, to: 80}], action: 'drop'})]})
+    const m = model({
+      rules: [
+        rule('block', {chain: 'input', from: [cidr('10.0.0.0/8')], action: 'drop'}),
+        rule('web', {chain: 'input', proto: 'tcp', ports: [{from: 80, to: 80}], action: 'drop'}),
+      ],
+    })
     expect(checkSshLockout(planFor(m), ssh)).toEqual([])
   })
 })

@@ -30,7 +30,8 @@ export function applyTransactions(actual: ActualModel, plan: Plan): ActualModel 
         if (i < 0) throw new Error(`-D of a missing rule: ${line}`)
         c.rules.splice(i, 1)
       } else if ((m = /^-X (\S+)$/.exec(line))) {
-        if (table.chains.some((c) => c.rules.some((r) => r.target === m![1]))) throw new Error(`-X of a referenced chain: ${line}`)
+        if (table.chains.some((c) => c.rules.some((r) => r.target === m![1])))
+          throw new Error(`-X of a referenced chain: ${line}`)
         table.chains = table.chains.filter((c) => c.name !== m![1])
       } else throw new Error(`unexpected restore line: ${line}`)
     }

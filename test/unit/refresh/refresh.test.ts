@@ -22,9 +22,15 @@ vi.mock('../../../src/refresh/namespace.js', () => ({
   readNamespace: async (target: NetnsTarget): Promise<NamespaceRead> => {
     reads.push(target)
     if (target.kind === 'pid' && dying.has(target.pid)) {
-      throw new Error(`nsenter -t ${target.pid} -n -- iptables-nft-save: exit code 1: nsenter: cannot open /proc/${target.pid}/ns/net: No such file or directory\nmore`)
+      throw new Error(
+        `nsenter -t ${target.pid} -n -- iptables-nft-save: exit code 1: nsenter: cannot open /proc/${target.pid}/ns/net: No such file or directory\nmore`,
+      )
     }
-    return {backend: 'nft', reason: 'nft: stub', tables: {filter: {name: 'filter', chains: [{name: 'INPUT', policy: 'ACCEPT', rules: []}]}}}
+    return {
+      backend: 'nft',
+      reason: 'nft: stub',
+      tables: {filter: {name: 'filter', chains: [{name: 'INPUT', policy: 'ACCEPT', rules: []}]}},
+    }
   },
 }))
 vi.mock('../../../src/refresh/routes.js', () => ({readRoutes: async () => []}))
@@ -43,13 +49,26 @@ function docker(containers: Stub[]): DockerConnection {
     version: async () => ({Version: '20.10.24', ApiVersion: '1.41'}),
     info: async () => ({}),
     listNetworks: async () => [],
-    listContainers: async () => containers.map((c) => ({Id: `id-${c.name}`, Names: [`/${c.name}`], State: c.listed, Labels: {}, NetworkSettings: {Networks: {}}})),
+    listContainers: async () =>
+      containers.map((c) => ({
+        Id: `id-${c.name}`,
+        Names: [`/${c.name}`],
+        State: c.listed,
+        Labels: {},
+        NetworkSettings: {Networks: {}},
+      })),
     getContainer: (id: string) => ({
       inspect: async () => {
         const c = containers.find((x) => `id-${x.name}` === id)
         if (!c || c.inspected === 'gone') throw Object.assign(new Error('no such container'), {statusCode: 404})
         const running = c.inspected === 'running'
-        return {Id: id, Name: `/${c.name}`, State: {Status: c.inspected, Running: running, Pid: running ? c.pid : 0}, Config: {Labels: {}}, NetworkSettings: {Networks: {}}}
+        return {
+          Id: id,
+          Name: `/${c.name}`,
+          State: {Status: c.inspected, Running: running, Pid: running ? c.pid : 0},
+          Config: {Labels: {}},
+          NetworkSettings: {Networks: {}},
+        }
       },
     }),
   }
@@ -59,7 +78,9 @@ function docker(containers: Stub[]): DockerConnection {
 // One rule inside each container's namespace: refresh must read each of them.
 const desired = model({
   containers: ['up', 'stopped', 'vanished', 'dying', 'missing'].map((l) => container(l, [], [], `c-${l}`)),
-  rules: ['up', 'stopped', 'vanished', 'dying', 'missing'].map((l) => rule(`in_${l}`, {chain: 'input', inContainer: l, proto: 'tcp', ports: [{from: 80, to: 80}]})),
+  rules: ['up', 'stopped', 'vanished', 'dying', 'missing'].map((l) =>
+    rule(`in_${l}`, {chain: 'input', inContainer: l, proto: 'tcp', ports: [{from: 80, to: 80}]}),
+  ),
 })
 
 const containers: Stub[] = [
@@ -81,7 +102,13 @@ describe('refresh', () => {
   })
 
   it('reads the host and the running containers, and reports the rest as they are, without failing', async () => {
-    const {actual, diagnostics} = await refresh({docker: docker(containers), host: {kind: 'current'}, backend: 'auto', model: desired, prior: null})
+    const {actual, diagnostics} = await refresh({
+      docker: docker(containers),
+      host: {kind: 'current'},
+      backend: 'auto',
+      model: desired,
+      prior: null,
+    })
 
     expect(reads).toEqual(expect.arrayContaining([{kind: 'current'}, {kind: 'pid', pid: 100}, {kind: 'pid', pid: 400}]))
     expect(reads).toHaveLength(3)
@@ -95,27 +122,51 @@ describe('refresh', () => {
     expect(actual.namespaces.map((n) => n.key)).toEqual(['host', 'container.up'])
     // The one that died under our feet: its namespace is unreadable, with the first line of why.
     expect(actual.unreadable).toEqual([
-      {key: 'container.dying', reason: 'nsenter -t 400 -n -- iptables-nft-save: exit code 1: nsenter: cannot open /proc/400/ns/net: No such file or directory'},
+      {
+        key: 'container.dying',
+        reason:
+          'nsenter -t 400 -n -- iptables-nft-save: exit code 1: nsenter: cannot open /proc/400/ns/net: No such file or directory',
+      },
     ])
     // show --actual prints it all.
     const json = actualToJson(actual)
-    expect(json.docker.containers.find((c) => c.name === 'c-vanished')).toMatchObject({status: 'gone', pid: null, endpoints: []})
+    expect(json.docker.containers.find((c) => c.name === 'c-vanished')).toMatchObject({
+      status: 'gone',
+      pid: null,
+      endpoints: [],
+    })
     expect(json.unreadable).toEqual(actual.unreadable)
   })
 
   it('lets the planner defer what needs a container that is stopped, gone or missing', async () => {
-    const {actual} = await refresh({docker: docker(containers), host: {kind: 'current'}, backend: 'auto', model: desired, prior: null})
-    const {plan, errors} = makePlan({model: desired, actual, prior: null}, {mode: 'normal', targets: [], dockwallVersion: 'test'})
+    const {actual} = await refresh({
+      docker: docker(containers),
+      host: {kind: 'current'},
+      backend: 'auto',
+      model: desired,
+      prior: null,
+    })
+    const {plan, errors} = makePlan(
+      {model: desired, actual, prior: null},
+      {mode: 'normal', targets: [], dockwallVersion: 'test'},
+    )
     expect(errors).toEqual([])
-    const byAddress = Object.fromEntries(plan.changes.filter((c) => c.type === 'rule').map((c) => [c.address, [c.action, c.reasons[0]]]))
+    const byAddress = Object.fromEntries(
+      plan.changes.filter((c) => c.type === 'rule').map((c) => [c.address, [c.action, c.reasons[0]]]),
+    )
     expect(byAddress).toEqual({
-      'rule.in_dying': ['deferred', expect.stringMatching(/^container\.dying's namespace could not be read \(nsenter -t 400/)],
+      'rule.in_dying': [
+        'deferred',
+        expect.stringMatching(/^container\.dying's namespace could not be read \(nsenter -t 400/),
+      ],
       'rule.in_missing': ['deferred', 'container.missing does not exist yet'],
       'rule.in_stopped': ['deferred', 'container.stopped is not running (exited)'],
       'rule.in_up': ['create', undefined],
       'rule.in_vanished': ['deferred', 'container.vanished does not exist yet'],
     })
     // The unread namespace is deferred like a stopped container, and the plan says why.
-    expect(plan.warnings.map((w) => w.summary)).toEqual([expect.stringMatching(/^could not read the container\.dying namespace: nsenter -t 400/)])
+    expect(plan.warnings.map((w) => w.summary)).toEqual([
+      expect.stringMatching(/^could not read the container\.dying namespace: nsenter -t 400/),
+    ])
   })
 })

@@ -40,7 +40,11 @@ COMMIT
 `
 
 function model(tables: ActualNamespace['tables']): ActualModel {
-  return {docker: {engine: {version: '20.10.24', apiVersion: '1.41'}, networks: [], containers: []}, namespaces: [{key: 'host', backend: 'nft', backendReason: 'test', tables}], unreadable: []}
+  return {
+    docker: {engine: {version: '20.10.24', apiVersion: '1.41'}, networks: [], containers: []},
+    namespaces: [{key: 'host', backend: 'nft', backendReason: 'test', tables}],
+    unreadable: [],
+  }
 }
 
 describe('readTables', () => {
@@ -57,11 +61,15 @@ describe('readTables', () => {
 
   it('parses up front only the chains that mention DOCKWALL-', () => {
     const t = readTables(HOST)
-    const unparsed = (table: 'filter' | 'nat') => t[table]!.chains.filter((c) => mentionsNoOwnedChain(c)).map((c) => c.name)
+    const unparsed = (table: 'filter' | 'nat') =>
+      t[table]!.chains.filter((c) => mentionsNoOwnedChain(c)).map((c) => c.name)
     // FORWARD and DOCKER have no DOCKWALL- text; BIG jumps to DOCKWALL-FORWARD, so it is read now
     expect(unparsed('filter')).toEqual(['FORWARD'])
     expect(unparsed('nat')).toEqual(['DOCKER'])
-    expect(unparsedRuleLines(t.filter!.chains.find((c) => c.name === 'FORWARD')!)).toEqual(['-A FORWARD -j DOCKER-USER', '-A FORWARD -j BIG'])
+    expect(unparsedRuleLines(t.filter!.chains.find((c) => c.name === 'FORWARD')!)).toEqual([
+      '-A FORWARD -j DOCKER-USER',
+      '-A FORWARD -j BIG',
+    ])
     // Chains without rules are not deferred
     expect(mentionsNoOwnedChain(t.filter!.chains.find((c) => c.name === 'INPUT')!)).toBe(false)
   })
@@ -93,8 +101,11 @@ describe('readTables', () => {
     expect(eager.namespaces[0]!.tables.filter!.chains.some((c) => mentionsNoOwnedChain(c))).toBe(false)
   })
 
-  it('throws the eager parse\'s error for a bad rule in a deferred chain when its rules are read', () => {
-    const bad = HOST.replace('-A BIG -s 10.0.0.2/32 -j DROP\n', '').replace('-A FORWARD -j BIG', '-A FORWARD -j BIG -j DROP')
+  it("throws the eager parse's error for a bad rule in a deferred chain when its rules are read", () => {
+    const bad = HOST.replace('-A BIG -s 10.0.0.2/32 -j DROP\n', '').replace(
+      '-A FORWARD -j BIG',
+      '-A FORWARD -j BIG -j DROP',
+    )
     let eagerError: unknown
     try {
       parseRuleset(bad)

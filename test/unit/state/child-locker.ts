@@ -27,7 +27,10 @@ if (mode === 'increment' || mode === 'increment-unlocked') {
       await sleep(5)
     }
   }
-  const lock = mode === 'increment' ? await acquireLock(statePath, {timeoutMs: 120_000, operation: `test increment ${tag}`, maxPollMs: 50}) : undefined
+  const lock =
+    mode === 'increment'
+      ? await acquireLock(statePath, {timeoutMs: 120_000, operation: `test increment ${tag}`, maxPollMs: 50})
+      : undefined
   const prev = await readState(statePath)
   // Widen the window in which an unlocked writer would interleave.
   await sleep(Math.random() * 30)

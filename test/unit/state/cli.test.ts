@@ -18,23 +18,35 @@ const root = fileURLToPath(new URL('../../..', import.meta.url))
 const bin = join(root, 'bin/run.js')
 
 beforeAll(() => {
-  if (!existsSync(join(root, 'dist/commands/state/list.js'))) throw new Error('the CLI is not built: run `npm run build` first')
+  if (!existsSync(join(root, 'dist/commands/state/list.js')))
+    throw new Error('the CLI is not built: run `npm run build` first')
 })
 
 /** Runs `dockwall ARGS` in `cwd`, with a fixed terminal and no inherited DOCKWALL_STATE. */
 async function dockwall(cwd: string, args: string[], env: Record<string, string> = {}) {
   const {DOCKWALL_STATE: _ignored, ...rest} = process.env
-  const r = await execa(process.execPath, [bin, ...args], {cwd, reject: false, env: {...rest, COLUMNS: '100', NO_COLOR: '1', ...env}, extendEnv: false})
+  const r = await execa(process.execPath, [bin, ...args], {
+    cwd,
+    reject: false,
+    env: {...rest, COLUMNS: '100', NO_COLOR: '1', ...env},
+    extendEnv: false,
+  })
   return {stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode}
 }
 
-const sample = () => sampleState([
-  network('frontend'),
-  rule('web'),
-  rule('ssh'),
-  {address: 'container.lb.network.frontend', type: 'attachment', ids: {container_id: 'c1'}, attributes: {ipv4_address: '172.18.0.2'}},
-  {address: 'container.lb.route["10.8.0.0/24"]', type: 'route', ids: {}, attributes: {via: '172.18.0.1'}},
-])
+const sample = () =>
+  sampleState([
+    network('frontend'),
+    rule('web'),
+    rule('ssh'),
+    {
+      address: 'container.lb.network.frontend',
+      type: 'attachment',
+      ids: {container_id: 'c1'},
+      attributes: {ipv4_address: '172.18.0.2'},
+    },
+    {address: 'container.lb.route["10.8.0.0/24"]', type: 'route', ids: {}, attributes: {via: '172.18.0.1'}},
+  ])
 
 /** A directory holding dockwall.state.json (the default path) with the sample state. */
 async function withState(): Promise<{dir: string; path: string}> {
@@ -48,13 +60,17 @@ describe('dockwall state list', () => {
   it('prints one address per line, sorted, from ./dockwall.state.json', async () => {
     const {dir} = await withState()
     const r = await dockwall(dir, ['state', 'list'])
-    expect(r).toEqual({exitCode: 0, stderr: '', stdout: [
-      'container.lb.network.frontend',
-      'container.lb.route["10.8.0.0/24"]',
-      'network.frontend',
-      'rule.ssh',
-      'rule.web',
-    ].join('\n')})
+    expect(r).toEqual({
+      exitCode: 0,
+      stderr: '',
+      stdout: [
+        'container.lb.network.frontend',
+        'container.lb.route["10.8.0.0/24"]',
+        'network.frontend',
+        'rule.ssh',
+        'rule.web',
+      ].join('\n'),
+    })
   })
 
   it('reads --state, then DOCKWALL_STATE', async () => {
@@ -79,7 +95,11 @@ describe('dockwall state list', () => {
 
   it('says there is nothing when there is no state file, and succeeds', async () => {
     const r = await dockwall(await makeTmpDir(), ['state', 'list'])
-    expect(r).toEqual({exitCode: 0, stdout: '', stderr: 'No state file at dockwall.state.json: dockwall manages nothing there yet.'})
+    expect(r).toEqual({
+      exitCode: 0,
+      stdout: '',
+      stderr: 'No state file at dockwall.state.json: dockwall manages nothing there yet.',
+    })
   })
 
   it('fails with exit code 1 on an invalid state file, naming it and the field', async () => {
@@ -90,16 +110,23 @@ describe('dockwall state list', () => {
     const r = await dockwall(dir, ['state', 'list'])
     expect(r.exitCode).toBe(1)
     expect(r.stdout).toBe('')
-    expect(r.stderr).toMatch(/^Error: state file dockwall\.state\.json is invalid:\n {2}resources\[0\] \(container\.lb\.network\.frontend\)\.type: Invalid option: expected one of "network"\|/)
+    expect(r.stderr).toMatch(
+      /^Error: state file dockwall\.state\.json is invalid:\n {2}resources\[0\] \(container\.lb\.network\.frontend\)\.type: Invalid option: expected one of "network"\|/,
+    )
     expect(r.stderr).toMatch(/\nTry: fix the field, or restore dockwall\.state\.json\.backup\n?$/)
   })
 
   it('refuses a state file from a newer dockwall', async () => {
     const dir = await makeTmpDir()
-    await writeFile(join(dir, 'dockwall.state.json'), JSON.stringify({version: 2, dockwall_version: '3.0.0', resources: {}}))
+    await writeFile(
+      join(dir, 'dockwall.state.json'),
+      JSON.stringify({version: 2, dockwall_version: '3.0.0', resources: {}}),
+    )
     const r = await dockwall(dir, ['state', 'list'])
     expect(r.exitCode).toBe(1)
-    expect(r.stderr).toMatch(/^Error: state file dockwall\.state\.json was written by a newer dockwall \(dockwall 3\.0\.0, format 2\); upgrade dockwall\n/)
+    expect(r.stderr).toMatch(
+      /^Error: state file dockwall\.state\.json was written by a newer dockwall \(dockwall 3\.0\.0, format 2\); upgrade dockwall\n/,
+    )
   })
 })
 
@@ -108,16 +135,18 @@ describe('dockwall state show', () => {
     const {dir} = await withState()
     const r = await dockwall(dir, ['state', 'show', 'rule.web'])
     expect(r.exitCode).toBe(0)
-    expect(r.stdout).toBe([
-      '# rule.web (rule)',
-      'attributes:',
-      '  action   = "accept"',
-      '  chain    = "forward"',
-      '  ports    = [{"from":80,"to":80},{"from":443,"to":443}]',
-      '  priority = 100',
-      'lines:',
-      '  host filter -A DOCKWALL-FORWARD -s 172.18.0.2/32 -p tcp -m tcp --dport 80 -m comment --comment dockwall:rule.web -j ACCEPT',
-    ].join('\n'))
+    expect(r.stdout).toBe(
+      [
+        '# rule.web (rule)',
+        'attributes:',
+        '  action   = "accept"',
+        '  chain    = "forward"',
+        '  ports    = [{"from":80,"to":80},{"from":443,"to":443}]',
+        '  priority = 100',
+        'lines:',
+        '  host filter -A DOCKWALL-FORWARD -s 172.18.0.2/32 -p tcp -m tcp --dport 80 -m comment --comment dockwall:rule.web -j ACCEPT',
+      ].join('\n'),
+    )
   })
 
   it('prints the resource as JSON with --json', async () => {
@@ -129,7 +158,11 @@ describe('dockwall state show', () => {
   it('fails on an unknown address, suggesting close ones', async () => {
     const {dir} = await withState()
     const r = await dockwall(dir, ['state', 'show', 'rule.wbe'])
-    expect(r).toEqual({exitCode: 1, stdout: '', stderr: 'Error: no resource in the state matches rule.wbe\nTry: did you mean rule.web?'})
+    expect(r).toEqual({
+      exitCode: 1,
+      stdout: '',
+      stderr: 'Error: no resource in the state matches rule.wbe\nTry: did you mean rule.web?',
+    })
   })
 
   it('fails without an address (usage error)', async () => {
@@ -144,12 +177,16 @@ describe('dockwall state rm', () => {
     const {dir, path} = await withState()
     const before = await readFile(path, 'utf8')
     const r = await dockwall(dir, ['state', 'rm', 'rule.web', 'container.lb'])
-    expect(r).toEqual({exitCode: 0, stderr: '', stdout: [
-      'Removed container.lb.network.frontend',
-      'Removed container.lb.route["10.8.0.0/24"]',
-      'Removed rule.web',
-      'Successfully removed 3 resources from the state (serial 2); nothing on the host was changed.',
-    ].join('\n')})
+    expect(r).toEqual({
+      exitCode: 0,
+      stderr: '',
+      stdout: [
+        'Removed container.lb.network.frontend',
+        'Removed container.lb.route["10.8.0.0/24"]',
+        'Removed rule.web',
+        'Successfully removed 3 resources from the state (serial 2); nothing on the host was changed.',
+      ].join('\n'),
+    })
     const after = await readState(path)
     expect(after?.serial).toBe(2)
     expect(after?.resources.map((x) => x.address)).toEqual(['network.frontend', 'rule.ssh'])
@@ -172,7 +209,9 @@ describe('dockwall state rm', () => {
     const before = await readFile(path, 'utf8')
     const r = await dockwall(dir, ['state', 'rm', 'rule.web', 'rule.nope', 'network.gone'])
     expect(r.exitCode).toBe(1)
-    expect(r.stderr).toBe('Error: no resource in the state matches rule.nope, network.gone\nTry: `dockwall state list` shows every address')
+    expect(r.stderr).toBe(
+      'Error: no resource in the state matches rule.nope, network.gone\nTry: `dockwall state list` shows every address',
+    )
     expect(await readFile(path, 'utf8')).toBe(before)
   })
 
@@ -188,7 +227,11 @@ describe('dockwall state rm', () => {
     try {
       const r = await dockwall(dir, ['state', 'rm', 'rule.web'])
       expect(r.exitCode).toBe(1)
-      expect(r.stderr).toMatch(new RegExp(`^Error: state locked by pid ${process.pid} \\(dockwall apply, user [^)]+\\) on host \\S+ since \\d\\d:\\d\\d:\\d\\d; wait, or run \`dockwall force-unlock ${held.info.id}\` if that process is gone\\nTry: add --lock-timeout 5m`))
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `^Error: state locked by pid ${process.pid} \\(dockwall apply, user [^)]+\\) on host \\S+ since \\d\\d:\\d\\d:\\d\\d; wait, or run \`dockwall force-unlock ${held.info.id}\` if that process is gone\\nTry: add --lock-timeout 5m`,
+        ),
+      )
       // With a timeout it waits, then says how long.
       const waited = await dockwall(dir, ['state', 'rm', 'rule.web', '--lock-timeout', '300ms'])
       expect(waited.stderr).toMatch(/^Error: timed out after 300ms waiting for the state lock: state locked by /)
@@ -202,7 +245,9 @@ describe('dockwall state rm', () => {
     const {dir} = await withState()
     const r = await dockwall(dir, ['state', 'rm', 'rule.web', '--lock-timeout', '30'])
     expect(r.exitCode).toBe(2)
-    expect(r.stderr).toMatch(/Parsing --lock-timeout\s+(›\s+)?invalid duration "30": use a number with a unit, like 30s, 5m, 1h30m or\s+(›\s+)?500ms/)
+    expect(r.stderr).toMatch(
+      /Parsing --lock-timeout\s+(›\s+)?invalid duration "30": use a number with a unit, like 30s, 5m, 1h30m or\s+(›\s+)?500ms/,
+    )
   })
 
   it('warns and tightens a world-readable state file', async () => {
@@ -211,7 +256,9 @@ describe('dockwall state rm', () => {
     await chmod(path, 0o644)
     const r = await dockwall(dir, ['state', 'rm', 'rule.web'])
     expect(r.exitCode).toBe(0)
-    expect(r.stderr).toBe('Warning: state file dockwall.state.json was accessible to other users (mode 0644); changed it to 0600')
+    expect(r.stderr).toBe(
+      'Warning: state file dockwall.state.json was accessible to other users (mode 0644); changed it to 0600',
+    )
     expect((await stat(path)).mode & 0o777).toBe(0o600)
   })
 })
@@ -222,7 +269,9 @@ describe('dockwall force-unlock', () => {
     const held = await acquireLock(path, {timeoutMs: 0, operation: 'dockwall apply'})
     const r = await dockwall(dir, ['force-unlock', held.info.id])
     expect(r.exitCode).toBe(0)
-    expect(r.stdout).toMatch(new RegExp(`^Unlocked the state: removed the lock of pid ${process.pid} \\(dockwall apply, `))
+    expect(r.stdout).toMatch(
+      new RegExp(`^Unlocked the state: removed the lock of pid ${process.pid} \\(dockwall apply, `),
+    )
     expect(await readLock(path)).toBeNull()
     await held.release()
   })
@@ -233,7 +282,9 @@ describe('dockwall force-unlock', () => {
     try {
       const r = await dockwall(dir, ['force-unlock', 'wrong-id'])
       expect(r.exitCode).toBe(1)
-      expect(r.stderr).toMatch(new RegExp(`^Error: the state lock has id ${held.info.id} \\(.*\\), not wrong-id; nothing was unlocked\\n`))
+      expect(r.stderr).toMatch(
+        new RegExp(`^Error: the state lock has id ${held.info.id} \\(.*\\), not wrong-id; nothing was unlocked\\n`),
+      )
       expect((await readLock(path))?.kind).toBe('held')
     } finally {
       await held.release()

@@ -18,7 +18,9 @@ describe('durations', () => {
   })
 
   it.each(['', '30', 's', '5 m', '1d', '-5s', '5s junk', '1.s'])('refuses %j', (text) => {
-    expect(() => parseDuration(text)).toThrow(/^invalid duration .*: use a number with a unit, like 30s, 5m, 1h30m or 500ms \(0 for no wait\)$/)
+    expect(() => parseDuration(text)).toThrow(
+      /^invalid duration .*: use a number with a unit, like 30s, 5m, 1h30m or 500ms \(0 for no wait\)$/,
+    )
   })
 
   it.each([

@@ -18,34 +18,59 @@ function state(resources: StateResource[]): State {
 function reference(s: State): string {
   const sortKeys = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(sortKeys)
-    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((k) => [k, sortKeys((v as {[k: string]: unknown})[k])]))
+    if (v !== null && typeof v === 'object')
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+          .map((k) => [k, sortKeys((v as {[k: string]: unknown})[k])]),
+      )
     return v
   }
-  const resources = [...s.resources].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0)).map((r) => ({
-    address: r.address,
-    type: r.type,
-    ids: sortKeys(r.ids),
-    attributes: sortKeys(r.attributes),
-    ...(r.lines ? {lines: r.lines.map((l) => ({namespace: l.namespace, table: l.table, chain: l.chain, spec: l.spec}))} : {}),
-  }))
+  const resources = [...s.resources]
+    .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0))
+    .map((r) => ({
+      address: r.address,
+      type: r.type,
+      ids: sortKeys(r.ids),
+      attributes: sortKeys(r.attributes),
+      ...(r.lines
+        ? {lines: r.lines.map((l) => ({namespace: l.namespace, table: l.table, chain: l.chain, spec: l.spec}))}
+        : {}),
+    }))
   return `${JSON.stringify({version: 1, serial: s.serial, lineage: s.lineage, dockwall_version: s.dockwallVersion, resources}, null, 2)}\n`
 }
 
 const line = fc.record({
-  namespace: fc.oneof(fc.constant('host'), fc.string({minLength: 1, maxLength: 8}).map((x) => `container.${x}`)),
+  namespace: fc.oneof(
+    fc.constant('host'),
+    fc.string({minLength: 1, maxLength: 8}).map((x) => `container.${x}`),
+  ),
   table: fc.constantFrom('filter', 'nat'),
   chain: fc.string({minLength: 1, maxLength: 12}),
   // quotes, backslashes, control characters, non-ASCII: whatever a comment may hold
-  spec: fc.string({maxLength: 60, unit: fc.oneof(fc.constantFrom('"', '\\', '\n', '\t', '\u0001', 'é', '😀', ' '), fc.string({minLength: 1, maxLength: 1}))}),
+  spec: fc.string({
+    maxLength: 60,
+    unit: fc.oneof(
+      fc.constantFrom('"', '\\', '\n', '\t', '\u0001', 'é', '😀', ' '),
+      fc.string({minLength: 1, maxLength: 1}),
+    ),
+  }),
 })
 
-const resource = fc.record({
-  address: fc.stringMatching(/^[a-z]{1,3}\.[a-z_]{1,5}$/),
-  type: fc.constantFrom(...RESOURCE_TYPES),
-  ids: fc.dictionary(fc.string({minLength: 1, maxLength: 4}), fc.string(), {maxKeys: 2}),
-  attributes: fc.dictionary(fc.string({minLength: 1, maxLength: 4}), fc.oneof(fc.string(), fc.integer(), fc.boolean()), {maxKeys: 3}),
-  lines: fc.option(fc.array(line, {maxLength: 5}), {nil: undefined}),
-}, {requiredKeys: ['address', 'type', 'ids', 'attributes']})
+const resource = fc.record(
+  {
+    address: fc.stringMatching(/^[a-z]{1,3}\.[a-z_]{1,5}$/),
+    type: fc.constantFrom(...RESOURCE_TYPES),
+    ids: fc.dictionary(fc.string({minLength: 1, maxLength: 4}), fc.string(), {maxKeys: 2}),
+    attributes: fc.dictionary(
+      fc.string({minLength: 1, maxLength: 4}),
+      fc.oneof(fc.string(), fc.integer(), fc.boolean()),
+      {maxKeys: 3},
+    ),
+    lines: fc.option(fc.array(line, {maxLength: 5}), {nil: undefined}),
+  },
+  {requiredKeys: ['address', 'type', 'ids', 'attributes']},
+)
 
 describe('state encoding of iptables lines', () => {
   it('writes exactly what JSON.stringify(…, null, 2) writes, and reads it back', () => {
@@ -77,11 +102,19 @@ describe('state encoding of iptables lines', () => {
     const l = {namespace: 'host', table: 'filter', chain: 'DOCKWALL-FORWARD', spec: '-j ACCEPT', ...patch}
     if ('spec' in patch && patch.spec === undefined) delete (l as {spec?: unknown}).spec
     const r = {address: 'rule.a', type: 'rule', ids: {}, attributes: {}, lines: [l]} as unknown as StateResource
-    expect(() => encodeState(state([r]))).toThrow(/refusing to write an invalid state: resource rule\.a:\n {2}lines\[0\]/)
+    expect(() => encodeState(state([r]))).toThrow(
+      /refusing to write an invalid state: resource rule\.a:\n {2}lines\[0\]/,
+    )
   })
 
   it('accepts what the schema accepts beyond the plain cases (any container label)', () => {
-    const r: StateResource = {address: 'rule.a', type: 'rule', ids: {}, attributes: {}, lines: [{namespace: 'container.a b/"c"', table: 'nat', chain: 'X', spec: ''}]}
+    const r: StateResource = {
+      address: 'rule.a',
+      type: 'rule',
+      ids: {},
+      attributes: {},
+      lines: [{namespace: 'container.a b/"c"', table: 'nat', chain: 'X', spec: ''}],
+    }
     expect(encodeState(state([r]))).toBe(reference(state([r])))
   })
 })

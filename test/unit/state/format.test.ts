@@ -63,7 +63,11 @@ describe('state format', () => {
         const rs = JSON.parse(JSON.stringify(list)) as StateResource[]
         const a: State = {version: 1, serial: 3, lineage: LINEAGE, dockwallVersion: '0.1.0', resources: rs}
         const rotated = rs.length > 0 ? [...rs.slice(seed % rs.length), ...rs.slice(0, seed % rs.length)] : []
-        const shuffled = (seed % 2 ? rotated.reverse() : rotated).map((r) => ({...r, attributes: reverseKeys(r.attributes), ids: reverseKeys(r.ids)}))
+        const shuffled = (seed % 2 ? rotated.reverse() : rotated).map((r) => ({
+          ...r,
+          attributes: reverseKeys(r.attributes),
+          ids: reverseKeys(r.ids),
+        }))
         const b: State = {...a, resources: shuffled}
         const text = encodeState(a)
         expect(encodeState(b)).toBe(text)
@@ -77,13 +81,17 @@ describe('state format', () => {
     )
   })
 
-  it('hands out frozen canonical copies and leaves the caller\'s objects alone', () => {
+  it("hands out frozen canonical copies and leaves the caller's objects alone", () => {
     const mine = network('a')
     const decoded = decodeState(encodeState(sampleState([mine])), 'f')
     expect(Object.isFrozen(mine) || Object.isFrozen(mine.attributes)).toBe(false)
     const r = decoded.resources[0]!
-    expect(() => { (r.attributes as {[k: string]: unknown}).name = 'b' }).toThrow(TypeError)
-    expect(() => { (decoded.resources as StateResource[]).push(network('b')) }).toThrow(TypeError)
+    expect(() => {
+      ;(r.attributes as {[k: string]: unknown}).name = 'b'
+    }).toThrow(TypeError)
+    expect(() => {
+      ;(decoded.resources as StateResource[]).push(network('b'))
+    }).toThrow(TypeError)
     // Edits go through putResource, which keeps the other resources (and their encoding) as they are.
     const edited = putResource(decoded, {...r, attributes: {...r.attributes, name: 'b'}})
     expect(decodeState(encodeState(edited), 'f').resources[0]?.attributes.name).toBe('b')
@@ -91,14 +99,22 @@ describe('state format', () => {
 
   it('keeps the order of iptables lines and of arrays inside attributes', () => {
     const r = rule('x', {
-      attributes: {ports: [{from: 443, to: 443}, {from: 80, to: 80}]},
+      attributes: {
+        ports: [
+          {from: 443, to: 443},
+          {from: 80, to: 80},
+        ],
+      },
       lines: [
         {namespace: 'host', table: 'filter', chain: 'DOCKWALL-FORWARD', spec: '-j B'},
         {namespace: 'container.lb', table: 'nat', chain: 'DOCKWALL-PREROUTING', spec: '-j A'},
       ],
     })
     const back = decodeState(encodeState(sampleState([r])), 'f').resources[0]
-    expect(back?.attributes.ports).toEqual([{from: 443, to: 443}, {from: 80, to: 80}])
+    expect(back?.attributes.ports).toEqual([
+      {from: 443, to: 443},
+      {from: 80, to: 80},
+    ])
     expect(back?.lines?.map((l) => l.spec)).toEqual(['-j B', '-j A'])
   })
 
@@ -111,20 +127,72 @@ describe('state format', () => {
   })
 
   it('refuses to encode a state that would not read back', () => {
-    expect(() => encodeState({...sampleState(), resources: [network('a'), network('a')]})).toThrow(/duplicate address network\.a/)
-    expect(() => encodeState(sampleState([network('a', {attributes: {mtu: Number.NaN}})]))).toThrow(/refusing to write an invalid state/)
+    expect(() => encodeState({...sampleState(), resources: [network('a'), network('a')]})).toThrow(
+      /duplicate address network\.a/,
+    )
+    expect(() => encodeState(sampleState([network('a', {attributes: {mtu: Number.NaN}})]))).toThrow(
+      /refusing to write an invalid state/,
+    )
   })
 
   describe('validation names the file and the bad field', () => {
     it.each([
-      ['a wrong resource type', (raw: Raw) => { raw.resources[1]!.type = 'firewal' }, /resources\[1\] \(rule\.ssh\)\.type: Invalid option: expected one of "network"\|/],
-      ['a bad namespace', (raw: Raw) => { (raw.resources[2]!.lines as {namespace: string}[])[0]!.namespace = 'lb' }, /resources\[2\] \(rule\.web\)\.lines\[0\]\.namespace: expected "host" or "container\.<label>"/],
-      ['a non-string id', (raw: Raw) => { raw.resources[0]!.ids = {network_id: 12} }, /resources\[0\] \(network\.frontend\)\.ids\.network_id: Invalid input: expected string/],
-      ['a missing lineage', (raw: Raw) => { delete raw.lineage }, /lineage: /],
-      ['a lineage that is not a UUID', (raw: Raw) => { raw.lineage = 'abc' }, /lineage: expected a UUID/],
-      ['a negative serial', (raw: Raw) => { raw.serial = -1 }, /serial: /],
-      ['an unknown field', (raw: Raw) => { raw.outputs = {} }, /\(top level\): unknown field "outputs"/],
-      ['a duplicate address', (raw: Raw) => { raw.resources[1]!.address = 'network.frontend' }, /resources\[1\] \(network\.frontend\)\.address: duplicate address network\.frontend/],
+      [
+        'a wrong resource type',
+        (raw: Raw) => {
+          raw.resources[1]!.type = 'firewal'
+        },
+        /resources\[1\] \(rule\.ssh\)\.type: Invalid option: expected one of "network"\|/,
+      ],
+      [
+        'a bad namespace',
+        (raw: Raw) => {
+          ;(raw.resources[2]!.lines as {namespace: string}[])[0]!.namespace = 'lb'
+        },
+        /resources\[2\] \(rule\.web\)\.lines\[0\]\.namespace: expected "host" or "container\.<label>"/,
+      ],
+      [
+        'a non-string id',
+        (raw: Raw) => {
+          raw.resources[0]!.ids = {network_id: 12}
+        },
+        /resources\[0\] \(network\.frontend\)\.ids\.network_id: Invalid input: expected string/,
+      ],
+      [
+        'a missing lineage',
+        (raw: Raw) => {
+          delete raw.lineage
+        },
+        /lineage: /,
+      ],
+      [
+        'a lineage that is not a UUID',
+        (raw: Raw) => {
+          raw.lineage = 'abc'
+        },
+        /lineage: expected a UUID/,
+      ],
+      [
+        'a negative serial',
+        (raw: Raw) => {
+          raw.serial = -1
+        },
+        /serial: /,
+      ],
+      [
+        'an unknown field',
+        (raw: Raw) => {
+          raw.outputs = {}
+        },
+        /\(top level\): unknown field "outputs"/,
+      ],
+      [
+        'a duplicate address',
+        (raw: Raw) => {
+          raw.resources[1]!.address = 'network.frontend'
+        },
+        /resources\[1\] \(network\.frontend\)\.address: duplicate address network\.frontend/,
+      ],
     ])('%s', (_name, patch, message) => {
       const err = decodeError(fileText(patch))
       expect(err.message).toMatch(/^state file \/var\/lib\/dockwall\/state\.json is invalid:\n/)
@@ -133,7 +201,9 @@ describe('state format', () => {
     })
 
     it('says so when the file is not JSON, empty, or not an object', () => {
-      expect(decodeError('{"version": 1,').message).toMatch(/^state file \/var\/lib\/dockwall\/state\.json is not valid JSON: /)
+      expect(decodeError('{"version": 1,').message).toMatch(
+        /^state file \/var\/lib\/dockwall\/state\.json is not valid JSON: /,
+      )
       expect(decodeError('  \n').message).toBe('state file /var/lib/dockwall/state.json is empty')
       expect(decodeError('[1]').message).toMatch(/is not a dockwall state file \(expected a JSON object\)/)
       expect(decodeError('{"serial": 1}').message).toMatch(/"version" must be a whole number, found nothing/)
@@ -141,8 +211,15 @@ describe('state format', () => {
   })
 
   it('refuses a file from a newer dockwall, naming its format', () => {
-    const err = decodeError(fileText((raw) => { raw.version = 2; raw.dockwall_version = '0.9.0' }))
-    expect(err.message).toBe('state file /var/lib/dockwall/state.json was written by a newer dockwall (dockwall 0.9.0, format 2); upgrade dockwall')
+    const err = decodeError(
+      fileText((raw) => {
+        raw.version = 2
+        raw.dockwall_version = '0.9.0'
+      }),
+    )
+    expect(err.message).toBe(
+      'state file /var/lib/dockwall/state.json was written by a newer dockwall (dockwall 0.9.0, format 2); upgrade dockwall',
+    )
     expect(err.hint).toMatch(/reads state formats up to 1/)
   })
 
@@ -160,13 +237,20 @@ describe('state format', () => {
     const v0to1: StateUpgrade = {
       from: 0,
       upgrade: (raw) => {
-        const resources = raw.resources as {[address: string]: {type: string; id?: string; attributes: {[k: string]: unknown}}}
+        const resources = raw.resources as {
+          [address: string]: {type: string; id?: string; attributes: {[k: string]: unknown}}
+        }
         return {
           version: 1,
           serial: raw.serial,
           lineage: LINEAGE,
           dockwall_version: raw.tool_version,
-          resources: Object.entries(resources).map(([address, r]) => ({address, type: r.type, ids: r.id ? {network_id: r.id} : {}, attributes: r.attributes})),
+          resources: Object.entries(resources).map(([address, r]) => ({
+            address,
+            type: r.type,
+            ids: r.id ? {network_id: r.id} : {},
+            attributes: r.attributes,
+          })),
         }
       },
     }
@@ -187,7 +271,13 @@ describe('state format', () => {
 
     it('runs the steps in order, each on the previous output, whatever their order in the list', () => {
       const seen: number[] = []
-      const step = (from: number): StateUpgrade => ({from, upgrade: (raw: RawState) => { seen.push(from); return {...raw, version: from + 1, [`step${from}`]: true} }})
+      const step = (from: number): StateUpgrade => ({
+        from,
+        upgrade: (raw: RawState) => {
+          seen.push(from)
+          return {...raw, version: from + 1, [`step${from}`]: true}
+        },
+      })
       const out = upgradeRawState({version: 0}, 'f', [step(2), step(0), step(1)], 3)
       expect(seen).toEqual([0, 1, 2])
       expect(out).toEqual({version: 3, step0: true, step1: true, step2: true})
@@ -198,17 +288,28 @@ describe('state format', () => {
     })
 
     it('refuses a format with no upgrade path; the real chain has none below 1', () => {
-      expect(decodeError(JSON.stringify(v0)).message).toBe('state file /var/lib/dockwall/state.json has format 0, which this dockwall cannot upgrade (no upgrade from format 0)')
+      expect(decodeError(JSON.stringify(v0)).message).toBe(
+        'state file /var/lib/dockwall/state.json has format 0, which this dockwall cannot upgrade (no upgrade from format 0)',
+      )
     })
 
     it('names the file and the step when an upgrade fails', () => {
-      const broken: StateUpgrade = {from: 0, upgrade: () => { throw new Error('resources is not a map') }}
-      expect(decodeError(JSON.stringify(v0), [broken]).message).toBe('cannot upgrade state file /var/lib/dockwall/state.json from format 0 to 1: resources is not a map')
+      const broken: StateUpgrade = {
+        from: 0,
+        upgrade: () => {
+          throw new Error('resources is not a map')
+        },
+      }
+      expect(decodeError(JSON.stringify(v0), [broken]).message).toBe(
+        'cannot upgrade state file /var/lib/dockwall/state.json from format 0 to 1: resources is not a map',
+      )
     })
 
     it('treats a step that does not set the next version as a bug', () => {
       const sloppy: StateUpgrade = {from: 0, upgrade: (raw) => ({...raw})}
-      expect(() => decodeState(JSON.stringify(v0), 'f', [sloppy])).toThrow('state upgrade from format 0 produced format 0, not 1')
+      expect(() => decodeState(JSON.stringify(v0), 'f', [sloppy])).toThrow(
+        'state upgrade from format 0 produced format 0, not 1',
+      )
     })
 
     it('checks the upgraded result like any file', () => {

@@ -28,6 +28,14 @@ export async function makeTmpDir(): Promise<string> {
 }
 
 /** Runs test/unit/state/<script> in its own `node`, with the TypeScript sources. */
-export function runChild(script: string, args: string[], opts: {env?: Record<string, string>} = {}): ResultPromise<{reject: false; all: true}> {
-  return execa(process.execPath, ['--import', loader, join(here, script), ...args], {reject: false, all: true, env: opts.env})
+export function runChild(
+  script: string,
+  args: string[],
+  opts: {env?: Record<string, string>} = {},
+): ResultPromise<{reject: false; all: true}> {
+  return execa(process.execPath, ['--import', loader, join(here, script), ...args], {
+    reject: false,
+    all: true,
+    env: opts.env,
+  })
 }

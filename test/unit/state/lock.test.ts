@@ -25,12 +25,23 @@ async function deadPid(): Promise<number> {
 }
 
 async function writeLockFile(statePath: string, info: Partial<LockInfo> & {pid_start?: string}): Promise<void> {
-  const full = {id: 'old-lock-id', pid: 1, hostname: hostname(), user: 'root', operation: 'dockwall apply', created: new Date().toISOString(), ...info}
+  const full = {
+    id: 'old-lock-id',
+    pid: 1,
+    hostname: hostname(),
+    user: 'root',
+    operation: 'dockwall apply',
+    created: new Date().toISOString(),
+    ...info,
+  }
   await writeFile(lockPathFor(statePath), JSON.stringify(full))
 }
 
 async function failure(p: Promise<unknown>): Promise<AbortError> {
-  const err = await p.then(() => undefined, (error: unknown) => error)
+  const err = await p.then(
+    () => undefined,
+    (error: unknown) => error,
+  )
   expect(err).toBeInstanceOf(AbortError)
   return err as AbortError
 }
@@ -54,7 +65,12 @@ describe('state lock', () => {
     expect(lock.path).toBe(`${statePath}.lock`)
     expect((await stat(lock.path)).mode & 0o777).toBe(0o600)
     const onDisk = JSON.parse(await readFile(lock.path, 'utf8'))
-    expect(onDisk).toMatchObject({id: lock.info.id, pid: process.pid, hostname: hostname(), operation: 'dockwall apply'})
+    expect(onDisk).toMatchObject({
+      id: lock.info.id,
+      pid: process.pid,
+      hostname: hostname(),
+      operation: 'dockwall apply',
+    })
     expect(typeof onDisk.user).toBe('string')
     expect(Date.parse(onDisk.created)).toBeGreaterThan(Date.now() - 10_000)
     expect(await readLock(statePath)).toEqual({kind: 'held', info: lock.info})
@@ -75,10 +91,12 @@ describe('state lock', () => {
       const started = Date.now()
       const err = await failure(acquireLock(statePath, op))
       expect(Date.now() - started).toBeLessThan(3000) // no waiting (generous: CI machines are busy)
-      expect(err.message).toMatch(new RegExp(
-        `^state locked by pid ${process.pid} \\(dockwall apply, user [^)]+\\) on host ${hostname()} since \\d\\d:\\d\\d:\\d\\d; ` +
-        `wait, or run \`dockwall force-unlock ${held.info.id} --state ${statePath.replaceAll('/', '\\/')}\` if that process is gone$`,
-      ))
+      expect(err.message).toMatch(
+        new RegExp(
+          `^state locked by pid ${process.pid} \\(dockwall apply, user [^)]+\\) on host ${hostname()} since \\d\\d:\\d\\d:\\d\\d; ` +
+            `wait, or run \`dockwall force-unlock ${held.info.id} --state ${statePath.replaceAll('/', '\\/')}\` if that process is gone$`,
+        ),
+      )
       expect(err.hint).toBe('add --lock-timeout 5m to wait for the other dockwall to finish')
     } finally {
       await held.release()
@@ -103,7 +121,7 @@ describe('state lock', () => {
     const held = await acquireLock(statePath, op)
     setTimeout(() => void held.release(), 200)
     const lock = await acquireLock(statePath, {...op, timeoutMs: 5000, maxPollMs: 50})
-    expect((await readLock(statePath))).toEqual({kind: 'held', info: lock.info})
+    expect(await readLock(statePath)).toEqual({kind: 'held', info: lock.info})
     await lock.release()
   })
 
@@ -114,7 +132,11 @@ describe('state lock', () => {
     const warnings: string[] = []
     const lock = await acquireLock(statePath, {...op, warn: (m) => warnings.push(m)})
     expect(warnings).toHaveLength(1)
-    expect(warnings[0]).toMatch(new RegExp(`^taking over the state lock of pid ${pid} \\(dockwall apply, user root\\) on host .* since .*: that process no longer exists$`))
+    expect(warnings[0]).toMatch(
+      new RegExp(
+        `^taking over the state lock of pid ${pid} \\(dockwall apply, user root\\) on host .* since .*: that process no longer exists$`,
+      ),
+    )
     expect(lock.info.id).not.toBe('old-lock-id')
     await lock.release()
   })
@@ -133,7 +155,9 @@ describe('state lock', () => {
     const statePath = join(await makeTmpDir(), 'state.json')
     await writeLockFile(statePath, {pid: await deadPid(), hostname: 'elsewhere.example'})
     const err = await failure(acquireLock(statePath, op))
-    expect(err.message).toMatch(/^state locked by pid \d+ \(dockwall apply, user root\) on host elsewhere\.example since /)
+    expect(err.message).toMatch(
+      /^state locked by pid \d+ \(dockwall apply, user root\) on host elsewhere\.example since /,
+    )
     expect(err.message).toContain('force-unlock old-lock-id')
   })
 
@@ -157,7 +181,11 @@ describe('state lock', () => {
       const statePath = join(await makeTmpDir(), 'state.json')
       const held = await acquireLock(statePath, op)
       const err = await failure(forceUnlock(statePath, 'not-the-id'))
-      expect(err.message).toMatch(new RegExp(`^the state lock has id ${held.info.id} \\(pid ${process.pid} .*\\), not not-the-id; nothing was unlocked$`))
+      expect(err.message).toMatch(
+        new RegExp(
+          `^the state lock has id ${held.info.id} \\(pid ${process.pid} .*\\), not not-the-id; nothing was unlocked$`,
+        ),
+      )
       expect((await readLock(statePath))?.kind).toBe('held')
       const info = await forceUnlock(statePath, held.info.id)
       expect(info).toEqual(held.info)
@@ -172,7 +200,9 @@ describe('state lock', () => {
 
     it('fails when there is no lock', async () => {
       const statePath = join(await makeTmpDir(), 'state.json')
-      expect((await failure(forceUnlock(statePath, 'x'))).message).toBe(`the state ${statePath} is not locked (no ${statePath}.lock)`)
+      expect((await failure(forceUnlock(statePath, 'x'))).message).toBe(
+        `the state ${statePath} is not locked (no ${statePath}.lock)`,
+      )
     })
   })
 
@@ -186,16 +216,19 @@ describe('state lock', () => {
       expect(await readLock(statePath)).toBeNull()
     })
 
-    it.each(['SIGTERM', 'SIGINT'] as const)('is released when the holder gets %s, which still ends it', async (signal) => {
-      const statePath = join(await makeTmpDir(), 'state.json')
-      const child = runChild('child-locker.ts', ['hold', statePath])
-      await firstLine(child)
-      expect((await readLock(statePath))?.kind).toBe('held')
-      child.kill(signal)
-      const result = await child
-      expect(result.signal).toBe(signal)
-      expect(await readLock(statePath)).toBeNull()
-    })
+    it.each(['SIGTERM', 'SIGINT'] as const)(
+      'is released when the holder gets %s, which still ends it',
+      async (signal) => {
+        const statePath = join(await makeTmpDir(), 'state.json')
+        const child = runChild('child-locker.ts', ['hold', statePath])
+        await firstLine(child)
+        expect((await readLock(statePath))?.kind).toBe('held')
+        child.kill(signal)
+        const result = await child
+        expect(result.signal).toBe(signal)
+        expect(await readLock(statePath)).toBeNull()
+      },
+    )
 
     it('is taken over after the holder was SIGKILLed', async () => {
       const statePath = join(await makeTmpDir(), 'state.json')
@@ -219,13 +252,17 @@ describe('state lock', () => {
       const n = 6
       // Start the race from a stale lock, so the takeover itself is raced too.
       await writeLockFile(statePath, {pid: await deadPid()})
-      const children = Array.from({length: n}, (_, i) => runChild('child-locker.ts', ['increment', statePath, `p${i}`, goFile]))
+      const children = Array.from({length: n}, (_, i) =>
+        runChild('child-locker.ts', ['increment', statePath, `p${i}`, goFile]),
+      )
       // Let them all start (loading TypeScript takes a moment), then release them at once.
       await Promise.all(children.map((c) => firstLine(c)))
       await writeFile(goFile, '')
       let reads = 0
       let done = false
-      const all = Promise.all(children).finally(() => { done = true })
+      const all = Promise.all(children).finally(() => {
+        done = true
+      })
       while (!done) {
         const s = await readState(statePath) // throws if the file were ever invalid
         if (s) reads++
@@ -249,12 +286,17 @@ describe('state lock', () => {
       const statePath = join(dir, 'state.json')
       const goFile = join(dir, 'go')
       const n = 6
-      const children = Array.from({length: n}, (_, i) => runChild('child-locker.ts', ['increment-unlocked', statePath, `p${i}`, goFile]))
+      const children = Array.from({length: n}, (_, i) =>
+        runChild('child-locker.ts', ['increment-unlocked', statePath, `p${i}`, goFile]),
+      )
       await Promise.all(children.map((c) => firstLine(c)))
       await writeFile(goFile, '')
       const results = await Promise.all(children)
       const failed = results.filter((r) => r.exitCode !== 0)
-      for (const r of failed) expect(r.all).toMatch(/not overwriting state file .*: (it changed since dockwall read it|the file appeared after dockwall found none)/)
+      for (const r of failed)
+        expect(r.all).toMatch(
+          /not overwriting state file .*: (it changed since dockwall read it|the file appeared after dockwall found none)/,
+        )
       const final = await readState(statePath)
       // The file is still always valid, but not every update made it.
       expect(final?.resources.length).toBeLessThan(n)

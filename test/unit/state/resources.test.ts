@@ -1,6 +1,13 @@
 import {describe, expect, it} from 'vitest'
 
-import {getResource, matchAddresses, newState, putResource, removeResources, similarAddresses} from '../../../src/state/resources.js'
+import {
+  getResource,
+  matchAddresses,
+  newState,
+  putResource,
+  removeResources,
+  similarAddresses,
+} from '../../../src/state/resources.js'
 import {network, rule, sampleState} from './helpers.js'
 
 describe('state edits', () => {
@@ -32,7 +39,10 @@ describe('state edits', () => {
 
   it('matches an exact address, or everything inside a prefix (not a longer name)', () => {
     expect(matchAddresses(state, 'rule.web')).toEqual(['rule.web'])
-    expect(matchAddresses(state, 'container.lb')).toEqual(['container.lb.network.frontend', 'container.lb.route["10.8.0.0/24"]'])
+    expect(matchAddresses(state, 'container.lb')).toEqual([
+      'container.lb.network.frontend',
+      'container.lb.route["10.8.0.0/24"]',
+    ])
     expect(matchAddresses(state, 'container.l')).toEqual([])
     expect(matchAddresses(state, 'rule')).toEqual(['rule.web'])
   })

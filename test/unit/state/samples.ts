@@ -17,9 +17,22 @@ export function rule(label: string, extra: Partial<StateResource> = {}): StateRe
     address: `rule.${label}`,
     type: 'rule',
     ids: {},
-    attributes: {chain: 'forward', action: 'accept', ports: [{from: 80, to: 80}, {from: 443, to: 443}], priority: 100},
+    attributes: {
+      chain: 'forward',
+      action: 'accept',
+      ports: [
+        {from: 80, to: 80},
+        {from: 443, to: 443},
+      ],
+      priority: 100,
+    },
     lines: [
-      {namespace: 'host', table: 'filter', chain: 'DOCKWALL-FORWARD', spec: `-s 172.18.0.2/32 -p tcp -m tcp --dport 80 -m comment --comment dockwall:rule.${label} -j ACCEPT`},
+      {
+        namespace: 'host',
+        table: 'filter',
+        chain: 'DOCKWALL-FORWARD',
+        spec: `-s 172.18.0.2/32 -p tcp -m tcp --dport 80 -m comment --comment dockwall:rule.${label} -j ACCEPT`,
+      },
     ],
     ...extra,
   }

@@ -28,7 +28,9 @@ describe('staged state writes', () => {
     expect(await readFile(b, 'utf8')).toBe(encodeState(s1b))
     const committed = await staged.commit()
     expect(committed.serial).toBe(written.serial)
-    expect((await readFile(b, 'utf8')).replace(s1b.lineage, 'L')).toBe((await readFile(a, 'utf8')).replace(s1a.lineage, 'L'))
+    expect((await readFile(b, 'utf8')).replace(s1b.lineage, 'L')).toBe(
+      (await readFile(a, 'utf8')).replace(s1a.lineage, 'L'),
+    )
     expect(await mode(b)).toBe(0o600)
     expect(await readState(b)).toEqual(committed)
     // No temporary file left behind
@@ -57,7 +59,9 @@ describe('staged state writes', () => {
     await writeFile(path, theirs)
     const err = await staged.commit().catch((error: unknown) => error)
     expect(err).toBeInstanceOf(AbortError)
-    expect((err as AbortError).message).toMatch(/^not overwriting state file .*: it changed since dockwall read it \(serial 1, now 2\)/)
+    expect((err as AbortError).message).toMatch(
+      /^not overwriting state file .*: it changed since dockwall read it \(serial 1, now 2\)/,
+    )
     expect(await readFile(path, 'utf8')).toBe(theirs)
     const files = await readdir(dir)
     expect(files.some((f) => f.startsWith('state.json.conflict-'))).toBe(true)

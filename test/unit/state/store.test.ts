@@ -108,12 +108,16 @@ describe('state store', () => {
     const ours = putResource(s1, network('ours'))
     const err = await writeState(path, ours, s1).catch((error: unknown) => error)
     expect(err).toBeInstanceOf(AbortError)
-    expect((err as AbortError).message).toMatch(/^not overwriting state file .*state\.json: it changed since dockwall read it \(serial 1, now 2\)\. The state dockwall meant to write \(serial 2\) is saved in .*state\.json\.conflict-/)
+    expect((err as AbortError).message).toMatch(
+      /^not overwriting state file .*state\.json: it changed since dockwall read it \(serial 1, now 2\)\. The state dockwall meant to write \(serial 2\) is saved in .*state\.json\.conflict-/,
+    )
     expect(await readFile(path, 'utf8')).toBe(theirs)
     const conflict = (await readdir(dir)).find((f) => f.startsWith('state.json.conflict-'))
     expect(conflict).toBeDefined()
     expect(await mode(join(dir, conflict!))).toBe(0o600)
-    expect(decodeState(await readFile(join(dir, conflict!), 'utf8'), 'c').resources.map((r) => r.address)).toContain('network.ours')
+    expect(decodeState(await readFile(join(dir, conflict!), 'utf8'), 'c').resources.map((r) => r.address)).toContain(
+      'network.ours',
+    )
   })
 
   it('refuses to create a file that appeared after the caller found none', async () => {
@@ -126,7 +130,9 @@ describe('state store', () => {
     const path = join(await makeTmpDir(), 'state.json')
     const s1 = await writeState(path, sampleState(), null)
     await writeFile(path, '{"version": 1, "ser')
-    await expect(writeState(path, putResource(s1, network('x')), s1)).rejects.toThrow(/it no longer holds a readable state \(state file .* is not valid JSON/)
+    await expect(writeState(path, putResource(s1, network('x')), s1)).rejects.toThrow(
+      /it no longer holds a readable state \(state file .* is not valid JSON/,
+    )
     expect(await readFile(path, 'utf8')).toBe('{"version": 1, "ser')
   })
 
@@ -152,18 +158,26 @@ describe('state store', () => {
     expect(s2.serial).toBe(2)
   })
 
-  it('checks the caller\'s lock before writing anything', async () => {
+  it("checks the caller's lock before writing anything", async () => {
     const path = join(await makeTmpDir(), 'state.json')
     const s1 = await writeState(path, sampleState(), null)
-    const lost = {check: async () => { throw new AbortError('dockwall no longer holds the state lock') }}
-    await expect(writeState(path, putResource(s1, network('x')), s1, {lock: lost})).rejects.toThrow(/no longer holds the state lock/)
+    const lost = {
+      check: async () => {
+        throw new AbortError('dockwall no longer holds the state lock')
+      },
+    }
+    await expect(writeState(path, putResource(s1, network('x')), s1, {lock: lost})).rejects.toThrow(
+      /no longer holds the state lock/,
+    )
     expect((await readState(path))?.serial).toBe(1)
   })
 
   it('reports an unreadable file with its path', async () => {
     const dir = await makeTmpDir()
     await mkdir(join(dir, 'state.json'))
-    await expect(readState(join(dir, 'state.json'))).rejects.toThrow(/^cannot read the state file .*state\.json: EISDIR/)
+    await expect(readState(join(dir, 'state.json'))).rejects.toThrow(
+      /^cannot read the state file .*state\.json: EISDIR/,
+    )
   })
 
   it('never leaves a truncated file when the writer is killed mid-write', async () => {
@@ -178,14 +192,18 @@ describe('state store', () => {
       // A child writes a 2.5 MB state (4,000 rules) over and over.
       const child = runChild('child-writer.ts', [path, '4000'])
       await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', (chunk: Buffer) => { if (chunk.toString().includes('wrote')) resolve() })
+        child.stdout.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('wrote')) resolve()
+        })
         void child.then((r) => reject(new Error(`writer exited early: ${r.all}`)))
       })
       // Meanwhile a reader always finds a complete, valid state.
       const until = Date.now() + 50 + Math.random() * 250
       while (Date.now() < until) expect((await readState(path))?.resources).toHaveLength(4000)
       // Kill it the moment a write is under way (its temp file exists).
-      while (!(await readdir(dir)).some(isTemp)) { /* poll */ }
+      while (!(await readdir(dir)).some(isTemp)) {
+        /* poll */
+      }
       child.kill('SIGKILL')
       expect((await child).signal).toBe('SIGKILL')
       // SIGKILL cannot be cleaned up after: a temp file left behind proves the write was cut short.

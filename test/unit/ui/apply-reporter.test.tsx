@@ -18,7 +18,12 @@ const success: ApplyEvent[] = [
   {type: 'change_start', address: 'network.frontend', action: 'create', description: 'docker network create frontend'},
   {type: 'change_done', address: 'network.frontend', action: 'create', elapsedMs: 210, detail: 'id=9f3b2c1d0e4a'},
   {type: 'state_saved', serial: 8},
-  {type: 'change_start', address: 'container.lb.network.frontend', action: 'create', description: 'docker network connect'},
+  {
+    type: 'change_start',
+    address: 'container.lb.network.frontend',
+    action: 'create',
+    description: 'docker network connect',
+  },
   {type: 'change_done', address: 'container.lb.network.frontend', action: 'create', elapsedMs: 95},
   {type: 'change_start', address: 'rule.web_http', action: 'update', description: 'iptables-restore host filter'},
   {type: 'change_done', address: 'rule.web_http', action: 'update', elapsedMs: 45},
@@ -35,9 +40,20 @@ const failure: ApplyEvent[] = [
   {type: 'change_start', address: 'network.frontend', action: 'create', description: 'docker network create frontend'},
   {type: 'change_done', address: 'network.frontend', action: 'create', elapsedMs: 210},
   {type: 'change_start', address: 'rule.web_http', action: 'update', description: 'iptables-restore host filter'},
-  {type: 'change_failed', address: 'rule.web_http', action: 'update', elapsedMs: 30, error: 'iptables-restore: line 4 failed\nBad argument `wg0!`'},
+  {
+    type: 'change_failed',
+    address: 'rule.web_http',
+    action: 'update',
+    elapsedMs: 30,
+    error: 'iptables-restore: line 4 failed\nBad argument `wg0!`',
+  },
   {type: 'change_skipped', address: 'port_forward.wg_http', action: 'create', reason: 'upstream failed: rule.web_http'},
-  {type: 'change_skipped', address: 'masquerade.backend_out', action: 'create', reason: 'upstream failed: rule.web_http'},
+  {
+    type: 'change_skipped',
+    address: 'masquerade.backend_out',
+    action: 'create',
+    reason: 'upstream failed: rule.web_http',
+  },
   {type: 'apply_done', ok: false, added: 1, changed: 0, destroyed: 0, failed: 1, skipped: 2, elapsedMs: 300},
 ]
 
@@ -161,9 +177,19 @@ describe('Ink progress view', () => {
     const {lastFrame} = render(<ApplyProgress store={store} now={() => now} />)
     // When two steps start and time passes
     store.listener({type: 'apply_start', total: 5})
-    store.listener({type: 'change_start', address: 'network.frontend', action: 'create', description: 'docker network create frontend'})
+    store.listener({
+      type: 'change_start',
+      address: 'network.frontend',
+      action: 'create',
+      description: 'docker network create frontend',
+    })
     now = 1_400
-    store.listener({type: 'change_start', address: 'network.backend', action: 'replace', description: 'disconnect 2 containers'})
+    store.listener({
+      type: 'change_start',
+      address: 'network.backend',
+      action: 'replace',
+      description: 'disconnect 2 containers',
+    })
     now = 2_300
     await settle(100)
     // Then both run, with their elapsed time
@@ -177,9 +203,29 @@ describe('Ink progress view', () => {
     await settle()
     expect(plain(lastFrame())).toContain('✓ network.frontend: Creation complete after 1.3s')
     // When the rest fails and the apply ends
-    store.listener({type: 'change_failed', address: 'network.backend', action: 'replace', elapsedMs: 900, error: 'network has active endpoints'})
-    store.listener({type: 'change_skipped', address: 'rule.web_http', action: 'update', reason: 'upstream failed: network.backend'})
-    store.listener({type: 'apply_done', ok: false, added: 1, changed: 0, destroyed: 0, failed: 1, skipped: 1, elapsedMs: 1_500})
+    store.listener({
+      type: 'change_failed',
+      address: 'network.backend',
+      action: 'replace',
+      elapsedMs: 900,
+      error: 'network has active endpoints',
+    })
+    store.listener({
+      type: 'change_skipped',
+      address: 'rule.web_http',
+      action: 'update',
+      reason: 'upstream failed: network.backend',
+    })
+    store.listener({
+      type: 'apply_done',
+      ok: false,
+      added: 1,
+      changed: 0,
+      destroyed: 0,
+      failed: 1,
+      skipped: 1,
+      elapsedMs: 1_500,
+    })
     await settle()
     expect(plain(lastFrame())).toMatchInlineSnapshot(`
       "✓ network.frontend: Creation complete after 1.3s

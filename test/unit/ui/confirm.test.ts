@@ -31,7 +31,8 @@ describe('confirmApply', () => {
   })
 
   it('rejects anything else, y and YES included', async () => {
-    for (const reply of ['no\n', 'y\n', 'YES\n', 'yes please\n', '\n']) expect((await answer(reply)).ok, reply).toBe(false)
+    for (const reply of ['no\n', 'y\n', 'YES\n', 'yes please\n', '\n'])
+      expect((await answer(reply)).ok, reply).toBe(false)
   })
 
   it('accepts a CRLF line end (a Windows terminal or a here-string)', async () => {
@@ -44,10 +45,13 @@ describe('confirmApply', () => {
 
   it('re-refs stdin, which Ink unrefs when a review before the prompt unmounts', async () => {
     // Without it Node sees no live handle and exits in the middle of the question.
-    const stdin = Object.assign(new PassThrough(), {refs: 0, ref() {
-      this.refs++
-      return this
-    }})
+    const stdin = Object.assign(new PassThrough(), {
+      refs: 0,
+      ref() {
+        this.refs++
+        return this
+      },
+    })
     const result = confirmApply(smallPlan(), {stdin, stdout: captureStream()})
     stdin.write('yes\n')
     expect(await result).toBe(true)

@@ -4,7 +4,13 @@
 //     --target es2022 --jsx react-jsx --skipLibCheck test/unit/ui/demo-review.ts
 //   node node_modules/.cache/dw/test/unit/ui/demo-review.js [review|review-confirm|confirm|apply|apply-text|apply-fail|text]
 import type {ApplyEvent} from '../../../src/apply/events.js'
-import {confirmApply, createApplyReporter, renderPlan, reviewPlanInteractive, shouldColor} from '../../../src/ui/index.js'
+import {
+  confirmApply,
+  createApplyReporter,
+  renderPlan,
+  reviewPlanInteractive,
+  shouldColor,
+} from '../../../src/ui/index.js'
 import {fixturePlan, smallPlan} from './fixtures.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -35,7 +41,13 @@ async function simulateApply(kind: 'ink' | 'text', fail: boolean): Promise<void>
     emit({type: 'change_start', address: s.address, action: s.action, description: `${s.action} ${s.address}`})
     await sleep(s.ms)
     if (s.fails) {
-      emit({type: 'change_failed', address: s.address, action: s.action, elapsedMs: s.ms, error: 'iptables-restore: line 4 failed'})
+      emit({
+        type: 'change_failed',
+        address: s.address,
+        action: s.action,
+        elapsedMs: s.ms,
+        error: 'iptables-restore: line 4 failed',
+      })
       failed++
       continue
     }
@@ -45,7 +57,16 @@ async function simulateApply(kind: 'ink' | 'text', fail: boolean): Promise<void>
     else destroyed++
     emit({type: 'state_saved', serial: 8 + added + changed + destroyed})
   }
-  emit({type: 'apply_done', ok: failed === 0, added, changed, destroyed, failed, skipped, elapsedMs: Date.now() - started})
+  emit({
+    type: 'apply_done',
+    ok: failed === 0,
+    added,
+    changed,
+    destroyed,
+    failed,
+    skipped,
+    elapsedMs: Date.now() - started,
+  })
   await reporter.done()
 }
 
@@ -58,14 +79,22 @@ switch (mode) {
   case 'review-confirm': {
     // The apply flow on a terminal: review, then the question on the same stdin.
     await reviewPlanInteractive(smallPlan(), {stdin: process.stdin, stdout: process.stdout})
-    const ok = await confirmApply(smallPlan(), {stdin: process.stdin, stdout: process.stdout, color: shouldColor(process.stdout)})
+    const ok = await confirmApply(smallPlan(), {
+      stdin: process.stdin,
+      stdout: process.stdout,
+      color: shouldColor(process.stdout),
+    })
     process.stdout.write(ok ? 'approved\n' : 'Apply cancelled.\n')
     if (ok) await simulateApply('ink', false)
     break
   }
   case 'confirm': {
     process.stdout.write(renderPlan(smallPlan(), {color: shouldColor(process.stdout)}))
-    const ok = await confirmApply(smallPlan(), {stdin: process.stdin, stdout: process.stdout, color: shouldColor(process.stdout)})
+    const ok = await confirmApply(smallPlan(), {
+      stdin: process.stdin,
+      stdout: process.stdout,
+      color: shouldColor(process.stdout),
+    })
     process.stdout.write(ok ? 'approved\n' : 'Apply cancelled.\n')
     break
   }

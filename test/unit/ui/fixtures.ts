@@ -40,12 +40,33 @@ export function plan(rest: Partial<Plan> = {}): Plan {
 }
 
 export const frontendCreate = change('network.frontend', 'network', 'create', {
-  after: {name: 'frontend', driver: 'bridge', subnet: '172.18.103.0/24', gateway: '172.18.103.1', internal: false, labels: {team: 'web'}},
+  after: {
+    name: 'frontend',
+    driver: 'bridge',
+    subnet: '172.18.103.0/24',
+    gateway: '172.18.103.1',
+    internal: false,
+    labels: {team: 'web'},
+  },
 })
 
 export const backendReplace = change('network.backend', 'network', 'replace', {
-  before: {name: 'backend', driver: 'bridge', subnet: '172.19.0.0/24', gateway: '172.19.0.1', internal: true, labels: {}},
-  after: {name: 'backend', driver: 'bridge', subnet: '172.20.0.0/24', gateway: '172.20.0.1', internal: true, labels: {}},
+  before: {
+    name: 'backend',
+    driver: 'bridge',
+    subnet: '172.19.0.0/24',
+    gateway: '172.19.0.1',
+    internal: true,
+    labels: {},
+  },
+  after: {
+    name: 'backend',
+    driver: 'bridge',
+    subnet: '172.20.0.0/24',
+    gateway: '172.20.0.1',
+    internal: true,
+    labels: {},
+  },
   reasons: ['Docker cannot change the subnet of an existing network'],
   disconnects: ['container.api', 'container.db'],
   ids: {network: '9f3b2c1d0e4a'},
@@ -85,40 +106,112 @@ export const inputChain = change('chain.host.filter.DOCKWALL-INPUT', 'chain', 'c
 })
 
 export const webHttpUpdate = change('rule.web_http', 'rule', 'update', {
-  before: {chain: 'forward', from: ['any'], to: ['container.lb'], proto: 'tcp', ports: [80], action: 'accept', priority: 100},
-  after: {chain: 'forward', from: ['any'], to: ['container.lb'], proto: 'tcp', ports: [80, 443], action: 'accept', priority: 100},
+  before: {
+    chain: 'forward',
+    from: ['any'],
+    to: ['container.lb'],
+    proto: 'tcp',
+    ports: [80],
+    action: 'accept',
+    priority: 100,
+  },
+  after: {
+    chain: 'forward',
+    from: ['any'],
+    to: ['container.lb'],
+    proto: 'tcp',
+    ports: [80, 443],
+    action: 'accept',
+    priority: 100,
+  },
   reasons: ['ports differ'],
   dependsOn: ['container.lb.network.frontend'],
   lines: {
     before: [line('DOCKWALL-FORWARD', `-d 172.18.103.2/32 -p tcp -m tcp --dport 80 ${c('rule.web_http')} -j ACCEPT`)],
-    after: [line('DOCKWALL-FORWARD', `-d 172.18.103.2/32 -p tcp -m multiport --dports 80,443 ${c('rule.web_http')} -j ACCEPT`)],
+    after: [
+      line(
+        'DOCKWALL-FORWARD',
+        `-d 172.18.103.2/32 -p tcp -m multiport --dports 80,443 ${c('rule.web_http')} -j ACCEPT`,
+      ),
+    ],
   },
 })
 
 export const backendToLbCreate = change('rule.backend_to_lb', 'rule', 'create', {
-  after: {chain: 'forward', from: ['container.backend'], to: ['container.lb'], proto: 'tcp', ports: [80, 443, 8000, 8100], action: 'accept', priority: 100},
+  after: {
+    chain: 'forward',
+    from: ['container.backend'],
+    to: ['container.lb'],
+    proto: 'tcp',
+    ports: [80, 443, 8000, 8100],
+    action: 'accept',
+    priority: 100,
+  },
   dependsOn: ['container.lb.network.frontend', 'network.backend'],
   lines: {
     before: [],
     after: [
-      line('DOCKWALL-FORWARD', `-s 172.20.0.5/32 -d 172.18.103.2/32 -p tcp -m multiport --dports 80,443,8000:8100 ${c('rule.backend_to_lb')} -j ACCEPT`),
-      line('DOCKWALL-FORWARD', `-s 172.18.103.7/32 -d 172.18.103.2/32 -p tcp -m multiport --dports 80,443,8000:8100 ${c('rule.backend_to_lb')} -j ACCEPT`),
+      line(
+        'DOCKWALL-FORWARD',
+        `-s 172.20.0.5/32 -d 172.18.103.2/32 -p tcp -m multiport --dports 80,443,8000:8100 ${c('rule.backend_to_lb')} -j ACCEPT`,
+      ),
+      line(
+        'DOCKWALL-FORWARD',
+        `-s 172.18.103.7/32 -d 172.18.103.2/32 -p tcp -m multiport --dports 80,443,8000:8100 ${c('rule.backend_to_lb')} -j ACCEPT`,
+      ),
     ],
   },
 })
 
 export const oldSshDelete = change('rule.old_ssh', 'rule', 'delete', {
-  before: {chain: 'input', from: ['10.0.0.0/8'], to: ['any'], proto: 'tcp', ports: [22], action: 'accept', priority: 10},
+  before: {
+    chain: 'input',
+    from: ['10.0.0.0/8'],
+    to: ['any'],
+    proto: 'tcp',
+    ports: [22],
+    action: 'accept',
+    priority: 10,
+  },
   reasons: ['not in the configuration any more'],
-  lines: {before: [line('DOCKWALL-INPUT', `-s 10.0.0.0/8 -p tcp -m tcp --dport 22 ${c('rule.old_ssh')} -j ACCEPT`)], after: []},
+  lines: {
+    before: [line('DOCKWALL-INPUT', `-s 10.0.0.0/8 -p tcp -m tcp --dport 22 ${c('rule.old_ssh')} -j ACCEPT`)],
+    after: [],
+  },
 })
 
 export const dbAdminNoop = change('rule.db_admin', 'rule', 'no-op', {
-  before: {chain: 'forward', from: ['container.api'], to: ['container.db'], proto: 'tcp', ports: [5432], action: 'accept', priority: 50},
-  after: {chain: 'forward', from: ['container.api'], to: ['container.db'], proto: 'tcp', ports: [5432], action: 'accept', priority: 50},
+  before: {
+    chain: 'forward',
+    from: ['container.api'],
+    to: ['container.db'],
+    proto: 'tcp',
+    ports: [5432],
+    action: 'accept',
+    priority: 50,
+  },
+  after: {
+    chain: 'forward',
+    from: ['container.api'],
+    to: ['container.db'],
+    proto: 'tcp',
+    ports: [5432],
+    action: 'accept',
+    priority: 50,
+  },
   lines: {
-    before: [line('DOCKWALL-FORWARD', `-s 172.20.0.10/32 -d 172.20.0.11/32 -p tcp -m tcp --dport 5432 ${c('rule.db_admin')} -j ACCEPT`)],
-    after: [line('DOCKWALL-FORWARD', `-s 172.20.0.10/32 -d 172.20.0.11/32 -p tcp -m tcp --dport 5432 ${c('rule.db_admin')} -j ACCEPT`)],
+    before: [
+      line(
+        'DOCKWALL-FORWARD',
+        `-s 172.20.0.10/32 -d 172.20.0.11/32 -p tcp -m tcp --dport 5432 ${c('rule.db_admin')} -j ACCEPT`,
+      ),
+    ],
+    after: [
+      line(
+        'DOCKWALL-FORWARD',
+        `-s 172.20.0.10/32 -d 172.20.0.11/32 -p tcp -m tcp --dport 5432 ${c('rule.db_admin')} -j ACCEPT`,
+      ),
+    ],
   },
 })
 
@@ -128,8 +221,15 @@ export const wgHttpCreate = change('port_forward.wg_http', 'port_forward', 'crea
   lines: {
     before: [],
     after: [
-      line('DOCKWALL-PREROUTING', `-i wg0 -p tcp -m tcp --dport 80 ${c('port_forward.wg_http')} -j DNAT --to-destination 172.18.103.2:80`, {table: 'nat'}),
-      line('DOCKWALL-FORWARD', `-d 172.18.103.2/32 -i wg0 -p tcp -m tcp --dport 80 ${c('port_forward.wg_http')} -j ACCEPT`),
+      line(
+        'DOCKWALL-PREROUTING',
+        `-i wg0 -p tcp -m tcp --dport 80 ${c('port_forward.wg_http')} -j DNAT --to-destination 172.18.103.2:80`,
+        {table: 'nat'},
+      ),
+      line(
+        'DOCKWALL-FORWARD',
+        `-d 172.18.103.2/32 -i wg0 -p tcp -m tcp --dport 80 ${c('port_forward.wg_http')} -j ACCEPT`,
+      ),
     ],
   },
 })
@@ -142,7 +242,14 @@ export const workerMetricsDeferred = change('port_forward.worker_metrics', 'port
 export const backendOutCreate = change('masquerade.backend_out', 'masquerade', 'create', {
   after: {source: 'network.backend', out_interface: 'eth0'},
   dependsOn: ['network.backend'],
-  lines: {before: [], after: [line('DOCKWALL-POSTROUTING', `-s 172.20.0.0/24 -o eth0 ${c('masquerade.backend_out')} -j MASQUERADE`, {table: 'nat'})]},
+  lines: {
+    before: [],
+    after: [
+      line('DOCKWALL-POSTROUTING', `-s 172.20.0.0/24 -o eth0 ${c('masquerade.backend_out')} -j MASQUERADE`, {
+        table: 'nat',
+      }),
+    ],
+  },
 })
 
 export const firewallUpdate = change('firewall', 'firewall', 'update', {
@@ -161,8 +268,20 @@ export const firewallUpdate = change('firewall', 'firewall', 'update', {
 export const lbInsideNoopInContainer = change('port_forward.lb_inside', 'port_forward', 'no-op', {
   after: {in_container: 'lb', proto: 'tcp', port: 8080, to_port: 80},
   lines: {
-    before: [line('DOCKWALL-PREROUTING', `-p tcp -m tcp --dport 8080 ${c('port_forward.lb_inside')} -j REDIRECT --to-ports 80`, {namespace: 'container.lb', table: 'nat'})],
-    after: [line('DOCKWALL-PREROUTING', `-p tcp -m tcp --dport 8080 ${c('port_forward.lb_inside')} -j REDIRECT --to-ports 80`, {namespace: 'container.lb', table: 'nat'})],
+    before: [
+      line(
+        'DOCKWALL-PREROUTING',
+        `-p tcp -m tcp --dport 8080 ${c('port_forward.lb_inside')} -j REDIRECT --to-ports 80`,
+        {namespace: 'container.lb', table: 'nat'},
+      ),
+    ],
+    after: [
+      line(
+        'DOCKWALL-PREROUTING',
+        `-p tcp -m tcp --dport 8080 ${c('port_forward.lb_inside')} -j REDIRECT --to-ports 80`,
+        {namespace: 'container.lb', table: 'nat'},
+      ),
+    ],
   },
 })
 
@@ -187,7 +306,11 @@ export const allChanges: Change[] = [
 ].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0))
 
 export const allDrift: Drift[] = [
-  {address: 'rule.backend_to_lb', kind: 'deleted', summary: 'its rules are gone from DOCKWALL-FORWARD (a firewall reload?)'},
+  {
+    address: 'rule.backend_to_lb',
+    kind: 'deleted',
+    summary: 'its rules are gone from DOCKWALL-FORWARD (a firewall reload?)',
+  },
   {address: 'rule.web_http', kind: 'changed', summary: 'the rule in DOCKWALL-FORWARD differs from what dockwall wrote'},
   {
     address: 'chain.host.filter.DOCKWALL-FORWARD',
@@ -195,7 +318,11 @@ export const allDrift: Drift[] = [
     summary: 'a rule without a dockwall comment was inserted',
     line: line('DOCKWALL-FORWARD', '-s 10.9.9.9/32 -j ACCEPT'),
   },
-  {address: 'chain.host.filter.DOCKWALL-INPUT', kind: 'jump-missing', summary: 'INPUT no longer jumps to DOCKWALL-INPUT'},
+  {
+    address: 'chain.host.filter.DOCKWALL-INPUT',
+    kind: 'jump-missing',
+    summary: 'INPUT no longer jumps to DOCKWALL-INPUT',
+  },
   {address: 'container.api.network.backend', kind: 'lost-static-ip', summary: 'has 172.19.0.23 instead of 172.19.0.10'},
 ]
 
@@ -233,5 +360,9 @@ export function noChangesPlan(): Plan {
 
 /** Small plan matching the summary sentence in the issue: 3 to add, 1 to change, 2 to destroy. */
 export function smallPlan(): Plan {
-  return plan({changes: [frontendCreate, lbAttach, webHttpUpdate, oldSshDelete, backendOutCreate, legacyDelete].sort((a, b) => (a.address < b.address ? -1 : 1))})
+  return plan({
+    changes: [frontendCreate, lbAttach, webHttpUpdate, oldSshDelete, backendOutCreate, legacyDelete].sort((a, b) =>
+      a.address < b.address ? -1 : 1,
+    ),
+  })
 }

@@ -40,7 +40,9 @@ export const KEY = {
 } as const
 
 /** A writable stream that remembers what was written. */
-export function captureStream(opts: {isTTY?: boolean; columns?: number} = {}): PassThrough & {text(): string; isTTY?: boolean; columns?: number} {
+export function captureStream(
+  opts: {isTTY?: boolean; columns?: number} = {},
+): PassThrough & {text(): string; isTTY?: boolean; columns?: number} {
   const stream = new PassThrough() as PassThrough & {text(): string; isTTY?: boolean; columns?: number}
   let out = ''
   stream.on('data', (chunk: Buffer) => {

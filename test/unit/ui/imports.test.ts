@@ -12,7 +12,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 function staticImports(file: string): string[] {
   const src = readFileSync(file, 'utf8')
   const out: string[] = []
-  for (const m of src.matchAll(/^(?:import|export)\s+(type\s+)?[^'";]*?\sfrom\s+'([^']+)'/gms)) if (!m[1]) out.push(m[2] ?? '')
+  for (const m of src.matchAll(/^(?:import|export)\s+(type\s+)?[^'";]*?\sfrom\s+'([^']+)'/gms))
+    if (!m[1]) out.push(m[2] ?? '')
   for (const m of src.matchAll(/^import\s+'([^']+)'/gm)) out.push(m[1] ?? '')
   return out
 }
@@ -51,7 +52,9 @@ function reachablePackages(entry: string): Map<string, string> {
 describe('the UI entry module', () => {
   it('never loads ink or react statically', () => {
     const pkgs = reachablePackages(resolve(root, 'src/ui/index.ts'))
-    const heavy = [...pkgs].filter(([p]) => p === 'ink' || p.startsWith('ink/') || p === 'react' || p.startsWith('react/'))
+    const heavy = [...pkgs].filter(
+      ([p]) => p === 'ink' || p.startsWith('ink/') || p === 'react' || p.startsWith('react/'),
+    )
     expect(heavy).toEqual([])
     // It does reach the light things it needs
     expect([...pkgs.keys()].sort()).toEqual(['diff', 'node:readline'])

@@ -8,7 +8,11 @@ import {backendReplace, fixturePlan, noChangesPlan} from './fixtures.js'
 function formatKeys(v: unknown, path = ''): string[] {
   if (Array.isArray(v)) return v.flatMap((x) => formatKeys(x, path))
   if (v === null || typeof v !== 'object') return []
-  return Object.entries(v).flatMap(([k, x]) => (['before', 'after', 'ids'].includes(k) && path.endsWith('resource_changes') ? [k] : [k, ...formatKeys(x, `${path}.${k}`)]))
+  return Object.entries(v).flatMap(([k, x]) =>
+    ['before', 'after', 'ids'].includes(k) && path.endsWith('resource_changes')
+      ? [k]
+      : [k, ...formatKeys(x, `${path}.${k}`)],
+  )
 }
 
 describe('planToJson', () => {
@@ -105,7 +109,12 @@ describe('planToJson', () => {
       address: 'container.worker',
       range: {filename: 'main.hcl', line: 40, column: 1},
     })
-    expect(json.firewall_transactions[0]).toMatchObject({namespace: 'host', backend: 'nft', table: 'filter', addresses: ['firewall', 'rule.web_http']})
+    expect(json.firewall_transactions[0]).toMatchObject({
+      namespace: 'host',
+      backend: 'nft',
+      table: 'filter',
+      addresses: ['firewall', 'rule.web_http'],
+    })
   })
 
   it('is not applyable when nothing changes', () => {

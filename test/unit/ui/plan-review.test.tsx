@@ -173,7 +173,17 @@ describe('PlanReview', () => {
     expect(frame).toContain('Filter: "worker" (2 of 20)')
     expect(frame).toContain('q quit')
     // Backspace edits the filter in the prompt
-    await press(stdin, '/', KEY.backspace, KEY.backspace, KEY.backspace, KEY.backspace, KEY.backspace, KEY.backspace, 'dockwall-f')
+    await press(
+      stdin,
+      '/',
+      KEY.backspace,
+      KEY.backspace,
+      KEY.backspace,
+      KEY.backspace,
+      KEY.backspace,
+      KEY.backspace,
+      'dockwall-f',
+    )
     frame = plain(lastFrame())
     expect(frame).toContain('Filter: "dockwall-f" (1 of 20)')
     expect(selected(lastFrame())).toMatch(/chain\.host\.filter\.DOCKWALL-FORWARD/)

@@ -27,9 +27,33 @@ function block(text: string, address: string): string {
 
 describe('summarizePlan', () => {
   it('counts a replace as one add and one destroy, deferred apart, no-ops nowhere', () => {
-    expect(summarizePlan(fixturePlan())).toEqual({import: 0, add: 8, change: 3, destroy: 3, replace: 1, deferred: 2, drift: 5})
-    expect(summarizePlan(smallPlan())).toEqual({import: 0, add: 3, change: 1, destroy: 2, replace: 0, deferred: 0, drift: 0})
-    expect(summarizePlan(noChangesPlan())).toEqual({import: 0, add: 0, change: 0, destroy: 0, replace: 0, deferred: 0, drift: 0})
+    expect(summarizePlan(fixturePlan())).toEqual({
+      import: 0,
+      add: 8,
+      change: 3,
+      destroy: 3,
+      replace: 1,
+      deferred: 2,
+      drift: 5,
+    })
+    expect(summarizePlan(smallPlan())).toEqual({
+      import: 0,
+      add: 3,
+      change: 1,
+      destroy: 2,
+      replace: 0,
+      deferred: 0,
+      drift: 0,
+    })
+    expect(summarizePlan(noChangesPlan())).toEqual({
+      import: 0,
+      add: 0,
+      change: 0,
+      destroy: 0,
+      replace: 0,
+      deferred: 0,
+      drift: 0,
+    })
   })
 })
 
@@ -168,7 +192,8 @@ describe('renderPlanText', () => {
   })
 
   it('shows a replace with its reason and what it disconnects', () => {
-    expect(block(renderPlanText(plan({changes: [backendReplace]}), {color: false}), 'network.backend')).toMatchInlineSnapshot(`
+    expect(block(renderPlanText(plan({changes: [backendReplace]}), {color: false}), 'network.backend'))
+      .toMatchInlineSnapshot(`
       "  # network.backend must be replaced
         # (Docker cannot change the subnet of an existing network)
       -/+ network "backend" {
@@ -196,7 +221,10 @@ describe('renderPlanText', () => {
               to_port      = 9100
           }"
     `)
-    expect(text.trimEnd().split('\n').slice(-2)).toEqual(['Plan: 0 to add, 0 to change, 0 to destroy.', '2 changes deferred until their containers exist.'])
+    expect(text.trimEnd().split('\n').slice(-2)).toEqual([
+      'Plan: 0 to add, 0 to change, 0 to destroy.',
+      '2 changes deferred until their containers exist.',
+    ])
   })
 
   it('shows the iptables lines of rule-like resources as a line diff', () => {
@@ -248,13 +276,17 @@ describe('renderPlanText', () => {
       differences, so no changes are needed.
       "
     `)
-    expect(renderPlanText(plan({changes: [dbAdminNoop]}), {color: false}).split('\n')[0]).toBe('No changes. The host matches the configuration.')
+    expect(renderPlanText(plan({changes: [dbAdminNoop]}), {color: false}).split('\n')[0]).toBe(
+      'No changes. The host matches the configuration.',
+    )
   })
 
   it('says a refresh-only plan records drift without undoing it', () => {
     const text = renderPlanText(fixturePlan({mode: 'refresh-only', changes: []}), {color: false})
     expect(text).toContain('This is a refresh-only plan, so dockwall will not undo these changes.')
-    expect(text.trimEnd().split('\n').at(-1)).toBe('Refresh-only plan: 5 objects changed outside dockwall will be recorded in the state.')
+    expect(text.trimEnd().split('\n').at(-1)).toBe(
+      'Refresh-only plan: 5 objects changed outside dockwall will be recorded in the state.',
+    )
   })
 
   it('notes targeting', () => {

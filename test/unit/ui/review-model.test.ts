@@ -67,10 +67,21 @@ describe('splitKeys', () => {
 describe('reduceReview', () => {
   const sections = reviewSections(fixturePlan())
   const ctx = {sections, width: 80, viewHeight: 10}
-  const run = (...actions: ReviewAction[]): ReviewState => actions.reduce((s, a) => reduceReview(s, a, ctx), initialReviewState(sections))
+  const run = (...actions: ReviewAction[]): ReviewState =>
+    actions.reduce((s, a) => reduceReview(s, a, ctx), initialReviewState(sections))
 
   it('starts on the first drift entry: drift comes first', () => {
-    expect(sections.map((s) => s.title)).toEqual(['Changed outside dockwall', 'Networks', 'Attachments', 'Routes', 'Chains', 'Rules', 'Port forwards', 'Masquerades', 'Firewall'])
+    expect(sections.map((s) => s.title)).toEqual([
+      'Changed outside dockwall',
+      'Networks',
+      'Attachments',
+      'Routes',
+      'Chains',
+      'Rules',
+      'Port forwards',
+      'Masquerades',
+      'Firewall',
+    ])
     expect(initialReviewState(sections).selected).toBe('drift:0:rule.backend_to_lb')
   })
 
@@ -103,7 +114,14 @@ describe('reduceReview', () => {
   })
 
   it('selects nothing when nothing matches, and does not crash on keys', () => {
-    const s = run({type: 'openFilter'}, {type: 'type', text: 'nope'}, {type: 'applyFilter'}, {type: 'down'}, {type: 'toggle'}, {type: 'end'})
+    const s = run(
+      {type: 'openFilter'},
+      {type: 'type', text: 'nope'},
+      {type: 'applyFilter'},
+      {type: 'down'},
+      {type: 'toggle'},
+      {type: 'end'},
+    )
     expect(s.selected).toBeNull()
     expect(filterSections(sections, 'nope')).toEqual([])
   })
@@ -114,13 +132,23 @@ describe('layoutRows', () => {
     const sections = reviewSections(fixturePlan())
     const state = {...initialReviewState(sections), expanded: sections.flatMap((s) => s.items.map((i) => i.key))}
     for (const width of [40, 80, 100]) {
-      for (const r of layoutRows(sections, state, width).rows) expect([...plainText(r.line)].length).toBeLessThanOrEqual(width)
+      for (const r of layoutRows(sections, state, width).rows)
+        expect([...plainText(r.line)].length).toBeLessThanOrEqual(width)
     }
   })
 
   it('shows a change without attributes as such when expanded', () => {
-    const sections = reviewSections({...smallPlan(), changes: [{address: 'rule.x', type: 'rule', action: 'create', before: null, after: null, reasons: [], dependsOn: []}]})
+    const sections = reviewSections({
+      ...smallPlan(),
+      changes: [
+        {address: 'rule.x', type: 'rule', action: 'create', before: null, after: null, reasons: [], dependsOn: []},
+      ],
+    })
     const state = {...initialReviewState(sections), expanded: ['change:rule.x']}
-    expect(layoutRows(sections, state, 80).rows.map((r) => plainText(r.line))).toEqual(['Rules (1)', '›   + rule.x  create', '        (no attributes)'])
+    expect(layoutRows(sections, state, 80).rows.map((r) => plainText(r.line))).toEqual([
+      'Rules (1)',
+      '›   + rule.x  create',
+      '        (no attributes)',
+    ])
   })
 })

@@ -16,7 +16,11 @@ describe('wrapLine', () => {
   it('breaks at spaces with a hanging indent and loses nothing', () => {
     const spec = '-A DOCKWALL-FORWARD -d 172.18.103.2/32 -p tcp -m multiport --dports 80,443 -j ACCEPT'
     const rows = wrapLine([seg('+ ', {color: 'green'}), seg(spec)], 40, 4).map(plainText)
-    expect(rows).toEqual(['+ -A DOCKWALL-FORWARD -d 172.18.103.2/32', '    -p tcp -m multiport --dports 80,443', '    -j ACCEPT'])
+    expect(rows).toEqual([
+      '+ -A DOCKWALL-FORWARD -d 172.18.103.2/32',
+      '    -p tcp -m multiport --dports 80,443',
+      '    -j ACCEPT',
+    ])
     for (const r of rows) expect(r.length).toBeLessThanOrEqual(40)
     expect(rows.join(' ').replace(/\s+/g, ' ')).toBe(`+ ${spec}`)
   })

@@ -28,8 +28,18 @@ describe('watchTargets', () => {
     const [t, ...rest] = watchTargets(dir)
     expect(rest).toEqual([])
     expect(t?.dir).toBe(dir)
-    for (const name of ['main.hcl', '20-rules.hcl', 'extra.hcl.json', '..data', '..2026_11_23_12_00_00.123']) expect(t?.accept(name), name).toBe(true)
-    for (const name of ['dockwall.state.json', 'dockwall.state.json.lock', 'dockwall.state.json.backup', '.main.hcl.swp', 'main.hcl~', '4913', '.#main.hcl', 'notes.txt']) {
+    for (const name of ['main.hcl', '20-rules.hcl', 'extra.hcl.json', '..data', '..2026_11_23_12_00_00.123'])
+      expect(t?.accept(name), name).toBe(true)
+    for (const name of [
+      'dockwall.state.json',
+      'dockwall.state.json.lock',
+      'dockwall.state.json.backup',
+      '.main.hcl.swp',
+      'main.hcl~',
+      '4913',
+      '.#main.hcl',
+      'notes.txt',
+    ]) {
       expect(t?.accept(name), name).toBe(false)
     }
   })
@@ -39,7 +49,12 @@ describe('watchTargets', () => {
     const targets = watchTargets(join(dir, 'main.hcl'), [join(dir, 'vars', 'prod.json'), join(dir, 'site.hcl')])
     expect(targets.map((t) => t.dir)).toEqual([dir, join(dir, 'vars')])
     const [top, vars] = targets
-    expect(['main.hcl', 'site.hcl', 'other.hcl', 'prod.json'].map((n) => top?.accept(n))).toEqual([true, true, false, false])
+    expect(['main.hcl', 'site.hcl', 'other.hcl', 'prod.json'].map((n) => top?.accept(n))).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ])
     expect(['prod.json', 'dev.json'].map((n) => vars?.accept(n))).toEqual([true, false])
   })
 })
@@ -61,7 +76,13 @@ describe('ConfigWatcher', () => {
       return w
     }
     const changes: string[] = []
-    const cw = new ConfigWatcher({config: dir, clock: new FakeClock(), watch, onChange: (f) => void changes.push(f), onError: () => {}})
+    const cw = new ConfigWatcher({
+      config: dir,
+      clock: new FakeClock(),
+      watch,
+      onChange: (f) => void changes.push(f),
+      onError: () => {},
+    })
     cw.start()
     expect(watchers.map((w) => w.dir)).toEqual([dir])
     const fire = watchers[0]!.listener
@@ -89,7 +110,14 @@ describe('ConfigWatcher', () => {
       return w
     }
     const errors: string[] = []
-    const cw = new ConfigWatcher({config: dir, clock, watch, onChange: () => {}, onError: (m) => void errors.push(m), rearmMs: 1000})
+    const cw = new ConfigWatcher({
+      config: dir,
+      clock,
+      watch,
+      onChange: () => {},
+      onError: (m) => void errors.push(m),
+      rearmMs: 1000,
+    })
     cw.start()
     made[0]!.emit('error', new Error('watched directory removed'))
     expect(made[0]!.closed).toBe(true)

@@ -4,11 +4,28 @@ import {PassThrough} from 'node:stream'
 
 import {describe, expect, it} from 'vitest'
 
-import {DockerEventStream, JsonLines, describeEvent, parseEvent, type DockerEvent, type StreamStatus} from '../../../src/watch/docker-events.js'
+import {
+  DockerEventStream,
+  JsonLines,
+  describeEvent,
+  parseEvent,
+  type DockerEvent,
+  type StreamStatus,
+} from '../../../src/watch/docker-events.js'
 import {FakeClock, flush} from './fake-clock.js'
 
-const start = {Type: 'container', Action: 'start', Actor: {ID: 'c0ffee1234567890', Attributes: {name: 'web', image: 'busybox'}}, time: 1, timeNano: 1_000_000_001}
-const connect = {Type: 'network', Action: 'connect', Actor: {ID: 'net123', Attributes: {container: 'c0ffee1234567890', name: 'front', type: 'bridge'}}}
+const start = {
+  Type: 'container',
+  Action: 'start',
+  Actor: {ID: 'c0ffee1234567890', Attributes: {name: 'web', image: 'busybox'}},
+  time: 1,
+  timeNano: 1_000_000_001,
+}
+const connect = {
+  Type: 'network',
+  Action: 'connect',
+  Actor: {ID: 'net123', Attributes: {container: 'c0ffee1234567890', name: 'front', type: 'bridge'}},
+}
 
 describe('decoding Docker events', () => {
   it('splits newline-delimited JSON however the chunks fall', () => {
@@ -21,11 +38,32 @@ describe('decoding Docker events', () => {
   })
 
   it('keeps container start/restart/die and network connect/disconnect/create/destroy only', () => {
-    expect(parseEvent(start)).toEqual({type: 'container', action: 'start', id: 'c0ffee1234567890', name: 'web', timeNano: 1_000_000_001})
-    expect(parseEvent(connect)).toEqual({type: 'network', action: 'connect', id: 'net123', name: 'front', container: 'c0ffee1234567890'})
+    expect(parseEvent(start)).toEqual({
+      type: 'container',
+      action: 'start',
+      id: 'c0ffee1234567890',
+      name: 'web',
+      timeNano: 1_000_000_001,
+    })
+    expect(parseEvent(connect)).toEqual({
+      type: 'network',
+      action: 'connect',
+      id: 'net123',
+      name: 'front',
+      container: 'c0ffee1234567890',
+    })
     for (const action of ['restart', 'die']) expect(parseEvent({...start, Action: action})?.action).toBe(action)
-    for (const action of ['disconnect', 'create', 'destroy']) expect(parseEvent({...connect, Action: action})?.action).toBe(action)
-    for (const action of ['create', 'destroy', 'exec_start: sh -c x', 'health_status: healthy', 'kill', 'stop', 'attach']) {
+    for (const action of ['disconnect', 'create', 'destroy'])
+      expect(parseEvent({...connect, Action: action})?.action).toBe(action)
+    for (const action of [
+      'create',
+      'destroy',
+      'exec_start: sh -c x',
+      'health_status: healthy',
+      'kill',
+      'stop',
+      'attach',
+    ]) {
       expect(parseEvent({...start, Action: action})).toBeNull()
     }
     expect(parseEvent({Type: 'image', Action: 'pull'})).toBeNull()
@@ -35,7 +73,9 @@ describe('decoding Docker events', () => {
   it('describes an event in a few words', () => {
     expect(describeEvent(parseEvent(start)!)).toBe('container start web')
     expect(describeEvent(parseEvent(connect)!)).toBe('network connect front')
-    expect(describeEvent({type: 'container', action: 'die', id: 'abcdef0123456789abcdef'})).toBe('container die abcdef012345')
+    expect(describeEvent({type: 'container', action: 'die', id: 'abcdef0123456789abcdef'})).toBe(
+      'container die abcdef012345',
+    )
   })
 })
 
@@ -71,7 +111,9 @@ describe('DockerEventStream', () => {
     const h = setup()
     await h.stream.start()
     expect(h.statuses).toEqual([{state: 'connected', reconnect: false}])
-    h.streams[0]!.write(`${JSON.stringify(start)}\n${JSON.stringify({...start, Action: 'kill'})}\n${JSON.stringify(connect).slice(0, 20)}`)
+    h.streams[0]!.write(
+      `${JSON.stringify(start)}\n${JSON.stringify({...start, Action: 'kill'})}\n${JSON.stringify(connect).slice(0, 20)}`,
+    )
     h.streams[0]!.write(`${JSON.stringify(connect).slice(20)}\n`)
     await flush()
     expect(h.events.map(describeEvent)).toEqual(['container start web', 'network connect front'])
@@ -88,7 +130,9 @@ describe('DockerEventStream', () => {
     h.streams[0]!.end()
     await flush()
     // Then it retries after 250, 500, 1000 and 2000 ms
-    expect(h.statuses.slice(1)).toEqual([{state: 'disconnected', error: 'the event stream ended (daemon stopped?)', attempt: 1, retryInMs: 250}])
+    expect(h.statuses.slice(1)).toEqual([
+      {state: 'disconnected', error: 'the event stream ended (daemon stopped?)', attempt: 1, retryInMs: 250},
+    ])
     await h.clock.advance(250 + 500 + 1000)
     expect(h.statuses.slice(2).map((s) => (s.state === 'disconnected' ? s.retryInMs : -1))).toEqual([500, 1000, 2000])
     expect(h.stream.connected).toBe(false)

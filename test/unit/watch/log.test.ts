@@ -73,10 +73,22 @@ describe('watch log', () => {
   })
 
   it('marks a failure as an error with its message, and an invalid configuration with its position', () => {
-    const failed = formatRecord(reconcileRecord(report({result: 'failed', error: 'Cannot connect to the Docker Engine', addresses: []})), 'text')
-    expect(failed).toMatch(/^time=\S+ level=error msg=reconcile seq=7 .* result=failed .* addresses="" error="Cannot connect to the Docker Engine"$/)
-    const invalid = reconcileRecord(report({result: 'unchanged', config: {state: 'invalid', error: 'cfg/main.hcl:3:12: Invalid expression'}}), 'json')
-    expect(invalid).toMatchObject({level: 'warn', config: 'invalid', config_error: 'cfg/main.hcl:3:12: Invalid expression'})
+    const failed = formatRecord(
+      reconcileRecord(report({result: 'failed', error: 'Cannot connect to the Docker Engine', addresses: []})),
+      'text',
+    )
+    expect(failed).toMatch(
+      /^time=\S+ level=error msg=reconcile seq=7 .* result=failed .* addresses="" error="Cannot connect to the Docker Engine"$/,
+    )
+    const invalid = reconcileRecord(
+      report({result: 'unchanged', config: {state: 'invalid', error: 'cfg/main.hcl:3:12: Invalid expression'}}),
+      'json',
+    )
+    expect(invalid).toMatchObject({
+      level: 'warn',
+      config: 'invalid',
+      config_error: 'cfg/main.hcl:3:12: Invalid expression',
+    })
   })
 
   it('shows at most 20 addresses in text, all of them in JSON', () => {
@@ -88,17 +100,38 @@ describe('watch log', () => {
   })
 
   it('quotes logfmt values only when needed', () => {
-    const rec = {time: 't', level: 'info' as const, msg: 'x', a: 'plain', b: 'with space', c: 'a=b', d: '', e: 3, f: true, g: null, h: undefined, i: ['x', 'y']}
-    expect(formatRecord(rec, 'text')).toBe('time=t level=info msg=x a=plain b="with space" c="a=b" d="" e=3 f=true g="" i=x,y')
+    const rec = {
+      time: 't',
+      level: 'info' as const,
+      msg: 'x',
+      a: 'plain',
+      b: 'with space',
+      c: 'a=b',
+      d: '',
+      e: 3,
+      f: true,
+      g: null,
+      h: undefined,
+      i: ['x', 'y'],
+    }
+    expect(formatRecord(rec, 'text')).toBe(
+      'time=t level=info msg=x a=plain b="with space" c="a=b" d="" e=3 f=true g="" i=x,y',
+    )
     expect(JSON.parse(formatRecord(rec, 'json'))).not.toHaveProperty('h')
   })
 
-  it('writes whole lines through the logger, with the clock\'s time', () => {
+  it("writes whole lines through the logger, with the clock's time", () => {
     const out: string[] = []
-    const logger = createLogger('text', (l) => void out.push(l), () => T0)
+    const logger = createLogger(
+      'text',
+      (l) => void out.push(l),
+      () => T0,
+    )
     logger.log('warn', 'docker-events', {state: 'disconnected', error: 'ECONNREFUSED', retry_in_ms: 250})
     logger.reconcile(report())
-    expect(out[0]).toBe('time=2026-11-23T17:50:13.404Z level=warn msg=docker-events state=disconnected error=ECONNREFUSED retry_in_ms=250\n')
+    expect(out[0]).toBe(
+      'time=2026-11-23T17:50:13.404Z level=warn msg=docker-events state=disconnected error=ECONNREFUSED retry_in_ms=250\n',
+    )
     expect(out[1]).toMatch(/^time=.* msg=reconcile seq=7 .*\n$/)
   })
 })

@@ -8,7 +8,14 @@ import {emptyCounts, type Outcome, type ReconcileReport, type Trigger} from '../
 import {FakeClock} from './fake-clock.js'
 
 const OK: Outcome = {result: 'unchanged', counts: emptyCounts(), addresses: [], config: {state: 'ok'}}
-const FAIL: Outcome = {result: 'failed', counts: emptyCounts(), addresses: [], error: 'docker is down', retry: true, config: {state: 'ok'}}
+const FAIL: Outcome = {
+  result: 'failed',
+  counts: emptyCounts(),
+  addresses: [],
+  error: 'docker is down',
+  retry: true,
+  config: {state: 'ok'},
+}
 
 interface Harness {
   clock: FakeClock
@@ -22,7 +29,9 @@ interface Harness {
   t: () => number
 }
 
-function harness(opts: {durationMs?: number; outcomes?: Outcome[]; intervalMs?: number; loop?: Partial<LoopOptions>} = {}): Harness {
+function harness(
+  opts: {durationMs?: number; outcomes?: Outcome[]; intervalMs?: number; loop?: Partial<LoopOptions>} = {},
+): Harness {
   const clock = new FakeClock()
   const t0 = clock.now()
   const calls: Harness['calls'] = []
@@ -60,7 +69,11 @@ describe('WatchLoop', () => {
     await h.clock.advance(0)
     h.loop.trigger('reconnect')
     await h.clock.advance(0)
-    expect(h.calls.map((c) => [c.at, kinds(c)])).toEqual([[0, ['startup']], [0, ['signal']], [0, ['reconnect']]])
+    expect(h.calls.map((c) => [c.at, kinds(c)])).toEqual([
+      [0, ['startup']],
+      [0, ['signal']],
+      [0, ['reconnect']],
+    ])
   })
 
   it('debounces configuration changes: one run 300 ms after the last change', async () => {
@@ -104,7 +117,11 @@ describe('WatchLoop', () => {
     // Then they make one reconciliation, 250 ms after the first event (not after the last)
     expect(h.calls).toHaveLength(1)
     expect(h.calls[0]?.at).toBe(250)
-    expect(h.calls[0]?.triggers.map((t) => t.detail)).toEqual(['container die web', 'network connect front', 'container start web'])
+    expect(h.calls[0]?.triggers.map((t) => t.detail)).toEqual([
+      'container die web',
+      'network connect front',
+      'container start web',
+    ])
     // And an event after the window starts a new batch
     h.loop.trigger('docker', 'container die web')
     await h.clock.advance(250)
@@ -124,7 +141,11 @@ describe('WatchLoop', () => {
     await h.clock.advance(1)
     // Then one reconciliation runs 50 ms after the start, not 250 ms after the die
     expect(h.calls.map((c) => c.at)).toEqual([170])
-    expect(h.calls[0]?.triggers.map((t) => t.detail)).toEqual(['container die web', 'container start web', 'container restart web'])
+    expect(h.calls[0]?.triggers.map((t) => t.detail)).toEqual([
+      'container die web',
+      'container start web',
+      'container restart web',
+    ])
     // And a start alone (a crashed container brought back by its restart policy) waits 50 ms only
     h.loop.trigger('docker', 'container start web', {urgent: true})
     await h.clock.advance(50)
@@ -164,7 +185,10 @@ describe('WatchLoop', () => {
     await h.clock.advance(5000)
     expect(h.calls).toHaveLength(2)
     expect(h.maxConcurrent()).toBe(1)
-    expect(h.reports.map((r) => [r.seq, r.durationMs])).toEqual([[1, 1000], [2, 1000]])
+    expect(h.reports.map((r) => [r.seq, r.durationMs])).toEqual([
+      [1, 1000],
+      [2, 1000],
+    ])
   })
 
   it('starts a follow-up of Docker events only when their batch window is over', async () => {
@@ -190,7 +214,10 @@ describe('WatchLoop', () => {
     expect(h.calls.map((c) => c.at)).toEqual([0])
     await h.clock.advance(1)
     // 30 s after the startup run ended (at 100 ms)
-    expect(h.calls.map((c) => [c.at, kinds(c)])).toEqual([[0, ['startup']], [30_100, ['interval']]])
+    expect(h.calls.map((c) => [c.at, kinds(c)])).toEqual([
+      [0, ['startup']],
+      [30_100, ['interval']],
+    ])
     // A Docker event at +10 s moves the next check to 30 s after that run
     await h.clock.advance(10_000)
     h.loop.trigger('docker', 'container start web')
@@ -201,7 +228,11 @@ describe('WatchLoop', () => {
   })
 
   it('retries a failed reconciliation with backoff capped at the interval, and resets after a success', async () => {
-    const h = harness({intervalMs: 5000, outcomes: [FAIL, FAIL, FAIL, FAIL, FAIL, OK], loop: {retry: {initialMs: 1000, maxMs: 60_000}}})
+    const h = harness({
+      intervalMs: 5000,
+      outcomes: [FAIL, FAIL, FAIL, FAIL, FAIL, OK],
+      loop: {retry: {initialMs: 1000, maxMs: 60_000}},
+    })
     h.loop.start()
     h.loop.trigger('startup')
     await h.clock.advance(20_000)
@@ -246,14 +277,22 @@ describe('WatchLoop', () => {
     await clock.advance(0)
     loop.trigger('signal', 'SIGHUP')
     await clock.advance(0)
-    expect(reports.map((r) => [r.result, r.error])).toEqual([['failed', 'boom'], ['unchanged', undefined]])
+    expect(reports.map((r) => [r.result, r.error])).toEqual([
+      ['failed', 'boom'],
+      ['unchanged', undefined],
+    ])
   })
 
   it('keeps going when the report callback throws', async () => {
     const errors: unknown[] = []
-    const h = harness({loop: {report: () => {
-      throw new Error('disk full')
-    }, onError: (e) => void errors.push(e)}})
+    const h = harness({
+      loop: {
+        report: () => {
+          throw new Error('disk full')
+        },
+        onError: (e) => void errors.push(e),
+      },
+    })
     h.loop.trigger('startup')
     await h.clock.advance(0)
     h.loop.trigger('signal')

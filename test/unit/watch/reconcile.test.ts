@@ -45,7 +45,12 @@ afterEach(async () => {
 
 function reconciler() {
   const errors: Diagnostic[][] = []
-  const r = new Reconciler({config: dir, lockTimeoutMs: 0, allowLockout: false, onConfigErrors: (d) => void errors.push(d)})
+  const r = new Reconciler({
+    config: dir,
+    lockTimeoutMs: 0,
+    allowLockout: false,
+    onConfigErrors: (d) => void errors.push(d),
+  })
   return {r, errors}
 }
 
@@ -68,11 +73,15 @@ describe('Reconciler configuration', () => {
     expect(status.error).toBe(`${join(dir, 'main.hcl')}:3:12: Invalid expression`)
     expect(r.model).toBe(good)
     expect(errors).toHaveLength(1)
-    expect(errors[0]?.map((d) => formatDiagnostic(d).split('\n')[0])).toEqual([`${join(dir, 'main.hcl')}:3:12: Invalid expression`])
+    expect(errors[0]?.map((d) => formatDiagnostic(d).split('\n')[0])).toEqual([
+      `${join(dir, 'main.hcl')}:3:12: Invalid expression`,
+    ])
 
     // And a different error is reported again; a fixed configuration takes over
     await writeFile(join(dir, 'main.hcl'), `${GOOD}\nrule "x" {\n  from = container.nope\n}\n`)
-    expect((await r.loadConfig()).error).toMatch(/main\.hcl:15:\d+: rule\.x: reference to undeclared container container\.nope/)
+    expect((await r.loadConfig()).error).toMatch(
+      /main\.hcl:15:\d+: rule\.x: reference to undeclared container container\.nope/,
+    )
     expect(errors).toHaveLength(2)
     await writeFile(join(dir, 'main.hcl'), GOOD.replace('10.77.1.10', '10.77.1.11'))
     expect(await r.loadConfig()).toEqual({state: 'ok'})
@@ -95,6 +104,8 @@ describe('Reconciler configuration', () => {
     expect(r.isRelevant({type: 'container', action: 'start', id: 'x', name: 'dw-web'})).toBe(true)
     expect(r.isRelevant({type: 'container', action: 'die', id: 'x', name: 'unrelated'})).toBe(false)
     expect(r.isRelevant({type: 'network', action: 'destroy', id: 'n', name: 'dw-front'})).toBe(true)
-    expect(r.isRelevant({type: 'network', action: 'connect', id: 'n', name: 'bridge', container: 'not-known'})).toBe(false)
+    expect(r.isRelevant({type: 'network', action: 'connect', id: 'n', name: 'bridge', container: 'not-known'})).toBe(
+      false,
+    )
   })
 })

@@ -91,9 +91,21 @@ describe('runWatch', () => {
     const file = join(dir, 'main.hcl')
     expect(h.records().map((r) => r.msg)).toEqual(['start', 'docker-events', 'config-invalid', 'reconcile'])
     expect(h.records()[0]).toMatchObject({level: 'info', lock: 'per-reconciliation', interval_ms: 30_000})
-    expect(h.records()[1]).toMatchObject({level: 'warn', state: 'disconnected', error: 'ENOENT', attempt: 1, retry_in_ms: 250})
+    expect(h.records()[1]).toMatchObject({
+      level: 'warn',
+      state: 'disconnected',
+      error: 'ENOENT',
+      attempt: 1,
+      retry_in_ms: 250,
+    })
     expect(h.records()[2]).toMatchObject({level: 'error', errors: [`${file}:3:12: Invalid expression`]})
-    expect(h.reconciles()[0]).toMatchObject({seq: 1, result: 'failed', triggers: [{kind: 'startup', count: 1}], config: 'none', error: `no valid configuration: ${file}:3:12: Invalid expression`})
+    expect(h.reconciles()[0]).toMatchObject({
+      seq: 1,
+      result: 'failed',
+      triggers: [{kind: 'startup', count: 1}],
+      config: 'none',
+      error: `no valid configuration: ${file}:3:12: Invalid expression`,
+    })
 
     // SIGHUP forces a reconciliation
     h.signals.emit('SIGHUP', 'SIGHUP')
@@ -119,12 +131,24 @@ describe('runWatch', () => {
       await new Promise((r) => setTimeout(r, 5))
       status = JSON.parse(await readFile(join(dir, 'status.json'), 'utf8')) as Record<string, unknown>
     }
-    expect(status).toMatchObject({seq: 3, result: 'failed', healthy: false, consecutive_failures: 3, config: {state: 'none'}, interval_ms: 30_000})
+    expect(status).toMatchObject({
+      seq: 3,
+      result: 'failed',
+      healthy: false,
+      consecutive_failures: 3,
+      config: {state: 'none'},
+      interval_ms: 30_000,
+    })
 
     // SIGTERM: exit code 0, no listeners left, nothing after "stopped"
     h.signals.emit('SIGTERM', 'SIGTERM')
     expect(await done).toBe(0)
-    expect(h.records().slice(-2).map((r) => r.msg)).toEqual(['stopping', 'stopped'])
+    expect(
+      h
+        .records()
+        .slice(-2)
+        .map((r) => r.msg),
+    ).toEqual(['stopping', 'stopped'])
     expect(['SIGHUP', 'SIGTERM', 'SIGINT'].map((s) => h.signals.listenerCount(s))).toEqual([0, 0, 0])
     expect(h.exits).toEqual([])
     const count = h.lines.length
@@ -156,21 +180,31 @@ describe('runWatch', () => {
 
   it('fails at start on a --netns that does not exist', async () => {
     const h = harness()
-    await expect(runWatch({...h.opts, netns: 'dwsb-no-such-namespace'}, h.io)).rejects.toThrow(/network namespace \/var\/run\/netns\/dwsb-no-such-namespace does not exist/)
+    await expect(runWatch({...h.opts, netns: 'dwsb-no-such-namespace'}, h.io)).rejects.toThrow(
+      /network namespace \/var\/run\/netns\/dwsb-no-such-namespace does not exist/,
+    )
   })
 })
 
 describe('resolveInterval', () => {
   it('takes --interval, else WATCH_PERIOD_SECONDS (seconds, as network-go reads it), else 30 s', () => {
     expect(resolveInterval(5000, {WATCH_PERIOD_SECONDS: '10'})).toEqual({ms: 5000, source: '--interval'})
-    expect(resolveInterval(undefined, {WATCH_PERIOD_SECONDS: '10'})).toEqual({ms: 10_000, source: 'WATCH_PERIOD_SECONDS'})
-    expect(resolveInterval(undefined, {WATCH_PERIOD_SECONDS: ' 2.5 '})).toEqual({ms: 2500, source: 'WATCH_PERIOD_SECONDS'})
+    expect(resolveInterval(undefined, {WATCH_PERIOD_SECONDS: '10'})).toEqual({
+      ms: 10_000,
+      source: 'WATCH_PERIOD_SECONDS',
+    })
+    expect(resolveInterval(undefined, {WATCH_PERIOD_SECONDS: ' 2.5 '})).toEqual({
+      ms: 2500,
+      source: 'WATCH_PERIOD_SECONDS',
+    })
     expect(resolveInterval(undefined, {})).toEqual({ms: 30_000, source: 'default'})
     expect(resolveInterval(0, {})).toEqual({ms: 0, source: '--interval'})
   })
 
   it('refuses a WATCH_PERIOD_SECONDS that is not a number and an interval under a second', () => {
-    expect(() => resolveInterval(undefined, {WATCH_PERIOD_SECONDS: '30s'})).toThrow(/WATCH_PERIOD_SECONDS=30s: expected a number of seconds/)
+    expect(() => resolveInterval(undefined, {WATCH_PERIOD_SECONDS: '30s'})).toThrow(
+      /WATCH_PERIOD_SECONDS=30s: expected a number of seconds/,
+    )
     expect(() => resolveInterval(500, {})).toThrow(/too short/)
     expect(() => resolveInterval(undefined, {WATCH_PERIOD_SECONDS: '0.5'})).toThrow(/too short/)
   })

@@ -12,8 +12,16 @@ const T0 = Date.UTC(2026, 10, 23, 12, 0, 0)
 
 function report(seq: number, result: ReconcileReport['result'], error?: string): ReconcileReport {
   return {
-    seq, triggers: [{kind: 'interval', at: T0 + seq * 1000}], startedAt: T0 + seq * 1000, finishedAt: T0 + seq * 1000 + 40, durationMs: 40,
-    result, counts: emptyCounts(), addresses: [], config: {state: 'ok'}, ...(error ? {error} : {}),
+    seq,
+    triggers: [{kind: 'interval', at: T0 + seq * 1000}],
+    startedAt: T0 + seq * 1000,
+    finishedAt: T0 + seq * 1000 + 40,
+    durationMs: 40,
+    result,
+    counts: emptyCounts(),
+    addresses: [],
+    config: {state: 'ok'},
+    ...(error ? {error} : {}),
   }
 }
 
@@ -26,12 +34,33 @@ describe('status file', () => {
   it('says when and how the last reconciliation ended, and counts consecutive failures', () => {
     const tracker = new StatusTracker({pid: 42, started: '2026-11-23T11:59:59.000Z', intervalMs: 30_000})
     const ok = tracker.update(report(1, 'applied'))
-    expect(ok).toMatchObject({version: 1, pid: 42, time: '2026-11-23T12:00:01.040Z', result: 'applied', healthy: true, seq: 1, duration_ms: 40,
-      last_success: '2026-11-23T12:00:01.040Z', consecutive_failures: 0, interval_ms: 30_000, triggers: [{kind: 'interval', count: 1, details: []}]})
+    expect(ok).toMatchObject({
+      version: 1,
+      pid: 42,
+      time: '2026-11-23T12:00:01.040Z',
+      result: 'applied',
+      healthy: true,
+      seq: 1,
+      duration_ms: 40,
+      last_success: '2026-11-23T12:00:01.040Z',
+      consecutive_failures: 0,
+      interval_ms: 30_000,
+      triggers: [{kind: 'interval', count: 1, details: []}],
+    })
     tracker.update(report(2, 'failed', 'docker down'))
     const failed = tracker.update(report(3, 'failed', 'docker down'))
-    expect(failed).toMatchObject({result: 'failed', healthy: false, error: 'docker down', last_success: '2026-11-23T12:00:01.040Z', consecutive_failures: 2})
-    expect(tracker.update(report(4, 'unchanged'))).toMatchObject({healthy: true, consecutive_failures: 0, last_success: '2026-11-23T12:00:04.040Z'})
+    expect(failed).toMatchObject({
+      result: 'failed',
+      healthy: false,
+      error: 'docker down',
+      last_success: '2026-11-23T12:00:01.040Z',
+      consecutive_failures: 2,
+    })
+    expect(tracker.update(report(4, 'unchanged'))).toMatchObject({
+      healthy: true,
+      consecutive_failures: 0,
+      last_success: '2026-11-23T12:00:04.040Z',
+    })
     expect(ok).not.toHaveProperty('error')
   })
 
