@@ -3,7 +3,7 @@ import prettier from 'eslint-config-prettier'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  {ignores: ['dist/**', 'node_modules/**', 'oclif.manifest.json', 'fixtures/**']},
+  {ignores: ['dist/**', 'build/**', 'node_modules/**', 'oclif.manifest.json', 'fixtures/**']},
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,7 +1,7 @@
 import {defineConfig} from 'vitest/config'
 
 // Two projects: unit tests run in parallel and touch nothing outside the process;
-// e2e tests start real Docker engines in private network namespaces (see src/sandbox),
+// e2e tests start real Docker engines in private network namespaces (see test/sandbox),
 // so they get long timeouts and a bounded number of workers.
 export default defineConfig({
   test: {

@@ -3,14 +3,14 @@
 // same kind of namespace (a fresh sandbox per backend, reset between runs). Target:
 // at most 1.3x. And the per-rule method at 2,000 rules (one `iptables -A` process per
 // rule, as the seed tools do) next to dockwall's apply of 2,000 rules.
-//   npm run build && node dist/test/bench/apply.js [--quick]
+//   npm run build && npm run build:tools && node build/test/bench/apply.js [--quick]
 import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import type {Backend} from '../../src/model/types.js'
-import {Sandbox} from '../../src/sandbox/index.js'
+import {Sandbox} from '../sandbox/index.js'
 import {applySession} from '../../src/services/apply.js'
 import {planSession} from '../../src/services/plan.js'
 import {openSession, type Session} from '../../src/services/session.js'

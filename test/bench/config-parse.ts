@@ -1,5 +1,5 @@
 // Configuration load time for large rule sets, cold and from the parse cache.
-//   npm run build && node dist/test/bench/config-parse.js [blocks...]
+//   npm run build && npm run build:tools && node build/test/bench/config-parse.js [blocks...]
 // Cold: hcl2-parser parses the file (its 0.35 s import is measured separately).
 // Cached: the second load of unchanged text reads the parsed JSON by content hash.
 import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'

@@ -1,4 +1,4 @@
-// The large host of issues 3 and 4: a sandbox (src/sandbox) holding 200 containers on
+// The large host of issues 3 and 4: a sandbox (test/sandbox) holding 200 containers on
 // a few networks and 20,000 iptables rules, most in a foreign chain and a few hundred
 // in dockwall's own chains, all loaded with one iptables-restore. The configuration
 // that covers it (every network and container declared, a few hundred rules between
@@ -15,7 +15,7 @@ import {normalizeRuleSpec} from '../../src/netfilter/index.js'
 import {makePlan} from '../../src/plan/planner.js'
 import type {Plan} from '../../src/plan/types.js'
 import {refresh} from '../../src/refresh/refresh.js'
-import {Sandbox} from '../../src/sandbox/index.js'
+import {Sandbox} from '../sandbox/index.js'
 import {planHasChanges} from '../../src/services/plan.js'
 import type {NetnsTarget} from '../../src/util/exec.js'
 import {mapLimit} from '../../src/util/pool.js'

@@ -20,7 +20,7 @@ import type {BigHost} from './host.js'
 export const REPO_ROOT = findRoot()
 
 function findRoot(): string {
-  // Compiled: dist/test/bench/lib.js; from source: test/bench/lib.ts.
+  // Compiled: build/test/bench/lib.js; from source: test/bench/lib.ts.
   for (const up of ['../../..', '../..']) {
     const dir = fileURLToPath(new URL(`${up}/`, import.meta.url))
     try {
@@ -218,7 +218,7 @@ export async function loadedPackages(
     await runCli(args, {
       ...opts,
       env: {...opts.env, DOCKWALL_BENCH_TRACE: file},
-      nodeArgs: ['--import', `${REPO_ROOT}dist/test/bench/trace-imports.js`],
+      nodeArgs: ['--import', `${REPO_ROOT}build/test/bench/trace-imports.js`],
     })
     const urls = (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean)
     const pkgs = new Set<string>()

@@ -1,6 +1,6 @@
 // iptables costs that shape dockwall's refresh and apply, measured in scratch network
 // namespaces (needs root; the host's rules are never touched):
-//   npm run build && node dist/test/bench/netfilter.js [rules]
+//   npm run build && npm run build:tools && node build/test/bench/netfilter.js [rules]
 // - parse (and write) of a 20,000-rule iptables-save dump
 // - iptables-save of 20,000 rules, nft vs legacy
 // - one iptables-restore of 20,000 rules, nft vs legacy

@@ -5,7 +5,7 @@
 //   loading), and `dockwall plan --no-tty` end to end, as ratios to the refresh floor.
 // - A small configuration on a small sandbox, `dockwall plan --no-tty` from process start
 //   to exit, with a warm parse cache and with an empty one; and which heavy packages it loads.
-//   npm run build && node dist/test/bench/plan.js [--quick]
+//   npm run build && npm run build:tools && node build/test/bench/plan.js [--quick]
 import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -15,7 +15,7 @@ import type {Backend} from '../../src/model/types.js'
 import {normalizeRuleSpec} from '../../src/netfilter/index.js'
 import {makePlan} from '../../src/plan/planner.js'
 import {refresh} from '../../src/refresh/refresh.js'
-import {Sandbox} from '../../src/sandbox/index.js'
+import {Sandbox} from '../sandbox/index.js'
 import {DOCKWALL_VERSION} from '../../src/version.js'
 import {BigHosts, FULL_SIZE, QUICK_SIZE, type BigHost} from './host.js'
 import {

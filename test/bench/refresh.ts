@@ -2,7 +2,7 @@
 // (test/bench/host.ts), dockwall's refresh next to the raw floor: one iptables-save
 // in that namespace plus one Docker `GET /containers/json` list call, run together
 // (refresh runs its reads together too). Target: refresh within 1.5x of the floor.
-//   npm run build && node dist/test/bench/refresh.js [--quick]
+//   npm run build && npm run build:tools && node build/test/bench/refresh.js [--quick]
 import {pathToFileURL} from 'node:url'
 
 import {refresh} from '../../src/refresh/refresh.js'

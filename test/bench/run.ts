@@ -9,7 +9,7 @@
 //   npm run bench -- --quick                      smaller hosts, 3 runs: to try the harness
 //   npm run bench -- --only refresh,plan --backends legacy --iterations 9
 //
-// Needs root (sandboxes: src/sandbox). Takes about 10-15 minutes on 2 CPUs (most of it
+// Needs root (sandboxes: test/sandbox). Takes about 10-15 minutes on 2 CPUs (most of it
 // starting 200 containers per backend); --quick about 3.
 import {existsSync} from 'node:fs'
 import {writeFile} from 'node:fs/promises'
@@ -40,7 +40,7 @@ const ALL = ['startup', 'refresh', 'plan', 'apply', 'netfilter', 'config-parse',
 
 function usage(message: string): never {
   console.error(
-    `${message}\nusage: node dist/test/bench/run.js [--json FILE] [--quick] [--only ${ALL.join(',')}] [--iterations N] [--backends nft,legacy]`,
+    `${message}\nusage: node build/test/bench/run.js [--json FILE] [--quick] [--only ${ALL.join(',')}] [--iterations N] [--backends nft,legacy]`,
   )
   process.exit(2)
 }

@@ -2,7 +2,7 @@
 // validate` from process start to exit, next to a bare `node` start; and which heavy
 // packages each command loads (ink, react, hcl2-parser, @cdktf/hcl2json and dockerode
 // must load only when needed).
-//   npm run build && node dist/test/bench/startup.js
+//   npm run build && npm run build:tools && node build/test/bench/startup.js
 import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'

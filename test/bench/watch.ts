@@ -4,7 +4,7 @@
 // backend; the rule is looked for with iptables-save in the container's namespace every
 // 10 ms, from the container's State.StartedAt (what Docker's `start` event reports).
 // Target from the issue: within 2 s.
-//   npm run build && node dist/test/bench/watch.js [--quick]
+//   npm run build && npm run build:tools && node build/test/bench/watch.js [--quick]
 // test/bench/run.ts calls main(options) (or measureWatchReaction directly).
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
@@ -12,7 +12,7 @@ import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import type {Backend} from '../../src/model/types.js'
-import {Sandbox} from '../../src/sandbox/index.js'
+import {Sandbox} from '../sandbox/index.js'
 import {measureRestart, setupScene, startWatch, type WatchChild} from '../soak/watch-harness.js'
 import {renderTable, resolveOptions, secs, stats, type BenchReport, type Figure, type Stats} from './lib.js'
 

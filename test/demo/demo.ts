@@ -1,5 +1,5 @@
 // `npm run demo`: dockwall's main job, end to end, against a real Docker Engine that
-// runs inside a private network namespace (src/sandbox). It writes nothing outside the
+// runs inside a private network namespace (test/sandbox). It writes nothing outside the
 // sandbox (state and parse cache live in the sandbox's folder) and never touches this
 // machine's own firewall: every dockwall command gets --netns and --docker-host.
 //
@@ -12,7 +12,7 @@ import {fileURLToPath} from 'node:url'
 
 import {execa} from 'execa'
 
-import {Sandbox, type ExternalClient} from '../../src/sandbox/index.js'
+import {Sandbox, type ExternalClient} from '../sandbox/index.js'
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
 const CONFIG = path.join(ROOT, 'fixtures/config/network-go')

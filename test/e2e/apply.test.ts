@@ -9,7 +9,7 @@ import path from 'node:path'
 import {execa, type ResultPromise} from 'execa'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import type {ExternalClient} from '../../src/sandbox/index.js'
+import type {ExternalClient} from '../sandbox/index.js'
 import {run} from '../../src/util/exec.js'
 import {runCli, type CliResult} from '../helpers/cli.js'
 import {useSandbox, type Backend} from '../helpers/sandbox.js'

@@ -7,7 +7,7 @@ import {cpSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import type {Sandbox} from '../../src/sandbox/index.js'
+import type {Sandbox} from '../sandbox/index.js'
 import {run, type RunResult} from '../../src/util/exec.js'
 import {REPO_ROOT, runCli, type CliResult} from '../helpers/cli.js'
 

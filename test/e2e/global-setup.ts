@@ -2,7 +2,7 @@
 // mid-test, a Ctrl-C at the wrong moment) before any test starts, and once more at the
 // end for the ones this run's workers could not stop. Live sandboxes of other
 // processes are left alone (see Sandbox.gc).
-import {Sandbox} from '../../src/sandbox/index.js'
+import {Sandbox} from '../sandbox/index.js'
 
 async function collect(when: string): Promise<void> {
   const report = await Sandbox.gc()

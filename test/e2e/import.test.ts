@@ -9,7 +9,7 @@ import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import type {ExternalClient, Sandbox} from '../../src/sandbox/index.js'
+import type {ExternalClient, Sandbox} from '../sandbox/index.js'
 import {run} from '../../src/util/exec.js'
 import {REPO_ROOT, runCli, type CliResult} from '../helpers/cli.js'
 import {useSandbox, type Backend} from '../helpers/sandbox.js'

@@ -10,7 +10,7 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import type {Backend, Sandbox} from '../../src/sandbox/index.js'
+import type {Backend, Sandbox} from '../sandbox/index.js'
 import type {PlanJson} from '../../src/ui/index.js'
 import {useSandbox} from '../helpers/sandbox.js'
 import type {CliResult} from '../helpers/cli.js'

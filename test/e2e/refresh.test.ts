@@ -9,7 +9,7 @@ import {join} from 'node:path'
 import {execa} from 'execa'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import type {Backend} from '../../src/sandbox/index.js'
+import type {Backend} from '../sandbox/index.js'
 import type {ActualJson} from '../../src/ui/index.js'
 import {useSandbox} from '../helpers/sandbox.js'
 import {

@@ -1,4 +1,4 @@
-// The sandbox engine itself (src/sandbox), on both iptables backends: a real dockerd
+// The sandbox engine itself (test/sandbox), on both iptables backends: a real dockerd
 // in a private network namespace, Docker's own isolation proved with nc, an external
 // client through a DNAT, a daemon restart, two sandboxes at once, and a teardown that
 // leaves nothing behind. The host namespace's firewall and interfaces are only read.
@@ -6,9 +6,9 @@ import {existsSync, readlinkSync} from 'node:fs'
 
 import {beforeAll, describe, expect, it} from 'vitest'
 
-import {Sandbox, type Backend, type EngineName} from '../../src/sandbox/index.js'
-import {isProcessAlive, mountsUnder} from '../../src/sandbox/procfs.js'
-import {findProcesses} from '../../src/sandbox/reap.js'
+import {Sandbox, type Backend, type EngineName} from '../sandbox/index.js'
+import {isProcessAlive, mountsUnder} from '../sandbox/procfs.js'
+import {findProcesses} from '../sandbox/reap.js'
 import {run} from '../../src/util/exec.js'
 import {runCli} from '../helpers/cli.js'
 import {useSandbox} from '../helpers/sandbox.js'

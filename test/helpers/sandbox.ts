@@ -1,12 +1,12 @@
-// vitest glue for the Docker sandbox (src/sandbox): one engine per describe block,
+// vitest glue for the Docker sandbox (test/sandbox): one engine per describe block,
 // started in beforeAll and stopped in afterAll whatever happened in between.
 // There is deliberately no skip logic: without root, Docker or iptables the start
 // fails with a message that says what to install, and the run fails (CI=true or not).
 import {afterAll, beforeAll} from 'vitest'
 
-import {Sandbox, type Backend, type SandboxOptions} from '../../src/sandbox/index.js'
+import {Sandbox, type Backend, type SandboxOptions} from '../sandbox/index.js'
 
-export type {Backend} from '../../src/sandbox/index.js'
+export type {Backend} from '../sandbox/index.js'
 
 /**
  * Registers beforeAll/afterAll hooks in the current describe block and returns an

@@ -11,10 +11,10 @@ import {fileURLToPath} from 'node:url'
 
 import {execa, type ResultPromise} from 'execa'
 
-import type {Sandbox} from '../../src/sandbox/index.js'
+import type {Sandbox} from '../sandbox/index.js'
 import {run} from '../../src/util/exec.js'
 
-/** The repository root, from the sources (test/soak) or the build (dist/test/soak). */
+/** The repository root, from the sources (test/soak) or the build (build/test/soak). */
 export const REPO_ROOT = findRoot()
 
 function findRoot(): string {

@@ -19,7 +19,7 @@ import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
 import {parseArgs} from 'node:util'
 
-import {Sandbox, type Backend} from '../../src/sandbox/index.js'
+import {Sandbox, type Backend} from '../sandbox/index.js'
 import {formatDuration, parseDuration} from '../../src/state/duration.js'
 import {run} from '../../src/util/exec.js'
 import {containerStart, rssKb, setupScene, startWatch, type WatchChild} from './watch-harness.js'

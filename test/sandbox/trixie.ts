@@ -8,8 +8,8 @@
 import {existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {AbortError} from '../errors.js'
-import {run} from '../util/exec.js'
+import {AbortError} from '../../src/errors.js'
+import {run} from '../../src/util/exec.js'
 import {findExecutable} from './preconditions.js'
 
 export const ENGINE_CACHE = '/var/cache/dockwall-sandbox'

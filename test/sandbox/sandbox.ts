@@ -18,7 +18,7 @@ import {join} from 'node:path'
 
 import Docker from 'dockerode'
 
-import {run, type RunOptions, type RunResult} from '../util/exec.js'
+import {run, type RunOptions, type RunResult} from '../../src/util/exec.js'
 import {dockerExec, dockerExecDetached, type ExecResult} from './docker-exec.js'
 import {resolveEngine, type Engine, type EngineName} from './engine.js'
 import {ExternalClient, type ConnectResult} from './external-client.js'

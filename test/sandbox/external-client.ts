@@ -1,7 +1,7 @@
 // An "external" machine for a sandbox: a second network namespace joined to the
 // sandbox's by a veth pair, so a test can DNAT traffic arriving on that veth
 // (nat PREROUTING -i <ifname>) to a container and connect from outside.
-import {run} from '../util/exec.js'
+import {run} from '../../src/util/exec.js'
 import {NETNS_DIR} from './record.js'
 
 export interface ConnectResult {

@@ -1,7 +1,7 @@
 // Which dockerd the sandbox runs: the system's (docker.io from the distribution)
 // or a private copy of a newer one for the test matrix (see trixie.ts).
-import {AbortError} from '../errors.js'
-import {run} from '../util/exec.js'
+import {AbortError} from '../../src/errors.js'
+import {run} from '../../src/util/exec.js'
 import {findExecutable, INSTALL_COMMAND} from './preconditions.js'
 import {ensureTrixieEngine} from './trixie.js'
 
