@@ -3,9 +3,10 @@
 // Docker deletes backwards. A failed step skips its dependents ("upstream
 // failed"); independent Docker operations run in parallel with a bound. The
 // state is saved after every step, so a crash mid-apply leaves an accurate record.
-import type {PriorResource} from '../plan/prior.js'
+import type {StateResource} from '../model/resources.js'
 import {touchesFirewall} from '../plan/firewall-changes.js'
-import type {Change, FirewallTransaction, Plan, RuleLine} from '../plan/types.js'
+import type {RuleLine} from '../model/resources.js'
+import type {Change, FirewallTransaction, Plan} from '../plan/types.js'
 import {Semaphore} from '../util/pool.js'
 import type {ApplyEvent, ApplyListener} from './events.js'
 import type {HostOps} from './host-ops.js'
@@ -15,14 +16,14 @@ export interface ApplyOptions {
   ops: HostOps
   listener: ApplyListener
   /** Persists the resources after each step (atomic write); awaited before the next step is reported done. */
-  save: (resources: Map<string, PriorResource>) => Promise<void>
+  save: (resources: Map<string, StateResource>) => Promise<void>
   /**
    * Optional: prepares, while the iptables transactions run, the save that follows them,
    * for the resources as they will be if every transaction commits. When they all
    * commit, its commit() is that save; otherwise it is discarded and `save` runs.
    * (A large state costs about as much to encode and sync as the restore of its rules.)
    */
-  stage?: (resources: ReadonlyMap<string, PriorResource>) => Promise<StagedSave>
+  stage?: (resources: ReadonlyMap<string, StateResource>) => Promise<StagedSave>
   concurrency?: number
 }
 
@@ -33,7 +34,7 @@ export interface StagedSave {
 
 export interface ApplyResult {
   ok: boolean
-  resources: Map<string, PriorResource>
+  resources: Map<string, StateResource>
   failed: {address: string; error: string}[]
   skipped: {address: string; reason: string}[]
   /** Per transaction: committed or not, so the user knows exactly what happened. */
@@ -136,7 +137,7 @@ function lineTable(l: RuleLine): string {
 
 export async function applyPlan(
   plan: Plan,
-  prior: ReadonlyMap<string, PriorResource>,
+  prior: ReadonlyMap<string, StateResource>,
   opts: ApplyOptions,
 ): Promise<ApplyResult> {
   const emit = (e: ApplyEvent): void => opts.listener(e)

@@ -6,7 +6,8 @@ import type Dockerode from 'dockerode'
 
 import {dockerError, isNotFound, type DockerConnection} from '../docker/client.js'
 import {ExternalError} from '../errors.js'
-import type {Change, FirewallTransaction, Json} from '../plan/types.js'
+import type {Json} from '../model/resources.js'
+import type {Change, FirewallTransaction} from '../plan/types.js'
 import {run, type NetnsTarget} from '../util/exec.js'
 
 export interface HostOps {

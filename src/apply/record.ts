@@ -1,11 +1,11 @@
 // What the state records after a change succeeded. Used by apply after every
 // step (so a crash mid-apply leaves an accurate record) and by tests.
-import type {PriorResource} from '../plan/prior.js'
+import type {StateResource} from '../model/resources.js'
 import type {Change} from '../plan/types.js'
 
 /** Updates `resources` (by address) for a change that completed; `ids` are what the operation returned (a new network id). */
 export function recordChange(
-  resources: Map<string, PriorResource>,
+  resources: Map<string, StateResource>,
   change: Change,
   ids: {[key: string]: string} = {},
 ): void {
@@ -16,7 +16,7 @@ export function recordChange(
     case 'update':
     case 'replace':
     case 'no-op': {
-      const r: PriorResource = {
+      const r: StateResource = {
         address: change.address,
         type: change.type,
         ids: keptIds,

@@ -18,7 +18,7 @@
 // a port_forward brings) is reported in `warnings` and in the file.
 import {parseCidr} from '../config/ipv4.js'
 import {type Rule, writeRuleArgs} from '../netfilter/index.js'
-import type {NamespaceKey} from '../plan/types.js'
+import type {NamespaceKey} from '../model/resources.js'
 import type {ActualModel} from '../refresh/types.js'
 import type {Cond} from './conditions.js'
 import {ESTABLISHED_COND} from './conditions.js'

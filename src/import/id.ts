@@ -19,7 +19,7 @@
 // unambiguously; a rule text may hold `:` (`--to-destination 10.0.0.2:80`), which is
 // why the selector comes last.
 import {normalizeRuleSpec} from '../netfilter/index.js'
-import type {NamespaceKey} from '../plan/types.js'
+import type {NamespaceKey} from '../model/resources.js'
 import type {ActualNamespace} from '../refresh/types.js'
 
 export type ImportKind = 'network' | 'attachment' | 'rule' | 'port_forward' | 'masquerade'

@@ -8,7 +8,7 @@
 import {interfaceNameError} from '../model/names.js'
 import type {PortRange, Protocol, RuleAction, RuleChain} from '../model/types.js'
 import {normalizeAddress, normalizeProtocol, type ExtOption, type Match, type Rule} from '../netfilter/index.js'
-import type {NamespaceKey} from '../plan/types.js'
+import type {NamespaceKey} from '../model/resources.js'
 import {type DockerHints, ownerOf} from './owners.js'
 
 export interface ConvertedRule {

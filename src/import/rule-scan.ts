@@ -4,7 +4,7 @@
 // dockwall owns it, covered by what dockwall writes anyway, or kept where it is with a
 // reason (not expressible, or moving it would change the order it is evaluated in).
 import {IptablesParseError, parseRule, type Rule} from '../netfilter/index.js'
-import type {NamespaceKey} from '../plan/types.js'
+import type {NamespaceKey} from '../model/resources.js'
 import type {ActualNamespace, ActualTable} from '../refresh/types.js'
 import {type ChainRules, type Decision, expand, type Item, type Sequence, decideMoves} from './order.js'
 import type {DockerHints} from './owners.js'

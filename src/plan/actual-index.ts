@@ -3,7 +3,7 @@
 import {mentionsNoOwnedChain} from '../refresh/unparsed.js'
 import type {ActualModel, ActualNamespace, ActualRule, ActualTable} from '../refresh/types.js'
 import {COMMENT_PREFIX, JUMP_COMMENT, OWNED_CHAINS, type OwnedChain} from './firewall.js'
-import type {NamespaceKey, RuleLine} from './types.js'
+import type {NamespaceKey, RuleLine} from '../model/resources.js'
 
 export interface IndexedLine extends RuleLine {
   /** Position inside its chain (0-based). */

@@ -3,9 +3,10 @@ import type {DockerContainer, DockerEndpoint, DockerNetwork} from '../docker/typ
 import type {Diagnostic} from '../errors.js'
 import type {AttachmentSpec, DesiredModel, NetworkSpec, RouteSpec} from '../model/types.js'
 import type {ActualNamespace} from '../refresh/types.js'
-import {originOf, type PriorResource} from './prior.js'
+import {originOf, type StateResource} from '../model/resources.js'
 import type {Resolution} from './resolve.js'
-import type {Attributes, Change, Drift, Json, NamespaceKey} from './types.js'
+import type {Attributes, Json, NamespaceKey} from '../model/resources.js'
+import type {Change, Drift} from './types.js'
 
 export interface DockerPlanContext {
   /** Null in destroy mode: nothing is desired. */
@@ -15,7 +16,7 @@ export interface DockerPlanContext {
   containers: readonly DockerContainer[]
   namespaces: ReadonlyMap<NamespaceKey, ActualNamespace>
   unreadable: ReadonlyMap<NamespaceKey, string>
-  prior: ReadonlyMap<string, PriorResource>
+  prior: ReadonlyMap<string, StateResource>
 }
 
 export interface PartialPlan {

@@ -15,8 +15,9 @@ import {
   type RenderedResource,
 } from './firewall.js'
 import {PENDING_MOVE} from './imports.js'
-import type {PriorResource} from './prior.js'
-import type {Attributes, Change, Drift, FirewallTransaction, NamespaceKey, ResourceType, RuleLine} from './types.js'
+import type {StateResource} from '../model/resources.js'
+import type {Attributes, NamespaceKey, ResourceType, RuleLine} from '../model/resources.js'
+import type {Change, Drift, FirewallTransaction} from './types.js'
 
 export type Normalize = (spec: string) => string
 
@@ -25,7 +26,7 @@ export interface FirewallPlanInput {
   /** Config-level attributes per address, shown as before/after. */
   attributes: ReadonlyMap<string, Attributes>
   index: ActualIndex
-  prior: ReadonlyMap<string, PriorResource>
+  prior: ReadonlyMap<string, StateResource>
   normalize: Normalize
   /** Addresses the user targeted (with their dependencies); null = everything. */
   targeted: ((address: string) => boolean) | null

@@ -3,7 +3,7 @@
 // tagged with the resource address in a `dockwall:<address>` comment and an
 // ordering key. Pure: the Resolution supplies everything Docker-dependent.
 import type {Endpoint, FirewallSpec, MasqueradeSpec, PortForwardSpec, PortRange, RuleSpec} from '../model/types.js'
-import type {NamespaceKey, RuleLine} from './types.js'
+import type {NamespaceKey, RuleLine} from '../model/resources.js'
 import type {Resolution} from './resolve.js'
 
 export type OwnedChain =

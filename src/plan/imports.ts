@@ -9,8 +9,8 @@ import {importKindOf, locateRule, parseImportId, type ImportId} from '../import/
 import type {SourcePos} from '../model/types.js'
 import type {ActualModel} from '../refresh/types.js'
 import {actualNetworkAttrs} from './docker-changes.js'
-import type {PriorResource} from './prior.js'
-import type {RuleLine} from './types.js'
+import type {StateResource} from '../model/resources.js'
+import type {RuleLine} from '../model/resources.js'
 
 export interface ImportRequest {
   to: string
@@ -23,7 +23,7 @@ export const PENDING_MOVE = 'pending'
 
 export interface ResolvedImports {
   /** Prior-state entries standing for the imported objects. */
-  resources: PriorResource[]
+  resources: StateResource[]
   /** What each import adopts, for the plan's reasons. */
   descriptions: Map<string, string>
   errors: Diagnostic[]
@@ -56,7 +56,7 @@ export function importedLine(id: ImportId, actual: ActualModel): {line: RuleLine
 export function resolveImports(
   requests: readonly ImportRequest[],
   actual: ActualModel,
-  prior: ReadonlyMap<string, PriorResource>,
+  prior: ReadonlyMap<string, StateResource>,
 ): ResolvedImports {
   const out: ResolvedImports = {resources: [], descriptions: new Map(), errors: []}
   const fail = (r: ImportRequest, summary: string): void => {

@@ -11,17 +11,10 @@ import {planAttachments, planNetworks, planRoutes, type DockerPlanContext} from 
 import {renderFirewall, renderMasquerade, renderPortForward, renderRule, type RenderedResource} from './firewall.js'
 import {planFirewall, touchesFirewall, type Normalize} from './firewall-changes.js'
 import {PENDING_MOVE, resolveImports, type ImportRequest} from './imports.js'
-import type {PriorState} from './prior.js'
+import type {PriorState} from '../model/resources.js'
 import {resolve, type EndpointLeaving, type Resolution} from './resolve.js'
-import {
-  PLAN_FORMAT_VERSION,
-  type Attributes,
-  type Change,
-  type Json,
-  type NamespaceKey,
-  type Plan,
-  type PlanMode,
-} from './types.js'
+import {type Attributes, type Json, type NamespaceKey} from '../model/resources.js'
+import {PLAN_FORMAT_VERSION, type Change, type Plan, type PlanMode} from './types.js'
 
 export interface PlanOptions {
   mode: PlanMode

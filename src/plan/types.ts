@@ -4,29 +4,11 @@
 // JSON view read the same structure; apply never branches on `reasons`.
 import type {Diagnostic} from '../errors.js'
 import type {Backend} from '../model/types.js'
+import type {Attributes, NamespaceKey, ResourceType, RuleLine} from '../model/resources.js'
 
 export const PLAN_FORMAT_VERSION = '1.0'
 
 export type Action = 'create' | 'update' | 'replace' | 'delete' | 'no-op' | 'deferred'
-
-export type ResourceType =
-  'network' | 'attachment' | 'route' | 'rule' | 'port_forward' | 'masquerade' | 'firewall' | 'chain'
-
-/** Plain JSON values only, so plans serialise and compare byte for byte. */
-export type Json = null | boolean | number | string | Json[] | {[key: string]: Json}
-export type Attributes = {[key: string]: Json}
-
-/** Where iptables lines live: the host (or --netns), or a container's namespace by its config label. */
-export type NamespaceKey = 'host' | `container.${string}`
-
-/** One iptables rule as dockwall writes it: chain plus the arguments after `-A CHAIN`. */
-export interface RuleLine {
-  namespace: NamespaceKey
-  table: 'filter' | 'nat'
-  chain: string
-  /** Arguments in iptables-save's normal form, e.g. `-s 10.0.0.0/8 -p tcp -m tcp --dport 80 -m comment --comment "dockwall:rule.x" -j ACCEPT`. */
-  spec: string
-}
 
 export interface Change {
   address: string

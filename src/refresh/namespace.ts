@@ -16,7 +16,7 @@ import {
 import {run, type NetnsTarget} from '../util/exec.js'
 import {readTables, toActualTables} from './tables.js'
 import type {ActualNamespace} from './types.js'
-import type {NamespaceKey} from '../plan/types.js'
+import type {NamespaceKey} from '../model/resources.js'
 
 const TABLES = ['filter', 'nat'] as const
 

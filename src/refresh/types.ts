@@ -2,7 +2,7 @@
 // compares against. Built by src/refresh from src/docker and src/netfilter.
 import type {DockerSnapshot} from '../docker/types.js'
 import type {Backend} from '../model/types.js'
-import type {NamespaceKey} from '../plan/types.js'
+import type {NamespaceKey} from '../model/resources.js'
 
 export interface ActualRule {
   /** The rule's arguments after `-A CHAIN`, in iptables-save's normal form (comparison key). */

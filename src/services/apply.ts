@@ -5,9 +5,10 @@ import {createHostOps} from '../apply/host-ops.js'
 import {AbortError} from '../errors.js'
 import {IptablesRunner} from '../netfilter/index.js'
 import {recordChange} from '../apply/record.js'
-import type {PriorResource} from '../plan/prior.js'
+import type {StateResource} from '../model/resources.js'
 import {checkSshLockout, parseSshConnection} from '../plan/safety.js'
-import type {FirewallTransaction, NamespaceKey, Plan} from '../plan/types.js'
+import type {NamespaceKey} from '../model/resources.js'
+import type {FirewallTransaction, Plan} from '../plan/types.js'
 import type {ActualModel} from '../refresh/types.js'
 import {encodeState, newState, stageState, writeState, type State} from '../state/index.js'
 import type {NetnsTarget} from '../util/exec.js'
@@ -60,13 +61,13 @@ export async function applySession(
     await runner.restore(tx.input, {noflush: true})
   }
   const ops = createHostOps({docker: session.docker, restore})
-  const save = async (resources: Map<string, PriorResource>): Promise<void> => {
+  const save = async (resources: Map<string, StateResource>): Promise<void> => {
     state = {...state, dockwallVersion: DOCKWALL_VERSION, resources: [...resources.values()]}
     state = await writeState(session.statePath, state, prev, {lock: session.lock})
     prev = state
   }
   // The save after the iptables transactions is prepared while they run (src/state stageState).
-  const stage = async (resources: ReadonlyMap<string, PriorResource>): Promise<StagedSave> => {
+  const stage = async (resources: ReadonlyMap<string, StateResource>): Promise<StagedSave> => {
     const staged = await stageState(
       session.statePath,
       {...state, dockwallVersion: DOCKWALL_VERSION, resources: [...resources.values()]},
@@ -81,7 +82,7 @@ export async function applySession(
       discard: () => staged.discard(),
     }
   }
-  const prior = new Map((session.state?.resources ?? []).map((r) => [r.address, r as PriorResource]))
+  const prior = new Map((session.state?.resources ?? []).map((r) => [r.address, r as StateResource]))
   const result = await applyPlan(plan, prior, {ops, listener, save, stage})
   session.state = state
   return result
@@ -113,11 +114,11 @@ export function checkSavedPlan(session: Session, plan: Plan, currentHash: string
 
 /** Whether recording the plan's no-op changes (adoptions, imports, refreshed attributes) would change the state file. */
 export function stateWouldChange(session: Pick<Session, 'state'>, plan: Plan): boolean {
-  const before = new Map((session.state?.resources ?? []).map((r) => [r.address, r as PriorResource]))
+  const before = new Map((session.state?.resources ?? []).map((r) => [r.address, r as StateResource]))
   const after = new Map(before)
   for (const c of plan.changes) if (c.action === 'no-op') recordChange(after, c)
   const state = session.state
   if (!state) return after.size > 0
-  const enc = (m: Map<string, PriorResource>): string => encodeState({...state, resources: [...m.values()]})
+  const enc = (m: Map<string, StateResource>): string => encodeState({...state, resources: [...m.values()]})
   return enc(before) !== enc(after)
 }

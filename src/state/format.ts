@@ -4,7 +4,7 @@
 import {z} from 'zod'
 
 import {AbortError} from '../errors.js'
-import type {Json} from '../plan/types.js'
+import type {Json} from '../model/resources.js'
 import {RESOURCE_TYPES, STATE_VERSION} from './types.js'
 import type {State, StateResource} from './types.js'
 

@@ -2,7 +2,7 @@
 // object (command → service → model): the commands parse flags and print; these
 // know nothing of oclif.
 import {AbortError} from '../errors.js'
-import type {ResourceType} from '../plan/types.js'
+import type {ResourceType} from '../model/resources.js'
 import {acquireLock, forceUnlock} from './lock.js'
 import type {LockInfo} from './lock.js'
 import {backupPathFor, DEFAULT_STATE_FILE} from './paths.js'

@@ -2,7 +2,7 @@
 // names are camelCase like the rest of the code base; on disk they are snake_case
 // (Terraform's habit). The translation lives in one place, src/state/format.ts, and
 // the file format is documented in src/state/STATE-FORMAT.md.
-import type {Attributes, ResourceType, RuleLine} from '../plan/types.js'
+import type {ResourceType, StateResource} from '../model/resources.js'
 
 /** The format this dockwall writes. Older formats are upgraded on read; newer ones are refused. */
 export const STATE_VERSION = 1
@@ -10,7 +10,7 @@ export const STATE_VERSION = 1
 /**
  * Every resource type the state may hold, as runtime data for validation.
  * The assertion below breaks the type check when src/plan adds a type that is
- * missing here, so a new type cannot silently make state files unreadable.
+ * missing here (src/model/resources.ts), so a new type cannot silently make state files unreadable.
  */
 export const RESOURCE_TYPES = [
   'network',
@@ -26,16 +26,7 @@ type MissingResourceType = Exclude<ResourceType, (typeof RESOURCE_TYPES)[number]
 const _allResourceTypesListed: [MissingResourceType] extends [never] ? true : never = true
 void _allResourceTypesListed
 
-export interface StateResource {
-  /** Unique within a state: `network.frontend`, `container.lb.network.frontend`, `rule.web_http`. */
-  address: string
-  type: ResourceType
-  /** Identifiers of the real objects (Docker network id, container id) and bookkeeping such as `origin`. */
-  ids: {[key: string]: string}
-  attributes: Attributes
-  /** For rule-like resources: the iptables lines dockwall wrote for it, in chain order. */
-  lines?: RuleLine[]
-}
+export type {StateResource}
 
 export interface State {
   version: typeof STATE_VERSION

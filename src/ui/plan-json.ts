@@ -3,7 +3,8 @@
 // keys and a version of its own, so scripts do not break when internal field
 // names move. Change this file and PLAN-JSON.md together.
 import type {Diagnostic} from '../errors.js'
-import type {Action, Attributes, DriftKind, Plan, PlanMode, ResourceType, RuleLine} from '../plan/types.js'
+import type {Attributes, ResourceType, RuleLine} from '../model/resources.js'
+import type {Action, DriftKind, Plan, PlanMode} from '../plan/types.js'
 import {summarizePlan} from './summary.js'
 
 /** Version of this JSON format (not of the plan file); minor bumps only add fields. */

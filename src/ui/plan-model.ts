@@ -4,7 +4,8 @@
 // this, so `dockwall plan | cat` and the interactive view say the same things.
 import {diffArrays} from 'diff'
 
-import type {Action, Change, Drift, DriftKind, Json, Plan, ResourceType, RuleLine} from '../plan/types.js'
+import type {Json, ResourceType, RuleLine} from '../model/resources.js'
+import type {Action, Change, Drift, DriftKind, Plan} from '../plan/types.js'
 import {seg, type Color, type Segment, type StyledLine} from './styled.js'
 
 export interface ActionMeta {

@@ -3,7 +3,7 @@ import {describe, expect, it} from 'vitest'
 import {applyPlan} from '../../../src/apply/engine.js'
 import type {ApplyEvent} from '../../../src/apply/events.js'
 import type {HostOps} from '../../../src/apply/host-ops.js'
-import type {PriorResource} from '../../../src/plan/prior.js'
+import type {StateResource} from '../../../src/model/resources.js'
 import type {Change, FirewallTransaction, Plan} from '../../../src/plan/types.js'
 
 function plan(changes: Change[], firewall: FirewallTransaction[] = []): Plan {
@@ -63,7 +63,7 @@ function stubOps(
   return self
 }
 
-async function run(p: Plan, ops: HostOps, prior: PriorResource[] = []) {
+async function run(p: Plan, ops: HostOps, prior: StateResource[] = []) {
   const events: ApplyEvent[] = []
   const saves: number[] = []
   const result = await applyPlan(p, new Map(prior.map((r) => [r.address, r])), {
@@ -165,7 +165,7 @@ describe('apply engine', () => {
 
   it('forgets adopted objects without touching Docker', async () => {
     const ops = stubOps()
-    const prior: PriorResource[] = [
+    const prior: StateResource[] = [
       {address: 'network.x', type: 'network', ids: {id: 'x', origin: 'adopted'}, attributes: {}},
     ]
     const {result} = await run(

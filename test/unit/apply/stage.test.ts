@@ -5,8 +5,9 @@ import {describe, expect, it} from 'vitest'
 
 import {applyPlan, type StagedSave} from '../../../src/apply/engine.js'
 import type {HostOps} from '../../../src/apply/host-ops.js'
-import type {PriorResource} from '../../../src/plan/prior.js'
-import type {Change, FirewallTransaction, Plan, RuleLine} from '../../../src/plan/types.js'
+import type {StateResource} from '../../../src/model/resources.js'
+import type {RuleLine} from '../../../src/model/resources.js'
+import type {Change, FirewallTransaction, Plan} from '../../../src/plan/types.js'
 
 const L = (spec: string, table: 'filter' | 'nat' = 'filter'): RuleLine => ({
   namespace: 'host',
@@ -49,9 +50,9 @@ const tx = (table: 'filter' | 'nat'): FirewallTransaction => ({
   addresses: [],
 })
 
-async function run(p: Plan, failTables: string[], prior: PriorResource[] = []) {
+async function run(p: Plan, failTables: string[], prior: StateResource[] = []) {
   const log: string[] = []
-  const snapshot = (m: ReadonlyMap<string, PriorResource>) =>
+  const snapshot = (m: ReadonlyMap<string, StateResource>) =>
     JSON.stringify([...m.values()].sort((a, b) => (a.address < b.address ? -1 : 1)))
   const ops: HostOps = {
     dockerChange: async () => ({}),

@@ -4,7 +4,7 @@ import {readFileSync} from 'node:fs'
 
 import type {DockerContainer, DockerNetwork, DockerSnapshot} from '../../../src/docker/types.js'
 import {parseRule, parseRuleset, type Rule} from '../../../src/netfilter/index.js'
-import type {NamespaceKey} from '../../../src/plan/types.js'
+import type {NamespaceKey} from '../../../src/model/resources.js'
 import {toActualTables} from '../../../src/refresh/namespace.js'
 import type {ActualModel, ActualNamespace} from '../../../src/refresh/types.js'
 

@@ -6,7 +6,7 @@ import {describe, expect, it} from 'vitest'
 import {dockerHints} from '../../../src/import/owners.js'
 import {convertRule, type RuleConversion} from '../../../src/import/rule-convert.js'
 import {normalizeRuleSpec} from '../../../src/netfilter/index.js'
-import type {NamespaceKey} from '../../../src/plan/types.js'
+import type {NamespaceKey} from '../../../src/model/resources.js'
 import {fixture, rule} from './helpers.js'
 import {renderBack, withoutComment} from './render-back.js'
 

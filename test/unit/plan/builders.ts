@@ -14,7 +14,7 @@ import type {
   RuleSpec,
 } from '../../../src/model/types.js'
 import type {ActualChain, ActualModel, ActualNamespace, ActualRule} from '../../../src/refresh/types.js'
-import type {NamespaceKey} from '../../../src/plan/types.js'
+import type {NamespaceKey} from '../../../src/model/resources.js'
 
 const at = {file: 'main.hcl', line: 1, column: 1}
 

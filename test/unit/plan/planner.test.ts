@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {recordChange} from '../../../src/apply/record.js'
 import {makePlan, type PlanInputs, type PlanOptions} from '../../../src/plan/planner.js'
-import type {PriorResource, PriorState} from '../../../src/plan/prior.js'
+import type {StateResource, PriorState} from '../../../src/model/resources.js'
 import type {Change, Plan} from '../../../src/plan/types.js'
 import type {ActualModel} from '../../../src/refresh/types.js'
 import {
@@ -44,7 +44,7 @@ function actions(p: Plan): Record<string, string> {
 
 /** The state apply would record after applying every change of `p`. */
 function stateAfter(p: Plan, prev: PriorState | null = null): PriorState {
-  const m = new Map<string, PriorResource>((prev?.resources ?? []).map((r) => [r.address, r]))
+  const m = new Map<string, StateResource>((prev?.resources ?? []).map((r) => [r.address, r]))
   for (const ch of p.changes)
     recordChange(
       m,

@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
 import {AbortError} from '../../../src/errors.js'
-import type {Json} from '../../../src/plan/types.js'
+import type {Json} from '../../../src/model/resources.js'
 import {decodeState, encodeState, stateContentEqual, upgradeRawState} from '../../../src/state/format.js'
 import type {RawState, StateUpgrade} from '../../../src/state/format.js'
 import {putResource, removeResources} from '../../../src/state/resources.js'

@@ -3,15 +3,8 @@
 // src/plan/types.ts, drift of every kind, and a warning, with addresses and
 // iptables lines shaped like the planner's (DESIGN.md sections 2 and 3).
 import type {Diagnostic} from '../../../src/errors.js'
-import {
-  PLAN_FORMAT_VERSION,
-  type Action,
-  type Change,
-  type Drift,
-  type Plan,
-  type ResourceType,
-  type RuleLine,
-} from '../../../src/plan/types.js'
+import {type ResourceType, type RuleLine} from '../../../src/model/resources.js'
+import {PLAN_FORMAT_VERSION, type Action, type Change, type Drift, type Plan} from '../../../src/plan/types.js'
 
 export function change(address: string, type: ResourceType, action: Action, rest: Partial<Change> = {}): Change {
   return {address, type, action, before: null, after: null, reasons: [], dependsOn: [], ...rest}

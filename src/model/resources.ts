@@ -1,0 +1,50 @@
+// The vocabulary every layer shares (Terraform's addrs/states role): resource types,
+// attribute values, where iptables lines live, and the record of one managed resource
+// as the state keeps it and the planner reads it. Nothing here depends on another
+// module of dockwall, so config, refresh, state, plan and apply can all import it.
+
+export type ResourceType =
+  'network' | 'attachment' | 'route' | 'rule' | 'port_forward' | 'masquerade' | 'firewall' | 'chain'
+
+/** Plain JSON values only, so plans and states serialise and compare byte for byte. */
+export type Json = null | boolean | number | string | Json[] | {[key: string]: Json}
+export type Attributes = {[key: string]: Json}
+
+/** Where iptables lines live: the host (or --netns), or a container's namespace by its config label. */
+export type NamespaceKey = 'host' | `container.${string}`
+
+/** One iptables rule as dockwall writes it: chain plus the arguments after `-A CHAIN`. */
+export interface RuleLine {
+  namespace: NamespaceKey
+  table: 'filter' | 'nat'
+  chain: string
+  /** Arguments in iptables-save's normal form, e.g. `-s 10.0.0.0/8 -p tcp -m tcp --dport 80 -m comment --comment "dockwall:rule.x" -j ACCEPT`. */
+  spec: string
+}
+
+/** One managed resource as the state records it and the planner reads it. */
+export interface StateResource {
+  /** Unique within a state: `network.frontend`, `container.lb.network.frontend`, `rule.web_http`. */
+  address: string
+  type: ResourceType
+  /** Identifiers of the real objects (Docker network id, container id) and bookkeeping such as `origin`. */
+  ids: {[key: string]: string}
+  attributes: Attributes
+  /** For rule-like resources: the iptables lines dockwall wrote for it, in chain order. */
+  lines?: RuleLine[]
+}
+
+/** The part of the state the planner reads. */
+export interface PriorState {
+  serial: number
+  lineage: string
+  resources: readonly StateResource[]
+}
+
+/** How an object came to be in the state: dockwall made it, or found it matching and adopted it. */
+export type Origin = 'created' | 'adopted' | 'imported'
+
+export function originOf(r: StateResource | undefined): Origin | undefined {
+  const o = r?.ids.origin
+  return o === 'created' || o === 'adopted' || o === 'imported' ? o : undefined
+}
