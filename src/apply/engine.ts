@@ -203,7 +203,14 @@ export async function applyPlan(
   // later transactions of the same namespace are skipped so each namespace stays consistent.
   const committed = new Set<string>()
   const failedNs = new Set<string>()
-  const pending = new Map(firewallChanges.map((c) => [c.address, c]))
+  const batchLabel = 'iptables'
+  if (firewallChanges.length > 0)
+    emit({
+      type: 'batch_start',
+      label: batchLabel,
+      changes: firewallChanges.length,
+      transactions: plan.firewall.map((t) => `${t.namespace}/${t.table}`),
+    })
   for (const c of firewallChanges)
     emit({type: 'change_start', address: c.address, action: c.action, description: describe(c)})
   // What the state will record if every transaction commits (recordChange is deterministic: the same as recorded below).
@@ -245,16 +252,16 @@ export async function applyPlan(
       })
     }
   }
+  // Per transaction, the addresses it names, as sets: a plan of 20,000 rules asks 20,000 times.
+  const carried = plan.firewall.map((t) => ({tx: t, key: `${t.namespace}|${t.table}`, addresses: new Set(t.addresses)}))
+  const firstOfKey = new Map<string, FirewallTransaction>()
+  for (const {tx, key} of carried) if (!firstOfKey.has(key)) firstOfKey.set(key, tx)
   for (const c of firewallChanges) {
     const tables = new Set([...(c.lines?.before ?? []), ...(c.lines?.after ?? [])].map(lineTable))
-    const txFor = (key: string): FirewallTransaction | undefined =>
-      plan.firewall.find((t) => `${t.namespace}|${t.table}` === key)
     // The transactions that carry this change: by its lines' tables, and by name (chain changes have no lines).
-    const carriers = plan.firewall.filter(
-      (t) =>
-        t.addresses.includes(c.address) ||
-        (txFor(`${t.namespace}|${t.table}`) === t && tables.has(`${t.namespace}|${t.table}`)),
-    )
+    const carriers = carried
+      .filter(({tx, key, addresses}) => addresses.has(c.address) || (firstOfKey.get(key) === tx && tables.has(key)))
+      .map(({tx}) => tx)
     const ok = carriers.every((t) =>
       result.transactions.some(
         (r) => r.namespace === t.namespace && r.table === t.table && r.committed && r.backend === t.backend,
@@ -282,8 +289,8 @@ export async function applyPlan(
       result.failed.push({address: c.address, error: message})
       emit({type: 'change_failed', address: c.address, action: c.action, elapsedMs: Date.now() - t0, error: message})
     }
-    pending.delete(c.address)
   }
+  if (firewallChanges.length > 0) emit({type: 'batch_done', label: batchLabel, elapsedMs: Date.now() - t0})
   for (const c of stateOnly) {
     recordChange(resources, c)
     count(c)

@@ -9,6 +9,12 @@ export type ApplyEvent =
   | {type: 'change_failed'; address: string; action: Action; elapsedMs: number; error: string}
   /** Not attempted because something it depends on failed. */
   | {type: 'change_skipped'; address: string; action: Action; reason: string}
+  /**
+   * The firewall phase: every change in it rides one of `transactions` (`host/filter`...), so all
+   * of them start together and end together. Views may show it as one step when it is large.
+   */
+  | {type: 'batch_start'; label: string; changes: number; transactions: string[]}
+  | {type: 'batch_done'; label: string; elapsedMs: number}
   | {type: 'state_saved'; serial: number}
   | {
       type: 'apply_done'

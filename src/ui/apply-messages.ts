@@ -1,7 +1,7 @@
 // Terraform's apply wording (`network.frontend: Creating...`, `Creation complete
 // after 0.2s`), shared by the plain logger and the Ink view so both say the same.
 import type {Action} from '../plan/types.js'
-import type {ProgressEntry, ProgressSnapshot} from './apply-store.js'
+import type {BatchProgress, ProgressEntry, ProgressRow, ProgressSnapshot} from './apply-store.js'
 import {seg, type StyledLine} from './styled.js'
 
 interface Verbs {
@@ -85,29 +85,93 @@ export function finishedLine(e: ProgressEntry): StyledLine {
   }
 }
 
+const PAST: Record<Action, string> = {
+  create: 'created',
+  update: 'modified',
+  replace: 'replaced',
+  delete: 'destroyed',
+  'no-op': 'recorded',
+  deferred: 'deferred',
+}
+
+function plural(n: number, word: string): string {
+  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`
+}
+
+/** `iptables: Applying 20,000 changes in 2 transactions (host/filter, host/nat)...` */
+export function batchStartLine(b: BatchProgress): StyledLine {
+  return [
+    ...addr(b.label),
+    seg(
+      `Applying ${plural(b.changes, 'change')} in ${plural(b.transactions.length, 'transaction')} (${b.transactions.join(', ')})...`,
+    ),
+  ]
+}
+
+/** `iptables: Complete after 0.6s [19,998 created, 2 destroyed]`, then one line per distinct failure. */
+export function batchDoneLines(b: BatchProgress): StyledLine[] {
+  const counts = (Object.keys(PAST) as Action[])
+    .filter((a) => (b.done[a] ?? 0) > 0)
+    .map((a) => `${(b.done[a] ?? 0).toLocaleString('en-US')} ${PAST[a]}`)
+  const elapsed = formatElapsed(b.elapsedMs ?? 0)
+  if (b.failed === 0)
+    return [[...addr(b.label), seg(`Complete after ${elapsed}`), seg(` [${counts.join(', ')}]`, {dim: true})]]
+  const out: StyledLine[] = [
+    [
+      ...addr(b.label),
+      seg(`${plural(b.failed, 'change')} failed after ${elapsed}`, {color: 'red', bold: true}),
+      ...(counts.length > 0 ? [seg(` [${counts.join(', ')}]`, {dim: true})] : []),
+    ],
+  ]
+  for (const f of b.failures) {
+    const more =
+      f.count > f.addresses.length ? ` and ${(f.count - f.addresses.length).toLocaleString('en-US')} more` : ''
+    out.push([seg(`  ${f.addresses.join(', ')}${more}: `), seg(f.error, {color: 'red'})])
+  }
+  return out
+}
+
+/** The lines a finished row leaves in the log. */
+export function rowLines(row: ProgressRow): StyledLine[] {
+  return row.kind === 'step' ? [finishedLine(row.entry)] : batchDoneLines(row.batch)
+}
+
+/** At most this many addresses per list in the closing lines (a failed 20,000-rule transaction fails them all). */
+const LISTED = 10
+
+function listed(addresses: readonly string[]): string {
+  const more = addresses.length > LISTED ? ` and ${(addresses.length - LISTED).toLocaleString('en-US')} more` : ''
+  return `${addresses.slice(0, LISTED).join(', ')}${more}`
+}
+
 /**
  * The closing lines: `Apply complete! Resources: 3 added, 1 changed, 0 destroyed.`
  * or `Apply failed! …` followed by what failed and what was not attempted, so
- * the operator knows exactly what did not happen.
+ * the operator knows exactly what did not happen; after a summarised apply, the
+ * slowest steps.
  */
 export function summaryLines(snap: ProgressSnapshot): StyledLine[] {
   const d = snap.done
   if (!d) return []
   const counts = `Resources: ${d.imported ? `${d.imported} imported, ` : ''}${d.added} added, ${d.changed} changed, ${d.destroyed} destroyed`
-  if (d.ok) return [[seg('Apply complete!', {color: 'green', bold: true}), seg(` ${counts}.`, {color: 'green'})]]
+  const slowest: StyledLine[] =
+    snap.summarised && snap.slowest.length > 0
+      ? [
+          [
+            seg('Slowest: ', {dim: true}),
+            seg(snap.slowest.map((s) => `${s.name} ${formatElapsed(s.elapsedMs)}`).join(', '), {dim: true}),
+          ],
+        ]
+      : []
+  if (d.ok)
+    return [[seg('Apply complete!', {color: 'green', bold: true}), seg(` ${counts}.`, {color: 'green'})], ...slowest]
   const out: StyledLine[] = [
     [seg('Apply failed!', {color: 'red', bold: true}), seg(` ${counts}; ${d.failed} failed, ${d.skipped} skipped.`)],
   ]
-  const failed = snap.finished.filter((e) => e.status === 'failed')
-  const skipped = snap.finished.filter((e) => e.status === 'skipped')
-  if (failed.length > 0) out.push([seg('  Failed:  ', {color: 'red'}), seg(failed.map((e) => e.address).join(', '))])
-  if (skipped.length > 0)
-    out.push([
-      seg('  Skipped: ', {color: 'yellow'}),
-      seg(skipped.map((e) => e.address).join(', ')),
-      seg(' (not attempted)', {dim: true}),
-    ])
+  if (snap.failed.length > 0) out.push([seg('  Failed:  ', {color: 'red'}), seg(listed(snap.failed))])
+  if (snap.skipped.length > 0)
+    out.push([seg('  Skipped: ', {color: 'yellow'}), seg(listed(snap.skipped)), seg(' (not attempted)', {dim: true})])
   if (snap.running.length > 0)
-    out.push([seg('  Unfinished: ', {color: 'red'}), seg(snap.running.map((e) => e.address).join(', '))])
-  return out
+    out.push([seg('  Unfinished: ', {color: 'red'}), seg(listed(snap.running.map((e) => e.address)))])
+  return [...out, ...slowest]
 }

@@ -5,8 +5,8 @@
 import {Box, render, Static, Text} from 'ink'
 import {useEffect, useState, useSyncExternalStore, type ReactElement} from 'react'
 
-import {finishedLine, formatElapsed, startLine, summaryLines} from './apply-messages.js'
-import type {ApplyProgressStore, ProgressEntry} from './apply-store.js'
+import {batchStartLine, formatElapsed, rowLines, startLine, summaryLines} from './apply-messages.js'
+import type {ApplyProgressStore, ProgressEntry, ProgressRow} from './apply-store.js'
 import type {ReporterIO} from './apply-reporter.js'
 import {seg, type StyledLine} from './styled.js'
 import {StyledText} from './styled-text.js'
@@ -21,9 +21,22 @@ const STATUS_GLYPH: Record<Exclude<ProgressEntry['status'], 'running'>, StyledLi
   skipped: [seg('- ', {color: 'yellow'})],
 }
 
-export function FinishedRow({entry}: {entry: ProgressEntry}): ReactElement {
-  const glyph = entry.status === 'running' ? [seg('  ')] : STATUS_GLYPH[entry.status]
-  return <StyledText line={[...glyph, ...finishedLine(entry)]} />
+export function FinishedRow({row}: {row: ProgressRow}): ReactElement {
+  const glyph =
+    row.kind === 'batch'
+      ? STATUS_GLYPH[row.batch.failed > 0 ? 'failed' : 'done']
+      : row.entry.status === 'running'
+        ? [seg('  ')]
+        : STATUS_GLYPH[row.entry.status]
+  const [first = [], ...rest] = rowLines(row)
+  return (
+    <Box flexDirection="column">
+      <StyledText line={[...glyph, ...first]} />
+      {rest.map((l, i) => (
+        <StyledText key={i} line={[seg('  '), ...l]} />
+      ))}
+    </Box>
+  )
 }
 
 export function RunningRow({
@@ -52,7 +65,7 @@ export interface ApplyProgressProps {
 export function ApplyProgress({store, now = Date.now}: ApplyProgressProps): ReactElement {
   const snap = useSyncExternalStore(store.subscribe, store.getSnapshot)
   const [frame, setFrame] = useState(0)
-  const busy = snap.running.length > 0 && snap.done === null
+  const busy = (snap.running.length > 0 || snap.batch !== null) && snap.done === null
   // Tick only while something runs: an idle timer would keep re-rendering for nothing.
   useEffect(() => {
     if (!busy) return
@@ -60,13 +73,24 @@ export function ApplyProgress({store, now = Date.now}: ApplyProgressProps): Reac
     return () => clearInterval(t)
   }, [busy])
   const t = now()
-  const finishedCount = snap.finished.length
+  const finishedCount = snap.finishedCount
+  const batch = snap.batch
   return (
     <Box flexDirection="column">
-      <Static items={[...snap.finished]}>{(entry, i) => <FinishedRow key={i} entry={entry} />}</Static>
+      {/* Static prints only the rows added since its last render. */}
+      <Static items={snap.rows as ProgressRow[]}>{(row, i) => <FinishedRow key={i} row={row} />}</Static>
       {snap.done === null
         ? snap.running.map((e) => <RunningRow key={e.address} entry={e} frame={frame} elapsedMs={t - e.startedAt} />)
         : null}
+      {snap.done === null && batch ? (
+        <StyledText
+          line={[
+            seg(`${SPINNER[frame % SPINNER.length] ?? ' '} `, {color: 'cyan'}),
+            ...batchStartLine(batch),
+            seg(` ${formatElapsed(t - batch.startedAt)}`, {dim: true}),
+          ]}
+        />
+      ) : null}
       {snap.done === null ? (
         snap.total !== null ? (
           <Text dimColor>

@@ -2,7 +2,7 @@
 // picks a reporter — Ink on a terminal, plain Terraform-style lines otherwise,
 // JSON lines with --json. Only the Ink reporter loads Ink, lazily.
 import type {ApplyEvent, ApplyListener} from '../apply/events.js'
-import {finishedLine, startLine, stillLine, summaryLines} from './apply-messages.js'
+import {batchStartLine, rowLines, startLine, stillLine, summaryLines} from './apply-messages.js'
 import {ApplyProgressStore} from './apply-store.js'
 import {shouldColor} from './color.js'
 import {toAnsi, type StyledLine} from './styled.js'
@@ -62,24 +62,36 @@ export function createTextReporter(io: ReporterIO): ApplyReporter {
   }
   const listener: ApplyListener = (event) => {
     store.listener(event)
-    const snap = store.getSnapshot()
     switch (event.type) {
+      case 'batch_start': {
+        const batch = store.currentBatch()
+        if (batch) write(batchStartLine(batch))
+        break
+      }
       case 'change_start':
+        // The changes of a summarised batch are counted, not narrated.
+        if (store.currentBatch()) break
         write(startLine(event.address, event.action))
         startTimer()
         break
       case 'change_done':
       case 'change_failed':
-      case 'change_skipped': {
-        const entry = snap.finished.at(-1)
-        if (entry) write(indentContinuation(finishedLine(entry)))
-        if (snap.running.length === 0) stopTimer()
+      case 'change_skipped':
+      case 'batch_done': {
+        const row = store.lastRow()
+        // A change counted in a summarised batch leaves no row of its own.
+        const ownRow =
+          event.type === 'batch_done'
+            ? row?.kind === 'batch'
+            : row?.kind === 'step' && row.entry.address === event.address
+        if (row && ownRow) for (const l of rowLines(row)) write(indentContinuation(l))
+        if (store.runningCount() === 0) stopTimer()
         break
       }
       case 'apply_done':
         stopTimer()
         io.stdout.write('\n')
-        for (const l of summaryLines(snap)) write(l)
+        for (const l of summaryLines(store.getSnapshot())) write(l)
         break
       case 'apply_start':
       case 'state_saved':

@@ -176,4 +176,34 @@ describe('apply engine', () => {
     expect(ops.log).toEqual([])
     expect(result.resources.size).toBe(0)
   })
+
+  it('frames the firewall phase in batch events that name its transactions', async () => {
+    const ops = stubOps()
+    const rule = (i: number) =>
+      ch(`rule.r${i}`, 'rule', 'create', [], {
+        lines: {before: [], after: [{namespace: 'host', table: 'filter', chain: 'DOCKWALL-FORWARD', spec: `r${i}`}]},
+      })
+    const n = 3000
+    const addresses = Array.from({length: n}, (_, i) => `rule.r${i}`)
+    const p = plan(
+      [ch('network.n', 'network', 'create'), ...Array.from({length: n}, (_, i) => rule(i))],
+      [{namespace: 'host', backend: 'nft', table: 'filter', input: '', addresses}],
+    )
+    const {result, events} = await run(p, ops)
+    expect(result.ok).toBe(true)
+    const types = events.map((e) => e.type)
+    const start = types.indexOf('batch_start')
+    const done = types.indexOf('batch_done')
+    expect(events[start]).toEqual({type: 'batch_start', label: 'iptables', changes: n, transactions: ['host/filter']})
+    // The network is created before the batch; every rule starts and finishes inside it.
+    expect(types.slice(0, start)).toContain('change_done')
+    expect(types.slice(start + 1, done).filter((t) => t === 'change_start')).toHaveLength(n)
+    expect(types.slice(start + 1, done).filter((t) => t === 'change_done')).toHaveLength(n)
+    expect(events.at(-1)).toMatchObject({type: 'apply_done', added: n + 1})
+  })
+
+  it('sends no batch events when there is no firewall work', async () => {
+    const {events} = await run(plan([ch('network.n', 'network', 'create')]), stubOps())
+    expect(events.some((e) => e.type === 'batch_start' || e.type === 'batch_done')).toBe(false)
+  })
 })

@@ -147,6 +147,88 @@ describe('text reporter', () => {
   })
 })
 
+/** A firewall phase of `n` rule creations (the first `failing` of them fail with one error), framed as the engine frames it. */
+function batch(n: number, failing = 0): ApplyEvent[] {
+  const addresses = Array.from({length: n}, (_, i) => `rule.r${String(i).padStart(5, '0')}`)
+  return [
+    {type: 'apply_start', total: n + 1},
+    {type: 'change_start', address: 'network.front', action: 'create', description: 'Creating'},
+    {type: 'change_done', address: 'network.front', action: 'create', elapsedMs: 1_200},
+    {type: 'batch_start', label: 'iptables', changes: n, transactions: ['host/filter', 'host/nat']},
+    ...addresses.map((address): ApplyEvent => ({
+      type: 'change_start',
+      address,
+      action: 'create',
+      description: 'Creating',
+    })),
+    ...addresses.map((address, i): ApplyEvent =>
+      i < failing
+        ? {type: 'change_failed', address, action: 'create', elapsedMs: 600, error: 'host/nat: Bad argument'}
+        : {type: 'change_done', address, action: 'create', elapsedMs: 600},
+    ),
+    {type: 'batch_done', label: 'iptables', elapsedMs: 600},
+    {
+      type: 'apply_done',
+      ok: failing === 0,
+      added: n + 1 - failing,
+      changed: 0,
+      destroyed: 0,
+      failed: failing,
+      skipped: 0,
+      elapsedMs: 1_900,
+    },
+  ]
+}
+
+describe('large applies', () => {
+  it('summarise a firewall phase of many changes in two lines, with the slowest steps at the end', async () => {
+    expect(await runText(batch(20_000))).toMatchInlineSnapshot(`
+      "network.front: Creating...
+      network.front: Creation complete after 1.2s
+      iptables: Applying 20,000 changes in 2 transactions (host/filter, host/nat)...
+      iptables: Complete after 0.6s [20,000 created]
+
+      Apply complete! Resources: 20001 added, 0 changed, 0 destroyed.
+      Slowest: network.front 1.2s, iptables (20,000 changes) 0.6s
+      "
+    `)
+  })
+
+  it('group the failures of a summarised phase by message, with a few addresses each', async () => {
+    expect(await runText(batch(30, 30))).toMatchInlineSnapshot(`
+      "network.front: Creating...
+      network.front: Creation complete after 1.2s
+      iptables: Applying 30 changes in 2 transactions (host/filter, host/nat)...
+      iptables: 30 changes failed after 0.6s
+        rule.r00000, rule.r00001, rule.r00002, rule.r00003, rule.r00004 and 25 more: host/nat: Bad argument
+
+      Apply failed! Resources: 1 added, 0 changed, 0 destroyed; 30 failed, 0 skipped.
+        Failed:  rule.r00000, rule.r00001, rule.r00002, rule.r00003, rule.r00004, rule.r00005, rule.r00006, rule.r00007, rule.r00008, rule.r00009 and 20 more
+      Slowest: network.front 1.2s, iptables (30 changes) 0.6s
+      "
+    `)
+  })
+
+  it('keep one line per change for a small firewall phase, as Terraform does', async () => {
+    const out = await runText(batch(3))
+    expect(out).toContain('rule.r00002: Creating...\n')
+    expect(out).toContain('rule.r00002: Creation complete after 0.6s\n')
+    expect(out).not.toContain('iptables:')
+    expect(out).not.toContain('Slowest')
+  })
+
+  it('show a running batch as one live row in the Ink view, and its outcome once', async () => {
+    const stdout = captureStream({isTTY: false, columns: 100})
+    const reporter = createApplyReporter('ink', {stdout, now: () => 0})
+    for (const e of batch(5_000)) reporter.listener(e)
+    await reporter.done()
+    const out = plain(stdout.text())
+    expect(out.split('iptables: Complete after 0.6s [5,000 created]').length - 1).toBe(1)
+    expect(out).not.toContain('rule.r00001')
+    expect(out).toContain('Apply complete! Resources: 5001 added')
+  })
+})
+
 describe('JSON lines reporter', () => {
   it('writes one JSON object per event, snake_case, with a timestamp', async () => {
     const stdout = captureStream()
