@@ -75,7 +75,7 @@ with --no-tty, it prints plain text; --json prints the documented JSON form.`
       const term = terminal(flags['no-tty'])
       if (flags.json) process.stdout.write(renderPlan(plan, {format: 'json'}))
       else if (term.interactive) await reviewPlanInteractive(plan, {stdin: process.stdin, stdout: process.stdout})
-      else process.stdout.write(renderPlan(plan, {color: term.color, width: term.width}))
+      else process.stdout.write(renderPlan(plan, {color: term.color, width: term.width, verbose: flags.verbose}))
       if (flags.out) {
         await writePlanFile(flags.out, {plan, model: session.model, statePath: session.statePath})
         if (!flags.json)

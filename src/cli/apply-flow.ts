@@ -17,6 +17,7 @@ export interface ApplyFlags extends SharedFlags {
   target?: string[]
   json: boolean
   'no-tty': boolean
+  verbose: boolean
   'auto-approve': boolean
   'allow-lockout': boolean
 }
@@ -72,7 +73,8 @@ export async function runApply(
       plan = outcome.plan
       actual = outcome.actual
     }
-    if (!flags.json) process.stdout.write(renderPlan(plan, {color: term.color, width: term.width}))
+    if (!flags.json)
+      process.stdout.write(renderPlan(plan, {color: term.color, width: term.width, verbose: flags.verbose}))
     const changes = planHasChanges(plan)
     if (!changes && !stateWouldChange(session, plan)) return
     if (changes && !saved && !flags['auto-approve']) {

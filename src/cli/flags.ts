@@ -91,6 +91,12 @@ export const planFlags = {
 export const outputFlags = {
   json: Flags.boolean({summary: 'Print machine-readable JSON (see src/ui/PLAN-JSON.md).', default: false}),
   'no-tty': Flags.boolean({summary: 'Plain text output even on a terminal (no interactive view).', default: false}),
+  verbose: Flags.boolean({
+    summary: 'Print every change of the text plan.',
+    description:
+      'By default, when more than 10 changes of one kind look alike (same action, same attributes set), the text plan shows the first 3 and one line for the rest.',
+    default: false,
+  }),
 }
 
 /** Everything a command that opens a session and plans needs (plan, apply, destroy, graph, watch). */

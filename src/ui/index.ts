@@ -32,12 +32,14 @@ export interface RenderPlanOptions {
   color?: boolean
   /** Text only: terminal width. */
   width?: number
+  /** Text only: every change, none folded. */
+  verbose?: boolean
 }
 
 /** The plan as a string ready to write to stdout, ending with a newline. */
 export function renderPlan(plan: Plan, opts: RenderPlanOptions = {}): string {
   if (opts.format === 'json') return `${JSON.stringify(planToJson(plan), null, 2)}\n`
-  return renderPlanText(plan, {color: opts.color ?? false, width: opts.width})
+  return renderPlanText(plan, {color: opts.color ?? false, width: opts.width, verbose: opts.verbose ?? false})
 }
 
 /** The interactive review (Ink); resolves when the user quits. Both streams must be TTYs. */

@@ -100,6 +100,18 @@ export const TYPE_TITLE: Record<ResourceType, string> = {
   firewall: 'Firewall',
 }
 
+/** Plural nouns for "19,997 more rules like these". */
+export const TYPE_NOUN: Record<ResourceType, string> = {
+  network: 'networks',
+  attachment: 'attachments',
+  route: 'routes',
+  chain: 'chains',
+  rule: 'rules',
+  port_forward: 'port forwards',
+  masquerade: 'masquerades',
+  firewall: 'firewall settings',
+}
+
 export interface ChangeGroup {
   type: ResourceType
   title: string

@@ -11,6 +11,7 @@ import {
   driftBody,
   driftHeader,
   groupChanges,
+  TYPE_NOUN,
 } from './plan-model.js'
 import {seg, toAnsi, type StyledLine} from './styled.js'
 import {deferredLine, hasActions, NO_CHANGES, planSummaryLine, summarizePlan} from './summary.js'
@@ -19,6 +20,59 @@ export interface PlanTextOptions {
   color: boolean
   /** Terminal width, for the rule between drift and plan; 80 when unknown. */
   width?: number
+  /** Print every change; otherwise long runs of changes of the same shape are folded (see foldRuns). */
+  verbose?: boolean
+}
+
+/** Changes of one shape shown in full before the rest of a long run is folded into one line. */
+export const SHOWN_PER_RUN = 3
+/** Runs up to this long are never folded: folding must save real reading. */
+export const FOLD_ABOVE = 10
+
+/**
+ * What makes two changes "alike" for folding: type, action, which attributes they
+ * set and how many iptables lines they write. 20,000 rule creations of one shape
+ * read the same after the third; an update or a rule of another shape still shows.
+ */
+function shapeOf(c: Change): string {
+  const keys = (a: Change['before']): string => (a ? Object.keys(a).sort().join(',') : '-')
+  return `${c.action}|${keys(c.before)}|${keys(c.after)}|${c.lines?.before.length ?? 0}|${c.lines?.after.length ?? 0}|${c.importing ? 'i' : ''}`
+}
+
+/** One group's changes as shown: each change, or a fold standing for `count` changes like the ones before it. */
+function foldRuns(changes: readonly Change[], verbose: boolean): Array<Change | {fold: Change[]}> {
+  if (verbose || changes.length <= FOLD_ABOVE) return [...changes]
+  const byShape = new Map<string, Change[]>()
+  for (const c of changes) {
+    const k = shapeOf(c)
+    const list = byShape.get(k)
+    if (list) list.push(c)
+    else byShape.set(k, [c])
+  }
+  const out: Array<Change | {fold: Change[]}> = []
+  const seen = new Map<string, number>()
+  for (const c of changes) {
+    const k = shapeOf(c)
+    const same = byShape.get(k)!
+    const i = seen.get(k) ?? 0
+    seen.set(k, i + 1)
+    if (same.length <= FOLD_ABOVE || i < SHOWN_PER_RUN) out.push(c)
+    else if (i === SHOWN_PER_RUN) out.push({fold: same.slice(SHOWN_PER_RUN)})
+  }
+  return out
+}
+
+/** `  + 19,997 more rules like these will be created (rule.r3 … rule.r19999; --verbose shows each)` */
+function foldLine(fold: Change[]): StyledLine {
+  const first = fold[0]!
+  const last = fold.at(-1)!
+  const n = fold.length.toLocaleString('en-US')
+  const noun = TYPE_NOUN[first.type]
+  return [
+    ...ACTION_META[first.action].symbol,
+    seg(` ${n} more ${noun} like these ${ACTION_META[first.action].phrase}`, {bold: true}),
+    seg(` (${first.address} … ${last.address}; --verbose shows each)`, {dim: true}),
+  ]
 }
 
 export function renderPlanText(plan: Plan, opts: PlanTextOptions): string {
@@ -58,9 +112,10 @@ export function renderPlanText(plan: Plan, opts: PlanTextOptions): string {
     blank()
     out.push([seg('dockwall will perform the following actions:')])
     for (const g of groups) {
-      for (const c of g.changes) {
+      for (const c of foldRuns(g.changes, opts.verbose ?? false)) {
         blank()
-        out.push(...changeBlock(c))
+        if ('fold' in c) out.push(indent(foldLine(c.fold), 2))
+        else out.push(...changeBlock(c))
       }
     }
     blank()

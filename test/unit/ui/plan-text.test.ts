@@ -4,6 +4,9 @@ import {renderPlan, summarizePlan} from '../../../src/ui/index.js'
 import {renderPlanText} from '../../../src/ui/plan-text.js'
 import {
   backendReplace,
+  change,
+  frontendCreate,
+  line,
   dbAdminNoop,
   firewallUpdate,
   fixturePlan,
@@ -15,6 +18,7 @@ import {
   workerRoute,
 } from './fixtures.js'
 import {hasAnsi} from './helpers.js'
+import type {Change} from '../../../src/plan/types.js'
 
 /** The block of one change, from its `# address` line to its closing brace. */
 function block(text: string, address: string): string {
@@ -313,5 +317,46 @@ describe('renderPlanText', () => {
   it('is what renderPlan prints by default', () => {
     expect(renderPlan(smallPlan())).toBe(renderPlanText(smallPlan(), {color: false}))
     expect(hasAnsi(renderPlan(smallPlan(), {color: true}))).toBe(true)
+  })
+})
+
+describe('renderPlanText on large plans', () => {
+  const rule = (i: number, extra: Partial<Change> = {}): Change =>
+    change(`rule.r${String(i).padStart(5, '0')}`, 'rule', 'create', {
+      after: {chain: 'forward', from: [`10.0.${i >> 8}.${i & 255}`], to: ['172.20.0.0/16'], ports: [80]},
+      lines: {before: [], after: [line('DOCKWALL-FORWARD', `-s 10.0.0.${i & 255}/32 -j ACCEPT`)]},
+      ...extra,
+    })
+
+  it('folds a long run of alike changes into one line after the first three', () => {
+    const changes = [...Array.from({length: 20_000}, (_, i) => rule(i)), frontendCreate]
+    const text = renderPlanText(plan({changes}), {color: false})
+    expect(text).toContain('# rule.r00002 will be created')
+    expect(text).not.toContain('# rule.r00003 will be created')
+    expect(text).toContain(
+      '    + 19,997 more rules like these will be created (rule.r00003 … rule.r19999; --verbose shows each)',
+    )
+    // The network, of another shape, is still shown; the summary still counts everything.
+    expect(text).toContain('# network.frontend will be created')
+    expect(text).toContain('Plan: 20001 to add, 0 to change, 0 to destroy.')
+    expect(text.split('\n').length).toBeLessThan(120)
+  })
+
+  it('shows a change of another shape among them, and every change with verbose', () => {
+    const odd = rule(7, {action: 'update', before: {chain: 'forward'}})
+    const changes = Array.from({length: 40}, (_, i) => (i === 7 ? odd : rule(i)))
+    const folded = renderPlanText(plan({changes}), {color: false})
+    expect(folded).toContain('# rule.r00007 will be updated in-place')
+    expect(folded).toContain('+ 36 more rules like these will be created (rule.r00003 … rule.r00039')
+    const verbose = renderPlanText(plan({changes}), {color: false, verbose: true})
+    expect(verbose).toContain('# rule.r00039 will be created')
+    expect(verbose).not.toContain('more rules like these')
+  })
+
+  it('never folds a short run', () => {
+    const changes = Array.from({length: 10}, (_, i) => rule(i))
+    const text = renderPlanText(plan({changes}), {color: false})
+    expect(text).toContain('# rule.r00009 will be created')
+    expect(text).not.toContain('like these')
   })
 })
