@@ -58,10 +58,18 @@ export function createHostOps(opts: RealHostOpsOptions): HostOps {
         ...(str(after.ip_range) ? {IPRange: str(after.ip_range)} : {}),
       },
     ]
+    // Without ipv6_subnet, Docker chooses one (from its default pools, or refuses when it has none).
+    if (str(after.ipv6_subnet))
+      config.push({
+        Subnet: str(after.ipv6_subnet) as string,
+        ...(str(after.ipv6_gateway) ? {Gateway: str(after.ipv6_gateway)} : {}),
+        ...(str(after.ipv6_ip_range) ? {IPRange: str(after.ipv6_ip_range)} : {}),
+      })
     const net = await client.createNetwork({
       Name: str(after.name) as string,
       Driver: str(after.driver) ?? 'bridge',
       CheckDuplicate: true,
+      EnableIPv6: after.ipv6 === true,
       Internal: after.internal === true,
       IPAM: {Driver: 'default', Config: config},
       Labels: (after.labels ?? {}) as {[k: string]: string},
@@ -107,12 +115,16 @@ export function createHostOps(opts: RealHostOpsOptions): HostOps {
   const connect = async (
     network: string,
     container: string,
-    ipv4: string | undefined,
+    ips: {ipv4?: string; ipv6?: string},
     aliases: string[],
   ): Promise<void> => {
+    const ipam = {
+      ...(ips.ipv4 ? {IPv4Address: ips.ipv4} : {}),
+      ...(ips.ipv6 ? {IPv6Address: ips.ipv6} : {}),
+    }
     await client.getNetwork(network).connect({
       Container: container,
-      EndpointConfig: {...(ipv4 ? {IPAMConfig: {IPv4Address: ipv4}} : {}), Aliases: aliases},
+      EndpointConfig: {...(Object.keys(ipam).length > 0 ? {IPAMConfig: ipam} : {}), Aliases: aliases},
     })
   }
 
@@ -153,7 +165,7 @@ export function createHostOps(opts: RealHostOpsOptions): HostOps {
               if (c.action === 'delete') return {}
               const id = await createNetwork(after)
               // Put back every container the replace disconnected; dockwall's own attachments are then replaced as planned.
-              for (const e of attached) await connect(id, e.container, undefined, e.aliases)
+              for (const e of attached) await connect(id, e.container, {}, e.aliases)
               return {id, origin: c.ids?.origin ?? 'created'}
             },
           )
@@ -163,7 +175,12 @@ export function createHostOps(opts: RealHostOpsOptions): HostOps {
           return wrap(`${c.action} ${c.address}`, async (): Promise<{[key: string]: string}> => {
             if (c.action === 'delete' || c.action === 'replace') await disconnect(network, container)
             if (c.action === 'create' || c.action === 'replace')
-              await connect(network, container, str(after.ipv4_address), strings(after.aliases))
+              await connect(
+                network,
+                container,
+                {ipv4: str(after.ipv4_address), ipv6: str(after.ipv6_address)},
+                strings(after.aliases),
+              )
             return c.action === 'delete' ? {} : {container, origin: c.ids?.origin ?? 'created'}
           })
         }

@@ -12,8 +12,10 @@ import type {
   AttachmentSpec,
   ContainerSpec,
   Endpoint,
+  Family,
   FirewallSpec,
   ImportSpec,
+  Ipv6Settings,
   MasqueradeSpec,
   NetworkSpec,
   PortForwardSpec,
@@ -23,10 +25,12 @@ import type {
   Settings,
   SourcePos,
 } from '../model/types.js'
+import {FAMILIES} from '../model/types.js'
 import {type Block, bodiesOf} from './collect.js'
 import {type EvalContext, type Ref, type Value, evaluate, isUnder} from './expressions.js'
 import {check} from './issues.js'
 import {formatCidr, formatIPv4} from './ipv4.js'
+import {formatCidr6, formatIPv6} from './ipv6.js'
 import {
   attachmentSchema,
   containerSchema,
@@ -38,10 +42,26 @@ import {
   portForwardSchema,
   routeSchema,
   ruleSchema,
+  type NetworkBody,
 } from './schema.js'
 import {type Path, labeledBlockPath} from './source.js'
 import {didYouMean} from './suggest.js'
-import {type Labels, type Result, bool, cidr, endpoint, integer, ipv4, port, portRange} from './values.js'
+import {
+  type Labels,
+  type Result,
+  bool,
+  cidr,
+  cidr6,
+  cidrAny,
+  endpoint,
+  familyName,
+  integer,
+  ipAny,
+  ipv4,
+  ipv6,
+  port,
+  portRange,
+} from './values.js'
 
 /** A position, computed only when a message needs it (locating costs, most values are fine). */
 type Where = () => SourcePos
@@ -159,6 +179,30 @@ class Builder {
     return out
   }
 
+  /**
+   * Literal addresses of one family only at one end and of the other only at the other end
+   * match no packet: an error at `second`. References and "any" may stand for either family.
+   */
+  shareFamily(
+    first: readonly Endpoint[],
+    second: readonly Endpoint[],
+    at: Where,
+    address: string,
+    firstField: string,
+    secondField: string,
+  ): boolean {
+    const a = literalFamilies(first)
+    const b = literalFamilies(second)
+    if (FAMILIES.some((f) => a.has(f) && b.has(f))) return true
+    const only = (s: ReadonlySet<Family>): string => [...s].map(familyName).join(' and ')
+    this.error(
+      at(),
+      address,
+      `${secondField} is ${only(b)} only and ${firstField} is ${only(a)} only: no packet matches both (write a rule per family)`,
+    )
+    return false
+  }
+
   containerRef(v: Ref | undefined, at: Where, address: string, field: string): string | undefined {
     if (v === undefined) return undefined
     if (v.kind !== 'container') {
@@ -187,7 +231,7 @@ class Builder {
         b.address,
         `${d.name === undefined ? `the label is the Docker name unless name is set; ` : ''}network name "${name}": ${badName}`,
       )
-    const subnet = this.take(cidr(d.subnet), () => at(['subnet']), b.address, 'subnet: ')
+    const subnet = this.take(cidr(d.subnet, {use: 'ipv6_subnet'}), () => at(['subnet']), b.address, 'subnet: ')
     if (subnet && subnet.prefix > 30)
       this.error(
         at(['subnet']),
@@ -196,15 +240,16 @@ class Builder {
       )
     let gateway: string | undefined
     if (d.gateway !== undefined) {
-      const g = this.take(ipv4(d.gateway), () => at(['gateway']), b.address, 'gateway: ')
+      const g = this.take(ipv4(d.gateway, {use: 'ipv6_gateway'}), () => at(['gateway']), b.address, 'gateway: ')
       if (g !== undefined) gateway = formatIPv4(g)
     }
     let ipRange: string | undefined
     if (d.ip_range !== undefined) {
-      const r = this.take(cidr(d.ip_range), () => at(['ip_range']), b.address, 'ip_range: ')
+      const r = this.take(cidr(d.ip_range, {use: 'ipv6_ip_range'}), () => at(['ip_range']), b.address, 'ip_range: ')
       if (r) ipRange = formatCidr(r)
     }
-    if (!subnet) return
+    const v6 = this.ipv6Settings(d, at, b.address)
+    if (!subnet || v6 === null) return
     const spec: NetworkSpec = {
       address: b.address,
       label,
@@ -213,6 +258,7 @@ class Builder {
       subnet: formatCidr(subnet),
       ...(gateway !== undefined ? {gateway} : {}),
       ...(ipRange !== undefined ? {ipRange} : {}),
+      ...(v6 !== undefined ? {ipv6: v6} : {}),
       internal: bool(d.internal),
       labels: stringify(d.labels),
       options: stringify(d.options),
@@ -220,6 +266,65 @@ class Builder {
     }
     this.out.networks.push(spec)
     this.out.locators.set(b.address, at)
+  }
+
+  /**
+   * A network's IPv6 settings: undefined without IPv6, null after an error (reported).
+   * `ipv6` defaults to true when ipv6_subnet is given: writing the subnet says what is meant.
+   */
+  ipv6Settings(d: NetworkBody, at: (rel?: Path) => SourcePos, address: string): Ipv6Settings | undefined | null {
+    const enabled = d.ipv6 === undefined ? d.ipv6_subnet !== undefined : bool(d.ipv6)
+    const given = (['ipv6_subnet', 'ipv6_gateway', 'ipv6_ip_range'] as const).filter((k) => d[k] !== undefined)
+    if (!enabled) {
+      if (given.length === 0) return undefined
+      this.error(
+        at(['ipv6']),
+        address,
+        `ipv6 = false, but ${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} set`,
+      )
+      return null
+    }
+    let failed = false
+    const out: Ipv6Settings = {}
+    if (d.ipv6_subnet !== undefined) {
+      const c = this.take(cidr6(d.ipv6_subnet, {use: 'subnet'}), () => at(['ipv6_subnet']), address, 'ipv6_subnet: ')
+      if (c === undefined) failed = true
+      else if (c.prefix > 126) {
+        this.error(
+          at(['ipv6_subnet']),
+          address,
+          `ipv6_subnet ${formatCidr6(c)} is too small for a gateway and containers (use /126 or larger)`,
+        )
+        failed = true
+      } else out.subnet = formatCidr6(c)
+    }
+    for (const [key, field] of [
+      ['gateway', 'ipv6_gateway'],
+      ['ipRange', 'ipv6_ip_range'],
+    ] as const) {
+      const text = d[field]
+      if (text === undefined) continue
+      if (d.ipv6_subnet === undefined) {
+        // Docker takes a gateway or range only with the subnet it belongs to (one IPAM config entry).
+        this.error(
+          at([field]),
+          address,
+          `${field} needs ipv6_subnet: Docker takes it only with the subnet it is part of`,
+        )
+        failed = true
+        continue
+      }
+      if (key === 'gateway') {
+        const g = this.take(ipv6(text, {use: 'gateway'}), () => at([field]), address, `${field}: `)
+        if (g === undefined) failed = true
+        else out.gateway = formatIPv6(g)
+      } else {
+        const r = this.take(cidr6(text, {use: 'ip_range'}), () => at([field]), address, `${field}: `)
+        if (r === undefined) failed = true
+        else out.ipRange = formatCidr6(r)
+      }
+    }
+    return failed ? null : out
   }
 
   container(b: Block): void {
@@ -283,9 +388,25 @@ class Builder {
             }
             let ip: string | undefined
             if (a.ipv4_address !== undefined) {
-              const n = this.take(ipv4(a.ipv4_address), () => natt(['ipv4_address']), address, 'ipv4_address: ')
+              const n = this.take(
+                ipv4(a.ipv4_address, {use: 'ipv6_address'}),
+                () => natt(['ipv4_address']),
+                address,
+                'ipv4_address: ',
+              )
               if (n === undefined) ok = false
               else ip = formatIPv4(n)
+            }
+            let ip6: string | undefined
+            if (a.ipv6_address !== undefined) {
+              const n = this.take(
+                ipv6(a.ipv6_address, {use: 'ipv4_address'}),
+                () => natt(['ipv6_address']),
+                address,
+                'ipv6_address: ',
+              )
+              if (n === undefined) ok = false
+              else ip6 = formatIPv6(n)
             }
             a.aliases.forEach((alias, j) => {
               const bad = dockerNameError(alias, 'network')
@@ -297,6 +418,7 @@ class Builder {
               container: label,
               network: netLabel,
               ...(ip !== undefined ? {ipv4Address: ip} : {}),
+              ...(ip6 !== undefined ? {ipv6Address: ip6} : {}),
               aliases: a.aliases,
               at: natt(),
             })
@@ -324,13 +446,22 @@ class Builder {
             ok = false
             return
           }
-          const dest = this.take(cidr(r.destination), () => ratt(['destination']), fallback, 'destination: ')
-          const via = this.take(ipv4(r.via), () => ratt(['via']), fallback, 'via: ')
+          const dest = this.take(cidrAny(r.destination), () => ratt(['destination']), fallback, 'destination: ')
+          const via = this.take(ipAny(r.via), () => ratt(['via']), fallback, 'via: ')
           if (!dest || via === undefined) {
             ok = false
             return
           }
-          const destination = formatCidr(dest)
+          if (via.family !== dest.family) {
+            this.error(
+              ratt(['via']),
+              fallback,
+              `via ${via.text} is ${familyName(via.family)} but the destination ${dest.text} is ${familyName(dest.family)}; a route's gateway has the destination's family`,
+            )
+            ok = false
+            return
+          }
+          const destination = dest.text
           const address = `${b.address}.route[${JSON.stringify(destination)}]`
           const prev = seen.get(destination)
           if (prev) {
@@ -339,7 +470,7 @@ class Builder {
             return
           }
           seen.set(destination, ratt())
-          routes.push({address, container: label, destination, via: formatIPv4(via), at: ratt()})
+          routes.push({address, container: label, destination, via: via.text, family: dest.family, at: ratt()})
           this.out.locators.set(address, ratt)
         })
       }
@@ -415,6 +546,7 @@ class Builder {
       failed = true
     }
     const inContainer = this.containerRef(d.in_container, () => at(['in_container']), A, 'in_container')
+    if (from && to && !this.shareFamily(from, to, () => at(['to']), A, 'from', 'to')) failed = true
     if (failed || from === undefined || to === undefined || priority === undefined) return
     this.out.rules.push({
       address: A,
@@ -465,7 +597,7 @@ class Builder {
       }
     } else {
       const e = this.take(endpoint(d.to, this.opts.labels), () => at(['to']), A, 'to: ')
-      if (e && (e.kind === 'any' || e.kind === 'network' || (e.kind === 'cidr' && !e.cidr.endsWith('/32')))) {
+      if (e && (e.kind === 'any' || e.kind === 'network' || (e.kind === 'cidr' && !isHostCidr(e)))) {
         this.error(
           at(['to']),
           A,
@@ -476,6 +608,7 @@ class Builder {
       else to = e
     }
     const from = this.endpoints(d.from, at, 'from', A)
+    if (from && to && !this.shareFamily([to], from, () => at(['from']), A, 'to', 'from')) failed = true
     if (failed || p === undefined || toPort === undefined || to === undefined || from === undefined) return
     this.out.portForwards.push({
       address: A,
@@ -505,6 +638,11 @@ class Builder {
     const outInterface = this.interfaceName(d.out_interface, () => at(['out_interface']), A, 'out_interface')
     const inContainer = this.containerRef(d.in_container, () => at(['in_container']), A, 'in_container')
     if (!source || (d.destination !== undefined && !destination) || (d.in_container !== undefined && !inContainer))
+      return
+    if (
+      destination &&
+      !this.shareFamily([source], [destination], () => at(['destination']), A, 'source', 'destination')
+    )
       return
     this.out.masquerades.push({
       address: A,
@@ -544,6 +682,21 @@ class Builder {
     this.out.locators.set(`import[${this.out.imports.length}]`, at)
     this.out.imports.push({to: d.to, raw: d.to, id: d.id, at: at()})
   }
+}
+
+/** One address: /32 for IPv4, /128 for IPv6. */
+function isHostCidr(e: Extract<Endpoint, {kind: 'cidr'}>): boolean {
+  return e.cidr.endsWith(e.family === 'ipv4' ? '/32' : '/128')
+}
+
+/** The families an endpoint list can match: a literal's own, either for references and "any". */
+function literalFamilies(eps: readonly Endpoint[]): Set<Family> {
+  const out = new Set<Family>()
+  for (const e of eps) {
+    if (e.kind === 'cidr') out.add(e.family)
+    else for (const f of FAMILIES) out.add(f)
+  }
+  return out
 }
 
 function stringify(m: Record<string, string | number | boolean>): Record<string, string> {

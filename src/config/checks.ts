@@ -3,7 +3,7 @@
 // routes through a gateway the container cannot reach, Docker names claimed twice,
 // and import targets. Each error names the other block and where it is.
 import type {Diagnostic} from '../errors.js'
-import type {NetworkSpec, SourcePos} from '../model/types.js'
+import type {AttachmentSpec, NetworkSpec, RouteSpec, SourcePos} from '../model/types.js'
 import type {Built, Locator} from './build.js'
 import {
   type Cidr,
@@ -16,6 +16,16 @@ import {
   parseCidr,
   parseIPv4,
 } from './ipv4.js'
+import {
+  type Cidr6,
+  cidr6Contains,
+  cidr6ContainsCidr,
+  cidrs6Overlap,
+  formatIPv6,
+  networkOf6,
+  parseCidr6,
+  parseIPv6,
+} from './ipv6.js'
 import {closest} from './suggest.js'
 
 export function crossChecks(built: Built, declared: ReadonlySet<string>, fileOrder: readonly string[]): Diagnostic[] {
@@ -39,6 +49,7 @@ export function crossChecks(built: Built, declared: ReadonlySet<string>, fileOrd
 
   // Networks: gateway, ip_range, overlaps, Docker names.
   const subnets = new Map<string, {net: NetworkSpec; cidr: Cidr; gateway?: number}>()
+  const subnets6 = new Map<string, Subnet6>()
   const seenNames = new Map<string, NetworkSpec>()
   for (const net of byPosition(built.networks)) {
     const at = loc(net.address)
@@ -78,6 +89,7 @@ export function crossChecks(built: Built, declared: ReadonlySet<string>, fileOrd
       )
     else seenNames.set(net.name, net)
     subnets.set(net.label, {net, cidr: c, ...(gateway !== undefined ? {gateway} : {})})
+    checkIpv6Network(net, at, error, subnets6, where)
   }
 
   // Attachments: static IPs inside the subnet, not reserved, not taken twice.
@@ -94,6 +106,7 @@ export function crossChecks(built: Built, declared: ReadonlySet<string>, fileOrd
     else containerNames.set(ctr.name, {address: ctr.address, at: ctr.at})
 
     for (const att of ctr.attachments) {
+      checkIpv6Address(att, subnets.get(att.network)?.net, subnets6.get(att.network), loc, error, taken, where)
       const net = subnets.get(att.network)
       if (!net || att.ipv4Address === undefined) continue
       const at = loc(att.address)(['ipv4_address'])
@@ -136,6 +149,10 @@ export function crossChecks(built: Built, declared: ReadonlySet<string>, fileOrd
     const attached = ctr.attachments.map((a) => subnets.get(a.network)).filter((n) => n !== undefined)
     if (attached.length === 0 || attached.length !== ctr.attachments.length) continue
     for (const route of ctr.routes) {
+      if (route.family === 'ipv6') {
+        checkIpv6Route(route, ctr.address, attached, subnets6, loc, error)
+        continue
+      }
       const via = parseIPv4(route.via)!
       if (!attached.some((n) => cidrContains(n.cidr, via))) {
         error(
@@ -184,4 +201,129 @@ export function importAddress(raw: string): string | undefined {
   const m = /^\$\{\s*([^}]*?)\s*\}$/.exec(raw.trim())
   const text = m ? m[1]! : raw.trim()
   return ADDRESS_RE.test(text) ? text : undefined
+}
+
+// ---- IPv6 ---------------------------------------------------------------------------------
+
+interface Subnet6 {
+  net: NetworkSpec
+  cidr: Cidr6
+  gateway?: bigint
+}
+
+type Report = (at: SourcePos, address: string, summary: string) => void
+
+/** A network's IPv6 gateway and range inside its IPv6 subnet, and no two IPv6 subnets overlapping. */
+function checkIpv6Network(
+  net: NetworkSpec,
+  at: Locator,
+  error: Report,
+  subnets6: Map<string, Subnet6>,
+  where: (at: SourcePos) => string,
+): void {
+  const v6 = net.ipv6
+  if (!v6?.subnet) return
+  const c = parseCidr6(v6.subnet)!
+  let gateway: bigint | undefined
+  if (v6.gateway !== undefined) {
+    gateway = parseIPv6(v6.gateway)!
+    if (!cidr6Contains(c, gateway))
+      error(at(['ipv6_gateway']), net.address, `ipv6_gateway ${v6.gateway} is outside the ipv6_subnet ${v6.subnet}`)
+    else if (gateway === networkOf6(c))
+      error(
+        at(['ipv6_gateway']),
+        net.address,
+        `ipv6_gateway ${v6.gateway} is the Subnet-Router anycast address of ${v6.subnet}; use a host address such as ${formatIPv6(networkOf6(c) + 1n)}`,
+      )
+  }
+  if (v6.ipRange !== undefined && !cidr6ContainsCidr(c, parseCidr6(v6.ipRange)!))
+    error(at(['ipv6_ip_range']), net.address, `ipv6_ip_range ${v6.ipRange} is not inside the ipv6_subnet ${v6.subnet}`)
+  for (const other of subnets6.values()) {
+    if (cidrs6Overlap(c, other.cidr))
+      error(
+        at(['ipv6_subnet']),
+        net.address,
+        `ipv6_subnet ${v6.subnet} overlaps ${other.net.address} (${other.net.ipv6?.subnet ?? ''}, at ${where(other.net.at)})`,
+      )
+  }
+  subnets6.set(net.label, {net, cidr: c, ...(gateway !== undefined ? {gateway} : {})})
+}
+
+/** A static IPv6 address needs an IPv6 network with a subnet, inside it, not its gateway, not taken twice. */
+function checkIpv6Address(
+  att: AttachmentSpec,
+  net: NetworkSpec | undefined,
+  subnet: Subnet6 | undefined,
+  loc: (address: string) => Locator,
+  error: Report,
+  taken: Map<string, {address: string; at: SourcePos}>,
+  where: (at: SourcePos) => string,
+): void {
+  if (att.ipv6Address === undefined || !net) return
+  const at = loc(att.address)(['ipv6_address'])
+  if (!net.ipv6) {
+    error(at, att.address, `ipv6_address is set, but network.${att.network} has no IPv6 (set ipv6_subnet on it)`)
+    return
+  }
+  if (!subnet) {
+    error(
+      at,
+      att.address,
+      `ipv6_address needs ipv6_subnet on network.${att.network}: Docker gives static addresses only in a subnet the configuration sets`,
+    )
+    return
+  }
+  const ip = parseIPv6(att.ipv6Address)!
+  if (!cidr6Contains(subnet.cidr, ip)) {
+    error(
+      at,
+      att.address,
+      `ipv6_address ${att.ipv6Address} is outside the ipv6_subnet of network.${att.network} (${net.ipv6.subnet ?? ''})`,
+    )
+    return
+  }
+  if (ip === networkOf6(subnet.cidr))
+    error(
+      at,
+      att.address,
+      `ipv6_address ${att.ipv6Address} is the Subnet-Router anycast address of ${net.ipv6.subnet ?? ''}`,
+    )
+  else if (subnet.gateway !== undefined && ip === subnet.gateway)
+    error(at, att.address, `ipv6_address ${att.ipv6Address} is the IPv6 gateway of network.${att.network}`)
+  const key = `${att.network}/${att.ipv6Address}`
+  const first = taken.get(key)
+  if (first)
+    error(
+      at,
+      att.address,
+      `ipv6_address ${att.ipv6Address} is already assigned to ${first.address} (at ${where(first.at)}) on network.${att.network}`,
+    )
+  else taken.set(key, {address: att.address, at})
+}
+
+/** An IPv6 route's gateway must be reachable through an attached network with IPv6. */
+function checkIpv6Route(
+  route: RouteSpec,
+  container: string,
+  attached: ReadonlyArray<{net: NetworkSpec}>,
+  subnets6: ReadonlyMap<string, Subnet6>,
+  loc: (address: string) => Locator,
+  error: Report,
+): void {
+  const withV6 = attached.filter((n) => n.net.ipv6)
+  const at = loc(route.address)(['via'])
+  if (withV6.length === 0) {
+    error(at, route.address, `via ${route.via} is IPv6, but no network ${container} is attached to has IPv6`)
+    return
+  }
+  // A network whose IPv6 subnet Docker chooses may hold any gateway: only known subnets are checked.
+  const known = withV6.map((n) => subnets6.get(n.net.label)).filter((s) => s !== undefined)
+  if (known.length !== withV6.length) return
+  const via = parseIPv6(route.via)!
+  if (!known.some((s) => cidr6Contains(s.cidr, via)))
+    error(
+      at,
+      route.address,
+      `via ${route.via} is not inside an IPv6 subnet ${container} is attached to (${known.map((s) => `${s.net.address} ${s.net.ipv6?.subnet ?? ''}`).join(', ')})`,
+    )
 }

@@ -78,8 +78,3 @@ export function cidrContainsCidr(outer: Cidr, inner: Cidr): boolean {
 export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
   return cidrContainsCidr(a, b) || cidrContainsCidr(b, a)
 }
-
-/** A cheap test for "this looks like IPv6", to give a specific message. */
-export function looksLikeIPv6(text: string): boolean {
-  return text.includes(':')
-}

@@ -59,7 +59,7 @@ export function fileSchema() {
     network: z
       .record(label, many(def(attachmentSchema, 'attachment')))
       .optional()
-      .describe('Attachments: network label → { ipv4_address, aliases }.'),
+      .describe('Attachments: network label → { ipv4_address, ipv6_address, aliases }.'),
     route: many(def(routeSchema, 'route')).optional().describe('Routes inside the container.'),
   })
   const file = z.strictObject({

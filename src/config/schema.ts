@@ -58,6 +58,12 @@ export const networkSchema = z.strictObject({
   subnet: str.describe('IPv4 subnet in CIDR form, e.g. 172.18.103.0/24.'),
   gateway: str.optional().describe('Gateway address inside the subnet.'),
   ip_range: str.optional().describe('Sub-range (CIDR) Docker allocates dynamic addresses from.'),
+  ipv6: boolLike
+    .optional()
+    .describe('IPv6 on this network (Docker EnableIPv6); true when ipv6_subnet is set, false otherwise.'),
+  ipv6_subnet: str.optional().describe('IPv6 subnet in CIDR form, e.g. fd00:103::/64; Docker chooses when left out.'),
+  ipv6_gateway: str.optional().describe('IPv6 gateway address inside ipv6_subnet.'),
+  ipv6_ip_range: str.optional().describe('Sub-range (IPv6 CIDR) Docker allocates dynamic IPv6 addresses from.'),
   internal: boolLike.default(false).describe('Internal network: no route to the outside.'),
   labels: stringMap.default({}).describe('Docker labels.'),
   options: stringMap.default({}).describe('Driver options, e.g. com.docker.network.bridge.name.'),
@@ -66,18 +72,22 @@ export const networkSchema = z.strictObject({
 export const containerSchema = z.strictObject({
   name: str.optional().describe('Docker container name; defaults to the label.'),
   // Nested blocks, validated on their own (attachmentSchema, routeSchema).
-  network: z.unknown().optional().describe('network "<label>" { ipv4_address, aliases } blocks: attachments.'),
+  network: z
+    .unknown()
+    .optional()
+    .describe('network "<label>" { ipv4_address, ipv6_address, aliases } blocks: attachments.'),
   route: z.unknown().optional().describe('route { destination, via } blocks inside the container.'),
 })
 
 export const attachmentSchema = z.strictObject({
   ipv4_address: str.optional().describe("Static IPv4 address inside the network's subnet."),
+  ipv6_address: str.optional().describe("Static IPv6 address inside the network's ipv6_subnet."),
   aliases: z.array(str, {error: 'expected a list of strings'}).default([]).describe('DNS aliases on this network.'),
 })
 
 export const routeSchema = z.strictObject({
-  destination: str.describe('Destination CIDR.'),
-  via: str.describe("Gateway IPv4 address, inside one of the container's attached subnets."),
+  destination: str.describe('Destination CIDR (IPv4 or IPv6).'),
+  via: str.describe("Gateway address of the destination's family, inside one of the container's attached subnets."),
 })
 
 export const ruleSchema = z.strictObject({

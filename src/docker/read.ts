@@ -12,6 +12,7 @@ import type {
   DockerNetwork,
   DockerSnapshot,
   EngineInfo,
+  IpamSubnet,
 } from './types.js'
 
 export interface ReadDockerOptions {
@@ -37,7 +38,8 @@ function toStatus(s: string | undefined): ContainerStatus {
 interface WireEndpoint {
   NetworkID?: string
   IPAddress?: string
-  IPAMConfig?: {IPv4Address?: string} | null
+  GlobalIPv6Address?: string
+  IPAMConfig?: {IPv4Address?: string; IPv6Address?: string} | null
   Aliases?: string[] | null
 }
 
@@ -51,26 +53,31 @@ function toEndpoints(networks: Record<string, WireEndpoint> | undefined): Docker
       }
       if (ep.IPAddress) out.ipv4Address = ep.IPAddress
       if (ep.IPAMConfig?.IPv4Address) out.staticIpv4Address = ep.IPAMConfig.IPv4Address
+      if (ep.GlobalIPv6Address) out.ipv6Address = ep.GlobalIPv6Address
+      if (ep.IPAMConfig?.IPv6Address) out.staticIpv6Address = ep.IPAMConfig.IPv6Address
       return out
     })
     .sort((a, b) => a.networkName.localeCompare(b.networkName))
 }
 
 export function toNetwork(n: Dockerode.NetworkInspectInfo): DockerNetwork {
-  const subnets = (n.IPAM?.Config ?? [])
-    .filter((c) => c.Subnet && !c.Subnet.includes(':'))
-    .map((c) => ({
-      subnet: c.Subnet as string,
-      ...(c.Gateway ? {gateway: c.Gateway} : {}),
-      ...(c.IPRange ? {ipRange: c.IPRange} : {}),
-    }))
+  const ipam = (v6: boolean): IpamSubnet[] =>
+    (n.IPAM?.Config ?? [])
+      .filter((c) => c.Subnet && c.Subnet.includes(':') === v6)
+      .map((c) => ({
+        subnet: c.Subnet as string,
+        ...(c.Gateway ? {gateway: c.Gateway} : {}),
+        ...(c.IPRange ? {ipRange: c.IPRange} : {}),
+      }))
   return {
     id: n.Id,
     name: n.Name,
     driver: n.Driver,
     scope: n.Scope,
     internal: Boolean(n.Internal),
-    subnets,
+    subnets: ipam(false),
+    enableIPv6: Boolean(n.EnableIPv6),
+    subnets6: ipam(true),
     labels: {...(n.Labels ?? {})},
     options: {...(n.Options ?? {})},
   }

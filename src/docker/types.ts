@@ -12,7 +12,12 @@ export interface DockerNetwork {
   driver: string
   scope: string
   internal: boolean
+  /** IPv4 subnets (IPAM config entries). */
   subnets: IpamSubnet[]
+  /** Docker's EnableIPv6. */
+  enableIPv6: boolean
+  /** IPv6 subnets (IPAM config entries, and those Docker chose itself). */
+  subnets6: IpamSubnet[]
   labels: Record<string, string>
   options: Record<string, string>
 }
@@ -24,6 +29,9 @@ export interface DockerEndpoint {
   ipv4Address?: string
   /** The static address requested at connect time (IPAMConfig), if any. */
   staticIpv4Address?: string
+  /** Current global IPv6 address (GlobalIPv6Address), in Docker's (RFC 5952) spelling. */
+  ipv6Address?: string
+  staticIpv6Address?: string
   /** User aliases; Docker's automatic ones (container id) are kept, the planner ignores them. */
   aliases: string[]
 }

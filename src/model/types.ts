@@ -13,6 +13,16 @@ export interface SourcePos {
 export type Address = string
 
 export type Backend = 'nft' | 'legacy'
+
+/** An address family: iptables writes IPv4, ip6tables IPv6; every address, line and transaction has one. */
+export type Family = 'ipv4' | 'ipv6'
+
+export const FAMILIES: readonly Family[] = ['ipv4', 'ipv6']
+
+/** The family of an address or CIDR already known to be valid: IPv6 text always holds a colon, IPv4 text never. */
+export function addressFamily(text: string): Family {
+  return text.includes(':') ? 'ipv6' : 'ipv4'
+}
 export type BackendSetting = 'auto' | Backend
 
 export interface Settings {
@@ -27,7 +37,7 @@ export interface Settings {
  */
 export type Endpoint =
   | {kind: 'any'}
-  | {kind: 'cidr'; cidr: string} // always normalised to a.b.c.d/len (an IP becomes /32)
+  | {kind: 'cidr'; cidr: string; family: Family} // canonical a.b.c.d/len or RFC 5952 addr/len (an IP becomes /32 or /128)
   | {kind: 'container'; container: string} // label of a `container` block
   | {kind: 'network'; network: string} // label of a `network` block
 
@@ -45,6 +55,8 @@ export interface NetworkSpec {
   subnet: string
   gateway?: string
   ipRange?: string
+  /** Present when the network has IPv6 (`ipv6 = true`); its fields are optional: Docker chooses what is left out. */
+  ipv6?: Ipv6Settings
   internal: boolean
   labels: Record<string, string>
   /** Driver options (`com.docker.network.bridge.name` etc.). */
@@ -52,11 +64,18 @@ export interface NetworkSpec {
   at: SourcePos
 }
 
+export interface Ipv6Settings {
+  subnet?: string
+  gateway?: string
+  ipRange?: string
+}
+
 export interface AttachmentSpec {
   address: Address // container.<label>.network.<network label>
   container: string // container label
   network: string // network label
   ipv4Address?: string
+  ipv6Address?: string
   aliases: string[]
   at: SourcePos
 }
@@ -65,7 +84,8 @@ export interface RouteSpec {
   address: Address // container.<label>.route["<destination>"]
   container: string
   destination: string // CIDR, normalised
-  via: string // IPv4 gateway
+  via: string // gateway, of the destination's family
+  family: Family
   at: SourcePos
 }
 

@@ -6,7 +6,8 @@
 // follow iptables-save). `Rule.key` is the rule in iptables-save's normal form
 // (see normalize.ts), which is what to compare a desired rule against.
 
-export type Family = 'ipv4' | 'ipv6'
+// The shared vocabulary defines the family; the netfilter layer speaks it too.
+export type {Family} from '../model/types.js'
 
 /** Packet and byte counters (`[p:b]`). u64 in the kernel, hence bigint: convert before JSON.stringify. */
 export interface Counters {

@@ -46,6 +46,10 @@ export function networkAttrs(spec: NetworkSpec): Attributes {
     subnet: spec.subnet,
     gateway: spec.gateway ?? null,
     ip_range: spec.ipRange ?? null,
+    ipv6: spec.ipv6 !== undefined,
+    ipv6_subnet: spec.ipv6?.subnet ?? null,
+    ipv6_gateway: spec.ipv6?.gateway ?? null,
+    ipv6_ip_range: spec.ipv6?.ipRange ?? null,
     internal: spec.internal,
     labels: sortedRecord(spec.labels),
     options: sortedRecord(spec.options),
@@ -54,23 +58,37 @@ export function networkAttrs(spec: NetworkSpec): Attributes {
 
 export function actualNetworkAttrs(n: DockerNetwork): Attributes {
   const ipam = n.subnets[0]
+  const ipam6 = n.subnets6[0]
   return {
     name: n.name,
     driver: n.driver,
     subnet: ipam?.subnet ?? null,
     gateway: ipam?.gateway ?? null,
     ip_range: ipam?.ipRange ?? null,
+    ipv6: n.enableIPv6,
+    ipv6_subnet: ipam6?.subnet ?? null,
+    ipv6_gateway: ipam6?.gateway ?? null,
+    ipv6_ip_range: ipam6?.ipRange ?? null,
     internal: n.internal,
     labels: sortedRecord(n.labels),
     options: sortedRecord(n.options),
   }
 }
 
-/** Attribute differences; a desired null gateway or ip_range means "Docker chooses" and matches anything. */
+/** Set by Docker when the configuration leaves them out: a desired null matches anything. */
+const DOCKER_CHOOSES: ReadonlySet<string> = new Set([
+  'gateway',
+  'ip_range',
+  'ipv6_subnet',
+  'ipv6_gateway',
+  'ipv6_ip_range',
+])
+
+/** Attribute differences; a desired null gateway, ip_range or IPv6 subnet means "Docker chooses" and matches anything. */
 function networkDiffs(want: Attributes, have: Attributes): string[] {
   const out: string[] = []
   for (const key of Object.keys(want)) {
-    if ((key === 'gateway' || key === 'ip_range') && want[key] === null) continue
+    if (DOCKER_CHOOSES.has(key) && want[key] === null) continue
     if (!jsonEq(want[key], have[key]))
       out.push(`${key}: ${JSON.stringify(have[key] ?? null)} → ${JSON.stringify(want[key])}`)
   }
@@ -235,6 +253,7 @@ export function attachmentAttrs(att: AttachmentSpec, containerName: string, netw
     container: containerName,
     network: networkName,
     ipv4_address: att.ipv4Address ?? null,
+    ipv6_address: att.ipv6Address ?? null,
     aliases: [...att.aliases].sort(),
   }
 }
@@ -244,6 +263,7 @@ function actualAttachmentAttrs(c: DockerContainer, ep: DockerEndpoint): Attribut
     container: c.name,
     network: ep.networkName,
     ipv4_address: ep.staticIpv4Address ?? ep.ipv4Address ?? null,
+    ipv6_address: ep.staticIpv6Address ?? ep.ipv6Address ?? null,
     aliases: dockerAliases(c, ep),
   }
 }
@@ -254,6 +274,13 @@ function attachmentDiffs(want: Attributes, c: DockerContainer, ep: DockerEndpoin
   if (ip !== null) {
     if (ep.staticIpv4Address !== ip) out.push(`static address: ${ep.staticIpv4Address ?? 'none'} → ${String(ip)}`)
     else if (ep.ipv4Address && ep.ipv4Address !== ip) out.push(`address: ${ep.ipv4Address} → ${String(ip)}`)
+  }
+  const ip6 = want.ipv6_address
+  if (ip6 !== null) {
+    // Docker prints IPv6 in RFC 5952, as the configuration's canonical form is: text comparison is exact.
+    if (ep.staticIpv6Address !== ip6)
+      out.push(`static IPv6 address: ${ep.staticIpv6Address ?? 'none'} → ${String(ip6)}`)
+    else if (ep.ipv6Address && ep.ipv6Address !== ip6) out.push(`IPv6 address: ${ep.ipv6Address} → ${String(ip6)}`)
   }
   const have = dockerAliases(c, ep)
   if (!jsonEq(want.aliases, have)) out.push(`aliases: ${JSON.stringify(have)} → ${JSON.stringify(want.aliases)}`)
@@ -297,6 +324,13 @@ export function planAttachments(ctx: DockerPlanContext, networkChanges: readonly
           address: att.address,
           kind: 'lost-static-ip',
           summary: `container "${spec.name}" lost its static address ${String(prior.attributes.ipv4_address)} on "${networkName}"`,
+        })
+      }
+      if (prior && ep && prior.attributes.ipv6_address && ep.staticIpv6Address !== prior.attributes.ipv6_address) {
+        out.drift.push({
+          address: att.address,
+          kind: 'lost-static-ip',
+          summary: `container "${spec.name}" lost its static IPv6 address ${String(prior.attributes.ipv6_address)} on "${networkName}"`,
         })
       }
       if (!ep || nc?.action === 'create') {

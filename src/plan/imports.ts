@@ -114,6 +114,7 @@ export function resolveImports(
           container: c.name,
           network: ep.networkName,
           ipv4_address: ep.staticIpv4Address ?? ep.ipv4Address ?? null,
+          ipv6_address: ep.staticIpv6Address ?? ep.ipv6Address ?? null,
           aliases: ep.aliases,
         },
       })

@@ -5,7 +5,7 @@
 import type {DockerConnection} from '../docker/client.js'
 import {readDocker} from '../docker/read.js'
 import type {Diagnostic} from '../errors.js'
-import type {BackendSetting, DesiredModel} from '../model/types.js'
+import {addressFamily, FAMILIES, type BackendSetting, type DesiredModel, type Family} from '../model/types.js'
 import type {PriorState} from '../model/resources.js'
 import type {NamespaceKey} from '../model/resources.js'
 import {mapLimit} from '../util/pool.js'
@@ -43,21 +43,29 @@ interface NamespaceNeed {
   label: string
   /** Docker container name. */
   name: string
-  routes: boolean
+  /** Route families to read (none: routes are not read). */
+  routes: Family[]
 }
 
 /** Containers whose namespaces refresh must read: named by in_container or routes in the config, or holding dockwall lines/routes in the state. */
 export function namespaceNeeds(model: DesiredModel | null, prior: PriorState | null): NamespaceNeed[] {
   const needs = new Map<string, NamespaceNeed>()
-  const add = (label: string, name: string | undefined, routes: boolean): void => {
+  const add = (label: string, name: string | undefined, routes: readonly Family[]): void => {
     const cur = needs.get(label)
     const resolved = name ?? model?.containers.find((c) => c.label === label)?.name ?? label
-    needs.set(label, {label, name: cur?.name ?? resolved, routes: (cur?.routes ?? false) || routes})
+    const families = FAMILIES.filter((f) => cur?.routes.includes(f) || routes.includes(f))
+    needs.set(label, {label, name: cur?.name ?? resolved, routes: families})
   }
-  for (const c of model?.containers ?? []) if (c.routes.length > 0) add(c.label, c.name, true)
-  for (const r of model?.rules ?? []) if (r.inContainer) add(r.inContainer, undefined, false)
-  for (const p of model?.portForwards ?? []) if (p.inContainer) add(p.inContainer, undefined, false)
-  for (const m of model?.masquerades ?? []) if (m.inContainer) add(m.inContainer, undefined, false)
+  for (const c of model?.containers ?? [])
+    if (c.routes.length > 0)
+      add(
+        c.label,
+        c.name,
+        c.routes.map((r) => r.family),
+      )
+  for (const r of model?.rules ?? []) if (r.inContainer) add(r.inContainer, undefined, [])
+  for (const p of model?.portForwards ?? []) if (p.inContainer) add(p.inContainer, undefined, [])
+  for (const m of model?.masquerades ?? []) if (m.inContainer) add(m.inContainer, undefined, [])
   for (const r of prior?.resources ?? []) {
     const containerName =
       typeof r.attributes.container === 'string'
@@ -65,9 +73,10 @@ export function namespaceNeeds(model: DesiredModel | null, prior: PriorState | n
         : typeof r.attributes.container_name === 'string'
           ? r.attributes.container_name
           : undefined
-    if (r.type === 'route') add(r.address.split('.')[1] ?? '', containerName, true)
+    if (r.type === 'route')
+      add(r.address.split('.')[1] ?? '', containerName, [addressFamily(String(r.attributes.destination ?? ''))])
     for (const l of r.lines ?? [])
-      if (l.namespace !== 'host') add(l.namespace.slice('container.'.length), containerName, false)
+      if (l.namespace !== 'host') add(l.namespace.slice('container.'.length), containerName, [])
   }
   return [...needs.values()].sort((a, b) => (a.label < b.label ? -1 : 1))
 }
@@ -88,7 +97,7 @@ export async function refresh(opts: RefreshOptions): Promise<RefreshResult> {
       ...needs,
       ...docker.containers
         .filter((c) => c.status === 'running' && !known.has(c.name))
-        .map((c) => ({label: c.name, name: c.name, routes: false})),
+        .map((c) => ({label: c.name, name: c.name, routes: [] as Family[]})),
     ]
   }
   const diagnostics: Diagnostic[] = []
@@ -117,7 +126,7 @@ export async function refresh(opts: RefreshOptions): Promise<RefreshResult> {
     try {
       const [read, routes] = await Promise.all([
         readNamespace(target, opts.backend, {fallback}),
-        need.routes ? readRoutes(target) : Promise.resolve(undefined),
+        need.routes.length > 0 ? readRoutes(target, need.routes) : Promise.resolve(undefined),
       ])
       if (read.warning) diagnostics.push({severity: 'warning', summary: `container ${need.name}: ${read.warning}`})
       const ns: ActualNamespace = {

@@ -1,4 +1,5 @@
-// Reads IPv4 routes inside a namespace with iproute2's JSON output.
+// Reads routes inside a namespace with iproute2's JSON output, one call per family asked for.
+import type {Family} from '../model/types.js'
 import {run, type NetnsTarget} from '../util/exec.js'
 import type {ActualRoute} from './types.js'
 
@@ -9,13 +10,14 @@ interface IpRoute {
 }
 
 /** `ip -j route` prints host routes without a prefix length; dockwall compares CIDRs. */
-export function parseIpRouteJson(text: string): ActualRoute[] {
+export function parseIpRouteJson(text: string, family: Family = 'ipv4'): ActualRoute[] {
+  const host = family === 'ipv4' ? '/32' : '/128'
   const raw = JSON.parse(text || '[]') as IpRoute[]
   return raw
     .filter((r) => r.dst && r.dst !== 'default')
     .map((r) => {
       const dst = r.dst as string
-      const out: ActualRoute = {destination: dst.includes('/') ? dst : `${dst}/32`}
+      const out: ActualRoute = {destination: dst.includes('/') ? dst : `${dst}${host}`, family}
       if (r.gateway) out.via = r.gateway
       if (r.dev) out.dev = r.dev
       return out
@@ -23,7 +25,12 @@ export function parseIpRouteJson(text: string): ActualRoute[] {
     .sort((a, b) => (a.destination < b.destination ? -1 : a.destination > b.destination ? 1 : 0))
 }
 
-export async function readRoutes(target: NetnsTarget): Promise<ActualRoute[]> {
-  const {stdout} = await run('ip', ['-4', '-j', 'route', 'show'], {netns: target})
-  return parseIpRouteJson(stdout)
+export async function readRoutes(target: NetnsTarget, families: readonly Family[] = ['ipv4']): Promise<ActualRoute[]> {
+  const read = await Promise.all(
+    families.map(async (f) => {
+      const {stdout} = await run('ip', [f === 'ipv4' ? '-4' : '-6', '-j', 'route', 'show'], {netns: target})
+      return parseIpRouteJson(stdout, f)
+    }),
+  )
+  return read.flat()
 }

@@ -1,7 +1,7 @@
 // The actual model: what refresh found on the host, in the shape the planner
 // compares against. Built by src/refresh from src/docker and src/netfilter.
 import type {DockerSnapshot} from '../docker/types.js'
-import type {Backend} from '../model/types.js'
+import type {Backend, Family} from '../model/types.js'
 import type {NamespaceKey} from '../model/resources.js'
 
 export interface ActualRule {
@@ -28,6 +28,7 @@ export interface ActualTable {
 
 export interface ActualRoute {
   destination: string
+  family: Family
   via?: string
   dev?: string
 }
@@ -39,7 +40,7 @@ export interface ActualNamespace {
   backend: Backend
   backendReason: string
   tables: {filter?: ActualTable; nat?: ActualTable}
-  /** IPv4 routes (only read inside containers that declare routes). */
+  /** Routes of the families the container's declared or recorded routes use (read only for those). */
   routes?: ActualRoute[]
   /** dockwall chains left in the backend this namespace no longer uses; the planner removes them. */
   stale?: {backend: Backend; tables: {filter?: ActualTable; nat?: ActualTable}}

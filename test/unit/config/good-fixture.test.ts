@@ -95,6 +95,7 @@ const expected: DesiredModel = {
           container: 'lb',
           destination: '10.8.0.0/24',
           via: '172.18.103.1',
+          family: 'ipv4',
           at: at('10-containers.hcl', 10, 3),
         },
         {
@@ -102,6 +103,7 @@ const expected: DesiredModel = {
           container: 'lb',
           destination: '10.9.0.0/16',
           via: '172.18.104.1',
+          family: 'ipv4',
           at: at('10-containers.hcl', 14, 3),
         },
       ],
@@ -208,10 +210,12 @@ const expected: DesiredModel = {
         {
           kind: 'cidr',
           cidr: '192.168.1.0/24',
+          family: 'ipv4',
         },
         {
           kind: 'cidr',
           cidr: '10.8.0.5/32',
+          family: 'ipv4',
         },
       ],
       to: [
@@ -263,12 +267,14 @@ const expected: DesiredModel = {
       to: {
         kind: 'cidr',
         cidr: '172.18.104.3/32',
+        family: 'ipv4',
       },
       toPort: 53,
       from: [
         {
           kind: 'cidr',
           cidr: '192.168.1.0/24',
+          family: 'ipv4',
         },
       ],
       at: at('30-extra.hcl.json', 12, 5),
@@ -327,6 +333,7 @@ const expected: DesiredModel = {
       source: {
         kind: 'cidr',
         cidr: '10.8.0.0/24',
+        family: 'ipv4',
       },
       destination: {
         kind: 'container',

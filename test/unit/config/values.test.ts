@@ -31,7 +31,7 @@ describe('values', () => {
       ok: false,
       error: '"10.0.0.1" is an address; a CIDR is expected here (e.g. 10.0.0.1/32)',
     })
-    expect(cidr('fd00::/64')).toEqual({ok: false, error: '"fd00::/64": IPv6 is not supported yet'})
+    expect(cidr('fd00::/64')).toEqual({ok: false, error: '"fd00::/64" is an IPv6 CIDR; an IPv4 CIDR is expected here'})
     expect(ipv4('10.0.0.0/8')).toEqual({
       ok: false,
       error: '"10.0.0.0/8" is a CIDR; an address is expected here (write it without /prefix)',
@@ -40,8 +40,11 @@ describe('values', () => {
 
   it('turns rule ends into endpoints', () => {
     expect(endpoint('any', labels)).toEqual({ok: true, value: {kind: 'any'}})
-    expect(endpoint('10.1.2.3', labels)).toEqual({ok: true, value: {kind: 'cidr', cidr: '10.1.2.3/32'}})
-    expect(endpoint('10.1.0.0/16', labels)).toEqual({ok: true, value: {kind: 'cidr', cidr: '10.1.0.0/16'}})
+    expect(endpoint('10.1.2.3', labels)).toEqual({ok: true, value: {kind: 'cidr', cidr: '10.1.2.3/32', family: 'ipv4'}})
+    expect(endpoint('10.1.0.0/16', labels)).toEqual({
+      ok: true,
+      value: {kind: 'cidr', cidr: '10.1.0.0/16', family: 'ipv4'},
+    })
     expect(endpoint('lb', labels)).toEqual({
       ok: false,
       error: '"lb" is a string; to refer to the container write container.lb (without quotes)',

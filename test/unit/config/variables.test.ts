@@ -66,7 +66,7 @@ describe('variables', () => {
   it('use their defaults, with interpolation into strings', async () => {
     const v = await load({})
     expect(v.messages).toEqual([])
-    expect(v.lan).toEqual([{kind: 'cidr', cidr: '10.0.0.0/8'}])
+    expect(v.lan).toEqual([{kind: 'cidr', cidr: '10.0.0.0/8', family: 'ipv4'}])
     expect(v.port).toEqual([{from: 80, to: 80}])
     expect(v.label).toBe('lan-10.0.0.0/8')
     expect(v.internal).toBe(false)
@@ -79,10 +79,10 @@ describe('variables', () => {
       DOCKWALL_VAR_ports: '22',
       DOCKWALL_VAR_internal: 'true',
     }
-    expect((await load({env})).lan).toEqual([{kind: 'cidr', cidr: '192.168.0.0/16'}])
+    expect((await load({env})).lan).toEqual([{kind: 'cidr', cidr: '192.168.0.0/16', family: 'ipv4'}])
     expect((await load({env})).internal).toBe(true)
     const files = await load({env, varFiles: [join(dir, 'a.vars.hcl'), join(dir, 'b.vars.json')]})
-    expect(files.lan).toEqual([{kind: 'cidr', cidr: '172.16.0.0/12'}]) // a.vars.hcl beats the environment
+    expect(files.lan).toEqual([{kind: 'cidr', cidr: '172.16.0.0/12', family: 'ipv4'}]) // a.vars.hcl beats the environment
     expect(files.port).toEqual([{from: 9090, to: 9090}]) // b.vars.json, later, beats a.vars.hcl
     const flags = await load({
       env,
@@ -90,7 +90,7 @@ describe('variables', () => {
       vars: ['port=1000', 'port=1001', 'lan=10.1.0.0/16'],
     })
     expect(flags.port).toEqual([{from: 1001, to: 1001}])
-    expect(flags.lan).toEqual([{kind: 'cidr', cidr: '10.1.0.0/16'}])
+    expect(flags.lan).toEqual([{kind: 'cidr', cidr: '10.1.0.0/16', family: 'ipv4'}])
   })
 
   it('convert text to the declared type: lists as JSON arrays or comma-separated', async () => {

@@ -214,7 +214,7 @@ firewall {
     expect(m.rules[0]).toMatchObject({
       from: [
         {kind: 'container', container: 'web'},
-        {kind: 'cidr', cidr: '10.0.0.0/8'},
+        {kind: 'cidr', cidr: '10.0.0.0/8', family: 'ipv4'},
       ],
       to: [{kind: 'container', container: 'lb'}],
       proto: 'tcp',

@@ -34,6 +34,8 @@ export function net(name: string, id: string, subnet: string, extra: Partial<Doc
     scope: 'local',
     internal: false,
     subnets: [{subnet, gateway: subnet.replace(/0\/\d+$/, '1')}],
+    enableIPv6: false,
+    subnets6: [],
     labels: {},
     options: {},
     ...extra,

@@ -34,7 +34,8 @@ function resolution(inContainer: boolean): Resolution {
   return {containers, networks: new Map(), unreadable: new Map()}
 }
 
-const endpoint = (cidr: string | undefined): Endpoint => (cidr === undefined ? {kind: 'any'} : {kind: 'cidr', cidr})
+const endpoint = (cidr: string | undefined): Endpoint =>
+  cidr === undefined ? {kind: 'any'} : {kind: 'cidr', cidr, family: cidr.includes(':') ? 'ipv6' : 'ipv4'}
 
 /** The lines dockwall would write for the conversion (nat line first for a port forward), comment removed. */
 export function renderBack(c: RuleConversion, inContainer: boolean): string[] {
@@ -66,7 +67,8 @@ export function renderBack(c: RuleConversion, inContainer: boolean): string[] {
       port: c.port,
       toPort: c.toPort,
       from: [endpoint(c.source)],
-      to: c.to === undefined ? {kind: 'container', container: SELF} : {kind: 'cidr', cidr: `${c.to}/32`},
+      to:
+        c.to === undefined ? {kind: 'container', container: SELF} : {kind: 'cidr', cidr: `${c.to}/32`, family: 'ipv4'},
       ...(c.inInterface ? {inInterface: c.inInterface} : {}),
       ...ns,
       at,

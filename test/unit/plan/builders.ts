@@ -45,7 +45,8 @@ export function attachment(container: string, net: string, ip?: string, aliases:
 }
 
 export function route(container: string, destination: string, via: string): RouteSpec {
-  return {address: `container.${container}.route["${destination}"]`, container, destination, via, at}
+  const family = destination.includes(':') ? 'ipv6' : 'ipv4'
+  return {address: `container.${container}.route["${destination}"]`, container, destination, via, family, at}
 }
 
 export function container(
@@ -60,7 +61,7 @@ export function container(
 export const ANY: Endpoint = {kind: 'any'}
 export const c = (label: string): Endpoint => ({kind: 'container', container: label})
 export const n = (label: string): Endpoint => ({kind: 'network', network: label})
-export const cidr = (x: string): Endpoint => ({kind: 'cidr', cidr: x})
+export const cidr = (x: string): Endpoint => ({kind: 'cidr', cidr: x, family: x.includes(':') ? 'ipv6' : 'ipv4'})
 
 export function rule(label: string, extra: Partial<RuleSpec> = {}): RuleSpec {
   return {
@@ -114,6 +115,8 @@ export function dockerNetwork(name: string, subnet: string, extra: Partial<Docke
     scope: 'local',
     internal: false,
     subnets: [{subnet, gateway: subnet.replace(/0\/\d+$/, '1')}],
+    enableIPv6: false,
+    subnets6: [],
     labels: {},
     options: {},
     ...extra,

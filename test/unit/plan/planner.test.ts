@@ -98,7 +98,7 @@ function dockerReady(): ActualModel {
     ],
     namespaces: [
       dockerHost(),
-      namespace('container.lb', {}, {}, {routes: [{destination: '172.18.103.0/24', dev: 'eth0'}]}),
+      namespace('container.lb', {}, {}, {routes: [{destination: '172.18.103.0/24', family: 'ipv4', dev: 'eth0'}]}),
     ],
   })
 }
@@ -175,7 +175,7 @@ describe('planner after apply', () => {
   const base = dockerReady()
   const first = plan({model: full, actual: base, prior: null})
   const applied = applyTransactions(base, first)
-  applied.namespaces[1]!.routes!.push({destination: '10.8.0.0/24', via: '172.18.103.1'})
+  applied.namespaces[1]!.routes!.push({destination: '10.8.0.0/24', family: 'ipv4', via: '172.18.103.1'})
   const state = stateAfter(first)
 
   it('shows no changes when the host matches', () => {
@@ -445,8 +445,8 @@ describe('attachments and routes', () => {
       {},
       {
         routes: [
-          {destination: '10.8.0.0/24', via: '172.18.103.9'},
-          {destination: '10.9.0.0/24', via: '172.18.103.1'},
+          {destination: '10.8.0.0/24', family: 'ipv4', via: '172.18.103.9'},
+          {destination: '10.9.0.0/24', family: 'ipv4', via: '172.18.103.1'},
         ],
       },
     )
@@ -458,7 +458,7 @@ describe('attachments and routes', () => {
           address: 'container.lb.route["10.9.0.0/24"]',
           type: 'route',
           ids: {container: lb.id},
-          attributes: {destination: '10.9.0.0/24', via: '172.18.103.1'},
+          attributes: {destination: '10.9.0.0/24', family: 'ipv4', via: '172.18.103.1'},
         },
       ],
     }
