@@ -134,8 +134,7 @@ function resolveEndpoints(endpoints: readonly Endpoint[], res: Resolution): Endp
       // Until ip6tables lines are rendered (the next step of issue 12), an IPv6 literal is left out, and said so.
       if (e.family === 'ipv4') add(e.cidr)
       else out.missing.push(`${e.cidr} (IPv6 lines are not written yet)`)
-    }
-    else if (e.kind === 'network') {
+    } else if (e.kind === 'network') {
       out.dependsOn.push(`network.${e.network}`)
       const n = res.networks.get(e.network)
       if (n) add(n.spec.subnet)

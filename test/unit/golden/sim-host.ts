@@ -47,6 +47,8 @@ export class SimHost {
       scope: 'local',
       internal: false,
       subnets: [{subnet, ...(gateway ? {gateway} : {})}],
+      enableIPv6: false,
+      subnets6: [],
       labels: {},
       options: {},
     })
@@ -143,7 +145,7 @@ export class SimHost {
             const ns = this.routeNs(x)
             const dest = str(after.destination) ?? str(before.destination)
             ns.routes = ns.routes!.filter((r) => r.destination !== dest)
-            if (c.action !== 'delete') ns.routes.push({destination: dest!, via: str(after.via)!})
+            if (c.action !== 'delete') ns.routes.push({destination: dest!, family: 'ipv4', via: str(after.via)!})
             return {container: x.id}
           }
           default:
