@@ -1,20 +1,33 @@
-// Which dockerd the sandbox runs: the system's (docker.io from the distribution)
-// or a private copy of a newer one for the test matrix (see trixie.ts).
+// Which dockerd the sandbox runs: the system's (Debian 12's docker.io 20.10) or a
+// private copy of a newer one from Debian's archive (see debian-engine.ts):
+// trixie's 26.1 or sid's 28.5.
 import {AbortError} from '../../src/errors.js'
 import {run} from '../../src/util/exec.js'
+import {ensureDebianEngine} from './debian-engine.js'
+import {ENGINE_NAMES, ENGINE_VARIABLE, isEngineName, type EngineName} from './engine-names.js'
 import {findExecutable, INSTALL_COMMAND} from './preconditions.js'
-import {ensureTrixieEngine} from './trixie.js'
 
-export type EngineName = 'system' | 'trixie'
+export {ENGINE_NAMES, ENGINE_VARIABLE, isEngineName, type EngineName}
 
 export interface Engine {
   name: EngineName
   dockerd: string
-  /** Directories put in front of dockerd's PATH (its own docker-proxy, docker-init). */
+  /** The containerd to run with it; the system's unless the engine brings its own. */
+  containerd?: string
+  /** Directories put in front of dockerd's and containerd's PATH (docker-proxy, docker-init, the shim). */
   pathDirs: string[]
   /** `20.10.24+dfsg1`, as `dockerd --version` prints it. */
   version: string
   major: number
+  minor: number
+}
+
+/** The engine named by DOCKWALL_SANDBOX_ENGINE, `system` when it is unset; an unknown name is an error, not a fallback. */
+export function defaultEngine(env: NodeJS.ProcessEnv = process.env): EngineName {
+  const value = env[ENGINE_VARIABLE]?.trim()
+  if (!value) return 'system'
+  if (!isEngineName(value)) throw new Error(`${ENGINE_VARIABLE}=${value}: unknown engine (${ENGINE_NAMES.join(', ')})`)
+  return value
 }
 
 const cache = new Map<EngineName, Promise<Engine>>()
@@ -23,7 +36,9 @@ export function resolveEngine(name: EngineName): Promise<Engine> {
   let promise = cache.get(name)
   if (!promise) {
     promise =
-      name === 'trixie' ? ensureTrixieEngine().then((e) => describe('trixie', e.dockerd, e.pathDirs)) : systemEngine()
+      name === 'system'
+        ? systemEngine()
+        : ensureDebianEngine(name).then((e) => describe(name, e.dockerd, e.pathDirs, e.containerd))
     promise.catch(() => cache.delete(name))
     cache.set(name, promise)
   }
@@ -41,9 +56,18 @@ async function systemEngine(): Promise<Engine> {
   return describe('system', dockerd, [])
 }
 
-async function describe(name: EngineName, dockerd: string, pathDirs: string[]): Promise<Engine> {
+async function describe(name: EngineName, dockerd: string, pathDirs: string[], containerd?: string): Promise<Engine> {
+  // Also proves the binary runs here (a dockerd built against a newer glibc fails now, not in a test).
   const {stdout} = await run(dockerd, ['--version'])
   const match = /version (\d+)\.(\d+)\.(\S+?),/.exec(stdout) ?? /version (\d+)\.(\d+)\.(\S+)/.exec(stdout)
   if (!match) throw new Error(`cannot read the version of ${dockerd}: ${stdout.trim()}`)
-  return {name, dockerd, pathDirs, version: `${match[1]}.${match[2]}.${match[3]}`, major: Number(match[1])}
+  return {
+    name,
+    dockerd,
+    ...(containerd ? {containerd} : {}),
+    pathDirs,
+    version: `${match[1]}.${match[2]}.${match[3]}`,
+    major: Number(match[1]),
+    minor: Number(match[2]),
+  }
 }

@@ -20,7 +20,7 @@ import Docker from 'dockerode'
 
 import {run, type RunOptions, type RunResult} from '../../src/util/exec.js'
 import {dockerExec, dockerExecDetached, type ExecResult} from './docker-exec.js'
-import {resolveEngine, type Engine, type EngineName} from './engine.js'
+import {defaultEngine, resolveEngine, type Engine, type EngineName} from './engine.js'
 import {ExternalClient, type ConnectResult} from './external-client.js'
 import {rootfsTar, importTestImage, TEST_IMAGE} from './image.js'
 import {checkPreconditions, searchPath, type Tools} from './preconditions.js'
@@ -45,7 +45,10 @@ export interface SandboxOptions {
   backend: Backend
   /** Defaults to `dwsb-<pid>-<n>`; must start with `dwsb-` so gc can find it. */
   name?: string
-  /** `system` (default): the installed docker.io; `trixie`: a private copy of Debian trixie's docker.io. */
+  /**
+   * `system`: the installed docker.io (Debian 12: 20.10); `trixie` (26.1) and `sid` (28.5): private
+   * copies of those suites' docker.io (debian-engine.ts). Default: DOCKWALL_SANDBOX_ENGINE, else `system`.
+   */
   engine?: EngineName
   /** Import the busybox test image (default true). */
   image?: boolean
@@ -168,7 +171,7 @@ export class Sandbox {
     if (opts.backend !== 'nft' && opts.backend !== 'legacy')
       throw new Error(`unknown backend ${String(opts.backend)} (nft or legacy)`)
     const tools = checkPreconditions()
-    const engine = await resolveEngine(opts.engine ?? 'system')
+    const engine = await resolveEngine(opts.engine ?? defaultEngine())
     ensureBaseDir()
     const name = opts.name ?? allocateName()
     if (!/^dwsb-[a-z0-9][a-z0-9-]{0,40}$/.test(name))
@@ -277,7 +280,7 @@ export class Sandbox {
         'nsenter',
         `--net=${this.netnsPath}`,
         '--',
-        this.tools.paths.containerd ?? 'containerd',
+        this.engine.containerd ?? this.tools.paths.containerd ?? 'containerd',
         '--config',
         join(root, 'containerd', 'config.toml'),
       ],
