@@ -1,6 +1,5 @@
 import {BaseCommand} from '../src/cli/base-command.js'
 import {configFlags} from '../src/cli/flags.js'
-import {defaultCacheDir} from '../src/config/cache.js'
 import {loadConfig} from '../src/config/index.js'
 import {ConfigError, formatDiagnostic} from '../src/errors.js'
 
@@ -31,12 +30,10 @@ Exit code 0 when the configuration is valid, 1 otherwise.`
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Validate)
-    // The parse cache only holds parsed file contents, keyed by their hash: validate reads and fills it too.
     const result = await loadConfig({
       path: flags.config,
       vars: flags.var,
       varFiles: flags['var-file'],
-      cacheDir: defaultCacheDir(),
     })
     if (!result.model) throw new ConfigError(result.diagnostics)
     for (const d of result.diagnostics) this.logToStderr(formatDiagnostic(d))

@@ -119,7 +119,8 @@ class Builder {
     schema: S,
     keep: readonly string[] = [],
   ): z.output<S> | undefined {
-    const at = (rel: Path): SourcePos => block.src.positions.locate([...base, ...rel])
+    const at = (rel: Path, onName = false): SourcePos =>
+      onName ? block.src.positions.locateName([...base, ...rel]) : block.src.positions.locate([...base, ...rel])
     const toEval: Record<string, unknown> = {}
     const kept: Record<string, unknown> = {}
     for (const [k, v] of Object.entries(raw)) (keep.includes(k) ? kept : toEval)[k] = v
@@ -129,7 +130,7 @@ class Builder {
     const r = check(schema, input, Object.keys(schema.shape))
     // A value that failed to evaluate is left out of `input`: do not also call it missing.
     const problems = r.problems.filter((p) => !isUnder(p.path, ev.failed))
-    for (const p of problems) this.error(at(p.path), address, p.message)
+    for (const p of problems) this.error(at(p.path, p.onName), address, p.message)
     if (ev.problems.length > 0 || r.problems.length > 0 || ev.failed.length > 0) return undefined
     return r.data
   }

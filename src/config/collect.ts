@@ -57,7 +57,7 @@ export function collectBlocks(files: readonly ParsedFile[]): {blocks: Block[]; d
   for (const src of files) {
     for (const [type, value] of Object.entries(src.body)) {
       if (type === '$schema' && src.format === 'json') continue // editors' pointer to the JSON Schema
-      const typeAt = src.positions.locate([type])
+      const typeAt = src.positions.locateName([type])
       if (!isTopLevelBlock(type)) {
         diagnostics.push({
           severity: 'error',

@@ -8,7 +8,6 @@ import {resolve} from 'node:path'
 import type {Diagnostic} from '../errors.js'
 import type {DesiredModel, FirewallSpec} from '../model/types.js'
 import {buildSpecs} from './build.js'
-import {ParseCache} from './cache.js'
 import {crossChecks} from './checks.js'
 import {type Block, collectBlocks} from './collect.js'
 import type {EvalContext} from './expressions.js'
@@ -29,11 +28,6 @@ export interface LoadOptions {
   varFiles?: string[]
   /** Environment to read DOCKWALL_VAR_* from; defaults to process.env. */
   env?: Record<string, string | undefined>
-  /**
-   * Directory for the parse cache of .hcl files (keyed by content hash). Without it every
-   * load parses every file; plan and apply should pass one (DESIGN.md section 5).
-   */
-  cacheDir?: string
 }
 
 export interface LoadResult {
@@ -50,10 +44,9 @@ export const DEFAULT_FIREWALL: FirewallSpec = {forwardPolicy: 'docker', inputPol
 export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
   const found = await discoverFiles(opts.path)
   if ('diagnostic' in found) return {diagnostics: [found.diagnostic]}
-  const cache = opts.cacheDir === undefined ? undefined : new ParseCache(opts.cacheDir)
   const fileOrder = found.files.map((f) => f.file)
 
-  const results = await Promise.all(found.files.map((f) => parseFile(f, cache)))
+  const results = await Promise.all(found.files.map((f) => parseFile(f)))
   const syntax = results.flatMap((r) => r.diagnostics)
   if (syntax.some((d) => d.severity === 'error')) return {diagnostics: sortDiagnostics(syntax, fileOrder)}
   const parsed = results.map((r) => r.parsed!)
@@ -64,7 +57,7 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
 
   const varFiles: VarFileValues[] = []
   for (const path of opts.varFiles ?? []) {
-    const r = await readVarFile(path, cache)
+    const r = await readVarFile(path)
     diagnostics.push(...r.diagnostics)
     if (r.values) varFiles.push(r.values)
   }
@@ -103,24 +96,18 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
   return {model, diagnostics: sorted}
 }
 
-async function parseFile(
-  f: ConfigFile,
-  cache: ParseCache | undefined,
-): Promise<{parsed?: ParsedFile; diagnostics: Diagnostic[]}> {
+async function parseFile(f: ConfigFile): Promise<{parsed?: ParsedFile; diagnostics: Diagnostic[]}> {
   let text: string
   try {
     text = await readFile(f.file, 'utf8')
   } catch (e) {
     return {diagnostics: [{severity: 'error', summary: `cannot read ${f.file}: ${(e as Error).message}`}]}
   }
-  return f.format === 'hcl' ? parseHclFile(f.file, text, cache) : parseJsonFile(f.file, text)
+  return f.format === 'hcl' ? parseHclFile(f.file, text) : parseJsonFile(f.file, text)
 }
 
 /** A --var-file: HCL or JSON (by extension: .json is JSON) of NAME = VALUE pairs. */
-async function readVarFile(
-  path: string,
-  cache: ParseCache | undefined,
-): Promise<{values?: VarFileValues; diagnostics: Diagnostic[]}> {
+async function readVarFile(path: string): Promise<{values?: VarFileValues; diagnostics: Diagnostic[]}> {
   let text: string
   try {
     text = await readFile(path, 'utf8')
@@ -128,11 +115,11 @@ async function readVarFile(
     return {diagnostics: [{severity: 'error', summary: `cannot read --var-file ${path}: ${(e as Error).message}`}]}
   }
   const isJson = path.endsWith('.json') || formatOf(path) === 'json'
-  const r = isJson ? parseJsonFile(path, text) : await parseHclFile(path, text, cache)
+  const r = isJson ? parseJsonFile(path, text) : parseHclFile(path, text)
   if (!r.parsed) return {diagnostics: r.diagnostics}
   const positions = r.parsed.positions
   return {
-    values: {file: path, values: r.parsed.body, at: (name) => positions.locate([name])},
+    values: {file: path, values: r.parsed.body, at: (name) => positions.locateName([name])},
     diagnostics: r.diagnostics,
   }
 }
@@ -151,7 +138,9 @@ function variableDecls(blocks: readonly Block[], diagnostics: Diagnostic[]): Var
       diagnostics.push({
         severity: 'error',
         summary: p.message,
-        at: b.src.positions.locate([...b.path, ...p.path]),
+        at: p.onName
+          ? b.src.positions.locateName([...b.path, ...p.path])
+          : b.src.positions.locate([...b.path, ...p.path]),
         address: b.address,
       })
     const defaultAt = b.src.positions.locate([...b.path, 'default'])

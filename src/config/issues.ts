@@ -9,6 +9,8 @@ import {didYouMean} from './suggest.js'
 export interface Problem {
   path: Path
   message: string
+  /** The message is about the attribute's name (an unknown field), not its value. */
+  onName?: boolean
 }
 
 /** Validates `input` with `schema`; on failure returns problems with paths relative to the body. */
@@ -38,7 +40,7 @@ function toProblems(issue: z.core.$ZodIssue, input: unknown, knownKeys: readonly
               )
             : ''
         const list = path.length === 0 && !hint ? ` (known fields: ${knownKeys.join(', ')})` : ''
-        return {path: [...path, k], message: `unknown field "${k}"${hint}${list}`}
+        return {path: [...path, k], message: `unknown field "${k}"${hint}${list}`, onName: true}
       })
     case 'invalid_value': {
       const got = valueAt(input, path)

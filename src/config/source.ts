@@ -1,7 +1,8 @@
-// Source positions. Neither hcl2-parser nor the merged JSON carries positions, so each
-// file gets a PositionIndex: a map from a *path* to the line and column where that
-// block or attribute was written. HCL files fill it with the scanner (scan-hcl.ts),
-// .hcl.json files from jsonc-parser's tree (json-file.ts).
+// Source positions. The merged JSON the loader works on carries none, so each parsed file
+// comes with a PositionIndex: given a *path*, it says where that block, attribute, list
+// item or object key was written. Both parsers find positions lazily: a 20,000-block file
+// keeps one small record per top-level block, and only a block a message is about is read
+// again in full (hcl/positions.ts, json-positions.ts).
 //
 // A path names a place in the configuration, with the same rules for both formats:
 //   labeled block      container.lb            (a second block with the same label: container.lb[1])
@@ -17,6 +18,20 @@ export type Path = readonly PathSeg[]
 export interface LineCol {
   line: number
   column: number
+}
+
+export interface PositionIndex {
+  readonly file: string
+  /**
+   * Where the thing at `path` was written: an attribute's or list item's value (with its
+   * end, for the caret line under it), a block's header. A path that is not there (a
+   * missing attribute) falls back to its nearest ancestor, then to the file's first line.
+   */
+  locate(path: Path): SourcePos
+  /** Like locate, but an attribute or map key gives its name rather than its value. */
+  locateName(path: Path): SourcePos
+  /** True when exactly this path is in the file (no fallback). */
+  has(path: Path): boolean
 }
 
 const IDENT_RE = /^[A-Za-z_][A-Za-z0-9_-]*$/
@@ -39,56 +54,45 @@ export function labeledBlockPath(parent: Path, type: string, label: string, occu
   return occurrence === 0 ? [...parent, type, label] : [...parent, type, label, occurrence]
 }
 
-export class PositionIndex {
-  constructor(
-    readonly file: string,
-    private readonly entries: Map<string, LineCol>,
-  ) {}
-
-  /** Where `path` was written; falls back to its nearest recorded ancestor, then to the file's first line. */
-  locate(path: Path): SourcePos {
-    const keys: string[] = []
-    let key = ''
-    for (const seg of path) keys.push((key = childKey(key, seg)))
-    // Most lookups hit exactly; the fallback walks up from the deepest prefix.
-    for (let i = keys.length - 1; i >= 0; i--) {
-      const hit = this.entries.get(keys[i]!)
-      if (hit) return {file: this.file, line: hit.line, column: hit.column}
-    }
-    return {file: this.file, line: 1, column: 1}
-  }
-
-  /** True when exactly this path was recorded (no fallback). */
-  has(path: Path): boolean {
-    return this.entries.has(pathKey(path))
-  }
-
-  /** The recorded entries, for the parse cache and for tests. */
-  toEntries(): Array<[string, number, number]> {
-    return [...this.entries].map(([k, p]) => [k, p.line, p.column])
-  }
-
-  static fromEntries(file: string, entries: Array<[string, number, number]>): PositionIndex {
-    return new PositionIndex(file, new Map(entries.map(([k, line, column]) => [k, {line, column}])))
-  }
+/** A span of source text, as offsets. */
+export interface OffsetSpan {
+  start: number
+  end: number
 }
 
-/** Converts offsets to 1-based line and column (in UTF-16 code units) with a table of line starts. */
+/** Converts offsets to 1-based line and column (in UTF-16 code units) with a table of line starts, built on first use. */
 export class LineMap {
-  private readonly starts: number[] = [0]
+  private starts: Uint32Array | undefined
 
-  constructor(text: string) {
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.starts.push(i + 1)
+  constructor(private readonly text: string) {}
+
+  private table(): Uint32Array {
+    if (this.starts) return this.starts
+    let n = 1
+    for (let i = this.text.indexOf('\n'); i >= 0; i = this.text.indexOf('\n', i + 1)) n++
+    const starts = new Uint32Array(n)
+    let k = 1
+    for (let i = this.text.indexOf('\n'); i >= 0; i = this.text.indexOf('\n', i + 1)) starts[k++] = i + 1
+    this.starts = starts
+    return starts
   }
 
   at(offset: number): LineCol {
+    const starts = this.table()
     let lo = 0
-    let hi = this.starts.length - 1
+    let hi = starts.length - 1
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1
-      if (this.starts[mid]! <= offset) lo = mid
+      if (starts[mid]! <= offset) lo = mid
       else hi = mid - 1
     }
-    return {line: lo + 1, column: offset - this.starts[lo]! + 1}
+    return {line: lo + 1, column: offset - starts[lo]! + 1}
+  }
+
+  /** A position with the end of the span (when it has one) for the caret line. */
+  pos(file: string, span: OffsetSpan, withEnd: boolean): SourcePos {
+    const at = this.at(span.start)
+    if (!withEnd || span.end <= span.start) return {file, ...at}
+    return {file, ...at, end: this.at(span.end)}
   }
 }

@@ -7,6 +7,8 @@ export interface SourcePos {
   file: string
   line: number
   column: number
+  /** Where the attribute value or expression ends (exclusive), when a message is about one: the caret line spans it. */
+  end?: {line: number; column: number}
 }
 
 /** Resource addresses, Terraform style: `network.frontend`, `rule.web_http`, `container.lb.network.frontend`. */

@@ -4,7 +4,6 @@
 import {stat} from 'node:fs/promises'
 import path from 'node:path'
 
-import {defaultCacheDir} from '../config/cache.js'
 import {loadConfig} from '../config/index.js'
 import {connectDocker, type DockerConnection} from '../docker/client.js'
 import {AbortError, ConfigError, type Diagnostic} from '../errors.js'
@@ -66,7 +65,6 @@ export async function loadModel(
     path: opts.config,
     vars: opts.vars ?? [],
     varFiles: opts.varFiles ?? [],
-    cacheDir: defaultCacheDir(),
   })
   if (!result.model) throw new ConfigError(result.diagnostics)
   return {model: result.model, warnings: result.diagnostics.filter((d) => d.severity === 'warning')}

@@ -36,31 +36,16 @@ export async function main(options?: unknown): Promise<BenchReport> {
   const section = 'configuration load · rule blocks of five attributes, one run each (test/bench/config-parse.ts)'
   const dir = await mkdtemp(join(tmpdir(), 'dockwall-bench-'))
   try {
-    const [, importS] = await timed(() => import('hcl2-parser'))
-    log(`hcl2-parser import: ${importS.toFixed(2)} s (paid once per process, never on a cache hit)`)
-    figures.push({
-      section,
-      label: "import('hcl2-parser') (in a process that already loaded the rest)",
-      median: importS,
-      runs: 1,
-    })
     for (const n of sizes) {
       const cfg = join(dir, `cfg-${n}`)
-      const cache = join(dir, `cache-${n}`)
       await rm(cfg, {recursive: true, force: true})
       await mkdir(cfg, {recursive: true})
       await writeFile(join(cfg, 'rules.hcl'), ruleConfig(n))
       const [cold, coldS] = await timed(() => loadConfig({path: cfg, env: {}}))
       if (!cold.model || cold.model.rules.length !== n)
         throw new Error(`bench config did not load: ${JSON.stringify(cold.diagnostics.slice(0, 3))}`)
-      const [, fillS] = await timed(() => loadConfig({path: cfg, env: {}, cacheDir: cache}))
-      const [hit, hitS] = await timed(() => loadConfig({path: cfg, env: {}, cacheDir: cache}))
-      if (hit.model?.rules.length !== n) throw new Error('cached load differs')
-      log(
-        `${String(n).padStart(5)} rule blocks: cold ${coldS.toFixed(2)} s, cold + cache write ${fillS.toFixed(2)} s, cached ${hitS.toFixed(3)} s`,
-      )
-      figures.push({section, label: `${n} rule blocks: loadConfig, no cache`, median: coldS, runs: 1})
-      figures.push({section, label: `${n} rule blocks: loadConfig, cache hit`, median: hitS, runs: 1})
+      log(`${String(n).padStart(5)} rule blocks: ${coldS.toFixed(2)} s`)
+      figures.push({section, label: `${n} rule blocks: loadConfig`, median: coldS, runs: 1})
     }
     return {bench: 'config-parse', figures, notes: []}
   } finally {

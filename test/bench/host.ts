@@ -164,7 +164,7 @@ export class BigHost {
 
     await mkdir(this.configDir, {recursive: true})
     await writeFile(join(this.configDir, 'main.hcl'), coveringConfig(size))
-    const loaded = await loadConfig({path: this.configDir, env: {}, cacheDir: this.cacheDir})
+    const loaded = await loadConfig({path: this.configDir, env: {}})
     if (!loaded.model)
       throw new Error(`the covering configuration does not load: ${JSON.stringify(loaded.diagnostics.slice(0, 3))}`)
     this.model = loaded.model

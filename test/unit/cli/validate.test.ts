@@ -44,9 +44,9 @@ describe('dockwall validate', () => {
     const f = 'fixtures/config/validate-bad-unknown-reference/main.hcl'
     expect(r.stderr).toBe(
       [
-        `${f}:14:3: rule.lan_to_lb: reference to undeclared variable var.lann; did you mean var.lan?`,
-        `${f}:15:3: rule.lan_to_lb: reference to undeclared container container.lbb; did you mean container.lb?`,
-        `${f}:19:3: masquerade.out: reference to undeclared network network.frontnd; did you mean network.frontend?`,
+        `${f}:14:10: rule.lan_to_lb: reference to undeclared variable var.lann; did you mean var.lan?`,
+        `${f}:15:10: rule.lan_to_lb: reference to undeclared container container.lbb; did you mean container.lb?`,
+        `${f}:19:12: masquerade.out: reference to undeclared network network.frontnd; did you mean network.frontend?`,
         '',
         '3 errors in the configuration.',
       ].join('\n'),
@@ -99,7 +99,7 @@ describe('dockwall validate', () => {
       const r = await dockwall('validate', '-c', dir)
       expect(r.exitCode).toBe(0)
       expect(r.stderr).toBe(
-        `${dir}/a.hcl:7:5: warning: container.lb.network.n: ipv4_address 10.1.0.1 is the address Docker gives the gateway when none is set; set gateway on network.n or pick another address`,
+        `${dir}/a.hcl:7:20: warning: container.lb.network.n: ipv4_address 10.1.0.1 is the address Docker gives the gateway when none is set; set gateway on network.n or pick another address`,
       )
       expect(r.stdout).toMatch(/^Success!/)
     } finally {

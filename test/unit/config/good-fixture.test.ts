@@ -370,17 +370,4 @@ describe('validate-good', () => {
     expect(r.diagnostics).toEqual([])
     expect(r.model).toEqual(expected)
   })
-
-  it('loads the same model from the cache', async () => {
-    const {mkdtemp, rm} = await import('node:fs/promises')
-    const {tmpdir} = await import('node:os')
-    const cacheDir = await mkdtemp(`${tmpdir()}/dockwall-cache-`)
-    try {
-      await loadConfig({path: dir, env: {}, cacheDir})
-      const r = await loadConfig({path: dir, env: {}, cacheDir})
-      expect(r.model).toEqual(expected)
-    } finally {
-      await rm(cacheDir, {recursive: true, force: true})
-    }
-  })
 })

@@ -175,10 +175,10 @@ container "yy" {
     )
     const r = await loadConfig({path: dir, env: {}})
     expect(r.diagnostics.map((d) => [d.at?.line, d.at?.column, d.address, d.summary])).toEqual([
-      [8, 3, 'network.b', `ipv6_subnet fd00:41:0:5::/64 overlaps network.a (fd00:41::/48, at ${dir}/main.hcl:1)`],
+      [8, 17, 'network.b', `ipv6_subnet fd00:41:0:5::/64 overlaps network.a (fd00:41::/48, at ${dir}/main.hcl:1)`],
       [
         19,
-        5,
+        20,
         'container.yy.network.a',
         `ipv6_address fd00:41::5 is already assigned to container.xx.network.a (at ${dir}/main.hcl:13) on network.a`,
       ],

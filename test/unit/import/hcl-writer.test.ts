@@ -240,10 +240,9 @@ firewall {
     ])
   })
 
-  // hcl2-parser turns the escape `$${` back into `${` in its JSON, and the loader then
-  // evaluates it as an expression: a literal "${" cannot survive the HCL path today.
-  // The writer is right (HCL's spec); this test flips when the loader is fixed.
-  it.fails('keeps a literal ${ through the loader', async () => {
+  // The writer escapes it as `$${` (HCL's spec), and the parser keeps the escape in the
+  // JSON form, so the loader does not evaluate it.
+  it('keeps a literal ${ through the loader', async () => {
     const r = await loadHcl(writeHcl({items: [block('rule', ['r'], [attribute('description', 'costs ${HOME}')])]}))
     expect(r.diagnostics).toEqual([])
     expect(r.model?.rules[0]?.description).toBe('costs ${HOME}')
