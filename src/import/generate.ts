@@ -31,7 +31,7 @@ import {
   type Sequence,
   establishedChanges,
   firstMatch,
-  flips,
+  passedByMove,
   newOrder,
   policyDropsEstablished,
 } from './order.js'
@@ -271,7 +271,8 @@ export function generateConfig(actual: ActualModel, opts: GenerateOptions = {}):
   unsupported.sort((a, b) => leftAt.get(a)! - leftAt.get(b)!)
 
   // ---- order and behaviour
-  for (const r of resources) explainReorder(r, scans, explanations)
+  const passed = reorderIndex(scans)
+  for (const r of resources) explainReorder(r, passed, explanations)
   const hostForward = scans
     .find((s) => s.key === 'host')
     ?.scan.roots.find((r) => r.table === 'filter' && r.root === 'FORWARD')
@@ -279,8 +280,8 @@ export function generateConfig(actual: ActualModel, opts: GenerateOptions = {}):
     (r) => r.m.line.namespace === 'host' && r.m.conversion.kind === 'port_forward' && r.m.conversion.to !== undefined,
   )
   if (hostForward?.seq && hostForward.decision && forwardContent) {
-    warnings.push(...establishedWarnings(hostForward.seq, hostForward.decision.moving, hints))
-    warnings.push(...portForwardWarnings(hostForward, resources, hostPfs))
+    for (const w of establishedWarnings(hostForward.seq, hostForward.decision.moving, hints)) warnings.push(w)
+    for (const w of portForwardWarnings(hostForward, resources, hostPfs)) warnings.push(w)
   }
   for (const r of resources) {
     const c = r.m.conversion
@@ -379,30 +380,33 @@ function importBlock(imp: ImportEntry, comments?: readonly string[]): HclBlock {
   return block('import', [], [attribute('to', ref(imp.to)), attribute('id', imp.id)], comments)
 }
 
+/** For every moved item, the question passedByMove answers in its root's sequence. */
+function reorderIndex(
+  scans: ReadonlyArray<{key: NamespaceKey; scan: NamespaceScan}>,
+): Map<Item, () => {count: number; first?: Item}> {
+  const out = new Map<Item, () => {count: number; first?: Item}>()
+  for (const {scan} of scans)
+    for (const root of scan.roots) {
+      if (!root.seq || !root.decision) continue
+      const passed = passedByMove(root.seq, root.decision)
+      for (const item of root.decision.moving) out.set(item, () => passed(item))
+    }
+  return out
+}
+
 /** Rules that stay behind dockwall's chain but used to come first (or the reverse): no verdict changes, but a reader should know. */
 function explainReorder(
   r: {built: BuiltBlock; m: Moved},
-  scans: ReadonlyArray<{key: NamespaceKey; scan: NamespaceScan}>,
+  passed: ReadonlyMap<Item, () => {count: number; first?: Item}>,
   out: string[],
 ): void {
-  const root = findRoot(scans, r.m)
-  if (!root?.seq || !root.decision) return
-  const seq = root.seq
-  const {moving, head} = root.decision
-  const passed = seq.items.filter(
-    (s) => !moving.has(s) && !head.has(s) && !s.dead && s.outcome.kind === 'decides' && flips(seq, s, r.m.item),
-  )
-  if (passed.length === 0) return
-  const first = passed[0]!
+  const found = passed.get(r.m.item)?.()
+  if (!found?.first) return
+  const first = found.first
   const dir = first.index < r.m.item.index ? 'before' : 'after'
   out.push(
-    `${r.built.address}: now evaluated ${dir} ${passed.length} rule(s) that stay in place (first: ${describeItem(first)}); they cannot match the same packets or decide them the same way, so no verdict changes`,
+    `${r.built.address}: now evaluated ${dir} ${found.count} rule(s) that stay in place (first: ${describeItem(first)}); they cannot match the same packets or decide them the same way, so no verdict changes`,
   )
-}
-
-function findRoot(scans: ReadonlyArray<{key: NamespaceKey; scan: NamespaceScan}>, m: Moved): ScannedRoot | undefined {
-  const s = scans.find((x) => x.key === m.line.namespace)
-  return s?.scan.roots.find((root) => root.table === m.line.table && root.seq?.items.includes(m.item))
 }
 
 /** Warnings about the firewall block's RELATED,ESTABLISHED accept, which dockwall puts first in its forward chain. */

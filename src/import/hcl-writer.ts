@@ -254,7 +254,8 @@ function itemLines(items: readonly HclItem[], depth: number, blankBetweenBlocks:
 export function writeHcl(doc: HclDocument): string {
   const lines: string[] = []
   if (doc.header && doc.header.length > 0) lines.push(...commentLines(doc.header, ''), '')
-  lines.push(...itemLines(doc.items, 0, true))
+  // Not push(...): a host of 20,000 rules gives more lines than a call can take as arguments.
+  for (const l of itemLines(doc.items, 0, true)) lines.push(l)
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop()
   return `${lines.join('\n')}\n`
 }

@@ -9,6 +9,7 @@
 // sequence of items. Each item knows where it lives and what it does to a packet.
 import type {Rule} from '../netfilter/index.js'
 import {writeRuleArgs} from '../netfilter/index.js'
+import {CondIndex} from './cond-index.js'
 import {ANY, type Cond, condOf, covers, intersect, mayOverlap} from './conditions.js'
 
 export type Outcome =
@@ -107,8 +108,24 @@ export function expand(
     })
   }
   walk(root, ANY, [], new Set([root]))
-  for (const x of items) x.dead = items.some((e) => e.index < x.index && hides(e, x))
+  markDead(items)
   return {root, items, insertAt, policy: chains.get(root)?.policy ?? null}
+}
+
+function some<T>(xs: Iterable<T>, f: (x: T) => boolean): boolean {
+  for (const x of xs) if (f(x)) return true
+  return false
+}
+
+/** Marks the items an earlier one hides, looking only at earlier items that may cover each (CondIndex). */
+function markDead(items: readonly Item[]): void {
+  const deciders = new CondIndex<Item>()
+  const returns: Item[] = []
+  for (const x of items) {
+    x.dead = returns.some((e) => hides(e, x)) || some(deciders.coverCandidates(x.cond), (e) => hides(e, x))
+    if (x.outcome.kind === 'decides') deciders.add(x)
+    else if (x.outcome.kind === 'return') returns.push(x)
+  }
 }
 
 /** True when `e`, evaluated first, takes every packet `x` matches away from it. */
@@ -184,22 +201,70 @@ export function decideMoves(
     for (const c of candidates) kept.set(c, {because: c, why: "dockwall's chain would not be reached from this chain"})
     return {moving: new Set(), head, kept}
   }
-  for (let changed = true; changed;) {
-    changed = false
-    for (const r of seq.items) {
-      if (!moving.has(r)) continue
-      for (const s of seq.items) {
-        if (moving.has(s) || head.has(s) || s.dead || s === r || !flips(seq, s, r)) continue
-        const why = orderConflict(s, r)
-        if (why === undefined) continue
-        moving.delete(r)
-        kept.set(r, {because: s, why})
-        changed = true
-        break
-      }
+  // A rule that stays can hold back a candidate; a candidate held back stays, and can in
+  // turn hold back others. Both questions go through indexes of the conditions, so a
+  // candidate is tested only against the rules that may match the same packets.
+  const staying = (s: Item): boolean => !moving.has(s) && !head.has(s) && !s.dead && s.outcome.kind !== 'passive'
+  const stays = new CondIndex<Item>()
+  for (const s of seq.items) if (staying(s)) stays.add(s)
+  const movers = new CondIndex<Item>()
+  for (const r of candidates) movers.add(r)
+  /** The first rule that stays and would be reordered against `r` with a possible change of verdict. */
+  const firstConflict = (r: Item): {because: Item; why: string} | undefined => {
+    let best: {because: Item; why: string} | undefined
+    for (const s of stays.overlapCandidates(r.cond)) {
+      if (s === r || (best && s.index >= best.because.index) || !flips(seq, s, r)) continue
+      const why = orderConflict(s, r)
+      if (why !== undefined) best = {because: s, why}
+    }
+    return best
+  }
+  const newlyStaying: Item[] = []
+  const keep = (r: Item, reason: {because: Item; why: string}): void => {
+    moving.delete(r)
+    kept.set(r, reason)
+    if (staying(r)) {
+      stays.add(r)
+      newlyStaying.push(r)
+    }
+  }
+  for (const r of seq.items) {
+    if (!moving.has(r)) continue
+    const reason = firstConflict(r)
+    if (reason) keep(r, reason)
+  }
+  while (newlyStaying.length > 0) {
+    const s = newlyStaying.pop()!
+    for (const r of movers.overlapCandidates(s.cond)) {
+      if (!moving.has(r) || !flips(seq, s, r) || orderConflict(s, r) === undefined) continue
+      keep(r, firstConflict(r) ?? {because: s, why: orderConflict(s, r)!})
     }
   }
   return {moving, head, kept}
+}
+
+/**
+ * For each moved item, the rules that stay but change sides relative to it (they were
+ * evaluated before it and are now after, or the reverse) and decide packets: how many,
+ * and the first. One pass over the sequence; then each question costs O(1).
+ */
+export function passedByMove(seq: Sequence, decision: Decision): (moved: Item) => {count: number; first?: Item} {
+  const {moving, head} = decision
+  const n = seq.items.length
+  // before[i]: deciding rules that stay among items[0..i); next[i]: the first such at or after i.
+  const before = new Array<number>(n + 1).fill(0)
+  const next = new Array<number>(n + 1).fill(n)
+  const counts = (s: Item): boolean => !moving.has(s) && !head.has(s) && !s.dead && s.outcome.kind === 'decides'
+  seq.items.forEach((s, i) => (before[i + 1] = before[i]! + (counts(s) ? 1 : 0)))
+  for (let i = n - 1; i >= 0; i--) next[i] = counts(seq.items[i]!) ? i : next[i + 1]!
+  return (moved) => {
+    // flips(): the rules between the moved item's old place and dockwall's chain.
+    const at = seq.insertAt ?? 0
+    const lo = seq.insertAt === undefined ? 0 : Math.min(moved.index, at)
+    const hi = seq.insertAt === undefined ? moved.index : Math.max(moved.index, at)
+    const count = before[hi]! - before[lo]!
+    return count === 0 ? {count} : {count, first: seq.items[next[lo]!]!}
+  }
 }
 
 export type FirstMatch =
@@ -244,17 +309,22 @@ export function newOrder(seq: Sequence, moving: ReadonlySet<Item>, block: readon
  */
 export function establishedChanges(seq: Sequence, moving: ReadonlySet<Item>, established: Cond): Item[] {
   const at = seq.insertAt ?? seq.items.length
-  const after = seq.items.filter((i) => moving.has(i) || i.index >= at)
+  const accepts = new CondIndex<Item>()
   const out: Item[] = []
-  for (const x of after) {
-    if (x.dead || x.outcome.kind === 'passive' || x.outcome.kind === 'return') continue
-    if (x.outcome.kind === 'decides' && x.outcome.target === 'ACCEPT') continue
-    const hit = intersect(x.cond, established)
-    if (hit === null) continue
-    const acceptedEarlier = seq.items.some(
-      (a) => a.index < x.index && a.outcome.kind === 'decides' && a.outcome.target === 'ACCEPT' && covers(a.cond, hit),
-    )
-    if (!acceptedEarlier) out.push(x)
+  for (const x of seq.items) {
+    // Items evaluated after dockwall's chain once the move is done: the moved ones and those behind the jump.
+    const after = moving.has(x) || x.index >= at
+    if (
+      after &&
+      !x.dead &&
+      x.outcome.kind !== 'passive' &&
+      x.outcome.kind !== 'return' &&
+      !(x.outcome.kind === 'decides' && x.outcome.target === 'ACCEPT')
+    ) {
+      const hit = intersect(x.cond, established)
+      if (hit !== null && !some(accepts.coverCandidates(hit), (a) => covers(a.cond, hit))) out.push(x)
+    }
+    if (x.outcome.kind === 'decides' && x.outcome.target === 'ACCEPT') accepts.add(x)
   }
   return out
 }

@@ -123,11 +123,13 @@ export function scanNamespace(ns: ActualNamespace, docker: DockerHints): Namespa
     })
     const rawLines = present.flatMap((chain) => {
       const rules = table.chains.find((c) => c.name === chain)!.rules
+      const times = new Map<string, number>()
+      for (const r of rules) times.set(r.spec, (times.get(r.spec) ?? 0) + 1)
       return rules.map((r, position) => ({
         chain,
         position,
         spec: argsOf(r.spec, table.name, chain),
-        dup: rules.filter((x) => x.spec === r.spec).length > 1,
+        dup: times.get(r.spec)! > 1,
       }))
     })
     if ('error' in chains) {
@@ -141,6 +143,14 @@ export function scanNamespace(ns: ActualNamespace, docker: DockerHints): Namespa
     }
     const jumpFrom = spec.root === 'FORWARD' && chains.has('DOCKER-USER') ? 'DOCKER-USER' : spec.root
     const seq = expand(chains, spec.root, jumpFrom, isDockwall)
+    // Where each rule appears in the expanded order (a chain jumped to twice appears twice).
+    const itemsAt = new Map<string, Item[]>()
+    for (const i of seq.items) {
+      const key = `${i.chain}#${i.position}`
+      const list = itemsAt.get(key)
+      if (list) list.push(i)
+      else itemsAt.set(key, [i])
+    }
     const pending: Array<{line: Omit<ScannedLine, 'fate'>; conversion: Converted; item: Item}> = []
     const head = new Set<Item>()
     const fated: ScannedLine[] = []
@@ -151,11 +161,10 @@ export function scanNamespace(ns: ActualNamespace, docker: DockerHints): Namespa
       if (c.kind === 'owned') fated.push({...line, fate: {kind: 'owned', owner: c.owner, reason: c.reason}})
       else if (c.kind === 'covered') {
         fated.push({...line, fate: {kind: 'covered', conversion: c}})
-        if (c.by === 'firewall')
-          for (const i of seq.items) if (i.chain === l.chain && i.position === l.position) head.add(i)
+        if (c.by === 'firewall') for (const i of itemsAt.get(`${l.chain}#${l.position}`) ?? []) head.add(i)
       } else if (c.kind === 'unsupported') fated.push({...line, fate: {kind: 'kept', reason: c.reason}})
       else {
-        const items = seq.items.filter((i) => i.chain === l.chain && i.position === l.position)
+        const items = itemsAt.get(`${l.chain}#${l.position}`) ?? []
         if (items.length === 1) pending.push({line, conversion: c, item: items[0]!})
         else if (items.length === 0)
           fated.push({
@@ -192,7 +201,7 @@ export function scanNamespace(ns: ActualNamespace, docker: DockerHints): Namespa
     }
     const order = new Map(rawLines.map((l, i) => [`${l.chain}#${l.position}`, i]))
     fated.sort((a, b) => order.get(`${a.chain}#${a.position}`)! - order.get(`${b.chain}#${b.position}`)!)
-    lines.push(...fated)
+    for (const f of fated) lines.push(f)
     roots.push({namespace: ns.key, table: spec.table, root: spec.root, seq, decision})
   }
   return {lines, roots}

@@ -138,7 +138,7 @@ function resourceChanges(input: FirewallPlanInput): {
     const actual = (index.byAddress.get(address) ?? []).map(plain)
     const want = r?.lines ?? []
     const targeted = input.targeted === null || input.targeted(address)
-    if (importing && targeted && r) moves.push(...foreign)
+    if (importing && targeted && r) for (const f of foreign) moves.push(f)
 
     if (p?.lines && p.lines.length > 0) {
       if (actual.length === 0)
