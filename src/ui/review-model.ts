@@ -47,13 +47,27 @@ export function reviewSections(plan: Plan): ReviewSection[] {
   return out
 }
 
-/** Sections with only the items whose address contains `filter` (case-insensitive); empty sections dropped. */
+const filtered = new WeakMap<readonly ReviewSection[], Map<string, ReviewSection[]>>()
+
+/**
+ * Sections with only the items whose address contains `filter` (case-insensitive); empty sections dropped.
+ * Remembered per sections and filter: every key press asks again, and a plan may hold 20,000 items.
+ */
 export function filterSections(sections: readonly ReviewSection[], filter: string): ReviewSection[] {
   const f = filter.trim().toLowerCase()
-  if (f === '') return [...sections]
-  return sections
-    .map((s) => ({...s, items: s.items.filter((i) => i.address.toLowerCase().includes(f))}))
-    .filter((s) => s.items.length > 0)
+  let byFilter = filtered.get(sections)
+  if (!byFilter) filtered.set(sections, (byFilter = new Map()))
+  let out = byFilter.get(f)
+  if (!out) {
+    out =
+      f === ''
+        ? [...sections]
+        : sections
+            .map((s) => ({...s, items: s.items.filter((i) => i.address.toLowerCase().includes(f))}))
+            .filter((s) => s.items.length > 0)
+    byFilter.set(f, out)
+  }
+  return out
 }
 
 // ---------------------------------------------------------------- state
@@ -221,11 +235,10 @@ function applyAction(state: ReviewState, action: ReviewAction, ctx: ReviewContex
     case 'pageUp':
     case 'pageDown': {
       // Move by a screen of lines, not of items: expanded items are tall.
-      const {rows} = layoutRows(visible, state, ctx.width)
-      const current = rows.findIndex((r) => r.itemKey === state.selected)
+      const {rowOf} = rowPlan(visible, state.expanded, ctx.width)
+      const current = state.selected === null ? -1 : (rowOf.get(state.selected) ?? -1)
       const target = current + (action.type === 'pageDown' ? 1 : -1) * Math.max(1, ctx.viewHeight - 1)
       const keys = items.map((i) => i.key)
-      const rowOf = new Map(rows.flatMap((r, n) => (r.itemKey && r.item ? [[r.itemKey, n] as const] : [])))
       let pick = index
       if (action.type === 'pageDown') {
         for (let i = index + 1; i < keys.length; i++) if ((rowOf.get(keys[i] ?? '') ?? Infinity) <= target) pick = i
@@ -268,19 +281,19 @@ function refilter(state: ReviewState, ctx: ReviewContext): ReviewState {
 
 /** Scroll so the selected item, its section title when it is the first item, and as much of its expansion as fits are on screen. */
 function scrollIntoView(state: ReviewState, ctx: ReviewContext): ReviewState {
-  const {rows} = layoutRows(filterSections(ctx.sections, activeFilter(state)), state, ctx.width)
+  const {refs: rows, rowOf} = rowPlan(filterSections(ctx.sections, activeFilter(state)), state.expanded, ctx.width)
   const view = Math.max(1, ctx.viewHeight)
-  const at = rows.findIndex((r) => r.itemKey === state.selected && r.item)
+  const at = state.selected === null ? -1 : (rowOf.get(state.selected) ?? -1)
   let top = state.top
   if (at >= 0) {
     let end = at
-    while (end + 1 < rows.length && rows[end + 1]?.itemKey === state.selected) end++
+    while (end + 1 < rows.length && rows[end + 1]?.kind === 'detail') end++
     // Show the section title with its first item, so the group is never anonymous.
-    const start = at > 0 && rows[at - 1]?.title ? at - 1 : at
+    const start = at > 0 && rows[at - 1]?.kind === 'title' ? at - 1 : at
     if (start < top) top = start
     else if (end >= top + view) top = Math.min(start, end - view + 1)
     // A screen that starts with the blank line between sections wastes a line and looks cut off.
-    const blankSeparator = rows[top]?.line.length === 0 && rows[top]?.itemKey === undefined
+    const blankSeparator = rows[top]?.kind === 'blank'
     if (blankSeparator && top + 1 <= at && end < top + 1 + view && top + 1 <= rows.length - view) top++
   }
   top = Math.max(0, Math.min(top, rows.length - view))
@@ -332,21 +345,65 @@ function detailLines(item: ReviewItem, width: number): StyledLine[] {
     .map((l) => (l.length === 0 ? l : [seg(' '.repeat(DETAIL_INDENT)), ...l]))
 }
 
-/** The whole list as screen lines (each exactly one terminal line at `width`). */
-export function layoutRows(sections: readonly ReviewSection[], state: ReviewState, width: number): {rows: Row[]} {
-  const rows: Row[] = []
-  sections.forEach((s, n) => {
-    if (n > 0) rows.push({line: []})
-    const color = s.drift ? 'yellow' : undefined
-    rows.push({line: truncateLine([seg(`${s.title} (${s.items.length})`, {bold: true, color})], width), title: true})
-    for (const item of s.items) {
-      const selected = item.key === state.selected
-      rows.push({line: itemRow(item, selected, width), itemKey: item.key, item: true})
-      if (state.expanded.includes(item.key))
-        for (const l of detailLines(item, width)) rows.push({line: l, itemKey: item.key})
+/**
+ * What each screen line of the list is, without drawing it: a plan of 20,000 items
+ * has 20,000 rows, and drawing them all on every key press made the review lag. Only
+ * the rows on screen are drawn (renderRow); the plan is remembered per filtered
+ * sections, expanded set and width, so moving the selection reuses it.
+ */
+type RowRef =
+  | {kind: 'blank'}
+  | {kind: 'title'; section: ReviewSection}
+  | {kind: 'item'; item: ReviewItem}
+  | {kind: 'detail'; item: ReviewItem; line: StyledLine}
+
+interface RowPlan {
+  refs: RowRef[]
+  /** The row of each item's own line. */
+  rowOf: Map<string, number>
+}
+
+const plans = new WeakMap<readonly ReviewSection[], {expanded: readonly string[]; width: number; plan: RowPlan}>()
+
+function rowPlan(sections: readonly ReviewSection[], expanded: readonly string[], width: number): RowPlan {
+  const known = plans.get(sections)
+  if (known && known.expanded === expanded && known.width === width) return known.plan
+  const open = new Set(expanded)
+  const refs: RowRef[] = []
+  const rowOf = new Map<string, number>()
+  sections.forEach((section, n) => {
+    if (n > 0) refs.push({kind: 'blank'})
+    refs.push({kind: 'title', section})
+    for (const item of section.items) {
+      rowOf.set(item.key, refs.length)
+      refs.push({kind: 'item', item})
+      if (open.has(item.key)) for (const line of detailLines(item, width)) refs.push({kind: 'detail', item, line})
     }
   })
-  return {rows}
+  const plan = {refs, rowOf}
+  plans.set(sections, {expanded, width, plan})
+  return plan
+}
+
+function renderRow(ref: RowRef, selected: string | null, width: number): Row {
+  switch (ref.kind) {
+    case 'blank':
+      return {line: []}
+    case 'title': {
+      const s = ref.section
+      const color = s.drift ? 'yellow' : undefined
+      return {line: truncateLine([seg(`${s.title} (${s.items.length})`, {bold: true, color})], width), title: true}
+    }
+    case 'item':
+      return {line: itemRow(ref.item, ref.item.key === selected, width), itemKey: ref.item.key, item: true}
+    case 'detail':
+      return {line: ref.line, itemKey: ref.item.key}
+  }
+}
+
+/** The whole list as screen lines (each exactly one terminal line at `width`). */
+export function layoutRows(sections: readonly ReviewSection[], state: ReviewState, width: number): {rows: Row[]} {
+  return {rows: rowPlan(sections, state.expanded, width).refs.map((r) => renderRow(r, state.selected, width))}
 }
 
 export interface ReviewView {
@@ -362,12 +419,12 @@ export interface ReviewView {
 /** The slice of the list that is on screen now. */
 export function reviewView(state: ReviewState, ctx: ReviewContext): ReviewView {
   const visible = filterSections(ctx.sections, activeFilter(state))
-  const {rows} = layoutRows(visible, state, ctx.width)
-  const top = Math.max(0, Math.min(state.top, rows.length - ctx.viewHeight))
+  const {refs} = rowPlan(visible, state.expanded, ctx.width)
+  const top = Math.max(0, Math.min(state.top, refs.length - ctx.viewHeight))
   const items = visible.flatMap((s) => s.items)
   return {
-    rows: rows.slice(top, top + ctx.viewHeight),
-    total: rows.length,
+    rows: refs.slice(top, top + ctx.viewHeight).map((r) => renderRow(r, state.selected, ctx.width)),
+    total: refs.length,
     top,
     shown: items.length,
     all: ctx.sections.reduce((n, s) => n + s.items.length, 0),

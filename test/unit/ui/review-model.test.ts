@@ -15,7 +15,7 @@ import {
   type ReviewState,
 } from '../../../src/ui/review-model.js'
 import {plainText} from '../../../src/ui/styled.js'
-import {fixturePlan, smallPlan} from './fixtures.js'
+import {change, fixturePlan, plan, smallPlan} from './fixtures.js'
 
 const none: KeyPress = {
   upArrow: false,
@@ -150,5 +150,37 @@ describe('layoutRows', () => {
       '›   + rule.x  create',
       '        (no attributes)',
     ])
+  })
+})
+
+describe('a review of 20,000 changes', () => {
+  const changes = Array.from({length: 20_000}, (_, i) =>
+    change(`rule.r${String(i).padStart(5, '0')}`, 'rule', 'create', {after: {chain: 'forward'}}),
+  )
+  const sections = reviewSections(plan({changes}))
+  const ctx = {sections, width: 80, viewHeight: 20}
+  const press = (s: ReviewState, ...actions: ReviewAction[]): ReviewState =>
+    actions.reduce((st, a) => reduceReview(st, a, ctx), s)
+
+  it('draws only the rows on screen, wherever the selection goes', () => {
+    let s = press(initialReviewState(sections), {type: 'end'})
+    let view = reviewView(s, ctx)
+    expect(view.rows).toHaveLength(20)
+    expect(view.position).toBe(20_000)
+    expect(plainText(view.rows.at(-1)!.line)).toContain('rule.r19999')
+    s = press(s, {type: 'pageUp'}, {type: 'pageUp'})
+    view = reviewView(s, ctx)
+    expect(view.position).toBe(20_000 - 2 * 19)
+    expect(view.rows.some((r) => plainText(r.line).startsWith('› '))).toBe(true)
+  })
+
+  it('expands, filters and keeps the selection in view', () => {
+    let s = press(initialReviewState(sections), {type: 'end'}, {type: 'toggle'})
+    let view = reviewView(s, ctx)
+    expect(view.rows.map((r) => plainText(r.line)).join('\n')).toContain('chain')
+    s = press(s, {type: 'openFilter'}, {type: 'type', text: 'r1234'}, {type: 'applyFilter'})
+    view = reviewView(s, ctx)
+    expect(view.shown).toBe(10) // r12340 to r12349
+    expect(view.rows.filter((r) => r.item).map((r) => plainText(r.line).trim())[0]).toContain('rule.r12340')
   })
 })
