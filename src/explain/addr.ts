@@ -19,19 +19,35 @@ export interface Cidr {
 
 export const BITS: Readonly<Record<Family, number>> = {ipv4: 32, ipv6: 128}
 
+// Few bigint operations per address: a large dump has tens of thousands of them, and each
+// bigint operation allocates.
 function toBig(bytes: readonly number[]): bigint {
-  let v = 0n
-  for (const b of bytes) v = (v << 8n) | BigInt(b)
-  return v
+  const word = (i: number): number =>
+    (((bytes[i] ?? 0) << 24) | ((bytes[i + 1] ?? 0) << 16) | ((bytes[i + 2] ?? 0) << 8) | (bytes[i + 3] ?? 0)) >>> 0
+  if (bytes.length === 4) return BigInt(word(0))
+  return (BigInt(word(0)) << 96n) | (BigInt(word(4)) << 64n) | (BigInt(word(8)) << 32n) | BigInt(word(12))
 }
 
-function prefixOf(mask: bigint, bits: number): number | null {
+/** The prefix length of a mask given as bytes, or null when its ones are not contiguous. */
+function prefixOf(mask: readonly number[]): number | null {
   let len = 0
-  for (let i = bits - 1; i >= 0; i--) {
-    if ((mask >> BigInt(i)) & 1n) len++
-    else break
+  let ended = false
+  for (const b of mask) {
+    if (ended) {
+      if (b !== 0) return null
+      continue
+    }
+    if (b === 0xff) {
+      len += 8
+      continue
+    }
+    // A partial byte must be ones then zeros: its inverse plus one is a power of two.
+    const inv = ~b & 0xff
+    if ((inv & (inv + 1)) !== 0) return null
+    len += 8 - Math.log2(inv + 1)
+    ended = true
   }
-  return mask === maskOf(len, bits) ? len : null
+  return len
 }
 
 export function maskOf(len: number, bits: number): bigint {
@@ -42,7 +58,7 @@ export function maskOf(len: number, bits: number): bigint {
 function fromParsed(p: ParsedAddress): Cidr {
   const family: Family = p.family
   const mask = toBig(p.mask)
-  return {family, value: toBig(p.bytes) & mask, mask, prefix: prefixOf(mask, BITS[family])}
+  return {family, value: toBig(p.bytes) & mask, mask, prefix: prefixOf(p.mask)}
 }
 
 const V4_MAPPED = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i
@@ -58,11 +74,25 @@ export function parseIp(text: string): Ip | null {
   return {family: p.family, value: toBig(p.bytes)}
 }
 
+const DOTTED = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/
+
 /** `10.0.0.0/8`, `10.0.0.1` (a host), `10.0.0.0/255.0.0.0`, `fd00::/64`, `default`. Host bits are cleared. */
 export function parseCidr(text: string, family?: Family): Cidr | null {
   if (text === 'default') {
     const f = family ?? 'ipv4'
     return {family: f, value: 0n, mask: 0n, prefix: 0}
+  }
+  // The form iptables-save prints, read without the general parser (a dump holds thousands).
+  const d = DOTTED.exec(text)
+  if (d) {
+    const parts = [d[1], d[2], d[3], d[4]].map(Number) as [number, number, number, number]
+    const len = d[5] === undefined ? 32 : Number(d[5])
+    const plain = [d[1], d[2], d[3], d[4]].every((x) => !/^0\d/.test(x!))
+    if (plain && parts.every((x) => x <= 255) && len <= 32) {
+      const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0
+      const value = ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0
+      return {family: 'ipv4', value: BigInt((value & mask) >>> 0), mask: BigInt(mask), prefix: len}
+    }
   }
   const p = parseAddress(text)
   return p ? fromParsed(p) : null

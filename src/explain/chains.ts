@@ -11,7 +11,7 @@ import type {Pkt} from './packet.js'
 import type {ChainRef, Family, NamespaceId, RuleRef} from './types.js'
 
 /** Chains shorter than this are scanned: building an index costs more than it saves. */
-const INDEX_MIN_RULES = 32
+export const INDEX_MIN_RULES = 32
 
 type Dimension = 'src' | 'dst' | 'inIf' | 'outIf' | 'dport'
 
@@ -51,8 +51,8 @@ function merge2(a: number[], b: number[]): number[] {
   return out
 }
 
-function buildIndex(rules: readonly CompiledRule[], family: Family): ChainIndex | null {
-  if (rules.length < INDEX_MIN_RULES) return null
+function buildIndex(rules: readonly CompiledRule[], family: Family, minRules: number): ChainIndex | null {
+  if (rules.length < minRules) return null
   const dims: Dimension[] = ['src', 'dst', 'inIf', 'outIf', 'dport']
   let best: Dimension | null = null
   let bestCount = 0
@@ -133,6 +133,7 @@ export class TableView {
     readonly family: Family,
     readonly table: Table,
     private readonly dockerBridges: ReadonlySet<string>,
+    private readonly indexMinRules = INDEX_MIN_RULES,
   ) {
     for (const d of table.chains) this.decls.set(d.name, d)
     for (const r of table.rules) {
@@ -160,7 +161,7 @@ export class TableView {
       ref: {namespace: this.namespace, family: this.family, table: this.table.name, chain: name},
       policy: decl && decl.policy !== '-' ? decl.policy : null,
       rules,
-      index: buildIndex(rules, this.family),
+      index: buildIndex(rules, this.family, this.indexMinRules),
     }
     this.compiled.set(name, c)
     return c

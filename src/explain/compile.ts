@@ -51,13 +51,67 @@ export interface IndexKeys {
   dport?: number
 }
 
-export interface CompiledRule {
-  rule: Rule
-  /** 1-based within its chain. */
-  position: number
-  matchers: Matcher[]
-  target: CTarget
-  keys: IndexKeys
+/**
+ * One rule, compiled on first use: a chain of 20,000 rules where the index leads a packet
+ * to a handful needs only those handful's closures (the index reads just the keys).
+ */
+export class CompiledRule {
+  private built?: {matchers: Matcher[]; keys: IndexKeys}
+  private compiledTarget?: CTarget
+  private indexKeys?: IndexKeys
+
+  constructor(
+    readonly rule: Rule,
+    /** 1-based within its chain. */
+    readonly position: number,
+    private readonly family: Family,
+  ) {}
+
+  private build(): {matchers: Matcher[]; keys: IndexKeys} {
+    if (this.built) return this.built
+    const b: Built = {matchers: [], unknowns: [], keys: {}, proto: null}
+    for (const m of this.rule.matches as Match[]) {
+      if (m.kind === 'header') headerMatch(m, this.family, b)
+      else compileModule(m, this.family, b)
+    }
+    this.built = {matchers: [...b.matchers, ...b.unknowns], keys: b.keys}
+    return this.built
+  }
+
+  get matchers(): Matcher[] {
+    return this.build().matchers
+  }
+
+  get target(): CTarget {
+    return (this.compiledTarget ??= compileTarget(this.rule.target, this.family))
+  }
+
+  /** What the chain index may bucket this rule by (read from the rule without compiling its matches). */
+  get keys(): IndexKeys {
+    return (this.indexKeys ??= this.built?.keys ?? indexKeys(this.rule, this.family))
+  }
+}
+
+/** The index keys of a rule: its positive, exact -s/-d prefix, -i/-o name and single --dport. */
+export function indexKeys(rule: Rule, family: Family): IndexKeys {
+  const keys: IndexKeys = {}
+  for (const m of rule.matches) {
+    if (m.kind === 'header') {
+      if (m.negated || m.value === null) continue
+      if (m.option === 's' || m.option === 'd') {
+        const c = parseCidr(m.value)
+        if (c && c.family === family && c.prefix !== null && c.prefix > 0) keys[m.option === 's' ? 'src' : 'dst'] = c
+      } else if ((m.option === 'i' || m.option === 'o') && !m.value.endsWith('+'))
+        keys[m.option === 'i' ? 'inIf' : 'outIf'] = m.value
+    } else if (m.name === 'tcp' || m.name === 'udp') {
+      for (const o of m.options) {
+        if (o.negated || canonicalOption('module', m.name, o.name) !== 'dport') continue
+        const r = o.values[0] === undefined ? null : portRange(o.values[0])
+        if (r && r[0] === r[1]) keys.dport = r[0]
+      }
+    }
+  }
+  return keys
 }
 
 // ---------------------------------------------------------------- values
@@ -218,21 +272,20 @@ function tcpFlags(text: string): number | null {
 
 // ---------------------------------------------------------------- matches
 
-const not =
-  (negated: boolean, m: Matcher): Matcher =>
-  (p) => {
-    const r = m(p)
-    return typeof r === 'string' ? r : r !== negated
-  }
+const not = (negated: boolean, m: Matcher): Matcher =>
+  negated
+    ? (p) => {
+        const r = m(p)
+        return typeof r === 'string' ? r : !r
+      }
+    : m
 
 const unknownMatch =
   (why: string): Matcher =>
   () =>
     why
 
-function addressMatcher(value: string, family: Family, field: 'src' | 'dst'): Matcher | null {
-  const c = parseCidr(value)
-  if (!c || c.family !== family) return null
+function addressMatcher(c: Cidr, field: 'src' | 'dst'): Matcher {
   const {mask, value: net} = c
   if (mask === 0n) return () => true
   return field === 'src' ? (p) => (p.src & mask) === net : (p) => (p.dst & mask) === net
@@ -251,14 +304,13 @@ function headerMatch(m: HeaderMatch, family: Family, b: Built): void {
     case 's':
     case 'd': {
       const field = m.option === 's' ? 'src' : 'dst'
-      const f = addressMatcher(v, family, field)
-      if (!f) {
+      const c = parseCidr(v)
+      if (!c || c.family !== family) {
         b.unknowns.push(unknownMatch(`address ${v}`))
         return
       }
-      b.matchers.push(not(m.negated, f))
-      const c = parseCidr(v)
-      if (!m.negated && c && c.prefix !== null && c.prefix > 0) b.keys[field] = c
+      b.matchers.push(not(m.negated, addressMatcher(c, field)))
+      if (!m.negated && c.prefix !== null && c.prefix > 0) b.keys[field] = c
       return
     }
     case 'i':
@@ -510,7 +562,10 @@ function rangeMatch(o: ExtOption, family: Family, field: 'src' | 'dst'): Matcher
 function compileModule(m: ModuleMatch, family: Family, b: Built): void {
   const handlers = MODULES[m.name]
   if (!handlers) {
-    b.unknowns.push(unknownMatch(`-m ${m.name}`))
+    const opts = m.options.map(
+      (o) => `${o.negated ? '! ' : ''}--${o.name}${o.values.length ? ` ${o.values.join(' ')}` : ''}`,
+    )
+    b.unknowns.push(unknownMatch([`-m ${m.name}`, ...opts].join(' ')))
     return
   }
   for (const o of m.options) {
@@ -681,18 +736,7 @@ function connmarkTarget(t: Target): CTarget {
 // ---------------------------------------------------------------- rule
 
 export function compileRule(rule: Rule, position: number, family: Family): CompiledRule {
-  const b: Built = {matchers: [], unknowns: [], keys: {}, proto: null}
-  for (const m of rule.matches as Match[]) {
-    if (m.kind === 'header') headerMatch(m, family, b)
-    else compileModule(m, family, b)
-  }
-  return {
-    rule,
-    position,
-    matchers: [...b.matchers, ...b.unknowns],
-    target: compileTarget(rule.target, family),
-    keys: b.keys,
-  }
+  return new CompiledRule(rule, position, family)
 }
 
 /** Runs a rule's matches: true, false, or what could not be decided. */

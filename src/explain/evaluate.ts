@@ -673,7 +673,8 @@ class Walker {
     this.steps.push({kind: 'deliver', namespace: ns.id, address, ...(port !== undefined ? {port} : {})})
     const proxy = port === undefined ? undefined : findProxy(this.net.proxies, ns.id, p, port)
     if (proxy) return {kind: 'outcome', outcome: {kind: 'delivered', namespace: ns.id, address, port, proxy}}
-    const sockets = ns.input.sockets
+    // Only a connection's first packet needs a listener; the others belong to sockets it made.
+    const sockets = this.run.label === 'first' ? ns.input.sockets : undefined
     if (sockets && port !== undefined) {
       const proto = p.proto === TCP ? 'tcp' : 'udp'
       const open = sockets.some(
@@ -976,12 +977,17 @@ export interface ExplainOptions {
   maxRelays?: number
 }
 
+export interface ExplainerOptions {
+  /** Chains with at least this many rules get an index (default 32; Infinity: never, for tests). */
+  indexMinRules?: number
+}
+
 /** Prepares a host once (topology, lazily compiled chains) for many questions. */
 export class Explainer {
   readonly network: Network
 
-  constructor(host: ExplainHost) {
-    this.network = new Network(host)
+  constructor(host: ExplainHost, opts: ExplainerOptions = {}) {
+    this.network = new Network(host, opts)
   }
 
   explain(query: Query, opts: ExplainOptions = {}): ExplainResult {

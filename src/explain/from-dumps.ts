@@ -2,8 +2,15 @@
 // ip6tables-save output, iproute2's JSON and a few sysctls. Pure: the reading is the
 // caller's (refresh, the tests' sandbox reader, fixtures).
 import {parseRuleset} from '../netfilter/parse.js'
-import {interfacesFromIpAddr, linksFromIpLink, routesFromIpRoute, segmentsFromLinks, sysctlFlag} from './iproute.js'
-import type {ExplainHost, NamespaceId, NamespaceInput, Proxy, Socket} from './types.js'
+import {
+  interfacesFromIpAddr,
+  linksFromIpLink,
+  routesFromIpRoute,
+  segmentsFromLinks,
+  socketsFromSs,
+  sysctlFlag,
+} from './iproute.js'
+import type {ExplainHost, NamespaceId, NamespaceInput, Proxy} from './types.js'
 
 export interface NamespaceDump {
   id: NamespaceId
@@ -13,7 +20,8 @@ export interface NamespaceDump {
   ip: {link: string; addr: string; route4: string; route6: string}
   /** /proc/sys values as read: net/ipv4/ip_forward, net/ipv6/conf/all/forwarding, net/bridge/bridge-nf-call-ip{,6}tables. */
   sysctl: {ipv4Forward: string; ipv6Forward: string; bridgeNfIptables?: string; bridgeNfIp6tables?: string}
-  sockets?: Socket[]
+  /** `ss -H -l -n -t -u`, when the listening sockets are known (see NamespaceInput.sockets). */
+  ss?: string
 }
 
 export interface HostDump {
@@ -47,7 +55,7 @@ export function hostFromDumps(dump: HostDump): ExplainHost {
         ipv4: sysctlFlag(n.sysctl.bridgeNfIptables ?? '0'),
         ipv6: sysctlFlag(n.sysctl.bridgeNfIp6tables ?? '0'),
       }
-    if (n.sockets) input.sockets = n.sockets
+    if (n.ss !== undefined) input.sockets = socketsFromSs(n.ss)
     return input
   })
   const segments = segmentsFromLinks(dump.namespaces.map((n) => ({id: n.id, links: linksFromIpLink(n.ip.link)})))

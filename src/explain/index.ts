@@ -1,7 +1,14 @@
 // Public entry of the evaluator behind `dockwall explain`: "can A reach B, and which rule
 // decides?" answered from parsed iptables dumps and a small topology. See README.md.
 export * from './types.js'
-export {explain, Explainer, ExplainInputError, type ExplainOptions} from './evaluate.js'
+export {explain, Explainer, ExplainInputError, type ExplainOptions, type ExplainerOptions} from './evaluate.js'
 export {isDockerChain, ownerOf} from './owner.js'
 export {hostFromDumps, type HostDump, type NamespaceDump} from './from-dumps.js'
-export {interfacesFromIpAddr, linksFromIpLink, routesFromIpRoute, segmentsFromLinks, type LinkInfo} from './iproute.js'
+export {
+  interfacesFromIpAddr,
+  linksFromIpLink,
+  routesFromIpRoute,
+  segmentsFromLinks,
+  socketsFromSs,
+  type LinkInfo,
+} from './iproute.js'

@@ -1,7 +1,7 @@
 // The topology part of an ExplainHost from iproute2's JSON (`ip -j -d link`, `ip -j addr`,
 // `ip -j -4 route`, `ip -j -6 route`) read in each namespace. Pure functions: whoever
 // runs the commands (refresh, a test) hands their output here.
-import type {Family, Interface, NamespaceId, Route, Segment, SegmentMember} from './types.js'
+import type {Family, Interface, NamespaceId, Route, Segment, SegmentMember, Socket} from './types.js'
 
 interface IpAddrInfo {
   family?: string
@@ -154,4 +154,30 @@ export function segmentsFromLinks(namespaces: ReadonlyArray<{id: NamespaceId; li
 /** `1\n` from /proc/sys → true. */
 export function sysctlFlag(text: string): boolean {
   return text.trim() === '1'
+}
+
+/**
+ * `ss -H -l -n -t -u` → listening sockets. `*` (a dual-stack IPv6 socket) listens on both
+ * families; `[::]` only on IPv6; an `%iface` suffix is dropped (the model does not bind to devices).
+ */
+export function socketsFromSs(text: string): Socket[] {
+  const out: Socket[] = []
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/)
+    if (f.length < 5) continue
+    const proto = f[0]
+    if (proto !== 'tcp' && proto !== 'udp') continue
+    const local = f[4]!
+    const colon = local.lastIndexOf(':')
+    const port = Number(local.slice(colon + 1))
+    if (colon < 0 || !Number.isInteger(port)) continue
+    let addr = local.slice(0, colon).replace(/%.*$/, '')
+    if (addr.startsWith('[') && addr.endsWith(']')) addr = addr.slice(1, -1)
+    if (addr === '*') {
+      out.push({proto, address: '0.0.0.0', port}, {proto, address: '::', port})
+      continue
+    }
+    out.push({proto, address: addr, port})
+  }
+  return out
 }

@@ -54,6 +54,7 @@ export class Netns implements AddressTypes {
   constructor(
     readonly input: NamespaceInput,
     dockerBridges: ReadonlySet<string>,
+    indexMinRules?: number,
   ) {
     this.id = input.id
     for (const f of FAMILIES) {
@@ -103,13 +104,14 @@ export class Netns implements AddressTypes {
     for (const f of FAMILIES) {
       const rs = input.rulesets[f]
       if (rs === null) this.tables.set(f, null)
-      else this.tables.set(f, tableViews(input.id, f, rs, dockerBridges))
+      else this.tables.set(f, tableViews(input.id, f, rs, dockerBridges, indexMinRules))
     }
   }
 
   /** null when that family's rules could not be read. */
   tablesOf(family: Family): Map<string, TableView> | null {
-    return this.tables.get(family) ?? new Map()
+    const t = this.tables.get(family)
+    return t === undefined ? new Map() : t
   }
 
   forwarding(family: Family): boolean {
@@ -191,9 +193,10 @@ function tableViews(
   family: Family,
   ruleset: Ruleset | undefined,
   dockerBridges: ReadonlySet<string>,
+  indexMinRules: number | undefined,
 ): Map<string, TableView> {
   const out = new Map<string, TableView>()
-  for (const t of ruleset?.tables ?? []) out.set(t.name, new TableView(ns, family, t, dockerBridges))
+  for (const t of ruleset?.tables ?? []) out.set(t.name, new TableView(ns, family, t, dockerBridges, indexMinRules))
   return out
 }
 
@@ -209,11 +212,14 @@ export class Network {
   private readonly ends = new Map<string, SegmentEnd>()
   readonly proxies: readonly Proxy[]
 
-  constructor(readonly host: ExplainHost) {
+  constructor(
+    readonly host: ExplainHost,
+    opts: {indexMinRules?: number} = {},
+  ) {
     const bridges = new Set(host.dockerBridges ?? [])
     for (const n of host.namespaces) {
       if (this.namespaces.has(n.id)) throw new ExplainInputError(`namespace ${n.id} is described twice`)
-      this.namespaces.set(n.id, new Netns(n, bridges))
+      this.namespaces.set(n.id, new Netns(n, bridges, opts.indexMinRules))
     }
     for (const s of host.segments) {
       if (s.bridge) this.addEnd(s.bridge.namespace, s.bridge.name, {segment: s, role: 'bridge'})

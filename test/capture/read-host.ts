@@ -32,7 +32,7 @@ async function save(tool: string, target: NetnsTarget): Promise<string | null> {
 
 export async function readNamespaceDump(id: string, target: NetnsTarget, backend: Backend): Promise<NamespaceDump> {
   const ip = (args: string[]): Promise<string> => run('ip', ['-j', ...args], {netns: target}).then((r) => r.stdout)
-  const [v4, v6, link, addr, route4, route6, sysctl] = await Promise.all([
+  const [v4, v6, link, addr, route4, route6, sysctl, ss] = await Promise.all([
     save(`iptables-${backend}-save`, target),
     save(`ip6tables-${backend}-save`, target),
     ip(['-d', 'link']),
@@ -40,6 +40,7 @@ export async function readNamespaceDump(id: string, target: NetnsTarget, backend
     ip(['-4', 'route']),
     ip(['-6', 'route']),
     run('sysctl', ['-n', ...SYSCTLS], {netns: target}).then((r) => r.stdout.trim().split('\n')),
+    run('ss', ['-H', '-l', '-n', '-t', '-u'], {netns: target}).then((r) => r.stdout),
   ])
   return {
     id,
@@ -51,6 +52,7 @@ export async function readNamespaceDump(id: string, target: NetnsTarget, backend
       bridgeNfIptables: sysctl[2] ?? '0',
       bridgeNfIp6tables: sysctl[3] ?? '0',
     },
+    ss,
   }
 }
 

@@ -11,6 +11,8 @@ export interface NetworkSpec {
   internal?: boolean
   /** false: Docker's `com.docker.network.bridge.enable_icc=false`. */
   icc?: boolean
+  /** The bridge's name (`com.docker.network.bridge.name`); Docker's `br-<id>` by default. */
+  bridge?: string
   ipv6Subnet?: string
 }
 
@@ -30,6 +32,7 @@ export interface ContainerSpec {
 export async function createNetworkSpec(sb: Sandbox, n: NetworkSpec): Promise<string> {
   const options: Record<string, string> = {}
   if (n.icc === false) options['com.docker.network.bridge.enable_icc'] = 'false'
+  if (n.bridge) options['com.docker.network.bridge.name'] = n.bridge
   const config: Array<{Subnet: string; Gateway?: string}> = [
     {Subnet: n.subnet, ...(n.gateway ? {Gateway: n.gateway} : {})},
   ]
@@ -104,4 +107,11 @@ export const TYPICAL: {networks: NetworkSpec[]; containers: ContainerSpec[]} = {
 export async function buildTypical(sb: Sandbox): Promise<void> {
   for (const n of TYPICAL.networks) await createNetworkSpec(sb, n)
   for (const c of TYPICAL.containers) await runContainerSpec(sb, c)
+}
+
+/** Removes every container and every network but Docker's own, so the next scenario starts clean. */
+export async function clearScenario(sb: Sandbox): Promise<void> {
+  for (const c of await sb.docker.listContainers({all: true})) await sb.docker.getContainer(c.Id).remove({force: true})
+  for (const n of await sb.docker.listNetworks())
+    if (!['bridge', 'host', 'none'].includes(n.Name)) await sb.docker.getNetwork(n.Id).remove()
 }

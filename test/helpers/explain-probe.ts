@@ -76,12 +76,14 @@ export async function probeMatrix(
 ): Promise<{outcomes: ProbeOutcome[]; dump: SandboxDump; timings: Record<string, number>}> {
   const timeoutSec = opts.timeoutSec ?? 3
   const t0 = performance.now()
-  const dump = await readSandboxHost(sb, opts.clients ?? [])
-  const t1 = performance.now()
   const ports = [...new Set(cases.map((c) => c.port))]
-  // Listeners on every port of every container: a DNAT or a proxy may lead anywhere.
-  const pairs = Object.keys(dump.containers).flatMap((name) => ports.map((p) => [name, p] as const))
+  // Listeners on every port of every container: a DNAT or a proxy may lead anywhere. Started
+  // before the host is read, so the evaluator knows which sockets listen.
+  const names = (await sb.docker.listContainers()).map((c) => c.Names[0]!.replace(/^\//, ''))
+  const pairs = names.flatMap((name) => ports.map((p) => [name, p] as const))
   await mapLimit(pairs, 8, ([name, p]) => sb.listen(name, p))
+  const t1 = performance.now()
+  const dump = await readSandboxHost(sb, opts.clients ?? [])
   const t2 = performance.now()
   const explainer = new Explainer(hostFromDumps(dump))
   const pids = new Map<string, number>()
@@ -110,7 +112,7 @@ export async function probeMatrix(
     return out
   })
   const t3 = performance.now()
-  return {outcomes, dump, timings: {readMs: t1 - t0, listenMs: t2 - t1, probeMs: t3 - t2}}
+  return {outcomes, dump, timings: {listenMs: t1 - t0, readMs: t2 - t1, probeMs: t3 - t2}}
 }
 
 export function describeDisagreement(o: ProbeOutcome): string {

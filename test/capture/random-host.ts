@@ -1,0 +1,189 @@
+// A random Docker host from a seed, for checking the explain evaluator against real
+// packets: 2-3 networks (maybe internal, maybe icc=false), 3-5 containers with static
+// addresses (some on two networks, some publishing a port), rules of many kinds at the
+// top of DOCKER-USER (accepts, drops, rejects, a user chain with RETURN, multiport,
+// negations, conntrack, marks, LOG), maybe an INPUT drop, and DNATs on the external
+// client's interface. Pure: the same seed gives the same host.
+import type {ContainerSpec, NetworkSpec} from './scenario.js'
+
+/** mulberry32: small, fast, good enough to pick test cases. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+export interface IptablesLine {
+  family: 4
+  table: 'filter' | 'nat'
+  chain: string
+  /** The rule's arguments after the chain name. */
+  spec: string
+}
+
+export interface RandomHost {
+  seed: number
+  networks: NetworkSpec[]
+  containers: ContainerSpec[]
+  /** User chains to create first (filter). */
+  chains: string[]
+  /** Inserted in this order at the top of their chain (so the first listed ends up first). */
+  rules: IptablesLine[]
+  /** Host ports DNATed on the client interface, and the ports published. */
+  clientPorts: number[]
+  hostPorts: number[]
+  /** Ports the containers listen on. */
+  containerPorts: number[]
+}
+
+export const CLIENT_IF = 'dwext0'
+const PORTS = [80, 81, 443]
+
+export function randomHost(seed: number): RandomHost {
+  const rnd = prng(seed)
+  const int = (lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo + 1))
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!
+  const chance = (p: number): boolean => rnd() < p
+
+  const networks: NetworkSpec[] = []
+  const nNet = int(2, 3)
+  for (let i = 0; i < nNet; i++) {
+    networks.push({
+      name: `n${i}`,
+      subnet: `10.40.${i + 1}.0/24`,
+      gateway: `10.40.${i + 1}.1`,
+      bridge: `dwtb${i}`,
+      ...(i > 0 && chance(0.2) ? {internal: true} : {}),
+      ...(chance(0.25) ? {icc: false} : {}),
+    })
+  }
+  const containers: ContainerSpec[] = []
+  const ips: string[] = []
+  const hostPorts: number[] = []
+  const nCtr = int(3, 5)
+  for (let k = 0; k < nCtr; k++) {
+    const first = int(0, nNet - 1)
+    const nets = [first]
+    if (chance(0.3)) nets.push((first + int(1, nNet - 1)) % nNet)
+    const c: ContainerSpec = {
+      name: `c${k}`,
+      networks: nets.map((n) => ({network: `n${n}`, ip: `10.40.${n + 1}.${10 + k}`})),
+    }
+    for (const n of c.networks) ips.push(n.ip!)
+    if (chance(0.5)) {
+      const hostPort = 8000 + k
+      c.publish = [{hostPort, containerPort: pick([80, 443])}]
+      hostPorts.push(hostPort)
+    }
+    containers.push(c)
+  }
+  const subnets = networks.map((n) => n.subnet)
+  const bridges = networks.map((n) => n.bridge!)
+  const addr = (): string => (chance(0.7) ? `${pick(ips)}/32` : pick(subnets))
+  const target = (): string => pick(['ACCEPT', 'ACCEPT', 'DROP', 'REJECT --reject-with icmp-port-unreachable'])
+
+  const rules: IptablesLine[] = []
+  const chains: string[] = []
+  const user = (spec: string): void => {
+    rules.push({family: 4, table: 'filter', chain: 'DOCKER-USER', spec})
+  }
+  const nRules = int(0, 7)
+  for (let i = 0; i < nRules; i++) {
+    switch (int(0, 9)) {
+      case 0:
+      case 1:
+        user(`-s ${addr()} -d ${addr()} -p tcp -m tcp --dport ${pick(PORTS)} -j ${target()}`)
+        break
+      case 2:
+        user('-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT')
+        break
+      case 3: {
+        const a = pick(bridges)
+        user(`-i ${a} -o ${chance(0.5) ? a : pick(bridges)} -j ${target()}`)
+        break
+      }
+      case 4:
+        user(`-d ${addr()} -p tcp -m multiport --dports ${pick(['80,443', '81', '80:81'])} -j ${target()}`)
+        break
+      case 5:
+        user(`! -s ${pick(subnets)} -d ${pick(ips)}/32 -j ${pick(['DROP', 'ACCEPT'])}`)
+        break
+      case 6:
+        user('-j LOG --log-prefix "dwt "')
+        break
+      case 7: {
+        const chain = `DWT${chains.length}`
+        chains.push(chain)
+        rules.push({family: 4, table: 'filter', chain, spec: `-p tcp -m tcp --dport ${pick(PORTS)} -j RETURN`})
+        rules.push({family: 4, table: 'filter', chain, spec: `-d ${addr()} -j ${target()}`})
+        user(`-s ${addr()} -j ${chain}`)
+        break
+      }
+      case 8: {
+        const mark = pick(['0x1', '0x2'])
+        // Both orders: a mark matched before it is set must not match.
+        const set = `-s ${addr()} -j MARK --set-xmark ${mark}/0xffffffff`
+        const test = `-d ${addr()} -m mark --mark ${mark} -j ${pick(['DROP', 'ACCEPT'])}`
+        const order = chance(0.8) ? [set, test] : [test, set]
+        for (const line of order) user(line)
+        break
+      }
+      case 9:
+        user(`-d ${pick(ips)}/32 -p tcp -m tcp --dport ${pick(PORTS)} -m conntrack --ctstate NEW -j ${target()}`)
+        break
+    }
+  }
+  if (chance(0.3))
+    rules.push({
+      family: 4,
+      table: 'filter',
+      chain: 'INPUT',
+      spec: `-s ${pick(subnets)} -p tcp -m multiport --dports ${hostPorts.length ? hostPorts.join(',') : '8000'} -j ${pick(['DROP', 'REJECT --reject-with tcp-reset'])}`,
+    })
+  const clientPorts: number[] = []
+  const nDnat = int(1, 2)
+  for (let j = 0; j < nDnat; j++) {
+    const port = 9000 + j
+    const to = pick(ips)
+    const toPort = pick(PORTS)
+    clientPorts.push(port)
+    rules.push({
+      family: 4,
+      table: 'nat',
+      chain: 'PREROUTING',
+      spec: `-i ${CLIENT_IF} -p tcp -m tcp --dport ${port} -j DNAT --to-destination ${to}:${toPort}`,
+    })
+    if (chance(0.6)) user(`-i ${CLIENT_IF} -d ${to}/32 -p tcp -m tcp --dport ${toPort} -j ACCEPT`)
+  }
+  return {seed, networks, containers, chains, rules, clientPorts, hostPorts, containerPorts: PORTS}
+}
+
+/**
+ * iptables-restore --noflush input that creates the user chains and inserts the rules at
+ * the top of their chains, keeping the generated order (user chains get plain appends).
+ */
+export function restoreInput(h: RandomHost): string {
+  const out: string[] = []
+  for (const table of ['filter', 'nat'] as const) {
+    const lines = h.rules.filter((r) => r.table === table)
+    const chains = table === 'filter' ? h.chains : []
+    if (lines.length === 0 && chains.length === 0) continue
+    out.push(`*${table}`)
+    for (const c of chains) out.push(`:${c} - [0:0]`)
+    for (const c of chains) for (const r of lines.filter((l) => l.chain === c)) out.push(`-A ${c} ${r.spec}`)
+    const builtinish = lines.filter((l) => !chains.includes(l.chain))
+    const counts = new Map<string, number>()
+    for (const r of builtinish) {
+      const n = (counts.get(r.chain) ?? 0) + 1
+      counts.set(r.chain, n)
+      out.push(`-I ${r.chain} ${n} ${r.spec}`)
+    }
+    out.push('COMMIT')
+  }
+  return `${out.join('\n')}\n`
+}
