@@ -29,13 +29,23 @@ export const E2E_ENGINES: readonly E2eEngine[] = [
     project: 'e2e-28',
     engine: 'sid',
     label: 'Docker 28.5',
-    files: ['test/e2e/sandbox.test.ts', 'test/e2e/plan.test.ts', 'test/e2e/plan-tui.test.ts'],
+    files: [
+      'test/e2e/sandbox.test.ts',
+      'test/e2e/plan.test.ts',
+      'test/e2e/plan-tui.test.ts',
+      'test/e2e/explain.test.ts',
+    ],
   },
   {
     project: 'e2e-26',
     engine: 'trixie',
     label: 'Docker 26.1',
-    files: ['test/e2e/apply.test.ts', 'test/e2e/import.test.ts', 'test/e2e/sandbox.test.ts'],
+    files: [
+      'test/e2e/apply.test.ts',
+      'test/e2e/import.test.ts',
+      'test/e2e/sandbox.test.ts',
+      'test/e2e/explain.test.ts',
+    ],
   },
 ]
 

@@ -56,47 +56,76 @@ const TYPICAL_2010: Case[] = [
   ['web', '10.31.1.1', 8080, 'allow', 'host filter INPUT policy ACCEPT', 'container.web:80 via proxy'],
 ]
 
-describe.each(['docker-20.10-nft', 'docker-20.10-legacy', 'docker-26.1-nft', 'docker-26.1-legacy'])(
-  'captured %s: the typical host',
-  (name) => {
-    const {host, meta} = loadCapture(name)
-    const explainer = new Explainer(host)
+// Docker 28.5 on the same host: the raw table drops what is routed to a container from
+// anywhere but its own bridge (published or not), the filter rules live in DOCKER-FORWARD.
+const TYPICAL_28: Case[] = [
+  ['web', '10.31.1.20', 90, 'allow', 'host filter DOCKER-FORWARD#5 ACCEPT', 'container.api:90'],
+  ['db', '10.31.2.20', 90, 'allow', 'host filter DOCKER-FORWARD#6 ACCEPT', 'container.api:90'],
+  ['api', '10.31.2.30', 81, 'allow', 'host filter DOCKER-FORWARD#6 ACCEPT', 'container.db:81'],
+  ['api', '10.31.1.10', 80, 'allow', 'host filter DOCKER-FORWARD#5 ACCEPT', 'container.web:80'],
+  ['db', '10.31.1.10', 80, 'deny', 'host raw PREROUTING#1 DROP'],
+  ['web', '10.31.2.30', 81, 'deny', 'host raw PREROUTING#4 DROP'],
+  ['iso1', '10.31.4.11', 81, 'deny', 'host filter DOCKER-FORWARD#8 DROP'],
+  ['vault', '10.31.1.10', 80, 'deny', 'container.vault routing: no route to 10.31.1.10'],
+  ['web', '10.31.3.40', 81, 'deny', 'host filter DOCKER-ISOLATION-STAGE-1#1 DROP'],
+  ['legacy', '10.31.1.10', 80, 'deny', 'host raw PREROUTING#1 DROP'],
+  ['client.dwext0', '198.18.0.1', 8080, 'allow', 'host filter DOCKER#4 ACCEPT', 'container.web:80'],
+  ['client.dwext0', '198.18.0.1', 9090, 'allow', 'host filter DOCKER#3 ACCEPT', 'container.api:90'],
+  // Since 28.2 the published port too is closed to traffic routed straight to the container.
+  ['client.dwext0', '10.31.1.10', 80, 'deny', 'host raw PREROUTING#1 DROP'],
+  ['client.dwext0', '10.31.4.10', 443, 'deny', 'host raw PREROUTING#5 DROP'],
+  ['client.dwext0', '10.31.3.40', 81, 'deny', 'host filter DOCKER-ISOLATION-STAGE-1#1 DROP'],
+  ['host', '10.31.1.10', 81, 'allow', 'container.web filter INPUT policy ACCEPT', 'container.web:81'],
+  ['host', '198.18.0.1', 8080, 'allow', 'container.web filter INPUT policy ACCEPT', 'container.web:80'],
+  ['db', '198.18.0.1', 8080, 'allow', 'host filter INPUT policy ACCEPT', 'container.web:80 via proxy'],
+]
 
-    it.each(TYPICAL_2010)('%s -> %s:%i: %s by %s', (from, to, port, verdict, decided, end) => {
-      const r = explainer.explain({from: ns(from), to, proto: 'tcp', port})
-      expect(r.verdict, stepsText(r)).toBe(verdict)
-      // An internal network's container: Docker 20.10 gives it a default route (the host's isolation
-      // drops what leaves), Docker 26 none (it has no way out at all).
-      const want =
-        decided !== 'VAULT'
-          ? decided
-          : name.startsWith('docker-20.10')
-            ? 'host filter DOCKER-ISOLATION-STAGE-1#3 DROP'
-            : `container.vault routing: no route to ${to}`
-      expect(plain(decisionText(r.decidedBy))).toBe(want)
-      expect(endOf(r)).toBe(end)
-    })
+describe.each([
+  ['docker-20.10-nft', TYPICAL_2010],
+  ['docker-20.10-legacy', TYPICAL_2010],
+  ['docker-26.1-nft', TYPICAL_2010],
+  ['docker-26.1-legacy', TYPICAL_2010],
+  ['docker-28.5-nft', TYPICAL_28],
+  ['docker-28.5-legacy', TYPICAL_28],
+] as const)('captured %s: the typical host', (name, cases) => {
+  const {host, meta} = loadCapture(name)
+  const explainer = new Explainer(host)
 
-    it('names owners: Docker for its chains and bridges, the embedded DNS rules inside containers', () => {
-      const r = explainer.explain({from: ns('db'), to: '10.31.1.10', proto: 'tcp', port: 80})
-      const rules = r.traces.flatMap((t) => t.steps.flatMap((s) => (s.kind === 'rule' ? [s.rule] : [])))
-      expect(rules.length).toBeGreaterThan(3)
-      expect(
-        rules.every((x) => x.owner.kind === 'docker'),
-        rules.map((x) => x.text).join('\n'),
-      ).toBe(true)
-      expect(meta.dockerBridges).toContain('docker0')
-    })
+  it.each(cases)('%s -> %s:%i: %s by %s', (from, to, port, verdict, decided, end) => {
+    const r = explainer.explain({from: ns(from), to, proto: 'tcp', port})
+    expect(r.verdict, stepsText(r)).toBe(verdict)
+    // An internal network's container: Docker 20.10 gives it a default route (the host's isolation
+    // drops what leaves), Docker 26 none (it has no way out at all).
+    const want =
+      decided !== 'VAULT'
+        ? decided
+        : name.startsWith('docker-20.10')
+          ? 'host filter DOCKER-ISOLATION-STAGE-1#3 DROP'
+          : `container.vault routing: no route to ${to}`
+    expect(plain(decisionText(r.decidedBy))).toBe(want)
+    expect(endOf(r)).toBe(end)
+  })
 
-    it('reads both families of every namespace, and IPv4 and IPv6 are answered from their own tables', () => {
-      expect(host.namespaces.map((n) => n.id)).toContain('container.api')
-      // Docker before 27 writes no ip6tables rules and these networks have no IPv6: nowhere to go.
-      expect(() => explainer.explain({from: ns('web'), to: 'fd00::1', proto: 'tcp', port: 80})).toThrow(
-        /no ipv6 address/,
-      )
-    })
-  },
-)
+  it('names owners: Docker for its chains and bridges, the embedded DNS rules inside containers', () => {
+    const r = explainer.explain({from: ns('web'), to: '10.31.3.40', proto: 'tcp', port: 81})
+    const rules = r.traces.flatMap((t) => t.steps.flatMap((s) => (s.kind === 'rule' ? [s.rule] : [])))
+    expect(rules.length).toBeGreaterThan(3)
+    expect(
+      rules.every((x) => x.owner.kind === 'docker'),
+      rules.map((x) => x.text).join('\n'),
+    ).toBe(true)
+    expect(meta.dockerBridges).toContain('docker0')
+  })
+
+  it('reads both families of every namespace', () => {
+    const hostNs = host.namespaces.find((n) => n.id === 'host')!
+    // Docker writes ip6tables rules by default since 27.
+    expect(hostNs.rulesets.ipv6 !== undefined).toBe(name.startsWith('docker-28'))
+    expect(hostNs.rulesets.ipv4).toBeDefined()
+    // These networks have no IPv6: an IPv6 question from a container has no address to send from.
+    expect(() => explainer.explain({from: ns('web'), to: 'fd00::1', proto: 'tcp', port: 80})).toThrow(/no ipv6 address/)
+  })
+})
 
 // ---------------------------------------------------------------- Docker 28.5 and 29 from moby's docs
 

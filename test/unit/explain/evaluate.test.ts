@@ -215,6 +215,28 @@ describe('paths through bridges and namespaces', () => {
     expect(no.decided).toBe('host filter OUTPUT#1 DROP')
   })
 
+  it('the IPv6 hole: docker-proxy on [::] takes an IPv6 client past FORWARD to an IPv4-only container', () => {
+    const v6 = `*filter
+:INPUT ACCEPT [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+COMMIT
+`
+    const s = spec(docker2010(), {
+      rules6: v6,
+      interfaces: [{name: 'eth0', addresses: ['203.0.113.1/24', '2001:db8:e::1/64']}],
+      proxies: [{namespace: 'host', proto: 'tcp', address: '::', port: 8080, to: {address: '10.1.0.10', port: 80}}],
+    })
+    const v6client: Query['from'] = {kind: 'client', interface: 'eth0', address: '2001:db8:e::50'}
+    const {r, steps} = ask(s, {from: v6client, to: '2001:db8:e::1', port: 8080})
+    expect(r.verdict, steps).toBe('allow')
+    expect(r.family).toBe('ipv6')
+    expect(decisionText(r.decidedBy)).toBe('host ip6 filter INPUT policy ACCEPT')
+    expect(steps).not.toContain('FORWARD')
+    expect(r.relay?.family).toBe('ipv4')
+    expect(r.relay?.traces[0]!.outcome).toMatchObject({namespace: 'container.web', port: 80})
+  })
+
   it('listening sockets, when known: a connection to a closed port is refused', () => {
     const host = buildHost(spec(docker2010()))
     host.namespaces.find((n) => n.id === 'container.web')!.sockets = [{proto: 'tcp', address: '0.0.0.0', port: 80}]
