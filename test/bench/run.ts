@@ -36,7 +36,18 @@ interface Args {
   backends: Backend[]
 }
 
-const ALL = ['startup', 'whole', 'import', 'refresh', 'plan', 'apply', 'netfilter', 'config-parse', 'watch', 'explain'] as const
+const ALL = [
+  'startup',
+  'whole',
+  'import',
+  'refresh',
+  'plan',
+  'apply',
+  'netfilter',
+  'config-parse',
+  'watch',
+  'explain',
+] as const
 
 function usage(message: string): never {
   console.error(
