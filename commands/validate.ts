@@ -36,7 +36,7 @@ Exit code 0 when the configuration is valid, 1 otherwise.`
       varFiles: flags['var-file'],
     })
     if (!result.model) throw new ConfigError(result.diagnostics)
-    for (const d of result.diagnostics) this.logToStderr(formatDiagnostic(d))
+    for (const d of result.diagnostics) this.logToStderr(formatDiagnostic(d, {snippet: true}))
     const m = result.model
     const n = (count: number, one: string, many = `${one}s`): string => `${count} ${count === 1 ? one : many}`
     this.log(

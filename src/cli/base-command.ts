@@ -15,15 +15,24 @@ export abstract class BaseCommand extends Command {
   }
 }
 
+/** Configuration problems printed in full; the count covers the rest. */
+export const MAX_SHOWN = 20
+
 export function renderError(err: unknown): string {
   if (err instanceof ConfigError) {
     // A diagnostic with a position starts with it (`file:line:col: …`), as compilers print
     // them, so editors and CI problem matchers can jump to it; the others get a prefix.
-    const lines = err.diagnostics.map((d) =>
-      d.at || d.severity === 'warning' ? formatDiagnostic(d) : `Error: ${formatDiagnostic(d)}`,
+    // The first MAX_SHOWN only: a file of garbage can hold thousands, and the first say what is wrong.
+    const shown = err.diagnostics.slice(0, MAX_SHOWN)
+    const lines = shown.map((d) =>
+      d.at || d.severity === 'warning'
+        ? formatDiagnostic(d, {snippet: true})
+        : `Error: ${formatDiagnostic(d, {snippet: true})}`,
     )
     const n = err.diagnostics.filter((d) => d.severity === 'error').length
-    return `${lines.join('\n')}\n\n${n} error${n === 1 ? '' : 's'} in the configuration.\n`
+    const more = err.diagnostics.length - shown.length
+    const rest = more > 0 ? `\n\n… and ${more} more (${MAX_SHOWN} shown).` : ''
+    return `${lines.join('\n\n')}${rest}\n\n${n} error${n === 1 ? '' : 's'} in the configuration.\n`
   }
   if (err instanceof AbortError) return `Error: ${err.message}\n${err.hint ? `Try: ${err.hint}\n` : ''}`
   if (err instanceof ExternalError) return `Error: ${err.message}\n`

@@ -17,6 +17,7 @@ import {check} from './issues.js'
 import {parseJsonFile} from './json-file.js'
 import type {ParsedFile} from './parsed.js'
 import {variableSchema} from './schema.js'
+import {LineMap} from './source.js'
 import {type VarFileValues, type VarType, type VariableDecl, resolveVariables} from './variables.js'
 
 export interface LoadOptions {
@@ -46,9 +47,11 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
   if ('diagnostic' in found) return {diagnostics: [found.diagnostic]}
   const fileOrder = found.files.map((f) => f.file)
 
-  const results = await Promise.all(found.files.map((f) => parseFile(f)))
+  const texts = new Map<string, string>()
+  const results = await Promise.all(found.files.map((f) => parseFile(f, texts)))
   const syntax = results.flatMap((r) => r.diagnostics)
-  if (syntax.some((d) => d.severity === 'error')) return {diagnostics: sortDiagnostics(syntax, fileOrder)}
+  if (syntax.some((d) => d.severity === 'error'))
+    return {diagnostics: withSources(sortDiagnostics(syntax, fileOrder), texts)}
   const parsed = results.map((r) => r.parsed!)
 
   const diagnostics: Diagnostic[] = []
@@ -57,7 +60,7 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
 
   const varFiles: VarFileValues[] = []
   for (const path of opts.varFiles ?? []) {
-    const r = await readVarFile(path)
+    const r = await readVarFile(path, texts)
     diagnostics.push(...r.diagnostics)
     if (r.values) varFiles.push(r.values)
   }
@@ -74,7 +77,7 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
   diagnostics.push(...blockDiags)
   diagnostics.push(...crossChecks(built, declaredAddresses(blocks), fileOrder))
 
-  const sorted = sortDiagnostics(diagnostics, [...fileOrder, ...(opts.varFiles ?? [])])
+  const sorted = withSources(sortDiagnostics(diagnostics, [...fileOrder, ...(opts.varFiles ?? [])]), texts)
   if (sorted.some((d) => d.severity === 'error')) return {diagnostics: sorted}
 
   const byAddress = <T extends {address: string}>(xs: T[]): T[] => [...xs].sort((a, b) => compare(a.address, b.address))
@@ -96,10 +99,14 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
   return {model, diagnostics: sorted}
 }
 
-async function parseFile(f: ConfigFile): Promise<{parsed?: ParsedFile; diagnostics: Diagnostic[]}> {
+async function parseFile(
+  f: ConfigFile,
+  texts: Map<string, string>,
+): Promise<{parsed?: ParsedFile; diagnostics: Diagnostic[]}> {
   let text: string
   try {
     text = await readFile(f.file, 'utf8')
+    texts.set(f.file, text)
   } catch (e) {
     return {diagnostics: [{severity: 'error', summary: `cannot read ${f.file}: ${(e as Error).message}`}]}
   }
@@ -107,10 +114,14 @@ async function parseFile(f: ConfigFile): Promise<{parsed?: ParsedFile; diagnosti
 }
 
 /** A --var-file: HCL or JSON (by extension: .json is JSON) of NAME = VALUE pairs. */
-async function readVarFile(path: string): Promise<{values?: VarFileValues; diagnostics: Diagnostic[]}> {
+async function readVarFile(
+  path: string,
+  texts: Map<string, string>,
+): Promise<{values?: VarFileValues; diagnostics: Diagnostic[]}> {
   let text: string
   try {
     text = await readFile(path, 'utf8')
+    texts.set(path, text)
   } catch (e) {
     return {diagnostics: [{severity: 'error', summary: `cannot read --var-file ${path}: ${(e as Error).message}`}]}
   }
@@ -189,6 +200,21 @@ function declaredAddresses(blocks: readonly Block[]): Set<string> {
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
+}
+
+/** Adds the quoted source line to each diagnostic with a position in one of `texts`. */
+function withSources(diags: Diagnostic[], texts: ReadonlyMap<string, string>): Diagnostic[] {
+  const maps = new Map<string, LineMap>()
+  for (const d of diags) {
+    if (!d.at || d.source !== undefined) continue
+    const text = texts.get(d.at.file)
+    if (text === undefined) continue
+    let lines = maps.get(d.at.file)
+    if (!lines) maps.set(d.at.file, (lines = new LineMap(text)))
+    const source = lines.lineText(d.at.line)
+    if (source !== undefined) d.source = source
+  }
+  return diags
 }
 
 export function sortDiagnostics(diags: readonly Diagnostic[], fileOrder: readonly string[]): Diagnostic[] {

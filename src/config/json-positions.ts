@@ -77,7 +77,7 @@ export class JsonPositions implements PositionIndex {
     if (kind === 'unlabeled') return this.bodies(child, rest, 1, name, want, false)
     if (rest.length === 1)
       return want === 'name'
-        ? {span: this.key(child), ranged: false, exact: true}
+        ? {span: this.key(child), ranged: true, exact: true}
         : {span: child, ranged: true, exact: true}
     return this.value(child, rest.slice(1), want) ?? {span: child, ranged: true, exact: false}
   }
@@ -109,7 +109,7 @@ export class JsonPositions implements PositionIndex {
     else if (typeof seg === 'string' && node.kind === 'object') next = this.children(node).keys!.get(seg)
     if (!next) return undefined
     if (rest.length === 1 && want === 'name' && next.keyStart >= 0)
-      return {span: this.key(next), ranged: false, exact: true}
+      return {span: this.key(next), ranged: true, exact: true}
     return this.value(next, rest.slice(1), want) ?? {span: next, ranged: true, exact: false}
   }
 }

@@ -89,6 +89,17 @@ export class LineMap {
     return {line: lo + 1, column: offset - starts[lo]! + 1}
   }
 
+  /** The text of a 1-based line, without its line break. */
+  lineText(line: number): string | undefined {
+    const starts = this.table()
+    const start = starts[line - 1]
+    if (start === undefined) return undefined
+    const next = starts[line]
+    let end = next === undefined ? this.text.length : next - 1
+    if (this.text.charCodeAt(end - 1) === 13) end--
+    return this.text.slice(start, end)
+  }
+
   /** A position with the end of the span (when it has one) for the caret line. */
   pos(file: string, span: OffsetSpan, withEnd: boolean): SourcePos {
     const at = this.at(span.start)

@@ -17,6 +17,8 @@ export const T = {
   Punct: 6,
   /** A character the language does not use. */
   Invalid: 7,
+  /** A line or block comment, only when the lexer is asked for comments (the formatter). */
+  Comment: 8,
 } as const
 export type TokKind = (typeof T)[keyof typeof T]
 
@@ -94,7 +96,11 @@ export class Lexer {
   /** Offset of an unclosed block comment, if any. */
   unclosedComment: number | undefined
 
-  constructor(readonly src: string) {
+  constructor(
+    readonly src: string,
+    /** Return comments as tokens instead of skipping them. */
+    private readonly emitComments = false,
+  ) {
     if (src.charCodeAt(0) === 0xfeff) this.pos = 1
   }
 
@@ -117,7 +123,12 @@ export class Lexer {
         const start = i
         while (i < n && s.charCodeAt(i) !== 10) i++
         // A comment ends before its line's \r\n.
-        this.comment(start, s.charCodeAt(i - 1) === 13 ? i - 1 : i)
+        const end = s.charCodeAt(i - 1) === 13 ? i - 1 : i
+        if (this.emitComments) {
+          this.pos = end
+          return {t: T.Comment, start, end, text: s.slice(start, end)}
+        }
+        this.comment(start, end)
         continue
       }
       if (c === 47 && s.charCodeAt(i + 1) === 42) {
@@ -127,6 +138,10 @@ export class Lexer {
           this.unclosedComment ??= start
           i = n
         } else i = end + 2
+        if (this.emitComments) {
+          this.pos = i
+          return {t: T.Comment, start, end: i, text: s.slice(start, i)}
+        }
         this.comment(start, i)
         continue
       }

@@ -25,6 +25,12 @@ export interface ParseResult {
 /** Thrown to abandon the current body item after its error was recorded. */
 class Recover extends Error {}
 
+/** Thrown when a file has so many errors that it is not HCL at all (a binary file): stop reading it. */
+class Stop extends Error {}
+
+/** Errors collected from one file before the parser gives up on it. */
+export const MAX_SYNTAX_ERRORS = 10_000
+
 const BINARY_PREC: Record<string, number> = {
   '||': 1,
   '&&': 2,
@@ -70,6 +76,8 @@ class Parser {
   /** > 0 inside brackets and parentheses, where newlines are just space. */
   private nlSkip = 0
   private depth = 0
+  /** Recover to the end of the line without balancing brackets. */
+  private flatRecovery = false
 
   constructor(
     private readonly src: string,
@@ -114,6 +122,15 @@ class Parser {
 
   private error(span: Span, summary: string, detail?: string): void {
     this.errors.push({start: span.start, end: span.end, summary, ...(detail ? {detail} : {})})
+    if (this.errors.length >= MAX_SYNTAX_ERRORS) {
+      this.errors.push({
+        start: span.end,
+        end: span.end,
+        summary: 'Too many errors',
+        detail: `dockwall stopped reading this file after ${MAX_SYNTAX_ERRORS} errors; is it an HCL file?`,
+      })
+      throw new Stop()
+    }
   }
 
   private fail(span: Span, summary: string, detail?: string): never {
@@ -130,7 +147,13 @@ class Parser {
   // ---- bodies ---------------------------------------------------------------------------
 
   file(): Body {
-    const body = this.body(undefined)
+    let body: Body
+    try {
+      body = this.body(undefined)
+    } catch (e) {
+      if (!(e instanceof Stop)) throw e
+      body = {items: [], start: 0, end: this.src.length}
+    }
     if (this.lx.unclosedComment !== undefined)
       this.error(
         {start: this.lx.unclosedComment, end: this.lx.unclosedComment + 2},
@@ -305,6 +328,8 @@ class Parser {
   private recover(): void {
     this.nlSkip = 0
     this.depth = 0
+    const flat = this.flatRecovery
+    this.flatRecovery = false
     let depth = 0
     for (;;) {
       const t = this.peek()
@@ -313,7 +338,7 @@ class Parser {
         this.next()
         return
       }
-      if (t.t === T.Punct) {
+      if (t.t === T.Punct && !flat) {
         if (t.text === '{' || t.text === '[' || t.text === '(') depth++
         else if (t.text === '}' || t.text === ']' || t.text === ')') {
           if (depth === 0 && t.text === '}') return
@@ -329,8 +354,11 @@ class Parser {
   // ---- expressions ----------------------------------------------------------------------
 
   private nest(at: Span): void {
-    if (++this.depth > MAX_NESTING)
+    if (++this.depth > MAX_NESTING) {
+      // The brackets themselves are the problem: recovery must not try to balance them.
+      this.flatRecovery = true
       this.fail(at, 'Too deeply nested', `dockwall reads at most ${MAX_NESTING} levels of nested brackets and braces.`)
+    }
   }
 
   expression(): Expr {
@@ -862,7 +890,7 @@ class Parser {
 }
 
 /** The offset after a heredoc's closing marker line starting at `i` (spaces before the marker allowed), if it is one. */
-function closingMarker(s: string, i: number, marker: string): number | undefined {
+export function closingMarker(s: string, i: number, marker: string): number | undefined {
   let j = i
   while (s.charCodeAt(j) === 32 || s.charCodeAt(j) === 9) j++
   if (!s.startsWith(marker, j)) return undefined

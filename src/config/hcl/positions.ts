@@ -179,7 +179,7 @@ function bodyFound(body: Body, rest: Path, want: Want): Found | undefined {
 
 function attrFound(a: Attribute, rest: Path, want: Want): Found {
   if (rest.length === 0)
-    return want === 'name' ? {span: a.nameSpan, ranged: false, exact: true} : {span: a.expr, ranged: true, exact: true}
+    return want === 'name' ? {span: a.nameSpan, ranged: true, exact: true} : {span: a.expr, ranged: true, exact: true}
   return exprFound(a.expr, rest, want) ?? {span: a.expr, ranged: true, exact: false}
 }
 
@@ -200,7 +200,7 @@ function exprFound(e: Expr, rest: Path, want: Want): Found | undefined {
     return exprFound(e.parts[0].expr, rest, want)
   }
   if (!next) return undefined
-  if (rest.length === 1 && want === 'name' && keySpan) return {span: keySpan, ranged: false, exact: true}
+  if (rest.length === 1 && want === 'name' && keySpan) return {span: keySpan, ranged: true, exact: true}
   return exprFound(next, rest.slice(1), want) ?? {span: next, ranged: true, exact: false}
 }
 

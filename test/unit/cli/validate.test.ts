@@ -1,7 +1,7 @@
 // `dockwall validate` end to end: the built CLI (run `npm run build` first) on the
 // fixtures, asserting exit codes and the exact output.
 import {existsSync} from 'node:fs'
-import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {mkdtemp, readdir, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -37,7 +37,7 @@ describe('dockwall validate', () => {
     )
   })
 
-  it('prints every semantic error as file:line:column: address: message and exits 1', async () => {
+  it('prints every semantic error as file:line:column: address: message, with the line and a caret, and exits 1', async () => {
     const r = await dockwall('validate', '-c', 'fixtures/config/validate-bad-unknown-reference')
     expect(r.exitCode).toBe(1)
     expect(r.stdout).toBe('')
@@ -45,8 +45,16 @@ describe('dockwall validate', () => {
     expect(r.stderr).toBe(
       [
         `${f}:14:10: rule.lan_to_lb: reference to undeclared variable var.lann; did you mean var.lan?`,
+        '  14:   from = var.lann',
+        '               ^^^^^^^^',
+        '',
         `${f}:15:10: rule.lan_to_lb: reference to undeclared container container.lbb; did you mean container.lb?`,
+        '  15:   to   = container.lbb',
+        '               ^^^^^^^^^^^^^',
+        '',
         `${f}:19:12: masquerade.out: reference to undeclared network network.frontnd; did you mean network.frontend?`,
+        '  19:   source = network.frontnd',
+        '                 ^^^^^^^^^^^^^^^',
         '',
         '3 errors in the configuration.',
       ].join('\n'),
@@ -59,6 +67,8 @@ describe('dockwall validate', () => {
     expect(r.stderr).toBe(
       [
         'fixtures/config/validate-bad-syntax-missing-value/main.hcl:3:12: Invalid expression',
+        '  3:   gateway =',
+        '                ^',
         '  Expected the start of an expression, but found an invalid expression token.',
         '',
         '1 error in the configuration.',
@@ -69,6 +79,24 @@ describe('dockwall validate', () => {
     expect(j.stderr).toContain(
       'fixtures/config/validate-bad-json-syntax/main.hcl.json:5:5: Expected a property name in double quotes (JSON allows no trailing comma)',
     )
+  })
+
+  it('reads binary garbage as a file with errors: positions, escaped text, exit 1, nothing written', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dockwall-cli-'))
+    try {
+      const bytes = Buffer.from(Array.from({length: 4096}, (_, i) => (i * 7919 + 13) % 256))
+      await writeFile(join(dir, 'junk.hcl'), bytes)
+      const r = await dockwall('validate', '-c', dir)
+      expect(r.exitCode).toBe(1)
+      expect(r.stderr).not.toContain('a bug in dockwall')
+      expect(r.stderr).toMatch(new RegExp(`^${dir}/junk\\.hcl:\\d+:\\d+: `))
+      expect(r.stderr).toMatch(/\d+ errors? in the configuration\.$/)
+      // eslint-disable-next-line no-control-regex
+      expect(r.stderr.replaceAll('\n', '')).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/)
+      expect(await readdir(dir)).toEqual(['junk.hcl'])
+    } finally {
+      await rm(dir, {recursive: true, force: true})
+    }
   })
 
   it('applies --var and reports unknown ones without a position', async () => {
@@ -99,7 +127,11 @@ describe('dockwall validate', () => {
       const r = await dockwall('validate', '-c', dir)
       expect(r.exitCode).toBe(0)
       expect(r.stderr).toBe(
-        `${dir}/a.hcl:7:20: warning: container.lb.network.n: ipv4_address 10.1.0.1 is the address Docker gives the gateway when none is set; set gateway on network.n or pick another address`,
+        [
+          `${dir}/a.hcl:7:20: warning: container.lb.network.n: ipv4_address 10.1.0.1 is the address Docker gives the gateway when none is set; set gateway on network.n or pick another address`,
+          '  7:     ipv4_address = "10.1.0.1"',
+          '                        ^^^^^^^^^^',
+        ].join('\n'),
       )
       expect(r.stdout).toMatch(/^Success!/)
     } finally {
