@@ -8,3 +8,12 @@ export const ExitCode = {
   Changes: 2,
 } as const
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
+
+/** `dockwall fmt`, as `terraform fmt`. */
+export const FmtExitCode = {
+  Ok: 0,
+  /** A file could not be read or parsed (nothing was written to it). */
+  Error: 2,
+  /** `--check`: a file is not in the canonical layout. */
+  CheckFailed: 3,
+} as const

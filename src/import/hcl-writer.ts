@@ -2,7 +2,7 @@
 // are strings, numbers, bools, lists, maps and bare references (`container.lb`), and
 // `#` comments above blocks and attributes. Import writes configuration a person will
 // read and edit, so the layout follows `terraform fmt`: two-space indent, the `=` of
-// consecutive one-line attributes aligned, one blank line between top-level blocks,
+// consecutive attributes aligned, one blank line between top-level blocks,
 // none inside a block.
 //
 // The writer is deliberately dumb about meaning: it never reorders anything (callers
@@ -188,16 +188,17 @@ function commentLines(comments: readonly string[] | undefined, pad: string): str
 }
 
 /**
- * Attribute lines of one body. Consecutive one-line attributes form a run whose `=`
- * are aligned; a comment, a multi-line value or a nested block ends the run.
+ * Attribute lines of one body. Consecutive attributes form a run whose `=` are aligned
+ * (as `dockwall fmt` and terraform fmt align them); a comment ends the run before it, a
+ * multi-line value after its first line.
  */
 function bodyLines(entries: readonly Entry[], depth: number): string[] {
   const pad = INDENT.repeat(depth)
   const out: string[] = []
-  let run: Array<{key: string; text: string}> = []
+  let run: Array<{key: string; text: string; rest?: string[]}> = []
   const flush = (): void => {
     const width = Math.max(0, ...run.map((r) => r.key.length))
-    for (const r of run) out.push(`${pad}${r.key.padEnd(width)} = ${r.text}`)
+    for (const r of run) out.push(`${pad}${r.key.padEnd(width)} = ${r.text}`, ...(r.rest ?? []))
     run = []
   }
   for (const e of entries) {
@@ -210,9 +211,9 @@ function bodyLines(entries: readonly Entry[], depth: number): string[] {
       run.push({key: e.key, text})
       continue
     }
-    flush()
     const lines = multiline(e.value, depth)
-    out.push(`${pad}${e.key} = ${lines[0]}`, ...lines.slice(1))
+    run.push({key: e.key, text: lines[0]!, rest: lines.slice(1)})
+    flush()
   }
   flush()
   return out

@@ -23,7 +23,7 @@ describe('quoteHcl', () => {
 })
 
 describe('writeHcl', () => {
-  it('aligns the = of consecutive one-line attributes, like terraform fmt', () => {
+  it('aligns the = of consecutive attributes, like terraform fmt', () => {
     // Given a block whose attributes have names of different lengths, a map, a nested block
     const text = writeHcl({
       items: [
@@ -59,7 +59,7 @@ describe('writeHcl', () => {
   subnet   = "172.18.103.0/24"
   gateway  = "172.18.103.1"
   internal = false
-  labels = {
+  labels   = {
     team                = "web"
     "com.example.owner" = "ops"
   }
@@ -104,7 +104,7 @@ container "lb" {
 rule "r" {
   from = [container.a, network.b, "10.0.0.0/8"]
   # where it goes
-  to = container.lb
+  to    = container.lb
   ports = [
 ${ports.map((p) => `    ${p},`).join('\n')}
   ]
