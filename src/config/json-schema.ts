@@ -1,7 +1,9 @@
-// JSON Schema of the .hcl.json form, generated from the zod schemas, for editor
-// completion and checking (`"$schema": ".../dockwall.schema.json"`). The committed copy
-// is fixtures/schema/dockwall.schema.json; test/unit/config/json-schema.test.ts fails
-// when it is stale (UPDATE_SCHEMA=1 rewrites it).
+// JSON Schema of the .hcl.json form, generated from the zod schemas the loader itself
+// checks bodies with (so an attribute added there is here too), for editor completion
+// and checking (`"$schema": ".../dockwall.schema.json"`). The description strings are the
+// reference documentation of each block and attribute. The copy shipped in the package
+// is schema/dockwall.schema.json; test/unit/config/json-schema.test.ts fails when it is
+// stale (UPDATE_SCHEMA=1 rewrites it).
 //
 // The zod schemas describe values after evaluation; in a file, any value may instead be
 // an expression string ("${var.x}"), and a reference is always one. The override below
@@ -63,9 +65,11 @@ export function fileSchema() {
     route: many(def(routeSchema, 'route')).optional().describe('Routes inside the container.'),
   })
   const file = z.strictObject({
-    $schema: z.string().optional(),
+    $schema: z.string().optional().describe('Where editors find this schema.'),
     dockwall: many(def(dockwallSchema, 'dockwall')).optional().describe('Settings (at most one block).'),
-    variable: labeled(def(variableSchema, 'variable')).optional(),
+    variable: labeled(def(variableSchema, 'variable'))
+      .optional()
+      .describe('Variables: a default, overridden by DOCKWALL_VAR_<name>, --var-file and --var.'),
     network: labeled(def(networkSchema, 'network')).optional().describe('Docker bridge networks.'),
     container: labeled(def(container, 'container')).optional().describe('Existing containers: attachments and routes.'),
     rule: labeled(def(ruleSchema, 'rule')).optional().describe('Filter rules.'),

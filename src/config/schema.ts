@@ -45,7 +45,7 @@ export const variableSchema = z.strictObject({
     .unknown()
     .optional()
     .describe('Value used when none is given by DOCKWALL_VAR_<name>, --var-file or --var.'),
-  description: str.optional(),
+  description: str.optional().describe('What the variable is for (documentation only).'),
   // `type = string` (bare, Terraform style) arrives as "${string}"; the loader unwraps it.
   type: z
     .enum(['string', 'number', 'bool', 'list'])
@@ -103,12 +103,15 @@ export const ruleSchema = z.strictObject({
     .describe('Protocol; tcp when ports are given, otherwise all.'),
   port: portValue.optional().describe('One destination port or range; use either port or ports.'),
   ports: ports.optional().describe('Destination ports: numbers, "8000-8100" ranges, or a list of them.'),
-  action: z.enum(['accept', 'drop', 'reject']).default('accept'),
+  action: z
+    .enum(['accept', 'drop', 'reject'])
+    .default('accept')
+    .describe('accept, drop, or reject (answers with an ICMP error or a TCP reset).'),
   priority: numberLike.default(100).describe("Order in dockwall's chain, lower first; ties by address."),
   in_interface: str.optional().describe('Input interface (iptables -i); a trailing + is a wildcard.'),
   out_interface: str.optional().describe('Output interface (iptables -o); a trailing + is a wildcard.'),
   in_container: refSchema.optional().describe("Put the rule inside this container's network namespace."),
-  description: str.optional(),
+  description: str.optional().describe('Free text, shown in plans (not written to iptables).'),
 })
 
 export const portForwardSchema = z.strictObject({
@@ -118,7 +121,7 @@ export const portForwardSchema = z.strictObject({
   in_container: refSchema
     .optional()
     .describe("Forward inside this container's namespace. Exactly one of in_interface, in_container."),
-  proto: z.enum(['tcp', 'udp']).default('tcp'),
+  proto: z.enum(['tcp', 'udp']).default('tcp').describe('tcp or udp.'),
   port: numberLike.describe('Port the traffic arrives on.'),
   to: endpoint.optional().describe('Destination: container.X or an IP; defaults to in_container.'),
   to_port: numberLike.optional().describe('Destination port; defaults to port.'),
@@ -142,7 +145,7 @@ export const firewallSchema = z.strictObject({
     .default('accept')
     .describe('accept: INPUT untouched; drop: whitelist (loopback, established, SSH stay open).'),
   allow_ssh: boolLike.default(true).describe('Keep SSH open when input_policy = "drop".'),
-  ssh_port: numberLike.default(22),
+  ssh_port: numberLike.default(22).describe('The SSH port kept open with input_policy = "drop".'),
 })
 
 export const importSchema = z.strictObject({

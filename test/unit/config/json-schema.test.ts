@@ -1,12 +1,12 @@
-// fixtures/schema/dockwall.schema.json is generated from the zod schemas; this test
-// fails when it is stale. Regenerate: UPDATE_SCHEMA=1 npx vitest run --project unit json-schema
+// schema/dockwall.schema.json (shipped in the package) is generated from the zod schemas
+// the loader checks with; this test fails when it is stale. Regenerate: UPDATE_SCHEMA=1 npx vitest run --project unit json-schema
 import {readFile, writeFile} from 'node:fs/promises'
 
 import {describe, expect, it} from 'vitest'
 
 import {buildJsonSchema} from '../../../src/config/json-schema.js'
 
-const FILE = 'fixtures/schema/dockwall.schema.json'
+const FILE = 'schema/dockwall.schema.json'
 
 describe('JSON Schema of the .hcl.json form', () => {
   it('is current', async () => {
@@ -38,5 +38,28 @@ describe('JSON Schema of the .hcl.json form', () => {
     expect(s.$defs.rule?.required).toBeUndefined() // every rule field has a default or is optional
     expect(JSON.stringify(s.$defs.rule?.properties.in_container)).toContain('(network|container)')
     expect(JSON.stringify(s.$defs.firewall?.properties.allow_ssh)).toContain('\\\\$\\\\{')
+  })
+
+  it('documents every block and attribute (the descriptions are the reference)', () => {
+    const s = buildJsonSchema() as {
+      properties: Record<string, {description?: string}>
+      $defs: Record<string, {properties?: Record<string, {description?: string}>}>
+    }
+    const missing = [
+      ...Object.entries(s.properties)
+        .filter(([, v]) => !v.description)
+        .map(([k]) => k),
+      ...Object.entries(s.$defs).flatMap(([block, def]) =>
+        Object.entries(def.properties ?? {})
+          .filter(([, v]) => !v.description)
+          .map(([k]) => `${block}.${k}`),
+      ),
+    ]
+    expect(missing).toEqual([])
+  })
+
+  it('is shipped in the package', async () => {
+    const pkg = JSON.parse(await readFile('package.json', 'utf8')) as {files: string[]}
+    expect(pkg.files).toContain('schema')
   })
 })

@@ -22,6 +22,7 @@ describe('npm pack', () => {
     expect(files).toContain('bin/run.js')
     expect(files).toContain('dist/commands/apply.js')
     expect(files).toContain('oclif.manifest.json')
+    expect(files).toContain('schema/dockwall.schema.json')
     expect(files.filter((f) => !ALLOWED.some((re) => re.test(f)))).toEqual([])
     expect(files.filter((f) => /sandbox|\/test\/|bench|demo/.test(f))).toEqual([])
   })
