@@ -43,7 +43,9 @@ export interface JsonScan {
 interface Frame {
   node: JsonNode | undefined
   isObject: boolean
-  /** Keys seen with their offsets, to find one given twice. */
+  /** Keys seen and their offsets, to find one given twice (a Map once the object is large). */
+  keys: string[] | undefined
+  offsets: number[] | undefined
   seen: Map<string, number> | undefined
   key: string | undefined
   keyStart: number
@@ -101,7 +103,16 @@ export function scanJson(text: string, recordDepth: number, start = 0, end = tex
         }
         attach(node)
       }
-      stack.push({node, isObject, seen: undefined, key: undefined, keyStart: -1, keyEnd: -1})
+      stack.push({
+        node,
+        isObject,
+        keys: undefined,
+        offsets: undefined,
+        seen: undefined,
+        key: undefined,
+        keyStart: -1,
+        keyEnd: -1,
+      })
       i++
       continue
     }
@@ -184,8 +195,18 @@ function decodeKey(text: string, start: number, end: number): string | undefined
 
 /** The offset where `key` was first seen in this object, if it was; otherwise records it. */
 function firstOffset(f: Frame, key: string, at: number): number | undefined {
-  f.seen ??= new Map()
-  const first = f.seen.get(key)
-  if (first === undefined) f.seen.set(key, at)
-  return first
+  // Most objects are block bodies of a few keys: a list is cheaper than a Map for them.
+  if (f.seen) {
+    const first = f.seen.get(key)
+    if (first === undefined) f.seen.set(key, at)
+    return first
+  }
+  f.keys ??= []
+  f.offsets ??= []
+  const i = f.keys.indexOf(key)
+  if (i >= 0) return f.offsets[i]
+  f.keys.push(key)
+  f.offsets.push(at)
+  if (f.keys.length > 16) f.seen = new Map(f.keys.map((k, j) => [k, f.offsets![j]!]))
+  return undefined
 }

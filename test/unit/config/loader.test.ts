@@ -116,6 +116,16 @@ describe('structure', () => {
     ])
   })
 
+  it('reports a key given twice in a large object too (and a repeated key at any depth)', async () => {
+    const rules = Array.from({length: 30}, (_, i) => `    "r${i}": {"port": ${i + 1}}`)
+    rules.push('    "r7": {"port": 99, "port": 100}')
+    await files({'a.hcl.json': `{\n  "rule": {\n${rules.join(',\n')}\n  }\n}\n`})
+    expect(await messages(dir)).toEqual([
+      'a.hcl.json:33:5: Duplicate key "r7" (first at line 10); JSON objects cannot repeat a key, put repeated blocks in a list',
+      'a.hcl.json:33:24: Duplicate key "port" (first at line 33); JSON objects cannot repeat a key, put repeated blocks in a list',
+    ])
+  })
+
   it('gives the same model for HCL and its JSON form', async () => {
     const hcl =
       'variable "p" {\n  default = 80\n}\nnetwork "n" {\n  subnet = "10.1.0.0/24"\n}\ncontainer "lb" {\n  network "n" {\n    ipv4_address = "10.1.0.5"\n  }\n  route {\n    destination = "10.9.0.0/16"\n    via = "10.1.0.1"\n  }\n}\nrule "r" {\n  from = [network.n, "10.0.0.1"]\n  to = container.lb\n  ports = [var.p, "8000-8100"]\n}\n'
