@@ -785,13 +785,20 @@ function resolve(net: Network, q: Query): Resolved {
   }
   const client = q.from
   const ns = net.ns(client.namespace ?? 'host')
-  if (!ns.input.interfaces.some((i) => i.name === client.interface))
-    throw new ExplainInputError(`${ns.id} has no interface ${client.interface}`)
   const src = parseIp(client.address)
   if (!src) throw new ExplainInputError(`client address ${JSON.stringify(client.address)} is not an IP address`)
   if (src.family !== family)
     throw new ExplainInputError(`client ${client.address} and destination ${q.to} are of different families`)
-  return {...base, from: {kind: 'client', ns, iface: client.interface, src: src.value}}
+  let iface = client.interface
+  if (iface === undefined) {
+    const back = ns.route(src)
+    if (back.kind === 'local') throw new ExplainInputError(`${client.address} is an address of ${ns.id}, not a client`)
+    if (back.kind === 'none') throw new ExplainInputError(`${ns.id} has no route to the client ${client.address}`)
+    iface = back.dev
+  }
+  if (!ns.input.interfaces.some((i) => i.name === iface))
+    throw new ExplainInputError(`${ns.id} has no interface ${iface}`)
+  return {...base, from: {kind: 'client', ns, iface, src: src.value}}
 }
 
 function makePkt(r: Resolved, label: PacketLabel, ns: Netns): Pkt {

@@ -12,3 +12,4 @@ export {
   socketsFromSs,
   type LinkInfo,
 } from './iproute.js'
+export {rulesetFromActual, type ActualTableLike} from './from-actual.js'

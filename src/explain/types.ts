@@ -97,8 +97,12 @@ export type Proto = 'tcp' | 'udp' | 'icmp'
 export type Endpoint =
   /** A process in a namespace, sending from `address` (default: the address routing picks). */
   | {kind: 'namespace'; namespace: NamespaceId; address?: string}
-  /** A client out of the model, whose packets arrive on `interface` of `namespace` (default `host`) from `address`. */
-  | {kind: 'client'; namespace?: NamespaceId; interface: string; address: string}
+  /**
+   * A client out of the model, whose packets arrive on `interface` of `namespace` (default
+   * `host`) from `address`; without `interface`, the one the namespace routes `address` by
+   * (where an SSH client's packets come from, for the lockout guard).
+   */
+  | {kind: 'client'; namespace?: NamespaceId; interface?: string; address: string}
 
 export interface Query {
   from: Endpoint

@@ -20,10 +20,12 @@ export function prng(seed: number): () => number {
 
 export interface IptablesLine {
   family: 4
-  table: 'filter' | 'nat'
+  table: 'filter' | 'nat' | 'raw' | 'mangle'
   chain: string
   /** The rule's arguments after the chain name. */
   spec: string
+  /** A container's namespace (by name); the host's when absent. */
+  container?: string
 }
 
 export interface RandomHost {
@@ -34,7 +36,7 @@ export interface RandomHost {
   chains: string[]
   /** Inserted in this order at the top of their chain (so the first listed ends up first). */
   rules: IptablesLine[]
-  /** Host ports DNATed on the client interface, and the ports published. */
+  /** Host ports DNATed on the client interface (and, for the host's own connections, in nat OUTPUT), and the ports published. */
   clientPorts: number[]
   hostPorts: number[]
   /** Ports the containers listen on. */
@@ -160,6 +162,45 @@ export function randomHost(seed: number): RandomHost {
     })
     if (chance(0.6)) user(`-i ${CLIENT_IF} -d ${to}/32 -p tcp -m tcp --dport ${toPort} -j ACCEPT`)
   }
+  const host = (table: IptablesLine['table'], chain: string, spec: string): void => {
+    rules.push({family: 4, table, chain, spec})
+  }
+  // An accept at the top of raw PREROUTING: what gets past Docker 28's direct-access drops.
+  if (chance(0.35))
+    host('raw', 'PREROUTING', `-s ${addr()} -d ${pick(ips)}/32 -p tcp -m tcp --dport ${pick(PORTS)} -j ACCEPT`)
+  // Untracked traffic: no NAT, and replies are not ESTABLISHED.
+  if (chance(0.15)) host('raw', 'PREROUTING', `-s ${addr()} -d ${addr()} -j CT --notrack`)
+  if (chance(0.2)) {
+    host('mangle', 'PREROUTING', `-s ${addr()} -j MARK --set-xmark 0x4/0xffffffff`)
+    user(`-d ${addr()} -m mark --mark 0x4 -j ${pick(['DROP', 'ACCEPT'])}`)
+  }
+  // The host's own connections to its client-side address, DNATed in nat OUTPUT.
+  if (chance(0.25)) {
+    const port = 9100
+    clientPorts.push(port)
+    host(
+      'nat',
+      'OUTPUT',
+      `-d 198.18.0.1/32 -p tcp -m tcp --dport ${port} -j DNAT --to-destination ${pick(ips)}:${pick(PORTS)}`,
+    )
+  }
+  // Rules inside containers: an INPUT drop, an OUTPUT reject, a REDIRECT to the container itself.
+  const inside = (c: ContainerSpec, table: IptablesLine['table'], chain: string, spec: string): void => {
+    rules.push({family: 4, table, chain, spec, container: c.name})
+  }
+  for (const c of containers) {
+    if (chance(0.3)) inside(c, 'filter', 'INPUT', `-p tcp -m tcp --dport ${pick(PORTS)} -j ${pick(['DROP', 'REJECT'])}`)
+    if (chance(0.1)) inside(c, 'filter', 'INPUT', `! -s ${pick(subnets)} -j DROP`)
+    if (chance(0.15))
+      inside(
+        c,
+        'filter',
+        'OUTPUT',
+        `-d ${addr()} -p tcp -m tcp --dport ${pick(PORTS)} -j REJECT --reject-with tcp-reset`,
+      )
+    if (chance(0.15))
+      inside(c, 'nat', 'OUTPUT', `-d ${pick(ips)}/32 -p tcp -m tcp --dport 81 -j REDIRECT --to-ports 80`)
+  }
   return {seed, networks, containers, chains, rules, clientPorts, hostPorts, containerPorts: PORTS}
 }
 
@@ -167,11 +208,11 @@ export function randomHost(seed: number): RandomHost {
  * iptables-restore --noflush input that creates the user chains and inserts the rules at
  * the top of their chains, keeping the generated order (user chains get plain appends).
  */
-export function restoreInput(h: RandomHost): string {
+export function restoreInput(h: RandomHost, container?: string): string {
   const out: string[] = []
-  for (const table of ['filter', 'nat'] as const) {
-    const lines = h.rules.filter((r) => r.table === table)
-    const chains = table === 'filter' ? h.chains : []
+  for (const table of ['raw', 'mangle', 'filter', 'nat'] as const) {
+    const lines = h.rules.filter((r) => r.table === table && r.container === container)
+    const chains = table === 'filter' && container === undefined ? h.chains : []
     if (lines.length === 0 && chains.length === 0) continue
     out.push(`*${table}`)
     for (const c of chains) out.push(`:${c} - [0:0]`)

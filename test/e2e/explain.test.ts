@@ -9,6 +9,7 @@ import {describe, expect, it} from 'vitest'
 import {randomHost, restoreInput} from '../capture/random-host.js'
 import {buildTypical, clearScenario, createNetworkSpec, runContainerSpec, TYPICAL} from '../capture/scenario.js'
 import {describeDisagreement, probeMatrix, type ProbeCase, type ProbeSource} from '../helpers/explain-probe.js'
+import {run} from '../../src/util/exec.js'
 import {BACKENDS, e2eEngine, useSandbox, type Backend} from '../helpers/sandbox.js'
 
 // The engine is the e2e project's (test/helpers/matrix.ts). The typical host runs on nft, a
@@ -84,6 +85,16 @@ describe.each(RUN_ON)('explain agrees with nc (%s)', (backend) => {
         for (const c of h.containers) await runContainerSpec(sb, c)
         const restore = restoreInput(h)
         await sb.iptablesRestore(restore)
+        const insideRules: string[] = []
+        for (const c of h.containers) {
+          const input = restoreInput(h, c.name)
+          if (input.trim() === '') continue
+          insideRules.push(`# in ${c.name}\n${input}`)
+          await run(`iptables-${backend}-restore`, ['-w', '--noflush'], {
+            netns: {kind: 'pid', pid: await sb.containerPid(c.name)},
+            input,
+          })
+        }
         const built = performance.now()
         const sources: ProbeSource[] = [
           ...h.containers.map((c): ProbeSource => ({kind: 'container', name: c.name})),
@@ -106,11 +117,12 @@ describe.each(RUN_ON)('explain agrees with nc (%s)', (backend) => {
             .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`)
             .join(', ')})`,
         )
-        const detail = bad.length > 0 ? `\nseed ${seed} (replay: EXPLAIN_SEED=${seed})\n${restore}` : ''
+        const detail =
+          bad.length > 0 ? `\nseed ${seed} (replay: EXPLAIN_SEED=${seed})\n${restore}${insideRules.join('')}` : ''
         expect(bad.map(describeDisagreement), detail).toEqual([])
         // Undo the rules (Docker does not own them) before the next host.
         await clearScenario(sb)
-        for (const r of h.rules.filter((l) => !h.chains.includes(l.chain)))
+        for (const r of h.rules.filter((l) => l.container === undefined && !h.chains.includes(l.chain)))
           await sb.iptables(['-t', r.table, '-D', r.chain, ...splitSpec(r.spec)])
         for (const c of h.chains) await sb.iptables(['-F', c]).then(() => sb.iptables(['-X', c]))
       }

@@ -162,6 +162,17 @@ describe('paths through bridges and namespaces', () => {
     expect(r.traces[1]!.outcome).toMatchObject({kind: 'left', interface: 'eth0'})
   })
 
+  it('a client without an interface arrives where the host routes its address', () => {
+    const sshClient: Query['from'] = {kind: 'client', address: '203.0.113.50'}
+    const {r} = ask(spec(docker2010()), {from: sshClient, to: '203.0.113.1', port: 22, sourcePort: 51234})
+    expect(r.verdict).toBe('allow')
+    expect(r.traces[0]!.steps[0]).toMatchObject({kind: 'enter', namespace: 'host', interface: 'eth0'})
+    expect(r.traces[0]!.steps[0]).toMatchObject({packet: {sport: 51234, dport: 22}})
+    expect(() => ask(spec(docker2010()), {from: {kind: 'client', address: '192.0.2.9'}, to: '203.0.113.1'})).toThrow(
+      /no route to the client/,
+    )
+  })
+
   it('a client straight to an unpublished container port: FORWARD policy DROP', () => {
     const {r, decided} = ask(spec(docker2010()), {from: client, to: '10.1.0.10', port: 81})
     expect(r.verdict).toBe('deny')

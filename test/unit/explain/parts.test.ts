@@ -10,10 +10,12 @@ import {
   linksFromIpLink,
   ownerOf,
   routesFromIpRoute,
+  rulesetFromActual,
   segmentsFromLinks,
   socketsFromSs,
 } from '../../../src/explain/index.js'
 import {parseRule} from '../../../src/netfilter/index.js'
+import {toActualTables} from '../../../src/refresh/tables.js'
 import {buildHost, loadCapture} from './build.js'
 
 describe('chain index', () => {
@@ -185,5 +187,30 @@ describe('addresses', () => {
     expect(parseCidr('10.1.2.3/8')).toMatchObject({prefix: 8, value: parseIp('10.0.0.0')!.value})
     expect(parseCidr('10.0.0.1/255.0.255.255')).toMatchObject({prefix: null})
     expect(parseCidr('fd00::/64')).toMatchObject({family: 'ipv6', prefix: 64})
+  })
+})
+
+describe("the adapter from refresh's model", () => {
+  it('gives the answers of the dumps themselves, for the tables refresh reads', () => {
+    const {host} = loadCapture('docker-20.10-legacy')
+    const adapted = structuredClone(host)
+    for (const n of adapted.namespaces) {
+      const rs = n.rulesets.ipv4
+      if (!rs) continue
+      // What refresh keeps (filter and nat, rules as normal-form specs), and back.
+      const actual = toActualTables(rs)
+      n.rulesets.ipv4 = rulesetFromActual([actual.filter, actual.nat], 'ipv4')
+    }
+    const direct = new Explainer(host)
+    const viaRefresh = new Explainer(adapted)
+    for (const [from, to, port] of [
+      ['container.db', '10.31.1.10', 80],
+      ['container.web', '10.31.1.20', 90],
+      ['client.dwext0', '198.18.0.1', 8080],
+      ['container.iso1', '10.31.4.11', 81],
+    ] as const) {
+      const q = {from: {kind: 'namespace' as const, namespace: from}, to, proto: 'tcp' as const, port}
+      expect(viaRefresh.explain(q)).toEqual(direct.explain(q))
+    }
   })
 })
