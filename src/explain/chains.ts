@@ -1,11 +1,13 @@
 // A table's chains, compiled on first visit, with an index that lets a packet skip the
 // rules that cannot match it. A chain of 20,000 `-s 10.x.y.z/32 ... -j ACCEPT` lines is
-// not scanned per packet: its rules are bucketed by the key most of them share (source
-// or destination prefix, input or output interface, destination port), and a packet
-// visits only the rules of its bucket plus those without that key, in chain order.
+// not scanned per packet: each rule is filed under one key it requires (source or
+// destination prefix, input or output interface, destination port; the keys most rules
+// have come first), and a packet visits the rules filed under its own keys plus those
+// with no key, in chain order. A rule can only match a packet whose value for the key it
+// is filed under equals that key, so nothing that could match is skipped.
 import type {ChainDecl, Rule, Table} from '../netfilter/types.js'
-import {maskOf, BITS} from './addr.js'
-import {compileRule, type CompiledRule} from './compile.js'
+import {maskOf} from './addr.js'
+import {compileRule, V4_MASKS, type CompiledRule} from './compile.js'
 import {ownerOf} from './owner.js'
 import type {Pkt} from './packet.js'
 import type {ChainRef, Family, NamespaceId, RuleRef} from './types.js'
@@ -16,12 +18,12 @@ export const INDEX_MIN_RULES = 32
 type Dimension = 'src' | 'dst' | 'inIf' | 'outIf' | 'dport'
 
 interface ChainIndex {
-  dim: Dimension
-  /** Rules without the key: candidates for every packet. */
+  /** Rules with no key: candidates for every packet. */
   rest: number[]
-  /** src/dst: prefix length → masked address → rules; others: key → rules. */
-  byPrefix?: Map<number, Map<bigint, number[]>>
-  byKey?: Map<string | number, number[]>
+  /** src/dst: prefix length → masked address (a number for IPv4) → rules. */
+  byPrefix: Partial<Record<'src' | 'dst', Map<number, Map<number | bigint, number[]>>>>
+  /** inIf/outIf/dport: key → rules. */
+  byKey: Partial<Record<'inIf' | 'outIf' | 'dport', Map<string | number, number[]>>>
 }
 
 export interface CompiledChain {
@@ -53,50 +55,39 @@ function merge2(a: number[], b: number[]): number[] {
 
 function buildIndex(rules: readonly CompiledRule[], family: Family, minRules: number): ChainIndex | null {
   if (rules.length < minRules) return null
-  const dims: Dimension[] = ['src', 'dst', 'inIf', 'outIf', 'dport']
-  let best: Dimension | null = null
-  let bestCount = 0
-  for (const d of dims) {
-    let n = 0
-    for (const r of rules) if (r.keys[d] !== undefined) n++
-    if (n > bestCount) {
-      best = d
-      bestCount = n
+  const all: Dimension[] = ['src', 'dst', 'inIf', 'outIf', 'dport']
+  const count = (d: Dimension): number => rules.reduce((n, r) => n + (r.keys[d] !== undefined ? 1 : 0), 0)
+  const counts = new Map(all.map((d) => [d, count(d)]))
+  // The keys most rules have first: a rule is filed under the first of these it has.
+  const dims = all.filter((d) => counts.get(d)! > 0).sort((a, b) => counts.get(b)! - counts.get(a)!)
+  const index: ChainIndex = {rest: [], byPrefix: {}, byKey: {}}
+  let keyed = 0
+  rules.forEach((r, i) => {
+    const k = r.keys
+    const dim = dims.find((d) => k[d] !== undefined)
+    if (!dim) {
+      index.rest.push(i)
+      return
     }
-  }
-  // Worth it only when the key splits off a good part of the chain.
-  if (!best || bestCount * 4 < rules.length) return null
-  const index: ChainIndex = {dim: best, rest: []}
-  if (best === 'src' || best === 'dst') {
-    const byPrefix = new Map<number, Map<bigint, number[]>>()
-    rules.forEach((r, i) => {
-      const c = r.keys[best as 'src' | 'dst']
-      if (!c || c.prefix === null || c.family !== family) {
-        index.rest.push(i)
-        return
-      }
+    keyed++
+    if (dim === 'src' || dim === 'dst') {
+      const c = k[dim]!
+      const byPrefix = (index.byPrefix[dim] ??= new Map())
       let m = byPrefix.get(c.prefix)
       if (!m) byPrefix.set(c.prefix, (m = new Map()))
       let l = m.get(c.value)
       if (!l) m.set(c.value, (l = []))
       l.push(i)
-    })
-    index.byPrefix = byPrefix
-  } else {
-    const byKey = new Map<string | number, number[]>()
-    rules.forEach((r, i) => {
-      const k = r.keys[best as 'inIf' | 'outIf' | 'dport']
-      if (k === undefined) {
-        index.rest.push(i)
-        return
-      }
-      let l = byKey.get(k)
-      if (!l) byKey.set(k, (l = []))
+    } else {
+      const byKey = (index.byKey[dim] ??= new Map())
+      const key = k[dim]!
+      let l = byKey.get(key)
+      if (!l) byKey.set(key, (l = []))
       l.push(i)
-    })
-    index.byKey = byKey
-  }
-  return index
+    }
+  })
+  // Worth it only when the keys split off a good part of the chain.
+  return keyed * 4 < rules.length ? null : index
 }
 
 const ALL = Symbol('all rules')
@@ -106,16 +97,25 @@ export function candidates(chain: CompiledChain, p: Pkt): number[] | typeof ALL 
   const ix = chain.index
   if (!ix) return ALL
   const lists: number[][] = [ix.rest]
-  if (ix.byPrefix) {
-    const v = ix.dim === 'src' ? p.src : p.dst
-    const bits = BITS[p.family]
-    for (const [len, m] of ix.byPrefix) {
-      const l = m.get(v & maskOf(len, bits))
-      if (l) lists.push(l)
+  for (const dim of ['src', 'dst'] as const) {
+    const byPrefix = ix.byPrefix[dim]
+    if (!byPrefix) continue
+    const v = dim === 'src' ? p.src : p.dst
+    if (p.family === 'ipv4') {
+      const n = Number(v)
+      for (const [len, m] of byPrefix) {
+        const l = m.get((n & V4_MASKS[len]!) >>> 0)
+        if (l) lists.push(l)
+      }
+    } else {
+      for (const [len, m] of byPrefix) {
+        const l = m.get(v & maskOf(len, 128))
+        if (l) lists.push(l)
+      }
     }
-  } else if (ix.byKey) {
-    const k = ix.dim === 'inIf' ? p.inIf : ix.dim === 'outIf' ? p.outIf : p.dport
-    const l = ix.byKey.get(k)
+  }
+  for (const dim of ['inIf', 'outIf', 'dport'] as const) {
+    const l = ix.byKey[dim]?.get(p[dim])
     if (l) lists.push(l)
   }
   return mergeSorted(lists)

@@ -43,9 +43,15 @@ export type CTarget =
   | {kind: 'unknown'; name: string; why: string}
 
 /** What the chain index may use to skip rules (see chains.ts). */
+/** An address a rule requires: its prefix length and masked address (a number for IPv4: no bigint per rule). */
+export interface AddrKey {
+  prefix: number
+  value: number | bigint
+}
+
 export interface IndexKeys {
-  src?: Cidr
-  dst?: Cidr
+  src?: AddrKey
+  dst?: AddrKey
   inIf?: string
   outIf?: string
   dport?: number
@@ -56,7 +62,7 @@ export interface IndexKeys {
  * to a handful needs only those handful's closures (the index reads just the keys).
  */
 export class CompiledRule {
-  private built?: {matchers: Matcher[]; keys: IndexKeys}
+  private built?: Matcher[]
   private compiledTarget?: CTarget
   private indexKeys?: IndexKeys
 
@@ -67,19 +73,14 @@ export class CompiledRule {
     private readonly family: Family,
   ) {}
 
-  private build(): {matchers: Matcher[]; keys: IndexKeys} {
+  get matchers(): Matcher[] {
     if (this.built) return this.built
-    const b: Built = {matchers: [], unknowns: [], keys: {}, proto: null}
+    const b: Built = {matchers: [], unknowns: []}
     for (const m of this.rule.matches as Match[]) {
       if (m.kind === 'header') headerMatch(m, this.family, b)
       else compileModule(m, this.family, b)
     }
-    this.built = {matchers: [...b.matchers, ...b.unknowns], keys: b.keys}
-    return this.built
-  }
-
-  get matchers(): Matcher[] {
-    return this.build().matchers
+    return (this.built = [...b.matchers, ...b.unknowns])
   }
 
   get target(): CTarget {
@@ -88,8 +89,33 @@ export class CompiledRule {
 
   /** What the chain index may bucket this rule by (read from the rule without compiling its matches). */
   get keys(): IndexKeys {
-    return (this.indexKeys ??= this.built?.keys ?? indexKeys(this.rule, this.family))
+    return (this.indexKeys ??= indexKeys(this.rule, this.family))
   }
+}
+
+const DOTTED_PREFIX = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/
+
+/** Masks for IPv4 prefix lengths 0..32, as numbers. */
+export const V4_MASKS: readonly number[] = Array.from({length: 33}, (_, len) =>
+  len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0,
+)
+
+/** A positive, contiguous, non-zero prefix as an index key; the common IPv4 form read with numbers only. */
+function addrKey(text: string, family: Family): AddrKey | undefined {
+  if (family === 'ipv4') {
+    const d = DOTTED_PREFIX.exec(text)
+    if (d && [d[1], d[2], d[3], d[4]].every((x) => !/^0\d/.test(x!))) {
+      const parts = [d[1], d[2], d[3], d[4]].map(Number)
+      const len = Number(d[5])
+      if (parts.every((x) => x <= 255) && len >= 1 && len <= 32) {
+        const v = ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0
+        return {prefix: len, value: (v & V4_MASKS[len]!) >>> 0}
+      }
+    }
+  }
+  const c = parseCidr(text)
+  if (!c || c.family !== family || c.prefix === null || c.prefix === 0) return undefined
+  return {prefix: c.prefix, value: family === 'ipv4' ? Number(c.value) : c.value}
 }
 
 /** The index keys of a rule: its positive, exact -s/-d prefix, -i/-o name and single --dport. */
@@ -99,8 +125,8 @@ export function indexKeys(rule: Rule, family: Family): IndexKeys {
     if (m.kind === 'header') {
       if (m.negated || m.value === null) continue
       if (m.option === 's' || m.option === 'd') {
-        const c = parseCidr(m.value)
-        if (c && c.family === family && c.prefix !== null && c.prefix > 0) keys[m.option === 's' ? 'src' : 'dst'] = c
+        const k = addrKey(m.value, family)
+        if (k) keys[m.option === 's' ? 'src' : 'dst'] = k
       } else if ((m.option === 'i' || m.option === 'o') && !m.value.endsWith('+'))
         keys[m.option === 'i' ? 'inIf' : 'outIf'] = m.value
     } else if (m.name === 'tcp' || m.name === 'udp') {
@@ -294,8 +320,6 @@ function addressMatcher(c: Cidr, field: 'src' | 'dst'): Matcher {
 interface Built {
   matchers: Matcher[]
   unknowns: Matcher[]
-  keys: IndexKeys
-  proto: number | null
 }
 
 function headerMatch(m: HeaderMatch, family: Family, b: Built): void {
@@ -310,7 +334,6 @@ function headerMatch(m: HeaderMatch, family: Family, b: Built): void {
         return
       }
       b.matchers.push(not(m.negated, addressMatcher(c, field)))
-      if (!m.negated && c.prefix !== null && c.prefix > 0) b.keys[field] = c
       return
     }
     case 'i':
@@ -321,7 +344,6 @@ function headerMatch(m: HeaderMatch, family: Family, b: Built): void {
         ? (p) => p[field].startsWith(pattern.slice(0, -1))
         : (p) => p[field] === pattern
       b.matchers.push(not(m.negated, f))
-      if (!m.negated && !pattern.endsWith('+')) b.keys[field] = pattern
       return
     }
     case 'p': {
@@ -330,7 +352,6 @@ function headerMatch(m: HeaderMatch, family: Family, b: Built): void {
         b.unknowns.push(unknownMatch(`protocol ${v}`))
         return
       }
-      if (!m.negated) b.proto = n
       if (n === 0) {
         b.matchers.push(() => !m.negated)
         return
@@ -348,11 +369,10 @@ function headerMatch(m: HeaderMatch, family: Family, b: Built): void {
 type OptionHandler = (o: ExtOption, b: Built, family: Family, m: ModuleMatch) => Matcher | null
 
 function portOption(field: 'sport' | 'dport', protos: readonly number[]): OptionHandler {
-  return (o, b) => {
+  return (o) => {
     const r = o.values[0] === undefined ? null : portRange(o.values[0])
     if (!r) return null
     const [lo, hi] = r
-    if (!o.negated && lo === hi && field === 'dport') b.keys.dport = lo
     return not(o.negated, (p) => protos.includes(p.proto) && p[field] >= lo && p[field] <= hi)
   }
 }

@@ -28,6 +28,9 @@ describe('chain index', () => {
       .tuple(fc.constantFrom('br-a', 'br-b', 'eth0'), fc.constantFrom('ACCEPT', 'DROP'))
       .map(([i, t]) => `-i ${i} -j ${t}`),
     fc
+      .tuple(fc.constantFrom('br-a', 'br-b'), fc.constantFrom(80, 443), fc.constantFrom('ACCEPT', 'DROP', 'RETURN'))
+      .map(([o, p, t]) => `-o ${o} -p tcp -m tcp --dport ${p} -j ${t}`),
+    fc
       .tuple(fc.constantFrom(80, 81, 443), fc.constantFrom('ACCEPT', 'DROP', 'RETURN'))
       .map(([p, t]) => `-p tcp -m tcp --dport ${p} -j ${t}`),
     fc.constantFrom('-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT', '-j LOG', '! -s 10.2.0.10/32 -j DROP'),
@@ -67,7 +70,7 @@ describe('chain index', () => {
           expect(indexed).toEqual(scanned)
         },
       ),
-      {numRuns: 150},
+      {numRuns: 200},
     )
   })
 })
