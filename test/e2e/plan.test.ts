@@ -168,6 +168,10 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
         subnet: '10.77.1.0/24',
         gateway: '10.77.1.1',
         ip_range: null,
+        ipv6: false,
+        ipv6_subnet: null,
+        ipv6_gateway: null,
+        ipv6_ip_range: null,
         internal: false,
         labels: {},
         options: {},
@@ -176,6 +180,7 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
         container: 'dw-web',
         network: 'dw-front',
         ipv4_address: '10.77.1.10',
+        ipv6_address: null,
         aliases: [],
       })
       expect(change(plan, 'container.web.route["10.8.0.0/24"]').after).toEqual({
