@@ -4,10 +4,11 @@ import {BaseCommand} from '../src/cli/base-command.js'
 import {configFlags, hostFlags, stateFlags} from '../src/cli/flags.js'
 import {terminal} from '../src/cli/io.js'
 import {connectDocker} from '../src/docker/client.js'
+import {ConfigNotFoundError} from '../src/errors.js'
 import {refresh} from '../src/refresh/refresh.js'
 import {readPlanFile} from '../src/services/planfile.js'
 import {hostTarget, loadModel} from '../src/services/session.js'
-import {readState, resolveStatePath} from '../src/state/index.js'
+import {readState, resolveStatePath, resourceOnDisk} from '../src/state/index.js'
 import {actualToJson, renderActualText, renderPlan} from '../src/ui/index.js'
 import type {BackendSetting, DesiredModel} from '../src/model/types.js'
 
@@ -59,15 +60,18 @@ nat PREROUTING and POSTROUTING). Read-only: takes no lock and changes nothing.`
       model = (await loadModel(flags)).model
     } catch (err) {
       // No configuration at all is fine here; a broken one is worth saying, since it narrows what is read.
-      const message = err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err)
-      if (!/no \*\.hcl or \*\.hcl\.json files|configuration not found/.test(message))
+      if (!(err instanceof ConfigNotFoundError)) {
+        const message = err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err)
         this.warn(`configuration not loaded (${message}): showing the host and the containers in the state only`)
+      }
       model = null
     }
     const statePath = resolveStatePath(flags.state, model?.settings.statePath)
     const state = await readState(statePath)
     if (!flags.actual) {
-      if (flags.json) process.stdout.write(`${JSON.stringify(state ?? {resources: []}, null, 2)}\n`)
+      // The resources as the file spells them (origin and import markers inside ids).
+      const view = state ? {...state, resources: state.resources.map(resourceOnDisk)} : {resources: []}
+      if (flags.json) process.stdout.write(`${JSON.stringify(view, null, 2)}\n`)
       else if (!state || state.resources.length === 0) this.log(`The state (${statePath}) is empty.`)
       else for (const r of state.resources) this.log(r.address)
       return

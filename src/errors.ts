@@ -3,8 +3,14 @@
 // One handler (src/cli/base-command.ts) prints them all.
 import type {SourcePos} from './model/types.js'
 
+/** Diagnostics a caller may act on, recognised by this code rather than by their words. */
+export type DiagnosticCode =
+  /** The configuration path does not exist, or its directory holds no configuration file. */
+  'config-not-found'
+
 export interface Diagnostic {
   severity: 'error' | 'warning'
+  code?: DiagnosticCode
   summary: string
   detail?: string
   /** Where in the configuration; syntax errors carry a column, semantic ones at least a line. */
@@ -102,6 +108,35 @@ export class ConfigError extends AbortError {
         .join('\n'),
     )
     this.name = 'ConfigError'
+  }
+}
+
+/** No configuration at the given path (it does not exist, or holds no .hcl or .hcl.json file). */
+export class ConfigNotFoundError extends ConfigError {
+  constructor(diagnostics: Diagnostic[]) {
+    super(diagnostics)
+    this.name = 'ConfigNotFoundError'
+  }
+}
+
+/** Another dockwall holds the state lock (after waiting as long as asked). */
+export class StateLockedError extends AbortError {
+  constructor(
+    message: string,
+    hint: string | undefined,
+    /** The lock file. */
+    readonly lockPath: string,
+  ) {
+    super(message, hint)
+    this.name = 'StateLockedError'
+  }
+}
+
+/** Apply refused because the new input rules would cut the operator's SSH session. */
+export class LockoutError extends AbortError {
+  constructor(message: string, hint?: string) {
+    super(message, hint)
+    this.name = 'LockoutError'
   }
 }
 

@@ -4,7 +4,7 @@ import {BaseCommand} from '../../src/cli/base-command.js'
 import {stateFlags} from '../../src/cli/flags.js'
 import {resolveStatePath} from '../../src/state/paths.js'
 import {formatResource, showResource} from '../../src/state/service.js'
-import type {StateResource} from '../../src/state/types.js'
+import type {DiskResource} from '../../src/state/format.js'
 
 export default class StateShow extends BaseCommand {
   static override summary = 'Show one resource as the state records it: ids, attributes and iptables lines.'
@@ -25,7 +25,7 @@ export default class StateShow extends BaseCommand {
   static override enableJsonFlag = true
   static override flags = {...stateFlags}
 
-  async run(): Promise<StateResource> {
+  async run(): Promise<DiskResource> {
     const {args, flags} = await this.parse(StateShow)
     const resource = await showResource({statePath: resolveStatePath(flags.state), address: args.address})
     this.log(formatResource(resource))

@@ -58,7 +58,7 @@ function isDockerStep(c: Change): boolean {
 }
 
 function describe(c: Change): string {
-  if (c.ids?.forget === 'true') return 'Forgetting (state only)'
+  if (c.forget) return 'Forgetting (state only)'
   return VERB[c.action] ?? c.action
 }
 
@@ -147,7 +147,7 @@ export async function applyPlan(
   const started = Date.now()
   const counts = {imported: 0, added: 0, changed: 0, destroyed: 0}
   const count = (c: Change): void => {
-    if (c.ids?.forget === 'true') return
+    if (c.forget) return
     if (c.importing) counts.imported++
     if (c.importing && c.action === 'create') return
     if (c.action === 'create') counts.added++
@@ -177,8 +177,8 @@ export async function applyPlan(
     const t0 = Date.now()
     emit({type: 'change_start', address: c.address, action: c.action, description: describe(c)})
     try {
-      const ids = c.ids?.forget === 'true' ? {} : await opts.ops.dockerChange(c)
-      recordChange(resources, c, ids)
+      const done = c.forget ? undefined : await opts.ops.dockerChange(c)
+      recordChange(resources, c, done)
       await save()
       count(c)
       emit({type: 'change_done', address: c.address, action: c.action, elapsedMs: Date.now() - t0})

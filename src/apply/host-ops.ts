@@ -6,13 +6,19 @@ import type Dockerode from 'dockerode'
 
 import {dockerError, isNotFound, type DockerConnection} from '../docker/client.js'
 import {ExternalError} from '../errors.js'
-import type {Json} from '../model/resources.js'
+import type {Json, Origin} from '../model/resources.js'
 import type {Change, FirewallTransaction} from '../plan/types.js'
 import {run, type NetnsTarget} from '../util/exec.js'
 
+/** What a Docker change leaves to record: the object's ids (a new network's id) and, for what it made, its origin. */
+export interface DockerResult {
+  ids: {[key: string]: string}
+  origin?: Origin
+}
+
 export interface HostOps {
-  /** Performs a network, attachment or route change; returns ids to record (a new network's id). */
-  dockerChange(change: Change): Promise<{[key: string]: string}>
+  /** Performs a network, attachment or route change. */
+  dockerChange(change: Change): Promise<DockerResult>
   /** Runs one iptables-restore --noflush transaction; throws when it did not commit. */
   restore(tx: FirewallTransaction): Promise<void>
 }
@@ -148,31 +154,28 @@ export function createHostOps(opts: RealHostOpsOptions): HostOps {
 
   return {
     restore: opts.restore,
-    async dockerChange(c: Change): Promise<{[key: string]: string}> {
+    async dockerChange(c: Change): Promise<DockerResult> {
       const before = c.before ?? {}
       const after = c.after ?? {}
       switch (c.type) {
         case 'network':
-          return wrap(
-            `${c.action} network ${str(after.name) ?? str(before.name)}`,
-            async (): Promise<{[key: string]: string}> => {
-              if (c.action === 'create') return {id: await createNetwork(after), origin: 'created'}
-              const oldId = c.ids?.id
-              if (!oldId) throw new ExternalError(`${c.address}: no Docker network id in the plan`)
-              const attached = await endpointsOf(oldId)
-              for (const e of attached) await disconnect(oldId, e.container)
-              await client.getNetwork(oldId).remove()
-              if (c.action === 'delete') return {}
-              const id = await createNetwork(after)
-              // Put back every container the replace disconnected; dockwall's own attachments are then replaced as planned.
-              for (const e of attached) await connect(id, e.container, {}, e.aliases)
-              return {id, origin: c.ids?.origin ?? 'created'}
-            },
-          )
+          return wrap(`${c.action} network ${str(after.name) ?? str(before.name)}`, async (): Promise<DockerResult> => {
+            if (c.action === 'create') return {ids: {id: await createNetwork(after)}, origin: 'created'}
+            const oldId = c.ids?.id
+            if (!oldId) throw new ExternalError(`${c.address}: no Docker network id in the plan`)
+            const attached = await endpointsOf(oldId)
+            for (const e of attached) await disconnect(oldId, e.container)
+            await client.getNetwork(oldId).remove()
+            if (c.action === 'delete') return {ids: {}}
+            const id = await createNetwork(after)
+            // Put back every container the replace disconnected; dockwall's own attachments are then replaced as planned.
+            for (const e of attached) await connect(id, e.container, {}, e.aliases)
+            return {ids: {id}, origin: c.origin ?? 'created'}
+          })
         case 'attachment': {
           const network = str(after.network) ?? (str(before.network) as string)
           const container = c.ids?.container ?? (str(after.container) as string)
-          return wrap(`${c.action} ${c.address}`, async (): Promise<{[key: string]: string}> => {
+          return wrap(`${c.action} ${c.address}`, async (): Promise<DockerResult> => {
             if (c.action === 'delete' || c.action === 'replace') await disconnect(network, container)
             if (c.action === 'create' || c.action === 'replace')
               await connect(
@@ -181,16 +184,16 @@ export function createHostOps(opts: RealHostOpsOptions): HostOps {
                 {ipv4: str(after.ipv4_address), ipv6: str(after.ipv6_address)},
                 strings(after.aliases),
               )
-            return c.action === 'delete' ? {} : {container, origin: c.ids?.origin ?? 'created'}
+            return c.action === 'delete' ? {ids: {}} : {ids: {container}, origin: c.origin ?? 'created'}
           })
         }
         case 'route': {
           const container = c.ids?.container
           if (!container) throw new ExternalError(`${c.address}: no container id in the plan`)
-          return wrap(`${c.action} ${c.address}`, async () => {
+          return wrap(`${c.action} ${c.address}`, async (): Promise<DockerResult> => {
             if (c.action === 'delete') await routeCmd('del', container, before)
             else await routeCmd('replace', container, after)
-            return {container}
+            return {ids: {container}}
           })
         }
         default:

@@ -2,15 +2,12 @@
 // step (so a crash mid-apply leaves an accurate record) and by tests.
 import type {StateResource} from '../model/resources.js'
 import type {Change} from '../plan/types.js'
+import type {DockerResult} from './host-ops.js'
 
-/** Updates `resources` (by address) for a change that completed; `ids` are what the operation returned (a new network id). */
-export function recordChange(
-  resources: Map<string, StateResource>,
-  change: Change,
-  ids: {[key: string]: string} = {},
-): void {
+/** Updates `resources` (by address) for a change that completed; `done` is what its Docker operation returned. */
+export function recordChange(resources: Map<string, StateResource>, change: Change, done?: DockerResult): void {
   if (change.type === 'chain') return // owned chains are found by name; the state need not list them
-  const {forget: _forget, ...keptIds} = {...change.ids, ...ids}
+  const origin = done?.origin ?? change.origin
   switch (change.action) {
     case 'create':
     case 'update':
@@ -19,7 +16,8 @@ export function recordChange(
       const r: StateResource = {
         address: change.address,
         type: change.type,
-        ids: keptIds,
+        ids: {...change.ids, ...done?.ids},
+        ...(origin ? {origin} : {}),
         attributes: change.after ?? {},
       }
       if (change.lines) r.lines = change.lines.after

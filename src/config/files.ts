@@ -24,7 +24,13 @@ export async function discoverFiles(
   try {
     isDir = (await stat(path)).isDirectory()
   } catch {
-    return {diagnostic: {severity: 'error', summary: `configuration not found: ${path} does not exist`}}
+    return {
+      diagnostic: {
+        severity: 'error',
+        code: 'config-not-found',
+        summary: `configuration not found: ${path} does not exist`,
+      },
+    }
   }
   if (!isDir) {
     const format = formatOf(path)
@@ -39,6 +45,9 @@ export async function discoverFiles(
     .map((e) => e.name)
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
     .map((name) => ({file: join(path, name), format: formatOf(name)!}))
-  if (files.length === 0) return {diagnostic: {severity: 'error', summary: `no *.hcl or *.hcl.json files in ${path}`}}
+  if (files.length === 0)
+    return {
+      diagnostic: {severity: 'error', code: 'config-not-found', summary: `no *.hcl or *.hcl.json files in ${path}`},
+    }
   return {files, configDir: path}
 }

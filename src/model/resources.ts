@@ -22,13 +22,22 @@ export interface RuleLine {
   spec: string
 }
 
+/** How an object came to be in the state: dockwall made it, or found it matching and adopted it, or imported it. */
+export type Origin = 'created' | 'adopted' | 'imported'
+
+export const ORIGINS: readonly Origin[] = ['created', 'adopted', 'imported']
+
 /** One managed resource as the state records it and the planner reads it. */
 export interface StateResource {
   /** Unique within a state: `network.frontend`, `container.lb.network.frontend`, `rule.web_http`. */
   address: string
   type: ResourceType
-  /** Identifiers of the real objects (Docker network id, container id) and bookkeeping such as `origin`. */
+  /** Identifiers of the real objects: `id` (a Docker network), `container` (a Docker container). */
   ids: {[key: string]: string}
+  /** Networks and attachments: whether dockwall made the object (destroy removes it) or adopted it (destroy releases it). */
+  origin?: Origin
+  /** A rule imported from a foreign chain whose line is still there: the next apply moves it into dockwall's chain. */
+  pendingMove?: true
   attributes: Attributes
   /** For rule-like resources: the iptables lines dockwall wrote for it, in chain order. */
   lines?: RuleLine[]
@@ -39,12 +48,4 @@ export interface PriorState {
   serial: number
   lineage: string
   resources: readonly StateResource[]
-}
-
-/** How an object came to be in the state: dockwall made it, or found it matching and adopted it. */
-export type Origin = 'created' | 'adopted' | 'imported'
-
-export function originOf(r: StateResource | undefined): Origin | undefined {
-  const o = r?.ids.origin
-  return o === 'created' || o === 'adopted' || o === 'imported' ? o : undefined
 }

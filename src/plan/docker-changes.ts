@@ -3,7 +3,8 @@ import type {DockerContainer, DockerEndpoint, DockerNetwork} from '../docker/typ
 import type {Diagnostic} from '../errors.js'
 import type {AttachmentSpec, DesiredModel, NetworkSpec, RouteSpec} from '../model/types.js'
 import type {ActualNamespace} from '../refresh/types.js'
-import {originOf, type StateResource} from '../model/resources.js'
+import type {StateResource} from '../model/resources.js'
+import {reasonText, type ReasonCode} from './reasons.js'
 import type {Resolution} from './resolve.js'
 import type {Attributes, Json, NamespaceKey} from '../model/resources.js'
 import type {Change, Drift} from './types.js'
@@ -17,6 +18,8 @@ export interface DockerPlanContext {
   namespaces: ReadonlyMap<NamespaceKey, ActualNamespace>
   unreadable: ReadonlyMap<NamespaceKey, string>
   prior: ReadonlyMap<string, StateResource>
+  /** Why a managed object the plan does not want is removed (not configured, or destroy). */
+  removal: ReasonCode
 }
 
 export interface PartialPlan {
@@ -135,14 +138,15 @@ export function planNetworks(ctx: DockerPlanContext): PartialPlan {
         change.before = actualNetworkAttrs(priorNet)
         change.reasons.push(`name: "${priorNet.name}" → "${spec.name}" (Docker cannot rename networks)`)
         change.disconnects = attachedContainers(priorNet, ctx.containers)
-        change.ids = {id: priorNet.id, origin: originOf(prior) ?? 'created'}
+        change.ids = {id: priorNet.id}
+        change.origin = prior?.origin ?? 'created'
       }
       out.changes.push(change)
       continue
     }
     const before = actualNetworkAttrs(actual)
     const diffs = networkDiffs(after, before)
-    const origin = originOf(prior) ?? (prior ? 'created' : undefined)
+    const origin = prior?.origin ?? (prior ? 'created' : undefined)
     if (diffs.length === 0) {
       const reasons = prior ? [] : [`a Docker network "${spec.name}" with these settings exists; dockwall adopts it`]
       out.changes.push({
@@ -153,7 +157,8 @@ export function planNetworks(ctx: DockerPlanContext): PartialPlan {
         after,
         reasons,
         dependsOn: [],
-        ids: {id: actual.id, origin: origin ?? 'adopted'},
+        ids: {id: actual.id},
+        origin: origin ?? 'adopted',
       })
       continue
     }
@@ -185,13 +190,14 @@ export function planNetworks(ctx: DockerPlanContext): PartialPlan {
       reasons: diffs.map((d) => `${d} (forces replacement: Docker networks cannot be changed in place)`),
       dependsOn: [],
       disconnects: attachedContainers(actual, ctx.containers),
-      ids: {id: actual.id, origin: origin ?? 'created'},
+      ids: {id: actual.id},
+      origin: origin ?? 'created',
     })
   }
   for (const prior of ctx.prior.values()) {
     if (prior.type !== 'network' || desired.has(prior.address)) continue
     const actual = (prior.ids.id ? byId.get(prior.ids.id) : undefined) ?? byName.get(String(prior.attributes.name))
-    const origin = originOf(prior) ?? 'created'
+    const origin = prior?.origin ?? 'created'
     if (!actual) {
       out.drift.push({
         address: prior.address,
@@ -204,9 +210,11 @@ export function planNetworks(ctx: DockerPlanContext): PartialPlan {
         action: 'delete',
         before: prior.attributes,
         after: null,
-        reasons: ['already gone; only the state entry is removed'],
+        reasons: [reasonText('already-gone')],
         dependsOn: [],
-        ids: {...prior.ids, forget: 'true'},
+        ids: {...prior.ids},
+        ...(prior.origin ? {origin: prior.origin} : {}),
+        forget: true,
       })
       continue
     }
@@ -225,15 +233,14 @@ export function planNetworks(ctx: DockerPlanContext): PartialPlan {
       after: null,
       reasons: [],
       dependsOn: [],
-      ids: {id: actual.id, origin},
+      ids: {id: actual.id},
+      origin,
     }
     if (origin === 'adopted') {
-      change.reasons.push(
-        'dockwall adopted this network and did not create it: it is released from the state, not removed from Docker',
-      )
-      change.ids = {...change.ids, forget: 'true'}
+      change.reasons.push(reasonText('release-network'))
+      change.forget = true
     } else {
-      change.reasons.push('not in the configuration')
+      change.reasons.push(reasonText(ctx.removal))
       if (attached.length > 0) change.disconnects = attached
     }
     out.changes.push(change)
@@ -340,7 +347,8 @@ export function planAttachments(ctx: DockerPlanContext, networkChanges: readonly
           before: null,
           after,
           reasons: [],
-          ids: {container: c.id, origin: 'created'},
+          ids: {container: c.id},
+          origin: 'created',
         })
         continue
       }
@@ -352,7 +360,8 @@ export function planAttachments(ctx: DockerPlanContext, networkChanges: readonly
           before,
           after,
           reasons: [`network.${att.network} is replaced`],
-          ids: {container: c.id, origin: originOf(prior) ?? 'created'},
+          ids: {container: c.id},
+          origin: prior?.origin ?? 'created',
         })
         continue
       }
@@ -363,8 +372,9 @@ export function planAttachments(ctx: DockerPlanContext, networkChanges: readonly
           action: 'no-op',
           before,
           after,
-          reasons: prior ? [] : ['already connected as declared; dockwall adopts it'],
-          ids: {container: c.id, origin: originOf(prior) ?? (prior ? 'created' : 'adopted')},
+          reasons: prior ? [] : [reasonText('adopt-attachment')],
+          ids: {container: c.id},
+          origin: prior?.origin ?? (prior ? 'created' : 'adopted'),
         })
       } else {
         out.changes.push({
@@ -373,7 +383,8 @@ export function planAttachments(ctx: DockerPlanContext, networkChanges: readonly
           before,
           after,
           reasons: diffs.map((d) => `${d} (forces reconnection)`),
-          ids: {container: c.id, origin: originOf(prior) ?? 'created'},
+          ids: {container: c.id},
+          origin: prior?.origin ?? 'created',
         })
       }
     }
@@ -382,14 +393,14 @@ export function planAttachments(ctx: DockerPlanContext, networkChanges: readonly
     if (prior.type !== 'attachment' || desired.has(prior.address)) continue
     const c = ctx.containers.find((x) => x.id === prior.ids.container || x.name === prior.attributes.container)
     const ep = c?.endpoints.find((e) => e.networkName === prior.attributes.network)
-    const origin = originOf(prior) ?? 'created'
+    const origin = prior?.origin ?? 'created'
     const forget = !c || !ep || origin === 'adopted'
     const reasons =
       !c || !ep
-        ? ['already disconnected; only the state entry is removed']
+        ? [reasonText('already-disconnected')]
         : origin === 'adopted'
-          ? ['dockwall did not make this connection: it is released, not disconnected']
-          : ['not in the configuration']
+          ? [reasonText('release-attachment')]
+          : [reasonText(ctx.removal)]
     out.changes.push({
       address: prior.address,
       type: 'attachment',
@@ -398,7 +409,9 @@ export function planAttachments(ctx: DockerPlanContext, networkChanges: readonly
       after: null,
       reasons,
       dependsOn: [`network.${String(prior.address.split('.network.')[1] ?? '')}`],
-      ids: {...(c ? {container: c.id} : {}), origin, ...(forget ? {forget: 'true'} : {})},
+      ids: c ? {container: c.id} : {},
+      origin,
+      ...(forget ? {forget: true as const} : {}),
     })
   }
   return out
@@ -474,9 +487,10 @@ export function planRoutes(ctx: DockerPlanContext): PartialPlan {
       action: 'delete',
       before: prior.attributes,
       after: null,
-      reasons: present ? ['not in the configuration'] : ['already gone; only the state entry is removed'],
+      reasons: [reasonText(present ? ctx.removal : 'already-gone')],
       dependsOn: attachments,
-      ids: {...(c ? {container: c.id} : {}), ...(present ? {} : {forget: 'true'})},
+      ids: c ? {container: c.id} : {},
+      ...(present ? {} : {forget: true as const}),
     })
   }
   return out

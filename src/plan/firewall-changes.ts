@@ -14,8 +14,8 @@ import {
   type OwnedChain,
   type RenderedResource,
 } from './firewall.js'
-import {PENDING_MOVE} from './imports.js'
 import type {StateResource} from '../model/resources.js'
+import {reasonText, type ReasonCode} from './reasons.js'
 import type {Attributes, NamespaceKey, ResourceType, RuleLine} from '../model/resources.js'
 import type {Change, Drift, FirewallTransaction} from './types.js'
 
@@ -32,6 +32,8 @@ export interface FirewallPlanInput {
   targeted: ((address: string) => boolean) | null
   /** Foreign chains Docker will insert rules at the top of during this apply (nat POSTROUTING when it creates a network). */
   dockerInserts?: ReadonlySet<string>
+  /** Why a managed rule the plan does not want is removed (not configured, or destroy). */
+  removal: ReasonCode
 }
 
 export interface FirewallPlan {
@@ -125,7 +127,7 @@ function resourceChanges(input: FirewallPlanInput): {
     const type = ruleTypeOf(address) as ResourceType
     const r = desired.get(address)
     const p0 = prior.get(address)
-    const importing = p0?.ids.import === PENDING_MOVE
+    const importing = p0?.pendingMove === true
     // An imported rule's prior lines are where it lives now, in a foreign chain: they move, they are not drift.
     const foreign = importing ? (p0?.lines ?? []).filter((l) => foreignLinePresent(index, l, norm)) : []
     if (importing && foreign.length === 0)
@@ -172,33 +174,33 @@ function resourceChanges(input: FirewallPlanInput): {
       after,
       dependsOn: r?.dependsOn ?? [],
       lines: {before: sortLines([...foreign, ...actual]), after: sortLines(want.map(plain))},
-      ...(importing ? {ids: {origin: 'imported'}} : {}),
+      ...(importing ? {origin: 'imported' as const} : {}),
     }
     if (r?.deferred) {
       const reasons = [r.deferred]
-      if (actual.length > 0) reasons.push('its current iptables lines are removed until then')
+      if (actual.length > 0) reasons.push(reasonText('removed-until-then'))
       changes.push({...base, action: 'deferred', reasons})
     } else if (!r) {
-      if (actual.length > 0) changes.push({...base, action: 'delete', reasons: ['not in the configuration']})
+      if (actual.length > 0) changes.push({...base, action: 'delete', reasons: [reasonText(input.removal)]})
       else if (p)
         changes.push({
           ...base,
           action: 'delete',
-          reasons: ['already gone; only the state entry is removed'],
-          ids: {forget: 'true'},
+          reasons: [reasonText('already-gone')],
+          forget: true as const,
         })
     } else if (want.length === 0 && actual.length === 0) {
       if (p)
         changes.push({
           ...base,
           action: 'delete',
-          reasons: ['nothing to write; only the state entry is removed'],
-          ids: {forget: 'true'},
+          reasons: [reasonText('nothing-to-write')],
+          forget: true as const,
         })
     } else if (actual.length === 0) {
       changes.push({...base, action: 'create', reasons: r.notes})
     } else if (want.length === 0) {
-      changes.push({...base, action: 'delete', reasons: ['renders no iptables lines any more']})
+      changes.push({...base, action: 'delete', reasons: [reasonText('renders-nothing')]})
     } else if (sameLines(want, actual, norm)) {
       changes.push({...base, action: 'no-op', reasons: r.notes})
     } else {
@@ -224,7 +226,7 @@ interface ChainWork {
 /** Whether applying the change rewrites iptables lines (deferred or forgotten resources with no lines do not). */
 export function touchesFirewall(c: Change): boolean {
   if (c.type === 'network' || c.type === 'attachment' || c.type === 'route') return false
-  if (c.action === 'no-op' || c.ids?.forget === 'true') return false
+  if (c.action === 'no-op' || c.forget) return false
   if (c.action === 'deferred') return (c.lines?.before.length ?? 0) > 0
   return true
 }

@@ -18,9 +18,6 @@ export interface ImportRequest {
   at?: SourcePos
 }
 
-/** `ids.import` of a rule whose foreign line has not been moved yet. */
-export const PENDING_MOVE = 'pending'
-
 export interface ResolvedImports {
   /** Prior-state entries standing for the imported objects. */
   resources: StateResource[]
@@ -88,7 +85,8 @@ export function resolveImports(
       out.resources.push({
         address: r.to,
         type: 'network',
-        ids: {id: n.id, origin: 'imported'},
+        ids: {id: n.id},
+        origin: 'imported',
         attributes: actualNetworkAttrs(n),
       })
       out.descriptions.set(r.to, `imports Docker network "${n.name}" (${n.id.slice(0, 12)})`)
@@ -109,7 +107,8 @@ export function resolveImports(
       out.resources.push({
         address: r.to,
         type: 'attachment',
-        ids: {container: c.id, origin: 'imported'},
+        ids: {container: c.id},
+        origin: 'imported',
         attributes: {
           container: c.name,
           network: ep.networkName,
@@ -128,7 +127,9 @@ export function resolveImports(
       out.resources.push({
         address: r.to,
         type: id.kind,
-        ids: {origin: 'imported', import: PENDING_MOVE},
+        ids: {},
+        origin: 'imported',
+        pendingMove: true,
         attributes: {},
         lines: [found.line],
       })

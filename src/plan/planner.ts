@@ -10,8 +10,9 @@ import {indexActual} from './actual-index.js'
 import {planAttachments, planNetworks, planRoutes, type DockerPlanContext} from './docker-changes.js'
 import {renderFirewall, renderMasquerade, renderPortForward, renderRule, type RenderedResource} from './firewall.js'
 import {planFirewall, touchesFirewall, type Normalize} from './firewall-changes.js'
-import {PENDING_MOVE, resolveImports, type ImportRequest} from './imports.js'
+import {resolveImports, type ImportRequest} from './imports.js'
 import type {PriorState} from '../model/resources.js'
+import {removalReason} from './reasons.js'
 import {resolve, type EndpointLeaving, type Resolution} from './resolve.js'
 import {type Attributes, type Json, type NamespaceKey} from '../model/resources.js'
 import {PLAN_FORMAT_VERSION, type Change, type Plan, type PlanMode} from './types.js'
@@ -216,7 +217,7 @@ export function makePlan(inputs: PlanInputs, options: PlanOptions): PlanResult {
   for (const r of imported.resources) prior.set(r.address, r)
   const descriptions = new Map(imported.descriptions)
   for (const r of prior.values()) {
-    if (r.ids.import === PENDING_MOVE && !descriptions.has(r.address))
+    if (r.pendingMove && !descriptions.has(r.address))
       descriptions.set(
         r.address,
         `moves the rule imported from ${r.lines?.[0]?.chain ?? 'a foreign chain'} into dockwall's chain`,
@@ -233,6 +234,7 @@ export function makePlan(inputs: PlanInputs, options: PlanOptions): PlanResult {
     namespaces: index.namespaces,
     unreadable,
     prior,
+    removal: removalReason(options.mode),
   }
 
   const nets = planNetworks(ctx)
@@ -287,7 +289,16 @@ export function makePlan(inputs: PlanInputs, options: PlanOptions): PlanResult {
   const targeted = targetFilter(options.targets, dockerChanges, rendered)
   const backendOf = (ns: NamespaceKey) => index.namespaces.get(ns)?.backend
   const fw = planFirewall(
-    {rendered, attributes: firewallAttributes(model), index, prior, normalize, targeted, dockerInserts},
+    {
+      rendered,
+      attributes: firewallAttributes(model),
+      index,
+      prior,
+      normalize,
+      targeted,
+      dockerInserts,
+      removal: removalReason(options.mode),
+    },
     backendOf,
   )
 
@@ -315,10 +326,6 @@ export function makePlan(inputs: PlanInputs, options: PlanOptions): PlanResult {
       c.importing = d
       c.reasons.unshift(`import: ${d}`)
     }
-  }
-  if (options.mode === 'destroy') {
-    for (const c of changes)
-      c.reasons = c.reasons.map((r) => (r === 'not in the configuration' ? 'dockwall destroy removes it' : r))
   }
   if (options.mode === 'refresh-only') {
     // Refresh-only: report drift, change nothing on the host; apply only records what is there.

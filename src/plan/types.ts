@@ -4,7 +4,7 @@
 // JSON view read the same structure; apply never branches on `reasons`.
 import type {Diagnostic} from '../errors.js'
 import type {Backend} from '../model/types.js'
-import type {Attributes, NamespaceKey, ResourceType, RuleLine} from '../model/resources.js'
+import type {Attributes, NamespaceKey, Origin, ResourceType, RuleLine} from '../model/resources.js'
 
 export const PLAN_FORMAT_VERSION = '1.0'
 
@@ -25,8 +25,12 @@ export interface Change {
   lines?: {before: RuleLine[]; after: RuleLine[]}
   /** For a network replace: containers the replace disconnects (and reconnects). */
   disconnects?: string[]
-  /** For apply: ids it needs (Docker network id, container id). */
+  /** For apply: the Docker ids it needs (`id` of a network, `container`). */
   ids?: {[key: string]: string}
+  /** Networks and attachments: how the object came under dockwall's management; the state records it. */
+  origin?: Origin
+  /** Apply only removes the state entry: the object is gone already, or dockwall adopted it and releases it. */
+  forget?: true
   /** Set when the change adopts an existing object (an import): what it adopts, for people. */
   importing?: string
 }

@@ -2,7 +2,7 @@
 import type {ApplyListener} from '../apply/events.js'
 import {applyPlan, type ApplyResult, type StagedSave} from '../apply/engine.js'
 import {createHostOps} from '../apply/host-ops.js'
-import {AbortError} from '../errors.js'
+import {AbortError, LockoutError} from '../errors.js'
 import {IptablesRunner} from '../netfilter/index.js'
 import {recordChange} from '../apply/record.js'
 import type {StateResource} from '../model/resources.js'
@@ -30,7 +30,7 @@ export function guardLockout(
   const what = findings.some((f) => f.state === 'ESTABLISHED')
     ? 'would cut your current SSH session'
     : 'would refuse new SSH connections from your address'
-  throw new AbortError(
+  throw new LockoutError(
     `refusing to apply: the new input rules ${what} (${ssh.clientIp} → port ${ssh.serverPort}), at:\n  ${findings[0]?.line ?? ''}`,
     'keep allow_ssh = true in the firewall block, add a rule accepting your address, or pass --allow-lockout if you have console access',
   )

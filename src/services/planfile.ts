@@ -9,6 +9,7 @@ import {z} from 'zod'
 import {AbortError} from '../errors.js'
 import type {DesiredModel} from '../model/types.js'
 import {PLAN_FORMAT_VERSION, type Plan} from '../plan/types.js'
+import {planFromWire, planToWire} from '../plan/wire.js'
 
 const PLANFILE_KIND = 'dockwall-plan'
 
@@ -35,7 +36,9 @@ const header = z.object({
 })
 
 export async function writePlanFile(path: string, file: Omit<PlanFile, 'kind'>): Promise<void> {
-  await writeFileAtomic(path, `${JSON.stringify({kind: PLANFILE_KIND, ...file})}\n`, {mode: 0o600})
+  const {plan, ...rest} = file
+  const text = JSON.stringify({kind: PLANFILE_KIND, plan: planToWire(plan), ...rest})
+  await writeFileAtomic(path, `${text}\n`, {mode: 0o600})
 }
 
 export async function readPlanFile(path: string): Promise<PlanFile> {
@@ -65,5 +68,6 @@ export async function readPlanFile(path: string): Promise<PlanFile> {
       'make a new plan with this dockwall',
     )
   }
-  return raw as PlanFile
+  const file = raw as PlanFile
+  return {...file, plan: planFromWire(file.plan)}
 }

@@ -6,7 +6,7 @@ import path from 'node:path'
 
 import {loadConfig} from '../config/index.js'
 import {connectDocker, type DockerConnection} from '../docker/client.js'
-import {AbortError, ConfigError, type Diagnostic} from '../errors.js'
+import {AbortError, ConfigError, ConfigNotFoundError, type Diagnostic} from '../errors.js'
 import type {BackendSetting, DesiredModel} from '../model/types.js'
 import {acquireLock, readState, resolveStatePath, type Lock, type State} from '../state/index.js'
 import type {NetnsTarget} from '../util/exec.js'
@@ -66,7 +66,10 @@ export async function loadModel(
     vars: opts.vars ?? [],
     varFiles: opts.varFiles ?? [],
   })
-  if (!result.model) throw new ConfigError(result.diagnostics)
+  if (!result.model) {
+    if (result.diagnostics.some((d) => d.code === 'config-not-found')) throw new ConfigNotFoundError(result.diagnostics)
+    throw new ConfigError(result.diagnostics)
+  }
   return {model: result.model, warnings: result.diagnostics.filter((d) => d.severity === 'warning')}
 }
 

@@ -4,7 +4,7 @@
 import {z} from 'zod'
 
 import {AbortError} from '../errors.js'
-import type {Json} from '../model/resources.js'
+import {ORIGINS, type Json, type Origin} from '../model/resources.js'
 import {RESOURCE_TYPES, STATE_VERSION} from './types.js'
 import type {State, StateResource} from './types.js'
 
@@ -84,6 +84,54 @@ const stateSchema = z.strictObject({...headerShape, resources: z.array(resourceS
 })
 const headerSchema = z.strictObject(headerShape)
 
+// --- Control data: typed in memory, inside `ids` on disk ------------------------------
+//
+// In memory a resource carries `origin` and `pendingMove` as typed fields; on disk they
+// have always been strings inside `ids` (`"origin": "adopted"`, `"import": "pending"`).
+// These two functions are the only translation, so the bytes stay those of format 1.
+
+/** A resource as the file spells it. */
+export interface DiskResource {
+  address: string
+  type: StateResource['type']
+  ids: {[key: string]: string}
+  attributes: StateResource['attributes']
+  lines?: StateResource['lines']
+}
+
+/** `ids.import` of a rule whose foreign line has not been moved yet. */
+const PENDING_MOVE = 'pending'
+
+/** The ids as the file spells them: the Docker ids plus `origin` and `import`. */
+export function diskIds(r: Pick<StateResource, 'ids' | 'origin' | 'pendingMove'>): {[key: string]: string} {
+  if (r.origin === undefined && !r.pendingMove) return r.ids
+  return {...r.ids, ...(r.origin ? {origin: r.origin} : {}), ...(r.pendingMove ? {import: PENDING_MOVE} : {})}
+}
+
+/** The resource as the file spells it (and as `dockwall show --json` prints it). */
+export function resourceOnDisk(r: StateResource): DiskResource {
+  const out: DiskResource = {address: r.address, type: r.type, ids: diskIds(r), attributes: r.attributes}
+  if (r.lines) out.lines = r.lines
+  return out
+}
+
+/** The typed resource; values this dockwall does not know stay in `ids`, so they are written back unchanged. */
+export function resourceFromDisk(d: DiskResource): StateResource {
+  const {origin, import: move, ...ids} = d.ids
+  const known = origin !== undefined && (ORIGINS as readonly string[]).includes(origin)
+  if (origin !== undefined && !known) ids.origin = origin
+  if (move !== undefined && move !== PENDING_MOVE) ids.import = move
+  return {
+    address: d.address,
+    type: d.type,
+    ids,
+    ...(known ? {origin: origin as Origin} : {}),
+    ...(move === PENDING_MOVE ? {pendingMove: true as const} : {}),
+    attributes: d.attributes,
+    ...(d.lines ? {lines: d.lines} : {}),
+  }
+}
+
 // --- Decoding ---------------------------------------------------------------------
 
 /**
@@ -121,7 +169,7 @@ export function decodeState(text: string, file: string, upgrades: readonly State
     lineage: d.lineage,
     dockwallVersion: d.dockwall_version,
     // Frozen canonical copies, already validated above: encodeResources only sorts and remembers them.
-    resources: encodeResources(d.resources.map((r) => canonicalResource(r).resource)).resources,
+    resources: encodeResources(d.resources.map((r) => canonicalResource(resourceFromDisk(r)).resource)).resources,
   }
 }
 
@@ -227,13 +275,21 @@ function canonicalResource(r: StateResource): {resource: StateResource; text: st
     address: r.address,
     type: r.type,
     ids: canonical(r.ids) as {[k: string]: string},
+    ...(r.origin !== undefined ? {origin: r.origin} : {}),
+    ...(r.pendingMove ? {pendingMove: true as const} : {}),
     attributes: canonical(r.attributes) as {[k: string]: Json},
+  }
+  const disk = {
+    address: out.address,
+    type: out.type,
+    ids: canonical(diskIds(out)) as {[k: string]: string},
+    attributes: out.attributes,
   }
   // The text is JSON.stringify(resource, null, 2) re-indented for its place in the array. The
   // fields before `lines` go through JSON.stringify; the lines (most of a large state) are
   // written directly in the same layout, at a fraction of the cost (format.test.ts checks the
   // bytes are the same).
-  const head = JSON.stringify(out, null, 2).replaceAll('\n', '\n    ')
+  const head = JSON.stringify(disk, null, 2).replaceAll('\n', '\n    ')
   let text = head
   if (r.lines) {
     const lines = r.lines.map((l) =>
@@ -271,12 +327,32 @@ function plainLine(l: unknown): boolean {
   )
 }
 
-/** resourceSchema.safeParse(r).success, with the lines (most of a large state) checked without zod when they are plainly right. */
+/** resourceSchema.safeParse(resourceOnDisk(r)).success, with the lines (most of a large state) checked without zod when they are plainly right. */
 function resourceValid(r: StateResource): boolean {
-  const {lines, ...head} = r
+  if (!validControl(r)) return false
+  const disk = resourceOnDisk(r)
+  const {lines, ...head} = disk
   if (lines !== undefined && !(Array.isArray(lines) && lines.every(plainLine)))
-    return resourceSchema.safeParse(r).success
+    return resourceSchema.safeParse(disk).success
   return resourceSchema.safeParse(head).success
+}
+
+/** Throws (as a bug) for a resource that would not read back. */
+function checkResource(r: StateResource): void {
+  if (resourceValid(r)) return
+  const check = resourceSchema.safeParse(resourceOnDisk(r))
+  if (!check.success)
+    throw new Error(
+      `refusing to write an invalid state: resource ${r.address}:\n${formatIssues(check.error.issues, {})}`,
+    )
+  throw new Error(
+    `refusing to write an invalid state: resource ${r.address}: origin must be one of ${ORIGINS.join(', ')}`,
+  )
+}
+
+/** The typed control fields hold only values the file can spell (the schema sees them as strings in `ids`). */
+function validControl(r: StateResource): boolean {
+  return (r.origin === undefined || ORIGINS.includes(r.origin)) && (r.pendingMove === undefined || r.pendingMove)
 }
 
 /** Canonical, validated, sorted resources and the text of the `resources` array. */
@@ -290,14 +366,8 @@ export function encodeResources(resources: readonly StateResource[]): {resources
     if (i > 0 && sorted[i - 1]?.address === r.address)
       throw new Error(`refusing to write an invalid state: duplicate address ${r.address}`)
     const known = resourceText.get(r)
-    if (known === undefined && !resourceValid(r)) {
-      // Only new or changed resources are checked; remembered ones were checked when made.
-      const check = resourceSchema.safeParse(r)
-      if (!check.success)
-        throw new Error(
-          `refusing to write an invalid state: resource ${r.address}:\n${formatIssues(check.error.issues, {})}`,
-        )
-    }
+    // Only new or changed resources are checked; remembered ones were checked when made.
+    if (known === undefined) checkResource(r)
     const c = known === undefined ? canonicalResource(r) : {resource: r, text: known}
     out.push(c.resource)
     texts.push(c.text)
@@ -322,13 +392,7 @@ export async function canonicalResourcesAsync(resources: readonly StateResource[
       out.push(r)
       continue
     }
-    if (!resourceValid(r)) {
-      const check = resourceSchema.safeParse(r)
-      if (!check.success)
-        throw new Error(
-          `refusing to write an invalid state: resource ${r.address}:\n${formatIssues(check.error.issues, {})}`,
-        )
-    }
+    checkResource(r)
     out.push(canonicalResource(r).resource)
     await new Promise<void>((resolve) => setImmediate(resolve))
   }

@@ -2,7 +2,16 @@
 // the small edits apply and the `state` commands make.
 export {STATE_VERSION, RESOURCE_TYPES} from './types.js'
 export type {State, StateResource} from './types.js'
-export {decodeState, encodeState, stateContentEqual, sortResources, compareAddresses, STATE_UPGRADES} from './format.js'
+export {
+  decodeState,
+  encodeState,
+  stateContentEqual,
+  sortResources,
+  compareAddresses,
+  STATE_UPGRADES,
+  diskIds,
+  resourceOnDisk,
+} from './format.js'
 export type {StateUpgrade, RawState} from './format.js'
 export {readState, stageState, writeState} from './store.js'
 export type {StagedState, StoreOptions} from './store.js'

@@ -28,7 +28,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import {z} from 'zod'
 
-import {AbortError} from '../errors.js'
+import {AbortError, StateLockedError} from '../errors.js'
 import {formatDuration} from './duration.js'
 import {DEFAULT_STATE_FILE, lockPathFor} from './paths.js'
 import {errnoCode} from './store.js'
@@ -390,19 +390,21 @@ function lockedError(
   lockPath: string,
   holder: Exclude<LockRead, null>,
   timeoutMs: number,
-): AbortError {
+): StateLockedError {
   const waited = timeoutMs > 0 ? `timed out after ${formatDuration(timeoutMs)} waiting for the state lock: ` : ''
   const retry = timeoutMs > 0 ? undefined : 'add --lock-timeout 5m to wait for the other dockwall to finish'
   if (holder.kind === 'invalid') {
-    return new AbortError(
+    return new StateLockedError(
       `${waited}state locked by ${lockPath}, which is not a dockwall lock (${holder.why})`,
       `if no dockwall is running, delete ${lockPath} by hand`,
+      lockPath,
     )
   }
   const stateFlag = isDefaultStatePath(statePath) ? '' : ` --state ${statePath}`
-  return new AbortError(
+  return new StateLockedError(
     `${waited}state locked by ${describeHolder(holder.info)}; wait, or run \`dockwall force-unlock ${holder.info.id}${stateFlag}\` if that process is gone`,
     retry,
+    lockPath,
   )
 }
 

@@ -5,10 +5,11 @@ import {AbortError} from '../errors.js'
 import type {ResourceType} from '../model/resources.js'
 import {acquireLock, forceUnlock} from './lock.js'
 import type {LockInfo} from './lock.js'
+import {resourceOnDisk, type DiskResource} from './format.js'
 import {backupPathFor, DEFAULT_STATE_FILE} from './paths.js'
 import {getResource, matchAddresses, removeResources, similarAddresses} from './resources.js'
 import {readState, writeState} from './store.js'
-import type {State, StateResource} from './types.js'
+import type {State} from './types.js'
 
 export interface StateListResult {
   state: string
@@ -28,11 +29,12 @@ export async function listState(opts: {statePath: string}): Promise<StateListRes
   }
 }
 
-export async function showResource(opts: {statePath: string; address: string}): Promise<StateResource> {
+/** The resource as the file holds it (its origin and import marker inside `ids`). */
+export async function showResource(opts: {statePath: string; address: string}): Promise<DiskResource> {
   const state = await requireState(opts.statePath)
   const resource = getResource(state, opts.address)
   if (!resource) throw unknownAddresses(state, [opts.address], opts.statePath)
-  return resource
+  return resourceOnDisk(resource)
 }
 
 export interface RemoveOptions {
@@ -106,7 +108,7 @@ function unknownAddresses(state: State, addresses: string[], statePath: string):
 }
 
 /** `state show` as text: the resource's ids, attributes and iptables lines. */
-export function formatResource(r: StateResource): string {
+export function formatResource(r: DiskResource): string {
   const out = [`# ${r.address} (${r.type})`]
   const section = (title: string, values: {[key: string]: unknown}): void => {
     const keys = Object.keys(values).sort()

@@ -5,6 +5,7 @@
 import type {Diagnostic} from '../errors.js'
 import type {Attributes, ResourceType, RuleLine} from '../model/resources.js'
 import type {Action, DriftKind, Plan, PlanMode} from '../plan/types.js'
+import {wireIds} from '../plan/wire.js'
 import {summarizePlan} from './summary.js'
 
 /** Version of this JSON format (not of the plan file); minor bumps only add fields. */
@@ -122,7 +123,8 @@ export function planToJson(plan: Plan): PlanJson {
       }
       if (c.lines) out.lines = {before: c.lines.before.map(ruleLineJson), after: c.lines.after.map(ruleLineJson)}
       if (c.disconnects) out.disconnects = [...c.disconnects]
-      if (c.ids) out.ids = {...c.ids}
+      const ids = wireIds(c)
+      if (ids) out.ids = ids
       if (c.importing) out.importing = c.importing
       return out
     }),

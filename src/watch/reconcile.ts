@@ -12,7 +12,7 @@
 // lock held by someone else is waited for, up to the lock timeout, in short polls
 // that a stop cuts short.
 import type {DockerContainer} from '../docker/types.js'
-import {AbortError, ConfigError, formatDiagnostic, type Diagnostic} from '../errors.js'
+import {AbortError, ConfigError, formatDiagnostic, StateLockedError, type Diagnostic} from '../errors.js'
 import type {BackendSetting, DesiredModel} from '../model/types.js'
 import type {Plan} from '../plan/types.js'
 import {applySession, guardLockout, stateWouldChange} from '../services/apply.js'
@@ -242,7 +242,7 @@ export class Reconciler {
       try {
         return await openSession(base)
       } catch (err) {
-        if (!(err instanceof AbortError) || !err.message.includes('state locked by')) throw err
+        if (!(err instanceof StateLockedError)) throw err
         if (signal?.aborted) throw new AbortError(`stopped while waiting for the state lock: ${err.message}`)
         if (this.clock.now() >= deadline) throw err
         // Released between our attempt and this look: try again at once.

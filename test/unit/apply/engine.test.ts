@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {applyPlan} from '../../../src/apply/engine.js'
 import type {ApplyEvent} from '../../../src/apply/events.js'
-import type {HostOps} from '../../../src/apply/host-ops.js'
+import type {DockerResult, HostOps} from '../../../src/apply/host-ops.js'
 import type {StateResource} from '../../../src/model/resources.js'
 import type {Change, FirewallTransaction, Plan} from '../../../src/plan/types.js'
 
@@ -45,14 +45,16 @@ function stubOps(
   const self = {
     log: [] as string[],
     maxParallel: 0,
-    async dockerChange(c: Change): Promise<{[key: string]: string}> {
+    async dockerChange(c: Change): Promise<DockerResult> {
       active++
       self.maxParallel = Math.max(self.maxParallel, active)
       await new Promise((r) => setTimeout(r, opts.delayMs ?? 1))
       active--
       if (opts.fail?.has(c.address)) throw new Error(`boom ${c.address}`)
       self.log.push(`${c.action} ${c.address}`)
-      return c.type === 'network' && c.action === 'create' ? {id: `new-${c.address}`, origin: 'created'} : {}
+      return c.type === 'network' && c.action === 'create'
+        ? {ids: {id: `new-${c.address}`}, origin: 'created'}
+        : {ids: {}}
     },
     async restore(tx: FirewallTransaction) {
       if (opts.failTx?.has(`${tx.namespace}/${tx.table}`))
@@ -82,7 +84,7 @@ describe('apply engine', () => {
       [
         ch('container.a.network.n', 'attachment', 'create', ['network.n']),
         ch('network.n', 'network', 'create'),
-        ch('network.old', 'network', 'delete', [], {ids: {id: 'x', origin: 'created'}}),
+        ch('network.old', 'network', 'delete', [], {ids: {id: 'x'}, origin: 'created'}),
         ch('container.a.network.old', 'attachment', 'delete', ['network.old'], {ids: {container: 'a'}}),
         ch('rule.r', 'rule', 'create', ['container.a.network.n'], {
           lines: {
@@ -102,7 +104,7 @@ describe('apply engine', () => {
       'delete container.a.network.old',
       'delete network.old',
     ])
-    expect(result.resources.get('network.n')?.ids).toEqual({id: 'new-network.n', origin: 'created'})
+    expect(result.resources.get('network.n')).toMatchObject({ids: {id: 'new-network.n'}, origin: 'created'})
     expect(result.resources.get('rule.r')?.lines).toHaveLength(1)
     expect(events.at(-1)).toMatchObject({type: 'apply_done', ok: true, added: 3, changed: 0, destroyed: 2})
   })
@@ -166,10 +168,10 @@ describe('apply engine', () => {
   it('forgets adopted objects without touching Docker', async () => {
     const ops = stubOps()
     const prior: StateResource[] = [
-      {address: 'network.x', type: 'network', ids: {id: 'x', origin: 'adopted'}, attributes: {}},
+      {address: 'network.x', type: 'network', ids: {id: 'x'}, origin: 'adopted', attributes: {}},
     ]
     const {result} = await run(
-      plan([ch('network.x', 'network', 'delete', [], {ids: {id: 'x', origin: 'adopted', forget: 'true'}})]),
+      plan([ch('network.x', 'network', 'delete', [], {ids: {id: 'x'}, origin: 'adopted', forget: true})]),
       ops,
       prior,
     )

@@ -55,7 +55,7 @@ async function run(p: Plan, failTables: string[], prior: StateResource[] = []) {
   const snapshot = (m: ReadonlyMap<string, StateResource>) =>
     JSON.stringify([...m.values()].sort((a, b) => (a.address < b.address ? -1 : 1)))
   const ops: HostOps = {
-    dockerChange: async () => ({}),
+    dockerChange: async () => ({ids: {}}),
     restore: async (t) => {
       log.push(`restore ${t.table}`)
       if (failTables.includes(t.table)) throw new Error(`no ${t.table}`)

@@ -2,7 +2,7 @@
 // endpoints, routes inside containers, and iptables tables, changed by the same
 // HostOps interface apply drives on a real host. Deterministic (ids are counters),
 // so a story of plans and applies gives the same bytes on every run.
-import type {HostOps} from '../../../src/apply/host-ops.js'
+import type {DockerResult, HostOps} from '../../../src/apply/host-ops.js'
 import type {DockerContainer, DockerNetwork} from '../../../src/docker/types.js'
 import type {Json} from '../../../src/model/resources.js'
 import type {Change, FirewallTransaction} from '../../../src/plan/types.js'
@@ -108,14 +108,14 @@ export class SimHost {
   /** The operations apply performs, with the return values of src/apply/host-ops.ts. */
   ops(): HostOps {
     return {
-      dockerChange: async (c: Change): Promise<{[key: string]: string}> => {
+      dockerChange: async (c: Change): Promise<DockerResult> => {
         const before = c.before ?? {}
         const after = c.after ?? {}
         switch (c.type) {
           case 'network': {
             if (c.action === 'create')
               return {
-                id: this.createNetwork(str(after.name)!, str(after.subnet)!, str(after.gateway)),
+                ids: {id: this.createNetwork(str(after.name)!, str(after.subnet)!, str(after.gateway))},
                 origin: 'created',
               }
             const old = this.actual.docker.networks.find((n) => n.id === c.ids?.id)
@@ -125,10 +125,10 @@ export class SimHost {
             )
             for (const x of attached) this.disconnect(x.name, old.name)
             this.actual.docker.networks = this.actual.docker.networks.filter((n) => n !== old)
-            if (c.action === 'delete') return {}
+            if (c.action === 'delete') return {ids: {}}
             const id = this.createNetwork(str(after.name)!, str(after.subnet)!, str(after.gateway))
             for (const x of attached) this.connect(x.name, str(after.name)!)
-            return {id, origin: c.ids?.origin ?? 'created'}
+            return {ids: {id}, origin: c.origin ?? 'created'}
           }
           case 'attachment': {
             const network = str(after.network) ?? str(before.network)!
@@ -138,7 +138,7 @@ export class SimHost {
               const aliases = Array.isArray(after.aliases) ? after.aliases.map(String) : []
               this.connect(x.name, network, str(after.ipv4_address), aliases)
             }
-            return c.action === 'delete' ? {} : {container: x.id, origin: c.ids?.origin ?? 'created'}
+            return c.action === 'delete' ? {ids: {}} : {ids: {container: x.id}, origin: c.origin ?? 'created'}
           }
           case 'route': {
             const x = this.containerById(c.ids?.container, undefined)
@@ -146,7 +146,7 @@ export class SimHost {
             const dest = str(after.destination) ?? str(before.destination)
             ns.routes = ns.routes!.filter((r) => r.destination !== dest)
             if (c.action !== 'delete') ns.routes.push({destination: dest!, family: 'ipv4', via: str(after.via)!})
-            return {container: x.id}
+            return {ids: {container: x.id}}
           }
           default:
             throw new Error(`${c.address}: ${c.type} is not a Docker change`)

@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {recordChange} from '../../../src/apply/record.js'
 import {makePlan, type PlanInputs, type PlanOptions} from '../../../src/plan/planner.js'
-import type {StateResource, PriorState} from '../../../src/model/resources.js'
+import type {Origin, StateResource, PriorState} from '../../../src/model/resources.js'
 import type {Change, Plan} from '../../../src/plan/types.js'
 import type {ActualModel} from '../../../src/refresh/types.js'
 import {
@@ -49,7 +49,7 @@ function stateAfter(p: Plan, prev: PriorState | null = null): PriorState {
     recordChange(
       m,
       ch,
-      ch.type === 'network' && !ch.ids?.id ? {id: `id-${String(ch.after?.name)}`, origin: 'created'} : {},
+      ch.type === 'network' && !ch.ids?.id ? {ids: {id: `id-${String(ch.after?.name)}`}, origin: 'created'} : undefined,
     )
   return {serial: (prev?.serial ?? 0) + 1, lineage: 'L', resources: [...m.values()]}
 }
@@ -325,11 +325,11 @@ describe('planner after apply', () => {
 })
 
 describe('networks', () => {
-  const state = (attrs: Record<string, unknown>, origin = 'created'): PriorState => ({
+  const state = (attrs: Record<string, unknown>, origin: Origin = 'created'): PriorState => ({
     serial: 1,
     lineage: 'L',
     resources: [
-      {address: 'network.frontend', type: 'network', ids: {id: 'id-frontend', origin}, attributes: attrs as never},
+      {address: 'network.frontend', type: 'network', ids: {id: 'id-frontend'}, origin, attributes: attrs as never},
     ],
   })
   const m = model({
@@ -367,7 +367,7 @@ describe('networks', () => {
 
   it('adopts an unmanaged network with the same settings', () => {
     const p = plan({model: m, actual: actual({networks: [dockerNetwork('frontend', '172.18.103.0/24')]}), prior: null})
-    expect(change(p, 'network.frontend')).toMatchObject({action: 'no-op', ids: {id: 'id-frontend', origin: 'adopted'}})
+    expect(change(p, 'network.frontend')).toMatchObject({action: 'no-op', ids: {id: 'id-frontend'}, origin: 'adopted'})
   })
 
   it('deletes a network it created once it leaves the configuration', () => {
@@ -486,7 +486,8 @@ describe('attachments and routes', () => {
         {
           address: 'container.lb.network.frontend',
           type: 'attachment',
-          ids: {container: lb.id, origin: 'created'},
+          ids: {container: lb.id},
+          origin: 'created',
           attributes: {container: 'lb', network: 'frontend'},
         },
       ],
@@ -494,7 +495,8 @@ describe('attachments and routes', () => {
     const p = plan({model: model({networks: m.networks}), actual: actual({networks: [net], containers: [lb]}), prior})
     expect(change(p, 'container.lb.network.frontend')).toMatchObject({
       action: 'delete',
-      ids: {container: lb.id, origin: 'created'},
+      ids: {container: lb.id},
+      origin: 'created',
     })
   })
 })
@@ -642,7 +644,8 @@ describe('planning with the addresses containers will have after apply', () => {
         {
           address: 'network.back',
           type: 'network',
-          ids: {id: 'id-back', origin: 'created'},
+          ids: {id: 'id-back'},
+          origin: 'created',
           attributes: {name: 'back', subnet: '10.30.2.0/24'},
         },
       ],
@@ -766,9 +769,10 @@ describe('imports', () => {
     expect(change(p, 'network.front')).toMatchObject({
       action: 'no-op',
       importing: 'imports Docker network "front" (id-front)',
-      ids: {id: 'id-front', origin: 'imported'},
+      ids: {id: 'id-front'},
+      origin: 'imported',
     })
-    expect(change(p, 'container.web.network.front')).toMatchObject({action: 'no-op', ids: {origin: 'imported'}})
+    expect(change(p, 'container.web.network.front')).toMatchObject({action: 'no-op', origin: 'imported'})
   })
 
   it('replaces an imported network whose settings differ from the configuration', () => {

@@ -9,7 +9,7 @@ import {fileURLToPath} from 'node:url'
 import {execa} from 'execa'
 import {beforeAll, describe, expect, it} from 'vitest'
 
-import {encodeState} from '../../../src/state/format.js'
+import {encodeState, resourceOnDisk} from '../../../src/state/format.js'
 import {acquireLock, readLock} from '../../../src/state/lock.js'
 import {readState, writeState} from '../../../src/state/store.js'
 import {makeTmpDir, network, rule, sampleState} from './helpers.js'
@@ -152,7 +152,9 @@ describe('dockwall state show', () => {
   it('prints the resource as JSON with --json', async () => {
     const {dir} = await withState()
     const r = await dockwall(dir, ['state', 'show', 'network.frontend', '--json'])
-    expect(JSON.parse(r.stdout)).toEqual(network('frontend'))
+    // As the file spells it: the origin inside ids.
+    expect(JSON.parse(r.stdout)).toEqual(resourceOnDisk(network('frontend')))
+    expect(JSON.parse(r.stdout).ids).toEqual({network_id: 'id-frontend', origin: 'created'})
   })
 
   it('fails on an unknown address, suggesting close ones', async () => {

@@ -322,3 +322,55 @@ describe('state format', () => {
 function reverseKeys<T extends {[k: string]: unknown}>(o: T): T {
   return Object.fromEntries(Object.entries(o).reverse()) as T
 }
+
+describe('control data inside ids', () => {
+  const base = {version: 1 as const, serial: 1, lineage: LINEAGE, dockwallVersion: '0.1.0'}
+
+  it('reads origin and the import marker into typed fields, and writes them back inside ids', () => {
+    // Given a file whose ids carry an origin and a pending import move, as format 1 spells them
+    const text = encodeState({
+      ...base,
+      resources: [
+        {address: 'network.n', type: 'network', ids: {id: 'abc'}, origin: 'adopted', attributes: {}},
+        {address: 'rule.r', type: 'rule', ids: {}, origin: 'imported', pendingMove: true, attributes: {}, lines: []},
+      ],
+    })
+    expect(JSON.parse(text).resources.map((r: {ids: unknown}) => r.ids)).toEqual([
+      {id: 'abc', origin: 'adopted'},
+      {import: 'pending', origin: 'imported'},
+    ])
+    // When it is read
+    const state = decodeState(text, 'f')
+    // Then the control data is typed, the Docker ids stay ids, and the bytes round-trip
+    expect(state.resources[0]).toMatchObject({ids: {id: 'abc'}, origin: 'adopted'})
+    expect(state.resources[1]).toMatchObject({ids: {}, origin: 'imported', pendingMove: true})
+    expect(encodeState(state)).toBe(text)
+  })
+
+  it('keeps values it does not know inside ids, so they are written back unchanged', () => {
+    const text = fileText((raw) => {
+      raw.resources[0]!.ids = {network_id: 'x', origin: 'someday', import: 'later'}
+    })
+    const state = decodeState(text, 'f')
+    expect(state.resources[0]!.origin).toBeUndefined()
+    expect(state.resources[0]!.pendingMove).toBeUndefined()
+    expect(JSON.parse(encodeState(state)).resources[0].ids).toEqual({
+      import: 'later',
+      network_id: 'x',
+      origin: 'someday',
+    })
+  })
+
+  it('refuses to write an origin the format cannot spell', () => {
+    const bad = {
+      address: 'network.n',
+      type: 'network',
+      ids: {},
+      origin: 'stolen',
+      attributes: {},
+    } as unknown as StateResource
+    expect(() => encodeState({...base, resources: [bad]})).toThrow(
+      /network\.n: origin must be one of created, adopted, imported/,
+    )
+  })
+})

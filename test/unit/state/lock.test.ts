@@ -7,7 +7,7 @@ import process from 'node:process'
 import {execa} from 'execa'
 import {describe, expect, it} from 'vitest'
 
-import {AbortError} from '../../../src/errors.js'
+import {AbortError, StateLockedError} from '../../../src/errors.js'
 import {acquireLock, forceUnlock, readLock} from '../../../src/state/lock.js'
 import type {LockInfo} from '../../../src/state/lock.js'
 import {lockPathFor} from '../../../src/state/paths.js'
@@ -91,6 +91,9 @@ describe('state lock', () => {
       const started = Date.now()
       const err = await failure(acquireLock(statePath, op))
       expect(Date.now() - started).toBeLessThan(3000) // no waiting (generous: CI machines are busy)
+      // Callers that wait and retry (watch) recognise it by its type, not its words.
+      expect(err).toBeInstanceOf(StateLockedError)
+      expect((err as StateLockedError).lockPath).toBe(`${statePath}.lock`)
       expect(err.message).toMatch(
         new RegExp(
           `^state locked by pid ${process.pid} \\(dockwall apply, user [^)]+\\) on host ${hostname()} since \\d\\d:\\d\\d:\\d\\d; ` +

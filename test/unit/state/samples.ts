@@ -6,7 +6,8 @@ export function network(label: string, extra: Partial<StateResource> = {}): Stat
   return {
     address: `network.${label}`,
     type: 'network',
-    ids: {network_id: `id-${label}`, origin: 'created'},
+    ids: {network_id: `id-${label}`},
+    origin: 'created',
     attributes: {name: label, subnet: '172.18.0.0/24', internal: false, labels: {team: 'web'}},
     ...extra,
   }

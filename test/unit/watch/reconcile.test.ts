@@ -9,6 +9,8 @@ import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest'
 
 import type {Diagnostic} from '../../../src/errors.js'
 import {formatDiagnostic} from '../../../src/errors.js'
+import {acquireLock} from '../../../src/state/index.js'
+import type {Clock} from '../../../src/watch/clock.js'
 import {Reconciler} from '../../../src/watch/reconcile.js'
 
 const GOOD = `network "front" {
@@ -107,5 +109,31 @@ describe('Reconciler configuration', () => {
     expect(r.isRelevant({type: 'network', action: 'connect', id: 'n', name: 'bridge', container: 'not-known'})).toBe(
       false,
     )
+  })
+
+  it('waits for a state lock held by another dockwall, and goes on once it is released', async () => {
+    // Given a lock held by someone else, and a state file that cannot be read (so nothing past the lock runs)
+    await writeFile(join(dir, 'main.hcl'), GOOD)
+    const statePath = join(dir, 'dockwall.state.json')
+    await writeFile(statePath, 'not json')
+    const held = await acquireLock(statePath, {timeoutMs: 0, operation: 'dockwall apply', releaseOnSignal: false})
+    // A clock that never runs out and releases the lock when the reconciler starts to wait
+    let waits = 0
+    const clock: Clock = {
+      now: () => 0,
+      setTimeout: (fn) => {
+        waits++
+        void held.release().then(fn)
+        return waits
+      },
+      clearTimeout: () => {},
+    }
+    const r = new Reconciler({config: dir, state: statePath, lockTimeoutMs: 60_000, allowLockout: false, clock})
+    // When it reconciles
+    const outcome = await r.reconcile()
+    // Then it waited once, took the lock, and stopped at the state file: past the lock
+    expect(waits).toBe(1)
+    expect(outcome).toMatchObject({result: 'failed', retry: true})
+    expect(outcome.error).toMatch(/^state file .*dockwall\.state\.json is not valid JSON/)
   })
 })
