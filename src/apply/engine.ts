@@ -5,6 +5,7 @@
 // state is saved after every step, so a crash mid-apply leaves an accurate record.
 import type {StateResource} from '../model/resources.js'
 import {touchesFirewall} from '../plan/firewall-changes.js'
+import {countChange, emptySummary} from '../plan/summary.js'
 import type {RuleLine} from '../model/resources.js'
 import type {Change, FirewallTransaction, Plan} from '../plan/types.js'
 import {Semaphore} from '../util/pool.js'
@@ -145,19 +146,9 @@ export async function applyPlan(
   const result: ApplyResult = {ok: true, resources, failed: [], skipped: [], transactions: []}
   const failedSet = new Set<string>()
   const started = Date.now()
-  const counts = {imported: 0, added: 0, changed: 0, destroyed: 0}
-  const count = (c: Change): void => {
-    if (c.forget) return
-    if (c.importing) counts.imported++
-    if (c.importing && c.action === 'create') return
-    if (c.action === 'create') counts.added++
-    else if (c.action === 'update') counts.changed++
-    else if (c.action === 'delete') counts.destroyed++
-    else if (c.action === 'replace') {
-      counts.added++
-      counts.destroyed++
-    }
-  }
+  // What succeeded, counted as the plan was (src/plan/summary.ts).
+  const succeeded = emptySummary()
+  const count = (c: Change): void => countChange(succeeded, c)
   // Saves are serialised: each one writes the whole state as of that moment.
   let saving: Promise<void> = Promise.resolve()
   const save = (): Promise<void> => (saving = saving.then(() => opts.save(resources)))
@@ -177,8 +168,8 @@ export async function applyPlan(
     const t0 = Date.now()
     emit({type: 'change_start', address: c.address, action: c.action, description: describe(c)})
     try {
-      const done = c.forget ? undefined : await opts.ops.dockerChange(c)
-      recordChange(resources, c, done)
+      const outcome = c.forget ? undefined : await opts.ops.dockerChange(c)
+      recordChange(resources, c, outcome)
       await save()
       count(c)
       emit({type: 'change_done', address: c.address, action: c.action, elapsedMs: Date.now() - t0})
@@ -319,7 +310,10 @@ export async function applyPlan(
   emit({
     type: 'apply_done',
     ok: result.ok,
-    ...counts,
+    imported: succeeded.import,
+    added: succeeded.add,
+    changed: succeeded.change,
+    destroyed: succeeded.destroy,
     failed: result.failed.length,
     skipped: result.skipped.length,
     elapsedMs: Date.now() - started,

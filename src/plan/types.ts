@@ -79,14 +79,3 @@ export interface Plan {
   actualHash: string
   targets: string[]
 }
-
-export interface PlanSummary {
-  /** Objects adopted by this plan (they may also be counted as add, change or destroy). */
-  import: number
-  add: number
-  change: number
-  destroy: number
-  replace: number
-  deferred: number
-  drift: number
-}

@@ -69,10 +69,3 @@ export async function planSession(session: Session, req: PlanRequest): Promise<P
   plan.warnings.unshift(...session.configWarnings, ...diagnostics)
   return {plan, actual, errors}
 }
-
-/** Whether applying the plan would change anything on the host or in the state. */
-export function planHasChanges(plan: Plan): boolean {
-  // A refresh-only plan "changes" the state when it found drift (Terraform's -refresh-only -detailed-exitcode exits 2 then).
-  if (plan.mode === 'refresh-only') return plan.drift.length > 0
-  return plan.firewall.length > 0 || plan.changes.some((c) => c.action !== 'no-op' && c.action !== 'deferred')
-}

@@ -6,7 +6,7 @@ import type {Diagnostic} from '../errors.js'
 import type {Attributes, ResourceType, RuleLine} from '../model/resources.js'
 import type {Action, DriftKind, Plan, PlanMode} from '../plan/types.js'
 import {wireIds} from '../plan/wire.js'
-import {summarizePlan} from './summary.js'
+import {planHasChanges, summarizePlan} from '../plan/summary.js'
 
 /** Version of this JSON format (not of the plan file); minor bumps only add fields. */
 export const PLAN_JSON_FORMAT_VERSION = '1.0'
@@ -62,7 +62,7 @@ export interface PlanJson {
   dockwall_version: string
   plan_format_version: string
   mode: PlanMode
-  /** True when applying would change the host (something to add, change or destroy). */
+  /** True when applying would do something: change the host, or record imports and forgotten objects (planHasChanges); never for refresh-only. */
   applyable: boolean
   summary: {
     import: number
@@ -101,7 +101,8 @@ export function planToJson(plan: Plan): PlanJson {
     dockwall_version: plan.dockwallVersion,
     plan_format_version: plan.formatVersion,
     mode: plan.mode,
-    applyable: s.add + s.change + s.destroy > 0,
+    // A refresh-only plan reports drift (exit code 2) but gives apply nothing to do.
+    applyable: plan.mode !== 'refresh-only' && planHasChanges(plan),
     summary: {
       import: s.import,
       add: s.add,

@@ -6,7 +6,8 @@
 import {Box, render, Text, useApp, useInput, useStdout} from 'ink'
 import {useEffect, useMemo, useState, type ReactElement} from 'react'
 
-import type {Plan, PlanSummary} from '../plan/types.js'
+import {planHasChanges, summarizePlan, type PlanSummary} from '../plan/summary.js'
+import type {Plan} from '../plan/types.js'
 import {
   activeFilter,
   helpLine,
@@ -20,15 +21,15 @@ import {
 } from './review-model.js'
 import {seg, truncateLine, type StyledLine} from './styled.js'
 import {StyledText} from './styled-text.js'
-import {deferredLine, hasActions, NO_CHANGES, summarizePlan} from './summary.js'
+import {deferredLine, NO_CHANGES} from './summary.js'
 
 /** Lines around the list: summary, status, a blank, footer, and one spare so Ink never fills the screen (it then redraws it whole). */
 const CHROME = 5
 
-function summaryLine(s: PlanSummary): StyledLine {
+function summaryLine(s: PlanSummary, changes: boolean): StyledLine {
   const count = (n: number, text: string, color: 'green' | 'yellow' | 'red') =>
     seg(`${n} ${text}`, n > 0 ? {color, bold: true} : undefined)
-  if (!hasActions(s)) return [seg(s.deferred > 0 ? 'Plan: nothing to apply now.' : NO_CHANGES, {bold: true})]
+  if (!changes) return [seg(s.deferred > 0 ? 'Plan: nothing to apply now.' : NO_CHANGES, {bold: true})]
   return [
     seg('Plan: ', {bold: true}),
     count(s.add, 'to add', 'green'),
@@ -40,8 +41,17 @@ function summaryLine(s: PlanSummary): StyledLine {
   ]
 }
 
-export function SummaryBar({summary, width}: {summary: PlanSummary; width: number}): ReactElement {
-  return <StyledText line={truncateLine(summaryLine(summary), width)} />
+export function SummaryBar({
+  summary,
+  changes,
+  width,
+}: {
+  summary: PlanSummary
+  /** planHasChanges: whether applying does anything. */
+  changes: boolean
+  width: number
+}): ReactElement {
+  return <StyledText line={truncateLine(summaryLine(summary, changes), width)} />
 }
 
 /** The second line: the filter while one is set, otherwise what the summary sentence leaves out (deferred, drift). */
@@ -114,6 +124,7 @@ export function PlanReview({plan, columns, rows}: PlanReviewProps): ReactElement
   const {exit} = useApp()
   const sections = useMemo(() => reviewSections(plan), [plan])
   const summary = useMemo(() => summarizePlan(plan), [plan])
+  const changes = useMemo(() => planHasChanges(plan), [plan])
   const [state, setState] = useState(() => initialReviewState(sections))
   const ctx = {sections, width: size.columns, viewHeight: Math.max(3, size.rows - CHROME)}
 
@@ -138,7 +149,7 @@ export function PlanReview({plan, columns, rows}: PlanReviewProps): ReactElement
   const deferred = deferredLine(summary)
   return (
     <Box flexDirection="column" width={size.columns}>
-      <SummaryBar summary={summary} width={size.columns} />
+      <SummaryBar summary={summary} changes={changes} width={size.columns} />
       <StatusLine
         summary={summary}
         filter={activeFilter(state)}

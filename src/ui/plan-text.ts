@@ -14,7 +14,8 @@ import {
   TYPE_NOUN,
 } from './plan-model.js'
 import {seg, toAnsi, type StyledLine} from './styled.js'
-import {deferredLine, hasActions, NO_CHANGES, planSummaryLine, summarizePlan} from './summary.js'
+import {planHasChanges, summarizePlan} from '../plan/summary.js'
+import {deferredLine, NO_CHANGES, planSummaryLine} from './summary.js'
 
 export interface PlanTextOptions {
   color: boolean
@@ -147,7 +148,7 @@ export function renderPlanText(plan: Plan, opts: PlanTextOptions): string {
       seg('Refresh-only plan:', {bold: true}),
       seg(` ${n} ${n === 1 ? 'object' : 'objects'} changed outside dockwall will be recorded in the state.`),
     ])
-  } else if (!hasActions(summary) && summary.deferred === 0) {
+  } else if (!planHasChanges(plan) && summary.deferred === 0) {
     out.push([seg(NO_CHANGES, {bold: true})])
   } else {
     out.push(planSummaryLine(summary))

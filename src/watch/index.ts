@@ -4,7 +4,7 @@ export {runWatch, resolveInterval, DEFAULT_INTERVAL_MS, MIN_INTERVAL_MS} from '.
 export type {WatchOptions, WatchIO} from './run.js'
 export {WatchLoop, DEFAULT_TIMING, DEFAULT_RETRY} from './loop.js'
 export type {LoopOptions, ReconcileFn, Timing} from './loop.js'
-export {Reconciler, planCounts, changedAddresses} from './reconcile.js'
+export {Reconciler, planCounts} from './reconcile.js'
 export type {ReconcilerOptions} from './reconcile.js'
 export {
   DockerEventStream,

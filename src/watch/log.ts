@@ -89,6 +89,7 @@ export function reconcileRecord(r: ReconcileReport, format: LogFormat = 'text'):
       ? {triggers: groupTriggers(r.triggers) as unknown as LogValue}
       : {trigger: triggerText(r.triggers)}),
     result: r.result,
+    import: r.counts.import,
     add: r.counts.add,
     change: r.counts.change,
     destroy: r.counts.destroy,

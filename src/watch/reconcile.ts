@@ -16,7 +16,8 @@ import {AbortError, ConfigError, formatDiagnostic, StateLockedError, type Diagno
 import type {BackendSetting, DesiredModel} from '../model/types.js'
 import type {Plan} from '../plan/types.js'
 import {applySession, guardLockout, stateWouldChange} from '../services/apply.js'
-import {planHasChanges, planSession} from '../services/plan.js'
+import {changedAddresses, planHasChanges, summarizePlan} from '../plan/summary.js'
+import {planSession} from '../services/plan.js'
 import {loadModel, openSession, type Session, type SessionOptions} from '../services/session.js'
 import {readLock, resolveStatePath} from '../state/index.js'
 import {sleep, systemClock, type Clock} from './clock.js'
@@ -42,28 +43,17 @@ export interface ReconcilerOptions {
   warn?: (message: string) => void
 }
 
-/** Counts as the log line shows them: from the plan, failures from the apply. */
+/** Counts as the log line shows them: the plan's summary (src/plan/summary.ts); failures come from the apply. */
 export function planCounts(plan: Plan): ChangeCounts {
+  const s = summarizePlan(plan)
   const counts = emptyCounts()
-  counts.drift = plan.drift.length
-  for (const c of plan.changes) {
-    if (c.action === 'create') counts.add++
-    else if (c.action === 'update') counts.change++
-    else if (c.action === 'delete') counts.destroy++
-    else if (c.action === 'replace') {
-      counts.add++
-      counts.destroy++
-    } else if (c.action === 'deferred') counts.deferred++
-  }
+  if (s.import > 0) counts.import = s.import
+  counts.add = s.add
+  counts.change = s.change
+  counts.destroy = s.destroy
+  counts.deferred = s.deferred
+  counts.drift = s.drift
   return counts
-}
-
-/** Addresses of the changes that act on the host (not no-ops, not deferred), sorted. */
-export function changedAddresses(plan: Plan): string[] {
-  return plan.changes
-    .filter((c) => c.action !== 'no-op' && c.action !== 'deferred')
-    .map((c) => c.address)
-    .sort()
 }
 
 function firstLine(err: unknown): string {

@@ -26,6 +26,8 @@ export interface Trigger {
 }
 
 export interface ChangeCounts {
+  /** Objects the plan imports; left out when none, so the log line and status file read as before. */
+  import?: number
   add: number
   change: number
   destroy: number
