@@ -3,9 +3,8 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {sessionFlags} from '../src/cli/flags.js'
 import {sessionOptions} from '../src/cli/session-flags.js'
-import {ConfigError} from '../src/errors.js'
 import {toDot, toMermaid} from '../src/plan/graph.js'
-import {planSession} from '../src/services/plan.js'
+import {preparePlan, throwPlanErrors} from '../src/services/pipeline.js'
 import {openSession} from '../src/services/session.js'
 
 export default class Graph extends BaseCommand {
@@ -30,11 +29,12 @@ deletes before). Render DOT with Graphviz.`
     const {flags} = await this.parse(Graph)
     const session = await openSession(sessionOptions(flags, 'graph', (m) => this.warn(m)))
     try {
-      const {plan, errors} = await planSession(session, {
+      const prepared = await preparePlan(session, {
         mode: flags.destroy ? 'destroy' : 'normal',
         targets: flags.target ?? [],
       })
-      if (errors.length > 0) throw new ConfigError(errors)
+      throwPlanErrors(prepared)
+      const {plan} = prepared
       const opts = {includeNoop: !flags['changes-only']}
       process.stdout.write(flags.format === 'mermaid' ? toMermaid(plan, opts) : toDot(plan, opts))
     } finally {

@@ -1,16 +1,9 @@
-import {readFile} from 'node:fs/promises'
-
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base-command.js'
 import {ExitCode} from '../src/cli/exit-codes.js'
 import {configFlags, hostFlags, lockFlags, stateFlags} from '../src/cli/flags.js'
-import {sessionOptions} from '../src/cli/session-flags.js'
-import {AbortError} from '../src/errors.js'
-import {connectDocker} from '../src/docker/client.js'
-import {convertNetworkGo, generateFromHost, importOne} from '../src/services/import.js'
-import {hostTarget, openSession} from '../src/services/session.js'
-import type {BackendSetting} from '../src/model/types.js'
+import {runImport} from '../src/cli/import-flow.js'
 
 export default class Import extends BaseCommand {
   static override summary = 'Adopt networks, attachments and firewall rules that already exist.'
@@ -94,67 +87,12 @@ Exit code 2 when the import is partial (rules left in place, policies not conver
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Import)
-    if (flags['from-networks-json']) {
-      const names = Object.fromEntries(
-        (flags.map ?? []).map((m) => {
-          const i = m.indexOf('=')
-          if (i <= 0) throw new AbortError(`--map ${m}: expected NAME=CONTAINER`)
-          return [m.slice(0, i), m.slice(i + 1)]
-        }),
-      )
-      const file = flags['from-networks-json']
-      const r = await convertNetworkGo(
-        await readFile(file, 'utf8'),
-        file,
-        flags['generate-config-out'] as string,
-        names,
-      )
-      for (const e of r.explanations) this.log(e)
-      for (const p of r.problems)
-        this.logToStderr(
-          `not converted: ${p.path}${p.line ? ` (${file}:${p.line}${p.column ? `:${p.column}` : ''})` : ''}: ${p.reason}`,
-        )
-      this.log(`\nWrote ${flags['generate-config-out']}. Review it, then run \`dockwall plan\`.`)
-      if (r.problems.length > 0) this.exit(ExitCode.Changes)
-      return
-    }
-    if (flags.all) {
-      const out = flags['generate-config-out'] as string
-      const r = await generateFromHost({
-        docker: await connectDocker(flags['docker-host']),
-        host: await hostTarget(flags.netns),
-        backend: (flags.backend ?? 'auto') as BackendSetting,
-        out,
-        command: ['dockwall', 'import', ...this.argv].join(' '),
-      })
-      this.log(`Wrote ${out}: ${r.imports.length} import block${r.imports.length === 1 ? '' : 's'}.`)
-      for (const w of r.warnings) this.logToStderr(`warning: ${w}`)
-      for (const u of r.unsupported)
-        this.logToStderr(`left in place: ${u.namespace} ${u.table}: ${u.line}\n  ${u.reason}`)
-      this.log(`Review it, then run \`dockwall plan\` in its directory: the plan shows each import.`)
-      if (r.unsupported.length > 0) {
-        this.logToStderr(
-          `\n${r.unsupported.length} rule${r.unsupported.length === 1 ? '' : 's'} could not be imported (listed above): the import is partial.`,
-        )
-        this.exit(ExitCode.Changes)
-      }
-      return
-    }
-    if (!args.address || !args.id)
-      throw new AbortError('give ADDRESS and ID, or --all, or --from-networks-json', 'see `dockwall import --help`')
-    const session = await openSession(
-      sessionOptions({...flags, 'lock-timeout': flags['lock-timeout']}, 'import', (m) => this.warn(m)),
-    )
-    try {
-      const r = await importOne(session, args.address, args.id)
-      this.log(`Import successful: ${r.address} ${r.description}.`)
-      this.log(
-        r.moves
-          ? 'Run `dockwall plan` to review the move, then `dockwall apply`.'
-          : 'It is now managed by dockwall; `dockwall plan` shows whether it matches the configuration.',
-      )
-    } finally {
-      await session.close()
-    }
+    const code = await runImport(flags, args, {
+      log: (l) => this.log(l),
+      logToStderr: (l) => this.logToStderr(l),
+      warn: (l) => this.warn(l),
+      argv: this.argv,
+    })
+    if (code !== ExitCode.Ok) this.exit(code)
   }
 }

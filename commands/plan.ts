@@ -3,14 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 import {ExitCode} from '../src/cli/exit-codes.js'
 import {outputFlags, sessionFlags} from '../src/cli/flags.js'
-import {terminal} from '../src/cli/io.js'
-import {sessionOptions} from '../src/cli/session-flags.js'
-import {ConfigError} from '../src/errors.js'
-import {planHasChanges} from '../src/plan/summary.js'
-import {planSession} from '../src/services/plan.js'
-import {writePlanFile} from '../src/services/planfile.js'
-import {openSession} from '../src/services/session.js'
-import {renderPlan, reviewPlanInteractive} from '../src/ui/index.js'
+import {runPlan} from '../src/cli/plan-flow.js'
 
 export default class Plan extends BaseCommand {
   static override summary = 'Show what dockwall would change on this host, without changing anything.'
@@ -68,25 +61,7 @@ with --no-tty, it prints plain text; --json prints the documented JSON form.`
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Plan)
-    const session = await openSession(sessionOptions(flags, 'plan', (m) => this.warn(m)))
-    try {
-      const mode = flags.destroy ? 'destroy' : flags['refresh-only'] ? 'refresh-only' : 'normal'
-      const {plan, errors} = await planSession(session, {mode, targets: flags.target ?? []})
-      if (errors.length > 0) throw new ConfigError(errors)
-      const term = terminal(flags['no-tty'])
-      if (flags.json) process.stdout.write(renderPlan(plan, {format: 'json'}))
-      else if (term.interactive) await reviewPlanInteractive(plan, {stdin: process.stdin, stdout: process.stdout})
-      else process.stdout.write(renderPlan(plan, {color: term.color, width: term.width, verbose: flags.verbose}))
-      if (flags.out) {
-        await writePlanFile(flags.out, {plan, model: session.model, statePath: session.statePath})
-        if (!flags.json)
-          this.log(
-            `\nSaved the plan to ${flags.out}. To perform exactly these actions, run:\n  ${this.config.bin} apply ${flags.out}`,
-          )
-      }
-      if (flags['detailed-exitcode'] && planHasChanges(plan)) this.exit(ExitCode.Changes)
-    } finally {
-      await session.close()
-    }
+    const code = await runPlan(flags, {log: (l) => this.log(l), warn: (l) => this.warn(l), bin: this.config.bin})
+    if (code !== ExitCode.Ok) this.exit(code)
   }
 }

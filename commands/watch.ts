@@ -1,32 +1,10 @@
-import {Errors, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base-command.js'
 import {ExitCode} from '../src/cli/exit-codes.js'
-import {configFlags, hostFlags, planFlags, stateFlags} from '../src/cli/flags.js'
-import type {BackendSetting} from '../src/model/types.js'
-import {parseDuration} from '../src/state/duration.js'
+import {configFlags, durationFlag as duration, hostFlags, planFlags, stateFlags} from '../src/cli/flags.js'
+import {sessionSettings} from '../src/cli/session-flags.js'
 import {resolveInterval, runWatch, type WatchOptions} from '../src/watch/index.js'
-
-const duration = (
-  summary: string,
-  extra: {default?: number; defaultHelp?: string; env?: string; description?: string} = {},
-) =>
-  Flags.custom<number>({
-    summary,
-    helpValue: 'DURATION',
-    ...(extra.description ? {description: extra.description} : {}),
-    ...(extra.env ? {env: extra.env} : {}),
-    ...(extra.default !== undefined
-      ? {default: extra.default, defaultHelp: async () => extra.defaultHelp ?? `${extra.default}`}
-      : {}),
-    parse: async (input) => {
-      try {
-        return parseDuration(input)
-      } catch (error) {
-        throw new Errors.CLIError((error as Error).message)
-      }
-    },
-  })()
 
 export default class Watch extends BaseCommand {
   static override summary = 'Keep the host converged: plan and apply whenever something changes.'
@@ -107,20 +85,13 @@ Exit codes: 0 stopped by a signal, or --once succeeded; 1 --once failed, or an e
     const {flags} = await this.parse(Watch)
     const interval = resolveInterval(flags.interval, process.env)
     const opts: WatchOptions = {
-      config: flags.config,
-      vars: flags.var ?? [],
-      varFiles: flags['var-file'] ?? [],
-      lockTimeoutMs: flags['lock-timeout'] ?? 60_000,
+      ...sessionSettings(flags),
       allowLockout: flags['allow-lockout'],
       intervalMs: interval.ms,
       logFormat: flags['log-format'] as 'text' | 'json',
       once: flags.once,
+      ...(flags['status-file'] ? {statusFile: flags['status-file']} : {}),
     }
-    if (flags.state) opts.state = flags.state
-    if (flags.netns) opts.netns = flags.netns
-    if (flags['docker-host']) opts.dockerHost = flags['docker-host']
-    if (flags.backend) opts.backend = flags.backend as BackendSetting
-    if (flags['status-file']) opts.statusFile = flags['status-file']
     const code = await runWatch(opts, {
       write: (line) => void process.stdout.write(line),
       signals: process,

@@ -1,13 +1,11 @@
-// The flow apply and destroy share: plan (or read a saved plan), show it, ask,
-// guard against SSH lockout, apply with progress, report what did not happen.
+// How apply and destroy confirm and report; the pipeline itself (refresh, plan or
+// check a saved plan, the SSH guard, apply) is src/services/pipeline.ts. Shows the
+// plan, asks on a terminal (a saved plan was reviewed already), follows the apply
+// with progress, and says what did not happen.
 import type {ApplyResult} from '../apply/engine.js'
-import {AbortError, ConfigError} from '../errors.js'
-import {hashActual} from '../plan/planner.js'
-import type {Plan, PlanMode} from '../plan/types.js'
-import {refresh} from '../refresh/refresh.js'
-import {applySession, checkSavedPlan, guardLockout, stateWouldChange} from '../services/apply.js'
-import {planHasChanges} from '../plan/summary.js'
-import {planSession} from '../services/plan.js'
+import {AbortError} from '../errors.js'
+import type {PlanMode} from '../plan/types.js'
+import {applyPrepared, preparePlan, throwPlanErrors} from '../services/pipeline.js'
 import {readPlanFile} from '../services/planfile.js'
 import {openSession} from '../services/session.js'
 import {confirmApply, createApplyReporter, renderPlan} from '../ui/index.js'
@@ -55,30 +53,13 @@ export async function runApply(
   }
   const session = await openSession(opts)
   try {
-    let plan: Plan
-    let actual
-    if (saved) {
-      const r = await refresh({
-        docker: session.docker,
-        host: session.host,
-        backend: session.backend,
-        model: session.model,
-        prior: session.state,
-      })
-      actual = r.actual
-      checkSavedPlan(session, saved.plan, hashActual(actual))
-      plan = saved.plan
-    } else {
-      const outcome = await planSession(session, {mode, targets: flags.target ?? []})
-      if (outcome.errors.length > 0) throw new ConfigError(outcome.errors)
-      plan = outcome.plan
-      actual = outcome.actual
-    }
+    const prepared = await preparePlan(session, saved ? {saved: saved.plan} : {mode, targets: flags.target ?? []})
+    throwPlanErrors(prepared)
+    const {plan} = prepared
     if (!flags.json)
       process.stdout.write(renderPlan(plan, {color: term.color, width: term.width, verbose: flags.verbose}))
-    const changes = planHasChanges(plan)
-    if (!changes && !stateWouldChange(session, plan)) return
-    if (changes && !saved && !flags['auto-approve']) {
+    if (prepared.work === 'none') return
+    if (prepared.work === 'changes' && !prepared.saved && !flags['auto-approve']) {
       if (!term.interactive)
         throw new AbortError(
           `${mode === 'destroy' ? 'destroy' : 'apply'} needs confirmation, and there is no terminal to ask on`,
@@ -87,17 +68,14 @@ export async function runApply(
       const ok = await confirmApply(plan, {stdin: process.stdin, stdout: process.stdout, color: term.color})
       if (!ok) throw new AbortError(`${mode === 'destroy' ? 'Destroy' : 'Apply'} cancelled.`)
     }
-    guardLockout(session, plan, flags['allow-lockout'])
-    const reporter = createApplyReporter(flags.json ? 'json' : term.interactive ? 'ink' : 'text', {
-      stdout: process.stdout,
-      color: term.color,
+    const result = await applyPrepared(session, prepared, {
+      allowLockout: flags['allow-lockout'],
+      report: () =>
+        createApplyReporter(flags.json ? 'json' : term.interactive ? 'ink' : 'text', {
+          stdout: process.stdout,
+          color: term.color,
+        }),
     })
-    let result: ApplyResult
-    try {
-      result = await applySession(session, plan, actual, reporter.listener)
-    } finally {
-      await reporter.done()
-    }
     if (!result.ok) throw new AbortError(failureMessage(result))
   } finally {
     await session.close()

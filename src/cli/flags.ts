@@ -54,6 +54,28 @@ export const stateFlags = {
   }),
 }
 
+/** A duration flag (`30s`, `5m`) in milliseconds; a bad value is a usage error (exit code 2) like any other bad flag. */
+export const durationFlag = (
+  summary: string,
+  extra: {default?: number; defaultHelp?: string; env?: string; description?: string} = {},
+) =>
+  Flags.custom<number>({
+    summary,
+    helpValue: 'DURATION',
+    ...(extra.description ? {description: extra.description} : {}),
+    ...(extra.env ? {env: extra.env} : {}),
+    ...(extra.default !== undefined
+      ? {default: extra.default, defaultHelp: async () => extra.defaultHelp ?? `${extra.default}`}
+      : {}),
+    parse: async (input) => {
+      try {
+        return parseDuration(input)
+      } catch (error) {
+        throw new Errors.CLIError((error as Error).message)
+      }
+    },
+  })()
+
 export const lockFlags = {
   'lock-timeout': Flags.custom<number>({
     summary: 'How long to wait for the state lock held by another dockwall (like 30s or 5m).',

@@ -6,13 +6,10 @@ import {AbortError, ConfigError} from '../errors.js'
 import {convertNetworksJson, generateConfig, type GenerateResult} from '../import/index.js'
 import type {ConvertResult} from '../import/networks-json.js'
 import {resolveImports} from '../plan/imports.js'
-import {refresh} from '../refresh/refresh.js'
+import {refreshSession} from './refresh.js'
 import {newState, putResource, writeState, type StateResource} from '../state/index.js'
-import type {BackendSetting} from '../model/types.js'
-import type {DockerConnection} from '../docker/client.js'
-import type {NetnsTarget} from '../util/exec.js'
 import {DOCKWALL_VERSION} from '../version.js'
-import type {Session} from './session.js'
+import {connectHost, type Session, type SessionSettings} from './session.js'
 
 /** Every address the configuration declares that an import can target. */
 function declared(session: Session): Set<string> {
@@ -45,13 +42,7 @@ export async function importOne(session: Session, address: string, id: string): 
       `forget it first with \`dockwall state rm ${address}\` if you mean to import another object`,
     )
   }
-  const {actual} = await refresh({
-    docker: session.docker,
-    host: session.host,
-    backend: session.backend,
-    model: session.model,
-    prior: session.state,
-  })
+  const {actual} = await refreshSession(session)
   const resolved = resolveImports([{to: address, id}], actual, new Map())
   if (resolved.errors.length > 0) throw new ConfigError(resolved.errors)
   const resource = resolved.resources[0] as StateResource
@@ -79,24 +70,19 @@ async function refuseOverwrite(path: string): Promise<void> {
 }
 
 export interface ScanOptions {
-  docker: DockerConnection
-  host: NetnsTarget
-  backend: BackendSetting
+  /** Where to scan (no configuration and no state are read: everything found is described). */
+  settings: Pick<SessionSettings, 'netns' | 'dockerHost' | 'backend'>
   out: string
+  /** The command line, written into the generated file's header. */
   command: string
 }
 
 /** Scans the host (Docker, and iptables on the host and in every running container) and writes a configuration with import blocks. */
 export async function generateFromHost(opts: ScanOptions): Promise<GenerateResult> {
+  const {docker, host} = await connectHost(opts.settings)
   await refuseOverwrite(opts.out)
-  const {actual} = await refresh({
-    docker: opts.docker,
-    host: opts.host,
-    backend: opts.backend,
-    model: null,
-    prior: null,
-    allContainers: true,
-  })
+  const scope = {docker, host, backend: opts.settings.backend ?? 'auto', model: null, state: null}
+  const {actual} = await refreshSession(scope, {allContainers: true})
   const result = generateConfig(actual, {scannedAt: new Date(), command: opts.command})
   await writeFile(opts.out, result.hcl, {flag: 'wx', mode: 0o644})
   return result

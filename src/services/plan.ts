@@ -1,25 +1,8 @@
-// plan = refresh + makePlan, inside a session.
-import {AbortError, type Diagnostic} from '../errors.js'
-import {normalizeRuleSpec} from '../netfilter/index.js'
-import {makePlan} from '../plan/planner.js'
-import type {Plan, PlanMode} from '../plan/types.js'
-import {refresh} from '../refresh/refresh.js'
-import type {ActualModel} from '../refresh/types.js'
+// What a plan may be limited to: --target addresses must name something the
+// configuration or the state knows. The planning itself is preparePlan (pipeline.ts).
 import {closest} from '../config/suggest.js'
-import {DOCKWALL_VERSION} from '../version.js'
+import {AbortError} from '../errors.js'
 import type {Session} from './session.js'
-
-export interface PlanRequest {
-  mode: PlanMode
-  targets: readonly string[]
-}
-
-export interface PlanOutcome {
-  plan: Plan
-  actual: ActualModel
-  /** Errors that make the plan unusable (an unmanaged network in the way). */
-  errors: Diagnostic[]
-}
 
 /** Every address the configuration or the state knows, for --target validation. */
 function knownAddresses(session: Session): string[] {
@@ -46,26 +29,4 @@ export function checkTargets(session: Session, targets: readonly string[]): void
       'list addresses with `dockwall state list`, or check the configuration',
     )
   }
-}
-
-export async function planSession(session: Session, req: PlanRequest): Promise<PlanOutcome> {
-  checkTargets(session, req.targets)
-  const {actual, diagnostics} = await refresh({
-    docker: session.docker,
-    host: session.host,
-    backend: session.backend,
-    model: session.model,
-    prior: session.state,
-  })
-  const {plan, errors} = makePlan(
-    {model: session.model, actual, prior: session.state},
-    {
-      mode: req.mode,
-      targets: req.targets,
-      dockwallVersion: DOCKWALL_VERSION,
-      normalize: (spec) => normalizeRuleSpec(spec),
-    },
-  )
-  plan.warnings.unshift(...session.configWarnings, ...diagnostics)
-  return {plan, actual, errors}
 }

@@ -11,19 +11,38 @@ import type {BackendSetting, DesiredModel} from '../model/types.js'
 import {acquireLock, readState, resolveStatePath, type Lock, type State} from '../state/index.js'
 import type {NetnsTarget} from '../util/exec.js'
 
-export interface SessionOptions {
+/** Where and on what a command works, as the shared flags say it (mapped once, by src/cli/session-flags.ts). */
+export interface SessionSettings {
   config: string
   vars?: string[]
   varFiles?: string[]
-  /** `--state`; falls back to the configuration's setting, then dockwall.state.json. */
+  /** `--state`; falls back to the configuration's setting, then dockwall.state.json beside it. */
   state?: string
   lockTimeoutMs: number
-  /** Shown to a second dockwall waiting for the lock: plan, apply, destroy... */
-  operation: string
   netns?: string
   dockerHost?: string
   /** `--backend` overrides the configuration. */
   backend?: BackendSetting
+}
+
+/** Just the settings of a larger options object (watch's options carry more). */
+export function settingsOf(o: SessionSettings): SessionSettings {
+  const out: SessionSettings = {
+    config: o.config,
+    vars: o.vars ?? [],
+    varFiles: o.varFiles ?? [],
+    lockTimeoutMs: o.lockTimeoutMs,
+  }
+  if (o.state) out.state = o.state
+  if (o.netns) out.netns = o.netns
+  if (o.dockerHost) out.dockerHost = o.dockerHost
+  if (o.backend) out.backend = o.backend
+  return out
+}
+
+export interface SessionOptions extends SessionSettings {
+  /** Shown to a second dockwall waiting for the lock: plan, apply, destroy... */
+  operation: string
   warn: (message: string) => void
   /** A desired model to use instead of loading the configuration (a saved plan carries its own). */
   model?: DesiredModel
@@ -56,6 +75,14 @@ export async function hostTarget(netns: string | undefined): Promise<NetnsTarget
     )
   }
   return {kind: 'path', path: p}
+}
+
+/** The Docker connection and the namespace that plays the host, for reads that take no lock (show, import --all). */
+export async function connectHost(
+  settings: Pick<SessionSettings, 'netns' | 'dockerHost'>,
+): Promise<{docker: DockerConnection; host: NetnsTarget}> {
+  const docker = await connectDocker(settings.dockerHost)
+  return {docker, host: await hostTarget(settings.netns)}
 }
 
 export async function loadModel(

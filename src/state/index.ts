@@ -12,7 +12,7 @@ export {
   diskIds,
   resourceOnDisk,
 } from './format.js'
-export type {StateUpgrade, RawState} from './format.js'
+export type {StateUpgrade, RawState, DiskResource} from './format.js'
 export {readState, stageState, writeState} from './store.js'
 export type {StagedState, StoreOptions} from './store.js'
 export {acquireLock, forceUnlock, readLock, describeHolder} from './lock.js'

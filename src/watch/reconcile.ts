@@ -11,29 +11,27 @@
 // Lock: held only for the reconciliation itself (see commands/watch.ts for why). A
 // lock held by someone else is waited for, up to the lock timeout, in short polls
 // that a stop cuts short.
-import type {DockerContainer} from '../docker/types.js'
-import {AbortError, ConfigError, formatDiagnostic, StateLockedError, type Diagnostic} from '../errors.js'
-import type {BackendSetting, DesiredModel} from '../model/types.js'
+import {AbortError, ConfigError, formatDiagnostic, LockoutError, StateLockedError, type Diagnostic} from '../errors.js'
+import type {DesiredModel} from '../model/types.js'
+import {changedAddresses, summarizePlan} from '../plan/summary.js'
 import type {Plan} from '../plan/types.js'
-import {applySession, guardLockout, stateWouldChange} from '../services/apply.js'
-import {changedAddresses, planHasChanges, summarizePlan} from '../plan/summary.js'
-import {planSession} from '../services/plan.js'
-import {loadModel, openSession, type Session, type SessionOptions} from '../services/session.js'
+import type {ActualModel} from '../refresh/types.js'
+import {applyPrepared, preparePlan, type PreparedPlan} from '../services/pipeline.js'
+import {
+  loadModel,
+  openSession,
+  settingsOf,
+  type Session,
+  type SessionOptions,
+  type SessionSettings,
+} from '../services/session.js'
 import {readLock, resolveStatePath} from '../state/index.js'
 import {sleep, systemClock, type Clock} from './clock.js'
 import type {DockerEvent} from './docker-events.js'
 import {emptyCounts, type ChangeCounts, type ConfigStatus, type Outcome} from './types.js'
 
-export interface ReconcilerOptions {
-  config: string
-  vars?: string[]
-  varFiles?: string[]
-  state?: string
-  netns?: string
-  dockerHost?: string
-  backend?: BackendSetting
-  /** How long to wait for a state lock held by another dockwall. */
-  lockTimeoutMs: number
+/** `lockTimeoutMs`: how long to wait for a state lock held by another dockwall. */
+export interface ReconcilerOptions extends SessionSettings {
   allowLockout: boolean
   env?: NodeJS.ProcessEnv
   clock?: Clock
@@ -130,102 +128,95 @@ export class Reconciler {
   }
 
   async reconcile(signal?: AbortSignal): Promise<Outcome> {
+    const failed = (config: ConfigStatus, error: string, retry: boolean): Outcome => ({
+      result: 'failed',
+      counts: emptyCounts(),
+      addresses: [],
+      error,
+      retry,
+      config,
+    })
     let config: ConfigStatus
     try {
       config = await this.loadConfig()
     } catch (err) {
-      return {
-        result: 'failed',
-        counts: emptyCounts(),
-        addresses: [],
-        error: `loading the configuration: ${firstLine(err)}`,
-        retry: true,
-        config: {state: this.lastGood ? 'invalid' : 'none'},
-      }
+      return failed({state: this.lastGood ? 'invalid' : 'none'}, `loading the configuration: ${firstLine(err)}`, true)
     }
     const model = this.lastGood
-    if (!model)
-      return {
-        result: 'failed',
-        counts: emptyCounts(),
-        addresses: [],
-        error: `no valid configuration: ${config.error ?? 'unknown error'}`,
-        retry: false,
-        config,
-      }
-
+    if (!model) return failed(config, `no valid configuration: ${config.error ?? 'unknown error'}`, false)
     let session: Session
     try {
       session = await this.open(model, signal)
     } catch (err) {
-      return {result: 'failed', counts: emptyCounts(), addresses: [], error: firstLine(err), retry: true, config}
+      return failed(config, firstLine(err), true)
     }
-    let counts = emptyCounts()
-    let addresses: string[] = []
     try {
-      const {plan, actual, errors} = await planSession(session, {mode: 'normal', targets: []})
-      this.knownIds = new Set(
-        actual.docker.containers
-          .filter((c: DockerContainer) => model.containers.some((m) => m.name === c.name))
-          .map((c) => c.id),
-      )
-      counts = planCounts(plan)
-      addresses = changedAddresses(plan)
-      if (errors.length > 0) {
-        // Never apply a plan with errors (an unmanaged network in the way...): it may be fixed outside, so retry.
-        return {
-          result: 'failed',
-          counts,
-          addresses,
-          error: `the plan has errors: ${firstLine(new ConfigError(errors))}`,
-          retry: true,
-          config,
-        }
-      }
-      const changes = planHasChanges(plan)
-      if (!changes && !stateWouldChange(session, plan)) return {result: 'unchanged', counts, addresses, config}
-      try {
-        guardLockout(session, plan, this.opts.allowLockout, this.opts.env ?? process.env)
-      } catch (err) {
-        return {result: 'failed', counts, addresses, error: firstLine(err), retry: false, config}
-      }
-      const result = await applySession(session, plan, actual, () => {})
-      if (!result.ok) {
-        counts.failed = result.failed.length + result.skipped.length
-        const what = [
-          ...result.failed.map((f) => `${f.address}: ${f.error}`),
-          ...result.skipped.map((s) => `${s.address}: ${s.reason}`),
-        ]
-        return {
-          result: 'failed',
-          counts,
-          addresses,
-          error: `apply did not complete: ${what.join('; ').split('\n')[0]}`,
-          retry: true,
-          config,
-        }
-      }
-      return {result: changes ? 'applied' : 'unchanged', counts, addresses, config}
-    } catch (err) {
-      return {result: 'failed', counts, addresses, error: firstLine(err), retry: true, config}
+      return await this.planAndApply(session, model, config)
     } finally {
       await session.close()
     }
   }
 
+  /** The pipeline inside the lock: plan, then apply what it finds, asking no one. */
+  private async planAndApply(session: Session, model: DesiredModel, config: ConfigStatus): Promise<Outcome> {
+    let prepared: PreparedPlan | undefined
+    const outcome = (result: Outcome['result'], more: Partial<Outcome> = {}): Outcome => ({
+      result,
+      counts: prepared ? planCounts(prepared.plan) : emptyCounts(),
+      addresses: prepared ? changedAddresses(prepared.plan) : [],
+      config,
+      ...more,
+    })
+    try {
+      prepared = await preparePlan(session, {mode: 'normal', targets: []})
+      this.rememberContainers(prepared.actual, model)
+      // Never apply a plan with errors (an unmanaged network in the way...): it may be fixed outside, so retry.
+      if (prepared.errors.length > 0)
+        return outcome('failed', {
+          error: `the plan has errors: ${firstLine(new ConfigError(prepared.errors))}`,
+          retry: true,
+        })
+      if (prepared.work === 'none') return outcome('unchanged')
+      const result = await applyPrepared(session, prepared, {
+        allowLockout: this.opts.allowLockout,
+        env: this.opts.env ?? process.env,
+      })
+      if (!result.ok) {
+        const what = [
+          ...result.failed.map((f) => `${f.address}: ${f.error}`),
+          ...result.skipped.map((s) => `${s.address}: ${s.reason}`),
+        ]
+        const failed = outcome('failed', {
+          error: `apply did not complete: ${what.join('; ').split('\n')[0]}`,
+          retry: true,
+        })
+        failed.counts.failed = result.failed.length + result.skipped.length
+        return failed
+      }
+      return outcome(prepared.work === 'changes' ? 'applied' : 'unchanged')
+    } catch (err) {
+      // A plan the SSH guard refuses stays refused until the configuration changes: no retry.
+      return outcome('failed', {error: firstLine(err), retry: !(err instanceof LockoutError)})
+    }
+  }
+
+  /** Network events carry container ids only: remember which running containers the model names. */
+  private rememberContainers(actual: ActualModel, model: DesiredModel): void {
+    this.knownIds = new Set(
+      actual.docker.containers.filter((c) => model.containers.some((m) => m.name === c.name)).map((c) => c.id),
+    )
+  }
+
   /** openSession with a lock wait that a stop (signal) cuts short. */
   private async open(model: DesiredModel, signal?: AbortSignal): Promise<Session> {
+    // This loop does the waiting, so each attempt fails at once; the configuration is the model in force.
     const base: SessionOptions = {
-      config: this.opts.config,
+      ...settingsOf(this.opts),
       lockTimeoutMs: 0,
       operation: 'watch',
       warn: (m) => this.opts.warn?.(m),
       model,
     }
-    if (this.opts.state) base.state = this.opts.state
-    if (this.opts.netns) base.netns = this.opts.netns
-    if (this.opts.dockerHost) base.dockerHost = this.opts.dockerHost
-    if (this.opts.backend) base.backend = this.opts.backend
     const statePath = resolveStatePath(this.opts.state, model.settings.statePath)
     const deadline = this.clock.now() + this.opts.lockTimeoutMs
     for (;;) {

@@ -11,7 +11,7 @@ import {pathToFileURL} from 'node:url'
 
 import type {Backend} from '../../src/model/types.js'
 import {Sandbox} from '../sandbox/index.js'
-import {planSession} from '../../src/services/plan.js'
+import {preparePlan} from '../../src/services/pipeline.js'
 import {openSession, type Session} from '../../src/services/session.js'
 import type {Plan} from '../../src/plan/types.js'
 import {run} from '../../src/util/exec.js'
@@ -87,9 +87,9 @@ function sessionFor(h: ApplyHost, configDir: string): Promise<Session> {
 async function planned(
   h: ApplyHost,
   configDir: string,
-): Promise<{session: Session; plan: Plan; actual: Awaited<ReturnType<typeof planSession>>['actual']}> {
+): Promise<{session: Session; plan: Plan; actual: Awaited<ReturnType<typeof preparePlan>>['actual']}> {
   const session = await sessionFor(h, configDir)
-  const {plan, actual} = await planSession(session, {mode: 'normal', targets: []})
+  const {plan, actual} = await preparePlan(session, {mode: 'normal', targets: []})
   return {session, plan, actual}
 }
 

@@ -26,7 +26,8 @@ import {normalizeRuleSpec} from '../../../src/netfilter/index.js'
 import {makePlan} from '../../../src/plan/planner.js'
 import type {Plan, PlanMode} from '../../../src/plan/types.js'
 import {writePlanFile} from '../../../src/services/planfile.js'
-import {decodeState, encodeState, resourceOnDisk, type State} from '../../../src/state/index.js'
+import {stateJsonView} from '../../../src/services/show.js'
+import {decodeState, encodeState, type State} from '../../../src/state/index.js'
 import {planToJson, renderPlanText} from '../../../src/ui/index.js'
 import {actual, dockerContainer, dockerHost, namespace} from '../plan/builders.js'
 import {SimHost} from './sim-host.js'
@@ -162,8 +163,7 @@ class Story {
     golden(`${name}.state.json`, text)
     this.state = decodeState(text, 'golden')
     // `dockwall show --json` prints the state as read, resources as the file spells them.
-    const view = {...this.state, resources: this.state.resources.map(resourceOnDisk)}
-    golden(`${name}.show.json`, `${JSON.stringify(view, null, 2)}\n`)
+    golden(`${name}.show.json`, `${JSON.stringify(stateJsonView(this.state), null, 2)}\n`)
     const stable = events.map((e) => {
       const {elapsedMs: _elapsed, ...rest} = e as ApplyEvent & {elapsedMs?: number}
       return JSON.stringify(rest)

@@ -1,0 +1,106 @@
+// The plan → apply pipeline that apply, destroy, plan, graph and watch share, inside a
+// session (src/services/session.ts):
+//
+//   refreshSession (services/refresh.ts) → preparePlan → applyPrepared
+//
+// The callers only choose how to confirm and how to report: `dockwall apply` shows the
+// plan and asks, watch asks no one and logs one line. Everything they must agree on
+// (refusing a saved plan the host moved away from, what counts as work, the SSH guard)
+// happens here once.
+import type {ApplyResult} from '../apply/engine.js'
+import type {ApplyListener} from '../apply/events.js'
+import {ConfigError, type Diagnostic} from '../errors.js'
+import {normalizeRuleSpec} from '../netfilter/index.js'
+import {hashActual, makePlan} from '../plan/planner.js'
+import {planHasChanges} from '../plan/summary.js'
+import type {Plan, PlanMode} from '../plan/types.js'
+import type {ActualModel} from '../refresh/types.js'
+import {DOCKWALL_VERSION} from '../version.js'
+import {applySession, checkSavedPlan, guardLockout, stateWouldChange} from './apply.js'
+import {checkTargets} from './plan.js'
+import {refreshSession} from './refresh.js'
+import type {Session} from './session.js'
+
+/** A plan to compute now, or one saved with `plan --out` to apply as it is. */
+export type PlanSource = {mode: PlanMode; targets: readonly string[]} | {saved: Plan}
+
+/**
+ * What applying a plan would do:
+ * - `changes`: it changes the host or what the state records about it (planHasChanges): ask first;
+ * - `record`: only the state's record of what is there moves (an adoption, refreshed attributes): no need to ask;
+ * - `none`: nothing.
+ */
+export type Work = 'changes' | 'record' | 'none'
+
+export interface PreparedPlan {
+  plan: Plan
+  /** The refreshed host the plan was made from (apply writes into the namespaces it found). */
+  actual: ActualModel
+  /** Errors that make the plan unusable (an unmanaged network in the way): apply refuses. */
+  errors: Diagnostic[]
+  /** Read from a plan file, checked against the state and the host: applied without asking. */
+  saved: boolean
+  work: Work
+}
+
+/** Refreshes, then plans (or checks that a saved plan still fits the state and the host). */
+export async function preparePlan(session: Session, source: PlanSource): Promise<PreparedPlan> {
+  if ('saved' in source) {
+    const {actual} = await refreshSession(session)
+    checkSavedPlan(session, source.saved, hashActual(actual))
+    return {plan: source.saved, actual, errors: [], saved: true, work: workOf(session, source.saved)}
+  }
+  checkTargets(session, source.targets)
+  const {actual, diagnostics} = await refreshSession(session)
+  const {plan, errors} = makePlan(
+    {model: session.model, actual, prior: session.state},
+    {
+      mode: source.mode,
+      targets: source.targets,
+      dockwallVersion: DOCKWALL_VERSION,
+      normalize: (spec) => normalizeRuleSpec(spec),
+    },
+  )
+  plan.warnings.unshift(...session.configWarnings, ...diagnostics)
+  return {plan, actual, errors, saved: false, work: workOf(session, plan)}
+}
+
+function workOf(session: Session, plan: Plan): Work {
+  if (planHasChanges(plan)) return 'changes'
+  return stateWouldChange(session, plan) ? 'record' : 'none'
+}
+
+/** For callers that cannot go on with a plan that has errors (everyone but watch, which logs them). */
+export function throwPlanErrors(prepared: PreparedPlan): void {
+  if (prepared.errors.length > 0) throw new ConfigError(prepared.errors)
+}
+
+/** How the caller follows an apply: a listener for its events, and what to do when it ends. */
+export interface ApplyReport {
+  listener: ApplyListener
+  done(): Promise<void>
+}
+
+export interface ApplyOptions {
+  /** --allow-lockout: apply even if new input rules would cut the SSH session in SSH_CONNECTION. */
+  allowLockout: boolean
+  env?: NodeJS.ProcessEnv
+  /** Started once the SSH guard has passed, ended when the apply ends (even when it throws). */
+  report?: () => ApplyReport
+}
+
+/** Applies a prepared plan: the SSH guard (LockoutError), then the host operations, the state saved after each. */
+export async function applyPrepared(
+  session: Session,
+  prepared: PreparedPlan,
+  opts: ApplyOptions,
+): Promise<ApplyResult> {
+  throwPlanErrors(prepared)
+  guardLockout(session, prepared.plan, opts.allowLockout, opts.env ?? process.env)
+  const report = opts.report?.()
+  try {
+    return await applySession(session, prepared.plan, prepared.actual, report?.listener ?? (() => {}))
+  } finally {
+    await report?.done()
+  }
+}
