@@ -43,13 +43,23 @@ interface WireEndpoint {
   Aliases?: string[] | null
 }
 
-function toEndpoints(networks: Record<string, WireEndpoint> | undefined): DockerEndpoint[] {
+/**
+ * The aliases given to an endpoint. Engines before API 1.45 (Docker 20.10 here) add the
+ * container's short id to inspect's Aliases; 26 and later keep it in DNSNames instead, and
+ * the list call reports none on any engine. Dropping the id forms makes every engine read
+ * the same: exactly what was asked for at connect time.
+ */
+function givenAliases(aliases: readonly string[] | null | undefined, containerId: string): string[] {
+  return (aliases ?? []).filter((a) => a !== containerId && a !== containerId.slice(0, 12)).sort()
+}
+
+function toEndpoints(networks: Record<string, WireEndpoint> | undefined, containerId: string): DockerEndpoint[] {
   return Object.entries(networks ?? {})
     .map(([name, ep]) => {
       const out: DockerEndpoint = {
         networkId: ep.NetworkID ?? '',
         networkName: name,
-        aliases: [...(ep.Aliases ?? [])].sort(),
+        aliases: givenAliases(ep.Aliases, containerId),
       }
       if (ep.IPAddress) out.ipv4Address = ep.IPAddress
       if (ep.IPAMConfig?.IPv4Address) out.staticIpv4Address = ep.IPAMConfig.IPv4Address
@@ -88,7 +98,7 @@ function fromList(c: Dockerode.ContainerInfo): DockerContainer {
     id: c.Id,
     name: (c.Names[0] ?? c.Id).replace(/^\//, ''),
     status: toStatus(c.State),
-    endpoints: toEndpoints(c.NetworkSettings?.Networks as Record<string, WireEndpoint> | undefined),
+    endpoints: toEndpoints(c.NetworkSettings?.Networks as Record<string, WireEndpoint> | undefined, c.Id),
     labels: {...(c.Labels ?? {})},
     inspected: false,
   }
@@ -100,7 +110,7 @@ function fromInspect(c: Dockerode.ContainerInspectInfo): DockerContainer {
     id: c.Id,
     name: c.Name.replace(/^\//, ''),
     status,
-    endpoints: toEndpoints(c.NetworkSettings?.Networks as Record<string, WireEndpoint> | undefined),
+    endpoints: toEndpoints(c.NetworkSettings?.Networks as Record<string, WireEndpoint> | undefined, c.Id),
     labels: {...(c.Config?.Labels ?? {})},
     inspected: true,
   }

@@ -32,7 +32,10 @@ export interface DockerEndpoint {
   /** Current global IPv6 address (GlobalIPv6Address), in Docker's (RFC 5952) spelling. */
   ipv6Address?: string
   staticIpv6Address?: string
-  /** User aliases; Docker's automatic ones (container id) are kept, the planner ignores them. */
+  /**
+   * The aliases given at connect time, sorted (the container's id forms, which engines before
+   * API 1.45 add, are dropped on read). Only inspected containers have them: the list call reports none.
+   */
   aliases: string[]
 }
 

@@ -250,9 +250,18 @@ export function planNetworks(ctx: DockerPlanContext): PartialPlan {
 
 // ---- attachments ----------------------------------------------------------
 
+/**
+ * Aliases compared without the container's own name: Docker's DNS answers to the name on
+ * every user network anyway, so declaring it (as Compose users often do) changes nothing,
+ * and whether an engine lists it depends on how the endpoint was made. Compared with it,
+ * a declared ["lb"] on container lb would never settle (issue 14).
+ */
+function comparableAliases(aliases: readonly string[], c: DockerContainer): string[] {
+  return aliases.filter((a) => a !== c.name && a !== c.id && a !== c.id.slice(0, 12)).sort()
+}
+
 function dockerAliases(c: DockerContainer, ep: DockerEndpoint): string[] {
-  // Docker adds the short container id (and, from 25, the container name): not the user's.
-  return ep.aliases.filter((a) => a !== c.id.slice(0, 12) && a !== c.id && a !== c.name).sort()
+  return comparableAliases(ep.aliases, c)
 }
 
 export function attachmentAttrs(att: AttachmentSpec, containerName: string, networkName: string): Attributes {
@@ -290,7 +299,8 @@ function attachmentDiffs(want: Attributes, c: DockerContainer, ep: DockerEndpoin
     else if (ep.ipv6Address && ep.ipv6Address !== ip6) out.push(`IPv6 address: ${ep.ipv6Address} → ${String(ip6)}`)
   }
   const have = dockerAliases(c, ep)
-  if (!jsonEq(want.aliases, have)) out.push(`aliases: ${JSON.stringify(have)} → ${JSON.stringify(want.aliases)}`)
+  const wanted = Array.isArray(want.aliases) ? comparableAliases(want.aliases.map(String), c) : []
+  if (!jsonEq(wanted, have)) out.push(`aliases: ${JSON.stringify(have)} → ${JSON.stringify(wanted)}`)
   return out
 }
 

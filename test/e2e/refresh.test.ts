@@ -96,7 +96,8 @@ describe.each(['nft', 'legacy'] as const)('show --actual, %s backend', (backend:
 
     const containers = Object.fromEntries(actual.docker.containers.map((c) => [c.name, c]))
     expect(Object.keys(containers)).toEqual(['rf-one', 'rf-sleeper', 'rf-two'])
-    // rf-one is named in the configuration, so it is inspected: PID and aliases (Docker adds the short id).
+    // rf-one is named in the configuration, so it is inspected: PID and the aliases it was given (the short
+    // id that Docker 20.10 adds to them, and 26+ does not, is left out on every engine).
     expect(containers['rf-one']).toEqual({
       id: ids['rf-one'],
       name: 'rf-one',
@@ -107,7 +108,7 @@ describe.each(['nft', 'legacy'] as const)('show --actual, %s backend', (backend:
           network: 'rf-a',
           ipv4_address: '10.78.1.10',
           static: true,
-          aliases: [ids['rf-one']!.slice(0, 12), 'one-alias'].sort(),
+          aliases: ['one-alias'],
         },
       ],
     })

@@ -127,6 +127,22 @@ describe('readDocker', () => {
     ])
   })
 
+  it('reads the aliases given at connect time alike on every engine: the id forms 20.10 adds are dropped', async () => {
+    const id = 'f'.repeat(64)
+    // Docker 20.10's inspect: the given aliases plus the short id (26 and later: the given ones only)
+    const {conn} = stub([
+      {
+        id,
+        name: 'web',
+        state: 'running',
+        pid: 7,
+        network: {name: 'front', ip: '10.1.0.4', aliases: ['www', 'web', id.slice(0, 12)]},
+      },
+    ])
+    const [web] = (await readDocker(conn, {inspect: ['web']})).containers
+    expect(web?.endpoints[0]?.aliases).toEqual(['web', 'www'])
+  })
+
   it('reports a stopped container as exited, without PID or current address, keeping its static address', async () => {
     const {conn} = stub([
       {id: 'c'.repeat(64), name: 'db', state: 'exited', network: {name: 'front', ip: '10.1.0.9', static: '10.1.0.9'}},

@@ -370,6 +370,40 @@ describe('networks', () => {
     expect(change(p, 'network.frontend')).toMatchObject({action: 'no-op', ids: {id: 'id-frontend'}, origin: 'adopted'})
   })
 
+  it("settles when the declared aliases include the container's own name, as every engine reports them (issue 14)", () => {
+    // Given lb declares aliases ["lb", "www"], which Docker stores as given (20.10 adds the short id on
+    // inspect; refresh drops it, src/docker/read.ts)
+    const withName = model({
+      networks: [network('frontend', '172.18.103.0/24')],
+      containers: [container('lb', [attachment('lb', 'frontend', '172.18.103.2', ['lb', 'www'])])],
+    })
+    const a = actual({
+      networks: [dockerNetwork('frontend', '172.18.103.0/24')],
+      containers: [
+        dockerContainer('lb', [{network: 'frontend', ip: '172.18.103.2', static: true, aliases: ['lb', 'www']}]),
+      ],
+    })
+    // Then the attachment is unchanged, and so it stays when an engine does not list the name
+    expect(change(plan({model: withName, actual: a, prior: null}), 'container.lb.network.frontend').action).toBe(
+      'no-op',
+    )
+    const withoutName = actual({
+      networks: [dockerNetwork('frontend', '172.18.103.0/24')],
+      containers: [dockerContainer('lb', [{network: 'frontend', ip: '172.18.103.2', static: true, aliases: ['www']}])],
+    })
+    expect(
+      change(plan({model: withName, actual: withoutName, prior: null}), 'container.lb.network.frontend').action,
+    ).toBe('no-op')
+    // But a missing alias of its own is still a change
+    const without = actual({
+      networks: [dockerNetwork('frontend', '172.18.103.0/24')],
+      containers: [dockerContainer('lb', [{network: 'frontend', ip: '172.18.103.2', static: true, aliases: ['lb']}])],
+    })
+    expect(change(plan({model: withName, actual: without, prior: null}), 'container.lb.network.frontend').action).toBe(
+      'replace',
+    )
+  })
+
   it('deletes a network it created once it leaves the configuration', () => {
     const p = plan({
       model: model(),
