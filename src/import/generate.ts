@@ -9,7 +9,7 @@
 //   attachments are imported), and for containers a rule refers to or whose namespace
 //   holds imported rules (no attachments: their addresses are dynamic);
 // - rule, port_forward and masquerade blocks for the operator's rules in filter
-//   FORWARD, DOCKER-USER, INPUT, OUTPUT and nat PREROUTING, POSTROUTING, on the host
+//   FORWARD, DOCKER-USER, INPUT, OUTPUT, nat PREROUTING, POSTROUTING and raw PREROUTING, on the host
 //   and in every container namespace refresh read. Priorities 10, 20, 30… follow the
 //   order the rules were evaluated in; a rule whose move into dockwall's chain could
 //   change a verdict stays where it is and is reported (order.ts), like every rule
@@ -114,6 +114,8 @@ function describeItem(i: Item): string {
 }
 
 function importIdOf(l: ScannedLine, kind: Converted['kind'], nsLabel: string | undefined): string {
+  // Only filter and nat lines become resources; raw lines are Docker's, openings, or left alone.
+  if (l.table === 'raw') throw new Error(`a raw line cannot be imported as a resource: ${l.spec}`)
   return formatImportId({
     kind,
     namespace: nsLabel === undefined ? 'host' : `container.${nsLabel}`,
@@ -241,6 +243,32 @@ export function generateConfig(actual: ActualModel, opts: GenerateOptions = {}):
     })
     imports.push({to: built.address, id: importIdOf(m.line, c.kind, m.nsLabel)})
     explanations.push(`${where(m.line)} → ${built.address}${priority !== undefined ? ` (priority ${priority})` : ''}`)
+  }
+
+  // ---- a raw ACCEPT operators wrote for Docker 28: pair it with the forward rule it opens the way for
+  for (const {line, accept} of pendingAccepts) {
+    if (accept.by !== 'raw_opening') continue
+    const o = accept.opening
+    const rule = resources.find(({m}) => {
+      const c = m.conversion
+      return (
+        m.line.namespace === line.namespace &&
+        c.kind === 'rule' &&
+        c.chain === 'forward' &&
+        c.action === 'accept' &&
+        c.source === o.source &&
+        c.destination === o.destination &&
+        c.inInterface === o.inInterface &&
+        c.proto === o.proto &&
+        JSON.stringify(c.ports) === JSON.stringify(o.ports)
+      )
+    })
+    if (rule) covered.push({...entryOf(line), by: rule.built.address})
+    else
+      leave(
+        line,
+        'a raw ACCEPT with no imported forward accept it opens the way for is not modelled (dockwall writes raw openings only for its forward rules)',
+      )
   }
 
   // ---- a port forward's own accept: pair it with the port forward it belongs to
@@ -529,14 +557,14 @@ function headerLines(actual: ActualModel, opts: GenerateOptions, n: Counts, warn
     'Scanned:',
     `- Docker networks other than bridge, host and none (${n.networks} described), and containers (${n.containers} described):`,
     '  those with a static address get their attachments imported; those a rule refers to are declared by name only.',
-    `- iptables filter ${SCANNED_CHAINS.filter.join(', ')} and nat ${SCANNED_CHAINS.nat.join(', ')} on the host${inside.length > 0 ? ` and inside ${inside.join(', ')}` : ''}; chains they jump to are read to know the evaluation order.`,
+    `- iptables filter ${SCANNED_CHAINS.filter.join(', ')}, nat ${SCANNED_CHAINS.nat.join(', ')} and raw ${SCANNED_CHAINS.raw.join(', ')} on the host${inside.length > 0 ? ` and inside ${inside.join(', ')}` : ''}; chains they jump to are read to know the evaluation order.`,
     '',
     'Left out:',
-    `- Docker's own rules (${n.docker}): its chains, jumps to them, and the lines it writes for each bridge. Docker recreates them.`,
+    `- Docker's own rules (${n.docker}): its chains, jumps to them, the lines it writes for each bridge and its raw drops. Docker recreates them.`,
     ...(n.dockwall > 0 ? [`- dockwall's own rules (${n.dockwall}).`] : []),
     ...(n.covered > 0
       ? [
-          `- ${n.covered} rule(s) covered by what dockwall writes anyway (its RELATED,ESTABLISHED accept, a port forward's accept).`,
+          `- ${n.covered} rule(s) covered by what dockwall writes anyway (its RELATED,ESTABLISHED accept, a port forward's accept, a rule's raw opening).`,
         ]
       : []),
     n.unsupported > 0
@@ -563,7 +591,7 @@ function coveredComment(covered: readonly CoveredEntry[]): string[] {
   for (const c of covered)
     lines.push(
       `#   ${c.namespace} ${c.table}: ${c.line}`,
-      `#     covered by ${c.by === 'firewall' ? "the firewall block's RELATED,ESTABLISHED accept" : `the accept ${c.by} brings`}`,
+      `#     covered by ${c.by === 'firewall' ? "the firewall block's RELATED,ESTABLISHED accept" : c.table === 'raw' ? `the raw opening ${c.by} brings` : `the accept ${c.by} brings`}`,
     )
   return lines
 }

@@ -4,11 +4,14 @@
 // recreates its rules on every daemon start, so importing them would only make dockwall
 // fight the daemon.
 import type {DockerSnapshot} from '../docker/types.js'
-import type {Match, Rule} from '../netfilter/index.js'
+import {isDirectAccessDrop} from '../docker/layout.js'
+import {writeRuleArgs, type Match, type Rule} from '../netfilter/index.js'
 
 export interface DockerHints {
   /** Interface names of Docker's bridges: docker0, br-<id>, and names set by com.docker.network.bridge.name. */
   bridges: ReadonlySet<string>
+  /** Host interfaces a network trusts (com.docker.network.bridge.trusted_host_interfaces, Docker 28.2+). */
+  trustedInterfaces: ReadonlySet<string>
   /** IPv4 subnets of Docker's networks, normalised (a.b.c.d/len). */
   subnets: ReadonlySet<string>
 }
@@ -20,14 +23,19 @@ export function bridgeOf(net: {id: string; name: string; options: Record<string,
   return net.options[BRIDGE_NAME_OPTION] ?? (net.name === 'bridge' ? 'docker0' : `br-${net.id.slice(0, 12)}`)
 }
 
+const TRUSTED_OPTION = 'com.docker.network.bridge.trusted_host_interfaces'
+
 export function dockerHints(snapshot?: DockerSnapshot): DockerHints {
   const bridges = new Set<string>(['docker0'])
   const subnets = new Set<string>()
+  const trustedInterfaces = new Set<string>()
   for (const n of snapshot?.networks ?? []) {
     if (n.driver === 'bridge') bridges.add(bridgeOf(n))
     for (const s of n.subnets) if (!s.subnet.includes(':')) subnets.add(s.subnet)
+    // Colon-separated, as Docker splits it.
+    for (const i of (n.options[TRUSTED_OPTION] ?? '').split(':')) if (i) trustedInterfaces.add(i)
   }
-  return {bridges, subnets}
+  return {bridges, subnets, trustedInterfaces}
 }
 
 // DOCKER-USER is Docker's gift to the operator: its rules are the operator's, not Docker's.
@@ -100,6 +108,22 @@ export function ownerOf(
   if (target === 'DOCKER-USER' && rule.table === 'filter' && rule.chain === 'FORWARD')
     return {owner: 'docker', reason: "Docker's jump to DOCKER-USER"}
   const hs = headers(rule)
+  if (rule.table === 'raw' && rule.chain === 'PREROUTING') {
+    if (isDirectAccessDrop(writeRuleArgs(rule)))
+      return {owner: 'docker', reason: "Docker's drop of direct access to a container (Docker 28+)"}
+    // -d CONTAINER/32 -i IF -j ACCEPT before that drop, for an interface the network trusts.
+    const i = hs.find((h) => h.option === 'i' && !h.negated)
+    const d = hs.find((h) => h.option === 'd' && !h.negated)
+    if (
+      target === 'ACCEPT' &&
+      hs.length === 2 &&
+      i &&
+      d &&
+      modules(rule).length === 0 &&
+      hints.trustedInterfaces.has(i.value!)
+    )
+      return {owner: 'docker', reason: `Docker's accept for the trusted interface ${i.value}`}
+  }
   if (rule.table === 'filter' && rule.chain === 'FORWARD' && (target === 'ACCEPT' || target === 'DROP')) {
     const bridge = dockerBridgeRule(hs, rule, target, hints)
     if (bridge) return {owner: 'docker', reason: `Docker's ${target} for bridge ${bridge}`}
@@ -111,6 +135,22 @@ export function ownerOf(
     if (hs.length === 2 && src && out && isBridge(out.value, hints) && modules(rule).length === 0) {
       return {owner: 'docker', reason: `Docker's ${target} for bridge ${out.value}`}
     }
+    // -o BRIDGE -m addrtype --src-type LOCAL -j MASQUERADE: the host's own traffic to a bridge (userland-proxy=false).
+    const onto = hs.find((h) => h.option === 'o' && !h.negated)
+    const mods = modules(rule)
+    if (
+      target === 'MASQUERADE' &&
+      hs.length === 1 &&
+      onto &&
+      isBridge(onto.value, hints) &&
+      mods.length === 1 &&
+      mods[0]!.name === 'addrtype' &&
+      mods[0]!.options.length === 1 &&
+      mods[0]!.options[0]!.name === 'src-type' &&
+      !mods[0]!.options[0]!.negated &&
+      mods[0]!.options[0]!.values[0] === 'LOCAL'
+    )
+      return {owner: 'docker', reason: `Docker's MASQUERADE of the host's own traffic to bridge ${onto.value}`}
     // -s IP/32 -d IP/32 -p tcp -m tcp --dport N -j MASQUERADE: hairpin of a published port.
     const dst = hs.find((h) => h.option === 'd' && !h.negated)
     if (

@@ -67,6 +67,13 @@ export type CoveredRule =
       reason: string
       accept: {destination: string; source?: string; inInterface?: string; proto: 'tcp' | 'udp'; port: number}
     }
+  | {
+      kind: 'covered'
+      by: 'raw_opening'
+      reason: string
+      /** The forward accept this raw ACCEPT opens the way for (dockwall writes that opening with the rule). */
+      opening: ConvertedRule
+    }
 
 export interface UnsupportedRule {
   kind: 'unsupported'
@@ -444,6 +451,26 @@ function natPostrouting(rule: Pick<Rule, 'target'>, p: Parsed): RuleConversion {
 }
 
 /** Converts one rule of `rule.table`/`rule.chain` in namespace `ctx.namespace`. */
+/**
+ * A raw PREROUTING rule: the ACCEPT operators add on Docker 28+ so a forward accept
+ * towards a container is reached at all. It reads as that forward accept would; the
+ * generator pairs it with the imported rule, whose raw opening dockwall writes itself.
+ */
+function rawPrerouting(rule: Pick<Rule, 'table' | 'chain' | 'matches' | 'target' | 'comment'>, ctx: ConvertContext) {
+  const reason =
+    "raw PREROUTING rules are not imported, except the ACCEPTs that open the way for an imported forward accept past Docker's raw drops (dockwall writes those itself)"
+  if (rule.target?.name !== 'ACCEPT' || rule.target.options.length > 0 || ctx.namespace !== 'host') return no(reason)
+  const asForward = filterRule({chain: 'FORWARD', target: rule.target}, readMatches(rule.matches), ctx)
+  if (asForward.kind !== 'rule' || asForward.action !== 'accept' || asForward.outInterface !== undefined)
+    return no(reason)
+  return {
+    kind: 'covered' as const,
+    by: 'raw_opening' as const,
+    reason: 'covered by the raw opening dockwall writes with the forward rule it opens the way for',
+    opening: asForward,
+  }
+}
+
 export function convertRule(
   rule: Pick<Rule, 'table' | 'chain' | 'matches' | 'target' | 'comment'>,
   ctx: ConvertContext,
@@ -455,6 +482,7 @@ export function convertRule(
       return filterRule(rule, readMatches(rule.matches), ctx)
     if (rule.table === 'nat' && rule.chain === 'PREROUTING') return natPrerouting(rule, readMatches(rule.matches), ctx)
     if (rule.table === 'nat' && rule.chain === 'POSTROUTING') return natPostrouting(rule, readMatches(rule.matches))
+    if (rule.table === 'raw' && rule.chain === 'PREROUTING') return rawPrerouting(rule, ctx)
     return no(
       `rules in ${rule.table} ${rule.chain} are not imported (dockwall imports filter FORWARD, DOCKER-USER, INPUT, OUTPUT and nat PREROUTING, POSTROUTING)`,
     )

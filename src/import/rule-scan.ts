@@ -1,10 +1,10 @@
 // Scans one namespace's rules for import: every line of the chains import looks at
-// (filter FORWARD, DOCKER-USER, INPUT, OUTPUT; nat PREROUTING, POSTROUTING) gets a
+// (filter FORWARD, DOCKER-USER, INPUT, OUTPUT; nat PREROUTING, POSTROUTING; raw PREROUTING) gets a
 // fate: moved into dockwall's chain as a resource, left alone because Docker or
 // dockwall owns it, covered by what dockwall writes anyway, or kept where it is with a
 // reason (not expressible, or moving it would change the order it is evaluated in).
 import {IptablesParseError, parseRule, type Rule} from '../netfilter/index.js'
-import type {NamespaceKey} from '../model/resources.js'
+import type {FirewallTable, NamespaceKey} from '../model/resources.js'
 import type {ActualNamespace, ActualTable} from '../refresh/types.js'
 import {type ChainRules, type Decision, expand, type Item, type Sequence, decideMoves} from './order.js'
 import type {DockerHints} from './owners.js'
@@ -20,7 +20,7 @@ export type Converted = ConvertedRule | ConvertedPortForward | ConvertedMasquera
 
 export interface ScannedLine {
   namespace: NamespaceKey
-  table: 'filter' | 'nat'
+  table: FirewallTable
   chain: string
   /** 0-based position in the chain. */
   position: number
@@ -37,7 +37,7 @@ export interface ScannedLine {
 
 export interface ScannedRoot {
   namespace: NamespaceKey
-  table: 'filter' | 'nat'
+  table: FirewallTable
   root: string
   /** Undefined when the chains could not be parsed (every line is then kept). */
   seq?: Sequence
@@ -50,7 +50,7 @@ export interface NamespaceScan {
 }
 
 interface RootSpec {
-  table: 'filter' | 'nat'
+  table: FirewallTable
   root: string
   /** Chains whose rules are import candidates. */
   chains: readonly string[]
@@ -62,12 +62,15 @@ const ROOTS: readonly RootSpec[] = [
   {table: 'filter', root: 'OUTPUT', chains: ['OUTPUT']},
   {table: 'nat', root: 'PREROUTING', chains: ['PREROUTING']},
   {table: 'nat', root: 'POSTROUTING', chains: ['POSTROUTING']},
+  // Docker 28's direct-access drops, and the ACCEPTs operators put before them.
+  {table: 'raw', root: 'PREROUTING', chains: ['PREROUTING']},
 ]
 
 /** The chains this scan reads, by table, for the header of generated files. */
 export const SCANNED_CHAINS = {
   filter: ['FORWARD', 'DOCKER-USER', 'INPUT', 'OUTPUT'],
   nat: ['PREROUTING', 'POSTROUTING'],
+  raw: ['PREROUTING'],
 } as const
 
 /**
@@ -107,7 +110,8 @@ export function scanNamespace(ns: ActualNamespace, docker: DockerHints): Namespa
   const roots: ScannedRoot[] = []
   const parsed = new Map<string, Map<string, ChainRules> | {error: string}>()
   for (const spec of ROOTS) {
-    const table = ns.tables[spec.table]
+    const tableName = spec.table
+    const table = ns.tables[tableName]
     if (!table) continue
     if (!parsed.has(spec.table)) parsed.set(spec.table, parseTable(table))
     const chains = parsed.get(spec.table)!
@@ -115,7 +119,7 @@ export function scanNamespace(ns: ActualNamespace, docker: DockerHints): Namespa
     if (present.length === 0) continue
     const base = (chain: string, position: number, spec: string, dup: boolean): Omit<ScannedLine, 'fate'> => ({
       namespace: ns.key,
-      table: table.name,
+      table: tableName,
       chain,
       position,
       spec,

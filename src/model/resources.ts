@@ -13,10 +13,18 @@ export type Attributes = {[key: string]: Json}
 /** Where iptables lines live: the host (or --netns), or a container's namespace by its config label. */
 export type NamespaceKey = 'host' | `container.${string}`
 
+/**
+ * The iptables tables dockwall writes: filter and nat for its rules, raw for the openings
+ * that let declared flows past Docker 28's direct-access drops (raw PREROUTING).
+ */
+export type FirewallTable = 'filter' | 'nat' | 'raw'
+
+export const FIREWALL_TABLES: readonly FirewallTable[] = ['filter', 'nat', 'raw']
+
 /** One iptables rule as dockwall writes it: chain plus the arguments after `-A CHAIN`. */
 export interface RuleLine {
   namespace: NamespaceKey
-  table: 'filter' | 'nat'
+  table: FirewallTable
   chain: string
   /** Arguments in iptables-save's normal form, e.g. `-s 10.0.0.0/8 -p tcp -m tcp --dport 80 -m comment --comment "dockwall:rule.x" -j ACCEPT`. */
   spec: string

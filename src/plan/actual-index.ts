@@ -2,8 +2,10 @@
 // each dockwall address owns, foreign lines inside owned chains, and the jumps.
 import {mentionsNoOwnedChain} from '../refresh/unparsed.js'
 import type {ActualModel, ActualNamespace, ActualRule, ActualTable} from '../refresh/types.js'
-import {COMMENT_PREFIX, JUMP_COMMENT, OWNED_CHAINS, type OwnedChain} from './firewall.js'
-import type {NamespaceKey, RuleLine} from '../model/resources.js'
+import {COMMENT_PREFIX, isOwnedChain, JUMP_COMMENT, jumpSources, type OwnedChain} from './firewall.js'
+import {FIREWALL_TABLES, type FirewallTable, type NamespaceKey, type RuleLine} from '../model/resources.js'
+
+export {isOwnedChain}
 
 export interface IndexedLine extends RuleLine {
   /** Position inside its chain (0-based). */
@@ -12,7 +14,7 @@ export interface IndexedLine extends RuleLine {
 
 export interface JumpInfo {
   namespace: NamespaceKey
-  table: 'filter' | 'nat'
+  table: FirewallTable
   /** Foreign chain holding the jump. */
   from: string
   to: OwnedChain
@@ -36,11 +38,7 @@ export function chainKey(namespace: NamespaceKey, table: string, chain: string):
   return `${namespace}|${table}|${chain}`
 }
 
-export function isOwnedChain(name: string): name is OwnedChain {
-  return Object.hasOwn(OWNED_CHAINS, name)
-}
-
-export function tableOf(ns: ActualNamespace, table: 'filter' | 'nat'): ActualTable | undefined {
+export function tableOf(ns: ActualNamespace, table: FirewallTable): ActualTable | undefined {
   return ns.tables[table]
 }
 
@@ -53,11 +51,11 @@ export function indexActual(actual: ActualModel): ActualIndex {
   const idx: ActualIndex = {byAddress: new Map(), foreign: [], ownedChains: new Map(), jumps: [], namespaces: new Map()}
   for (const ns of actual.namespaces) {
     idx.namespaces.set(ns.key, ns)
-    for (const tableName of ['filter', 'nat'] as const) {
+    for (const tableName of FIREWALL_TABLES) {
       const table = ns.tables[tableName]
       if (!table) continue
       for (const chain of table.chains) {
-        if (isOwnedChain(chain.name) && OWNED_CHAINS[chain.name].table === tableName) {
+        if (isOwnedChain(tableName, chain.name)) {
           const lines: IndexedLine[] = chain.rules.map((r, position) => ({
             namespace: ns.key,
             table: tableName,
@@ -80,7 +78,7 @@ export function indexActual(actual: ActualModel): ActualIndex {
           // A chain whose text never mentions DOCKWALL- holds no jump to our chains; its rules stay unparsed (src/refresh/tables.ts).
           if (mentionsNoOwnedChain(chain)) continue
           chain.rules.forEach((r, position) => {
-            if (r.target && isOwnedChain(r.target) && OWNED_CHAINS[r.target].table === tableName) {
+            if (r.target && isOwnedChain(tableName, r.target)) {
               idx.jumps.push({
                 namespace: ns.key,
                 table: tableName,
@@ -99,8 +97,8 @@ export function indexActual(actual: ActualModel): ActualIndex {
 }
 
 /** The foreign chain an owned chain should be jumped from in this namespace (DOCKER-USER when Docker made one). */
-export function jumpSource(ns: ActualNamespace | undefined, chain: OwnedChain): string {
-  const {table, jumpFrom} = OWNED_CHAINS[chain]
+export function jumpSource(ns: ActualNamespace | undefined, table: FirewallTable, chain: OwnedChain): string {
+  const jumpFrom = jumpSources(table, chain)
   const names = new Set(ns?.tables[table]?.chains.map((c) => c.name) ?? [])
   return jumpFrom.find((c) => names.has(c)) ?? (jumpFrom[jumpFrom.length - 1] as string)
 }

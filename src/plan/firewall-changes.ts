@@ -8,15 +8,21 @@ import {chainKey, isOwnedChain, jumpSource, type ActualIndex, type IndexedLine, 
 import {
   compareLines,
   JUMP_COMMENT,
-  OWNED_CHAINS,
   quoteComment,
   type DesiredLine,
   type OwnedChain,
   type RenderedResource,
 } from './firewall.js'
-import type {StateResource} from '../model/resources.js'
 import {reasonText, type ReasonCode} from './reasons.js'
-import type {Attributes, NamespaceKey, ResourceType, RuleLine} from '../model/resources.js'
+import {
+  FIREWALL_TABLES,
+  type Attributes,
+  type FirewallTable,
+  type NamespaceKey,
+  type ResourceType,
+  type RuleLine,
+  type StateResource,
+} from '../model/resources.js'
 import type {Change, Drift, FirewallTransaction} from './types.js'
 
 export type Normalize = (spec: string) => string
@@ -59,8 +65,13 @@ export function ruleTypeOf(address: string): ResourceType | undefined {
   return RULE_TYPES.find(([prefix]) => address.startsWith(prefix))?.[1]
 }
 
-export function chainAddress(namespace: NamespaceKey, chain: string): string {
-  return `chain["${namespace}:${chain}"]`
+/**
+ * The address of an owned chain. filter and nat chains have distinct names and keep the
+ * short form; the raw table's DOCKWALL-PREROUTING shares its name with nat's, so the
+ * table is part of its address.
+ */
+export function chainAddress(namespace: NamespaceKey, table: FirewallTable, chain: string): string {
+  return table === 'raw' ? `chain["${namespace}:raw:${chain}"]` : `chain["${namespace}:${chain}"]`
 }
 
 function lineKey(l: RuleLine, norm: Normalize): string {
@@ -212,7 +223,7 @@ function resourceChanges(input: FirewallPlanInput): {
 
 interface ChainWork {
   namespace: NamespaceKey
-  table: 'filter' | 'nat'
+  table: FirewallTable
   chain: OwnedChain
   /** null: the chain must not exist. */
   content: DesiredLine[] | null
@@ -237,6 +248,7 @@ export function jumpSpec(chain: string): string {
 
 function chainWork(
   ns: NamespaceKey,
+  table: FirewallTable,
   chain: OwnedChain,
   content: DesiredLine[],
   input: FirewallPlanInput,
@@ -244,11 +256,10 @@ function chainWork(
   drift: Drift[],
   contentChanged: boolean,
 ): ChainWork {
-  const {table} = OWNED_CHAINS[chain]
   const {index, normalize: norm} = input
-  const address = chainAddress(ns, chain)
+  const address = chainAddress(ns, table, chain)
   const actualLines = index.ownedChains.get(chainKey(ns, table, chain))
-  const jumps = index.jumps.filter((j) => j.namespace === ns && j.to === chain)
+  const jumps = index.jumps.filter((j) => j.namespace === ns && j.table === table && j.to === chain)
   const work: ChainWork = {
     namespace: ns,
     table,
@@ -285,7 +296,7 @@ function chainWork(
     return work
   }
 
-  const from = jumpSource(actualNs, chain)
+  const from = jumpSource(actualNs, table, chain)
   const good = jumps.find((j) => j.from === from && j.position === 0)
   const misplaced = jumps.filter((j) => j !== good)
   if (!good) work.jumpAdd = {from, spec: jumpSpec(chain)}
@@ -393,52 +404,58 @@ export function planFirewall(
   const {changes, drift, effective, moves} = resourceChanges(input)
   const changedAddresses = new Set(changes.filter(touchesFirewall).map((c) => c.address))
 
-  // Group effective lines per (namespace, chain).
-  const chains = new Map<string, {ns: NamespaceKey; chain: OwnedChain; lines: DesiredLine[]; addresses: Set<string>}>()
-  const ensure = (
-    ns: NamespaceKey,
-    chain: OwnedChain,
-  ): {ns: NamespaceKey; chain: OwnedChain; lines: DesiredLine[]; addresses: Set<string>} => {
-    const key = `${ns}|${chain}`
+  // Group effective lines per (namespace, table, chain).
+  interface ChainEntry {
+    ns: NamespaceKey
+    table: FirewallTable
+    chain: OwnedChain
+    lines: DesiredLine[]
+    addresses: Set<string>
+  }
+  const chains = new Map<string, ChainEntry>()
+  const ensure = (ns: NamespaceKey, table: FirewallTable, chain: OwnedChain): ChainEntry => {
+    const key = chainKey(ns, table, chain)
     let entry = chains.get(key)
     if (!entry) {
-      entry = {ns, chain, lines: [], addresses: new Set()}
+      entry = {ns, table, chain, lines: [], addresses: new Set()}
       chains.set(key, entry)
     }
     return entry
   }
   for (const [address, lines] of effective) {
     for (const l of lines) {
-      if (!isOwnedChain(l.chain)) continue
-      const e = ensure(l.namespace, l.chain)
+      if (!isOwnedChain(l.table, l.chain)) continue
+      const e = ensure(l.namespace, l.table, l.chain)
       e.lines.push(l)
       e.addresses.add(address)
     }
   }
   // Chains that exist now must be visited too (to delete them or clean them up).
   for (const key of input.index.ownedChains.keys()) {
-    const [ns, , chain] = key.split('|') as [NamespaceKey, string, string]
-    if (isOwnedChain(chain)) ensure(ns, chain)
+    const [ns, table, chain] = key.split('|') as [NamespaceKey, FirewallTable, string]
+    if (isOwnedChain(table, chain)) ensure(ns, table, chain)
   }
-  for (const j of input.index.jumps) ensure(j.namespace, j.to)
+  for (const j of input.index.jumps) ensure(j.namespace, j.table, j.to)
   // Lines of changed resources that are leaving a chain mark that chain as changed too.
   for (const l of input.index.byAddress.entries()) {
     const [address, lines] = l
     if (!changedAddresses.has(address)) continue
     for (const x of lines as IndexedLine[])
-      if (isOwnedChain(x.chain)) ensure(x.namespace, x.chain).addresses.add(address)
+      if (isOwnedChain(x.table, x.chain)) ensure(x.namespace, x.table, x.chain).addresses.add(address)
   }
 
   const works: ChainWork[] = []
-  for (const e of [...chains.values()].sort((a, b) => (`${a.ns}|${a.chain}` < `${b.ns}|${b.chain}` ? -1 : 1))) {
+  const entryKey = (e: ChainEntry): string => chainKey(e.ns, e.table, e.chain)
+  for (const e of [...chains.values()].sort((a, b) => (entryKey(a) < entryKey(b) ? -1 : 1))) {
     e.lines.sort(compareLines)
     const contentChanged = [...e.addresses].some((a) => changedAddresses.has(a))
-    const w = chainWork(e.ns, e.chain, e.lines, input, input.index.namespaces.get(e.ns), drift, contentChanged)
+    const w = chainWork(e.ns, e.table, e.chain, e.lines, input, input.index.namespaces.get(e.ns), drift, contentChanged)
     if (w.change) changes.push(w.change)
     if (w.write || w.remove || w.jumpAdd || w.jumpsRemove.length > 0) works.push(w)
   }
 
-  // One transaction per (namespace, table); filter before nat so a DNAT never lands before the accept that lets it through.
+  // One transaction per (namespace, table): filter before nat so a DNAT never lands before the accept that lets it
+  // through, raw last so an opening past Docker's raw drops never lands before the filter rules that decide the flow.
   const groups = new Map<string, ChainWork[]>()
   for (const w of works) {
     const key = `${w.namespace}|${w.table}`
@@ -455,17 +472,18 @@ export function planFirewall(
   const keys = [...groups.keys()].sort((a, b) => {
     const [na, ta] = a.split('|') as [string, string]
     const [nb, tb] = b.split('|') as [string, string]
-    return nsOrder(na) < nsOrder(nb) ? -1 : nsOrder(na) > nsOrder(nb) ? 1 : ta === tb ? 0 : ta === 'filter' ? -1 : 1
+    const tableOrder = (t: string): number => FIREWALL_TABLES.indexOf(t as FirewallTable)
+    return nsOrder(na) < nsOrder(nb) ? -1 : nsOrder(na) > nsOrder(nb) ? 1 : tableOrder(ta) - tableOrder(tb)
   })
   for (const key of keys) {
     const list = groups.get(key) as ChainWork[]
-    const [namespace, table] = key.split('|') as [NamespaceKey, 'filter' | 'nat']
+    const [namespace, table] = key.split('|') as [NamespaceKey, FirewallTable]
     const backend = backendOf(namespace)
     if (!backend) continue
     const addresses = new Set<string>()
     for (const w of list) {
       if (w.change) addresses.add(w.change.address)
-      const entry = chains.get(`${w.namespace}|${w.chain}`)
+      const entry = chains.get(chainKey(w.namespace, w.table, w.chain))
       for (const a of entry?.addresses ?? []) if (changedAddresses.has(a)) addresses.add(a)
     }
     transactions.push({
@@ -493,13 +511,13 @@ function staleCleanup(
 ): void {
   for (const ns of [...input.index.namespaces.values()].sort((a, b) => (a.key < b.key ? -1 : 1))) {
     if (!ns.stale) continue
-    for (const table of ['filter', 'nat'] as const) {
+    for (const table of FIREWALL_TABLES) {
       const chains = ns.stale.tables[table]?.chains ?? []
-      const owned = chains.filter((c) => isOwnedChain(c.name))
+      const owned = chains.filter((c) => isOwnedChain(table, c.name))
       const jumps = chains.flatMap((c) =>
-        isOwnedChain(c.name)
+        isOwnedChain(table, c.name)
           ? []
-          : c.rules.filter((r) => r.target && isOwnedChain(r.target)).map((r) => ({from: c.name, spec: r.spec})),
+          : c.rules.filter((r) => r.target && isOwnedChain(table, r.target)).map((r) => ({from: c.name, spec: r.spec})),
       )
       if (owned.length === 0 && jumps.length === 0) continue
       const lines = [
@@ -512,7 +530,7 @@ function staleCleanup(
       ]
       const addresses: string[] = []
       for (const c of owned.length > 0 ? owned : [{name: jumps[0]?.spec.split(' -j ')[1] ?? 'DOCKWALL'}]) {
-        const address = `${chainAddress(ns.key, c.name)}@${ns.stale.backend}`
+        const address = `${chainAddress(ns.key, table, c.name)}@${ns.stale.backend}`
         addresses.push(address)
         const summary = `dockwall's ${c.name} is in iptables-${ns.stale.backend}, but this namespace now uses iptables-${ns.backend} (${ns.backendReason})`
         drift.push({address, kind: 'changed', summary})

@@ -3,19 +3,46 @@
 // tagged with the resource address in a `dockwall:<address>` comment and an
 // ordering key. Pure: the Resolution supplies everything Docker-dependent.
 import type {Endpoint, FirewallSpec, MasqueradeSpec, PortForwardSpec, PortRange, RuleSpec} from '../model/types.js'
-import type {NamespaceKey, RuleLine} from '../model/resources.js'
+import type {FirewallTable, NamespaceKey, RuleLine} from '../model/resources.js'
+import {canonicalCidr, cidrsOverlap, parseCidr} from '../config/ipv4.js'
 import type {Resolution} from './resolve.js'
 
 export type OwnedChain =
   'DOCKWALL-FORWARD' | 'DOCKWALL-INPUT' | 'DOCKWALL-OUTPUT' | 'DOCKWALL-PREROUTING' | 'DOCKWALL-POSTROUTING'
 
-/** dockwall's chains, their table, and the foreign chains that may jump to them (first existing wins). */
-export const OWNED_CHAINS: Record<OwnedChain, {table: 'filter' | 'nat'; jumpFrom: readonly string[]}> = {
-  'DOCKWALL-FORWARD': {table: 'filter', jumpFrom: ['DOCKER-USER', 'FORWARD']},
-  'DOCKWALL-INPUT': {table: 'filter', jumpFrom: ['INPUT']},
-  'DOCKWALL-OUTPUT': {table: 'filter', jumpFrom: ['OUTPUT']},
-  'DOCKWALL-PREROUTING': {table: 'nat', jumpFrom: ['PREROUTING']},
-  'DOCKWALL-POSTROUTING': {table: 'nat', jumpFrom: ['POSTROUTING']},
+/**
+ * dockwall's chains per table, each with the foreign chains that may jump to it (first
+ * existing wins). A name may be owned in several tables (DOCKWALL-PREROUTING: nat for
+ * DNATs, raw for the openings past Docker 28's direct-access drops), so ownership is
+ * always asked with the table.
+ */
+export const OWNED_CHAINS: {readonly [T in FirewallTable]: Partial<Record<OwnedChain, {jumpFrom: readonly string[]}>>} =
+  {
+    filter: {
+      'DOCKWALL-FORWARD': {jumpFrom: ['DOCKER-USER', 'FORWARD']},
+      'DOCKWALL-INPUT': {jumpFrom: ['INPUT']},
+      'DOCKWALL-OUTPUT': {jumpFrom: ['OUTPUT']},
+    },
+    nat: {
+      'DOCKWALL-PREROUTING': {jumpFrom: ['PREROUTING']},
+      'DOCKWALL-POSTROUTING': {jumpFrom: ['POSTROUTING']},
+    },
+    raw: {
+      'DOCKWALL-PREROUTING': {jumpFrom: ['PREROUTING']},
+    },
+  }
+
+/** Whether `chain` is one of dockwall's chains in `table`. */
+export function isOwnedChain(table: string, chain: string): chain is OwnedChain {
+  const owned = (OWNED_CHAINS as Record<string, Record<string, unknown> | undefined>)[table]
+  return owned !== undefined && Object.hasOwn(owned, chain)
+}
+
+/** The foreign chains that may jump to an owned chain, first existing wins. */
+export function jumpSources(table: FirewallTable, chain: OwnedChain): readonly string[] {
+  const sources = OWNED_CHAINS[table][chain]?.jumpFrom
+  if (!sources) throw new Error(`${chain} is not a dockwall chain in the ${table} table`)
+  return sources
 }
 
 export const COMMENT_PREFIX = 'dockwall:'
@@ -217,8 +244,86 @@ export function renderRule(rule: RuleSpec, res: Resolution): RenderedResource {
           address: rule.address,
           order: {group: BODY, priority: rule.priority, index: lines.length},
         })
+        if (opensRaw(rule, dst, res)) lines.push(rawOpening(parts, rule.priority, lines.length))
+        for (const reply of replyOpenings(rule, src, dst, res))
+          lines.push({...reply, order: {group: BODY, priority: rule.priority, index: lines.length}})
       }
   return {address: rule.address, lines, notes, dependsOn: uniq(dependsOn)}
+}
+
+/**
+ * Whether a rendered rule line needs an opening in raw PREROUTING: on engines that drop
+ * there every packet addressed to a container from outside its bridge (Docker 28+), a
+ * forward accept in the host whose destination may be a container address (a container,
+ * a network, a CIDR overlapping a Docker bridge, or any) is otherwise never reached.
+ */
+function opensRaw(rule: RuleSpec, dst: string | undefined, res: Resolution): boolean {
+  if (!res.rawOpenings || rule.chain !== 'forward' || rule.action !== 'accept' || rule.inContainer) return false
+  return overlapping(dst, res).length > 0
+}
+
+/** The bridges an endpoint (a CIDR or an IP; undefined for any) may hold addresses of. IPv4 only for now. */
+function overlapping(endpoint: string | undefined, res: Resolution): Resolution['bridges'] {
+  if (endpoint === undefined) return res.bridges
+  const e = endpoint.includes(':') ? undefined : parseCidr(endpoint.includes('/') ? endpoint : `${endpoint}/32`)
+  return e === undefined ? [] : res.bridges.filter((b) => cidrsOverlap(b.cidr, e))
+}
+
+/**
+ * The raw opening for a filter accept: the same source, destination, input interface,
+ * protocol and ports, nothing wider, and ACCEPT (which ends only the raw table: filter still
+ * decides). `-o` is left out: raw PREROUTING runs before routing, and the destination
+ * address already names the container.
+ */
+function rawOpening(parts: SpecParts, priority: number, index: number): DesiredLine {
+  const {outIf: _outIf, ...same} = parts
+  return {
+    namespace: 'host',
+    table: 'raw',
+    chain: 'DOCKWALL-PREROUTING',
+    spec: buildSpec({...same, target: '-j ACCEPT'}),
+    address: parts.address,
+    order: {group: BODY, priority, index},
+  }
+}
+
+/**
+ * Openings for the replies of an opened flow whose source may be a container on a bridge
+ * that does not masquerade: its replies arrive from the destination's bridge addressed to
+ * the container itself, and Docker's raw drop for that container takes them. Each mirrors
+ * the flow (source and destination swapped, source ports for destination ports, no
+ * interface), limited to that bridge's subnet; raw cannot match connection state, and
+ * filter's RELATED,ESTABLISHED accept still decides that it is a reply.
+ */
+function replyOpenings(
+  rule: RuleSpec,
+  src: string | undefined,
+  dst: string | undefined,
+  res: Resolution,
+): Array<Omit<DesiredLine, 'order'>> {
+  if (!opensRaw(rule, dst, res)) return []
+  const out: Array<Omit<DesiredLine, 'order'>> = []
+  const proto = rule.proto === 'all' ? undefined : rule.proto
+  const ports = rule.proto === 'tcp' || rule.proto === 'udp' ? portMatches(rule.proto, rule.ports, 'sport') : ['']
+  for (const bridge of overlapping(src, res)) {
+    if (!bridge.replyDrops) continue
+    // The narrower of the flow's source and the bridge's subnet.
+    const s = src !== undefined && parseCidr(src.includes('/') ? src : `${src}/32`)
+    const to = s && s.prefix >= bridge.cidr.prefix ? src! : canonicalCidr(bridge.cidr)
+    for (const pm of ports) {
+      const parts: SpecParts = {address: rule.address, dst: to, matches: pm ? [pm] : [], target: '-j ACCEPT'}
+      if (dst) parts.src = dst
+      if (proto) parts.proto = proto
+      out.push({
+        namespace: 'host',
+        table: 'raw',
+        chain: 'DOCKWALL-PREROUTING',
+        spec: buildSpec(parts),
+        address: rule.address,
+      })
+    }
+  }
+  return out
 }
 
 /** The address a port forward sends to: the first declared static IP, else the first one Docker reports. */

@@ -4,6 +4,8 @@ import {createHash} from 'node:crypto'
 
 import type {Diagnostic} from '../errors.js'
 import type {DesiredModel, Endpoint, PortRange} from '../model/types.js'
+import {engineHasRawDrops, unsupportedEngine} from '../docker/engine.js'
+import {isDirectAccessDrop} from '../docker/layout.js'
 import {unparsedRuleLines} from '../refresh/unparsed.js'
 import type {ActualModel, ActualNamespace, ActualTable} from '../refresh/types.js'
 import {indexActual} from './actual-index.js'
@@ -128,7 +130,7 @@ function firewallAttributes(model: DesiredModel | null): Map<string, Attributes>
 function tablesForHash(tables: ActualNamespace['tables']): unknown {
   const lazy = (t: ActualTable | undefined): boolean =>
     t?.chains.some((c) => unparsedRuleLines(c) !== undefined) ?? false
-  if (!lazy(tables.filter) && !lazy(tables.nat)) return tables
+  if (!Object.values(tables).some(lazy)) return tables
   const out: {[name: string]: unknown} = {}
   for (const [name, t] of Object.entries(tables) as Array<[string, ActualTable | undefined]>) {
     if (!t) continue
@@ -141,6 +143,18 @@ function tablesForHash(tables: ActualNamespace['tables']): unknown {
     }
   }
   return out
+}
+
+/**
+ * Whether forward accepts towards containers need raw openings on this host: the engine is
+ * one that drops direct access in raw PREROUTING (Docker 28+), or such drops are there
+ * (an engine whose version says otherwise, or could not be read).
+ */
+export function needsRawOpenings(actual: ActualModel): boolean {
+  if (engineHasRawDrops(actual.docker.engine)) return true
+  const host = actual.namespaces.find((n) => n.key === 'host')
+  const prerouting = host?.tables.raw?.chains.find((c) => c.name === 'PREROUTING')
+  return prerouting?.rules.some((r) => isDirectAccessDrop(r.spec)) ?? false
 }
 
 /** Hash of what the plan read, so `apply PLANFILE` can refuse when the host moved on. */
@@ -207,7 +221,9 @@ export function makePlan(inputs: PlanInputs, options: PlanOptions): PlanResult {
       actual.docker.networks,
       leaving,
     )
+  const rawOpenings = needsRawOpenings(actual)
   let res = resolveFor()
+  res.rawOpenings = rawOpenings
   const prior = new Map((inputs.prior?.resources ?? []).map((r) => [r.address, r]))
   // Imports become prior-state entries with origin "imported" (see imports.ts); not when destroying.
   const requests: ImportRequest[] = model
@@ -255,6 +271,7 @@ export function makePlan(inputs: PlanInputs, options: PlanOptions): PlanResult {
       (container, network) => goingNetworks.has(network) || goingEndpoints.has(`${container}|${network}`),
     )
     res.unreadable = unreadable
+    res.rawOpenings = rawOpenings
   }
   // Docker inserts its masquerade rule at the top of nat POSTROUTING when it creates a network: put the jump back on top after.
   const dockerInserts = new Set<string>(
@@ -346,5 +363,6 @@ export function makePlan(inputs: PlanInputs, options: PlanOptions): PlanResult {
     actualHash: hashActual(actual),
     targets: [...options.targets].sort(),
   }
-  return {plan, errors: [...imported.errors, ...nets.errors]}
+  const engineError = unsupportedEngine(actual.docker.engine)
+  return {plan, errors: [...(engineError ? [engineError] : []), ...imported.errors, ...nets.errors]}
 }

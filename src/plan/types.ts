@@ -4,7 +4,7 @@
 // JSON view read the same structure; apply never branches on `reasons`.
 import type {Diagnostic} from '../errors.js'
 import type {Backend} from '../model/types.js'
-import type {Attributes, NamespaceKey, Origin, ResourceType, RuleLine} from '../model/resources.js'
+import type {Attributes, FirewallTable, NamespaceKey, Origin, ResourceType, RuleLine} from '../model/resources.js'
 
 export const PLAN_FORMAT_VERSION = '1.0'
 
@@ -54,7 +54,7 @@ export interface Drift {
 export interface FirewallTransaction {
   namespace: NamespaceKey
   backend: Backend
-  table: 'filter' | 'nat'
+  table: FirewallTable
   /** The complete restore input, `*table` to `COMMIT`. */
   input: string
   /** Addresses whose lines this transaction writes or removes (for progress and state). */

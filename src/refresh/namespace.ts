@@ -16,9 +16,9 @@ import {
 import {run, type NetnsTarget} from '../util/exec.js'
 import {readTables, toActualTables} from './tables.js'
 import type {ActualNamespace} from './types.js'
-import type {NamespaceKey} from '../model/resources.js'
+import {FIREWALL_TABLES, type NamespaceKey} from '../model/resources.js'
 
-const TABLES = ['filter', 'nat'] as const
+const TABLES = FIREWALL_TABLES
 
 export interface NamespaceRead {
   backend: Backend

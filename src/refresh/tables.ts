@@ -12,8 +12,9 @@ import {detectFamily, parseRule, parseRuleset} from '../netfilter/parse.js'
 import type {Family, Rule, Ruleset} from '../netfilter/types.js'
 import type {ActualChain, ActualNamespace, ActualRule, ActualTable} from './types.js'
 import {markUnparsed} from './unparsed.js'
+import {FIREWALL_TABLES} from '../model/resources.js'
 
-const TABLES = ['filter', 'nat'] as const
+const TABLES = FIREWALL_TABLES
 
 /** dockwall's chain names all start with this (DOCKWALL-FORWARD, DOCKWALL-PREROUTING...). */
 const OWNED_PREFIX = 'DOCKWALL-'

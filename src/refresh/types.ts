@@ -2,7 +2,10 @@
 // compares against. Built by src/refresh from src/docker and src/netfilter.
 import type {DockerSnapshot} from '../docker/types.js'
 import type {Backend, Family} from '../model/types.js'
-import type {NamespaceKey} from '../model/resources.js'
+import type {FirewallTable, NamespaceKey} from '../model/resources.js'
+
+/** The tables refresh reads in a namespace (raw: Docker 28's direct-access drops and dockwall's openings). */
+export type ActualTables = Partial<Record<FirewallTable, ActualTable>>
 
 export interface ActualRule {
   /** The rule's arguments after `-A CHAIN`, in iptables-save's normal form (comparison key). */
@@ -21,7 +24,7 @@ export interface ActualChain {
 }
 
 export interface ActualTable {
-  name: 'filter' | 'nat'
+  name: FirewallTable
   /** In iptables-save order. */
   chains: ActualChain[]
 }
@@ -39,11 +42,11 @@ export interface ActualNamespace {
   container?: {name: string; id: string; pid: number}
   backend: Backend
   backendReason: string
-  tables: {filter?: ActualTable; nat?: ActualTable}
+  tables: ActualTables
   /** Routes of the families the container's declared or recorded routes use (read only for those). */
   routes?: ActualRoute[]
   /** dockwall chains left in the backend this namespace no longer uses; the planner removes them. */
-  stale?: {backend: Backend; tables: {filter?: ActualTable; nat?: ActualTable}}
+  stale?: {backend: Backend; tables: ActualTables}
 }
 
 export interface ActualModel {

@@ -9,6 +9,7 @@
 // happens here once.
 import type {ApplyResult} from '../apply/engine.js'
 import type {ApplyListener} from '../apply/events.js'
+import {unsupportedEngine} from '../docker/engine.js'
 import {ConfigError, type Diagnostic} from '../errors.js'
 import {normalizeRuleSpec} from '../netfilter/index.js'
 import {hashActual, makePlan} from '../plan/planner.js'
@@ -47,6 +48,9 @@ export interface PreparedPlan {
 export async function preparePlan(session: Session, source: PlanSource): Promise<PreparedPlan> {
   if ('saved' in source) {
     const {actual} = await refreshSession(session)
+    // The engine may have moved to a firewall backend dockwall cannot write for since the plan was saved.
+    const engineError = unsupportedEngine(actual.docker.engine)
+    if (engineError) throw new ConfigError([engineError])
     checkSavedPlan(session, source.saved, hashActual(actual))
     return {plan: source.saved, actual, errors: [], saved: true, work: workOf(session, source.saved)}
   }

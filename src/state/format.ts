@@ -4,7 +4,7 @@
 import {z} from 'zod'
 
 import {AbortError} from '../errors.js'
-import {ORIGINS, type Json, type Origin} from '../model/resources.js'
+import {FIREWALL_TABLES, ORIGINS, type Json, type Origin} from '../model/resources.js'
 import {RESOURCE_TYPES, STATE_VERSION} from './types.js'
 import type {State, StateResource} from './types.js'
 
@@ -47,7 +47,7 @@ const ruleLineSchema = z.strictObject({
   namespace: z.union([z.literal('host'), z.templateLiteral(['container.', z.string().min(1)])], {
     error: 'expected "host" or "container.<label>"',
   }),
-  table: z.enum(['filter', 'nat']),
+  table: z.enum(FIREWALL_TABLES),
   chain: z.string().min(1),
   spec: z.string(),
 })

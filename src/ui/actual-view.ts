@@ -1,16 +1,22 @@
 // `dockwall show --actual`: the refreshed actual state, as text or JSON. Rules in
-// dockwall's chains are attributed to their resource address; rules others wrote
-// in the chains dockwall cares about are listed as foreign (what import adopts).
-import {COMMENT_PREFIX, JUMP_COMMENT, OWNED_CHAINS} from '../plan/firewall.js'
+// dockwall's chains are attributed to their resource address; in the chains dockwall
+// cares about, Docker's own lines are attributed to Docker (its raw PREROUTING drops
+// included) and the rest are listed as foreign (what import adopts).
+import {dockerHints, ownerOf, type DockerHints} from '../import/owners.js'
+import {FIREWALL_TABLES, type FirewallTable} from '../model/resources.js'
+import {IptablesParseError, parseRule} from '../netfilter/index.js'
+import {COMMENT_PREFIX, isOwnedChain, JUMP_COMMENT} from '../plan/firewall.js'
 import {mentionsNoOwnedChain} from '../refresh/unparsed.js'
-import type {ActualModel, ActualNamespace, ActualRule} from '../refresh/types.js'
+import type {ActualModel, ActualNamespace} from '../refresh/types.js'
 
-export const ACTUAL_JSON_FORMAT_VERSION = '1.0'
+/** 1.1 added `docker_rules`. */
+export const ACTUAL_JSON_FORMAT_VERSION = '1.1'
 
 /** Foreign chains dockwall reads for import and drift: its jump points and where hand-written rules live. */
-const WATCHED: Record<'filter' | 'nat', readonly string[]> = {
+const WATCHED: Record<FirewallTable, readonly string[]> = {
   filter: ['DOCKER-USER', 'FORWARD', 'INPUT', 'OUTPUT'],
   nat: ['PREROUTING', 'POSTROUTING'],
+  raw: ['PREROUTING'],
 }
 
 interface RuleView {
@@ -26,6 +32,8 @@ interface NamespaceView {
   owned_chains: {table: string; chain: string; rules: RuleView[]}[]
   jumps: {table: string; from: string; to: string; position: number}[]
   foreign_rules: {table: string; chain: string; position: number; spec: string}[]
+  /** Docker's own lines in the watched chains (its jumps, masquerades, raw direct-access drops). */
+  docker_rules: {table: string; chain: string; position: number; spec: string}[]
   routes: {destination: string; via: string | null; dev: string | null}[] | null
 }
 
@@ -53,32 +61,17 @@ export interface ActualJson {
   unreadable: {key: string; reason: string}[]
 }
 
-/** Docker's bridge interfaces: `docker0` or `br-<network id prefix>`, or the name the network's options give. */
-function dockerBridges(actual: ActualModel): Set<string> {
-  const out = new Set<string>()
-  for (const n of actual.docker.networks)
-    if (n.driver === 'bridge') out.add(n.options['com.docker.network.bridge.name'] ?? `br-${n.id.slice(0, 12)}`)
-  return out
+/** Whether Docker wrote this line: the same judgement import makes (src/import/owners.ts), one place for both. */
+function isDockerLine(table: string, chain: string, spec: string, hints: DockerHints): boolean {
+  try {
+    return ownerOf(parseRule(`-A ${chain} ${spec}`, table), hints)?.owner === 'docker'
+  } catch (e) {
+    if (e instanceof IptablesParseError) return false
+    throw e
+  }
 }
 
-function interfacesOf(spec: string): string[] {
-  const tokens = spec.split(/\s+/)
-  return tokens.flatMap((t, i) => ((t === '-i' || t === '-o') && tokens[i + 1] ? [tokens[i + 1] as string] : []))
-}
-
-/**
- * Rules Docker wrote in the watched chains, which are not candidates for import: jumps to its
- * own chains, the `-j RETURN` that ends DOCKER-USER (Docker up to 28.2), and its per-bridge
- * rules in FORWARD and nat POSTROUTING. Everything else in DOCKER-USER is the user's.
- */
-function isDockerOwn(chain: string, rule: ActualRule, bridges: ReadonlySet<string>): boolean {
-  if ((rule.target ?? '').startsWith('DOCKER')) return true
-  if (chain === 'DOCKER-USER') return rule.spec === '-j RETURN'
-  if (chain === 'FORWARD' || chain === 'POSTROUTING') return interfacesOf(rule.spec).some((i) => bridges.has(i))
-  return false
-}
-
-function namespaceView(ns: ActualNamespace, bridges: ReadonlySet<string>): NamespaceView {
+function namespaceView(ns: ActualNamespace, hints: DockerHints): NamespaceView {
   const view: NamespaceView = {
     key: ns.key,
     container: ns.container ?? null,
@@ -87,14 +80,14 @@ function namespaceView(ns: ActualNamespace, bridges: ReadonlySet<string>): Names
     owned_chains: [],
     jumps: [],
     foreign_rules: [],
+    docker_rules: [],
     routes: ns.routes
       ? ns.routes.map((r) => ({destination: r.destination, via: r.via ?? null, dev: r.dev ?? null}))
       : null,
   }
-  for (const table of ['filter', 'nat'] as const) {
+  for (const table of FIREWALL_TABLES) {
     for (const chain of ns.tables[table]?.chains ?? []) {
-      const owned = Object.hasOwn(OWNED_CHAINS, chain.name)
-      if (owned) {
+      if (isOwnedChain(table, chain.name)) {
         view.owned_chains.push({
           table,
           chain: chain.name,
@@ -111,10 +104,12 @@ function namespaceView(ns: ActualNamespace, bridges: ReadonlySet<string>): Names
       // Not watched and no jump to our chains (known without parsing it, src/refresh/tables.ts): nothing to show.
       if (!WATCHED[table].includes(chain.name) && mentionsNoOwnedChain(chain)) continue
       chain.rules.forEach((r, position) => {
-        if (r.target && Object.hasOwn(OWNED_CHAINS, r.target))
+        if (r.target && isOwnedChain(table, r.target))
           view.jumps.push({table, from: chain.name, to: r.target, position})
-        else if (WATCHED[table].includes(chain.name) && !isDockerOwn(chain.name, r, bridges))
-          view.foreign_rules.push({table, chain: chain.name, position, spec: r.spec})
+        else if (!WATCHED[table].includes(chain.name)) return
+        else if (isDockerLine(table, chain.name, r.spec, hints))
+          view.docker_rules.push({table, chain: chain.name, position, spec: r.spec})
+        else view.foreign_rules.push({table, chain: chain.name, position, spec: r.spec})
       })
     }
   }
@@ -123,7 +118,7 @@ function namespaceView(ns: ActualNamespace, bridges: ReadonlySet<string>): Names
 
 export function actualToJson(actual: ActualModel): ActualJson {
   const d = actual.docker
-  const bridges = dockerBridges(actual)
+  const hints = dockerHints(actual.docker)
   return {
     format_version: ACTUAL_JSON_FORMAT_VERSION,
     docker: {
@@ -153,7 +148,7 @@ export function actualToJson(actual: ActualModel): ActualJson {
         })),
       })),
     },
-    namespaces: actual.namespaces.map((ns) => namespaceView(ns, bridges)),
+    namespaces: actual.namespaces.map((ns) => namespaceView(ns, hints)),
     unreadable: actual.unreadable,
   }
 }
@@ -189,6 +184,10 @@ export function renderActualText(actual: ActualModel): string {
     if (ns.foreign_rules.length > 0) {
       out.push('  rules written by others (candidates for `dockwall import`):')
       for (const f of ns.foreign_rules) out.push(`    ${f.table} ${f.chain} #${f.position + 1}: ${f.spec}`)
+    }
+    if (ns.docker_rules.length > 0) {
+      out.push("  Docker's own rules in those chains (left alone):")
+      for (const d of ns.docker_rules) out.push(`    ${d.table} ${d.chain} #${d.position + 1}: ${d.spec}`)
     }
     if (ns.routes)
       for (const r of ns.routes)

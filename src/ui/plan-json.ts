@@ -3,7 +3,7 @@
 // keys and a version of its own, so scripts do not break when internal field
 // names move. Change this file and PLAN-JSON.md together.
 import type {Diagnostic} from '../errors.js'
-import type {Attributes, ResourceType, RuleLine} from '../model/resources.js'
+import type {Attributes, FirewallTable, ResourceType, RuleLine} from '../model/resources.js'
 import type {Action, DriftKind, Plan, PlanMode} from '../plan/types.js'
 import {wireIds} from '../plan/wire.js'
 import {planHasChanges, summarizePlan} from '../plan/summary.js'
@@ -13,7 +13,7 @@ export const PLAN_JSON_FORMAT_VERSION = '1.0'
 
 export interface RuleLineJson {
   namespace: string
-  table: 'filter' | 'nat'
+  table: FirewallTable
   chain: string
   spec: string
 }
@@ -52,7 +52,7 @@ export interface DiagnosticJson {
 export interface FirewallTransactionJson {
   namespace: string
   backend: 'nft' | 'legacy'
-  table: 'filter' | 'nat'
+  table: FirewallTable
   input: string
   addresses: string[]
 }

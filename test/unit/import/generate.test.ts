@@ -335,6 +335,7 @@ describe('nothing is dropped silently', () => {
       'filter OUTPUT',
       'nat PREROUTING',
       'nat POSTROUTING',
+      'raw PREROUTING',
     ])
     let table = ''
     const expected: string[] = []

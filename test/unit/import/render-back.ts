@@ -31,7 +31,7 @@ function resolution(inContainer: boolean): Resolution {
       pid: 1,
     })
   }
-  return {containers, networks: new Map(), unreadable: new Map()}
+  return {containers, networks: new Map(), unreadable: new Map(), rawOpenings: false, bridges: []}
 }
 
 const endpoint = (cidr: string | undefined): Endpoint =>

@@ -425,12 +425,18 @@ describe('convertRule: rules others own or dockwall covers', () => {
     ],
     ['nat', '-A POSTROUTING -s 172.17.0.2/32 -d 172.17.0.2/32 -p tcp -m tcp --dport 80 -j MASQUERADE', /hairpin/],
     ['nat', '-A POSTROUTING -d 127.0.0.11/32 -j DOCKER_POSTROUTING', /Docker's chain DOCKER_POSTROUTING/],
+    // Docker 29 (moby's usernet-portmap-noproxy description): the host's own traffic onto a bridge.
+    ['nat', '-A POSTROUTING -o br-dummy -m addrtype --src-type LOCAL -j MASQUERADE', /host's own traffic/],
+    // Docker 28's direct-access drops, per endpoint and for a port published on a loopback address.
+    ['raw', '-A PREROUTING -d 172.18.0.2/32 ! -i br-dummy -j DROP', /direct access/],
+    ['raw', '-A PREROUTING -d 127.0.0.1/32 ! -i lo -p tcp -m tcp --dport 8080 -j DROP', /direct access/],
+    ['raw', '-A PREROUTING -d 172.18.0.2/32 -i wg0 -j ACCEPT', /trusted interface wg0/],
   ]
   it.each(owned)("%s %s is Docker's", (table, line, reason) => {
     // br-dummy is not a default name: the snapshot names it
     const c = convertRule(rule(table, line), {
       namespace: 'host',
-      docker: {bridges: new Set(['docker0', 'br-dummy']), subnets: new Set()},
+      docker: {bridges: new Set(['docker0', 'br-dummy']), subnets: new Set(), trustedInterfaces: new Set(['wg0'])},
     })
     expect(c).toEqual({kind: 'owned', owner: 'docker', reason: expect.stringMatching(reason)})
   })

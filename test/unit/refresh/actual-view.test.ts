@@ -97,4 +97,95 @@ describe('actualToJson', () => {
       {table: 'filter', chain: 'DOCKWALL-INPUT', rules: []},
     ])
   })
+
+  it("attributes Docker's own lines of the watched chains to Docker", () => {
+    expect(view.docker_rules).toEqual([
+      {table: 'filter', chain: 'FORWARD', position: 0, spec: '-j DOCKER-USER'},
+      {table: 'filter', chain: 'FORWARD', position: 1, spec: '-j DOCKER-ISOLATION-STAGE-1'},
+      {
+        table: 'filter',
+        chain: 'FORWARD',
+        position: 2,
+        spec: '-o br-0123456789ab -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+      },
+      {table: 'filter', chain: 'FORWARD', position: 3, spec: '-o br-0123456789ab -j DOCKER'},
+      {table: 'filter', chain: 'FORWARD', position: 4, spec: '-i br-0123456789ab ! -o br-0123456789ab -j ACCEPT'},
+      {table: 'filter', chain: 'FORWARD', position: 5, spec: '-i br-named -o br-named -j ACCEPT'},
+      {table: 'filter', chain: 'FORWARD', position: 6, spec: '-i docker0 -o docker0 -j ACCEPT'},
+      {table: 'filter', chain: 'DOCKER-USER', position: 3, spec: '-j RETURN'},
+      {table: 'nat', chain: 'PREROUTING', position: 0, spec: '-m addrtype --dst-type LOCAL -j DOCKER'},
+      {table: 'nat', chain: 'POSTROUTING', position: 0, spec: '-s 10.1.0.0/24 ! -o br-0123456789ab -j MASQUERADE'},
+      {table: 'nat', chain: 'POSTROUTING', position: 1, spec: '-s 172.17.0.0/16 ! -o docker0 -j MASQUERADE'},
+    ])
+  })
+})
+
+describe('actualToJson on Docker 28: the raw table', () => {
+  // Given Docker 28's direct-access drops (a trusted interface on one network), dockwall's raw
+  // chain and its jump, and an ACCEPT someone put there by hand
+  const networks = [
+    dockerNetwork('front', '10.1.0.0/24', {
+      id: `0123456789ab${'c'.repeat(52)}`,
+      options: {'com.docker.network.bridge.trusted_host_interfaces': 'wg0:wg1'},
+    }),
+  ]
+  const host = namespace('host', {})
+  host.tables.raw = {
+    name: 'raw',
+    chains: [
+      {
+        name: 'PREROUTING',
+        policy: 'ACCEPT',
+        rules: [
+          {spec: '-m comment --comment "dockwall:jump" -j DOCKWALL-PREROUTING', target: 'DOCKWALL-PREROUTING'},
+          {spec: '-s 198.18.0.0/24 -d 10.1.0.5/32 -j ACCEPT', target: 'ACCEPT'},
+          {spec: '-d 10.1.0.5/32 -i wg1 -j ACCEPT', target: 'ACCEPT'},
+          {spec: '-d 10.1.0.5/32 -i eth1 -j ACCEPT', target: 'ACCEPT'},
+          {spec: '-d 10.1.0.5/32 ! -i br-0123456789ab -j DROP', target: 'DROP'},
+          {spec: '-d 127.0.0.1/32 ! -i lo -p tcp -m tcp --dport 8080 -j DROP', target: 'DROP'},
+        ],
+      },
+      {name: 'OUTPUT', policy: 'ACCEPT', rules: []},
+      {
+        name: 'DOCKWALL-PREROUTING',
+        policy: null,
+        rules: [
+          {
+            spec: '-s 10.1.0.9/32 -d 10.1.0.5/32 -m comment --comment "dockwall:rule.a" -j ACCEPT',
+            comment: 'dockwall:rule.a',
+            target: 'ACCEPT',
+          },
+        ],
+      },
+    ],
+  }
+  const view = actualToJson(actual({networks, namespaces: [host]})).namespaces[0]!
+
+  it("shows dockwall's raw chain and jump, Docker's drops and trusted accepts, and the rest as others'", () => {
+    expect(view.jumps).toEqual([{table: 'raw', from: 'PREROUTING', to: 'DOCKWALL-PREROUTING', position: 0}])
+    expect(view.owned_chains).toEqual([
+      {
+        table: 'raw',
+        chain: 'DOCKWALL-PREROUTING',
+        rules: [
+          {spec: '-s 10.1.0.9/32 -d 10.1.0.5/32 -m comment --comment "dockwall:rule.a" -j ACCEPT', address: 'rule.a'},
+        ],
+      },
+    ])
+    expect(view.docker_rules).toEqual([
+      {table: 'raw', chain: 'PREROUTING', position: 2, spec: '-d 10.1.0.5/32 -i wg1 -j ACCEPT'},
+      {table: 'raw', chain: 'PREROUTING', position: 4, spec: '-d 10.1.0.5/32 ! -i br-0123456789ab -j DROP'},
+      {
+        table: 'raw',
+        chain: 'PREROUTING',
+        position: 5,
+        spec: '-d 127.0.0.1/32 ! -i lo -p tcp -m tcp --dport 8080 -j DROP',
+      },
+    ])
+    // An accept on an interface the network does not trust is not Docker's.
+    expect(view.foreign_rules).toEqual([
+      {table: 'raw', chain: 'PREROUTING', position: 1, spec: '-s 198.18.0.0/24 -d 10.1.0.5/32 -j ACCEPT'},
+      {table: 'raw', chain: 'PREROUTING', position: 3, spec: '-d 10.1.0.5/32 -i eth1 -j ACCEPT'},
+    ])
+  })
 })
