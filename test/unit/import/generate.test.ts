@@ -319,6 +319,57 @@ describe('order in foreign chains', () => {
   })
 })
 
+describe('Docker 28: raw PREROUTING', () => {
+  it("pairs an operator's raw ACCEPT with the forward rule it opens, leaves an unpaired one, and Docker's drops alone", () => {
+    const front = net('front', `${'f'.repeat(12)}${'0'.repeat(52)}`, '10.0.1.0/24')
+    const back = net('back', `${'e'.repeat(12)}${'0'.repeat(52)}`, '10.0.2.0/24')
+    const dumpText = [
+      '*raw',
+      ':PREROUTING ACCEPT [0:0]',
+      ':OUTPUT ACCEPT [0:0]',
+      '-A PREROUTING -s 10.0.1.20/32 -d 10.0.2.10/32 -p tcp -m tcp --dport 8080 -j ACCEPT',
+      '-A PREROUTING -s 10.0.1.20/32 -d 10.0.2.10/32 -p tcp -m tcp --dport 9999 -j ACCEPT',
+      '-A PREROUTING -d 10.0.2.10/32 ! -i br-eeeeeeeeeeee -j DROP',
+      'COMMIT',
+      '*filter',
+      ':INPUT ACCEPT [0:0]',
+      ':FORWARD DROP [0:0]',
+      ':OUTPUT ACCEPT [0:0]',
+      ':DOCKER-USER - [0:0]',
+      ':DOCKER-FORWARD - [0:0]',
+      '-A FORWARD -j DOCKER-USER',
+      '-A FORWARD -j DOCKER-FORWARD',
+      '-A DOCKER-USER -s 10.0.1.20/32 -d 10.0.2.10/32 -p tcp -m tcp --dport 8080 -j ACCEPT',
+      'COMMIT',
+      '',
+    ].join('\n')
+    const r = generateConfig(model(snapshot([front, back], []), [namespaceFrom('host', dumpText)]))
+    const rules = r.imports.filter((i) => i.to.startsWith('rule.'))
+    expect(rules.map((i) => i.id)).toEqual([
+      'DOCKER-USER:-s 10.0.1.20/32 -d 10.0.2.10/32 -p tcp -m tcp --dport 8080 -j ACCEPT',
+    ])
+    expect(r.covered).toEqual([
+      {
+        namespace: 'host',
+        table: 'raw',
+        chain: 'PREROUTING',
+        line: '-A PREROUTING -s 10.0.1.20/32 -d 10.0.2.10/32 -p tcp -m tcp --dport 8080 -j ACCEPT',
+        by: rules[0]!.to,
+      },
+    ])
+    expect(r.unsupported).toEqual([
+      {
+        namespace: 'host',
+        table: 'raw',
+        chain: 'PREROUTING',
+        line: '-A PREROUTING -s 10.0.1.20/32 -d 10.0.2.10/32 -p tcp -m tcp --dport 9999 -j ACCEPT',
+        reason: expect.stringContaining('no imported forward accept'),
+      },
+    ])
+    expect(r.hcl).toContain(`#     covered by the raw opening ${rules[0]!.to} brings`)
+  })
+})
+
 describe('nothing is dropped silently', () => {
   it.each([
     'diekmann-medium-sized-company-iptables-save.txt',

@@ -460,6 +460,35 @@ describe('convertRule: rules others own or dockwall covers', () => {
     })
   })
 
+  it("reads an operator's raw ACCEPT for Docker 28 as the opening of the forward accept it matches, and nothing else in raw", () => {
+    expect(
+      convert('raw', '-A PREROUTING -s 10.0.1.20/32 -d 10.0.2.10/32 -i wg0 -p tcp -m tcp --dport 8080 -j ACCEPT'),
+    ).toEqual({
+      kind: 'covered',
+      by: 'raw_opening',
+      reason: expect.any(String),
+      opening: expect.objectContaining({
+        kind: 'rule',
+        chain: 'forward',
+        source: '10.0.1.20/32',
+        destination: '10.0.2.10/32',
+        inInterface: 'wg0',
+        proto: 'tcp',
+        ports: [{from: 8080, to: 8080}],
+        action: 'accept',
+      }),
+    })
+    for (const line of [
+      '-A PREROUTING -m rpfilter --invert -j DROP',
+      '-A PREROUTING -p udp -m udp --dport 53 -j CT --notrack',
+      '-A PREROUTING -s 10.0.0.0/8 -j DROP',
+    ])
+      expect(convert('raw', line), line).toMatchObject({
+        kind: 'unsupported',
+        reason: expect.stringContaining('raw PREROUTING'),
+      })
+  })
+
   it('covers a DNAT accept with the port forward it belongs to', () => {
     expect(
       convert(
