@@ -23,6 +23,17 @@ function normalizeSave(text: string): string {
     .join('\n')
 }
 
+/**
+ * Without Docker 28's raw drops for endpoints on its default bridge: the test takes its
+ * containers off that bridge (or removes one) itself, and Docker removes their drops with them.
+ */
+function withoutDefaultBridgeDrops(text: string): string {
+  return text
+    .split('\n')
+    .filter((l) => !/^-A PREROUTING -d \S+ ! -i docker0 -j DROP$/.test(l))
+    .join('\n')
+}
+
 function configV1(ext: ExternalClient): string {
   return `
 network "front" {
@@ -38,7 +49,8 @@ network "back" {
 container "web" {
   network "front" {
     ipv4_address = "10.30.1.10"
-    aliases      = ["www"]
+    # Its own name among its aliases, as Compose users write them: the plan must still settle (issue 14).
+    aliases      = ["www", "web"]
   }
 }
 
@@ -187,7 +199,9 @@ describe.each(['nft', 'legacy'] as Backend[])('apply and destroy on %s', (backen
     const r = await cli(['apply', '--auto-approve'])
     expect(r.stderr).toBe('')
     expect(r.exitCode).toBe(0)
-    expect(r.stdout).toMatch(/Apply complete! Resources: 18 added, 0 changed, 0 destroyed\./)
+    // Docker 28+: dockwall's raw chain (the opening for cli_to_api past Docker's raw drops) is one more.
+    const added = sandbox().engine.major >= 28 ? 19 : 18
+    expect(r.stdout).toContain(`Apply complete! Resources: ${added} added, 0 changed, 0 destroyed.`)
     // These containers should live only on dockwall's networks: take them off Docker's default bridge.
     for (const name of ['web', 'api', 'client1'])
       await sandbox().docker.getNetwork('bridge').disconnect({Container: name})
@@ -297,7 +311,9 @@ describe.each(['nft', 'legacy'] as Backend[])('apply and destroy on %s', (backen
     const r = await cli(['destroy', '--auto-approve'])
     expect(r.stderr).toBe('')
     expect(r.exitCode).toBe(0)
-    expect(await save()).toBe(baseline.iptables)
+    expect(withoutDefaultBridgeDrops(await save())).toBe(withoutDefaultBridgeDrops(baseline.iptables))
+    // dockwall's raw chain (Docker 28) went with the rest.
+    expect(await save()).not.toContain('DOCKWALL')
     expect(await networks()).toEqual(baseline.networks)
     const state = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as {resources: unknown[]}
     expect(state.resources).toEqual([])
@@ -368,7 +384,9 @@ port_forward "web_inside" {
     const r = await cli(['apply', planFile])
     expect(r.exitCode).toBe(1)
     expect(r.stderr).toContain('the host changed since the plan was made')
-    expect(normalizeSave(await sandbox().iptablesSave())).toBe(normalizeSave(before))
+    expect(withoutDefaultBridgeDrops(normalizeSave(await sandbox().iptablesSave()))).toBe(
+      withoutDefaultBridgeDrops(normalizeSave(before)),
+    )
     expect((await sandbox().docker.listNetworks()).map((n) => n.Name)).not.toContain('front')
     await sandbox().runContainer('db', {})
   })

@@ -4,7 +4,8 @@
 // content then made by hand with Docker and iptables, which must plan as no change;
 // drift made by hand; the plan options (--out, show FILE, --target, --destroy,
 // --refresh-only) and graph. Fixtures: fixtures/e2e/plan-every-block/ and
-// fixtures/e2e/plan-deferred/. The interactive view is in plan-tui.test.ts.
+// fixtures/e2e/plan-deferred/. The interactive view is in plan-tui.test.ts. On Docker 28
+// and later, rule.web_to_db also opens its flows in the raw table (RAW below).
 import {readFileSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 
@@ -35,6 +36,7 @@ const CONFIG = fixturePath('plan-every-block', 'config')
 type ChangeJson = PlanJson['resource_changes'][number]
 
 const FORWARD = 'chain["host:DOCKWALL-FORWARD"]'
+const RAW = 'chain["host:raw:DOCKWALL-PREROUTING"]'
 const CHAINS = [
   'chain["container.web:DOCKWALL-PREROUTING"]',
   FORWARD,
@@ -90,7 +92,7 @@ const LINES = {
 }
 const JUMP = '-m comment --comment "dockwall:jump"'
 
-const host = (table: 'filter' | 'nat', chain: string, spec: string) => ({namespace: 'host', table, chain, spec})
+const host = (table: 'filter' | 'nat' | 'raw', chain: string, spec: string) => ({namespace: 'host', table, chain, spec})
 const inWeb = (table: 'filter' | 'nat', chain: string, spec: string) => ({
   namespace: 'container.web',
   table,
@@ -113,6 +115,16 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
   const sandbox = useSandbox(backend)
   const dir = workdir(`plan-${backend}`)
   const statePath = join(dir.path, 'dockwall.state.json')
+  /** Docker 28+: Docker drops direct access to containers in raw PREROUTING, and dockwall opens its flows there. */
+  const hasRaw = (): boolean => sandbox().engine.major >= 28
+  /** The owned chains, the raw one included where the engine needs it. */
+  const chains = (): string[] => [...CHAINS, ...(hasRaw() ? [RAW] : [])]
+  /** web_to_db's lines: its filter accepts and, on Docker 28+, the same flows opened in raw. */
+  const webToDbLines = (): ReturnType<typeof host>[] => [
+    ...LINES.webToDb.map((s) => host('filter', 'DOCKWALL-FORWARD', s)),
+    ...(hasRaw() ? LINES.webToDb.map((s) => host('raw', 'DOCKWALL-PREROUTING', s)) : []),
+  ]
+  const toAdd = (): number => (hasRaw() ? 18 : 17)
 
   const run = (args: readonly string[], config = CONFIG): Promise<CliResult> =>
     dockwall(sandbox(), dir.path, [...args, ...hostArgs(sandbox()), '-c', config, '--state', statePath])
@@ -148,8 +160,8 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
         resource_drift: [],
         prior_state: {serial: 0, lineage: null},
       })
-      expect(plan.summary).toMatchObject({add: 17, change: 0, destroy: 0, replace: 0, deferred: 0, drift: 0})
-      expect(actions(plan)).toEqual(Object.fromEntries([...CHAINS, ...RESOURCES].sort().map((a) => [a, 'create'])))
+      expect(plan.summary).toMatchObject({add: toAdd(), change: 0, destroy: 0, replace: 0, deferred: 0, drift: 0})
+      expect(actions(plan)).toEqual(Object.fromEntries([...chains(), ...RESOURCES].sort().map((a) => [a, 'create'])))
 
       // Dependencies: attachments on their networks, routes and rules on the attachments that give the addresses.
       const deps = Object.fromEntries(plan.resource_changes.map((r) => [r.address, r.depends_on]))
@@ -189,10 +201,7 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
         via: '10.77.1.1',
       })
 
-      expect(change(plan, 'rule.web_to_db').lines).toEqual({
-        before: [],
-        after: LINES.webToDb.map((s) => host('filter', 'DOCKWALL-FORWARD', s)),
-      })
+      expect(change(plan, 'rule.web_to_db').lines).toEqual({before: [], after: webToDbLines()})
       expect(change(plan, 'rule.db_no_egress').lines?.after).toEqual(
         LINES.dbNoEgress.map((s) => host('filter', 'DOCKWALL-FORWARD', s)),
       )
@@ -221,13 +230,18 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
         lines: {before: [], after: [host('filter', 'DOCKER-USER', `${JUMP} -j DOCKWALL-FORWARD`)]},
       })
 
-      // One iptables-restore per (namespace, table), filter before nat, each on this namespace's backend.
+      // One iptables-restore per (namespace, table), filter before nat before raw, each on this namespace's backend.
       expect(plan.firewall_transactions.map((t) => [t.namespace, t.table, t.backend])).toEqual([
         ['host', 'filter', backend],
         ['host', 'nat', backend],
+        ...(hasRaw() ? [['host', 'raw', backend]] : []),
         ['container.web', 'nat', backend],
       ])
-      expect(plan.firewall_transactions[2]?.input).toBe(
+      if (hasRaw())
+        expect(change(plan, RAW)).toMatchObject({
+          after: {namespace: 'host', table: 'raw', chain: 'DOCKWALL-PREROUTING', jump_from: 'PREROUTING'},
+        })
+      expect(plan.firewall_transactions.at(-1)?.input).toBe(
         [
           '*nat',
           ':DOCKWALL-PREROUTING - [0:0]',
@@ -249,7 +263,7 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
     it('prints the plan as text and exits 2 with --detailed-exitcode', async () => {
       const result = expectExit(await run(['plan', '--no-tty', '--detailed-exitcode']), 2)
       expect(result.stderr).toBe('')
-      expect(result.stdout).toContain('Plan: 17 to add, 0 to change, 0 to destroy.\n')
+      expect(result.stdout).toContain(`Plan: ${toAdd()} to add, 0 to change, 0 to destroy.\n`)
       expect(result.stdout).toContain('  # port_forward.web_inside will be created\n')
       expect(result.stdout).toContain(`      + -A DOCKWALL-PREROUTING ${LINES.webInside}\n`)
       expect(result.stdout).not.toContain('\u001B[')
@@ -261,7 +275,7 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
       const message = `\nSaved the plan to ${file}. To perform exactly these actions, run:\n  dockwall apply ${file}\n`
       expect(saved.stdout.endsWith(message)).toBe(true)
       const text = saved.stdout.slice(0, -message.length)
-      expect(text).toContain('Plan: 17 to add, 0 to change, 0 to destroy.\n')
+      expect(text).toContain(`Plan: ${toAdd()} to add, 0 to change, 0 to destroy.\n`)
       expect(statSync(file).mode & 0o777).toBe(0o600)
 
       // show FILE needs neither the sandbox nor the configuration; it shows the plan as it was made.
@@ -286,9 +300,13 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
           'network.back',
           'network.front',
           'rule.web_to_db',
+          ...(hasRaw() ? [RAW] : []),
         ].sort(),
       )
-      expect(plan.firewall_transactions.map((t) => [t.namespace, t.table])).toEqual([['host', 'filter']])
+      expect(plan.firewall_transactions.map((t) => [t.namespace, t.table])).toEqual([
+        ['host', 'filter'],
+        ...(hasRaw() ? [['host', 'raw']] : []),
+      ])
       expect(plan.firewall_transactions[0]?.input).not.toContain('rule.ssh_from_lan')
 
       const unknown = await run(['plan', '--no-tty', '--target', 'rule.web_to_dbb'])
@@ -341,6 +359,7 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
         .getNetwork('dw-back')
         .connect({Container: 'dw-db', EndpointConfig: {IPAMConfig: {IPv4Address: '10.77.2.20'}}})
       await sb.iptablesRestore(readFixture('plan-every-block', 'by-hand', 'host.rules'))
+      if (hasRaw()) await sb.iptablesRestore(readFixture('plan-every-block', 'by-hand', 'host-raw.rules'))
       await containerRestore(sb, 'dw-web', readFixture('plan-every-block', 'by-hand', 'container-web.rules'))
       await inContainer(sb, 'dw-web', 'ip', ['route', 'add', '10.8.0.0/24', 'via', '10.77.1.1'])
       handMade = await snapshot(sb)
@@ -379,27 +398,26 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
         ['rule.phantom_to_web', ['container.phantom has no address yet']],
       ])
       // dw-ghost's declared address is enough for a rule about it.
+      const ghostToDb = [
+        `-s 10.77.1.30/32 -d 10.77.2.20/32 -p tcp -m tcp --dport 5432 ${c('rule.ghost_to_db')} -j ACCEPT`,
+        `-s 10.77.1.30/32 -d 10.77.9.20/32 -p tcp -m tcp --dport 5432 ${c('rule.ghost_to_db')} -j ACCEPT`,
+      ]
       expect(change(plan, 'rule.ghost_to_db')).toMatchObject({
         action: 'create',
         lines: {
           before: [],
           after: [
-            host(
-              'filter',
-              'DOCKWALL-FORWARD',
-              `-s 10.77.1.30/32 -d 10.77.2.20/32 -p tcp -m tcp --dport 5432 ${c('rule.ghost_to_db')} -j ACCEPT`,
-            ),
-            host(
-              'filter',
-              'DOCKWALL-FORWARD',
-              `-s 10.77.1.30/32 -d 10.77.9.20/32 -p tcp -m tcp --dport 5432 ${c('rule.ghost_to_db')} -j ACCEPT`,
-            ),
+            ...ghostToDb.map((s) => host('filter', 'DOCKWALL-FORWARD', s)),
+            ...(hasRaw() ? ghostToDb.map((s) => host('raw', 'DOCKWALL-PREROUTING', s)) : []),
           ],
         },
       })
       // The rest plans as before.
       for (const address of RESOURCES) expect(change(plan, address).action, address).toBe('no-op')
-      expect(plan.firewall_transactions.map((t) => [t.namespace, t.table])).toEqual([['host', 'filter']])
+      expect(plan.firewall_transactions.map((t) => [t.namespace, t.table])).toEqual([
+        ['host', 'filter'],
+        ...(hasRaw() ? [['host', 'raw']] : []),
+      ])
       expect(plan.firewall_transactions[0]?.input).not.toMatch(/ghost_inside|phantom/)
     })
 
@@ -527,16 +545,14 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
     it('plan --destroy removes every line and route, and releases the networks and attachments it adopted', async () => {
       const plan = await planJson(2, ['--destroy'])
       expect(plan.mode).toBe('destroy')
-      expect(actions(plan)).toEqual(Object.fromEntries([...CHAINS, ...RESOURCES].sort().map((a) => [a, 'delete'])))
+      expect(actions(plan)).toEqual(Object.fromEntries([...chains(), ...RESOURCES].sort().map((a) => [a, 'delete'])))
       expect(change(plan, 'network.front')).toMatchObject({after: null, ids: {origin: 'adopted', forget: 'true'}})
       expect(change(plan, 'container.web.network.front')).toMatchObject({ids: {origin: 'adopted', forget: 'true'}})
-      expect(change(plan, 'rule.web_to_db').lines).toEqual({
-        before: LINES.webToDb.map((s) => host('filter', 'DOCKWALL-FORWARD', s)),
-        after: [],
-      })
+      expect(change(plan, 'rule.web_to_db').lines).toEqual({before: webToDbLines(), after: []})
       expect(plan.firewall_transactions.map((t) => [t.namespace, t.table])).toEqual([
         ['host', 'filter'],
         ['host', 'nat'],
+        ...(hasRaw() ? [['host', 'raw']] : []),
         ['container.web', 'nat'],
       ])
       expect(plan.firewall_transactions[0]?.input).toBe(

@@ -69,7 +69,7 @@ describe.each(['nft', 'legacy'] as const)('show --actual, %s backend', (backend:
   it('reports the engine, the networks and the containers with their addresses and status', async () => {
     const sb = sandbox()
     const actual = await showActual()
-    expect(actual.format_version).toBe('1.0')
+    expect(actual.format_version).toBe('1.1')
     expect(actual.docker.engine).toMatchObject({
       version: sb.engine.version,
       api_version: expect.stringMatching(/^1\.\d+$/),
@@ -198,6 +198,34 @@ describe.each(['nft', 'legacy'] as const)('show --actual, %s backend', (backend:
     expect(expected.find((e) => e.chain === 'INPUT' && e.spec.startsWith('-p'))?.position).toBe(0)
     // Docker's own lines (its bridges' FORWARD and MASQUERADE rules, DOCKER-USER's RETURN) are not listed.
     expect(byPosition(host.foreign_rules)).toEqual(byPosition(expected))
+    // They are attributed to Docker instead: every other line of the watched chains, as iptables-save has them.
+    const watched: Array<[string, string]> = [
+      ['filter', 'INPUT'],
+      ['filter', 'FORWARD'],
+      ['filter', 'OUTPUT'],
+      ['filter', 'DOCKER-USER'],
+      ['nat', 'PREROUTING'],
+      ['nat', 'POSTROUTING'],
+      ['raw', 'PREROUTING'],
+    ]
+    const others = new Set(
+      [...expected, ...host.jumps.map((j) => ({...j, chain: j.from}))].map(
+        (x) => `${x.table} ${x.chain} ${x.position}`,
+      ),
+    )
+    const dockers = watched.flatMap(([table, chain]) =>
+      chainRules(hostSave, table, chain)
+        .map((spec, position) => ({table, chain, position, spec}))
+        .filter((x) => !others.has(`${x.table} ${x.chain} ${x.position}`)),
+    )
+    expect(byPosition(host.docker_rules)).toEqual(byPosition(dockers))
+    // Docker 28 and later: its drops of direct access to each running container, in raw PREROUTING.
+    const rawDrops = host.docker_rules.filter((d) => d.table === 'raw').map((d) => d.spec)
+    if (sandbox().engine.major >= 28)
+      expect(rawDrops).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^-d 10\.78\.1\.10\/32 ! -i br-[0-9a-f]{12} -j DROP$/)]),
+      )
+    else expect(rawDrops).toEqual([])
   })
 
   it('reads a container namespace through nsenter: its own backend, dockwall chain, jump and foreign rules', async () => {
@@ -205,7 +233,10 @@ describe.each(['nft', 'legacy'] as const)('show --actual, %s backend', (backend:
     const actual = await showActual()
     const one = actual.namespaces[1] as NamespaceJson
     // Docker's embedded DNS rules (and ours) are in the sandbox's backend.
-    expect(await containerSave(sb, 'rf-one')).toContain(':DOCKER_OUTPUT - [0:0]')
+    const inside = await containerSave(sb, 'rf-one')
+    expect(inside).toContain(':DOCKER_OUTPUT - [0:0]')
+    const dns = chainRules(inside, 'nat', 'POSTROUTING')
+    expect(dns).toHaveLength(1)
     expect(one).toEqual({
       key: 'container.one',
       container: {name: 'rf-one', id: ids['rf-one'], pid: await sb.containerPid('rf-one')},
@@ -233,6 +264,8 @@ describe.each(['nft', 'legacy'] as const)('show --actual, %s backend', (backend:
           spec: '-p tcp -m tcp --dport 8081 -j REDIRECT --to-ports 8080',
         },
       ],
+      // Docker's embedded DNS, attributed to Docker.
+      docker_rules: [{table: 'nat', chain: 'POSTROUTING', position: 0, spec: dns[0]}],
       routes: null,
     })
   })
@@ -250,7 +283,11 @@ describe.each(['nft', 'legacy'] as const)('show --actual, %s backend', (backend:
     expect(out).toContain("    [not dockwall's] -s 10.78.9.9/32 -j DROP\n")
     expect(out).toContain('    filter DOCKER-USER #2: -s 10.78.1.0/24 -d 10.78.2.0/24 -j ACCEPT\n')
     expect(out).toMatch(/^Namespace container\.one \(pid \d+\): iptables /m)
-    expect(out).not.toContain('docker0')
+    // Docker's own lines are listed as Docker's, after the others' (its default bridge appears only there).
+    const [others, dockers] = out.split("  Docker's own rules in those chains (left alone):\n")
+    expect(dockers).toContain('    nat POSTROUTING #')
+    expect(dockers).toContain('-s 172.17.0.0/16 ! -o docker0 -j MASQUERADE\n')
+    expect(others).not.toContain('docker0')
   })
 
   describe('Docker socket errors: one line, exit code 1', () => {
