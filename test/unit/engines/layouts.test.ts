@@ -172,7 +172,7 @@ describe.each([...REAL, ...WHOLE29])('dockwall on Docker layout $name', (l) => {
   }
   function stateOf(p: Plan): PriorState {
     const m = new Map<string, StateResource>()
-    for (const c of p.changes) recordChange(m, c, {})
+    for (const c of p.changes) recordChange(m, c, {ids: {}})
     return {serial: 1, lineage: 'L', resources: [...m.values()]}
   }
 
