@@ -29,9 +29,9 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {z} from 'zod'
 
 import {AbortError, StateLockedError} from '../errors.js'
+import {errnoCode} from '../util/errno.js'
 import {formatDuration} from './duration.js'
 import {DEFAULT_STATE_FILE, lockPathFor} from './paths.js'
-import {errnoCode} from './store.js'
 
 export interface LockInfo {
   /** Random; what `force-unlock` takes. */

@@ -14,6 +14,7 @@ import process from 'node:process'
 import writeFileAtomic from 'write-file-atomic'
 
 import {AbortError} from '../errors.js'
+import {errnoCode} from '../util/errno.js'
 import {
   canonicalResourcesAsync,
   decodeState,
@@ -336,12 +337,6 @@ async function fsyncDir(dir: string): Promise<void> {
 
 function defaultWarn(message: string): void {
   process.stderr.write(`Warning: ${message}\n`)
-}
-
-export function errnoCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
-    ? error.code
-    : undefined
 }
 
 function fsError(action: string, path: string, error: unknown): AbortError {

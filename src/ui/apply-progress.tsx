@@ -7,7 +7,7 @@ import {useEffect, useState, useSyncExternalStore, type ReactElement} from 'reac
 
 import {batchStartLine, formatElapsed, rowLines, startLine, summaryLines} from './apply-messages.js'
 import type {ApplyProgressStore, ProgressEntry, ProgressRow} from './apply-store.js'
-import type {ReporterIO} from './apply-reporter.js'
+import type {ReporterIO} from './reporter-io.js'
 import {seg, type StyledLine} from './styled.js'
 import {StyledText} from './styled-text.js'
 

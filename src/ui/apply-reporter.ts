@@ -5,22 +5,10 @@ import type {ApplyEvent, ApplyListener} from '../apply/events.js'
 import {batchStartLine, rowLines, startLine, stillLine, summaryLines} from './apply-messages.js'
 import {ApplyProgressStore} from './apply-store.js'
 import {shouldColor} from './color.js'
+import type {ReporterIO} from './reporter-io.js'
 import {toAnsi, type StyledLine} from './styled.js'
 
 export type ReporterKind = 'ink' | 'text' | 'json'
-
-/** What a reporter writes to: process.stdout, or a fake in tests. The Ink reporter needs a real stream (resize events, columns). */
-export type OutputStream = NodeJS.WritableStream & {isTTY?: boolean; columns?: number; rows?: number}
-
-export interface ReporterIO {
-  stdout: OutputStream
-  /** Text reporter only; defaults to shouldColor(stdout, process.env). */
-  color?: boolean
-  /** Clock in ms, for elapsed times and JSON timestamps (tests pin it). */
-  now?: () => number
-  /** Text reporter: print `Still creating... [10s elapsed]` this often (ms); 0 turns it off. Default 10 000, as Terraform. */
-  stillRunningEveryMs?: number
-}
 
 export interface ApplyReporter {
   listener: ApplyListener

@@ -2,7 +2,7 @@
 // functions and never import Ink or React themselves. Nothing imported
 // statically from here loads Ink; the interactive review and the Ink apply
 // reporter load it on demand, so `plan | cat`, `--json` and `validate` start
-// without its ~0.4 s import (DESIGN.md section 5). test/unit/ui/imports.test.ts
+// without its ~0.4 s import (docs/ARCHITECTURE.md, "Start-up"). test/unit/ui/imports.test.ts
 // guards this.
 import type {Plan} from '../plan/types.js'
 import {planToJson} from './plan-json.js'
@@ -15,14 +15,8 @@ export {summarizePlan} from '../plan/summary.js'
 export {renderPlanText, type PlanTextOptions} from './plan-text.js'
 export {planToJson, PLAN_JSON_FORMAT_VERSION, type PlanJson} from './plan-json.js'
 export {confirmApply, APPROVE_QUESTION, DESTROY_QUESTION, type PromptIO} from './confirm.js'
-export {
-  applyEventToJson,
-  createApplyReporter,
-  type ApplyReporter,
-  type OutputStream,
-  type ReporterIO,
-  type ReporterKind,
-} from './apply-reporter.js'
+export {applyEventToJson, createApplyReporter, type ApplyReporter, type ReporterKind} from './apply-reporter.js'
+export type {OutputStream, ReporterIO} from './reporter-io.js'
 export {formatElapsed} from './apply-messages.js'
 export type {ReviewIO} from './review-model.js'
 

@@ -1,6 +1,6 @@
 // The interactive plan review. This module imports Ink statically, so the lazy
 // boundary is one level up: src/ui/index.ts loads this file with a dynamic
-// import() when a review is asked for (Ink costs ~0.4 s: DESIGN.md section 5).
+// import() when a review is asked for (Ink costs ~0.4 s: docs/ARCHITECTURE.md, "Start-up").
 // PlanReview owns the state; the leaves below it map props to Box/Text. All
 // behaviour lives in review-model.ts.
 import {Box, render, Text, useApp, useInput, useStdout} from 'ink'

@@ -232,7 +232,7 @@ export async function loadedPackages(
   }
 }
 
-/** The heavy packages DESIGN.md section 5 says to load lazily, as found in `loaded`. */
+/** The heavy packages to load lazily (docs/ARCHITECTURE.md, "Start-up"), as found in `loaded`. */
 export function heavyLoaded(loaded: readonly string[]): string[] {
   return loaded.filter((p) => ['ink', 'react', 'hcl2-parser', '@cdktf/hcl2json', 'dockerode'].includes(p))
 }

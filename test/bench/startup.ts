@@ -1,4 +1,4 @@
-// Start-up costs (issue 4, DESIGN.md section 5): `dockwall --version` and `dockwall
+// Start-up costs (issue 4; docs/ARCHITECTURE.md, "Start-up"): `dockwall --version` and `dockwall
 // validate` from process start to exit, next to a bare `node` start; and which heavy
 // packages each command loads (ink, react, hcl2-parser, @cdktf/hcl2json and dockerode
 // must load only when needed).
@@ -82,7 +82,7 @@ export async function main(options?: unknown): Promise<BenchReport> {
     await writeFile(join(dir, 'hcl', 'main.hcl'), SMALL_HCL)
     await writeFile(join(dir, 'json', 'main.hcl.json'), SMALL_JSON)
     opts.log('startup...')
-    const section = 'start-up · process start to exit (issue 4, DESIGN.md section 5)'
+    const section = 'start-up · process start to exit (issue 4; docs/ARCHITECTURE.md, "Start-up")'
     const r = await measureRounds(n, {
       node: () => run(process.execPath, ['-e', '']),
       version: () => runCli(['--version']),

@@ -1,5 +1,5 @@
 // A real Docker Engine in a private network namespace, for e2e tests, the demo and
-// benchmarks (DESIGN.md section 5). Nothing it does touches the host namespace's
+// benchmarks (README, "The tests"). Nothing it does touches the host namespace's
 // firewall or interfaces: dockerd, containerd and every iptables call run inside
 // `dwsb-*` namespaces; files live under /tmp/dockwall-sandbox/<name>/.
 //

@@ -1,7 +1,7 @@
 // Plans for the UI tests and the tmux demo. `fixturePlan()` holds every action
 // (create, update, replace, delete, no-op, deferred) and every resource type in
 // src/plan/types.ts, drift of every kind, and a warning, with addresses and
-// iptables lines shaped like the planner's (DESIGN.md sections 2 and 3).
+// iptables lines shaped like the planner's (README: the configuration reference and "How dockwall touches iptables").
 import type {Diagnostic} from '../../../src/errors.js'
 import {type ResourceType, type RuleLine} from '../../../src/model/resources.js'
 import {PLAN_FORMAT_VERSION, type Action, type Change, type Drift, type Plan} from '../../../src/plan/types.js'

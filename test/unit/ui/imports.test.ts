@@ -1,4 +1,4 @@
-// Ink costs ~0.4 s to import (DESIGN.md section 5). Commands import src/ui/index.ts;
+// Ink costs ~0.4 s to import (docs/ARCHITECTURE.md, "Start-up"). Commands import src/ui/index.ts;
 // nothing it reaches through static imports may load ink or react. Only a
 // dynamic import() may cross to the Ink views.
 import {readdirSync, readFileSync} from 'node:fs'
