@@ -45,18 +45,90 @@ interface EndpointRecord {
 }
 
 export function createHostOps(opts: RealHostOpsOptions): HostOps {
-  const {client, display} = opts.docker
+  const docker = new DockerOps(opts.docker)
+  return {restore: opts.restore, dockerChange: (c) => docker.change(c)}
+}
 
-  const wrap = async <T>(doing: string, fn: () => Promise<T>): Promise<T> => {
+/** The Docker side of apply: networks, attachments, and routes inside containers (ip route via nsenter). */
+class DockerOps {
+  private readonly client: Dockerode
+  private readonly display: string
+
+  constructor(docker: DockerConnection) {
+    this.client = docker.client
+    this.display = docker.display
+  }
+
+  async change(c: Change): Promise<DockerResult> {
+    switch (c.type) {
+      case 'network':
+        return this.networkChange(c)
+      case 'attachment':
+        return this.attachmentChange(c)
+      case 'route':
+        return this.routeChange(c)
+      default:
+        throw new Error(`${c.address}: ${c.type} is not a Docker change`)
+    }
+  }
+
+  /** Errors from dockerode become ExternalErrors that say what was being done and where. */
+  private async wrap<T>(doing: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn()
     } catch (err) {
       if (err instanceof ExternalError) throw err
-      throw dockerError(err, display, doing)
+      throw dockerError(err, this.display, doing)
     }
   }
 
-  const createNetwork = async (after: {[k: string]: Json}): Promise<string> => {
+  private networkChange(c: Change): Promise<DockerResult> {
+    const before = c.before ?? {}
+    const after = c.after ?? {}
+    return this.wrap(`${c.action} network ${str(after.name) ?? str(before.name)}`, async (): Promise<DockerResult> => {
+      if (c.action === 'create') return {ids: {id: await this.createNetwork(after)}, origin: 'created'}
+      const oldId = c.ids?.id
+      if (!oldId) throw new ExternalError(`${c.address}: no Docker network id in the plan`)
+      const attached = await this.endpointsOf(oldId)
+      for (const e of attached) await this.disconnect(oldId, e.container)
+      await this.client.getNetwork(oldId).remove()
+      if (c.action === 'delete') return {ids: {}}
+      const id = await this.createNetwork(after)
+      // Put back every container the replace disconnected; dockwall's own attachments are then replaced as planned.
+      for (const e of attached) await this.connect(id, e.container, {}, e.aliases)
+      return {ids: {id}, origin: c.origin ?? 'created'}
+    })
+  }
+
+  private attachmentChange(c: Change): Promise<DockerResult> {
+    const before = c.before ?? {}
+    const after = c.after ?? {}
+    const network = str(after.network) ?? (str(before.network) as string)
+    const container = c.ids?.container ?? (str(after.container) as string)
+    return this.wrap(`${c.action} ${c.address}`, async (): Promise<DockerResult> => {
+      if (c.action === 'delete' || c.action === 'replace') await this.disconnect(network, container)
+      if (c.action === 'create' || c.action === 'replace')
+        await this.connect(
+          network,
+          container,
+          {ipv4: str(after.ipv4_address), ipv6: str(after.ipv6_address)},
+          strings(after.aliases),
+        )
+      return c.action === 'delete' ? {ids: {}} : {ids: {container}, origin: c.origin ?? 'created'}
+    })
+  }
+
+  private routeChange(c: Change): Promise<DockerResult> {
+    const container = c.ids?.container
+    if (!container) throw new ExternalError(`${c.address}: no container id in the plan`)
+    return this.wrap(`${c.action} ${c.address}`, async (): Promise<DockerResult> => {
+      if (c.action === 'delete') await this.routeCmd('del', container, c.before ?? {})
+      else await this.routeCmd('replace', container, c.after ?? {})
+      return {ids: {container}}
+    })
+  }
+
+  private async createNetwork(after: {[k: string]: Json}): Promise<string> {
     const config: Dockerode.IPAM['Config'] = [
       {
         Subnet: str(after.subnet) as string,
@@ -71,7 +143,7 @@ export function createHostOps(opts: RealHostOpsOptions): HostOps {
         ...(str(after.ipv6_gateway) ? {Gateway: str(after.ipv6_gateway)} : {}),
         ...(str(after.ipv6_ip_range) ? {IPRange: str(after.ipv6_ip_range)} : {}),
       })
-    const net = await client.createNetwork({
+    const net = await this.client.createNetwork({
       Name: str(after.name) as string,
       Driver: str(after.driver) ?? 'bridge',
       CheckDuplicate: true,
@@ -85,11 +157,11 @@ export function createHostOps(opts: RealHostOpsOptions): HostOps {
   }
 
   /** Containers attached to a network now, with what is needed to reconnect them. */
-  const endpointsOf = async (networkId: string): Promise<EndpointRecord[]> => {
-    const info = (await client.getNetwork(networkId).inspect()) as Dockerode.NetworkInspectInfo
+  private async endpointsOf(networkId: string): Promise<EndpointRecord[]> {
+    const info = (await this.client.getNetwork(networkId).inspect()) as Dockerode.NetworkInspectInfo
     const out: EndpointRecord[] = []
     for (const id of Object.keys(info.Containers ?? {})) {
-      const c = await client.getContainer(id).inspect()
+      const c = await this.client.getContainer(id).inspect()
       const ep = (
         c.NetworkSettings.Networks as Record<
           string,
@@ -107,9 +179,9 @@ export function createHostOps(opts: RealHostOpsOptions): HostOps {
     return out
   }
 
-  const disconnect = async (network: string, container: string): Promise<void> => {
+  private async disconnect(network: string, container: string): Promise<void> {
     try {
-      await client.getNetwork(network).disconnect({Container: container, Force: true})
+      await this.client.getNetwork(network).disconnect({Container: container, Force: true})
     } catch (err) {
       // Already disconnected (or gone): the goal is reached.
       const msg = (err as {json?: {message?: string}}).json?.message ?? ''
@@ -118,31 +190,31 @@ export function createHostOps(opts: RealHostOpsOptions): HostOps {
     }
   }
 
-  const connect = async (
+  private async connect(
     network: string,
     container: string,
     ips: {ipv4?: string; ipv6?: string},
     aliases: string[],
-  ): Promise<void> => {
+  ): Promise<void> {
     const ipam = {
       ...(ips.ipv4 ? {IPv4Address: ips.ipv4} : {}),
       ...(ips.ipv6 ? {IPv6Address: ips.ipv6} : {}),
     }
-    await client.getNetwork(network).connect({
+    await this.client.getNetwork(network).connect({
       Container: container,
       EndpointConfig: {...(Object.keys(ipam).length > 0 ? {IPAMConfig: ipam} : {}), Aliases: aliases},
     })
   }
 
-  const containerPid = async (id: string): Promise<number> => {
-    const c = await client.getContainer(id).inspect()
+  private async containerPid(id: string): Promise<number> {
+    const c = await this.client.getContainer(id).inspect()
     if (!c.State.Running || c.State.Pid <= 0)
       throw new ExternalError(`container ${c.Name.replace(/^\//, '')} is not running`)
     return c.State.Pid
   }
 
-  const routeCmd = async (verb: 'replace' | 'del', containerId: string, attrs: {[k: string]: Json}): Promise<void> => {
-    const target: NetnsTarget = {kind: 'pid', pid: await containerPid(containerId)}
+  private async routeCmd(verb: 'replace' | 'del', containerId: string, attrs: {[k: string]: Json}): Promise<void> {
+    const target: NetnsTarget = {kind: 'pid', pid: await this.containerPid(containerId)}
     // `ip route del` of a route that is already gone (its interface went with a disconnect) exits 2 with ESRCH: the goal is reached.
     const r = await run('ip', ['route', verb, str(attrs.destination) as string, 'via', str(attrs.via) as string], {
       netns: target,
@@ -150,55 +222,5 @@ export function createHostOps(opts: RealHostOpsOptions): HostOps {
     })
     if (r.exitCode === 2 && !/No such process/.test(r.stderr))
       throw new ExternalError(`${r.command.join(' ')}: ${r.stderr.trim()}`)
-  }
-
-  return {
-    restore: opts.restore,
-    async dockerChange(c: Change): Promise<DockerResult> {
-      const before = c.before ?? {}
-      const after = c.after ?? {}
-      switch (c.type) {
-        case 'network':
-          return wrap(`${c.action} network ${str(after.name) ?? str(before.name)}`, async (): Promise<DockerResult> => {
-            if (c.action === 'create') return {ids: {id: await createNetwork(after)}, origin: 'created'}
-            const oldId = c.ids?.id
-            if (!oldId) throw new ExternalError(`${c.address}: no Docker network id in the plan`)
-            const attached = await endpointsOf(oldId)
-            for (const e of attached) await disconnect(oldId, e.container)
-            await client.getNetwork(oldId).remove()
-            if (c.action === 'delete') return {ids: {}}
-            const id = await createNetwork(after)
-            // Put back every container the replace disconnected; dockwall's own attachments are then replaced as planned.
-            for (const e of attached) await connect(id, e.container, {}, e.aliases)
-            return {ids: {id}, origin: c.origin ?? 'created'}
-          })
-        case 'attachment': {
-          const network = str(after.network) ?? (str(before.network) as string)
-          const container = c.ids?.container ?? (str(after.container) as string)
-          return wrap(`${c.action} ${c.address}`, async (): Promise<DockerResult> => {
-            if (c.action === 'delete' || c.action === 'replace') await disconnect(network, container)
-            if (c.action === 'create' || c.action === 'replace')
-              await connect(
-                network,
-                container,
-                {ipv4: str(after.ipv4_address), ipv6: str(after.ipv6_address)},
-                strings(after.aliases),
-              )
-            return c.action === 'delete' ? {ids: {}} : {ids: {container}, origin: c.origin ?? 'created'}
-          })
-        }
-        case 'route': {
-          const container = c.ids?.container
-          if (!container) throw new ExternalError(`${c.address}: no container id in the plan`)
-          return wrap(`${c.action} ${c.address}`, async (): Promise<DockerResult> => {
-            if (c.action === 'delete') await routeCmd('del', container, before)
-            else await routeCmd('replace', container, after)
-            return {ids: {container}}
-          })
-        }
-        default:
-          throw new Error(`${c.address}: ${c.type} is not a Docker change`)
-      }
-    },
   }
 }

@@ -1,7 +1,7 @@
 // `dockwall watch` without the command-line parsing: wires the configuration watcher,
 // the Docker event stream, the drift interval and the signals to the watch loop, and
 // the loop to the reconciler, the log and the status file. Returns the exit code.
-import {connectDocker} from '../docker/client.js'
+import {connectDocker, type DockerConnection} from '../docker/client.js'
 import {AbortError, formatDiagnostic, type Diagnostic} from '../errors.js'
 import {hostTarget} from '../services/session.js'
 import {DOCKWALL_VERSION} from '../version.js'
@@ -94,50 +94,14 @@ function streamLogger(logger: Logger, onReconnect: () => void): (s: StreamStatus
 export async function runWatch(opts: WatchOptions, io: WatchIO): Promise<number> {
   const clock = io.clock ?? systemClock
   const logger = createLogger(opts.logFormat, io.write, () => clock.now())
-  // file:line:column: message, one per diagnostic: a list in JSON, "; "-separated in text (messages hold commas).
-  const lines = (diagnostics: Diagnostic[]): string[] | string => {
-    const list = diagnostics.map((d) => formatDiagnostic(d).split('\n')[0] ?? d.summary)
-    return opts.logFormat === 'json' ? list : list.join('; ')
-  }
   // A --netns typo must fail now, not at the first reconciliation.
   await hostTarget(opts.netns)
 
-  const reconciler: Reconciler = new Reconciler({
-    ...opts,
-    env: io.env,
-    clock,
-    onConfigErrors: (diagnostics) =>
-      logger.log('error', 'config-invalid', {
-        errors: lines(diagnostics),
-        kept: reconciler.model
-          ? 'the last good configuration stays in force'
-          : 'no good configuration yet: nothing is reconciled until it is fixed',
-      }),
-    onConfigWarnings: (diagnostics) => logger.log('warn', 'config-warning', {warnings: lines(diagnostics)}),
-    warn: (message) => logger.log('warn', 'warning', {message}),
-  })
-
-  const tracker = new StatusTracker({
-    pid: process.pid,
-    started: new Date(clock.now()).toISOString(),
-    intervalMs: opts.intervalMs,
-  })
-  let statusFailed = false
-  const report = async (r: ReconcileReport): Promise<void> => {
-    logger.reconcile(r)
-    if (!opts.statusFile) return
-    try {
-      await writeStatusFile(opts.statusFile, tracker.update(r))
-      statusFailed = false
-    } catch (err) {
-      if (!statusFailed) logger.log('error', 'status-file', {file: opts.statusFile, error: (err as Error).message})
-      statusFailed = true
-    }
-  }
+  const reconciler = createReconciler(opts, io.env, clock, logger)
   const loop = new WatchLoop({
     clock,
     reconcile: (_triggers, signal) => reconciler.reconcile(signal),
-    report,
+    report: statusReporter(opts, clock, logger),
     intervalMs: opts.once ? 0 : opts.intervalMs,
     timing: opts.timing ?? {},
     onError: (err) => logger.log('error', 'internal', {error: err instanceof Error ? err.message : String(err)}),
@@ -158,18 +122,78 @@ export async function runWatch(opts: WatchOptions, io: WatchIO): Promise<number>
       io.exit(1)
     },
   })
-
-  if (!conn) {
-    try {
+  try {
+    if (!conn) {
       // SIGTERM during --once: the reconciliation finishes (a lock wait is cut short), then we exit.
       void stopped.then(() => loop.stop())
       const r = await loop.runOnce('startup')
       return r.result === 'failed' ? 1 : 0
-    } finally {
-      unhook()
+    }
+    return await runDaemon({opts, io, clock, logger, reconciler, loop, conn, stopped})
+  } finally {
+    unhook()
+  }
+}
+
+/** The reconciler, with configuration errors and warnings going to the log. */
+function createReconciler(opts: WatchOptions, env: NodeJS.ProcessEnv, clock: Clock, logger: Logger): Reconciler {
+  // file:line:column: message, one per diagnostic: a list in JSON, "; "-separated in text (messages hold commas).
+  const lines = (diagnostics: Diagnostic[]): string[] | string => {
+    const list = diagnostics.map((d) => formatDiagnostic(d).split('\n')[0] ?? d.summary)
+    return opts.logFormat === 'json' ? list : list.join('; ')
+  }
+  const reconciler: Reconciler = new Reconciler({
+    ...opts,
+    env,
+    clock,
+    onConfigErrors: (diagnostics) =>
+      logger.log('error', 'config-invalid', {
+        errors: lines(diagnostics),
+        kept: reconciler.model
+          ? 'the last good configuration stays in force'
+          : 'no good configuration yet: nothing is reconciled until it is fixed',
+      }),
+    onConfigWarnings: (diagnostics) => logger.log('warn', 'config-warning', {warnings: lines(diagnostics)}),
+    warn: (message) => logger.log('warn', 'warning', {message}),
+  })
+  return reconciler
+}
+
+/** Each reconciliation: one log line, and the status file rewritten (a failing write is logged once, not every time). */
+function statusReporter(opts: WatchOptions, clock: Clock, logger: Logger): (r: ReconcileReport) => Promise<void> {
+  const tracker = new StatusTracker({
+    pid: process.pid,
+    started: new Date(clock.now()).toISOString(),
+    intervalMs: opts.intervalMs,
+  })
+  let statusFailed = false
+  return async (r) => {
+    logger.reconcile(r)
+    if (!opts.statusFile) return
+    try {
+      await writeStatusFile(opts.statusFile, tracker.update(r))
+      statusFailed = false
+    } catch (err) {
+      if (!statusFailed) logger.log('error', 'status-file', {file: opts.statusFile, error: (err as Error).message})
+      statusFailed = true
     }
   }
+}
 
+interface Daemon {
+  opts: WatchOptions
+  io: WatchIO
+  clock: Clock
+  logger: Logger
+  reconciler: Reconciler
+  loop: WatchLoop
+  conn: DockerConnection
+  /** Resolves with the signal that asked to stop. */
+  stopped: Promise<NodeJS.Signals>
+}
+
+/** The daemon: Docker events and configuration changes trigger the loop until a signal stops it. */
+async function runDaemon({opts, io, clock, logger, reconciler, loop, conn, stopped}: Daemon): Promise<number> {
   logger.log('info', 'start', {
     version: DOCKWALL_VERSION,
     pid: process.pid,
@@ -211,7 +235,6 @@ export async function runWatch(opts: WatchOptions, io: WatchIO): Promise<number>
     events.stop()
     watcher.stop()
     await loop.stop()
-    unhook()
   }
   logger.log('info', 'stopped', {note: 'nothing was torn down; the rules stay in place'})
   return 0
