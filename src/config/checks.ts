@@ -3,7 +3,7 @@
 // routes through a gateway the container cannot reach, Docker names claimed twice,
 // and import targets. Each error names the other block and where it is.
 import type {Diagnostic} from '../errors.js'
-import type {AttachmentSpec, NetworkSpec, RouteSpec, SourcePos} from '../model/types.js'
+import type {AttachmentSpec, ContainerSpec, NetworkSpec, RouteSpec, SourcePos} from '../model/types.js'
 import type {Built, Locator} from './build.js'
 import {
   type Cidr,
@@ -29,134 +29,167 @@ import {
 import {closest} from './suggest.js'
 
 export function crossChecks(built: Built, declared: ReadonlySet<string>, fileOrder: readonly string[]): Diagnostic[] {
-  const diags: Diagnostic[] = []
-  const error = (at: SourcePos, address: string, summary: string): void => {
-    diags.push({severity: 'error', summary, at, address})
-  }
-  const warn = (at: SourcePos, address: string, summary: string): void => {
-    diags.push({severity: 'warning', summary, at, address})
-  }
-  const loc = (address: string): Locator =>
-    built.locators.get(address) ?? (() => ({file: fileOrder[0] ?? '', line: 1, column: 1}))
-  const byPosition = <T extends {at: SourcePos}>(xs: T[]): T[] =>
-    [...xs].sort(
-      (a, b) =>
-        fileOrder.indexOf(a.at.file) - fileOrder.indexOf(b.at.file) ||
-        a.at.line - b.at.line ||
-        a.at.column - b.at.column,
-    )
-  const where = (at: SourcePos): string => `${at.file}:${at.line}`
+  const c = new CrossChecks(built, fileOrder)
+  for (const net of c.byPosition(built.networks)) c.network(net)
+  for (const ctr of c.byPosition(built.containers)) c.container(ctr)
+  built.imports.forEach((imp, i) => c.importTarget(imp, i, declared))
+  return c.diags
+}
 
-  // Networks: gateway, ip_range, overlaps, Docker names.
-  const subnets = new Map<string, {net: NetworkSpec; cidr: Cidr; gateway?: number}>()
-  const subnets6 = new Map<string, Subnet6>()
-  const seenNames = new Map<string, NetworkSpec>()
-  for (const net of byPosition(built.networks)) {
-    const at = loc(net.address)
+interface Subnet4 {
+  net: NetworkSpec
+  cidr: Cidr
+  gateway?: number
+}
+
+/** What the checks have seen so far, in source order: an error names the block that came first. */
+class CrossChecks {
+  readonly diags: Diagnostic[] = []
+  private readonly subnets = new Map<string, Subnet4>()
+  private readonly subnets6 = new Map<string, Subnet6>()
+  private readonly networkNames = new Map<string, NetworkSpec>()
+  private readonly containerNames = new Map<string, {address: string; at: SourcePos}>()
+  /** Static addresses by `network/ip`, both families. */
+  private readonly taken = new Map<string, {address: string; at: SourcePos}>()
+  private readonly importedAt = new Map<string, SourcePos>()
+
+  constructor(
+    private readonly built: Built,
+    private readonly fileOrder: readonly string[],
+  ) {}
+
+  readonly error = (at: SourcePos, address: string, summary: string): void => {
+    this.diags.push({severity: 'error', summary, at, address})
+  }
+
+  private warn(at: SourcePos, address: string, summary: string): void {
+    this.diags.push({severity: 'warning', summary, at, address})
+  }
+
+  readonly loc = (address: string): Locator =>
+    this.built.locators.get(address) ?? (() => ({file: this.fileOrder[0] ?? '', line: 1, column: 1}))
+
+  byPosition<T extends {at: SourcePos}>(xs: T[]): T[] {
+    const order = this.fileOrder
+    return [...xs].sort(
+      (a, b) =>
+        order.indexOf(a.at.file) - order.indexOf(b.at.file) || a.at.line - b.at.line || a.at.column - b.at.column,
+    )
+  }
+
+  /** Networks: gateway, ip_range, overlaps, Docker names. */
+  network(net: NetworkSpec): void {
+    const at = this.loc(net.address)
     const c = parseCidr(net.subnet)!
     let gateway: number | undefined
     if (net.gateway !== undefined) {
       gateway = parseIPv4(net.gateway)!
       if (!cidrContains(c, gateway))
-        error(at(['gateway']), net.address, `gateway ${net.gateway} is outside the subnet ${net.subnet}`)
+        this.error(at(['gateway']), net.address, `gateway ${net.gateway} is outside the subnet ${net.subnet}`)
       else if (gateway === networkOf(c))
-        error(
+        this.error(
           at(['gateway']),
           net.address,
           `gateway ${net.gateway} is the network address of ${net.subnet}; use a host address such as ${formatIPv4(networkOf(c) + 1)}`,
         )
       else if (gateway === broadcastOf(c))
-        error(at(['gateway']), net.address, `gateway ${net.gateway} is the broadcast address of ${net.subnet}`)
+        this.error(at(['gateway']), net.address, `gateway ${net.gateway} is the broadcast address of ${net.subnet}`)
     }
     if (net.ipRange !== undefined && !cidrContainsCidr(c, parseCidr(net.ipRange)!)) {
-      error(at(['ip_range']), net.address, `ip_range ${net.ipRange} is not inside the subnet ${net.subnet}`)
+      this.error(at(['ip_range']), net.address, `ip_range ${net.ipRange} is not inside the subnet ${net.subnet}`)
     }
-    for (const other of subnets.values()) {
+    for (const other of this.subnets.values()) {
       if (cidrsOverlap(c, other.cidr)) {
-        error(
+        this.error(
           at(['subnet']),
           net.address,
           `subnet ${net.subnet} overlaps ${other.net.address} (${other.net.subnet}, at ${where(other.net.at)})`,
         )
       }
     }
-    const sameName = seenNames.get(net.name)
+    const sameName = this.networkNames.get(net.name)
     if (sameName)
-      error(
+      this.error(
         at(net.name === net.label ? [] : ['name']),
         net.address,
         `Docker network name "${net.name}" is also used by ${sameName.address} (at ${where(sameName.at)})`,
       )
-    else seenNames.set(net.name, net)
-    subnets.set(net.label, {net, cidr: c, ...(gateway !== undefined ? {gateway} : {})})
-    checkIpv6Network(net, at, error, subnets6, where)
+    else this.networkNames.set(net.name, net)
+    this.subnets.set(net.label, {net, cidr: c, ...(gateway !== undefined ? {gateway} : {})})
+    checkIpv6Network(net, at, this.error, this.subnets6, where)
   }
 
-  // Attachments: static IPs inside the subnet, not reserved, not taken twice.
-  const taken = new Map<string, {address: string; at: SourcePos}>()
-  const containerNames = new Map<string, {address: string; at: SourcePos}>()
-  for (const ctr of byPosition(built.containers)) {
-    const sameName = containerNames.get(ctr.name)
+  /** Containers: Docker names, their attachments' static IPs, their routes. */
+  container(ctr: ContainerSpec): void {
+    const sameName = this.containerNames.get(ctr.name)
     if (sameName)
-      error(
-        loc(ctr.address)(ctr.name === ctr.label ? [] : ['name']),
+      this.error(
+        this.loc(ctr.address)(ctr.name === ctr.label ? [] : ['name']),
         ctr.address,
         `Docker container name "${ctr.name}" is also used by ${sameName.address} (at ${where(sameName.at)})`,
       )
-    else containerNames.set(ctr.name, {address: ctr.address, at: ctr.at})
+    else this.containerNames.set(ctr.name, {address: ctr.address, at: ctr.at})
 
     for (const att of ctr.attachments) {
-      checkIpv6Address(att, subnets.get(att.network)?.net, subnets6.get(att.network), loc, error, taken, where)
-      const net = subnets.get(att.network)
-      if (!net || att.ipv4Address === undefined) continue
-      const at = loc(att.address)(['ipv4_address'])
-      const ip = parseIPv4(att.ipv4Address)!
-      const {cidr, gateway} = net
-      const subnet = net.net.subnet
-      if (!cidrContains(cidr, ip)) {
-        error(
-          at,
-          att.address,
-          `ipv4_address ${att.ipv4Address} is outside the subnet of network.${att.network} (${subnet})`,
-        )
-        continue
-      }
-      if (ip === networkOf(cidr))
-        error(at, att.address, `ipv4_address ${att.ipv4Address} is the network address of ${subnet}`)
-      else if (ip === broadcastOf(cidr))
-        error(at, att.address, `ipv4_address ${att.ipv4Address} is the broadcast address of ${subnet}`)
-      else if (gateway !== undefined && ip === gateway)
-        error(at, att.address, `ipv4_address ${att.ipv4Address} is the gateway of network.${att.network}`)
-      else if (gateway === undefined && ip === networkOf(cidr) + 1) {
-        warn(
-          at,
-          att.address,
-          `ipv4_address ${att.ipv4Address} is the address Docker gives the gateway when none is set; set gateway on network.${att.network} or pick another address`,
-        )
-      }
-      const key = `${att.network}/${att.ipv4Address}`
-      const first = taken.get(key)
-      if (first)
-        error(
-          at,
-          att.address,
-          `ipv4_address ${att.ipv4Address} is already assigned to ${first.address} (at ${where(first.at)}) on network.${att.network}`,
-        )
-      else taken.set(key, {address: att.address, at})
+      const net = this.subnets.get(att.network)
+      checkIpv6Address(att, net?.net, this.subnets6.get(att.network), this.loc, this.error, this.taken, where)
+      if (net) this.ipv4Address(att, net)
     }
+    this.routes(ctr)
+  }
 
-    // Routes: the gateway must be reachable through one of the declared attachments.
-    const attached = ctr.attachments.map((a) => subnets.get(a.network)).filter((n) => n !== undefined)
-    if (attached.length === 0 || attached.length !== ctr.attachments.length) continue
+  /** A static IPv4 address inside the subnet, not reserved, not taken twice. */
+  private ipv4Address(att: AttachmentSpec, net: Subnet4): void {
+    if (att.ipv4Address === undefined) return
+    const at = this.loc(att.address)(['ipv4_address'])
+    const ip = parseIPv4(att.ipv4Address)!
+    const {cidr, gateway} = net
+    const subnet = net.net.subnet
+    if (!cidrContains(cidr, ip)) {
+      this.error(
+        at,
+        att.address,
+        `ipv4_address ${att.ipv4Address} is outside the subnet of network.${att.network} (${subnet})`,
+      )
+      return
+    }
+    if (ip === networkOf(cidr))
+      this.error(at, att.address, `ipv4_address ${att.ipv4Address} is the network address of ${subnet}`)
+    else if (ip === broadcastOf(cidr))
+      this.error(at, att.address, `ipv4_address ${att.ipv4Address} is the broadcast address of ${subnet}`)
+    else if (gateway !== undefined && ip === gateway)
+      this.error(at, att.address, `ipv4_address ${att.ipv4Address} is the gateway of network.${att.network}`)
+    else if (gateway === undefined && ip === networkOf(cidr) + 1) {
+      this.warn(
+        at,
+        att.address,
+        `ipv4_address ${att.ipv4Address} is the address Docker gives the gateway when none is set; set gateway on network.${att.network} or pick another address`,
+      )
+    }
+    const key = `${att.network}/${att.ipv4Address}`
+    const first = this.taken.get(key)
+    if (first)
+      this.error(
+        at,
+        att.address,
+        `ipv4_address ${att.ipv4Address} is already assigned to ${first.address} (at ${where(first.at)}) on network.${att.network}`,
+      )
+    else this.taken.set(key, {address: att.address, at})
+  }
+
+  /** Routes: the gateway must be reachable through one of the declared attachments. */
+  private routes(ctr: ContainerSpec): void {
+    const attached = ctr.attachments.map((a) => this.subnets.get(a.network)).filter((n) => n !== undefined)
+    if (attached.length === 0 || attached.length !== ctr.attachments.length) return
     for (const route of ctr.routes) {
       if (route.family === 'ipv6') {
-        checkIpv6Route(route, ctr.address, attached, subnets6, loc, error)
+        checkIpv6Route(route, ctr.address, attached, this.subnets6, this.loc, this.error)
         continue
       }
       const via = parseIPv4(route.via)!
       if (!attached.some((n) => cidrContains(n.cidr, via))) {
-        error(
-          loc(route.address)(['via']),
+        this.error(
+          this.loc(route.address)(['via']),
           route.address,
           `via ${route.via} is not inside a subnet ${ctr.address} is attached to (${attached.map((n) => `${n.net.address} ${n.net.subnet}`).join(', ')})`,
         )
@@ -164,13 +197,12 @@ export function crossChecks(built: Built, declared: ReadonlySet<string>, fileOrd
     }
   }
 
-  // Imports: `to` names a declared resource, once.
-  const importedAt = new Map<string, SourcePos>()
-  built.imports.forEach((imp, i) => {
-    const at = loc(`import[${i}]`)(['to'])
+  /** Imports: `to` names a declared resource, once. Sets `imp.to` to the address. */
+  importTarget(imp: Built['imports'][number], i: number, declared: ReadonlySet<string>): void {
+    const at = this.loc(`import[${i}]`)(['to'])
     const address = importAddress(imp.raw)
     if (address === undefined) {
-      error(
+      this.error(
         at,
         'import',
         `to = ${JSON.stringify(imp.raw)} is not a resource address (network.NAME, container.NAME, container.NAME.network.NAME, rule.NAME, port_forward.NAME, masquerade.NAME)`,
@@ -179,16 +211,18 @@ export function crossChecks(built: Built, declared: ReadonlySet<string>, fileOrd
     }
     if (!declared.has(address)) {
       const hint = closest(address, declared)
-      error(at, 'import', `to = ${address}: no such resource is declared${hint ? `; did you mean ${hint}?` : ''}`)
+      this.error(at, 'import', `to = ${address}: no such resource is declared${hint ? `; did you mean ${hint}?` : ''}`)
       return
     }
-    const first = importedAt.get(address)
-    if (first) error(at, 'import', `${address} is imported twice; the first import is at ${where(first)}`)
-    else importedAt.set(address, at)
+    const first = this.importedAt.get(address)
+    if (first) this.error(at, 'import', `${address} is imported twice; the first import is at ${where(first)}`)
+    else this.importedAt.set(address, at)
     imp.to = address
-  })
+  }
+}
 
-  return diags
+function where(at: SourcePos): string {
+  return `${at.file}:${at.line}`
 }
 
 const IDENT = '[A-Za-z_][A-Za-z0-9_-]*'
