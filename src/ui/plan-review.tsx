@@ -8,17 +8,9 @@ import {useEffect, useMemo, useState, type ReactElement} from 'react'
 
 import {planHasChanges, summarizePlan, type PlanSummary} from '../plan/summary.js'
 import type {Plan} from '../plan/types.js'
-import {
-  activeFilter,
-  helpLine,
-  initialReviewState,
-  keyToAction,
-  reduceReview,
-  reviewSections,
-  reviewView,
-  splitKeys,
-  type ReviewIO,
-} from './review-model.js'
+import {keyToAction, splitKeys} from './review-keys.js'
+import {helpLine, reviewSections} from './review-layout.js'
+import {activeFilter, initialReviewState, reduceReview, reviewView, type ReviewIO} from './review-model.js'
 import {seg, truncateLine, type StyledLine} from './styled.js'
 import {StyledText} from './styled-text.js'
 import {deferredLine, NO_CHANGES} from './summary.js'

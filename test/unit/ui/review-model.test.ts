@@ -1,19 +1,9 @@
 // The review's behaviour without a terminal: keys to actions, the reducer, layout.
 import {describe, expect, it} from 'vitest'
 
-import {
-  filterSections,
-  initialReviewState,
-  keyToAction,
-  layoutRows,
-  reduceReview,
-  reviewSections,
-  reviewView,
-  splitKeys,
-  type KeyPress,
-  type ReviewAction,
-  type ReviewState,
-} from '../../../src/ui/review-model.js'
+import {keyToAction, splitKeys, type KeyPress, type ReviewAction} from '../../../src/ui/review-keys.js'
+import {filterSections, layoutRows, reviewSections} from '../../../src/ui/review-layout.js'
+import {initialReviewState, reduceReview, reviewView, type ReviewState} from '../../../src/ui/review-model.js'
 import {plainText} from '../../../src/ui/styled.js'
 import {change, fixturePlan, plan, smallPlan} from './fixtures.js'
 
