@@ -2,7 +2,14 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base-command.js'
 import {ExitCode} from '../src/cli/exit-codes.js'
-import {configFlags, durationFlag as duration, hostFlags, planFlags, stateFlags} from '../src/cli/flags.js'
+import {
+  configFlags,
+  durationFlag as duration,
+  hostFlags,
+  lockoutFlags,
+  planFlags,
+  stateFlags,
+} from '../src/cli/flags.js'
 import {sessionSettings} from '../src/cli/session-flags.js'
 import {resolveInterval, runWatch, type WatchOptions} from '../src/watch/index.js'
 
@@ -75,10 +82,7 @@ Exit codes: 0 stopped by a signal, or --once succeeded; 1 --once failed, or an e
       env: 'DOCKWALL_STATUS_FILE',
       helpValue: 'FILE',
     }),
-    'allow-lockout': Flags.boolean({
-      summary: 'Apply even if new input rules would cut the SSH session in SSH_CONNECTION.',
-      default: false,
-    }),
+    ...lockoutFlags,
   }
 
   async run(): Promise<void> {
@@ -87,6 +91,7 @@ Exit codes: 0 stopped by a signal, or --once succeeded; 1 --once failed, or an e
     const opts: WatchOptions = {
       ...sessionSettings(flags),
       allowLockout: flags['allow-lockout'],
+      ...(flags['ssh-client'] ? {sshClient: flags['ssh-client']} : {}),
       intervalMs: interval.ms,
       logFormat: flags['log-format'] as 'text' | 'json',
       once: flags.once,

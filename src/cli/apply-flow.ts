@@ -8,6 +8,7 @@ import type {PlanMode} from '../plan/types.js'
 import {applyPrepared, preparePlan, throwPlanErrors} from '../services/pipeline.js'
 import {readPlanFile} from '../services/planfile.js'
 import {openSession} from '../services/session.js'
+import {findSshSession} from '../services/ssh-session.js'
 import {confirmApply, createApplyReporter, renderPlan} from '../ui/index.js'
 import {terminal} from './io.js'
 import {sessionOptions, type SharedFlags} from './session-flags.js'
@@ -19,6 +20,7 @@ export interface ApplyFlags extends SharedFlags {
   verbose: boolean
   'auto-approve': boolean
   'allow-lockout': boolean
+  'ssh-client'?: string
 }
 
 export interface ApplyFlowIO {
@@ -45,6 +47,8 @@ export async function runApply(
   io: ApplyFlowIO,
 ): Promise<void> {
   const term = terminal(flags['no-tty'])
+  // Before anything else: a session that cannot be read is an error, whatever the plan.
+  const ssh = await findSshSession({flag: flags['ssh-client'], env: process.env})
   const saved = planFile ? await readPlanFile(planFile) : undefined
   const opts = sessionOptions(flags, mode === 'destroy' ? 'destroy' : 'apply', io.warn)
   if (saved) {
@@ -70,6 +74,8 @@ export async function runApply(
     }
     const result = await applyPrepared(session, prepared, {
       allowLockout: flags['allow-lockout'],
+      ssh,
+      warn: io.warn,
       report: () =>
         createApplyReporter(flags.json ? 'json' : term.interactive ? 'ink' : 'text', {
           stdout: process.stdout,

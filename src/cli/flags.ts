@@ -130,6 +130,23 @@ export const sessionFlags = {
   ...planFlags,
 }
 
+/** The SSH lockout guard's flags (apply, destroy, watch). */
+export const lockoutFlags = {
+  'allow-lockout': Flags.boolean({
+    summary: 'Apply even if the plan would cut your SSH session (the guard then only warns).',
+    description:
+      'The guard evaluates your SSH connection (SSH_CONNECTION, or --ssh-client) through the rules as the plan would leave them, in the namespace that plays the host (--netns included), and refuses a plan that would drop it or send it elsewhere. Use this only with another way into the host, such as a console.',
+    default: false,
+  }),
+  'ssh-client': Flags.string({
+    summary:
+      'The address your SSH session comes from, when SSH_CONNECTION is not set (under a daemon, or a sudo that dropped it).',
+    description:
+      'ADDR[:PORT]: the client address and the SSH server port it connects to (default 22); IPv6 with a port in brackets, [2001:db8::5]:22. Without it, SSH_CONNECTION is used, else the SSH_CONNECTION of the process that started dockwall (the shell that ran sudo). SSH_CONNECTION set to an empty value means: no SSH session.',
+    helpValue: 'ADDR[:PORT]',
+  }),
+}
+
 // apply and destroy.
 export const applyFlags = {
   ...sessionFlags,
@@ -138,8 +155,5 @@ export const applyFlags = {
     summary: 'Apply without asking for confirmation (required without a terminal).',
     default: false,
   }),
-  'allow-lockout': Flags.boolean({
-    summary: 'Apply even if the new input rules would cut your SSH session (SSH_CONNECTION).',
-    default: false,
-  }),
+  ...lockoutFlags,
 }

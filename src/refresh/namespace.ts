@@ -27,6 +27,8 @@ export interface NamespaceRead {
   tables: ActualNamespace['tables']
   /** dockwall chains and jumps found in the other backend (written before the namespace's backend changed). */
   stale?: {backend: Backend; tables: ActualNamespace['tables']}
+  /** Both backends' saves as read (all tables; null: that save failed), for the SSH guard's evaluation of the host. */
+  saves: Record<Backend, string | null>
 }
 
 export interface ReadOptions {
@@ -98,7 +100,12 @@ export async function readNamespace(
       : await detectBackend({setting, probe: async () => evidence})
   const text = backend === 'nft' ? nftText : legacyText
   if (text === undefined) throw new Error(`iptables-${backend}-save failed in this namespace`)
-  const read: NamespaceRead = {backend, reason, tables: readTables(keepTables(text, TABLES))}
+  const read: NamespaceRead = {
+    backend,
+    reason,
+    tables: readTables(keepTables(text, TABLES)),
+    saves: {nft: nftText ?? null, legacy: legacyText ?? null},
+  }
   if (warning) read.warning = warning
   const otherBackend: Backend = backend === 'nft' ? 'legacy' : 'nft'
   const otherText = otherBackend === 'nft' ? nftText : legacyText

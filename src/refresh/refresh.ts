@@ -12,6 +12,7 @@ import {mapLimit} from '../util/pool.js'
 import type {NetnsTarget} from '../util/exec.js'
 import {readNamespace} from './namespace.js'
 import {readRoutes} from './routes.js'
+import type {HostSaves} from './host-dump.js'
 import type {ActualModel, ActualNamespace} from './types.js'
 
 /**
@@ -37,6 +38,8 @@ export interface RefreshResult {
   actual: ActualModel
   /** Backend warnings and the like, for the plan's warnings. */
   diagnostics: Diagnostic[]
+  /** The host's iptables-save output of both backends (IPv4, all tables), as read: the SSH guard evaluates it. */
+  hostSaves: HostSaves
 }
 
 interface NamespaceNeed {
@@ -146,5 +149,5 @@ export async function refresh(opts: RefreshOptions): Promise<RefreshResult> {
   })
   namespaces.sort((a, b) => (a.key === 'host' ? -1 : b.key === 'host' ? 1 : a.key < b.key ? -1 : 1))
   unreadable.sort((a, b) => (a.key < b.key ? -1 : 1))
-  return {actual: {docker, namespaces, unreadable}, diagnostics}
+  return {actual: {docker, namespaces, unreadable}, diagnostics, hostSaves: {family: 'ipv4', saves: hostRead.saves}}
 }

@@ -6,33 +6,100 @@ import {AbortError, LockoutError} from '../errors.js'
 import {IptablesRunner} from '../netfilter/index.js'
 import {recordChange} from '../apply/record.js'
 import type {StateResource} from '../model/resources.js'
-import {checkSshLockout, parseSshConnection} from '../plan/safety.js'
 import type {NamespaceKey} from '../model/resources.js'
 import type {FirewallTransaction, Plan} from '../plan/types.js'
 import type {ActualModel} from '../refresh/types.js'
 import {encodeState, newState, stageState, writeState, type State} from '../state/index.js'
 import type {NetnsTarget} from '../util/exec.js'
 import {DOCKWALL_VERSION} from '../version.js'
+import {readHostDump, type HostSaves} from '../refresh/host-dump.js'
+import {evaluateLastPath, evaluateLockout, planTouchesHostPath, type LockoutReport} from './lockout.js'
 import type {Session} from './session.js'
+import {describeSession, type SshSession} from './ssh-session.js'
 
-/** Refuses a plan that would cut the operator's SSH session, unless allowed. Not in a --netns rehearsal. */
-export function guardLockout(
+export interface GuardOptions {
+  /** --allow-lockout: evaluate and warn, but do not refuse. */
+  allowLockout: boolean
+  /** The session to protect (src/services/ssh-session.ts findSshSession); undefined: none known. */
+  ssh: SshSession | undefined
+  warn: (message: string) => void
+  /** What refresh read of the host already. */
+  hostSaves?: HostSaves
+  /**
+   * Without a session (watch, as a daemon): refuse a plan that takes away the last path to
+   * SSH, unless the configuration says allow_ssh = false.
+   */
+  keepLastPath?: boolean
+}
+
+/**
+ * Refuses a plan that would cut the operator's SSH session (src/services/lockout.ts),
+ * in the namespace that plays the host: the real one, or --netns's (the host being managed).
+ * Nothing is written before it passes.
+ */
+export async function guardLockout(
   session: Session,
   plan: Plan,
-  allowLockout: boolean,
-  env: NodeJS.ProcessEnv = process.env,
-): void {
-  if (allowLockout || session.rehearsal) return
-  const ssh = parseSshConnection(env.SSH_CONNECTION)
-  if (!ssh) return
-  const findings = checkSshLockout(plan, ssh)
-  if (findings.length === 0) return
-  const what = findings.some((f) => f.state === 'ESTABLISHED')
-    ? 'would cut your current SSH session'
-    : 'would refuse new SSH connections from your address'
+  opts: GuardOptions,
+): Promise<LockoutReport | undefined> {
+  const ssh = opts.ssh
+  if (!planTouchesHostPath(plan)) return undefined
+  if (!ssh) {
+    if (opts.keepLastPath && session.model.firewall.sshPort !== null)
+      await guardLastPath(session, plan, session.model.firewall.sshPort, opts)
+    return undefined
+  }
+  const dump = await readHostDump(session.host, [ssh.family], opts.hostSaves)
+  const report = evaluateLockout(plan, ssh, dump)
+  const o = report.outcome
+  const who = describeSession(ssh, report.serverIp)
+  if (o.kind === 'elsewhere') {
+    opts.warn(
+      `SSH lockout guard: your session ${who} does not come through the managed namespace (${o.reason}); nothing to protect there`,
+    )
+    return report
+  }
+  if (o.kind === 'unverified') {
+    opts.warn(
+      `SSH lockout guard: the rules as read do not explain how your session ${who} gets in (${o.check.before.summary}); the plan does not change that path`,
+    )
+    return report
+  }
+  if (o.kind === 'safe') return report
+  const message = [
+    `refusing to apply: ${o.what}.`,
+    `  session: ${who}`,
+    `  now:     ${o.check.before.summary}`,
+    `  after:   ${o.check.after.summary}`,
+    ...(report.checks.length > 1 ? [`  (rules of iptables-${o.check.backend})`] : []),
+  ].join('\n')
+  if (opts.allowLockout) {
+    opts.warn(`--allow-lockout: applying although ${o.what} (${o.check.after.summary})`)
+    return report
+  }
   throw new LockoutError(
-    `refusing to apply: the new input rules ${what} (${ssh.clientIp} → port ${ssh.serverPort}), at:\n  ${findings[0]?.line ?? ''}`,
-    'keep allow_ssh = true in the firewall block, add a rule accepting your address, or pass --allow-lockout if you have console access',
+    message,
+    'keep allow_ssh = true in the firewall block or add a rule accepting your address; if you can reach the host another way (a console), pass --allow-lockout',
+  )
+}
+
+/** The watch side of the guard: no session to protect, but the host must stay reachable over SSH. */
+async function guardLastPath(session: Session, plan: Plan, port: number, opts: GuardOptions): Promise<void> {
+  const dump = await readHostDump(session.host, ['ipv4', 'ipv6'], opts.hostSaves)
+  const report = evaluateLastPath(plan, dump, port)
+  if (!report.lost) return
+  const lost = report.probes.filter((p) => p.before)
+  const message = [
+    `refusing to apply: after this plan no SSH connection to port ${port} would get in (no session is known, so every way in was tried):`,
+    ...lost.map((p) => `  ${p.clientIp} → ${p.serverIp}: ${p.result.summary}`),
+  ].join('\n')
+  if (opts.allowLockout) {
+    opts.warn(`--allow-lockout: applying although no SSH connection to port ${port} would get in`)
+    return
+  }
+  throw new LockoutError(
+    message,
+    'keep SSH open (allow_ssh = true, or a rule accepting your management network); if the host is to have no SSH, say so with allow_ssh = false in the firewall block',
   )
 }
 

@@ -15,12 +15,14 @@ import {normalizeRuleSpec} from '../netfilter/index.js'
 import {hashActual, makePlan} from '../plan/planner.js'
 import {planHasChanges} from '../plan/summary.js'
 import type {Plan, PlanMode} from '../plan/types.js'
+import type {HostSaves} from '../refresh/host-dump.js'
 import type {ActualModel} from '../refresh/types.js'
 import {DOCKWALL_VERSION} from '../version.js'
 import {applySession, checkSavedPlan, guardLockout, stateWouldChange} from './apply.js'
 import {checkTargets} from './plan.js'
 import {refreshSession} from './refresh.js'
 import type {Session} from './session.js'
+import type {SshSession} from './ssh-session.js'
 
 /** A plan to compute now, or one saved with `plan --out` to apply as it is. */
 export type PlanSource = {mode: PlanMode; targets: readonly string[]} | {saved: Plan}
@@ -37,6 +39,8 @@ export interface PreparedPlan {
   plan: Plan
   /** The refreshed host the plan was made from (apply writes into the namespaces it found). */
   actual: ActualModel
+  /** The host's saves refresh read (the SSH guard evaluates them instead of reading again). */
+  hostSaves?: HostSaves
   /** Errors that make the plan unusable (an unmanaged network in the way): apply refuses. */
   errors: Diagnostic[]
   /** Read from a plan file, checked against the state and the host: applied without asking. */
@@ -47,15 +51,15 @@ export interface PreparedPlan {
 /** Refreshes, then plans (or checks that a saved plan still fits the state and the host). */
 export async function preparePlan(session: Session, source: PlanSource): Promise<PreparedPlan> {
   if ('saved' in source) {
-    const {actual} = await refreshSession(session)
+    const {actual, hostSaves} = await refreshSession(session)
     // The engine may have moved to a firewall backend dockwall cannot write for since the plan was saved.
     const engineError = unsupportedEngine(actual.docker.engine)
     if (engineError) throw new ConfigError([engineError])
     checkSavedPlan(session, source.saved, hashActual(actual))
-    return {plan: source.saved, actual, errors: [], saved: true, work: workOf(session, source.saved)}
+    return {plan: source.saved, actual, hostSaves, errors: [], saved: true, work: workOf(session, source.saved)}
   }
   checkTargets(session, source.targets)
-  const {actual, diagnostics} = await refreshSession(session)
+  const {actual, diagnostics, hostSaves} = await refreshSession(session)
   const {plan, errors} = makePlan(
     {model: session.model, actual, prior: session.state},
     {
@@ -66,7 +70,7 @@ export async function preparePlan(session: Session, source: PlanSource): Promise
     },
   )
   plan.warnings.unshift(...session.configWarnings, ...diagnostics)
-  return {plan, actual, errors, saved: false, work: workOf(session, plan)}
+  return {plan, actual, hostSaves, errors, saved: false, work: workOf(session, plan)}
 }
 
 function workOf(session: Session, plan: Plan): Work {
@@ -86,9 +90,14 @@ export interface ApplyReport {
 }
 
 export interface ApplyOptions {
-  /** --allow-lockout: apply even if new input rules would cut the SSH session in SSH_CONNECTION. */
+  /** --allow-lockout: apply even if the plan would cut the SSH session (the guard warns instead). */
   allowLockout: boolean
-  env?: NodeJS.ProcessEnv
+  /** The SSH session to protect (findSshSession); undefined: none known. */
+  ssh: SshSession | undefined
+  /** Where the guard's warnings go. */
+  warn: (message: string) => void
+  /** Without a session (watch): refuse a plan that takes away the last path to SSH. */
+  keepLastPath?: boolean
   /** Started once the SSH guard has passed, ended when the apply ends (even when it throws). */
   report?: () => ApplyReport
 }
@@ -100,7 +109,13 @@ export async function applyPrepared(
   opts: ApplyOptions,
 ): Promise<ApplyResult> {
   throwPlanErrors(prepared)
-  guardLockout(session, prepared.plan, opts.allowLockout, opts.env ?? process.env)
+  await guardLockout(session, prepared.plan, {
+    allowLockout: opts.allowLockout,
+    ssh: opts.ssh,
+    warn: opts.warn,
+    ...(opts.keepLastPath ? {keepLastPath: true} : {}),
+    ...(prepared.hostSaves ? {hostSaves: prepared.hostSaves} : {}),
+  })
   const report = opts.report?.()
   try {
     return await applySession(session, prepared.plan, prepared.actual, report?.listener ?? (() => {}))

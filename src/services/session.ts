@@ -57,8 +57,6 @@ export interface Session {
   docker: DockerConnection
   host: NetnsTarget
   backend: BackendSetting
-  /** True when --netns points the host somewhere else (a rehearsal): the SSH guard does not apply there. */
-  rehearsal: boolean
   close(): Promise<void>
 }
 
@@ -122,7 +120,6 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
       docker,
       host,
       backend: opts.backend ?? model.settings.backend,
-      rehearsal: host.kind !== 'current',
       close: () => lock.release(),
     }
   } catch (err) {

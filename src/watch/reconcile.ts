@@ -25,6 +25,7 @@ import {
   type SessionOptions,
   type SessionSettings,
 } from '../services/session.js'
+import {findSshSession, type SshSession} from '../services/ssh-session.js'
 import {readLock, resolveStatePath} from '../state/index.js'
 import {sleep, systemClock, type Clock} from './clock.js'
 import type {DockerEvent} from './docker-events.js'
@@ -33,6 +34,8 @@ import {emptyCounts, type ChangeCounts, type ConfigStatus, type Outcome} from '.
 /** `lockTimeoutMs`: how long to wait for a state lock held by another dockwall. */
 export interface ReconcilerOptions extends SessionSettings {
   allowLockout: boolean
+  /** --ssh-client. */
+  sshClient?: string
   env?: NodeJS.ProcessEnv
   clock?: Clock
   /** Configuration errors (once per distinct set) and warnings (a stale lock taken over). */
@@ -75,6 +78,8 @@ export class Reconciler {
   /** Ids of the running containers the model names, from the last refresh (network events carry ids only). */
   private knownIds = new Set<string>()
   private readonly clock: Clock
+  /** The SSH session the guard protects, found once (a malformed SSH_CONNECTION fails every apply, as it should). */
+  private ssh: Promise<SshSession | undefined> | undefined
 
   constructor(private readonly opts: ReconcilerOptions) {
     this.clock = opts.clock ?? systemClock
@@ -177,9 +182,12 @@ export class Reconciler {
           retry: true,
         })
       if (prepared.work === 'none') return outcome('unchanged')
+      this.ssh ??= findSshSession({flag: this.opts.sshClient, env: this.opts.env ?? process.env})
       const result = await applyPrepared(session, prepared, {
         allowLockout: this.opts.allowLockout,
-        env: this.opts.env ?? process.env,
+        ssh: await this.ssh,
+        warn: (m) => this.opts.warn?.(m),
+        keepLastPath: true,
       })
       if (!result.ok) {
         const what = [

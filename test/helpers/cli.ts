@@ -36,7 +36,9 @@ export async function runCli(args: readonly string[], opts: CliOptions = {}): Pr
     stripFinalNewline: false,
     timeout: opts.timeoutMs ?? 60_000,
     // Stable output: fixed width, no colour, no CI-specific behaviour leaking from the runner.
-    env: {COLUMNS: '100', NO_COLOR: '1', FORCE_COLOR: '0', ...opts.env},
+    // SSH_CONNECTION empty: no SSH session (the runner's own, if any, is not the sandbox's; the
+    // lockout guard's tests set it), and the guard does not look for one in the process tree.
+    env: {COLUMNS: '100', NO_COLOR: '1', FORCE_COLOR: '0', SSH_CONNECTION: '', ...opts.env},
   })
   return {stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode ?? -1}
 }

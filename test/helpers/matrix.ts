@@ -35,6 +35,7 @@ export const E2E_ENGINES: readonly E2eEngine[] = [
       'test/e2e/engines.test.ts',
       'test/e2e/sandbox.test.ts',
       'test/e2e/explain.test.ts',
+      'test/e2e/lockout.test.ts',
     ],
   },
 ]

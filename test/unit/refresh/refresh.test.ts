@@ -30,6 +30,7 @@ vi.mock('../../../src/refresh/namespace.js', () => ({
       backend: 'nft',
       reason: 'nft: stub',
       tables: {filter: {name: 'filter', chains: [{name: 'INPUT', policy: 'ACCEPT', rules: []}]}},
+      saves: {nft: '', legacy: ''},
     }
   },
 }))
