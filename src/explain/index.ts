@@ -13,3 +13,23 @@ export {
   type LinkInfo,
 } from './iproute.js'
 export {rulesetFromActual, type ActualTableLike} from './from-actual.js'
+export {
+  EndpointResolver,
+  parseEndpoint,
+  type Directory,
+  type DirectoryContainer,
+  type DirectoryNetwork,
+  type EndpointSpec,
+  type ResolvedFlow,
+  type ResolveOptions,
+} from './endpoints.js'
+export {
+  answerQuestion,
+  bridgeName,
+  directoryFrom,
+  type Answer,
+  type AnswerVerdict,
+  type FlowAnswer,
+  type Question,
+} from './question.js'
+export {applyRestoreInput, plannedHost, PlannedRestoreError, type PlannedTransaction} from './planned.js'

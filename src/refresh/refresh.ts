@@ -31,6 +31,8 @@ export interface RefreshOptions {
   prior: PriorState | null
   /** Also read the namespace of every running container (import --all scans them all). */
   allContainers?: boolean
+  /** Inspect every container (explain needs every running container's PID), reading the namespaces as usual. */
+  inspectAll?: boolean
   concurrency?: number
 }
 
@@ -86,9 +88,10 @@ export function namespaceNeeds(model: DesiredModel | null, prior: PriorState | n
 
 export async function refresh(opts: RefreshOptions): Promise<RefreshResult> {
   let needs = namespaceNeeds(opts.model, opts.prior)
-  const inspect = opts.allContainers
-    ? 'all'
-    : [...new Set([...needs.map((n) => n.name), ...(opts.model?.containers.map((c) => c.name) ?? [])])]
+  const inspect =
+    opts.allContainers || opts.inspectAll
+      ? 'all'
+      : [...new Set([...needs.map((n) => n.name), ...(opts.model?.containers.map((c) => c.name) ?? [])])]
   const [docker, hostRead] = await Promise.all([
     readDocker(opts.docker, {inspect, concurrency: INSPECT_CONCURRENCY}),
     readNamespace(opts.host, opts.backend),

@@ -48,10 +48,20 @@ export interface PreparedPlan {
   work: Work
 }
 
+export interface PrepareOptions {
+  /** Inspect every container, not only those the plan needs (explain --planned reads every namespace). */
+  inspectAll?: boolean
+}
+
 /** Refreshes, then plans (or checks that a saved plan still fits the state and the host). */
-export async function preparePlan(session: Session, source: PlanSource): Promise<PreparedPlan> {
+export async function preparePlan(
+  session: Session,
+  source: PlanSource,
+  opts: PrepareOptions = {},
+): Promise<PreparedPlan> {
+  const refreshOpts = opts.inspectAll ? {inspectAll: true} : {}
   if ('saved' in source) {
-    const {actual, hostSaves} = await refreshSession(session)
+    const {actual, hostSaves} = await refreshSession(session, refreshOpts)
     // The engine may have moved to a firewall backend dockwall cannot write for since the plan was saved.
     const engineError = unsupportedEngine(actual.docker.engine)
     if (engineError) throw new ConfigError([engineError])
@@ -59,7 +69,7 @@ export async function preparePlan(session: Session, source: PlanSource): Promise
     return {plan: source.saved, actual, hostSaves, errors: [], saved: true, work: workOf(session, source.saved)}
   }
   checkTargets(session, source.targets)
-  const {actual, diagnostics, hostSaves} = await refreshSession(session)
+  const {actual, diagnostics, hostSaves} = await refreshSession(session, refreshOpts)
   const {plan, errors} = makePlan(
     {model: session.model, actual, prior: session.state},
     {

@@ -18,7 +18,10 @@ export interface RefreshScope {
   state: PriorState | null
 }
 
-export function refreshSession(scope: RefreshScope, opts: {allContainers?: boolean} = {}): Promise<RefreshResult> {
+export function refreshSession(
+  scope: RefreshScope,
+  opts: {allContainers?: boolean; inspectAll?: boolean} = {},
+): Promise<RefreshResult> {
   return refresh({
     docker: scope.docker,
     host: scope.host,
@@ -26,5 +29,6 @@ export function refreshSession(scope: RefreshScope, opts: {allContainers?: boole
     model: scope.model,
     prior: scope.state,
     ...(opts.allContainers ? {allContainers: true} : {}),
+    ...(opts.inspectAll ? {inspectAll: true} : {}),
   })
 }

@@ -44,3 +44,13 @@ export async function reviewPlanInteractive(plan: Plan, io: ReviewIO): Promise<v
 }
 
 export {actualToJson, renderActualText, ACTUAL_JSON_FORMAT_VERSION, type ActualJson} from './actual-view.js'
+export {
+  EXPLAIN_JSON_VERSION,
+  explainJson,
+  renderExplainText,
+  decisionLines,
+  ownerText,
+  ruleWhere,
+  traceLines,
+  type ExplainView,
+} from './explain-text.js'
