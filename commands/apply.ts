@@ -30,7 +30,11 @@ not done).`
   ]
 
   static override args = {
-    planfile: Args.string({description: 'A plan saved with `dockwall plan --out FILE`.', required: false}),
+    planfile: Args.string({
+      description: 'A plan saved with `dockwall plan --out FILE`.',
+      required: false,
+      ignoreStdin: true,
+    }),
   }
 
   static override flags = applyFlags

@@ -24,7 +24,11 @@ not be read or parsed, 3 with --check: some file is not in the canonical layout.
   ]
 
   static override args = {
-    path: Args.string({description: 'File or directory (default: the current directory).', required: false}),
+    path: Args.string({
+      description: 'File or directory (default: the current directory).',
+      required: false,
+      ignoreStdin: true,
+    }),
   }
 
   static override flags = {

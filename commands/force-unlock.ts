@@ -24,7 +24,11 @@ export default class ForceUnlock extends BaseCommand {
   ]
 
   static override args = {
-    lock_id: Args.string({description: 'The lock id from the "state locked by" message.', required: true}),
+    lock_id: Args.string({
+      description: 'The lock id from the "state locked by" message.',
+      required: true,
+      ignoreStdin: true,
+    }),
   }
 
   static override enableJsonFlag = true

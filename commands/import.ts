@@ -53,8 +53,12 @@ Exit code 2 when the import is partial (rules left in place, policies not conver
   ]
 
   static override args = {
-    address: Args.string({description: 'Resource address declared in the configuration.', required: false}),
-    id: Args.string({description: 'What to adopt (see the ID forms above).', required: false}),
+    address: Args.string({
+      description: 'Resource address declared in the configuration.',
+      required: false,
+      ignoreStdin: true,
+    }),
+    id: Args.string({description: 'What to adopt (see the ID forms above).', required: false, ignoreStdin: true}),
   }
 
   static override flags = {
@@ -64,7 +68,8 @@ Exit code 2 when the import is partial (rules left in place, policies not conver
     ...lockFlags,
     all: Flags.boolean({
       summary: 'Scan the host and generate configuration for everything found.',
-      default: false,
+      // No default: oclif checks dependsOn for every flag with a value, and a default
+      // false is one, so `import ADDRESS ID` would ask for --generate-config-out.
       dependsOn: ['generate-config-out'],
     }),
     'from-networks-json': Flags.string({

@@ -20,7 +20,11 @@ nat PREROUTING and POSTROUTING). Read-only: takes no lock and changes nothing.`
   ]
 
   static override args = {
-    planfile: Args.string({description: 'A plan saved with `dockwall plan --out FILE`.', required: false}),
+    planfile: Args.string({
+      description: 'A plan saved with `dockwall plan --out FILE`.',
+      required: false,
+      ignoreStdin: true,
+    }),
   }
 
   static override flags = {

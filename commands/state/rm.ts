@@ -24,7 +24,7 @@ export default class StateRm extends BaseCommand {
 
   static override strict = false
   static override args = {
-    address: Args.string({description: 'Resource address (repeatable).', required: true}),
+    address: Args.string({description: 'Resource address (repeatable).', required: true, ignoreStdin: true}),
   }
 
   static override enableJsonFlag = true

@@ -19,7 +19,11 @@ export default class StateShow extends BaseCommand {
   ]
 
   static override args = {
-    address: Args.string({description: 'Resource address, as `state list` prints it.', required: true}),
+    address: Args.string({
+      description: 'Resource address, as `state list` prints it.',
+      required: true,
+      ignoreStdin: true,
+    }),
   }
 
   static override enableJsonFlag = true

@@ -9,7 +9,7 @@ import {applyPrepared, preparePlan, throwPlanErrors} from '../services/pipeline.
 import {readPlanFile} from '../services/planfile.js'
 import {openSession} from '../services/session.js'
 import {findSshSession} from '../services/ssh-session.js'
-import {confirmApply, createApplyReporter, renderPlan} from '../ui/index.js'
+import {askApproval, createApplyReporter, renderPlan} from '../ui/index.js'
 import {terminal} from './io.js'
 import {sessionOptions, type SharedFlags} from './session-flags.js'
 
@@ -49,6 +49,7 @@ export async function runApply(
   const term = terminal(flags['no-tty'])
   // Before anything else: a session that cannot be read is an error, whatever the plan.
   const ssh = await findSshSession({flag: flags['ssh-client'], env: process.env})
+  const verb = mode === 'destroy' ? 'destroy' : 'apply'
   const saved = planFile ? await readPlanFile(planFile) : undefined
   const opts = sessionOptions(flags, mode === 'destroy' ? 'destroy' : 'apply', io.warn)
   if (saved) {
@@ -64,13 +65,14 @@ export async function runApply(
       process.stdout.write(renderPlan(plan, {color: term.color, width: term.width, verbose: flags.verbose}))
     if (prepared.work === 'none') return
     if (prepared.work === 'changes' && !prepared.saved && !flags['auto-approve']) {
-      if (!term.interactive)
+      // As Terraform: the answer is one line of stdin, a terminal or a pipe (`echo yes | dockwall apply`).
+      const answer = await askApproval(plan, {stdin: process.stdin, stdout: process.stdout, color: term.color})
+      if (answer === 'no-answer')
         throw new AbortError(
-          `${mode === 'destroy' ? 'destroy' : 'apply'} needs confirmation, and there is no terminal to ask on`,
+          `${verb} needs confirmation, and standard input ended without an answer`,
           'review the plan, then run again with --auto-approve, or save it with `dockwall plan --out FILE` and apply that file',
         )
-      const ok = await confirmApply(plan, {stdin: process.stdin, stdout: process.stdout, color: term.color})
-      if (!ok) throw new AbortError(`${mode === 'destroy' ? 'Destroy' : 'Apply'} cancelled.`)
+      if (answer === 'declined') throw new AbortError(`${verb === 'destroy' ? 'Destroy' : 'Apply'} cancelled.`)
     }
     const result = await applyPrepared(session, prepared, {
       allowLockout: flags['allow-lockout'],

@@ -2,7 +2,11 @@
 export const ExitCode = {
   /** Success; for `plan --detailed-exitcode`: no changes. */
   Ok: 0,
-  /** Any error: invalid configuration, failed apply, refused operation. */
+  /**
+   * Any error: a usage error (unknown flag, missing argument, bad flag value: oclif's
+   * exitCodes in package.json say 1 for each), invalid configuration, failed apply,
+   * refused operation. Never 2, which --detailed-exitcode gives to "changes present".
+   */
   Error: 1,
   /** `plan --detailed-exitcode`: success with changes present. `import`: partial import. */
   Changes: 2,

@@ -54,7 +54,7 @@ export const stateFlags = {
   }),
 }
 
-/** A duration flag (`30s`, `5m`) in milliseconds; a bad value is a usage error (exit code 2) like any other bad flag. */
+/** A duration flag (`30s`, `5m`) in milliseconds; a bad value is a usage error (exit code 1) like any other bad flag. */
 export const durationFlag = (
   summary: string,
   extra: {default?: number; defaultHelp?: string; env?: string; description?: string} = {},
@@ -83,7 +83,7 @@ export const lockFlags = {
     default: 0,
     defaultHelp: async () => '0s',
     helpValue: 'DURATION',
-    // A CLIError, so a bad value is a usage error (exit code 2) like any other bad flag.
+    // A CLIError, so a bad value is a usage error (exit code 1) like any other bad flag.
     parse: async (input) => {
       try {
         return parseDuration(input)

@@ -10,7 +10,7 @@ import {ExitCode} from './exit-codes.js'
 import {sessionOptions, sessionSettings, type SharedFlags} from './session-flags.js'
 
 export interface ImportFlags extends SharedFlags {
-  all: boolean
+  all?: boolean
   'from-networks-json'?: string
   'generate-config-out'?: string
   map?: string[]

@@ -34,11 +34,25 @@ function questionLines(plan: Plan): StyledLine[] {
 }
 
 /**
- * Ask for approval; true only when the answer is exactly `yes` (not `y`, not
- * `YES`). End of input or ctrl-c count as no. The command prints what happens
- * next (`Apply cancelled.`).
+ * What the operator answered: exactly `yes` approves (not `y`, not `YES`); any other
+ * line declines; end of input (a pipe that ran dry, /dev/null) or ctrl-c before a line
+ * is no answer, which the command reports with a hint about --auto-approve.
  */
-export function confirmApply(plan: Plan, io: PromptIO): Promise<boolean> {
+export type Approval = 'approved' | 'declined' | 'no-answer'
+
+/**
+ * Ask for approval; true only when the answer is exactly `yes`. End of input or ctrl-c
+ * count as no. The command prints what happens next (`Apply cancelled.`).
+ */
+export async function confirmApply(plan: Plan, io: PromptIO): Promise<boolean> {
+  return (await askApproval(plan, io)) === 'approved'
+}
+
+/**
+ * The question, then one line from stdin: a terminal or, as Terraform reads it, a pipe
+ * (`echo yes | dockwall apply`).
+ */
+export function askApproval(plan: Plan, io: PromptIO): Promise<Approval> {
   const color = io.color ?? false
   io.stdout.write(
     `\n${questionLines(plan)
@@ -56,17 +70,20 @@ export function confirmApply(plan: Plan, io: PromptIO): Promise<boolean> {
       terminal: Boolean(io.stdin.isTTY && io.stdout.isTTY),
     })
     let settled = false
-    const settle = (ok: boolean) => {
+    const settle = (answer: Approval) => {
       if (settled) return
       settled = true
       io.stdout.write('\n')
-      resolve(ok)
+      resolve(answer)
     }
     // Without this listener readline only pauses on ctrl-c and the prompt hangs.
     rl.on('SIGINT', () => rl.close())
-    rl.on('close', () => settle(false))
+    // A last line without a newline (`printf yes |`) comes as a 'line' event at the end
+    // of input, not as the question's answer.
+    rl.on('line', (line) => settle(line === 'yes' ? 'approved' : 'declined'))
+    rl.on('close', () => settle('no-answer'))
     rl.question(toAnsi([seg('  Enter a value:', {bold: true}), seg(' ')], color), (answer) => {
-      settle(answer === 'yes')
+      settle(answer === 'yes' ? 'approved' : 'declined')
       rl.close()
     })
   })

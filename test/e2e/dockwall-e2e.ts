@@ -46,13 +46,14 @@ export function dockwall(
   sb: Sandbox,
   cwd: string,
   args: readonly string[],
-  opts: {env?: Record<string, string>; timeoutMs?: number} = {},
+  opts: {env?: Record<string, string>; timeoutMs?: number; input?: string} = {},
 ): Promise<CliResult> {
   return runCli(args, {
     netns: sb.netnsPath,
     cwd,
     env: {DOCKER_HOST: '', DOCKWALL_NETNS: '', DOCKWALL_CACHE_DIR: join(cwd, '.cache'), ...opts.env},
     ...(opts.timeoutMs ? {timeoutMs: opts.timeoutMs} : {}),
+    ...(opts.input !== undefined ? {input: opts.input} : {}),
   })
 }
 

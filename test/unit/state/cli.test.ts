@@ -169,7 +169,7 @@ describe('dockwall state show', () => {
 
   it('fails without an address (usage error)', async () => {
     const r = await dockwall(await makeTmpDir(), ['state', 'show'])
-    expect(r.exitCode).toBe(2)
+    expect(r.exitCode).toBe(1)
     expect(r.stderr).toMatch(/Missing 1 required arg/)
   })
 })
@@ -246,7 +246,7 @@ describe('dockwall state rm', () => {
   it('rejects a malformed --lock-timeout as a usage error', async () => {
     const {dir} = await withState()
     const r = await dockwall(dir, ['state', 'rm', 'rule.web', '--lock-timeout', '30'])
-    expect(r.exitCode).toBe(2)
+    expect(r.exitCode).toBe(1)
     expect(r.stderr).toMatch(
       /Parsing --lock-timeout\s+(›\s+)?invalid duration "30": use a number with a unit, like 30s, 5m, 1h30m or\s+(›\s+)?500ms/,
     )

@@ -1,7 +1,7 @@
 import {PassThrough} from 'node:stream'
 import {describe, expect, it} from 'vitest'
 
-import {confirmApply} from '../../../src/ui/index.js'
+import {askApproval, confirmApply} from '../../../src/ui/index.js'
 import {fixturePlan, smallPlan} from './fixtures.js'
 import {captureStream} from './helpers.js'
 
@@ -41,6 +41,22 @@ describe('confirmApply', () => {
 
   it('treats end of input as no', async () => {
     expect((await answer(null)).ok).toBe(false)
+  })
+
+  it('tells a declined answer from no answer at all (a pipe that ends, /dev/null)', async () => {
+    const ask = async (input: string | null) => {
+      const stdin = new PassThrough()
+      const result = askApproval(smallPlan(), {stdin, stdout: captureStream()})
+      if (input === null) stdin.end()
+      else stdin.end(input)
+      return result
+    }
+    expect(await ask('yes\n')).toBe('approved')
+    // Piped without a final newline, as `printf yes |` sends it.
+    expect(await ask('yes')).toBe('approved')
+    expect(await ask('no\n')).toBe('declined')
+    expect(await ask('')).toBe('no-answer')
+    expect(await ask(null)).toBe('no-answer')
   })
 
   it('re-refs stdin, which Ink unrefs when a review before the prompt unmounts', async () => {

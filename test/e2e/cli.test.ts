@@ -1,0 +1,146 @@
+// A Terraform user's CLI (issue 14) against a real Docker engine, on both iptables
+// backends, as one operator's story on one sandbox (the steps build on each other):
+// a network, an attachment and a DOCKER-USER rule made by hand are adopted with the
+// two-argument `import ADDRESS ID`; the plan shows the rule's move; `apply` asks, and
+// the answer comes from stdin as Terraform reads it (a pipe that ends without one
+// changes nothing; `echo yes |` applies; in a terminal, typed); traffic still flows and
+// the next plan is empty. Usage errors exit 1, even with changes present and
+// --detailed-exitcode.
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import type {PlanJson} from '../../src/ui/index.js'
+import {REPO_ROOT} from '../helpers/cli.js'
+import {BACKENDS, useSandbox} from '../helpers/sandbox.js'
+import {Tmux} from '../helpers/tmux.js'
+import {chainRules, dockwall, expectExit, hostArgs, parseJson, stableSave, workdir} from './dockwall-e2e.js'
+
+const CONFIG = `network "front" {
+  name    = "dw-front"
+  subnet  = "10.71.1.0/24"
+  gateway = "10.71.1.1"
+}
+
+container "web" {
+  name = "dw-web"
+  network "front" {
+    ipv4_address = "10.71.1.10"
+  }
+}
+
+rule "cli_to_web" {
+  from   = "10.71.2.20"
+  to     = container.web
+  proto  = "tcp"
+  port   = 80
+  action = "accept"
+}
+`
+
+/** What the operator typed into DOCKER-USER, in iptables-save's form. */
+const HAND_RULE = '-s 10.71.2.20/32 -d 10.71.1.10/32 -p tcp -m tcp --dport 80 -j ACCEPT'
+/** The same rule in dockwall's chain, with its owner's comment. */
+const MOVED_RULE = HAND_RULE.replace(' -j ACCEPT', ' -m comment --comment "dockwall:rule.cli_to_web" -j ACCEPT')
+const HAND_CONNTRACK = '-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT'
+
+describe.each(BACKENDS)("a Terraform user's CLI on %s", (backend) => {
+  const sandbox = useSandbox(backend)
+  const dir = workdir(`cli-${backend}`)
+  const tmux = new Tmux(`dockwall-e2e-cli-${process.pid}-${backend}`, dir.path)
+  const run = (args: readonly string[], opts: {input?: string} = {}) =>
+    dockwall(sandbox(), dir.path, [...args, ...hostArgs(sandbox())], opts)
+
+  beforeAll(async () => {
+    const sb = sandbox()
+    writeFileSync(join(dir.path, 'main.hcl'), CONFIG)
+    await sb.createNetwork('dw-front', '10.71.1.0/24', '10.71.1.1')
+    await sb.createNetwork('dw-back', '10.71.2.0/24', '10.71.2.1')
+    await sb.runContainer('dw-web', {network: 'dw-front', ip: '10.71.1.10'})
+    await sb.runContainer('dw-cli', {network: 'dw-back', ip: '10.71.2.20'})
+    await sb.iptablesRestore(
+      ['*filter', `-I DOCKER-USER 1 ${HAND_CONNTRACK}`, `-I DOCKER-USER 2 ${HAND_RULE}`, 'COMMIT', ''].join('\n'),
+      {noflush: true},
+    )
+  })
+  afterAll(async () => {
+    await tmux.kill()
+    dir.remove()
+  })
+
+  it('the hand-made rule lets dw-cli reach dw-web across networks', async () => {
+    expect(await sandbox().canConnect({from: 'dw-cli', to: '10.71.1.10', port: 80})).toBe(true)
+  })
+
+  it('import ADDRESS ID adopts a network, an attachment and a rule', async () => {
+    const network = expectExit(await run(['import', 'network.front', 'dw-front']), 0)
+    expect(network.stdout).toMatch(/^Import successful: network\.front /)
+    const attachment = expectExit(await run(['import', 'container.web.network.front', 'dw-web/dw-front']), 0)
+    expect(attachment.stdout).toMatch(/^Import successful: container\.web\.network\.front /)
+    const rule = expectExit(await run(['import', 'rule.cli_to_web', `DOCKER-USER:${HAND_RULE}`]), 0)
+    expect(rule.stdout).toMatch(/^Import successful: rule\.cli_to_web /)
+    expect(rule.stdout).toContain('Run `dockwall plan` to review the move')
+    const list = expectExit(await dockwall(sandbox(), dir.path, ['state', 'list']), 0)
+    expect(list.stdout.trim().split('\n')).toEqual(['container.web.network.front', 'network.front', 'rule.cli_to_web'])
+  })
+
+  it('a usage error exits 1, not 2, though the plan has changes and --detailed-exitcode is given', async () => {
+    const bad = await run(['plan', '--detailed-exitcode', '--no-tty', '--bogus'])
+    expect(bad.stderr).toContain('--bogus')
+    expect(bad.exitCode).toBe(1)
+    expectExit(await run(['plan', '--detailed-exitcode', '--no-tty']), 2)
+  })
+
+  it("plans the rule's move into dockwall's chain, and nothing for the adopted network and attachment", async () => {
+    const plan = parseJson<PlanJson>(expectExit(await run(['plan', '--json']), 0))
+    const action = (a: string) => plan.resource_changes.find((c) => c.address === a)?.action
+    expect(action('network.front')).toBe('no-op')
+    expect(action('container.web.network.front')).toBe('no-op')
+    const moved = plan.resource_changes.find((c) => c.address === 'rule.cli_to_web')
+    expect(moved?.importing).toBeDefined()
+    expect(moved?.lines?.after.map((l) => `${l.chain} ${l.spec}`)).toEqual([`DOCKWALL-FORWARD ${MOVED_RULE}`])
+  })
+
+  it('apply with a stdin that ends without an answer changes nothing and says how to approve', async () => {
+    const before = stableSave(await sandbox().iptablesSave())
+    const r = await run(['apply', '--no-tty'], {input: ''})
+    expect(r.stdout).toContain('Do you want to perform these actions?')
+    expect(r.stderr).toContain('Error: apply needs confirmation, and standard input ended without an answer')
+    expect(r.stderr).toContain('--auto-approve')
+    expect(r.exitCode).toBe(1)
+    expect(stableSave(await sandbox().iptablesSave())).toBe(before)
+  })
+
+  it('`echo yes | dockwall apply` applies: the rule moves, traffic still flows, the next plan is empty', async () => {
+    const r = expectExit(await run(['apply', '--no-tty'], {input: 'yes\n'}), 0)
+    expect(r.stdout).toContain('Apply complete!')
+    const save = await sandbox().iptablesSave()
+    expect(chainRules(save, 'filter', 'DOCKER-USER')).not.toContain(HAND_RULE)
+    expect(chainRules(save, 'filter', 'DOCKWALL-FORWARD')).toContain(MOVED_RULE)
+    expect(await sandbox().canConnect({from: 'dw-cli', to: '10.71.1.10', port: 80})).toBe(true)
+    expectExit(await run(['plan', '--detailed-exitcode', '--no-tty']), 0)
+  })
+
+  it('in a terminal, apply asks and a typed "yes" applies', async () => {
+    const sb = sandbox()
+    // A second rule to apply: port 81 from dw-cli.
+    writeFileSync(
+      join(dir.path, 'more.hcl'),
+      'rule "cli_to_web_81" {\n  from  = "10.71.2.20"\n  to    = container.web\n  proto = "tcp"\n  port  = 81\n}\n',
+    )
+    expect(await sb.canConnect({from: 'dw-cli', to: '10.71.1.10', port: 81, timeoutSec: 1})).toBe(false)
+    const argv = ['nsenter', `--net=${sb.netnsPath}`, '--', process.execPath, join(REPO_ROOT, 'bin', 'run.js')]
+    await tmux.start('apply', dir.path, [...argv, 'apply', ...hostArgs(sb)], {
+      DOCKWALL_CACHE_DIR: join(dir.path, '.cache'),
+      NO_COLOR: '1',
+    })
+    await tmux.waitFor('apply', 'the question', (s) => s.includes('Enter a value:'))
+    await tmux.type('apply', 'yes')
+    const {exitCode, screen} = await tmux.waitForExit('apply')
+    expect(screen).toContain('# rule.cli_to_web_81 will be created')
+    expect(screen).toContain('Apply complete!')
+    expect(exitCode).toBe(0)
+    expect(await sb.canConnect({from: 'dw-cli', to: '10.71.1.10', port: 81})).toBe(true)
+  })
+})
