@@ -63,7 +63,7 @@ describe('usage errors exit 1 and name the culprit', () => {
     [['plan', '--lock-timeout', 'soon'], /lock-timeout/],
     [['plan', '--backend', 'iptables'], /backend/],
     [['state', 'show'], /Missing 1 required arg/],
-    [['plan', 'extra'], /Unexpected argument: extra/],
+    [['apply', 'a.plan', 'b.plan'], /Unexpected argument: b\.plan/],
     [['import', '--all'], /--generate-config-out/],
     [['import', '--all', '--from-networks-json', 'x.json', '--generate-config-out', 'y.hcl'], /--all/],
   ])('dockwall %j', async (args, message) => {
