@@ -140,7 +140,8 @@ describe.each(BACKENDS)("a Terraform user's CLI on %s", (backend) => {
       'rule "cli_to_web_81" {\n  from  = "10.71.2.20"\n  to    = container.web\n  proto = "tcp"\n  port  = 81\n}\n',
     )
     expect(await sb.canConnect({from: 'dw-cli', to: '10.71.1.10', port: 81, timeoutSec: 1})).toBe(false)
-    const argv = ['nsenter', `--net=${sb.netnsPath}`, '--', process.execPath, join(REPO_ROOT, 'bin', 'run.js')]
+    const bin = join(process.env.DOCKWALL_CLI_ROOT ?? REPO_ROOT, 'bin', 'run.js')
+    const argv = ['nsenter', `--net=${sb.netnsPath}`, '--', process.execPath, bin]
     await tmux.start('apply', dir.path, [...argv, 'apply', ...hostArgs(sb)], {
       DOCKWALL_CACHE_DIR: join(dir.path, '.cache'),
       NO_COLOR: '1',
