@@ -40,8 +40,8 @@ A rule with a match outside the model makes the answer unknown, naming the rule.
   ]
 
   static override args = {
-    from: Args.string({description: 'Where the connection starts.', required: true}),
-    to: Args.string({description: 'Where it goes.', required: true}),
+    from: Args.string({description: 'Where the connection starts.', required: true, ignoreStdin: true}),
+    to: Args.string({description: 'Where it goes.', required: true, ignoreStdin: true}),
   }
 
   static override flags = {
