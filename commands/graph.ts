@@ -2,10 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base-command.js'
 import {sessionFlags} from '../src/cli/flags.js'
-import {sessionOptions} from '../src/cli/session-flags.js'
-import {toDot, toMermaid} from '../src/plan/graph.js'
-import {preparePlan, throwPlanErrors} from '../src/services/pipeline.js'
-import {openSession} from '../src/services/session.js'
+import {runGraph} from '../src/cli/graph-flow.js'
 
 export default class Graph extends BaseCommand {
   static override summary = "Print the plan's dependency graph (DOT or Mermaid)."
@@ -27,18 +24,6 @@ deletes before). Render DOT with Graphviz.`
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Graph)
-    const session = await openSession(sessionOptions(flags, 'graph', (m) => this.warn(m)))
-    try {
-      const prepared = await preparePlan(session, {
-        mode: flags.destroy ? 'destroy' : 'normal',
-        targets: flags.target ?? [],
-      })
-      throwPlanErrors(prepared)
-      const {plan} = prepared
-      const opts = {includeNoop: !flags['changes-only']}
-      process.stdout.write(flags.format === 'mermaid' ? toMermaid(plan, opts) : toDot(plan, opts))
-    } finally {
-      await session.close()
-    }
+    await runGraph(flags, {warn: (m) => this.warn(m)})
   }
 }

@@ -1,7 +1,6 @@
 import {BaseCommand} from '../src/cli/base-command.js'
 import {configFlags} from '../src/cli/flags.js'
-import {loadConfig} from '../src/config/index.js'
-import {ConfigError, formatDiagnostic} from '../src/errors.js'
+import {runValidate} from '../src/cli/validate-flow.js'
 
 export default class Validate extends BaseCommand {
   static override summary = 'Check the configuration without touching Docker or iptables.'
@@ -30,18 +29,6 @@ Exit code 0 when the configuration is valid, 1 otherwise.`
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Validate)
-    const result = await loadConfig({
-      path: flags.config,
-      vars: flags.var,
-      varFiles: flags['var-file'],
-    })
-    if (!result.model) throw new ConfigError(result.diagnostics)
-    for (const d of result.diagnostics) this.logToStderr(formatDiagnostic(d, {snippet: true}))
-    const m = result.model
-    const n = (count: number, one: string, many = `${one}s`): string => `${count} ${count === 1 ? one : many}`
-    this.log(
-      `Success! The configuration is valid: ${n(m.files.length, 'file')}, ${n(m.networks.length, 'network')}, ${n(m.containers.length, 'container')}, ` +
-        `${n(m.rules.length, 'rule')}, ${n(m.portForwards.length, 'port forward')}, ${n(m.masquerades.length, 'masquerade')}.`,
-    )
+    await runValidate(flags, {log: (l) => this.log(l), logToStderr: (l) => this.logToStderr(l)})
   }
 }
