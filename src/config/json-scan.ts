@@ -57,14 +57,52 @@ interface Frame {
  * Offsets are of the whole text.
  */
 export function scanJson(text: string, recordDepth: number, start = 0, end = text.length): JsonScan {
-  const problems: JsonScanProblem[] = []
-  const stack: Frame[] = []
-  let root: JsonNode | undefined
-  let i = start
-  const attach = (node: JsonNode): void => {
-    const parent = stack[stack.length - 1]
+  return new Scanner(text, recordDepth, end).run(start)
+}
+
+/** Offsets a step returns instead of the next one: the text is not JSON, or it nests too deep (reported). */
+const MALFORMED = -1
+const TOO_DEEP = -2
+
+/** One scan: a stack of open objects and arrays, one step per token. */
+class Scanner {
+  readonly problems: JsonScanProblem[] = []
+  private readonly stack: Frame[] = []
+  private root: JsonNode | undefined
+
+  constructor(
+    private readonly text: string,
+    private readonly recordDepth: number,
+    private readonly end: number,
+  ) {}
+
+  run(start: number): JsonScan {
+    const text = this.text
+    let i = start
+    while (i < this.end) {
+      const c = text.charCodeAt(i)
+      if (c === 32 || c === 10 || c === 13 || c === 9 || c === 0xfeff || c === 58 || c === 44) {
+        i++
+        continue
+      }
+      if (c === 123 || c === 91) i = this.open(c, i)
+      else if (c === 125 || c === 93) i = this.close(c, i)
+      else if (c === 34) i = this.string(i)
+      else i = this.scalar(c, i)
+      if (i === MALFORMED) return this.result(true)
+      if (i === TOO_DEEP) return this.result(false)
+    }
+    return this.result(this.stack.length > 0)
+  }
+
+  private result(malformed: boolean): JsonScan {
+    return {problems: this.problems, malformed, ...(this.root ? {root: this.root} : {})}
+  }
+
+  private attach(node: JsonNode): void {
+    const parent = this.stack[this.stack.length - 1]
     if (!parent) {
-      root ??= node
+      this.root ??= node
       return
     }
     if (!parent.node) return
@@ -74,90 +112,93 @@ export function scanJson(text: string, recordDepth: number, start = 0, end = tex
       if (parent.key !== undefined) parent.node.keys?.set(parent.key, node)
     } else parent.node.items?.push(node)
   }
-  const recording = (): boolean =>
-    stack.length <= recordDepth && (stack.length === 0 || !!stack[stack.length - 1]!.node)
-  while (i < end) {
-    const c = text.charCodeAt(i)
-    if (c === 32 || c === 10 || c === 13 || c === 9 || c === 0xfeff || c === 58 || c === 44) {
-      i++
-      continue
-    }
-    if (c === 123 || c === 91) {
-      if (stack.length >= MAX_JSON_NESTING) {
-        problems.push({
-          start: i,
-          end: i + 1,
-          summary: 'Too deeply nested',
-          detail: `dockwall reads at most ${MAX_JSON_NESTING} levels of nested objects and arrays.`,
-        })
-        return {problems, malformed: false, ...(root ? {root} : {})}
-      }
-      const isObject = c === 123
-      let node: JsonNode | undefined
-      if (recording()) {
-        node = {kind: isObject ? 'object' : 'array', start: i, end: i + 1, keyStart: -1, keyEnd: -1}
-        // The last recorded level gets no members: they are scanned when first asked for.
-        if (stack.length < recordDepth) {
-          if (isObject) node.keys = new Map()
-          else node.items = []
-        }
-        attach(node)
-      }
-      stack.push({
-        node,
-        isObject,
-        keys: undefined,
-        offsets: undefined,
-        seen: undefined,
-        key: undefined,
-        keyStart: -1,
-        keyEnd: -1,
+
+  private recording(): boolean {
+    const depth = this.stack.length
+    return depth <= this.recordDepth && (depth === 0 || !!this.stack[depth - 1]!.node)
+  }
+
+  /** `{` or `[` at `i`. */
+  private open(c: number, i: number): number {
+    if (this.stack.length >= MAX_JSON_NESTING) {
+      this.problems.push({
+        start: i,
+        end: i + 1,
+        summary: 'Too deeply nested',
+        detail: `dockwall reads at most ${MAX_JSON_NESTING} levels of nested objects and arrays.`,
       })
-      i++
-      continue
+      return TOO_DEEP
     }
-    if (c === 125 || c === 93) {
-      const f = stack.pop()
-      if (!f || f.isObject !== (c === 125)) return {problems, malformed: true, ...(root ? {root} : {})}
-      if (f.node) f.node.end = i + 1
-      const parent = stack[stack.length - 1]
-      if (parent?.isObject) parent.key = undefined
-      i++
-      continue
-    }
-    const frame = stack[stack.length - 1]
-    if (c === 34) {
-      const close = stringEnd(text, i, end)
-      if (close < 0) return {problems, malformed: true, ...(root ? {root} : {})}
-      if (frame?.isObject && frame.key === undefined) {
-        const key = decodeKey(text, i, close)
-        if (key === undefined) return {problems, malformed: true, ...(root ? {root} : {})}
-        const first = firstOffset(frame, key, i)
-        if (first !== undefined) problems.push({start: i, end: close, summary: 'Duplicate key', key, first})
-        frame.key = key
-        frame.keyStart = i
-        frame.keyEnd = close
-      } else {
-        if (recording()) attach({kind: 'scalar', start: i, end: close, keyStart: -1, keyEnd: -1})
-        if (frame?.isObject) frame.key = undefined
+    const isObject = c === 123
+    let node: JsonNode | undefined
+    if (this.recording()) {
+      node = {kind: isObject ? 'object' : 'array', start: i, end: i + 1, keyStart: -1, keyEnd: -1}
+      // The last recorded level gets no members: they are scanned when first asked for.
+      if (this.stack.length < this.recordDepth) {
+        if (isObject) node.keys = new Map()
+        else node.items = []
       }
-      i = close
-      continue
+      this.attach(node)
     }
-    // A number, true, false or null.
+    this.stack.push({
+      node,
+      isObject,
+      keys: undefined,
+      offsets: undefined,
+      seen: undefined,
+      key: undefined,
+      keyStart: -1,
+      keyEnd: -1,
+    })
+    return i + 1
+  }
+
+  /** `}` or `]` at `i`. */
+  private close(c: number, i: number): number {
+    const f = this.stack.pop()
+    if (!f || f.isObject !== (c === 125)) return MALFORMED
+    if (f.node) f.node.end = i + 1
+    const parent = this.stack[this.stack.length - 1]
+    if (parent?.isObject) parent.key = undefined
+    return i + 1
+  }
+
+  /** A string at `i`: an object's key (checked for a repeat), or a value. */
+  private string(i: number): number {
+    const close = stringEnd(this.text, i, this.end)
+    if (close < 0) return MALFORMED
+    const frame = this.stack[this.stack.length - 1]
+    if (frame?.isObject && frame.key === undefined) {
+      const key = decodeKey(this.text, i, close)
+      if (key === undefined) return MALFORMED
+      const first = firstOffset(frame, key, i)
+      if (first !== undefined) this.problems.push({start: i, end: close, summary: 'Duplicate key', key, first})
+      frame.key = key
+      frame.keyStart = i
+      frame.keyEnd = close
+    } else {
+      if (this.recording()) this.attach({kind: 'scalar', start: i, end: close, keyStart: -1, keyEnd: -1})
+      if (frame?.isObject) frame.key = undefined
+    }
+    return close
+  }
+
+  /** A number, true, false or null at `i`; a number too large for a double is reported. */
+  private scalar(c: number, i: number): number {
+    const text = this.text
     let j = i
-    while (j < end) {
+    while (j < this.end) {
       const d = text.charCodeAt(j)
       if (d === 44 || d === 125 || d === 93 || d === 32 || d === 10 || d === 13 || d === 9 || d === 58) break
       j++
     }
-    if (j === i) return {problems, malformed: true, ...(root ? {root} : {})}
+    if (j === i) return MALFORMED
     if ((c >= 48 && c <= 57) || c === 45) {
       const raw = text.slice(i, j)
       if (raw.length > 15 || raw.includes('e') || raw.includes('E')) {
         const n = Number(raw)
         if (!Number.isFinite(n))
-          problems.push({
+          this.problems.push({
             start: i,
             end: j,
             summary: 'Invalid number',
@@ -165,11 +206,11 @@ export function scanJson(text: string, recordDepth: number, start = 0, end = tex
           })
       }
     }
-    if (recording()) attach({kind: 'scalar', start: i, end: j, keyStart: -1, keyEnd: -1})
+    if (this.recording()) this.attach({kind: 'scalar', start: i, end: j, keyStart: -1, keyEnd: -1})
+    const frame = this.stack[this.stack.length - 1]
     if (frame?.isObject) frame.key = undefined
-    i = j
+    return j
   }
-  return {problems, malformed: stack.length > 0, ...(root ? {root} : {})}
 }
 
 /** Offset after the closing quote of the string at `i`; -1 when it does not close on its line. */
