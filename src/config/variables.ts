@@ -38,50 +38,70 @@ export interface VariableInputs {
 
 export const ENV_PREFIX = 'DOCKWALL_VAR_'
 
+/** Values from every source, a later one winning: defaults, the environment, var files, then --var. */
 export function resolveVariables(
   decls: VariableDecl[],
   inputs: VariableInputs,
 ): {values: Map<string, VarValue | undefined>; diagnostics: Diagnostic[]} {
-  const diagnostics: Diagnostic[] = []
-  const byName = new Map(decls.map((d) => [d.name, d]))
-  const values = new Map<string, VarValue | undefined>()
-  const typeOf = new Map<string, VarType | undefined>()
-  // Variables whose value was given but wrong: already reported, so not "has no value" too.
-  const broken = new Set<string>()
+  const r = new Resolution(decls)
+  r.defaults()
+  r.environment(inputs.env)
+  for (const vf of inputs.varFiles) r.varFile(vf)
+  for (const entry of inputs.cliVars) r.cliVar(entry)
+  return {values: r.final(), diagnostics: r.diagnostics}
+}
 
-  for (const d of decls) {
-    const type = d.type ?? inferType(d.default)
-    typeOf.set(d.name, type)
-    if (d.default === undefined || d.default === null) continue
-    const v = checkTyped(d.default, type)
+class Resolution {
+  readonly diagnostics: Diagnostic[] = []
+  private readonly byName: Map<string, VariableDecl>
+  private readonly values = new Map<string, VarValue | undefined>()
+  private readonly typeOf = new Map<string, VarType | undefined>()
+  /** Variables whose value was given but wrong: already reported, so not "has no value" too. */
+  private readonly broken = new Set<string>()
+
+  constructor(private readonly decls: VariableDecl[]) {
+    this.byName = new Map(decls.map((d) => [d.name, d]))
+  }
+
+  /** Records a converted value, or its error (the variable is then broken). */
+  private set(name: string, v: {value: VarValue} | {error: string}, error: (message: string) => Diagnostic): void {
     if ('error' in v) {
-      diagnostics.push({
+      this.diagnostics.push(error(v.error))
+      this.broken.add(name)
+    } else this.values.set(name, v.value)
+  }
+
+  defaults(): void {
+    for (const d of this.decls) {
+      const type = d.type ?? inferType(d.default)
+      this.typeOf.set(d.name, type)
+      if (d.default === undefined || d.default === null) continue
+      this.set(d.name, checkTyped(d.default, type), (e) => ({
         severity: 'error',
-        summary: `the default ${v.error}`,
+        summary: `the default ${e}`,
         at: d.defaultAt ?? d.at,
         address: d.address,
-      })
-      broken.add(d.name)
-    } else values.set(d.name, v.value)
+      }))
+    }
   }
 
-  for (const d of decls) {
-    const raw = inputs.env[ENV_PREFIX + d.name]
-    if (raw === undefined) continue
-    const v = convertText(raw, typeOf.get(d.name))
-    if ('error' in v) {
-      diagnostics.push({severity: 'error', summary: `${ENV_PREFIX}${d.name} (environment): ${v.error}`})
-      broken.add(d.name)
-    } else values.set(d.name, v.value)
+  environment(env: Record<string, string | undefined>): void {
+    for (const d of this.decls) {
+      const raw = env[ENV_PREFIX + d.name]
+      if (raw === undefined) continue
+      this.set(d.name, convertText(raw, this.typeOf.get(d.name)), (e) => ({
+        severity: 'error',
+        summary: `${ENV_PREFIX}${d.name} (environment): ${e}`,
+      }))
+    }
   }
 
-  for (const vf of inputs.varFiles) {
+  varFile(vf: VarFileValues): void {
     for (const [name, raw] of Object.entries(vf.values)) {
-      const decl = byName.get(name)
-      if (!decl) {
+      if (!this.byName.has(name)) {
         // A shared var file may set variables other configurations use: a warning, not an error.
-        const hint = closest(name, byName.keys())
-        diagnostics.push({
+        const hint = closest(name, this.byName.keys())
+        this.diagnostics.push({
           severity: 'warning',
           summary: `no variable "${name}" is declared; the value is ignored${hint ? `; did you mean "${hint}"?` : ''}`,
           at: vf.at(name),
@@ -89,59 +109,61 @@ export function resolveVariables(
         continue
       }
       if (typeof raw === 'string' && (raw.includes('${') || raw.includes('%{'))) {
-        diagnostics.push({
+        this.diagnostics.push({
           severity: 'error',
           summary: `"${name}": a variable file holds literal values, not expressions`,
           at: vf.at(name),
         })
         continue
       }
-      const v = checkTyped(raw, typeOf.get(name))
-      if ('error' in v) {
-        diagnostics.push({severity: 'error', summary: `"${name}" ${v.error}`, at: vf.at(name)})
-        broken.add(name)
-      } else values.set(name, v.value)
+      this.set(name, checkTyped(raw, this.typeOf.get(name)), (e) => ({
+        severity: 'error',
+        summary: `"${name}" ${e}`,
+        at: vf.at(name),
+      }))
     }
   }
 
-  for (const entry of inputs.cliVars) {
+  /** One `--var NAME=VALUE`. */
+  cliVar(entry: string): void {
     const eq = entry.indexOf('=')
     if (eq <= 0) {
-      diagnostics.push({severity: 'error', summary: `--var ${JSON.stringify(entry)}: expected NAME=VALUE`})
-      continue
+      this.diagnostics.push({severity: 'error', summary: `--var ${JSON.stringify(entry)}: expected NAME=VALUE`})
+      return
     }
     const name = entry.slice(0, eq)
     const raw = entry.slice(eq + 1)
-    const decl = byName.get(name)
-    if (!decl) {
-      const hint = closest(name, byName.keys())
-      diagnostics.push({
+    if (!this.byName.has(name)) {
+      const hint = closest(name, this.byName.keys())
+      this.diagnostics.push({
         severity: 'error',
         summary: `--var ${name}: no variable "${name}" is declared${hint ? `; did you mean "${hint}"?` : ''}`,
       })
-      continue
+      return
     }
-    const v = convertText(raw, typeOf.get(name))
-    if ('error' in v) {
-      diagnostics.push({severity: 'error', summary: `--var ${name}=${raw}: ${v.error}`})
-      broken.add(name)
-    } else values.set(name, v.value)
+    this.set(name, convertText(raw, this.typeOf.get(name)), (e) => ({
+      severity: 'error',
+      summary: `--var ${name}=${raw}: ${e}`,
+    }))
   }
 
-  const out = new Map<string, VarValue | undefined>()
-  for (const d of decls) {
-    const v = values.get(d.name)
-    if (v === undefined && !broken.has(d.name)) {
-      diagnostics.push({
-        severity: 'error',
-        summary: `variable "${d.name}" has no value: give it a default, set ${ENV_PREFIX}${d.name}, or pass --var ${d.name}=VALUE`,
-        at: d.at,
-        address: d.address,
-      })
+  /** Every declared variable's value; one without any (and not broken) is an error. */
+  final(): Map<string, VarValue | undefined> {
+    const out = new Map<string, VarValue | undefined>()
+    for (const d of this.decls) {
+      const v = this.values.get(d.name)
+      if (v === undefined && !this.broken.has(d.name)) {
+        this.diagnostics.push({
+          severity: 'error',
+          summary: `variable "${d.name}" has no value: give it a default, set ${ENV_PREFIX}${d.name}, or pass --var ${d.name}=VALUE`,
+          at: d.at,
+          address: d.address,
+        })
+      }
+      out.set(d.name, v)
     }
-    out.set(d.name, v)
+    return out
   }
-  return {values: out, diagnostics}
 }
 
 function inferType(def: unknown): VarType | undefined {
