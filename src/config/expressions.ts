@@ -145,86 +145,32 @@ function describeKind(kind: 'var' | RefKind): string {
  * literals, and a list variable used as a whole item is spliced into the list.
  */
 export function evaluate(raw: unknown, ctx: EvalContext, path: Path = []): EvalResult {
-  const problems: EvalProblem[] = []
-  const failed: Path[] = []
-  const fail = (p: Path, message: string): undefined => {
-    problems.push({path: p, message})
-    failed.push(p)
+  const e = new Evaluation(ctx)
+  const value = e.walk(raw, path)
+  return {value, problems: e.problems, failed: e.failed}
+}
+
+class Evaluation {
+  readonly problems: EvalProblem[] = []
+  readonly failed: Path[] = []
+
+  constructor(private readonly ctx: EvalContext) {}
+
+  private fail(p: Path, message: string): undefined {
+    this.problems.push({path: p, message})
+    this.failed.push(p)
     return undefined
   }
 
-  const resolve = (ref: {kind: 'var' | RefKind; name: string}, p: Path): VarValue | Ref | undefined | null => {
-    if (ref.kind === 'var') {
-      if (!ctx.vars.has(ref.name)) {
-        const hint = closest(ref.name, ctx.vars.keys())
-        return fail(p, `reference to undeclared variable var.${ref.name}${hint ? `; did you mean var.${hint}?` : ''}`)
-      }
-      const v = ctx.vars.get(ref.name)
-      if (v === undefined) {
-        failed.push(p) // reported once, at the variable
-        return null
-      }
-      return v
-    }
-    const declared = ref.kind === 'network' ? ctx.networks : ctx.containers
-    if (!declared.has(ref.name)) {
-      const hint = closest(ref.name, declared)
-      return fail(
-        p,
-        `reference to undeclared ${describeKind(ref.kind)} ${ref.kind}.${ref.name}${hint ? `; did you mean ${ref.kind}.${hint}?` : ` (no ${ref.kind} block has the label "${ref.name}")`}`,
-      )
-    }
-    return new Ref(ref.kind, ref.name)
-  }
-
-  const template = (s: string, p: Path): Value | undefined => {
-    if (!s.includes('${') && !s.includes('%{')) return s
-    const parts = parseTemplate(s)
-    if ('error' in parts) return fail(p, parts.error)
-    const [only] = parts
-    if (parts.length === 1 && only && 'expr' in only) {
-      const ref = parseReference(only.expr)
-      if ('error' in ref) return fail(p, ref.error)
-      const v = resolve(ref, p)
-      return v === null ? undefined : v
-    }
-    let out = ''
-    let ok = true
-    for (const part of parts) {
-      if ('lit' in part) {
-        out += part.lit
-        continue
-      }
-      const ref = parseReference(part.expr)
-      if ('error' in ref) {
-        fail(p, ref.error)
-        ok = false
-        continue
-      }
-      const v = resolve(ref, p)
-      if (v === undefined || v === null) ok = false
-      else if (v instanceof Ref) {
-        fail(
-          p,
-          `${v.kind}.${v.name} cannot be interpolated into a string: a ${v.kind} stands for addresses dockwall resolves later; use it as a whole value (${v.kind}.${v.name})`,
-        )
-        ok = false
-      } else if (Array.isArray(v)) {
-        fail(p, `var.${ref.name} is a list and cannot be interpolated into a string`)
-        ok = false
-      } else out += String(v)
-    }
-    return ok ? out : undefined
-  }
-
-  const walk = (v: unknown, p: Path): Value | undefined => {
-    if (typeof v === 'string') return template(v, p)
+  /** A value: strings are templates, lists and objects are walked item by item. */
+  walk(v: unknown, p: Path): Value | undefined {
+    if (typeof v === 'string') return this.template(v, p)
     if (v === null || typeof v === 'number' || typeof v === 'boolean') return v
     if (Array.isArray(v)) {
       const out: Value[] = []
       v.forEach((item, i) => {
         const itemPath: PathSeg[] = [...p, i]
-        const r = walk(item, itemPath)
+        const r = this.walk(item, itemPath)
         // A list variable used as a whole item is spliced: ports = [var.web_ports, 22].
         if (Array.isArray(r) && typeof item === 'string' && isWholeVar(item)) out.push(...r)
         else if (r !== undefined) out.push(r)
@@ -235,16 +181,83 @@ export function evaluate(raw: unknown, ctx: EvalContext, path: Path = []): EvalR
     if (typeof v === 'object') {
       const out: {[key: string]: Value} = {}
       for (const [k, item] of Object.entries(v as Record<string, unknown>)) {
-        const r = walk(item, [...p, k])
+        const r = this.walk(item, [...p, k])
         if (r !== undefined) out[k] = r
       }
       return out
     }
-    return fail(p, `unexpected value of type ${typeof v}`)
+    return this.fail(p, `unexpected value of type ${typeof v}`)
   }
 
-  const value = walk(raw, path)
-  return {value, problems, failed}
+  /** A string: a lone `${ref}` is that value (a reference stays a Ref); otherwise interpolated text. */
+  private template(s: string, p: Path): Value | undefined {
+    if (!s.includes('${') && !s.includes('%{')) return s
+    const parts = parseTemplate(s)
+    if ('error' in parts) return this.fail(p, parts.error)
+    const [only] = parts
+    if (parts.length === 1 && only && 'expr' in only) {
+      const ref = parseReference(only.expr)
+      if ('error' in ref) return this.fail(p, ref.error)
+      const v = this.resolve(ref, p)
+      return v === null ? undefined : v
+    }
+    let out = ''
+    let ok = true
+    for (const part of parts) {
+      if ('lit' in part) {
+        out += part.lit
+        continue
+      }
+      const text = this.interpolate(part.expr, p)
+      if (text === undefined) ok = false
+      else out += text
+    }
+    return ok ? out : undefined
+  }
+
+  /** The text of one `${...}` inside a longer string; undefined (reported) when it has none. */
+  private interpolate(expr: string, p: Path): string | undefined {
+    const ref = parseReference(expr)
+    if ('error' in ref) return this.fail(p, ref.error)
+    const v = this.resolve(ref, p)
+    if (v === undefined || v === null) return undefined
+    if (v instanceof Ref)
+      return this.fail(
+        p,
+        `${v.kind}.${v.name} cannot be interpolated into a string: a ${v.kind} stands for addresses dockwall resolves later; use it as a whole value (${v.kind}.${v.name})`,
+      )
+    if (Array.isArray(v)) return this.fail(p, `var.${ref.name} is a list and cannot be interpolated into a string`)
+    return String(v)
+  }
+
+  /** A variable's value (null: it has none, reported at the variable), or a reference to a declared block. */
+  private resolve(ref: {kind: 'var' | RefKind; name: string}, p: Path): VarValue | Ref | undefined | null {
+    const ctx = this.ctx
+    if (ref.kind === 'var') {
+      if (!ctx.vars.has(ref.name)) {
+        const hint = closest(ref.name, ctx.vars.keys())
+        return this.fail(
+          p,
+          `reference to undeclared variable var.${ref.name}${hint ? `; did you mean var.${hint}?` : ''}`,
+        )
+      }
+      const v = ctx.vars.get(ref.name)
+      if (v === undefined) {
+        this.failed.push(p) // reported once, at the variable
+        return null
+      }
+      return v
+    }
+    const declared = ref.kind === 'network' ? ctx.networks : ctx.containers
+    if (!declared.has(ref.name)) {
+      const hint = closest(ref.name, declared)
+      return this.fail(
+        p,
+        `reference to undeclared ${describeKind(ref.kind)} ${ref.kind}.${ref.name}${hint ? `; did you mean ${ref.kind}.${hint}?` : ` (no ${ref.kind} block has the label "${ref.name}")`}`,
+      )
+    }
+    return new Ref(ref.kind, ref.name)
+  }
 }
 
 function isWholeVar(s: string): boolean {
