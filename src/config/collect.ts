@@ -34,15 +34,90 @@ export function bodiesOf(value: unknown, src: ParsedFile): Array<Record<string, 
 }
 
 export function collectBlocks(files: readonly ParsedFile[]): {blocks: Block[]; diagnostics: Diagnostic[]} {
-  const blocks: Block[] = []
-  const diagnostics: Diagnostic[] = []
-  const firstByAddress = new Map<string, Block>()
+  const c = new Collector()
+  for (const src of files) {
+    for (const [type, value] of Object.entries(src.body)) {
+      if (type === '$schema' && src.format === 'json') continue // editors' pointer to the JSON Schema
+      const typeAt = src.positions.locateName([type])
+      if (!isTopLevelBlock(type)) {
+        c.diagnostics.push({
+          severity: 'error',
+          summary: `unknown block type "${type}"${didYouMean(type, Object.keys(TOP_LEVEL_BLOCKS))}`,
+          detail: `Blocks are: ${Object.keys(TOP_LEVEL_BLOCKS).join(', ')}.`,
+          at: typeAt,
+        })
+      } else if (TOP_LEVEL_BLOCKS[type] === 'unlabeled') c.unlabeled(src, type, value, typeAt)
+      else c.labeled(src, type, value, typeAt)
+    }
+  }
+  return {blocks: c.blocks, diagnostics: c.diagnostics}
+}
 
-  const add = (b: Block): void => {
-    const prev = firstByAddress.get(b.address)
+/** The blocks found so far, in file order, and the first block of each address. */
+class Collector {
+  readonly blocks: Block[] = []
+  readonly diagnostics: Diagnostic[] = []
+  private readonly firstByAddress = new Map<string, Block>()
+
+  /** `dockwall { }`, `firewall { }`, `import { }`: no label. */
+  unlabeled(src: ParsedFile, type: TopLevelBlock, value: unknown, typeAt: SourcePos): void {
+    const bodies = bodiesOf(value, src)
+    if (!bodies) {
+      this.diagnostics.push({
+        severity: 'error',
+        summary: `a ${type} block takes no label: write ${type} { ... }`,
+        at: typeAt,
+        address: type,
+      })
+      return
+    }
+    bodies.forEach((body, i) => {
+      const path = [type, i]
+      this.add({type, body, src, path, address: type, at: src.positions.locate(path)})
+    })
+  }
+
+  /** `network "NAME" { }` and the other labeled blocks. */
+  labeled(src: ParsedFile, type: TopLevelBlock, value: unknown, typeAt: SourcePos): void {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      this.diagnostics.push({
+        severity: 'error',
+        summary: `a ${type} block needs a label: write ${type} "NAME" { ... }`,
+        at: typeAt,
+      })
+      return
+    }
+    for (const [label, labelValue] of Object.entries(value as Record<string, unknown>)) {
+      const address = `${type === 'variable' ? 'var' : type}.${label}`
+      const bodies = bodiesOf(labelValue, src)
+      const labelAt = src.positions.locate([type, label])
+      if (!bodies) {
+        this.diagnostics.push({
+          severity: 'error',
+          summary: `a ${type} block takes exactly one label: write ${type} "${label}" { ... }`,
+          at: labelAt,
+          address,
+        })
+        continue
+      }
+      // Reported, but the block is kept: references to it still resolve, so one
+      // mistake gives one error.
+      const bad = labelError(label)
+      if (bad)
+        this.diagnostics.push({severity: 'error', summary: `invalid label "${label}": ${bad}`, at: labelAt, address})
+      bodies.forEach((body, i) => {
+        const path = labeledBlockPath([], type, label, i)
+        this.add({type, label, body, src, path, address, at: src.positions.locate(path)})
+      })
+    }
+  }
+
+  /** Keeps a block unless its address (or a singleton's type) was declared already. */
+  private add(b: Block): void {
+    const prev = this.firstByAddress.get(b.address)
     if (prev && (b.label !== undefined || SINGLETON_BLOCKS.has(b.type))) {
       const what = b.label === undefined ? `a second ${b.type} block` : `${b.address} is declared twice`
-      diagnostics.push({
+      this.diagnostics.push({
         severity: 'error',
         summary: `${what}; the first is at ${where(prev.at)}`,
         at: b.at,
@@ -50,72 +125,7 @@ export function collectBlocks(files: readonly ParsedFile[]): {blocks: Block[]; d
       })
       return
     }
-    if (!prev) firstByAddress.set(b.address, b)
-    blocks.push(b)
+    if (!prev) this.firstByAddress.set(b.address, b)
+    this.blocks.push(b)
   }
-
-  for (const src of files) {
-    for (const [type, value] of Object.entries(src.body)) {
-      if (type === '$schema' && src.format === 'json') continue // editors' pointer to the JSON Schema
-      const typeAt = src.positions.locateName([type])
-      if (!isTopLevelBlock(type)) {
-        diagnostics.push({
-          severity: 'error',
-          summary: `unknown block type "${type}"${didYouMean(type, Object.keys(TOP_LEVEL_BLOCKS))}`,
-          detail: `Blocks are: ${Object.keys(TOP_LEVEL_BLOCKS).join(', ')}.`,
-          at: typeAt,
-        })
-        continue
-      }
-      if (TOP_LEVEL_BLOCKS[type] === 'unlabeled') {
-        const bodies = bodiesOf(value, src)
-        if (!bodies) {
-          diagnostics.push({
-            severity: 'error',
-            summary: `a ${type} block takes no label: write ${type} { ... }`,
-            at: typeAt,
-            address: type,
-          })
-          continue
-        }
-        bodies.forEach((body, i) => {
-          const path = [type, i]
-          add({type, body, src, path, address: type, at: src.positions.locate(path)})
-        })
-        continue
-      }
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        diagnostics.push({
-          severity: 'error',
-          summary: `a ${type} block needs a label: write ${type} "NAME" { ... }`,
-          at: typeAt,
-        })
-        continue
-      }
-      for (const [label, labelValue] of Object.entries(value as Record<string, unknown>)) {
-        const address = `${type === 'variable' ? 'var' : type}.${label}`
-        const bodies = bodiesOf(labelValue, src)
-        const labelAt = src.positions.locate([type, label])
-        if (!bodies) {
-          diagnostics.push({
-            severity: 'error',
-            summary: `a ${type} block takes exactly one label: write ${type} "${label}" { ... }`,
-            at: labelAt,
-            address,
-          })
-          continue
-        }
-        // Reported, but the block is kept: references to it still resolve, so one
-        // mistake gives one error.
-        const bad = labelError(label)
-        if (bad)
-          diagnostics.push({severity: 'error', summary: `invalid label "${label}": ${bad}`, at: labelAt, address})
-        bodies.forEach((body, i) => {
-          const path = labeledBlockPath([], type, label, i)
-          add({type, label, body, src, path, address, at: src.positions.locate(path)})
-        })
-      }
-    }
-  }
-  return {blocks, diagnostics}
 }
