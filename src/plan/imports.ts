@@ -8,7 +8,7 @@ import type {Diagnostic} from '../errors.js'
 import {importKindOf, locateRule, parseImportId, type ImportId} from '../import/id.js'
 import type {SourcePos} from '../model/types.js'
 import type {ActualModel} from '../refresh/types.js'
-import {actualNetworkAttrs} from './docker-changes.js'
+import {actualNetworkAttrs} from './network-changes.js'
 import type {StateResource} from '../model/resources.js'
 import type {RuleLine} from '../model/resources.js'
 
