@@ -12,6 +12,7 @@ export const TOP_LEVEL_BLOCKS = {
   rule: 'labeled',
   port_forward: 'labeled',
   masquerade: 'labeled',
+  assert: 'labeled',
   firewall: 'unlabeled',
   import: 'unlabeled',
 } as const satisfies Record<string, LabelKind>

@@ -9,6 +9,8 @@ import type {z} from 'zod'
 import type {Diagnostic} from '../errors.js'
 import {dockerNameError, interfaceNameError} from '../model/names.js'
 import type {
+  AssertEndpoint,
+  AssertSpec,
   AttachmentSpec,
   ContainerSpec,
   Endpoint,
@@ -32,6 +34,7 @@ import {check} from './issues.js'
 import {formatCidr, formatIPv4} from './ipv4.js'
 import {formatCidr6, formatIPv6} from './ipv6.js'
 import {
+  assertSchema,
   attachmentSchema,
   containerSchema,
   dockwallSchema,
@@ -76,6 +79,7 @@ export interface Built {
   rules: RuleSpec[]
   portForwards: PortForwardSpec[]
   masquerades: MasqueradeSpec[]
+  asserts: AssertSpec[]
   firewall?: FirewallSpec
   imports: Array<ImportSpec & {raw: string}>
   /** Attribute positions by spec address (imports by their index in `imports`, as `import[i]`). */
@@ -96,6 +100,7 @@ class Builder {
     rules: [],
     portForwards: [],
     masquerades: [],
+    asserts: [],
     imports: [],
     locators: new Map(),
   }
@@ -657,6 +662,77 @@ class Builder {
     this.out.locators.set(A, at)
   }
 
+  /** An assertion's from or to: a reference, "host", "external:IF", an IP or a CIDR ("any" is no one place to ask about). */
+  assertEndpoint(v: Ref | string, at: Where, address: string, field: string): AssertEndpoint | undefined {
+    if (v === 'host') return {kind: 'host'}
+    if (typeof v === 'string' && v.startsWith('external:')) {
+      const iface = v.slice('external:'.length)
+      const bad = interfaceNameError(iface, {wildcard: false})
+      if (bad) {
+        this.error(at(), address, `${field} "${v}": ${bad}`)
+        return undefined
+      }
+      return {kind: 'external', interface: iface}
+    }
+    if (v === 'any') {
+      this.error(
+        at(),
+        address,
+        `${field} = "any" is not one place to ask about: write container.NAME, network.NAME, "host", "external:IF", an IP or a CIDR`,
+      )
+      return undefined
+    }
+    const e = this.take(endpoint(v, this.opts.labels), at, address, `${field}: `)
+    if (!e || e.kind === 'any') return undefined
+    return e
+  }
+
+  assert(b: Block): void {
+    const d = this.body(b, b.path, b.address, b.body, assertSchema)
+    if (!d) return
+    const at = (rel: Path = []): SourcePos => b.src.positions.locate([...b.path, ...rel])
+    const A = b.address
+    const from = this.assertEndpoint(d.from, () => at(['from']), A, 'from')
+    const to = this.assertEndpoint(d.to, () => at(['to']), A, 'to')
+    let failed = from === undefined || to === undefined
+    let p: number | undefined
+    if (d.proto === 'icmp') {
+      if (d.port !== undefined) {
+        this.error(at(['port']), A, 'icmp has no port: leave port out')
+        failed = true
+      }
+    } else if (d.port === undefined) {
+      this.error(at(), A, `port is required with proto = "${d.proto}"`)
+      failed = true
+    } else {
+      p = this.take(port(d.port), () => at(['port']), A, 'port: ')
+      if (p === undefined) failed = true
+    }
+    const inInterface = this.interfaceName(d.in_interface, () => at(['in_interface']), A, 'in_interface')
+    if (from && to && from.kind === 'cidr' && to.kind === 'cidr' && from.family !== to.family) {
+      this.error(
+        at(['to']),
+        A,
+        `to is ${familyName(to.family)} and from is ${familyName(from.family)}: no packet is both`,
+      )
+      failed = true
+    }
+    if (failed || !from || !to) return
+    this.out.asserts.push({
+      address: A,
+      label: b.label!,
+      from,
+      to,
+      proto: d.proto,
+      ...(p !== undefined ? {port: p} : {}),
+      ...(inInterface !== undefined ? {inInterface} : {}),
+      expect: d.expect,
+      ...(d.description !== undefined ? {description: d.description} : {}),
+      at: at(),
+    })
+    this.out.locators.set(A, at)
+  }
+
   firewall(b: Block): void {
     const d = this.body(b, b.path, b.address, b.body, firewallSchema)
     if (!d) return
@@ -729,6 +805,9 @@ export function buildSpecs(blocks: readonly Block[], opts: BuildOptions): {built
         break
       case 'masquerade':
         b.masquerade(block)
+        break
+      case 'assert':
+        b.assert(block)
         break
       case 'firewall':
         b.firewall(block)

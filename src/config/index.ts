@@ -92,6 +92,7 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
     rules: byAddress(built.rules),
     portForwards: byAddress(built.portForwards),
     masquerades: byAddress(built.masquerades),
+    asserts: byAddress(built.asserts),
     firewall: built.firewall ?? DEFAULT_FIREWALL,
     imports: built.imports.map(({raw: _raw, ...imp}) => imp),
     files: fileOrder,

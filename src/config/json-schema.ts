@@ -18,6 +18,7 @@ import {
   firewallSchema,
   importSchema,
   masqueradeSchema,
+  assertSchema,
   networkSchema,
   portForwardSchema,
   refSchema,
@@ -75,6 +76,9 @@ export function fileSchema() {
     rule: labeled(def(ruleSchema, 'rule')).optional().describe('Filter rules.'),
     port_forward: labeled(def(portForwardSchema, 'port_forward')).optional().describe('DNAT port forwards.'),
     masquerade: labeled(def(masqueradeSchema, 'masquerade')).optional().describe('Source NAT (MASQUERADE).'),
+    assert: labeled(def(assertSchema, 'assert'))
+      .optional()
+      .describe('Reachability the planned host must have: checked by plan, apply, test and watch.'),
     firewall: many(def(firewallSchema, 'firewall')).optional().describe('Host-wide defaults (at most one block).'),
     import: many(def(importSchema, 'import')).optional().describe('Adopt existing Docker objects.'),
   })

@@ -153,6 +153,20 @@ export const importSchema = z.strictObject({
   id: str.describe('Docker id or name of the existing object.'),
 })
 
+export const assertSchema = z.strictObject({
+  from: endpoint.describe(
+    'Where the connection starts: container.X, network.X (each running member), "host", "external:IF" (a client on host interface IF), an IP or a CIDR.',
+  ),
+  to: endpoint.describe('Where it goes: container.X, network.X (its gateway), "host", "external:IF", an IP or a CIDR.'),
+  proto: z.enum(['tcp', 'udp', 'icmp']).default('tcp').describe('tcp, udp or icmp (echo).'),
+  port: numberLike.optional().describe('Destination port; required with tcp and udp.'),
+  in_interface: str
+    .optional()
+    .describe("The host interface a client's packets arrive on, when from is an address outside the host."),
+  expect: z.enum(['allow', 'deny']).describe('allow: the connection must get through; deny: it must not.'),
+  description: str.optional().describe('Free text, shown with the result.'),
+})
+
 export const BODY_SCHEMAS = {
   dockwall: dockwallSchema,
   variable: variableSchema,
@@ -161,6 +175,7 @@ export const BODY_SCHEMAS = {
   rule: ruleSchema,
   port_forward: portForwardSchema,
   masquerade: masqueradeSchema,
+  assert: assertSchema,
   firewall: firewallSchema,
   import: importSchema,
 } as const
@@ -176,3 +191,4 @@ export type PortForwardBody = z.output<typeof portForwardSchema>
 export type MasqueradeBody = z.output<typeof masqueradeSchema>
 export type FirewallBody = z.output<typeof firewallSchema>
 export type ImportBody = z.output<typeof importSchema>
+export type AssertBody = z.output<typeof assertSchema>

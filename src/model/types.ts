@@ -167,6 +167,32 @@ export interface ImportSpec {
   at: SourcePos
 }
 
+/** What an assertion's `from` or `to` names: a reference, the host, a client on a host interface, or addresses. */
+export type AssertEndpoint =
+  | {kind: 'container'; container: string} // label of a `container` block
+  | {kind: 'network'; network: string} // label of a `network` block
+  | {kind: 'host'}
+  | {kind: 'external'; interface: string}
+  | {kind: 'cidr'; cidr: string; family: Family} // an IP becomes /32 or /128
+
+export type AssertExpect = 'allow' | 'deny'
+
+/** `assert "x" { from, to, proto, port, expect }`: a reachability the planned host must have (issue 16). */
+export interface AssertSpec {
+  address: Address // assert.<label>
+  label: string
+  from: AssertEndpoint
+  to: AssertEndpoint
+  proto: 'tcp' | 'udp' | 'icmp'
+  /** tcp and udp only. */
+  port?: number
+  /** The host interface a client's packets arrive on (from an address outside the host). */
+  inInterface?: string
+  expect: AssertExpect
+  description?: string
+  at: SourcePos
+}
+
 export interface DesiredModel {
   settings: Settings
   networks: NetworkSpec[]
@@ -174,6 +200,8 @@ export interface DesiredModel {
   rules: RuleSpec[]
   portForwards: PortForwardSpec[]
   masquerades: MasqueradeSpec[]
+  /** Checked against the planned host by plan, apply, test and watch; never written to the host. */
+  asserts: AssertSpec[]
   firewall: FirewallSpec
   imports: ImportSpec[]
   /** The files the model was read from, in load order (for messages and watch). */

@@ -99,6 +99,50 @@ describe('dockwall validate', () => {
     }
   })
 
+  it('bad assert blocks, HCL and JSON: file:line:column for each, exit 1, nothing written', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dockwall-cli-'))
+    try {
+      await writeFile(
+        join(dir, 'main.hcl'),
+        [
+          'container "web" {}',
+          '',
+          'assert "ghost" {',
+          '  from   = container.nope',
+          '  to     = container.web',
+          '  port   = 80',
+          '  expect = "allow"',
+          '}',
+          '',
+          'assert "maybe" {',
+          '  from   = "host"',
+          '  to     = container.web',
+          '  port   = 80',
+          '  expect = "maybe"',
+          '}',
+          '',
+        ].join('\n'),
+      )
+      await writeFile(
+        join(dir, 'more.hcl.json'),
+        `${JSON.stringify({assert: {far: {from: 'host', to: '${container.web}', port: 70000, expect: 'deny'}}}, null, 2)}\n`,
+      )
+      const r = await dockwall('validate', '-c', dir)
+      expect(r.exitCode).toBe(1)
+      expect(r.stdout).toBe('')
+      const lines = r.stderr.split('\n').filter((l) => l.startsWith(dir))
+      expect(lines).toEqual([
+        `${dir}/main.hcl:4:12: assert.ghost: reference to undeclared container container.nope (no container block has the label "nope")`,
+        expect.stringMatching(new RegExp(`^${dir}/main\\.hcl:14:12: assert\\.maybe: .*"allow".*"deny"`)),
+        `${dir}/more.hcl.json:6:15: assert.far: port: port 70000 is out of range (1-65535)`,
+      ])
+      expect(r.stderr).toMatch(/3 errors in the configuration\.$/)
+      expect((await readdir(dir)).sort()).toEqual(['main.hcl', 'more.hcl.json'])
+    } finally {
+      await rm(dir, {recursive: true, force: true})
+    }
+  })
+
   it('applies --var and reports unknown ones without a position', async () => {
     const ok = await dockwall(
       'validate',

@@ -343,6 +343,7 @@ const expected: DesiredModel = {
       at: at('30-extra.hcl.json', 28, 5),
     },
   ],
+  asserts: [],
   firewall: {
     forwardPolicy: 'docker',
     inputPolicy: 'drop',

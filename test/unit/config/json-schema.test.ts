@@ -30,10 +30,12 @@ describe('JSON Schema of the .hcl.json form', () => {
       'rule',
       'port_forward',
       'masquerade',
+      'assert',
       'firewall',
       'import',
     ])
     expect(s.$defs.rule?.additionalProperties).toBe(false)
+    expect(s.$defs.assert?.required).toEqual(['from', 'to', 'expect'])
     expect(s.$defs.network?.required).toEqual(['subnet'])
     expect(s.$defs.rule?.required).toBeUndefined() // every rule field has a default or is optional
     expect(JSON.stringify(s.$defs.rule?.properties.in_container)).toContain('(network|container)')

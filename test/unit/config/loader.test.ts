@@ -69,8 +69,8 @@ describe('structure', () => {
     expect(await messages(dir)).toEqual([
       'a.hcl:1:1: firewall: a firewall block takes no label: write firewall { ... }',
       'a.hcl:2:1: rule.a: a rule block takes exactly one label: write rule "a" { ... }',
-      'a.hcl:3:1: unknown block type "netwrk"; did you mean "network"?\n  Blocks are: dockwall, variable, network, container, rule, port_forward, masquerade, firewall, import.',
-      'a.hcl:4:1: unknown block type "foo"\n  Blocks are: dockwall, variable, network, container, rule, port_forward, masquerade, firewall, import.',
+      'a.hcl:3:1: unknown block type "netwrk"; did you mean "network"?\n  Blocks are: dockwall, variable, network, container, rule, port_forward, masquerade, assert, firewall, import.',
+      'a.hcl:4:1: unknown block type "foo"\n  Blocks are: dockwall, variable, network, container, rule, port_forward, masquerade, assert, firewall, import.',
     ])
   })
 

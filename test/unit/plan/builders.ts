@@ -100,6 +100,7 @@ export function model(parts: Partial<DesiredModel> = {}): DesiredModel {
     rules: [],
     portForwards: [],
     masquerades: [],
+    asserts: [],
     firewall: defaultFirewall,
     imports: [],
     files: ['main.hcl'],
