@@ -23,6 +23,7 @@ import type {
   PortForwardSpec,
   PortRange,
   RouteSpec,
+  RuleAction,
   RuleSpec,
   Settings,
   SourcePos,
@@ -65,6 +66,9 @@ import {
   port,
   portRange,
 } from './values.js'
+
+/** The longest --log-prefix iptables accepts (the kernel's buffer is 30 bytes with its NUL). */
+const LOG_PREFIX_MAX = 29
 
 /** A position, computed only when a message needs it (locating costs, most values are fine). */
 type Where = () => SourcePos
@@ -207,6 +211,32 @@ class Builder {
       `${secondField} is ${only(b)} only and ${firstField} is ${only(a)} only: no packet matches both (write a rule per family)`,
     )
     return false
+  }
+
+  /**
+   * A rule's log_prefix: only with action = "log", at most the 29 characters the kernel
+   * keeps, printable ASCII without quotes or backslashes (iptables-save would escape them).
+   * Undefined when not set; null after an error (reported).
+   */
+  logPrefix(prefix: string | undefined, action: RuleAction, at: Where, address: string): string | undefined | null {
+    if (prefix === undefined) return undefined
+    if (action !== 'log') {
+      this.error(at(), address, `log_prefix is only used with action = "log"; action is "${action}"`)
+      return null
+    }
+    if (prefix === '') {
+      this.error(at(), address, 'log_prefix is empty; leave it out for log lines without a prefix')
+      return null
+    }
+    if (prefix.length > LOG_PREFIX_MAX) {
+      this.error(at(), address, `log_prefix is ${prefix.length} characters; the kernel keeps at most ${LOG_PREFIX_MAX}`)
+      return null
+    }
+    if (!/^[ !#-&(-[\]-~]*$/.test(prefix)) {
+      this.error(at(), address, 'log_prefix may hold printable ASCII characters except quotes and backslashes')
+      return null
+    }
+    return prefix
   }
 
   containerRef(v: Ref | undefined, at: Where, address: string, field: string): string | undefined {
@@ -552,6 +582,8 @@ class Builder {
       failed = true
     }
     const inContainer = this.containerRef(d.in_container, () => at(['in_container']), A, 'in_container')
+    const logPrefix = this.logPrefix(d.log_prefix, d.action, () => at(['log_prefix']), A)
+    if (logPrefix === null) failed = true
     if (from && to && !this.shareFamily(from, to, () => at(['to']), A, 'from', 'to')) failed = true
     if (failed || from === undefined || to === undefined || priority === undefined) return
     this.out.rules.push({
@@ -567,6 +599,7 @@ class Builder {
       ...(inInterface !== undefined ? {inInterface} : {}),
       ...(outInterface !== undefined ? {outInterface} : {}),
       ...(inContainer !== undefined ? {inContainer} : {}),
+      ...(logPrefix ? {logPrefix} : {}),
       ...(d.description !== undefined ? {description: d.description} : {}),
       at: at(),
     })

@@ -104,9 +104,14 @@ export const ruleSchema = z.strictObject({
   port: portValue.optional().describe('One destination port or range; use either port or ports.'),
   ports: ports.optional().describe('Destination ports: numbers, "8000-8100" ranges, or a list of them.'),
   action: z
-    .enum(['accept', 'drop', 'reject'])
+    .enum(['accept', 'drop', 'reject', 'log'])
     .default('accept')
-    .describe('accept, drop, or reject (answers with an ICMP error or a TCP reset).'),
+    .describe(
+      'accept, drop, reject (answers with an ICMP error or a TCP reset), or log (writes the packet to the kernel log and lets it go on to the next rule).',
+    ),
+  log_prefix: str
+    .optional()
+    .describe('With action = "log": the text each kernel log line starts with, at most 29 characters.'),
   priority: numberLike.default(100).describe("Order in dockwall's chain, lower first; ties by address."),
   in_interface: str.optional().describe('Input interface (iptables -i); a trailing + is a wildcard.'),
   out_interface: str.optional().describe('Output interface (iptables -o); a trailing + is a wildcard.'),

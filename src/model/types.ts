@@ -103,7 +103,8 @@ export interface ContainerSpec {
 
 export type RuleChain = 'forward' | 'input' | 'output'
 export type Protocol = 'tcp' | 'udp' | 'icmp' | 'all'
-export type RuleAction = 'accept' | 'drop' | 'reject'
+/** `log` writes the packet to the kernel log (iptables LOG) and lets it go on to the next rule. */
+export type RuleAction = 'accept' | 'drop' | 'reject' | 'log'
 
 export interface RuleSpec {
   address: Address // rule.<label>
@@ -116,6 +117,8 @@ export interface RuleSpec {
   /** Destination ports; empty means all ports. Only with tcp/udp. */
   ports: PortRange[]
   action: RuleAction
+  /** With action `log`: the text the kernel log line starts with (iptables --log-prefix, at most 29 characters). */
+  logPrefix?: string
   priority: number
   inInterface?: string
   outInterface?: string

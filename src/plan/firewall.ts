@@ -84,7 +84,7 @@ interface SpecParts {
   target: string
 }
 
-/** Quotes a comment the way iptables-save prints it. */
+/** Quotes a string value (a comment, a log prefix) the way iptables-save prints it. */
 export function quoteComment(text: string): string {
   return /^[A-Za-z0-9_-]+$/.test(text) ? text : `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`
 }
@@ -199,10 +199,17 @@ function uniq(xs: readonly string[]): string[] {
   return [...new Set(xs)].sort()
 }
 
-const ACTION_TARGET: Record<RuleSpec['action'], string> = {
-  accept: '-j ACCEPT',
-  drop: '-j DROP',
-  reject: '-j REJECT --reject-with icmp-port-unreachable',
+function actionTarget(rule: RuleSpec): string {
+  switch (rule.action) {
+    case 'accept':
+      return '-j ACCEPT'
+    case 'drop':
+      return '-j DROP'
+    case 'reject':
+      return '-j REJECT --reject-with icmp-port-unreachable'
+    case 'log':
+      return rule.logPrefix === undefined ? '-j LOG' : `-j LOG --log-prefix ${quoteComment(rule.logPrefix)}`
+  }
 }
 
 const RULE_CHAIN: Record<RuleSpec['chain'], OwnedChain> = {
@@ -230,7 +237,7 @@ export function renderRule(rule: RuleSpec, res: Resolution): RenderedResource {
   for (const src of from.cidrs)
     for (const dst of to.cidrs)
       for (const pm of ports) {
-        const parts: SpecParts = {address: rule.address, target: ACTION_TARGET[rule.action], matches: pm ? [pm] : []}
+        const parts: SpecParts = {address: rule.address, target: actionTarget(rule), matches: pm ? [pm] : []}
         if (src) parts.src = src
         if (dst) parts.dst = dst
         if (rule.inInterface) parts.inIf = rule.inInterface

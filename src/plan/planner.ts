@@ -92,6 +92,7 @@ function firewallAttributes(model: DesiredModel | null): Map<string, Attributes>
           out_interface: r.outInterface,
           in_container: r.inContainer,
           container_name: nameOf(r.inContainer),
+          log_prefix: r.logPrefix,
           description: r.description,
         },
       ),

@@ -205,6 +205,12 @@ const cases: Record<string, Expected[]> = {
     ['main.hcl', 3, 11, 'rule.ping', 'port can only be used with proto "tcp" or "udp"; proto is "icmp"'],
     ['main.hcl', 8, 11, 'rule.everything', 'ports can only be used with proto "tcp" or "udp"; proto is "all"'],
   ],
+  'log-prefix': [
+    ['main.hcl', 3, 16, 'rule.not_log', 'log_prefix is only used with action = "log"; action is "drop"'],
+    ['main.hcl', 8, 16, 'rule.too_long', 'log_prefix is 30 characters; the kernel keeps at most 29'],
+    ['main.hcl', 13, 16, 'rule.quoted', 'log_prefix may hold printable ASCII characters except quotes and backslashes'],
+    ['main.hcl', 18, 16, 'rule.empty', 'log_prefix is empty; leave it out for log lines without a prefix'],
+  ],
   priority: [
     ['main.hcl', 3, 14, 'rule.web', 'priority must be an integer, got 1.5'],
     ['main.hcl', 8, 14, 'rule.ssh', 'priority must be an integer, got "first"'],
@@ -266,7 +272,7 @@ const cases: Record<string, Expected[]> = {
       8,
       12,
       'rule.web',
-      'action: must be one of "accept", "drop", "reject", got "acept"; did you mean "accept"?',
+      'action: must be one of "accept", "drop", "reject", "log", got "acept"; did you mean "accept"?',
     ],
   ],
   'unknown-reference': [

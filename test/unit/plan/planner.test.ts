@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {recordChange} from '../../../src/apply/record.js'
+import {normalizeRuleSpec} from '../../../src/netfilter/index.js'
 import {makePlan, type PlanInputs, type PlanOptions} from '../../../src/plan/planner.js'
 import type {Origin, StateResource, PriorState} from '../../../src/model/resources.js'
 import type {Change, Plan} from '../../../src/plan/types.js'
@@ -25,6 +26,7 @@ import {
 import {applyTransactions} from './simulate.js'
 
 const opts: PlanOptions = {mode: 'normal', targets: [], dockwallVersion: '0.0.0-test'}
+const normalize = (spec: string): string => normalizeRuleSpec(spec)
 
 function plan(inputs: PlanInputs, o: Partial<PlanOptions> = {}): Plan {
   const {plan: p, errors} = makePlan(inputs, {...opts, ...o})
@@ -616,6 +618,30 @@ describe('firewall resources', () => {
     const ports = Array.from({length: 20}, (_, i) => ({from: 1000 + i, to: 1000 + i}))
     const p = plan({model: model({rules: [rule('many', {proto: 'tcp', ports})]}), actual: actual(), prior: null})
     expect(change(p, 'rule.many').lines?.after).toHaveLength(2)
+  })
+
+  it('a log rule writes LOG with its prefix, before the rule whose packets it shows, and then settles', () => {
+    const ssh = {to: [cidr('10.0.0.5/32')], proto: 'tcp' as const, ports: [{from: 22, to: 22}]}
+    const m = model({
+      rules: [
+        rule('drop_ssh', {...ssh, action: 'drop', priority: 50}),
+        rule('log_ssh', {...ssh, action: 'log', logPrefix: 'dw ssh: ', priority: 40}),
+      ],
+    })
+    const host = actual({namespaces: [namespace('host', {})]})
+    const p = plan({model: m, actual: host, prior: null}, {normalize})
+    expect(change(p, 'rule.log_ssh').after).toMatchObject({action: 'log', log_prefix: 'dw ssh: '})
+    const forward = p.firewall
+      .find((t) => t.table === 'filter')!
+      .input.split('\n')
+      .filter((l) => l.startsWith('-A DOCKWALL-FORWARD ') && l.includes('rule.'))
+    expect(forward).toEqual([
+      '-A DOCKWALL-FORWARD -d 10.0.0.5/32 -p tcp -m tcp --dport 22 -m comment --comment "dockwall:rule.log_ssh" -j LOG --log-prefix "dw ssh: "',
+      '-A DOCKWALL-FORWARD -d 10.0.0.5/32 -p tcp -m tcp --dport 22 -m comment --comment "dockwall:rule.drop_ssh" -j DROP',
+    ])
+    const again = plan({model: m, actual: applyTransactions(host, p), prior: stateAfter(p)}, {normalize})
+    expect(again.firewall).toEqual([])
+    expect(change(again, 'rule.log_ssh').action).toBe('no-op')
   })
 
   it('with --target plans only the target and what it depends on, keeping other lines as they are', () => {
