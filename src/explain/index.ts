@@ -32,4 +32,15 @@ export {
   type FlowAnswer,
   type Question,
 } from './question.js'
-export {applyRestoreInput, plannedHost, PlannedRestoreError, type PlannedTransaction} from './planned.js'
+export {plannedHost, type PlannedHost, type PlannedTransaction} from './planned.js'
+export {
+  brokenByPlan,
+  checkAssertions,
+  endpointText,
+  failingAssertions,
+  questionOfAssert,
+  questionText,
+  type AssertionHost,
+  type AssertionOutcome,
+  type AssertionResult,
+} from './assertions.js'

@@ -11,6 +11,7 @@ import type {ApplyResult} from '../apply/engine.js'
 import type {ApplyListener} from '../apply/events.js'
 import {unsupportedEngine} from '../docker/engine.js'
 import {ConfigError, type Diagnostic} from '../errors.js'
+import type {AssertionResult} from '../explain/index.js'
 import {normalizeRuleSpec} from '../netfilter/index.js'
 import {hashActual, makePlan} from '../plan/planner.js'
 import {planHasChanges} from '../plan/summary.js'
@@ -20,6 +21,7 @@ import type {ActualModel} from '../refresh/types.js'
 import {DOCKWALL_VERSION} from '../version.js'
 import {applySession, checkSavedPlan, guardLockout, stateWouldChange} from './apply.js'
 import {checkTargets} from './plan.js'
+import {assertionsFor} from './explain-host.js'
 import {refreshSession} from './refresh.js'
 import type {Session} from './session.js'
 import type {SshSession} from './ssh-session.js'
@@ -46,6 +48,8 @@ export interface PreparedPlan {
   /** Read from a plan file, checked against the state and the host: applied without asking. */
   saved: boolean
   work: Work
+  /** The configuration's `assert` blocks against the host as planned (and as it is now); empty without any. */
+  assertions: AssertionResult[]
 }
 
 export interface PrepareOptions {
@@ -59,14 +63,30 @@ export async function preparePlan(
   source: PlanSource,
   opts: PrepareOptions = {},
 ): Promise<PreparedPlan> {
-  const refreshOpts = opts.inspectAll ? {inspectAll: true} : {}
+  // Assertions judge a plan that changes the host toward the configuration: not a destroy,
+  // not a refresh-only plan. They are answered from every running container's namespace:
+  // each needs its PID.
+  const mode = 'saved' in source ? source.saved.mode : source.mode
+  const withAssertions = mode === 'normal' && (session.model.asserts ?? []).length > 0
+  const refreshOpts = opts.inspectAll || withAssertions ? {inspectAll: true} : {}
+  const assertionsOf = (plan: Plan, actual: ActualModel, hostSaves: HostSaves) =>
+    withAssertions ? assertionsFor(session.model, plan, actual, session.host, hostSaves) : Promise.resolve([])
   if ('saved' in source) {
     const {actual, hostSaves} = await refreshSession(session, refreshOpts)
     // The engine may have moved to a firewall backend dockwall cannot write for since the plan was saved.
     const engineError = unsupportedEngine(actual.docker.engine)
     if (engineError) throw new ConfigError([engineError])
     checkSavedPlan(session, source.saved, hashActual(actual))
-    return {plan: source.saved, actual, hostSaves, errors: [], saved: true, work: workOf(session, source.saved)}
+    const assertions = await assertionsOf(source.saved, actual, hostSaves)
+    return {
+      plan: source.saved,
+      actual,
+      hostSaves,
+      errors: [],
+      saved: true,
+      work: workOf(session, source.saved),
+      assertions,
+    }
   }
   checkTargets(session, source.targets)
   const {actual, diagnostics, hostSaves} = await refreshSession(session, refreshOpts)
@@ -80,7 +100,9 @@ export async function preparePlan(
     },
   )
   plan.warnings.unshift(...session.configWarnings, ...diagnostics)
-  return {plan, actual, hostSaves, errors, saved: false, work: workOf(session, plan)}
+  // A plan with errors is not applied, so there is no planned host to ask about.
+  const assertions = errors.length > 0 ? [] : await assertionsOf(plan, actual, hostSaves)
+  return {plan, actual, hostSaves, errors, saved: false, work: workOf(session, plan), assertions}
 }
 
 function workOf(session: Session, plan: Plan): Work {

@@ -24,7 +24,7 @@ export interface ExplainView {
   planned: boolean
   answer: Answer
   /** --planned: what was played onto the host. */
-  plannedNote?: {transactions: number; skipped: string[]; dockerChanges: number}
+  plannedNote?: {transactions: number; skipped: string[]; dockerChanges: number; failed?: string[]}
   warnings: string[]
 }
 
@@ -157,7 +157,8 @@ export function traceLines(t: PacketTrace): string[] {
 
 function resultLines(r: ExplainResult, indent: string): string[] {
   const out: string[] = []
-  out.push(`${indent}decided by ${decisionLines(r.decidedBy).join(`\n${indent}`)}`)
+  const [decided, ...more] = decisionLines(r.decidedBy)
+  out.push(`${indent}decided by ${decided}`, ...more.map((l) => `${indent}${l}`))
   if (r.unmodelled.length > 0) {
     out.push(`${indent}rules outside the model on the way:`)
     for (const u of r.unmodelled) out.push(`${indent}  ${ruleWhere(u.rule)} (${u.what}): ${u.rule.text}`)
@@ -172,6 +173,11 @@ function resultLines(r: ExplainResult, indent: string): string[] {
     out.push(...resultLines(r.relay, `${indent}  `))
   }
   return out
+}
+
+/** One flow's answer: who to whom, the deciding rule, each packet's path. */
+export function flowLines(f: FlowAnswer): string[] {
+  return [`${f.fromLabel} -> ${f.toLabel}`, ...resultLines(f.result, '')]
 }
 
 function flowHeading(f: FlowAnswer): string {
@@ -193,6 +199,7 @@ export function renderExplainText(v: ExplainView): string {
         `  ${n.dockerChanges} Docker change${n.dockerChanges === 1 ? '' : 's'} (networks, attachments) not applied: Docker is evaluated as it is`,
       )
     if (n.skipped.length > 0) out.push(`  not running, their planned rules left out: ${n.skipped.join(', ')}`)
+    for (const f of n.failed ?? []) out.push(`  iptables-restore would refuse ${f} (that table left as it is)`)
   }
   for (const w of v.warnings) out.push(`warning: ${w}`)
   const many = v.answer.flows.length > 1
@@ -230,6 +237,7 @@ export function explainJson(v: ExplainView): object {
             transactions: v.plannedNote.transactions,
             skipped_namespaces: v.plannedNote.skipped,
             docker_changes_not_evaluated: v.plannedNote.dockerChanges,
+            refused_transactions: v.plannedNote.failed ?? [],
           },
         }
       : {}),

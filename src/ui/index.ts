@@ -47,6 +47,7 @@ export {actualToJson, renderActualText, ACTUAL_JSON_FORMAT_VERSION, type ActualJ
 export {
   EXPLAIN_JSON_VERSION,
   explainJson,
+  flowLines,
   renderExplainText,
   decisionLines,
   ownerText,
@@ -54,3 +55,4 @@ export {
   traceLines,
   type ExplainView,
 } from './explain-text.js'
+export {assertionsJson, assertionSummary, renderAssertionsText} from './assertions-view.js'

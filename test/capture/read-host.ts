@@ -1,12 +1,12 @@
 // Reads a sandbox as the explain evaluator needs it, with the reader `dockwall explain`
-// uses (src/services/host-dump.ts, plus the listening sockets): the sandbox's namespace
+// uses (src/services/namespace-dump.ts, plus the listening sockets): the sandbox's namespace
 // (the host), each running container's and each external client's; the docker-proxy
 // processes listening in the sandbox; the bridges Docker made. Used by the fixture
 // capture (explain-fixtures.ts) and the explain e2e test.
 import type {HostDump, NamespaceDump} from '../../src/explain/index.js'
 import type {Proxy} from '../../src/explain/types.js'
 import {readDockerProxies} from '../../src/docker/proxies.js'
-import {readNamespaceDump as readDump} from '../../src/services/host-dump.js'
+import {readNamespaceDump as readDump} from '../../src/services/namespace-dump.js'
 import type {Backend, ExternalClient, Sandbox} from '../sandbox/index.js'
 import type {NetnsTarget} from '../../src/util/exec.js'
 

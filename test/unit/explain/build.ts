@@ -1,8 +1,11 @@
 // Hand-made hosts for the evaluator's unit tests: a host namespace with bridges and
 // other interfaces, containers on the bridges (eth0, eth1... in order, a default route
 // through the first network's gateway), rules given as iptables-save text.
+import {TYPICAL} from '../../capture/scenario.js'
+import {loadCapture} from '../../capture/fixture.js'
 import {
   type Decision,
+  type Directory,
   type ExplainHost,
   type ExplainResult,
   type NamespaceInput,
@@ -144,3 +147,47 @@ export function stepsText(r: ExplainResult): string {
 }
 
 export {FIXTURES, fixtureText, loadCapture} from '../../capture/fixture.js'
+
+/**
+ * The captured Docker 28.5 host (nft) with the typical topology, as the CLI sees it (no
+ * external client's namespace: a client is outside the host), and a Directory of its
+ * names: `web` also has the label `frontend_web`; `stopped` is not running; a network
+ * shares the name `iso2` with a container.
+ */
+export function capturedTypical(): {host: ExplainHost; directory: Directory} {
+  const captured = loadCapture('docker-28.5-nft')
+  const meta = captured.meta
+  // The capture holds the external client's namespace; the CLI reads no such thing (a client is outside the host).
+  const host: ExplainHost = {
+    ...captured.host,
+    namespaces: captured.host.namespaces.filter((n) => !n.id.startsWith('client.')),
+    // The client's veth pair is no segment then: its far end is outside, as on a real host.
+    segments: captured.host.segments
+      .map((s) => ({...s, members: s.members.filter((m) => !m.namespace.startsWith('client.'))}))
+      .filter((s) => s.bridge !== undefined || s.members.length > 1),
+  }
+
+  const directory: Directory = {
+    containers: [
+      ...Object.entries(meta.containers).map(([name, nets]) => ({
+        name,
+        labels: name === 'web' ? ['frontend_web'] : [],
+        running: true,
+        endpoints: Object.entries(nets).map(([network, ipv4]) => ({network, ipv4})),
+      })),
+      {name: 'stopped', labels: [], running: false, endpoints: []},
+    ],
+    networks: [
+      ...TYPICAL.networks.map((n) => ({
+        name: n.name,
+        labels: [],
+        subnets: [n.subnet],
+        gateways: n.gateway ? [n.gateway] : [],
+      })),
+      {name: 'bridge', labels: [], subnets: ['172.17.0.0/16'], gateways: ['172.17.0.1']},
+      // A network and a container of the same name.
+      {name: 'iso2', labels: [], subnets: ['10.31.9.0/24'], gateways: ['10.31.9.1']},
+    ],
+  }
+  return {host, directory}
+}

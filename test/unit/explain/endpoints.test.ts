@@ -8,46 +8,10 @@ import {
   ExplainInputError,
   Explainer,
   parseEndpoint,
-  type Directory,
-  type ExplainHost,
 } from '../../../src/explain/index.js'
-import {TYPICAL} from '../../capture/scenario.js'
-import {loadCapture} from './build.js'
+import {capturedTypical} from './build.js'
 
-const captured = loadCapture('docker-28.5-nft')
-const meta = captured.meta
-// The capture holds the external client's namespace; the CLI reads no such thing (a client is outside the host).
-const host: ExplainHost = {
-  ...captured.host,
-  namespaces: captured.host.namespaces.filter((n) => !n.id.startsWith('client.')),
-  segments: captured.host.segments.map((s) => ({
-    ...s,
-    members: s.members.filter((m) => !m.namespace.startsWith('client.')),
-  })),
-}
-
-const directory: Directory = {
-  containers: [
-    ...Object.entries(meta.containers).map(([name, nets]) => ({
-      name,
-      labels: name === 'web' ? ['frontend_web'] : [],
-      running: true,
-      endpoints: Object.entries(nets).map(([network, ipv4]) => ({network, ipv4})),
-    })),
-    {name: 'stopped', labels: [], running: false, endpoints: []},
-  ],
-  networks: [
-    ...TYPICAL.networks.map((n) => ({
-      name: n.name,
-      labels: [],
-      subnets: [n.subnet],
-      gateways: n.gateway ? [n.gateway] : [],
-    })),
-    {name: 'bridge', labels: [], subnets: ['172.17.0.0/16'], gateways: ['172.17.0.1']},
-    // A network and a container of the same name.
-    {name: 'iso2', labels: [], subnets: ['10.31.9.0/24'], gateways: ['10.31.9.1']},
-  ],
-}
+const {host, directory} = capturedTypical()
 const resolver = new EndpointResolver(host, directory)
 
 function flows(from: string, to: string, opts: {inInterface?: string} = {}) {

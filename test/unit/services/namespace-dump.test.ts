@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {parseSysctl, splitJsonDocuments} from '../../../src/services/host-dump.js'
+import {parseSysctl, splitJsonDocuments} from '../../../src/services/namespace-dump.js'
 
 describe('splitJsonDocuments', () => {
   it('splits what `ip -j -batch` prints, brackets inside strings included', () => {

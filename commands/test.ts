@@ -1,0 +1,40 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../src/cli/base-command.js'
+import {ExitCode} from '../src/cli/exit-codes.js'
+import {configFlags, hostFlags, lockFlags, stateFlags} from '../src/cli/flags.js'
+import {runTest} from '../src/cli/test-flow.js'
+
+export default class Test extends BaseCommand {
+  static override summary = "Check the configuration's assert blocks against the host as the plan would leave it."
+  static override description = `Plans as \`dockwall plan\` does, then answers every assert block with the explain
+evaluator on the host as the plan would leave its firewall (the plan's iptables
+transactions played onto the rules read; nothing is changed). Prints each assertion
+with pass or FAIL and, for a failing one, the rule that decided and the path its
+packets take.
+
+Exit code 0 when every assertion passes, 1 when one fails (or on any error).`
+
+  static override examples = [
+    {description: 'Check the assertions of the configuration here.', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'The results as JSON.', command: '<%= config.bin %> <%= command.id %> --json'},
+  ]
+
+  static override flags = {
+    ...configFlags,
+    ...hostFlags,
+    ...stateFlags,
+    ...lockFlags,
+    backend: Flags.string({
+      summary: 'iptables backend: auto (the one Docker and existing rules use), nft or legacy.',
+      options: ['auto', 'nft', 'legacy'],
+    }),
+    json: Flags.boolean({summary: 'Print the results as JSON.', default: false}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Test)
+    const code = await runTest(flags, {log: (l) => this.log(l), warn: (l) => this.warn(l)})
+    if (code !== ExitCode.Ok) this.exit(code)
+  }
+}
