@@ -14,14 +14,26 @@ either fully old or fully new. The state file is saved after every step.
 With a PLANFILE from \`dockwall plan --out\`, applies exactly that plan without asking,
 and refuses if the state or the host changed since it was made.
 
-Exit code 0 on success, 1 when anything failed (the message says what was and was
-not done).`
+With --confirm-within DURATION (on by default, 2m, over SSH when the plan
+changes the path into the host), the changes are kept only if confirmed in
+time: press y on this terminal, or run \`dockwall confirm\` from a new SSH
+session. Otherwise a detached timer restores exactly the previous dockwall
+chains and jumps and the previous state, even if this apply was killed or the
+SSH session dropped, and apply exits 1. Networks are not rolled back.
+
+Exit code 0 on success (with --confirm-within: once confirmed), 1 when anything
+failed or was rolled back (the message says what was and was not done).`
 
   static override examples = [
     {description: 'Plan, review and apply.', command: '<%= config.bin %> <%= command.id %>'},
     {
       description: 'Apply a reviewed, saved plan.',
       command: '<%= config.bin %> plan --out tonight.plan\n<%= config.bin %> <%= command.id %> tonight.plan',
+    },
+    {
+      description:
+        'Over SSH: keep the changes only if `dockwall confirm`, run from a new SSH session, confirms them within 2 minutes.',
+      command: '<%= config.bin %> <%= command.id %> --confirm-within 2m',
     },
     {
       description: 'From automation: no prompt, JSON events on stdout.',
@@ -41,6 +53,10 @@ not done).`
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Apply)
-    await runApply(flags, 'normal', args.planfile, {log: (l) => this.log(l), warn: (l) => this.warn(l)})
+    await runApply(flags, 'normal', args.planfile, {
+      log: (l) => this.log(l),
+      warn: (l) => this.warn(l),
+      timerCommand: this.timerCommand(),
+    })
   }
 }

@@ -18,6 +18,10 @@ the plan and asks for confirmation like apply.`
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Destroy)
-    await runApply(flags, 'destroy', undefined, {log: (l) => this.log(l), warn: (l) => this.warn(l)})
+    await runApply(flags, 'destroy', undefined, {
+      log: (l) => this.log(l),
+      warn: (l) => this.warn(l),
+      timerCommand: this.timerCommand(),
+    })
   }
 }

@@ -10,6 +10,9 @@ import {readPlanFile} from '../services/planfile.js'
 import {openSession} from '../services/session.js'
 import {findSshSession} from '../services/ssh-session.js'
 import {askApproval, createApplyReporter, renderPlan} from '../ui/index.js'
+import type {ArmedConfirmation} from '../services/confirm.js'
+import {formatDuration} from '../state/index.js'
+import {awaitConfirmation, confirmWindow} from './confirm-flow.js'
 import {terminal} from './io.js'
 import {sessionOptions, type SharedFlags} from './session-flags.js'
 
@@ -21,11 +24,14 @@ export interface ApplyFlags extends SharedFlags {
   'auto-approve': boolean
   'allow-lockout': boolean
   'ssh-client'?: string
+  'confirm-within'?: string
 }
 
 export interface ApplyFlowIO {
   log: (line: string) => void
   warn: (line: string) => void
+  /** How to start `dockwall rollback-timer` (node and this CLI's bin script), for --confirm-within. */
+  timerCommand: readonly string[]
 }
 
 function failureMessage(result: ApplyResult): string {
@@ -57,6 +63,10 @@ export async function runApply(
     opts.state ??= saved.statePath
   }
   const session = await openSession(opts)
+  let armed: ArmedConfirmation | undefined
+  let failure: string | undefined
+  // Progress of the confirmation: beside the plan and the apply log, or on stderr when stdout is JSON.
+  const say = (line: string): void => void (flags.json ? process.stderr : process.stdout).write(`${line}\n`)
   try {
     const prepared = await preparePlan(session, saved ? {saved: saved.plan} : {mode, targets: flags.target ?? []})
     throwPlanErrors(prepared)
@@ -74,18 +84,31 @@ export async function runApply(
         )
       if (answer === 'declined') throw new AbortError(`${verb === 'destroy' ? 'Destroy' : 'Apply'} cancelled.`)
     }
+    const window = prepared.work === 'changes' ? confirmWindow(flags['confirm-within'], ssh, plan) : undefined
+    if (window?.byDefault)
+      say(
+        `Over SSH, with changes on the path into the host: they roll back in ${formatDuration(window.ms)} unless confirmed (--confirm-within off to skip).`,
+      )
     const result = await applyPrepared(session, prepared, {
       allowLockout: flags['allow-lockout'],
       ssh,
       warn: io.warn,
+      ...(window ? {confirm: {windowMs: window.ms, timerCommand: io.timerCommand}} : {}),
       report: () =>
         createApplyReporter(flags.json ? 'json' : term.interactive ? 'ink' : 'text', {
           stdout: process.stdout,
           color: term.color,
         }),
     })
-    if (!result.ok) throw new AbortError(failureMessage(result))
+    armed = result.armed
+    if (!result.ok) failure = failureMessage(result)
   } finally {
+    // The lock goes before the wait: the rollback timer takes it if no one confirms.
     await session.close()
   }
+  if (armed) {
+    const stdin = term.interactive ? process.stdin : undefined
+    await awaitConfirmation(armed, {say, ...(stdin ? {stdin} : {})})
+  }
+  if (failure) throw new AbortError(failure)
 }

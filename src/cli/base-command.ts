@@ -1,10 +1,17 @@
 // The one place that turns errors into output and exit codes.
+import {join} from 'node:path'
+
 import {Command} from '@oclif/core'
 
 import {AbortError, ConfigError, ExternalError, formatDiagnostic} from '../errors.js'
 import {ExitCode} from './exit-codes.js'
 
 export abstract class BaseCommand extends Command {
+  /** How to start `dockwall rollback-timer` from this installation (apply --confirm-within detaches it). */
+  protected timerCommand(): string[] {
+    return [process.execPath, join(this.config.root, 'bin', 'run.js'), 'rollback-timer']
+  }
+
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     // oclif's own errors (bad flags, --help exit) keep their behaviour.
     if (err.oclif !== undefined || err.name === 'ExitError' || err.constructor?.name === 'CLIError')

@@ -147,6 +147,16 @@ export const lockoutFlags = {
   }),
 }
 
+/** apply --confirm-within (and destroy). */
+export const confirmFlags = {
+  'confirm-within': Flags.string({
+    summary: 'Roll the changes back unless confirmed within DURATION (2m, 90s); "off" to never.',
+    description:
+      'After applying, dockwall waits for a confirmation: y on this terminal, or `dockwall confirm` from a new SSH session (proof that new connections still work). Without one in time, a detached timer process restores exactly the previous dockwall chains and jumps (one iptables-restore per table) and the previous state, and apply exits 1 saying so; the timer does this even if the apply is killed or the SSH session drops. Networks and attachments are not rolled back. On by default (2m) when an SSH session is known (SSH_CONNECTION, --ssh-client) and the plan changes the input path.',
+    helpValue: 'DURATION|off',
+  }),
+}
+
 // apply and destroy.
 export const applyFlags = {
   ...sessionFlags,
@@ -156,4 +166,5 @@ export const applyFlags = {
     default: false,
   }),
   ...lockoutFlags,
+  ...confirmFlags,
 }

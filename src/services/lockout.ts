@@ -70,6 +70,20 @@ export function planTouchesHostPath(plan: Plan): boolean {
   return plan.firewall.some((t) => t.namespace === 'host') || plan.changes.some(changesRoutes)
 }
 
+/** Chains a connection into (or out of) the host crosses, as they appear in restore input. */
+const INPUT_PATH = /(?:^|[\s:])(?:DOCKWALL-)?(?:INPUT|OUTPUT|PREROUTING)(?:\s|$)/m
+
+/**
+ * Whether the plan changes the operator's own path: rules of the host's input, output or
+ * prerouting chains (dockwall's, or the jumps to them), or routes (a network created or
+ * removed). Forward rules alone do not. Decides whether --confirm-within is on by default.
+ */
+export function planTouchesInputPath(plan: Plan): boolean {
+  return (
+    plan.firewall.some((t) => t.namespace === 'host' && INPUT_PATH.test(t.input)) || plan.changes.some(changesRoutes)
+  )
+}
+
 function changesRoutes(c: Change): boolean {
   return c.type === 'network' && !c.forget && (c.action === 'create' || c.action === 'replace' || c.action === 'delete')
 }

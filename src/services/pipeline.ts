@@ -23,6 +23,7 @@ import {applySession, checkSavedPlan, guardLockout, stateWouldChange} from './ap
 import {checkTargets} from './plan.js'
 import {assertionsFor} from './explain-host.js'
 import {refreshSession} from './refresh.js'
+import {armRollback, type ArmedConfirmation} from './confirm.js'
 import type {Session} from './session.js'
 import type {SshSession} from './ssh-session.js'
 
@@ -132,14 +133,21 @@ export interface ApplyOptions {
   keepLastPath?: boolean
   /** Started once the SSH guard has passed, ended when the apply ends (even when it throws). */
   report?: () => ApplyReport
+  /** --confirm-within: arm a rollback (src/services/confirm.ts) before anything is written. */
+  confirm?: {windowMs: number; timerCommand: readonly string[]}
+  /** Called once the rollback is armed, before the apply writes anything. */
+  onArmed?: (armed: ArmedConfirmation) => void
 }
 
-/** Applies a prepared plan: the SSH guard (LockoutError), then the host operations, the state saved after each. */
+/**
+ * Applies a prepared plan: the SSH guard (LockoutError), the rollback timer when asked,
+ * then the host operations, the state saved after each.
+ */
 export async function applyPrepared(
   session: Session,
   prepared: PreparedPlan,
   opts: ApplyOptions,
-): Promise<ApplyResult> {
+): Promise<ApplyResult & {armed?: ArmedConfirmation}> {
   throwPlanErrors(prepared)
   await guardLockout(session, prepared.plan, {
     allowLockout: opts.allowLockout,
@@ -148,10 +156,24 @@ export async function applyPrepared(
     ...(opts.keepLastPath ? {keepLastPath: true} : {}),
     ...(prepared.hostSaves ? {hostSaves: prepared.hostSaves} : {}),
   })
+  const armed = opts.confirm
+    ? await armRollback({
+        windowMs: opts.confirm.windowMs,
+        timerCommand: opts.confirm.timerCommand,
+        statePath: session.statePath,
+        host: session.host,
+        plan: prepared.plan,
+        actual: prepared.actual,
+      })
+    : undefined
+  if (armed) opts.onArmed?.(armed)
   const report = opts.report?.()
   try {
-    return await applySession(session, prepared.plan, prepared.actual, report?.listener ?? (() => {}))
+    const result = await applySession(session, prepared.plan, prepared.actual, report?.listener ?? (() => {}))
+    return armed ? {...result, armed} : result
   } finally {
+    // The window counts from the end of the apply, whatever its result.
+    await armed?.extend()
     await report?.done()
   }
 }

@@ -10,6 +10,7 @@ import {AbortError, ConfigError, ConfigNotFoundError, type Diagnostic} from '../
 import type {BackendSetting, DesiredModel} from '../model/types.js'
 import {acquireLock, readState, resolveStatePath, type Lock, type State} from '../state/index.js'
 import type {NetnsTarget} from '../util/exec.js'
+import {settlePending} from './confirm.js'
 
 /** Where and on what a command works, as the shared flags say it (mapped once, by src/cli/session-flags.ts). */
 export interface SessionSettings {
@@ -98,10 +99,15 @@ export async function loadModel(
   return {model: result.model, warnings: result.diagnostics.filter((d) => d.severity === 'warning')}
 }
 
+/** Operations that change nothing: an apply waiting for confirmation is only mentioned to them. */
+const READ_ONLY = new Set(['plan', 'graph'])
+
 export async function openSession(opts: SessionOptions): Promise<Session> {
   const host = await hostTarget(opts.netns)
   const {model, warnings} = opts.model ? {model: opts.model, warnings: []} : await loadModel(opts)
   const statePath = resolveStatePath(opts.state, model.settings.statePath)
+  // An apply waiting for confirmation (apply --confirm-within) holds off changes; one whose timer is gone is rolled back first.
+  await settlePending(statePath, !READ_ONLY.has(opts.operation), opts.warn)
   const lock = await acquireLock(statePath, {
     timeoutMs: opts.lockTimeoutMs,
     operation: opts.operation,

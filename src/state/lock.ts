@@ -30,6 +30,7 @@ import {z} from 'zod'
 
 import {AbortError, StateLockedError} from '../errors.js'
 import {errnoCode} from '../util/errno.js'
+import {processStart} from '../util/process.js'
 import {formatDuration} from './duration.js'
 import {DEFAULT_STATE_FILE, lockPathFor} from './paths.js'
 
@@ -347,18 +348,6 @@ function isStale(info: LockInfo): boolean {
   if (info.pidStart === undefined) return false
   const now = processStart(info.pid)
   return now !== undefined && now !== info.pidStart
-}
-
-/** Start time of a process in clock ticks since boot (Linux), undefined elsewhere. */
-function processStart(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    // "pid (comm) state ppid …": comm may hold spaces and parentheses, so split after the last ')'.
-    // Field 22 (starttime) is the 20th after the comm.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]
-  } catch {
-    return undefined
-  }
 }
 
 function currentUser(): string {

@@ -167,6 +167,32 @@ export async function stageState(
   }
 }
 
+/**
+ * Puts back exactly `bytes` as the state file (the rollback of an unconfirmed apply
+ * restores the file as it was), or removes the file when `bytes` is null (there was
+ * none). The bytes must hold a valid state; the write is atomic, mode 0600, after the
+ * lock check; the file is not backed up again (its previous content is what is restored).
+ */
+export async function restoreStateBytes(
+  path: string,
+  bytes: Buffer | null,
+  opts: Pick<StoreOptions, 'lock'> = {},
+): Promise<void> {
+  const abs = resolve(path)
+  if (bytes !== null) decodeState(bytes.toString('utf8'), path)
+  await opts.lock?.check()
+  if (bytes === null) {
+    await unlink(abs).catch((error: unknown) => {
+      if (errnoCode(error) !== 'ENOENT') throw fsError('remove', path, error)
+    })
+    await fsyncDir(dirname(abs))
+    lastKnown.delete(abs)
+    return
+  }
+  await atomicWrite(abs, bytes, path)
+  lastKnown.set(abs, bytes)
+}
+
 interface PreparedWrite {
   abs: string
   next: State

@@ -88,3 +88,43 @@ export function askApproval(plan: Plan, io: PromptIO): Promise<Approval> {
     })
   })
 }
+
+/**
+ * Waits on a terminal for one of `keys` (raw mode: no Enter needed), or Ctrl-C. Resolves
+ * with the key, `interrupt` for Ctrl-C, or `closed` when the input ends or `cancel()`
+ * is called. Restores the terminal either way.
+ */
+export function waitForKey(
+  stdin: NodeJS.ReadStream,
+  keys: readonly string[],
+): {key: Promise<string>; cancel: () => void} {
+  let cancel = (): void => {}
+  const key = new Promise<string>((resolve) => {
+    const raw = stdin.isTTY === true
+    if (raw) stdin.setRawMode(true)
+    stdin.ref()
+    stdin.resume()
+    let settled = false
+    const done = (k: string): void => {
+      if (settled) return
+      settled = true
+      stdin.off('data', onData)
+      stdin.off('end', onEnd)
+      if (raw) stdin.setRawMode(false)
+      stdin.pause()
+      stdin.unref()
+      resolve(k)
+    }
+    const onData = (chunk: Buffer | string): void => {
+      const text = chunk.toString()
+      if (text.includes('\u0003')) return done('interrupt')
+      const hit = keys.find((k) => text.includes(k))
+      if (hit !== undefined) done(hit)
+    }
+    const onEnd = (): void => done('closed')
+    stdin.on('data', onData)
+    stdin.on('end', onEnd)
+    cancel = () => done('closed')
+  })
+  return {key, cancel}
+}

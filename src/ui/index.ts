@@ -14,7 +14,15 @@ export {NO_CHANGES} from './summary.js'
 export {summarizePlan} from '../plan/summary.js'
 export {renderPlanText, type PlanTextOptions} from './plan-text.js'
 export {planToJson, PLAN_JSON_FORMAT_VERSION, type PlanJson} from './plan-json.js'
-export {askApproval, confirmApply, type Approval, APPROVE_QUESTION, DESTROY_QUESTION, type PromptIO} from './confirm.js'
+export {
+  askApproval,
+  confirmApply,
+  waitForKey,
+  type Approval,
+  APPROVE_QUESTION,
+  DESTROY_QUESTION,
+  type PromptIO,
+} from './confirm.js'
 export {applyEventToJson, createApplyReporter, type ApplyReporter, type ReporterKind} from './apply-reporter.js'
 export type {OutputStream, ReporterIO} from './reporter-io.js'
 export {formatElapsed} from './apply-messages.js'

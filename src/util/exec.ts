@@ -55,3 +55,28 @@ export async function run(file: string, args: readonly string[], opts: RunOption
   }
   return out
 }
+
+/**
+ * Starts a program that outlives this process: its own session (setsid), no stdio, not
+ * killed when dockwall exits (execa's cleanup off), not waited for. Returns its pid.
+ * The rollback timer of `apply --confirm-within` runs this way, so a SIGKILL of the
+ * apply, or the SSH session dropping (SIGHUP to its process group), does not stop it.
+ */
+export function spawnDetached(
+  file: string,
+  args: readonly string[],
+  opts: {env?: Record<string, string>} = {},
+): number {
+  const child = execa(file, args, {
+    detached: true,
+    cleanup: false,
+    stdio: 'ignore',
+    reject: false,
+    ...(opts.env ? {env: opts.env} : {}),
+  })
+  // Its end is not our business; a failure to start shows as a missing readiness file.
+  child.catch(() => {})
+  child.unref()
+  if (child.pid === undefined) throw new ExternalError(`${file}: failed to start`, [file, ...args])
+  return child.pid
+}

@@ -4,83 +4,35 @@
 // given with --netns), and SSH_CONNECTION (or --ssh-client) naming that connection.
 // A plan that would cut it is refused with exit 1 and nothing touched; --allow-lockout
 // applies it, and then the client really cannot connect: the evaluation was right.
-import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {existsSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {execa, type ResultPromise} from 'execa'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import type {ExternalClient} from '../sandbox/index.js'
-import {runCli, type CliResult} from '../helpers/cli.js'
 import {BACKENDS, useSandbox} from '../helpers/sandbox.js'
-import {stableSave} from './dockwall-e2e.js'
-
-const V6 = {sandbox: '2001:db8:77::1', client: '2001:db8:77::2'}
+import {sshScene, V6, type SshScene} from './ssh-host.js'
 
 describe.each(BACKENDS)('SSH lockout guard on %s', (backend) => {
   const sandbox = useSandbox(backend)
-  let dir: string
-  let ext: ExternalClient
-  let sshd: ResultPromise | undefined
+  let scene: SshScene
   let ssh4: string
   let ssh6: string
 
-  const cli = (args: string[], env: Record<string, string>): Promise<CliResult> =>
-    runCli(
-      [
-        ...args,
-        '-c',
-        dir,
-        '--state',
-        path.join(dir, 'state.json'),
-        '--netns',
-        sandbox().netnsPath,
-        '--docker-host',
-        sandbox().dockerHost,
-      ],
-      {env: {DOCKWALL_CACHE_DIR: path.join(dir, 'cache'), ...env}, timeoutMs: 120_000},
-    )
-  const config = (text: string): void => writeFileSync(path.join(dir, 'main.hcl'), text)
-  /** Both families' rules and Docker's networks: what a refused apply must leave exactly as they were. */
-  const host = async (): Promise<string> => {
-    const sb = sandbox()
-    const v6 = await sb.netnsRun(`ip6tables-${backend}-save`, [])
-    const networks = (await sb.docker.listNetworks()).map((n) => n.Name).sort()
-    return [stableSave(await sb.iptablesSave()), stableSave(v6.stdout), networks.join(',')].join('\n----\n')
-  }
-  const sshOk = async (ip: string): Promise<boolean> => (await ext.connect(ip, 22)).reply === 'dockwall-ok host 22'
+  const cli = (args: string[], env: Record<string, string>) => scene.cli(args, env)
+  const config = (text: string): void => writeFileSync(path.join(scene.dir, 'main.hcl'), text)
+  const host = () => scene.host()
+  const sshOk = (ip: string) => scene.sshOk(ip)
 
   beforeAll(async () => {
-    const sb = sandbox()
-    dir = mkdtempSync(path.join(tmpdir(), `dockwall-lockout-${backend}-`))
-    ext = await sb.addExternalClient()
-    // IPv6 on the same veth pair (no duplicate address detection: usable at once).
-    await sb.netnsRun('ip', ['addr', 'add', `${V6.sandbox}/64`, 'dev', ext.ifname, 'nodad'])
-    await ext.run('ip', ['addr', 'add', `${V6.client}/64`, 'dev', ext.clientIfname, 'nodad'])
-    await ext.run('ip', ['-6', 'route', 'add', 'default', 'via', V6.sandbox])
-    // The "sshd" of the host: busybox nc on port 22 of the sandbox namespace, both families.
-    sshd = execa(
-      'nsenter',
-      [`--net=${sb.netnsPath}`, '--', 'busybox', 'nc', '-ll', '-p', '22', '-e', 'echo', 'dockwall-ok', 'host', '22'],
-      {reject: false},
-    )
-    for (let i = 0; i < 100; i++) {
-      const {stdout} = await sb.netnsRun('ss', ['-H', '-l', '-n', '-t', 'sport', '=', ':22'])
-      if (stdout.trim() !== '') break
-      await new Promise((r) => setTimeout(r, 20))
-    }
-    ssh4 = `${ext.ip} 51234 ${ext.sandboxIp} 22`
-    ssh6 = `${V6.client} 51234 ${V6.sandbox} 22`
+    scene = await sshScene(sandbox(), 'lockout')
+    ssh4 = scene.ssh4
+    ssh6 = scene.ssh6
   })
 
-  afterAll(() => {
-    sshd?.kill('SIGKILL')
-    if (dir) rmSync(dir, {recursive: true, force: true})
-  })
+  afterAll(() => scene?.stop())
 
   it('the operator reaches the host on port 22 over both families', async () => {
-    expect(await sshOk(ext.sandboxIp)).toBe(true)
+    expect(await sshOk(scene.ext.sandboxIp)).toBe(true)
     expect(await sshOk(V6.sandbox)).toBe(true)
   })
 
@@ -90,36 +42,36 @@ describe.each(BACKENDS)('SSH lockout guard on %s', (backend) => {
     const r = await cli(['apply', '--auto-approve'], {SSH_CONNECTION: ssh4})
     expect(r.exitCode, r.stderr).toBe(1)
     expect(r.stderr).toContain('refusing to apply: new SSH connections from your address would be refused')
-    expect(r.stderr).toContain(`session: ${ext.ip}:51234 → ${ext.sandboxIp}:22 (SSH_CONNECTION)`)
+    expect(r.stderr).toContain(`session: ${scene.ext.ip}:51234 → ${scene.ext.sandboxIp}:22 (SSH_CONNECTION)`)
     // The rule that would do it, named as the evaluator found it.
     expect(r.stderr).toMatch(
       /after: +deny: the first packet is dropped by host iptables filter -A DOCKWALL-INPUT .*dockwall:firewall.* -j DROP/,
     )
     expect(r.stderr).toContain('--allow-lockout')
     expect(await host()).toBe(before)
-    expect(existsSync(path.join(dir, 'state.json'))).toBe(false)
-    expect(await sshOk(ext.sandboxIp)).toBe(true)
+    expect(existsSync(scene.statePath)).toBe(false)
+    expect(await sshOk(scene.ext.sandboxIp)).toBe(true)
   })
 
   it('refuses the same plan for an IPv4-mapped SSH_CONNECTION, and for --ssh-client where SSH_CONNECTION is empty (sudo)', async () => {
     const before = await host()
     const mapped = await cli(['apply', '--auto-approve'], {
-      SSH_CONNECTION: `::ffff:${ext.ip} 51234 ::ffff:${ext.sandboxIp} 22`,
+      SSH_CONNECTION: `::ffff:${scene.ext.ip} 51234 ::ffff:${scene.ext.sandboxIp} 22`,
     })
     expect(mapped.exitCode, mapped.stderr).toBe(1)
-    expect(mapped.stderr).toContain(`session: ${ext.ip}:51234 → ${ext.sandboxIp}:22`)
-    const flag = await cli(['apply', '--auto-approve', '--ssh-client', ext.ip], {SSH_CONNECTION: ''})
+    expect(mapped.stderr).toContain(`session: ${scene.ext.ip}:51234 → ${scene.ext.sandboxIp}:22`)
+    const flag = await cli(['apply', '--auto-approve', '--ssh-client', scene.ext.ip], {SSH_CONNECTION: ''})
     expect(flag.exitCode, flag.stderr).toBe(1)
-    expect(flag.stderr).toContain(`session: ${ext.ip} → ${ext.sandboxIp}:22 (--ssh-client)`)
+    expect(flag.stderr).toContain(`session: ${scene.ext.ip} → ${scene.ext.sandboxIp}:22 (--ssh-client)`)
     expect(await host()).toBe(before)
   })
 
   it('a malformed SSH_CONNECTION is an error, not ignored', async () => {
     const before = await host()
-    const r = await cli(['apply', '--auto-approve'], {SSH_CONNECTION: `${ext.ip} 51234 nonsense`})
+    const r = await cli(['apply', '--auto-approve'], {SSH_CONNECTION: `${scene.ext.ip} 51234 nonsense`})
     expect(r.exitCode).toBe(1)
     expect(r.stderr).toContain(
-      `SSH_CONNECTION is "${ext.ip} 51234 nonsense", not "CLIENT_IP CLIENT_PORT SERVER_IP SERVER_PORT"`,
+      `SSH_CONNECTION is "${scene.ext.ip} 51234 nonsense", not "CLIENT_IP CLIENT_PORT SERVER_IP SERVER_PORT"`,
     )
     expect(await host()).toBe(before)
   })
@@ -131,12 +83,12 @@ describe.each(BACKENDS)('SSH lockout guard on %s', (backend) => {
     expect(r.stderr.replaceAll(/\s*\n ›\s+/g, ' ')).toContain(
       'Warning: --allow-lockout: applying although new SSH connections from your address would be refused',
     )
-    expect(await sshOk(ext.sandboxIp)).toBe(false)
+    expect(await sshOk(scene.ext.sandboxIp)).toBe(false)
     // Removing the drop gives the path back: the guard lets destroy through without a word.
     const d = await cli(['destroy', '--auto-approve'], {SSH_CONNECTION: ssh4})
     expect(d.exitCode, d.stderr).toBe(0)
     expect(d.stderr).toBe('')
-    expect(await sshOk(ext.sandboxIp)).toBe(true)
+    expect(await sshOk(scene.ext.sandboxIp)).toBe(true)
   })
 
   it('lets a plan through that keeps the session: input_policy = "drop" with SSH kept open', async () => {
@@ -144,14 +96,14 @@ describe.each(BACKENDS)('SSH lockout guard on %s', (backend) => {
     const r = await cli(['apply', '--auto-approve'], {SSH_CONNECTION: ssh4})
     expect(r.exitCode, r.stderr).toBe(0)
     expect(r.stderr).toBe('')
-    expect(await sshOk(ext.sandboxIp)).toBe(true)
+    expect(await sshOk(scene.ext.sandboxIp)).toBe(true)
     const d = await cli(['destroy', '--auto-approve'], {SSH_CONNECTION: ssh4})
     expect(d.exitCode, d.stderr).toBe(0)
   })
 
   it('refuses a port_forward of the SSH port on the operator’s interface: new connections would go elsewhere', async () => {
     config(
-      `port_forward "ssh" {\n  in_interface = "${ext.ifname}"\n  port         = 22\n  to           = "10.99.0.5"\n}\n`,
+      `port_forward "ssh" {\n  in_interface = "${scene.ext.ifname}"\n  port         = 22\n  to           = "10.99.0.5"\n}\n`,
     )
     const before = await host()
     const r = await cli(['apply', '--auto-approve'], {SSH_CONNECTION: ssh4})
@@ -173,7 +125,7 @@ describe.each(BACKENDS)('SSH lockout guard on %s', (backend) => {
     const applied = await cli(['apply', '--auto-approve', '--allow-lockout'], {SSH_CONNECTION: ssh6})
     expect(applied.exitCode, applied.stderr).toBe(0)
     expect(await sshOk(V6.sandbox)).toBe(false)
-    expect(await sshOk(ext.sandboxIp)).toBe(true)
+    expect(await sshOk(scene.ext.sandboxIp)).toBe(true)
     const d = await cli(['destroy', '--auto-approve'], {SSH_CONNECTION: ssh6})
     expect(d.exitCode, d.stderr).toBe(0)
     expect(await sshOk(V6.sandbox)).toBe(true)
@@ -190,15 +142,15 @@ describe.each(BACKENDS)('SSH lockout guard on %s', (backend) => {
       expect(r.exitCode, r.stdout + r.stderr).toBe(1)
       expect(r.stdout).toContain('refusing to apply: after this plan no SSH connection to port 22 would get in')
       expect(await host()).toBe(before)
-      expect(await sshOk(ext.sandboxIp)).toBe(true)
+      expect(await sshOk(scene.ext.sandboxIp)).toBe(true)
       // Said explicitly: the host is to have no SSH.
       config('firewall {\n  allow_ssh = false\n}\n\nrule "all" {\n  chain  = "input"\n  action = "drop"\n}\n')
       const w = await cli(['watch', '--once'], {SSH_CONNECTION: ''})
       expect(w.exitCode, w.stdout + w.stderr).toBe(0)
-      expect(await sshOk(ext.sandboxIp)).toBe(false)
+      expect(await sshOk(scene.ext.sandboxIp)).toBe(false)
       const d = await cli(['destroy', '--auto-approve'], {SSH_CONNECTION: ''})
       expect(d.exitCode, d.stderr).toBe(0)
-      expect(await sshOk(ext.sandboxIp)).toBe(true)
+      expect(await sshOk(scene.ext.sandboxIp)).toBe(true)
     } finally {
       await sb.netnsRun(`ip6tables-${backend}`, ['-w', '-P', 'INPUT', 'ACCEPT'])
     }
