@@ -194,7 +194,8 @@ export async function runCli(
   // (nodeArgs: e.g. the import tracer below; `--cpu-prof` to profile one run)
   const t0 = performance.now()
   const r = await run(process.execPath, [...(opts.nodeArgs ?? []), `${REPO_ROOT}bin/run.js`, ...args], {
-    env: {NO_COLOR: '1', FORCE_COLOR: '0', COLUMNS: '100', ...opts.env},
+    // SSH_CONNECTION empty: the runner's own session is not the sandbox's (no confirm window).
+    env: {NO_COLOR: '1', FORCE_COLOR: '0', COLUMNS: '100', SSH_CONNECTION: '', ...opts.env},
     okExitCodes: opts.okExitCodes ?? [],
     ...(opts.netns ? {netns: opts.netns} : {}),
   })

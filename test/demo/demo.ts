@@ -37,7 +37,8 @@ async function dockwall(
   const r = await execa(process.execPath, [path.join(ROOT, 'bin/run.js'), ...argv], {
     stdio: ['ignore', 'inherit', 'inherit'],
     reject: false,
-    env: {DOCKWALL_CACHE_DIR: path.join(sb.root, 'dockwall-cache')},
+    // SSH_CONNECTION empty: an operator's own SSH session is not the sandbox's, so no confirm window.
+    env: {DOCKWALL_CACHE_DIR: path.join(sb.root, 'dockwall-cache'), SSH_CONNECTION: ''},
   })
   const code = r.exitCode ?? -1
   if (!(opts.expectExit ?? [0]).includes(code)) throw new Error(`dockwall ${args[0]} exited with ${code}`)

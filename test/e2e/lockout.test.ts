@@ -18,7 +18,9 @@ describe.each(BACKENDS)('SSH lockout guard on %s', (backend) => {
   let ssh4: string
   let ssh6: string
 
-  const cli = (args: string[], env: Record<string, string>) => scene.cli(args, env)
+  // The guard on its own: no confirmation window (on by default over SSH; test/e2e/confirm.test.ts has it).
+  const cli = (args: string[], env: Record<string, string>) =>
+    scene.cli(args[0] === 'apply' || args[0] === 'destroy' ? [...args, '--confirm-within', 'off'] : args, env)
   const config = (text: string): void => writeFileSync(path.join(scene.dir, 'main.hcl'), text)
   const host = () => scene.host()
   const sshOk = (ip: string) => scene.sshOk(ip)
