@@ -8,7 +8,11 @@ export default class RollbackTimer extends BaseCommand {
   static override summary = 'The timer behind apply --confirm-within (started by apply, detached; not for people).'
 
   static override args = {
-    file: Args.string({description: 'The pending confirmation file, <state>.confirm.', required: true}),
+    file: Args.string({
+      description: 'The pending confirmation file, <state>.confirm.',
+      required: true,
+      ignoreStdin: true,
+    }),
   }
 
   async run(): Promise<void> {
