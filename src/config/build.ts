@@ -364,155 +364,13 @@ class Builder {
   }
 
   container(b: Block): void {
-    // Nested blocks are evaluated and checked on their own below, with their own paths.
+    // Nested blocks are evaluated and checked on their own, with their own paths.
     const d = this.body(b, b.path, b.address, b.body, containerSchema, ['network', 'route'])
     const at = (rel: Path = []): SourcePos => b.src.positions.locate([...b.path, ...rel])
     const label = b.label!
-    const attachments: AttachmentSpec[] = []
-    const routes: RouteSpec[] = []
-    let ok = d !== undefined
-
-    // network "<label>" { … } blocks
-    const nets = b.body.network
-    if (nets !== undefined) {
-      if (typeof nets !== 'object' || nets === null || Array.isArray(nets)) {
-        this.error(
-          at(['network']),
-          b.address,
-          'network must be written as blocks: network "LABEL" { ipv4_address = "…" }',
-        )
-        ok = false
-      } else {
-        for (const [netLabel, value] of Object.entries(nets as Record<string, unknown>)) {
-          const bodies = bodiesOf(value, b.src)
-          const address = `${b.address}.network.${netLabel}`
-          if (!bodies) {
-            this.error(
-              at(['network', netLabel]),
-              address,
-              `a network block inside a container takes exactly one label: network "${netLabel}" { ... }`,
-            )
-            ok = false
-            continue
-          }
-          bodies.forEach((body, i) => {
-            const base = labeledBlockPath(b.path, 'network', netLabel, i)
-            const natt = (rel: Path = []): SourcePos => b.src.positions.locate([...base, ...rel])
-            if (i > 0) {
-              this.error(
-                natt(),
-                address,
-                `${address} is declared twice; the first is at ${fmt(at(['network', netLabel]))}`,
-              )
-              ok = false
-              return
-            }
-            if (!this.opts.labels.networks.has(netLabel)) {
-              const hint = didYouMean(netLabel, this.opts.labels.networks)
-              this.error(
-                natt(),
-                address,
-                `attachment to undeclared network "${netLabel}"${hint || `: declare it with a network "${netLabel}" block`}`,
-              )
-              ok = false
-              return
-            }
-            const a = this.body(b, base, address, body, attachmentSchema)
-            if (!a) {
-              ok = false
-              return
-            }
-            let ip: string | undefined
-            if (a.ipv4_address !== undefined) {
-              const n = this.take(
-                ipv4(a.ipv4_address, {use: 'ipv6_address'}),
-                () => natt(['ipv4_address']),
-                address,
-                'ipv4_address: ',
-              )
-              if (n === undefined) ok = false
-              else ip = formatIPv4(n)
-            }
-            let ip6: string | undefined
-            if (a.ipv6_address !== undefined) {
-              const n = this.take(
-                ipv6(a.ipv6_address, {use: 'ipv4_address'}),
-                () => natt(['ipv6_address']),
-                address,
-                'ipv6_address: ',
-              )
-              if (n === undefined) ok = false
-              else ip6 = formatIPv6(n)
-            }
-            a.aliases.forEach((alias, j) => {
-              const bad = dockerNameError(alias, 'network')
-              if (bad)
-                this.error(natt(['aliases', j]), address, `alias "${alias}": ${bad.replace('network name', 'alias')}`)
-            })
-            attachments.push({
-              address,
-              container: label,
-              network: netLabel,
-              ...(ip !== undefined ? {ipv4Address: ip} : {}),
-              ...(ip6 !== undefined ? {ipv6Address: ip6} : {}),
-              aliases: a.aliases,
-              at: natt(),
-            })
-            this.out.locators.set(address, natt)
-          })
-        }
-      }
-    }
-
-    // route { … } blocks
-    const rawRoutes = b.body.route
-    if (rawRoutes !== undefined) {
-      const bodies = bodiesOf(rawRoutes, b.src)
-      if (!bodies) {
-        this.error(at(['route']), b.address, 'route must be written as blocks: route { destination = "…", via = "…" }')
-        ok = false
-      } else {
-        const seen = new Map<string, SourcePos>()
-        bodies.forEach((body, i) => {
-          const base = [...b.path, 'route', i]
-          const ratt = (rel: Path = []): SourcePos => b.src.positions.locate([...base, ...rel])
-          const fallback = `${b.address}.route[${i}]`
-          const r = this.body(b, base, fallback, body, routeSchema)
-          if (!r) {
-            ok = false
-            return
-          }
-          const dest = this.take(cidrAny(r.destination), () => ratt(['destination']), fallback, 'destination: ')
-          const via = this.take(ipAny(r.via), () => ratt(['via']), fallback, 'via: ')
-          if (!dest || via === undefined) {
-            ok = false
-            return
-          }
-          if (via.family !== dest.family) {
-            this.error(
-              ratt(['via']),
-              fallback,
-              `via ${via.text} is ${familyName(via.family)} but the destination ${dest.text} is ${familyName(dest.family)}; a route's gateway has the destination's family`,
-            )
-            ok = false
-            return
-          }
-          const destination = dest.text
-          const address = `${b.address}.route[${JSON.stringify(destination)}]`
-          const prev = seen.get(destination)
-          if (prev) {
-            this.error(ratt(['destination']), address, `a second route to ${destination}; the first is at ${fmt(prev)}`)
-            ok = false
-            return
-          }
-          seen.set(destination, ratt())
-          routes.push({address, container: label, destination, via: via.text, family: dest.family, at: ratt()})
-          this.out.locators.set(address, ratt)
-        })
-      }
-    }
-
-    if (!d || !ok) return
+    const attachments = this.attachments(b, at)
+    const routes = this.routes(b, at)
+    if (!d || !attachments || !routes) return
     const name = d.name ?? label
     const badName = dockerNameError(name, 'container')
     if (badName)
@@ -523,6 +381,157 @@ class Builder {
       )
     this.out.containers.push({address: b.address, label, name, attachments, routes, at: at()})
     this.out.locators.set(b.address, at)
+  }
+
+  /** A container's `network "<label>" { … }` blocks; null when one has an error (reported). */
+  attachments(b: Block, at: (rel?: Path) => SourcePos): AttachmentSpec[] | null {
+    const nets = b.body.network
+    if (nets === undefined) return []
+    if (typeof nets !== 'object' || nets === null || Array.isArray(nets)) {
+      this.error(
+        at(['network']),
+        b.address,
+        'network must be written as blocks: network "LABEL" { ipv4_address = "…" }',
+      )
+      return null
+    }
+    const out: AttachmentSpec[] = []
+    let ok = true
+    for (const [netLabel, value] of Object.entries(nets as Record<string, unknown>)) {
+      const bodies = bodiesOf(value, b.src)
+      const address = `${b.address}.network.${netLabel}`
+      if (!bodies) {
+        this.error(
+          at(['network', netLabel]),
+          address,
+          `a network block inside a container takes exactly one label: network "${netLabel}" { ... }`,
+        )
+        ok = false
+        continue
+      }
+      bodies.forEach((body, i) => {
+        const a = this.attachment(b, netLabel, body, i, at)
+        if (a) out.push(a)
+        else ok = false
+      })
+    }
+    return ok ? out : null
+  }
+
+  /** The i-th `network "<netLabel>"` block of a container (only the first may be); null on an error (reported). */
+  attachment(
+    b: Block,
+    netLabel: string,
+    body: Record<string, unknown>,
+    i: number,
+    at: (rel?: Path) => SourcePos,
+  ): AttachmentSpec | null {
+    const address = `${b.address}.network.${netLabel}`
+    const base = labeledBlockPath(b.path, 'network', netLabel, i)
+    const natt = (rel: Path = []): SourcePos => b.src.positions.locate([...base, ...rel])
+    if (i > 0) {
+      this.error(natt(), address, `${address} is declared twice; the first is at ${fmt(at(['network', netLabel]))}`)
+      return null
+    }
+    if (!this.opts.labels.networks.has(netLabel)) {
+      const hint = didYouMean(netLabel, this.opts.labels.networks)
+      this.error(
+        natt(),
+        address,
+        `attachment to undeclared network "${netLabel}"${hint || `: declare it with a network "${netLabel}" block`}`,
+      )
+      return null
+    }
+    const a = this.body(b, base, address, body, attachmentSchema)
+    if (!a) return null
+    let ok = true
+    let ip: string | undefined
+    if (a.ipv4_address !== undefined) {
+      const n = this.take(
+        ipv4(a.ipv4_address, {use: 'ipv6_address'}),
+        () => natt(['ipv4_address']),
+        address,
+        'ipv4_address: ',
+      )
+      if (n === undefined) ok = false
+      else ip = formatIPv4(n)
+    }
+    let ip6: string | undefined
+    if (a.ipv6_address !== undefined) {
+      const n = this.take(
+        ipv6(a.ipv6_address, {use: 'ipv4_address'}),
+        () => natt(['ipv6_address']),
+        address,
+        'ipv6_address: ',
+      )
+      if (n === undefined) ok = false
+      else ip6 = formatIPv6(n)
+    }
+    a.aliases.forEach((alias, j) => {
+      const bad = dockerNameError(alias, 'network')
+      if (bad) this.error(natt(['aliases', j]), address, `alias "${alias}": ${bad.replace('network name', 'alias')}`)
+    })
+    this.out.locators.set(address, natt)
+    if (!ok) return null
+    return {
+      address,
+      container: b.label!,
+      network: netLabel,
+      ...(ip !== undefined ? {ipv4Address: ip} : {}),
+      ...(ip6 !== undefined ? {ipv6Address: ip6} : {}),
+      aliases: a.aliases,
+      at: natt(),
+    }
+  }
+
+  /** A container's `route { … }` blocks; null when one has an error (reported). */
+  routes(b: Block, at: (rel?: Path) => SourcePos): RouteSpec[] | null {
+    const raw = b.body.route
+    if (raw === undefined) return []
+    const bodies = bodiesOf(raw, b.src)
+    if (!bodies) {
+      this.error(at(['route']), b.address, 'route must be written as blocks: route { destination = "…", via = "…" }')
+      return null
+    }
+    const out: RouteSpec[] = []
+    const seen = new Map<string, SourcePos>()
+    let ok = true
+    bodies.forEach((body, i) => {
+      const r = this.route(b, body, i, seen)
+      if (r) out.push(r)
+      else ok = false
+    })
+    return ok ? out : null
+  }
+
+  /** The i-th `route` block of a container; `seen` holds the destinations of those before it. Null on an error (reported). */
+  route(b: Block, body: Record<string, unknown>, i: number, seen: Map<string, SourcePos>): RouteSpec | null {
+    const base = [...b.path, 'route', i]
+    const ratt = (rel: Path = []): SourcePos => b.src.positions.locate([...base, ...rel])
+    const fallback = `${b.address}.route[${i}]`
+    const r = this.body(b, base, fallback, body, routeSchema)
+    if (!r) return null
+    const dest = this.take(cidrAny(r.destination), () => ratt(['destination']), fallback, 'destination: ')
+    const via = this.take(ipAny(r.via), () => ratt(['via']), fallback, 'via: ')
+    if (!dest || via === undefined) return null
+    if (via.family !== dest.family) {
+      this.error(
+        ratt(['via']),
+        fallback,
+        `via ${via.text} is ${familyName(via.family)} but the destination ${dest.text} is ${familyName(dest.family)}; a route's gateway has the destination's family`,
+      )
+      return null
+    }
+    const destination = dest.text
+    const address = `${b.address}.route[${JSON.stringify(destination)}]`
+    const prev = seen.get(destination)
+    if (prev) {
+      this.error(ratt(['destination']), address, `a second route to ${destination}; the first is at ${fmt(prev)}`)
+      return null
+    }
+    seen.set(destination, ratt())
+    this.out.locators.set(address, ratt)
+    return {address, container: b.label!, destination, via: via.text, family: dest.family, at: ratt()}
   }
 
   rule(b: Block): void {

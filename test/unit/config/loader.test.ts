@@ -106,6 +106,19 @@ describe('structure', () => {
     ])
   })
 
+  it("reports each of a container's nested blocks on its own: every error once, at its position", async () => {
+    await files({
+      'a.hcl':
+        'network "n" {\n  subnet = "10.1.0.0/24"\n}\ncontainer "a" {\n  network = "n"\n}\ncontainer "b" {\n  network "n" "x" {}\n}\ncontainer "c" {\n  network "n" {\n    aliases = ["ok", "not ok!"]\n  }\n  route {\n    destination = "10.9.0.0/16"\n    via = "10.1.0.1"\n  }\n  route {\n    destination = "10.9.0.0/16"\n    via = "10.1.0.2"\n  }\n}\n',
+    })
+    expect(await messages(dir)).toEqual([
+      'a.hcl:5:13: container.a: network must be written as blocks: network "LABEL" { ipv4_address = "…" }',
+      'a.hcl:8:3: container.b.network.n: a network block inside a container takes exactly one label: network "n" { ... }',
+      'a.hcl:12:22: container.c.network.n: alias "not ok!": a Docker alias must start with a letter or digit and contain only letters, digits, "_", "." and "-"',
+      'a.hcl:19:19: container.c.route["10.9.0.0/16"]: a second route to 10.9.0.0/16; the first is at a.hcl:14',
+    ])
+  })
+
   it('reports a JSON key given twice', async () => {
     await files({
       'a.hcl.json':
