@@ -36,29 +36,60 @@ function command(line: string): {cmd: string; chain: string | undefined; rest: s
   return {cmd: m?.[1] ?? '', chain: m?.[2], rest: m?.[3] ?? ''}
 }
 
+/** The positions in `t.rules` of one chain's rules, in order. */
+function indexesOf(t: Table, chain: string): number[] {
+  return t.rules.flatMap((r, i) => (r.chain === chain ? [i] : []))
+}
+
+/** `:NAME POLICY`: --noflush creates or empties a user chain; a built-in chain keeps its rules and takes the policy. */
+function declareChain(t: Table, line: string): void {
+  const [name, policy] = line.slice(1).trim().split(/\s+/)
+  if (!name || !policy) throw new RestoreLineError(`${line}: bad chain line`)
+  if (isBuiltin(t.name, name)) {
+    const decl = t.chains.find((c) => c.name === name)
+    // A policy of `-` leaves the built-in chain's policy as it is.
+    if (policy !== '-') {
+      if (decl) decl.policy = policy
+      else t.chains.push({name, policy})
+    }
+    return
+  }
+  if (t.chains.some((c) => c.name === name)) t.rules = t.rules.filter((r) => r.chain !== name)
+  else t.chains.push({name, policy: '-'})
+}
+
+/** `-I CHAIN [N] args`: N counts from 1 and may be one past the chain's last rule. */
+function insertRule(t: Table, line: string, chain: string, rest: string, family: Family): void {
+  const m = /^(\d+)(?:\s+(.*))?$/.exec(rest)
+  const position = m ? Number(m[1]) : 1
+  const args = m ? (m[2] ?? '') : rest
+  const at = indexesOf(t, chain)
+  if (position < 1 || position > at.length + 1) throw new RestoreLineError(`${line}: index of insertion too big`)
+  const rule = ruleOf(t.name, chain, args, family)
+  const where = position <= at.length ? at[position - 1]! : at.length > 0 ? at[at.length - 1]! + 1 : t.rules.length
+  t.rules.splice(where, 0, rule)
+}
+
+/** `-D CHAIN N` or `-D CHAIN args`: the rule must exist. */
+function deleteRule(t: Table, line: string, chain: string, rest: string, family: Family): void {
+  const at = indexesOf(t, chain)
+  let i: number | undefined
+  if (/^\d+$/.test(rest)) i = at[Number(rest) - 1]
+  else {
+    const key = ruleOf(t.name, chain, rest, family).key
+    i = at.find((j) => t.rules[j]!.key === key)
+  }
+  if (i === undefined) throw new RestoreLineError(`${line}: no such rule`)
+  t.rules.splice(i, 1)
+}
+
 function applyLine(t: Table, line: string, family: Family): void {
+  if (line.startsWith(':')) return declareChain(t, line)
   const has = (chain: string): boolean => isBuiltin(t.name, chain) || t.chains.some((c) => c.name === chain)
   const need = (chain: string | undefined): string => {
     if (!chain) throw new RestoreLineError(`${line}: no chain`)
     if (!has(chain)) throw new RestoreLineError(`${line}: chain ${chain} does not exist`)
     return chain
-  }
-  const indexes = (chain: string): number[] => t.rules.flatMap((r, i) => (r.chain === chain ? [i] : []))
-  if (line.startsWith(':')) {
-    const [name, policy] = line.slice(1).trim().split(/\s+/)
-    if (!name || !policy) throw new RestoreLineError(`${line}: bad chain line`)
-    if (isBuiltin(t.name, name)) {
-      // --noflush keeps a built-in chain's rules; a policy other than `-` replaces its policy.
-      const decl = t.chains.find((c) => c.name === name)
-      if (policy !== '-') {
-        if (decl) decl.policy = policy
-        else t.chains.push({name, policy})
-      }
-      return
-    }
-    if (t.chains.some((c) => c.name === name)) t.rules = t.rules.filter((r) => r.chain !== name)
-    else t.chains.push({name, policy: '-'})
-    return
   }
   const {cmd, chain, rest} = command(line)
   switch (cmd) {
@@ -66,37 +97,16 @@ function applyLine(t: Table, line: string, family: Family): void {
     case '--append': {
       const c = need(chain)
       const rule = ruleOf(t.name, c, rest, family)
-      const at = indexes(c)
+      const at = indexesOf(t, c)
       t.rules.splice(at.length > 0 ? at[at.length - 1]! + 1 : t.rules.length, 0, rule)
       return
     }
     case '-I':
-    case '--insert': {
-      const c = need(chain)
-      const m = /^(\d+)(?:\s+(.*))?$/.exec(rest)
-      const position = m ? Number(m[1]) : 1
-      const args = m ? (m[2] ?? '') : rest
-      const at = indexes(c)
-      if (position < 1 || position > at.length + 1) throw new RestoreLineError(`${line}: index of insertion too big`)
-      const rule = ruleOf(t.name, c, args, family)
-      const where = position <= at.length ? at[position - 1]! : at.length > 0 ? at[at.length - 1]! + 1 : t.rules.length
-      t.rules.splice(where, 0, rule)
-      return
-    }
+    case '--insert':
+      return insertRule(t, line, need(chain), rest, family)
     case '-D':
-    case '--delete': {
-      const c = need(chain)
-      const at = indexes(c)
-      let i: number | undefined
-      if (/^\d+$/.test(rest)) i = at[Number(rest) - 1]
-      else {
-        const key = ruleOf(t.name, c, rest, family).key
-        i = at.find((j) => t.rules[j]!.key === key)
-      }
-      if (i === undefined) throw new RestoreLineError(`${line}: no such rule`)
-      t.rules.splice(i, 1)
-      return
-    }
+    case '--delete':
+      return deleteRule(t, line, need(chain), rest, family)
     case '-F':
     case '--flush':
       if (chain === undefined) t.rules = []
