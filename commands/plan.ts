@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base-command.js'
 import {ExitCode} from '../src/cli/exit-codes.js'
-import {outputFlags, sessionFlags} from '../src/cli/flags.js'
+import {inputFlag, outputFlags, sessionFlags} from '../src/cli/flags.js'
 import {runPlan} from '../src/cli/plan-flow.js'
 
 export default class Plan extends BaseCommand {
@@ -39,6 +39,7 @@ with --no-tty, it prints plain text; --json prints the documented JSON form.`
   static override flags = {
     ...sessionFlags,
     ...outputFlags,
+    ...inputFlag,
     out: Flags.string({
       char: 'o',
       summary: 'Save the plan to this file, for `dockwall apply FILE`.',

@@ -25,6 +25,8 @@ export interface ApplyFlags extends SharedFlags {
   'allow-lockout': boolean
   'ssh-client'?: string
   'confirm-within'?: string
+  input: boolean
+  parallelism: number
 }
 
 export interface ApplyFlowIO {
@@ -75,6 +77,11 @@ export async function runApply(
       process.stdout.write(renderPlan(plan, {color: term.color, width: term.width, verbose: flags.verbose}))
     if (prepared.work === 'none') return
     if (prepared.work === 'changes' && !prepared.saved && !flags['auto-approve']) {
+      if (!flags.input)
+        throw new AbortError(
+          `${verb} needs confirmation, and --input=false says not to ask`,
+          'review the plan, then run again with --auto-approve, or save it with `dockwall plan --out FILE` and apply that file',
+        )
       // As Terraform: the answer is one line of stdin, a terminal or a pipe (`echo yes | dockwall apply`).
       const answer = await askApproval(plan, {stdin: process.stdin, stdout: process.stdout, color: term.color})
       if (answer === 'no-answer')
@@ -94,6 +101,7 @@ export async function runApply(
       ssh,
       warn: io.warn,
       ...(window ? {confirm: {windowMs: window.ms, timerCommand: io.timerCommand}} : {}),
+      parallelism: flags.parallelism,
       report: () =>
         createApplyReporter(flags.json ? 'json' : term.interactive ? 'ink' : 'text', {
           stdout: process.stdout,

@@ -1,12 +1,32 @@
-// The one place that turns errors into output and exit codes.
+// What every command shares: Terraform's flag spellings read before oclif parses
+// (src/cli/argv.ts), --no-color, and the one place that turns errors into output and
+// exit codes.
 import {join} from 'node:path'
 
-import {Command} from '@oclif/core'
+import {Command, Flags} from '@oclif/core'
 
 import {AbortError, ConfigError, ExternalError, formatDiagnostic} from '../errors.js'
+import {rewriteTerraformFlags, type FlagShape} from './argv.js'
 import {ExitCode} from './exit-codes.js'
 
 export abstract class BaseCommand extends Command {
+  static override baseFlags = {
+    'no-color': Flags.boolean({
+      summary: 'No colours in any output (as NO_COLOR=1 does).',
+      helpGroup: 'GLOBAL',
+    }),
+  }
+
+  override async init(): Promise<void> {
+    await super.init()
+    const flags: Record<string, FlagShape> = {...this.ctor.baseFlags, ...this.ctor.flags}
+    if (this.ctor.enableJsonFlag) flags.json = {type: 'boolean'}
+    this.argv = rewriteTerraformFlags(this.argv, flags)
+    const end = this.argv.indexOf('--')
+    const noColor = this.argv.slice(0, end === -1 ? undefined : end).includes('--no-color')
+    applyColorChoice(process.env, noColor)
+  }
+
   /** How to start `dockwall rollback-timer` from this installation (apply --confirm-within detaches it). */
   protected timerCommand(): string[] {
     return [process.execPath, join(this.config.root, 'bin', 'run.js'), 'rollback-timer']
@@ -45,4 +65,15 @@ export function renderError(err: unknown): string {
   if (err instanceof ExternalError) return `Error: ${err.message}\n`
   const e = err instanceof Error ? err : new Error(String(err))
   return `Error (a bug in dockwall, please report it): ${e.message}\n${process.env.DEBUG ? `${e.stack}\n` : ''}`
+}
+
+/**
+ * --no-color or NO_COLOR, made binding for every library: our views ask shouldColor(),
+ * which reads FORCE_COLOR first, and chalk (Ink's colours) reads only FORCE_COLOR and
+ * the --no-color of process.argv, when it is first imported (after this runs: Ink is
+ * loaded on demand). FORCE_COLOR set by the user wins, as in shouldColor().
+ */
+export function applyColorChoice(env: NodeJS.ProcessEnv, noColorFlag: boolean): void {
+  if (noColorFlag) env.NO_COLOR = '1'
+  if (env.FORCE_COLOR === undefined && env.NO_COLOR !== undefined && env.NO_COLOR !== '') env.FORCE_COLOR = '0'
 }

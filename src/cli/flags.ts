@@ -110,6 +110,16 @@ export const planFlags = {
   }),
 }
 
+/** Terraform's -input: apply, destroy and plan ask nothing with --input=false (or --no-input). */
+export const inputFlag = {
+  input: Flags.boolean({
+    summary: 'Ask for input; --input=false never asks (apply then needs --auto-approve or a saved plan).',
+    description: 'For plan, --input=false also means plain text rather than the interactive view.',
+    default: true,
+    allowNo: true,
+  }),
+}
+
 export const outputFlags = {
   json: Flags.boolean({summary: 'Print machine-readable JSON (see src/ui/PLAN-JSON.md).', default: false}),
   'no-tty': Flags.boolean({summary: 'Plain text output even on a terminal (no interactive view).', default: false}),
@@ -161,6 +171,13 @@ export const confirmFlags = {
 export const applyFlags = {
   ...sessionFlags,
   ...outputFlags,
+  ...inputFlag,
+  parallelism: Flags.integer({
+    summary: 'How many Docker operations (network and attachment changes) run at once.',
+    description: 'iptables changes are one transaction per namespace and table whatever this says.',
+    default: 4,
+    min: 1,
+  }),
   'auto-approve': Flags.boolean({
     summary: 'Apply without asking for confirmation (required without a terminal).',
     default: false,

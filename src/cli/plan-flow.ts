@@ -19,6 +19,7 @@ export interface PlanFlags extends SharedFlags {
   'detailed-exitcode': boolean
   destroy: boolean
   'refresh-only': boolean
+  input: boolean
 }
 
 export interface PlanFlowIO {
@@ -36,7 +37,7 @@ export async function runPlan(flags: PlanFlags, io: PlanFlowIO): Promise<number>
     const prepared = await preparePlan(session, {mode, targets: flags.target ?? []})
     throwPlanErrors(prepared)
     const {plan} = prepared
-    const term = terminal(flags['no-tty'])
+    const term = terminal(flags['no-tty'] || !flags.input)
     if (flags.json) process.stdout.write(renderPlan(plan, {format: 'json'}))
     else if (term.interactive) await reviewPlanInteractive(plan, {stdin: process.stdin, stdout: process.stdout})
     else process.stdout.write(renderPlan(plan, {color: term.color, width: term.width, verbose: flags.verbose}))

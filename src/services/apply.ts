@@ -116,6 +116,7 @@ export async function applySession(
   plan: Plan,
   actual: ActualModel,
   listener: ApplyListener,
+  opts: {concurrency?: number} = {},
 ): Promise<ApplyResult> {
   let state: State = session.state ?? newState(DOCKWALL_VERSION)
   let prev: State | null = session.state
@@ -150,7 +151,7 @@ export async function applySession(
     }
   }
   const prior = new Map((session.state?.resources ?? []).map((r) => [r.address, r as StateResource]))
-  const result = await applyPlan(plan, prior, {ops, listener, save, stage})
+  const result = await applyPlan(plan, prior, {ops, listener, save, stage, ...opts})
   session.state = state
   return result
 }

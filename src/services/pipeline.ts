@@ -131,6 +131,9 @@ export interface ApplyOptions {
   warn: (message: string) => void
   /** Without a session (watch): refuse a plan that takes away the last path to SSH. */
   keepLastPath?: boolean
+  /** --parallelism: Docker operations at once (the engine's default when absent). */
+  parallelism?: number
+  env?: NodeJS.ProcessEnv
   /** Started once the SSH guard has passed, ended when the apply ends (even when it throws). */
   report?: () => ApplyReport
   /** --confirm-within: arm a rollback (src/services/confirm.ts) before anything is written. */
@@ -169,7 +172,9 @@ export async function applyPrepared(
   if (armed) opts.onArmed?.(armed)
   const report = opts.report?.()
   try {
-    const result = await applySession(session, prepared.plan, prepared.actual, report?.listener ?? (() => {}))
+    const result = await applySession(session, prepared.plan, prepared.actual, report?.listener ?? (() => {}), {
+      ...(opts.parallelism === undefined ? {} : {concurrency: opts.parallelism}),
+    })
     return armed ? {...result, armed} : result
   } finally {
     // The window counts from the end of the apply, whatever its result.

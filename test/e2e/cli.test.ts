@@ -6,13 +6,13 @@
 // changes nothing; `echo yes |` applies; in a terminal, typed); traffic still flows and
 // the next plan is empty. Usage errors exit 1, even with changes present and
 // --detailed-exitcode.
-import {writeFileSync} from 'node:fs'
+import {existsSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {PlanJson} from '../../src/ui/index.js'
-import {REPO_ROOT} from '../helpers/cli.js'
+import {REPO_ROOT, runCli} from '../helpers/cli.js'
 import {BACKENDS, useSandbox} from '../helpers/sandbox.js'
 import {Tmux} from '../helpers/tmux.js'
 import {chainRules, dockwall, expectExit, hostArgs, parseJson, stableSave, workdir} from './dockwall-e2e.js'
@@ -153,5 +153,64 @@ describe.each(BACKENDS)("a Terraform user's CLI on %s", (backend) => {
     expect(screen).toContain('Apply complete!')
     expect(exitCode).toBe(0)
     expect(await sb.canConnect({from: 'dw-cli', to: '10.71.1.10', port: 81})).toBe(true)
+  })
+
+  it("Terraform's spellings: plan -out=FILE -no-color -detailed-exitcode saves the plan where -out says", async () => {
+    writeFileSync(
+      join(dir.path, 'third.hcl'),
+      'rule "cli_to_web_82" {\n  from  = "10.71.2.20"\n  to    = container.web\n  proto = "tcp"\n  port  = 82\n}\n',
+    )
+    const r = expectExit(await run(['plan', '-out=tonight.plan', '-no-color', '-detailed-exitcode']), 2)
+    expect(r.stdout).toContain('# rule.cli_to_web_82 will be created')
+    expect(r.stdout).not.toMatch(/\u001b\[/)
+    expect(existsSync(join(dir.path, 'tonight.plan'))).toBe(true)
+    expect(existsSync(join(dir.path, 'ut=tonight.plan'))).toBe(false)
+  })
+
+  it('apply -input=false asks nothing: without -auto-approve it refuses and changes nothing', async () => {
+    const before = stableSave(await sandbox().iptablesSave())
+    const r = await run(['apply', '-input=false'], {input: 'yes\n'})
+    expect(r.stdout).not.toContain('Enter a value:')
+    expect(r.stderr).toContain('Error: apply needs confirmation, and --input=false says not to ask')
+    expect(r.exitCode).toBe(1)
+    expect(stableSave(await sandbox().iptablesSave())).toBe(before)
+  })
+
+  it('apply -auto-approve -input=false -parallelism=1 applies; -chdir=DIR plan from elsewhere finds nothing left', async () => {
+    expectExit(await run(['apply', '-auto-approve', '-input=false', '-parallelism=1', '-no-color']), 0)
+    expect(await sandbox().canConnect({from: 'dw-cli', to: '10.71.1.10', port: 82})).toBe(true)
+    const elsewhere = await runCli(
+      ['-chdir=' + dir.path, 'plan', '-detailed-exitcode', '-no-color', ...hostArgs(sandbox())],
+      {
+        netns: sandbox().netnsPath,
+        cwd: REPO_ROOT,
+        env: {DOCKER_HOST: '', DOCKWALL_NETNS: '', DOCKWALL_CACHE_DIR: join(dir.path, '.cache')},
+      },
+    )
+    expect(elsewhere.stdout).toContain('No changes.')
+    expect(elsewhere.exitCode).toBe(0)
+  })
+
+  it('NO_COLOR and -no-color reach the interactive view (Ink) too', async () => {
+    const sb = sandbox()
+    writeFileSync(
+      join(dir.path, 'fourth.hcl'),
+      'rule "cli_to_web_83" {\n  from  = "10.71.2.20"\n  to    = container.web\n  proto = "tcp"\n  port  = 83\n}\n',
+    )
+    const bin = join(process.env.DOCKWALL_CLI_ROOT ?? REPO_ROOT, 'bin', 'run.js')
+    const plan = ['nsenter', `--net=${sb.netnsPath}`, '--', process.execPath, bin, 'plan', ...hostArgs(sb)]
+    const env = {DOCKWALL_CACHE_DIR: join(dir.path, '.cache')}
+    const escapes = async (session: string, extra: string[], vars: Record<string, string>): Promise<boolean> => {
+      await tmux.start(session, dir.path, [...plan, ...extra], {...env, ...vars})
+      await tmux.waitFor(session, 'the interactive plan', (s) => s.includes('q quit'))
+      const screen = await tmux.screen(session, {escapes: true})
+      await tmux.type(session, 'q', false)
+      expect((await tmux.waitForExit(session)).exitCode).toBe(0)
+      return /\u001b\[[0-9;]*m/.test(screen.slice(0, screen.indexOf('q quit')))
+    }
+    // Without either, the view has colours: the check below can fail.
+    expect(await escapes('coloured', [], {})).toBe(true)
+    expect(await escapes('no-color-env', [], {NO_COLOR: '1'})).toBe(false)
+    expect(await escapes('no-color-flag', ['-no-color'], {})).toBe(false)
   })
 })

@@ -39,8 +39,10 @@ export class Tmux {
     await this.tmux(['new-session', '-d', '-x', String(this.columns), '-y', String(this.rows), '-s', session, command])
   }
 
-  async screen(session: string): Promise<string> {
-    return (await this.tmux(['capture-pane', '-p', '-J', '-S', '-', '-t', session])).stdout
+  /** The pane and its scrollback; with `escapes`, the colours and attributes as escape sequences. */
+  async screen(session: string, opts: {escapes?: boolean} = {}): Promise<string> {
+    const e = opts.escapes ? ['-e'] : []
+    return (await this.tmux(['capture-pane', '-p', '-J', ...e, '-S', '-', '-t', session])).stdout
   }
 
   /** Types text (literally), then presses Enter when asked. */
