@@ -140,6 +140,19 @@ export class LockoutError extends AbortError {
   }
 }
 
+/** Apply refused because `assert` blocks of the configuration fail on the host as the plan would leave it. */
+export class AssertionsFailedError extends AbortError {
+  constructor(
+    message: string,
+    /** The failing assertions' addresses, for callers that report them (watch). */
+    readonly addresses: readonly string[],
+    hint?: string,
+  ) {
+    super(message, hint)
+    this.name = 'AssertionsFailedError'
+  }
+}
+
 /** An external program or service failed. */
 export class ExternalError extends Error {
   constructor(

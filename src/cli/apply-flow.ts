@@ -5,7 +5,7 @@
 import type {ApplyResult} from '../apply/engine.js'
 import {AbortError} from '../errors.js'
 import type {PlanMode} from '../plan/types.js'
-import {applyPrepared, preparePlan, throwPlanErrors} from '../services/pipeline.js'
+import {applyPrepared, preparePlan, throwFailingAssertions, throwPlanErrors} from '../services/pipeline.js'
 import {readPlanFile} from '../services/planfile.js'
 import {openSession} from '../services/session.js'
 import {findSshSession} from '../services/ssh-session.js'
@@ -72,9 +72,11 @@ export async function runApply(
   try {
     const prepared = await preparePlan(session, saved ? {saved: saved.plan} : {mode, targets: flags.target ?? []})
     throwPlanErrors(prepared)
-    const {plan} = prepared
+    const {plan, assertions} = prepared
     if (!flags.json)
-      process.stdout.write(renderPlan(plan, {color: term.color, width: term.width, verbose: flags.verbose}))
+      process.stdout.write(renderPlan(plan, {color: term.color, width: term.width, verbose: flags.verbose, assertions}))
+    // Before asking: a plan whose assertions fail is refused whatever the answer would be.
+    throwFailingAssertions(prepared, 'failing')
     if (prepared.work === 'none') return
     if (prepared.work === 'changes' && !prepared.saved && !flags['auto-approve']) {
       if (!flags.input)

@@ -8,7 +8,7 @@ import type {PlanMode} from '../plan/types.js'
 import {preparePlan, throwPlanErrors} from '../services/pipeline.js'
 import {writePlanFile} from '../services/planfile.js'
 import {openSession} from '../services/session.js'
-import {renderPlan, reviewPlanInteractive} from '../ui/index.js'
+import {renderAssertionsText, renderPlan, reviewPlanInteractive} from '../ui/index.js'
 
 export interface PlanFlags extends SharedFlags {
   target?: string[]
@@ -38,9 +38,13 @@ export async function runPlan(flags: PlanFlags, io: PlanFlowIO): Promise<number>
     throwPlanErrors(prepared)
     const {plan} = prepared
     const term = terminal(flags['no-tty'] || !flags.input)
-    if (flags.json) process.stdout.write(renderPlan(plan, {format: 'json'}))
-    else if (term.interactive) await reviewPlanInteractive(plan, {stdin: process.stdin, stdout: process.stdout})
-    else process.stdout.write(renderPlan(plan, {color: term.color, width: term.width, verbose: flags.verbose}))
+    const {assertions} = prepared
+    if (flags.json) process.stdout.write(renderPlan(plan, {format: 'json', assertions}))
+    else if (term.interactive) {
+      await reviewPlanInteractive(plan, {stdin: process.stdin, stdout: process.stdout})
+      process.stdout.write(renderAssertionsText(assertions))
+    } else
+      process.stdout.write(renderPlan(plan, {color: term.color, width: term.width, verbose: flags.verbose, assertions}))
     if (flags.out) {
       await writePlanFile(flags.out, {plan, model: session.model, statePath: session.statePath})
       if (!flags.json)

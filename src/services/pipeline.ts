@@ -10,8 +10,8 @@
 import type {ApplyResult} from '../apply/engine.js'
 import type {ApplyListener} from '../apply/events.js'
 import {unsupportedEngine} from '../docker/engine.js'
-import {ConfigError, type Diagnostic} from '../errors.js'
-import type {AssertionResult} from '../explain/index.js'
+import {AssertionsFailedError, ConfigError, type Diagnostic} from '../errors.js'
+import {brokenByPlan, failingAssertions, type AssertionResult} from '../explain/index.js'
 import {normalizeRuleSpec} from '../netfilter/index.js'
 import {hashActual, makePlan} from '../plan/planner.js'
 import {planHasChanges} from '../plan/summary.js'
@@ -116,11 +116,34 @@ export function throwPlanErrors(prepared: PreparedPlan): void {
   if (prepared.errors.length > 0) throw new ConfigError(prepared.errors)
 }
 
+/** Refuses a plan whose assertions fail (AssertionsFailedError), before anything is touched. */
+export function throwFailingAssertions(prepared: PreparedPlan, gate: AssertionGate): void {
+  const bad = gate === 'failing' ? failingAssertions(prepared.assertions) : brokenByPlan(prepared.assertions)
+  if (bad.length === 0) return
+  const what = bad.map((r) =>
+    r.planned.kind === 'error'
+      ? `${r.address}: ${r.planned.error}`
+      : `${r.address}: expected ${r.expect}, got ${r.planned.verdict}`,
+  )
+  throw new AssertionsFailedError(
+    `${bad.length === 1 ? 'an assertion fails' : `${bad.length} assertions fail`} on the host as the plan would leave it${gate === 'broken-by-plan' ? ' (and holds now)' : ''}, so nothing was changed: ${what.join('; ')}`,
+    bad.map((r) => r.address),
+    '`dockwall test` shows each failing assertion with the path its packets take',
+  )
+}
+
 /** How the caller follows an apply: a listener for its events, and what to do when it ends. */
 export interface ApplyReport {
   listener: ApplyListener
   done(): Promise<void>
 }
+
+/**
+ * Which failing assertions stop an apply: `failing` (apply, destroy: any that fails on the
+ * planned host), `broken-by-plan` (watch: only those that hold now and the plan would
+ * break; one the host already broke is logged, and the plan may still repair the rest).
+ */
+export type AssertionGate = 'failing' | 'broken-by-plan'
 
 export interface ApplyOptions {
   /** --allow-lockout: apply even if the plan would cut the SSH session (the guard warns instead). */
@@ -134,6 +157,8 @@ export interface ApplyOptions {
   /** --parallelism: Docker operations at once (the engine's default when absent). */
   parallelism?: number
   env?: NodeJS.ProcessEnv
+  /** Which failing assertions refuse the apply; default `failing`. */
+  assertionGate?: AssertionGate
   /** Started once the SSH guard has passed, ended when the apply ends (even when it throws). */
   report?: () => ApplyReport
   /** --confirm-within: arm a rollback (src/services/confirm.ts) before anything is written. */
@@ -152,6 +177,7 @@ export async function applyPrepared(
   opts: ApplyOptions,
 ): Promise<ApplyResult & {armed?: ArmedConfirmation}> {
   throwPlanErrors(prepared)
+  throwFailingAssertions(prepared, opts.assertionGate ?? 'failing')
   await guardLockout(session, prepared.plan, {
     allowLockout: opts.allowLockout,
     ssh: opts.ssh,

@@ -4,7 +4,9 @@
 // reporter load it on demand, so `plan | cat`, `--json` and `validate` start
 // without its ~0.4 s import (docs/ARCHITECTURE.md, "Start-up"). test/unit/ui/imports.test.ts
 // guards this.
+import type {AssertionResult} from '../explain/index.js'
 import type {Plan} from '../plan/types.js'
+import {assertionsJson, renderAssertionsText} from './assertions-view.js'
 import {planToJson} from './plan-json.js'
 import {renderPlanText} from './plan-text.js'
 import type {ReviewIO} from './review-model.js'
@@ -37,12 +39,21 @@ export interface RenderPlanOptions {
   width?: number
   /** Text only: every change, none folded. */
   verbose?: boolean
+  /** The configuration's assertions on the planned host: shown under the changes (JSON: `assertions`). */
+  assertions?: readonly AssertionResult[]
 }
 
 /** The plan as a string ready to write to stdout, ending with a newline. */
 export function renderPlan(plan: Plan, opts: RenderPlanOptions = {}): string {
-  if (opts.format === 'json') return `${JSON.stringify(planToJson(plan), null, 2)}\n`
-  return renderPlanText(plan, {color: opts.color ?? false, width: opts.width, verbose: opts.verbose ?? false})
+  const assertions = opts.assertions ?? []
+  if (opts.format === 'json')
+    return `${JSON.stringify(
+      assertions.length > 0 ? {...planToJson(plan), assertions: assertionsJson(assertions)} : planToJson(plan),
+      null,
+      2,
+    )}\n`
+  const text = renderPlanText(plan, {color: opts.color ?? false, width: opts.width, verbose: opts.verbose ?? false})
+  return assertions.length > 0 ? `${text}\n${renderAssertionsText(assertions)}` : text
 }
 
 /** The interactive review (Ink); resolves when the user quits. Both streams must be TTYs. */

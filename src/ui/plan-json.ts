@@ -9,7 +9,7 @@ import {wireIds} from '../plan/wire.js'
 import {planHasChanges, summarizePlan} from '../plan/summary.js'
 
 /** Version of this JSON format (not of the plan file); minor bumps only add fields. */
-export const PLAN_JSON_FORMAT_VERSION = '1.0'
+export const PLAN_JSON_FORMAT_VERSION = '1.1'
 
 export interface RuleLineJson {
   namespace: string

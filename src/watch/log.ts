@@ -77,7 +77,9 @@ const MAX_ADDRESSES = 20
  * `addresses` at most 20; JSON: `triggers` as structured groups and every address.
  */
 export function reconcileRecord(r: ReconcileReport, format: LogFormat = 'text'): LogRecord {
-  const level: LogLevel = r.result === 'failed' ? 'error' : r.config.state === 'invalid' ? 'warn' : 'info'
+  const turnedFalse = r.assertions?.turnedFalse ?? []
+  const level: LogLevel =
+    r.result === 'failed' ? 'error' : r.config.state === 'invalid' || turnedFalse.length > 0 ? 'warn' : 'info'
   const shown = format === 'json' ? r.addresses : r.addresses.slice(0, MAX_ADDRESSES)
   const more = r.addresses.length - shown.length
   return {
@@ -98,6 +100,10 @@ export function reconcileRecord(r: ReconcileReport, format: LogFormat = 'text'):
     failed: r.counts.failed,
     duration_ms: Math.round(r.durationMs),
     addresses: more > 0 ? [...shown, `(+${more} more)`] : shown,
+    // Only with assert blocks: which fail on the host as planned, which turned false (or true) since the last line.
+    assertions_failing: r.assertions?.failing,
+    assertions_turned_false: turnedFalse.length > 0 ? turnedFalse : undefined,
+    assertions_turned_true: r.assertions?.turnedTrue.length ? r.assertions.turnedTrue : undefined,
     config: r.config.state === 'ok' ? undefined : r.config.state,
     config_error: r.config.state === 'ok' ? undefined : r.config.error,
     error: r.error,

@@ -11,7 +11,15 @@
 // Lock: held only for the reconciliation itself (see commands/watch.ts for why). A
 // lock held by someone else is waited for, up to the lock timeout, in short polls
 // that a stop cuts short.
-import {AbortError, ConfigError, formatDiagnostic, LockoutError, StateLockedError, type Diagnostic} from '../errors.js'
+import {
+  AbortError,
+  AssertionsFailedError,
+  ConfigError,
+  formatDiagnostic,
+  LockoutError,
+  StateLockedError,
+  type Diagnostic,
+} from '../errors.js'
 import type {DesiredModel} from '../model/types.js'
 import {changedAddresses, summarizePlan} from '../plan/summary.js'
 import type {Plan} from '../plan/types.js'
@@ -27,6 +35,7 @@ import {
 } from '../services/session.js'
 import {findSshSession, type SshSession} from '../services/ssh-session.js'
 import {readLock, resolveStatePath} from '../state/index.js'
+import {AssertionWatch, type AssertionChange} from './assertions.js'
 import {sleep, systemClock, type Clock} from './clock.js'
 import type {DockerEvent} from './docker-events.js'
 import {emptyCounts, type ChangeCounts, type ConfigStatus, type Outcome} from './types.js'
@@ -77,6 +86,7 @@ export class Reconciler {
   private config: ConfigStatus = {state: 'none'}
   /** Ids of the running containers the model names, from the last refresh (network events carry ids only). */
   private knownIds = new Set<string>()
+  private readonly assertionWatch = new AssertionWatch()
   private readonly clock: Clock
   /** The SSH session the guard protects, found once (a malformed SSH_CONNECTION fails every apply, as it should). */
   private ssh: Promise<SshSession | undefined> | undefined
@@ -165,16 +175,24 @@ export class Reconciler {
   /** The pipeline inside the lock: plan, then apply what it finds, asking no one. */
   private async planAndApply(session: Session, model: DesiredModel, config: ConfigStatus): Promise<Outcome> {
     let prepared: PreparedPlan | undefined
-    const outcome = (result: Outcome['result'], more: Partial<Outcome> = {}): Outcome => ({
-      result,
-      counts: prepared ? planCounts(prepared.plan) : emptyCounts(),
-      addresses: prepared ? changedAddresses(prepared.plan) : [],
-      config,
-      ...more,
-    })
+    let assertions: AssertionChange | undefined
+    const outcome = (result: Outcome['result'], more: Partial<Outcome> = {}): Outcome => {
+      const counts = prepared ? planCounts(prepared.plan) : emptyCounts()
+      // An assertion that turned false is drift: the host (or the plan) no longer does what was asserted.
+      if (assertions) counts.drift += assertions.turnedFalse.length
+      return {
+        result,
+        counts,
+        addresses: prepared ? changedAddresses(prepared.plan) : [],
+        config,
+        ...(assertions ? {assertions} : {}),
+        ...more,
+      }
+    }
     try {
       prepared = await preparePlan(session, {mode: 'normal', targets: []})
       this.rememberContainers(prepared.actual, model)
+      assertions = this.assertionWatch.update(prepared.assertions)
       // Never apply a plan with errors (an unmanaged network in the way...): it may be fixed outside, so retry.
       if (prepared.errors.length > 0)
         return outcome('failed', {
@@ -188,6 +206,8 @@ export class Reconciler {
         ssh: await this.ssh,
         warn: (m) => this.opts.warn?.(m),
         keepLastPath: true,
+        // One the host already broke is logged (above); the plan may still repair the rest.
+        assertionGate: 'broken-by-plan',
       })
       if (!result.ok) {
         const what = [
@@ -203,8 +223,9 @@ export class Reconciler {
       }
       return outcome(prepared.work === 'changes' ? 'applied' : 'unchanged')
     } catch (err) {
-      // A plan the SSH guard refuses stays refused until the configuration changes: no retry.
-      return outcome('failed', {error: firstLine(err), retry: !(err instanceof LockoutError)})
+      // A plan the SSH guard or an assertion refuses stays refused until the configuration changes: no retry.
+      const refused = err instanceof LockoutError || err instanceof AssertionsFailedError
+      return outcome('failed', {error: firstLine(err), retry: !refused})
     }
   }
 

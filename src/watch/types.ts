@@ -1,3 +1,5 @@
+import type {AssertionChange} from './assertions.js'
+
 // What the watch loop passes around: triggers (why a reconciliation runs), the
 // outcome of one reconciliation, and the report logged and written to the status file.
 
@@ -60,6 +62,8 @@ export interface Outcome {
   /** Addresses of the changes applied (or that failed), sorted. */
   addresses: string[]
   error?: string
+  /** The configuration's assertions on the host as planned, when it has any. */
+  assertions?: AssertionChange
   /** A failure worth retrying soon (Docker or iptables trouble, the lock); not for refusals and invalid configurations. */
   retry?: boolean
   config: ConfigStatus

@@ -152,7 +152,7 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
     it('plans every block type: creates in dependency order, with the exact iptables lines', async () => {
       const plan = (emptyPlan = await planJson(2))
       expect(plan).toMatchObject({
-        format_version: '1.0',
+        format_version: '1.1',
         mode: 'normal',
         applyable: true,
         targets: [],

@@ -2,8 +2,9 @@ import {describe, expect, it} from 'vitest'
 
 import {checkAssertions, EndpointResolver, Explainer} from '../../../src/explain/index.js'
 import type {AssertSpec} from '../../../src/model/types.js'
-import {assertionsJson, renderAssertionsText} from '../../../src/ui/index.js'
+import {assertionsJson, renderAssertionsText, renderPlan} from '../../../src/ui/index.js'
 import {capturedTypical} from '../explain/build.js'
+import {fixturePlan} from './fixtures.js'
 
 const {host, directory} = capturedTypical()
 const results = checkAssertions(
@@ -67,5 +68,21 @@ describe('assertionsJson', () => {
       verdict: 'deny',
       flows: [{from: 'container.db', verdict: 'deny', decided_by: {kind: 'rule'}}],
     })
+  })
+})
+
+describe('renderPlan with assertions', () => {
+  it('text: the results under the changes; JSON: `assertions`; without any, the plan as it was', () => {
+    const plan = fixturePlan()
+    const bare = renderPlan(plan)
+    const text = renderPlan(plan, {assertions: results})
+    expect(text.startsWith(bare)).toBe(true)
+    expect(text.slice(bare.length)).toBe(`\n${renderAssertionsText(results)}`)
+    expect(renderPlan(plan, {assertions: []})).toBe(bare)
+
+    const json = JSON.parse(renderPlan(plan, {format: 'json', assertions: results})) as Record<string, unknown>
+    expect(json.format_version).toBe('1.1')
+    expect(json.assertions).toEqual(JSON.parse(JSON.stringify(assertionsJson(results))))
+    expect(JSON.parse(renderPlan(plan, {format: 'json'}))).not.toHaveProperty('assertions')
   })
 })

@@ -19,7 +19,7 @@ describe('planToJson', () => {
   const json = planToJson(fixturePlan())
 
   it('is versioned and uses snake_case keys throughout', () => {
-    expect(json.format_version).toBe('1.0')
+    expect(json.format_version).toBe('1.1')
     expect(json.plan_format_version).toBe('1.0')
     for (const k of formatKeys(json)) expect(k).toMatch(/^[a-z][a-z0-9_]*$/)
   })

@@ -49,6 +49,23 @@ describe('watch log', () => {
     expect(line).not.toContain('\n')
   })
 
+  it('an assertion that turned false makes the line a warning and names it', () => {
+    const line = formatRecord(
+      reconcileRecord(
+        report({
+          result: 'unchanged',
+          assertions: {failing: ['assert.a', 'assert.b'], turnedFalse: ['assert.b'], turnedTrue: []},
+        }),
+      ),
+      'text',
+    )
+    expect(line).toMatch(/^time=\S+ level=warn msg=reconcile /)
+    expect(line).toContain(' assertions_failing=assert.a,assert.b assertions_turned_false=assert.b')
+    expect(line).not.toContain('assertions_turned_true')
+    // Without assert blocks the line is as it was.
+    expect(formatRecord(reconcileRecord(report()), 'text')).not.toContain('assertions')
+  })
+
   it('prints the same reconciliation as one JSON object with structured triggers', () => {
     const line = formatRecord(reconcileRecord(report(), 'json'), 'json')
     expect(JSON.parse(line)).toEqual({
