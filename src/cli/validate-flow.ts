@@ -1,18 +1,54 @@
 // How `dockwall validate` reports: every diagnostic (warnings on stderr, errors through
-// ConfigError and exit 1), then one line counting what the configuration declares.
+// ConfigError and exit 1), then one line counting what the configuration declares; with
+// --json, `terraform validate -json`'s object on stdout, whatever the outcome.
+import {readFileSync} from 'node:fs'
+
 import {loadConfig} from '../config/index.js'
-import {ConfigError, formatDiagnostic} from '../errors.js'
+import {AbortError, ConfigError, formatDiagnostic, type Diagnostic} from '../errors.js'
 import type {DesiredModel} from '../model/types.js'
+import {validateToJson, type ValidateJson} from '../ui/diagnostics-json.js'
 
 export interface ValidateFlags {
   config: string
   var?: string[]
   'var-file'?: string[]
+  json?: boolean
 }
 
 export interface ValidateIO {
   log: (line: string) => void
   logToStderr: (line: string) => void
+}
+
+/**
+ * `validate --json`: the diagnostics as Terraform's JSON, errors included (a problem that
+ * is not the configuration's, such as a missing directory, becomes one error without a
+ * range). The caller prints it and exits 1 when it is not valid.
+ */
+export async function runValidateJson(flags: ValidateFlags): Promise<ValidateJson> {
+  let diagnostics: Diagnostic[]
+  try {
+    const result = await loadConfig({path: flags.config, vars: flags.var ?? [], varFiles: flags['var-file'] ?? []})
+    diagnostics = result.diagnostics
+  } catch (error) {
+    if (error instanceof ConfigError) diagnostics = error.diagnostics
+    else if (error instanceof AbortError)
+      diagnostics = [{severity: 'error', summary: error.message, ...(error.hint ? {detail: error.hint} : {})}]
+    else throw error
+  }
+  const texts = new Map<string, string | undefined>()
+  return validateToJson(diagnostics, (file) => {
+    if (!texts.has(file)) texts.set(file, readText(file))
+    return texts.get(file)
+  })
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch {
+    return undefined
+  }
 }
 
 export async function runValidate(flags: ValidateFlags, io: ValidateIO): Promise<void> {

@@ -1,6 +1,6 @@
 // `dockwall validate` end to end: the built CLI (run `npm run build` first) on the
 // fixtures, asserting exit codes and the exact output.
-import {existsSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import {mkdtemp, readdir, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -181,6 +181,56 @@ describe('dockwall validate', () => {
     } finally {
       await rm(dir, {recursive: true, force: true})
     }
+  })
+
+  it('--json prints terraform validate -json: every error with its range in lines, columns and bytes, exit 1', async () => {
+    const r = await dockwall('validate', '--json', '-c', 'fixtures/config/validate-bad-unknown-reference')
+    expect(r.exitCode).toBe(1)
+    expect(r.stderr).toBe('')
+    const f = 'fixtures/config/validate-bad-unknown-reference/main.hcl'
+    const text = readFileSync(f, 'utf8')
+    // The byte offsets must point at what the range names: `var.lann` at 14:10.
+    const byteOf = (needle: string): number => Buffer.byteLength(text.slice(0, text.indexOf(needle)), 'utf8')
+    const out = JSON.parse(r.stdout) as {diagnostics: unknown[]}
+    expect(out).toMatchObject({format_version: '1.0', valid: false, error_count: 3, warning_count: 0})
+    expect(out.diagnostics[0]).toEqual({
+      severity: 'error',
+      summary: 'reference to undeclared variable var.lann; did you mean var.lan?',
+      detail: '',
+      address: 'rule.lan_to_lb',
+      range: {
+        filename: f,
+        start: {line: 14, column: 10, byte: byteOf('var.lann')},
+        end: {line: 14, column: 18, byte: byteOf('var.lann') + 'var.lann'.length},
+      },
+    })
+    expect(out.diagnostics).toHaveLength(3)
+  })
+
+  it('--json on a valid configuration: valid, no diagnostics, exit 0', async () => {
+    const r = await dockwall('validate', '-json', '-c', 'fixtures/config/network-go')
+    expect(r.exitCode).toBe(0)
+    expect(JSON.parse(r.stdout)).toEqual({
+      format_version: '1.0',
+      valid: true,
+      error_count: 0,
+      warning_count: 0,
+      diagnostics: [],
+    })
+  })
+
+  it('--json on a syntax error and on a missing directory: JSON on stdout, exit 1', async () => {
+    const syntax = await dockwall('validate', '--json', '-c', 'fixtures/config/validate-bad-syntax-unclosed-brace')
+    expect(syntax.exitCode).toBe(1)
+    const s = JSON.parse(syntax.stdout) as {valid: boolean; diagnostics: {range?: {start: {line: number}}}[]}
+    expect(s.valid).toBe(false)
+    expect(s.diagnostics[0]?.range?.start.line).toBeGreaterThan(0)
+    const missing = await dockwall('validate', '--json', '-c', 'fixtures/config/no-such-directory')
+    expect(missing.exitCode).toBe(1)
+    const m = JSON.parse(missing.stdout) as {error_count: number; diagnostics: {summary: string; range?: unknown}[]}
+    expect(m.error_count).toBe(1)
+    expect(m.diagnostics[0]?.summary).toContain('no-such-directory')
+    expect(m.diagnostics[0]?.range).toBeUndefined()
   })
 
   it('has help with flags and examples', async () => {
