@@ -1,7 +1,8 @@
-import {Args} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 
 import {runApply} from '../src/cli/apply-flow.js'
 import {BaseCommand} from '../src/cli/base-command.js'
+import {ExitCode} from '../src/cli/exit-codes.js'
 import {applyFlags} from '../src/cli/flags.js'
 
 export default class Apply extends BaseCommand {
@@ -36,6 +37,10 @@ failed or was rolled back (the message says what was and was not done).`
       command: '<%= config.bin %> <%= command.id %> --confirm-within 2m',
     },
     {
+      description: 'Remove everything dockwall manages (the same as dockwall destroy).',
+      command: '<%= config.bin %> <%= command.id %> --destroy',
+    },
+    {
       description: 'From automation: no prompt, JSON events on stdout.',
       command: '<%= config.bin %> <%= command.id %> --auto-approve --json',
     },
@@ -49,11 +54,23 @@ failed or was rolled back (the message says what was and was not done).`
     }),
   }
 
-  static override flags = applyFlags
+  static override flags = {
+    ...applyFlags,
+    destroy: Flags.boolean({
+      summary: "Remove everything dockwall manages, as `dockwall destroy` does (Terraform's apply -destroy).",
+      default: false,
+    }),
+  }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Apply)
-    await runApply(flags, 'normal', args.planfile, {
+    // As Terraform: a saved plan already says what it does; planning options cannot change it.
+    if (flags.destroy && args.planfile)
+      this.error(`--destroy cannot be used with a saved plan (${args.planfile}): it was made with its own mode`, {
+        exit: ExitCode.Error,
+        suggestions: ['make the plan with `dockwall plan --destroy --out FILE`, then apply that file'],
+      })
+    await runApply(flags, flags.destroy ? 'destroy' : 'normal', args.planfile, {
       log: (l) => this.log(l),
       warn: (l) => this.warn(l),
       timerCommand: this.timerCommand(),

@@ -24,6 +24,8 @@ const TERRAFORM_ONLY: Readonly<Record<string, string>> = {
   'compact-warnings': 'dockwall prints warnings in full; there is no compact form',
   backup: 'dockwall always keeps the previous state as <state>.backup',
   'state-out': 'use --state: dockwall reads and writes the same state file',
+  'refresh-only':
+    'dockwall plan --refresh-only shows what changed outside dockwall; accepting that drift into the state with apply is not supported yet',
   refresh: 'dockwall always refreshes: the plan is only as good as what it read from the host',
   'generate-config-out': 'in dockwall it belongs to `dockwall import --all` and `--from-networks-json`',
   upgrade: 'dockwall has no providers or modules to install',

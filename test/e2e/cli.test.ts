@@ -217,4 +217,14 @@ describe.each(BACKENDS)("a Terraform user's CLI on %s", (backend) => {
     expect(await escapes('no-color-env', [], {NO_COLOR: '1'})).toBe(false)
     expect(await escapes('no-color-flag', ['-no-color'], {})).toBe(false)
   })
+
+  it('apply -destroy -auto-approve is destroy: traffic the rules let through is blocked again, no dockwall line is left', async () => {
+    const refused = await run(['apply', '-destroy', 'tonight.plan'])
+    expect(refused.stderr).toContain('--destroy cannot be used with a saved plan')
+    expect(refused.exitCode).toBe(1)
+    expect(await sandbox().canConnect({from: 'dw-cli', to: '10.71.1.10', port: 82})).toBe(true)
+    expectExit(await run(['apply', '-destroy', '-auto-approve', '-no-color']), 0)
+    expect(await sandbox().canConnect({from: 'dw-cli', to: '10.71.1.10', port: 82})).toBe(false)
+    expect(await sandbox().iptablesSave()).not.toMatch(/dockwall/i)
+  })
 })
