@@ -6,7 +6,7 @@
 import type {StateResource} from '../model/resources.js'
 import {touchesFirewall} from '../plan/firewall-changes.js'
 import {countChange, emptySummary} from '../plan/summary.js'
-import type {RuleLine} from '../model/resources.js'
+import type {Family} from '../model/types.js'
 import type {Change, FirewallTransaction, Plan} from '../plan/types.js'
 import {Semaphore} from '../util/pool.js'
 import type {ApplyEvent, ApplyListener} from './events.js'
@@ -39,7 +39,14 @@ export interface ApplyResult {
   failed: {address: string; error: string}[]
   skipped: {address: string; reason: string}[]
   /** Per transaction: committed or not, so the user knows exactly what happened. */
-  transactions: {namespace: string; table: string; backend: string; committed: boolean; error?: string}[]
+  transactions: {
+    namespace: string
+    family: Family
+    table: string
+    backend: string
+    committed: boolean
+    error?: string
+  }[]
 }
 
 const VERB: Record<string, string> = {
@@ -132,8 +139,14 @@ async function walk(
   await Promise.all(nodes.map(start))
 }
 
-function lineTable(l: RuleLine): string {
-  return `${l.namespace}|${l.table}`
+/** One transaction's place: (namespace, family, table). Lines and transactions meet on it. */
+function tableKey(t: {namespace: string; family: Family; table: string}): string {
+  return `${t.namespace}|${t.family}|${t.table}`
+}
+
+/** `host/filter`, and `host/ipv6/filter` for ip6tables: how the views name a transaction. */
+export function transactionLabel(t: {namespace: string; family: Family; table: string}): string {
+  return t.family === 'ipv4' ? `${t.namespace}/${t.table}` : `${t.namespace}/${t.family}/${t.table}`
 }
 
 export async function applyPlan(
@@ -200,7 +213,7 @@ export async function applyPlan(
       type: 'batch_start',
       label: batchLabel,
       changes: firewallChanges.length,
-      transactions: plan.firewall.map((t) => `${t.namespace}/${t.table}`),
+      transactions: plan.firewall.map(transactionLabel),
     })
   for (const c of firewallChanges)
     emit({type: 'change_start', address: c.address, action: c.action, description: describe(c)})
@@ -220,6 +233,7 @@ export async function applyPlan(
     if (failedNs.has(tx.namespace)) {
       result.transactions.push({
         namespace: tx.namespace,
+        family: tx.family,
         table: tx.table,
         backend: tx.backend,
         committed: false,
@@ -229,13 +243,20 @@ export async function applyPlan(
     }
     try {
       await opts.ops.restore(tx)
-      committed.add(`${tx.namespace}|${tx.table}`)
-      result.transactions.push({namespace: tx.namespace, table: tx.table, backend: tx.backend, committed: true})
+      committed.add(tableKey(tx))
+      result.transactions.push({
+        namespace: tx.namespace,
+        family: tx.family,
+        table: tx.table,
+        backend: tx.backend,
+        committed: true,
+      })
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err)
       failedNs.add(tx.namespace)
       result.transactions.push({
         namespace: tx.namespace,
+        family: tx.family,
         table: tx.table,
         backend: tx.backend,
         committed: false,
@@ -244,18 +265,23 @@ export async function applyPlan(
     }
   }
   // Per transaction, the addresses it names, as sets: a plan of 20,000 rules asks 20,000 times.
-  const carried = plan.firewall.map((t) => ({tx: t, key: `${t.namespace}|${t.table}`, addresses: new Set(t.addresses)}))
+  const carried = plan.firewall.map((t) => ({tx: t, key: tableKey(t), addresses: new Set(t.addresses)}))
   const firstOfKey = new Map<string, FirewallTransaction>()
   for (const {tx, key} of carried) if (!firstOfKey.has(key)) firstOfKey.set(key, tx)
   for (const c of firewallChanges) {
-    const tables = new Set([...(c.lines?.before ?? []), ...(c.lines?.after ?? [])].map(lineTable))
+    const tables = new Set([...(c.lines?.before ?? []), ...(c.lines?.after ?? [])].map(tableKey))
     // The transactions that carry this change: by its lines' tables, and by name (chain changes have no lines).
     const carriers = carried
       .filter(({tx, key, addresses}) => addresses.has(c.address) || (firstOfKey.get(key) === tx && tables.has(key)))
       .map(({tx}) => tx)
     const ok = carriers.every((t) =>
       result.transactions.some(
-        (r) => r.namespace === t.namespace && r.table === t.table && r.committed && r.backend === t.backend,
+        (r) =>
+          r.namespace === t.namespace &&
+          r.family === t.family &&
+          r.table === t.table &&
+          r.committed &&
+          r.backend === t.backend,
       ),
     )
     if (ok) {
@@ -264,8 +290,8 @@ export async function applyPlan(
       emit({type: 'change_done', address: c.address, action: c.action, elapsedMs: Date.now() - t0})
     } else {
       // Record exactly what is on the host: new lines where the table committed, old lines where it did not.
-      const kept = (c.lines?.before ?? []).filter((l) => !committed.has(lineTable(l)))
-      const written = (c.lines?.after ?? []).filter((l) => committed.has(lineTable(l)))
+      const kept = (c.lines?.before ?? []).filter((l) => !committed.has(tableKey(l)))
+      const written = (c.lines?.after ?? []).filter((l) => committed.has(tableKey(l)))
       const prev = resources.get(c.address)
       if (prev || written.length > 0)
         resources.set(c.address, {
@@ -273,8 +299,8 @@ export async function applyPlan(
           lines: [...kept, ...written],
         })
       const errors = result.transactions
-        .filter((t) => !t.committed && tables.has(`${t.namespace}|${t.table}`))
-        .map((t) => `${t.namespace}/${t.table}: ${t.error}`)
+        .filter((t) => !t.committed && tables.has(tableKey(t)))
+        .map((t) => `${transactionLabel(t)}: ${t.error}`)
       const message = errors.join('; ') || 'not committed'
       failedSet.add(c.address)
       result.failed.push({address: c.address, error: message})
@@ -296,7 +322,7 @@ export async function applyPlan(
     }
   }
   const prepared = await staged
-  const allCommitted = plan.firewall.every((tx) => committed.has(`${tx.namespace}|${tx.table}`))
+  const allCommitted = plan.firewall.every((tx) => committed.has(tableKey(tx)))
   if (prepared && allCommitted) await (saving = saving.then(() => prepared.commit()))
   else {
     await prepared?.discard()

@@ -42,7 +42,7 @@ function failureMessage(result: ApplyResult): string {
   for (const s of result.skipped) lines.push(`  ${s.address}: not attempted (${s.reason})`)
   for (const t of result.transactions)
     lines.push(
-      `  iptables ${t.namespace}/${t.table}: ${t.committed ? 'committed' : `NOT committed (${t.error ?? 'failed'})`}`,
+      `  ${t.family === 'ipv4' ? 'iptables' : 'ip6tables'} ${t.namespace}/${t.table}: ${t.committed ? 'committed' : `NOT committed (${t.error ?? 'failed'})`}`,
     )
   lines.push('The state records exactly what was done; run `dockwall plan` to see what remains.')
   return lines.join('\n')

@@ -239,6 +239,21 @@ class Builder {
     return prefix
   }
 
+  /** `family = "ipv6"` with an end that names IPv4 literals only (or the reverse) matches nothing: an error at `family`. */
+  familyFits(
+    family: Family | undefined,
+    ends: ReadonlyArray<readonly Endpoint[]>,
+    at: Where,
+    address: string,
+  ): boolean {
+    if (family === undefined) return true
+    const bad = ends.find((e) => !literalFamilies(e).has(family))
+    if (!bad) return true
+    const other = [...literalFamilies(bad)].map(familyName).join(' and ')
+    this.error(at(), address, `family = "${family}", but an end of it has ${other} addresses only`)
+    return false
+  }
+
   containerRef(v: Ref | undefined, at: Where, address: string, field: string): string | undefined {
     if (v === undefined) return undefined
     if (v.kind !== 'container') {
@@ -594,6 +609,7 @@ class Builder {
     const logPrefix = this.logPrefix(d.log_prefix, d.action, () => at(['log_prefix']), A)
     if (logPrefix === null) failed = true
     if (from && to && !this.shareFamily(from, to, () => at(['to']), A, 'from', 'to')) failed = true
+    if (from && to && !this.familyFits(d.family, [from, to], () => at(['family']), A)) failed = true
     if (failed || from === undefined || to === undefined || priority === undefined) return
     this.out.rules.push({
       address: A,
@@ -609,6 +625,7 @@ class Builder {
       ...(outInterface !== undefined ? {outInterface} : {}),
       ...(inContainer !== undefined ? {inContainer} : {}),
       ...(logPrefix ? {logPrefix} : {}),
+      ...(d.family !== undefined ? {family: d.family} : {}),
       ...(d.description !== undefined ? {description: d.description} : {}),
       at: at(),
     })
@@ -657,6 +674,7 @@ class Builder {
     }
     const from = this.endpoints(d.from, at, 'from', A)
     if (from && to && !this.shareFamily([to], from, () => at(['from']), A, 'to', 'from')) failed = true
+    if (from && to && !this.familyFits(d.family, [[to], from], () => at(['family']), A)) failed = true
     if (failed || p === undefined || toPort === undefined || to === undefined || from === undefined) return
     this.out.portForwards.push({
       address: A,
@@ -668,6 +686,7 @@ class Builder {
       to,
       toPort,
       from,
+      ...(d.family !== undefined ? {family: d.family} : {}),
       at: at(),
     })
     this.out.locators.set(A, at)
@@ -692,6 +711,7 @@ class Builder {
       !this.shareFamily([source], [destination], () => at(['destination']), A, 'source', 'destination')
     )
       return
+    if (!this.familyFits(d.family, [[source], ...(destination ? [[destination]] : [])], () => at(['family']), A)) return
     this.out.masquerades.push({
       address: A,
       label: b.label!,
@@ -699,6 +719,7 @@ class Builder {
       ...(destination ? {destination} : {}),
       ...(outInterface !== undefined ? {outInterface} : {}),
       ...(inContainer !== undefined ? {inContainer} : {}),
+      ...(d.family !== undefined ? {family: d.family} : {}),
       at: at(),
     })
     this.out.locators.set(A, at)

@@ -116,6 +116,10 @@ export const ruleSchema = z.strictObject({
   in_interface: str.optional().describe('Input interface (iptables -i); a trailing + is a wildcard.'),
   out_interface: str.optional().describe('Output interface (iptables -o); a trailing + is a wildcard.'),
   in_container: refSchema.optional().describe("Put the rule inside this container's network namespace."),
+  family: z
+    .enum(['ipv4', 'ipv6'])
+    .optional()
+    .describe('Only this address family (iptables or ip6tables); by default every family both ends have addresses in.'),
   description: str.optional().describe('Free text, shown in plans (not written to iptables).'),
 })
 
@@ -131,6 +135,10 @@ export const portForwardSchema = z.strictObject({
   to: endpoint.optional().describe('Destination: container.X or an IP; defaults to in_container.'),
   to_port: numberLike.optional().describe('Destination port; defaults to port.'),
   from: endpoints.default('any').describe('Who may use the forward.'),
+  family: z
+    .enum(['ipv4', 'ipv6'])
+    .optional()
+    .describe('Only this address family (iptables or ip6tables); by default every family both ends have addresses in.'),
 })
 
 export const masqueradeSchema = z.strictObject({
@@ -138,6 +146,10 @@ export const masqueradeSchema = z.strictObject({
   destination: endpoint.optional().describe('Only traffic to this destination.'),
   out_interface: str.optional().describe('Only traffic leaving through this interface.'),
   in_container: refSchema.optional().describe("Masquerade inside this container's namespace."),
+  family: z
+    .enum(['ipv4', 'ipv6'])
+    .optional()
+    .describe('Only this address family (iptables or ip6tables); by default every family both ends have addresses in.'),
 })
 
 export const firewallSchema = z.strictObject({

@@ -81,7 +81,9 @@ export function scanDocker(snapshot: DockerSnapshot): DockerScan {
       container: c,
       label,
       attachments,
-      hasStatic: attachments.some((a) => a.endpoint.staticIpv4Address !== undefined),
+      hasStatic: attachments.some(
+        (a) => a.endpoint.staticIpv4Address !== undefined || a.endpoint.staticIpv6Address !== undefined,
+      ),
     })
   }
   const index: ReferenceIndex = {
@@ -89,9 +91,17 @@ export function scanDocker(snapshot: DockerSnapshot): DockerScan {
       label: k.label,
       name: k.container.name,
       ips: containerIps(k.container),
-      staticIps: k.container.endpoints.flatMap((e) => (e.staticIpv4Address ? [e.staticIpv4Address] : [])),
+      staticIps: k.container.endpoints.flatMap((e) => [
+        ...(e.staticIpv4Address ? [e.staticIpv4Address] : []),
+        ...(e.staticIpv6Address ? [e.staticIpv6Address] : []),
+      ]),
     })),
-    networks: networks.map((n) => ({label: n.label, subnet: n.ipam.subnet})),
+    networks: networks.map((n) => ({
+      label: n.label,
+      subnet: n.ipam.subnet,
+      ...(n.net.subnets6[0] ? {subnet6: n.net.subnets6[0].subnet} : {}),
+      ipv6: n.net.enableIPv6,
+    })),
   }
   return {networks, containers, index, explanations}
 }
@@ -106,6 +116,13 @@ export function networkBlock(n: GeneratedNetwork): {block: HclBlock; importId: s
   body.push(attribute('subnet', n.ipam.subnet))
   if (n.ipam.gateway) body.push(attribute('gateway', n.ipam.gateway))
   if (n.ipam.ipRange) body.push(attribute('ip_range', n.ipam.ipRange))
+  // IPv6 as Docker has it: the first IPv6 subnet (with its gateway and range), or `ipv6 = true` when Docker chose none.
+  const v6 = n.net.subnets6[0]
+  if (n.net.enableIPv6 && v6) {
+    body.push(attribute('ipv6_subnet', v6.subnet))
+    if (v6.gateway) body.push(attribute('ipv6_gateway', v6.gateway))
+    if (v6.ipRange) body.push(attribute('ipv6_ip_range', v6.ipRange))
+  } else if (n.net.enableIPv6) body.push(attribute('ipv6', true))
   if (n.net.internal) body.push(attribute('internal', true))
   if (Object.keys(n.net.labels).length > 0) body.push(attribute('labels', stringMap(n.net.labels)))
   if (Object.keys(n.net.options).length > 0) body.push(attribute('options', stringMap(n.net.options)))
@@ -135,6 +152,7 @@ export function containerBlock(k: KnownContainerFull, withAttachments: boolean, 
     for (const {endpoint, network} of [...k.attachments].sort((a, b) => (a.network.label < b.network.label ? -1 : 1))) {
       const att: HclItem[] = []
       if (endpoint.staticIpv4Address) att.push(attribute('ipv4_address', endpoint.staticIpv4Address))
+      if (endpoint.staticIpv6Address) att.push(attribute('ipv6_address', endpoint.staticIpv6Address))
       const aliases = userAliases(k.container, endpoint)
       if (aliases.length > 0) att.push(attribute('aliases', aliases))
       const note = endpoint.staticIpv4Address

@@ -19,6 +19,7 @@
 import {parseCidr} from '../config/ipv4.js'
 import {type Rule, writeRuleArgs} from '../netfilter/index.js'
 import type {NamespaceKey} from '../model/resources.js'
+import {FAMILIES, type Family} from '../model/types.js'
 import type {ActualModel} from '../refresh/types.js'
 import type {Cond} from './conditions.js'
 import {ESTABLISHED_COND} from './conditions.js'
@@ -119,6 +120,7 @@ function importIdOf(l: ScannedLine, kind: Converted['kind'], nsLabel: string | u
   return formatImportId({
     kind,
     namespace: nsLabel === undefined ? 'host' : `container.${nsLabel}`,
+    family: l.family,
     table: l.table,
     chain: l.chain,
     selector: l.duplicate ? {by: 'position', position: l.position + 1} : {by: 'text', spec: l.spec},
@@ -126,6 +128,14 @@ function importIdOf(l: ScannedLine, kind: Converted['kind'], nsLabel: string | u
 }
 
 const CHAIN_ORDER = {forward: 0, input: 1, output: 2} as const
+
+/** The families dockwall writes in a namespace (src/plan/firewall.ts): IPv6 in a container only when it has an IPv6 address. */
+function namespaceFamilies(actual: ActualModel, key: NamespaceKey): Family[] {
+  if (key === 'host') return [...FAMILIES]
+  const name = actual.namespaces.find((n) => n.key === key)?.container?.name
+  const c = actual.docker.containers.find((x) => x.name === name)
+  return c?.endpoints.some((e) => e.ipv6Address) ? [...FAMILIES] : ['ipv4']
+}
 
 export function generateConfig(actual: ActualModel, opts: GenerateOptions = {}): GenerateResult {
   const docker = scanDocker(actual.docker)
@@ -220,6 +230,8 @@ export function generateConfig(actual: ActualModel, opts: GenerateOptions = {}):
   for (const m of moved) {
     const ctx: BlockContext = {
       index: docker.index,
+      family: m.line.family,
+      namespaceFamilies: namespaceFamilies(actual, m.line.namespace),
       ...(m.nsLabel !== undefined ? {inContainer: m.nsLabel} : {}),
       useContainer,
     }

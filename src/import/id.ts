@@ -5,10 +5,12 @@
 //   network       NAME-OR-ID                              frontend, 3f2a9c1d0b7e
 //   attachment    CONTAINER/NETWORK                       smarthost_loadbalancer/frontend
 //   rule, port_forward, masquerade:
-//                 [container.LABEL/][TABLE:]CHAIN:SELECTOR
+//                 [container.LABEL/][FAMILY:][TABLE:]CHAIN:SELECTOR
 //                 SELECTOR  = RULE-TEXT | #POSITION
+//                 FAMILY    = ipv4 | ipv6 (ip6tables); a RULE-TEXT with IPv6 addresses implies ipv6
 //                 DOCKER-USER:-s 10.0.0.0/8 -d 172.18.0.2/32 -p tcp -m tcp --dport 80 -j ACCEPT
-//                 nat:OUTPUT:#2      container.lb/PREROUTING:#1
+//                 DOCKER-USER:-s 2001:db8::/32 -d fd00::2/128 -p tcp -m tcp --dport 80 -j ACCEPT
+//                 nat:OUTPUT:#2      container.lb/PREROUTING:#1      ipv6:INPUT:#3
 //
 // RULE-TEXT is the rule's arguments after `-A CHAIN`, compared in iptables-save's normal
 // form (so `-p tcp --dport 80 -s 10.0.0.1` finds `-s 10.0.0.1/32 -p tcp -m tcp --dport 80`).
@@ -18,9 +20,10 @@
 // names cannot hold `/` or `:`, and block labels cannot hold either, so the parts split
 // unambiguously; a rule text may hold `:` (`--to-destination 10.0.0.2:80`), which is
 // why the selector comes last.
-import {normalizeRuleSpec} from '../netfilter/index.js'
+import {detectFamily, normalizeRuleSpec} from '../netfilter/index.js'
 import type {NamespaceKey} from '../model/resources.js'
-import type {ActualNamespace} from '../refresh/types.js'
+import type {Family} from '../model/types.js'
+import {familyTables, type ActualNamespace} from '../refresh/types.js'
 
 export type ImportKind = 'network' | 'attachment' | 'rule' | 'port_forward' | 'masquerade'
 export type ImportTable = 'filter' | 'nat'
@@ -44,6 +47,7 @@ export type RuleSelector = {by: 'text'; spec: string} | {by: 'position'; positio
 export interface RuleImportId {
   kind: 'rule' | 'port_forward' | 'masquerade'
   namespace: NamespaceKey
+  family: Family
   table: ImportTable
   chain: string
   selector: RuleSelector
@@ -117,9 +121,18 @@ function parseRuleId(kind: RuleImportId['kind'], text: string): ParseResult {
     rest = rest.slice(ns[0].length)
   }
   const colon = rest.indexOf(':')
-  if (colon < 0) return fail(`a ${kind} ID is [container.LABEL/][TABLE:]CHAIN:RULE-TEXT or CHAIN:#N, got "${text}"`)
+  if (colon < 0)
+    return fail(`a ${kind} ID is [container.LABEL/][ipv6:][TABLE:]CHAIN:RULE-TEXT or CHAIN:#N, got "${text}"`)
   let head = rest.slice(0, colon)
   rest = rest.slice(colon + 1)
+  let family: Family | undefined
+  if (head === 'ipv4' || head === 'ipv6') {
+    family = head
+    const c = rest.indexOf(':')
+    if (c < 0) return fail(`after the family comes [TABLE:]CHAIN:RULE-TEXT or CHAIN:#N, got "${text}"`)
+    head = rest.slice(0, c)
+    rest = rest.slice(c + 1)
+  }
   let table: ImportTable | undefined
   if (head === 'filter' || head === 'nat') {
     table = head
@@ -137,7 +150,12 @@ function parseRuleId(kind: RuleImportId['kind'], text: string): ParseResult {
   if (table !== want) return fail(`a ${kind} lives in the ${want} table, but ${table}:${chain} is given`)
   const selector = parseSelector(rest.trim())
   if ('error' in selector) return fail(selector.error)
-  return {ok: true, id: {kind, namespace, table, chain, selector}}
+  // A rule text naming IPv6 addresses is an ip6tables rule; only a position needs the family said.
+  const implied: Family =
+    selector.by === 'text' && detectFamily(`-A ${chain} ${selector.spec}\n`) === 'ipv6' ? 'ipv6' : 'ipv4'
+  if (family === 'ipv4' && implied === 'ipv6')
+    return fail(`"${selector.by === 'text' ? selector.spec : ''}" has IPv6 addresses, but ipv4: is given`)
+  return {ok: true, id: {kind, namespace, family: family ?? implied, table, chain, selector}}
 }
 
 function parseSelector(s: string): RuleSelector | {error: string} {
@@ -164,7 +182,10 @@ export function formatImportId(id: ImportId): string {
       const ns = id.namespace === 'host' ? '' : `${id.namespace}/`
       const table = IMPLIED_TABLE[id.chain] === id.table ? '' : `${id.table}:`
       const sel = id.selector.by === 'position' ? `#${id.selector.position}` : id.selector.spec
-      return `${ns}${table}${id.chain}:${sel}`
+      // The family is said unless the rule text implies it (IPv6 addresses) or it is IPv4.
+      const implied = id.selector.by === 'text' && detectFamily(`-A ${id.chain} ${id.selector.spec}\n`) === id.family
+      const family = id.family === 'ipv4' || implied ? '' : `${id.family}:`
+      return `${ns}${family}${table}${id.chain}:${sel}`
     }
   }
 }
@@ -179,21 +200,24 @@ export type LocateResult = {ok: true; index: number} | {ok: false; error: string
 export function locateRule(id: RuleImportId, namespaces: readonly ActualNamespace[]): LocateResult {
   const ns = namespaces.find((n) => n.key === id.namespace)
   if (!ns) return {ok: false, error: `namespace ${id.namespace} was not read`}
-  const chain = ns.tables[id.table]?.chains.find((c) => c.name === id.chain)
-  if (!chain) return {ok: false, error: `${id.table} chain ${id.chain} does not exist in ${id.namespace}`}
+  const tables = familyTables(ns, id.family)
+  if (!tables) return {ok: false, error: `ip6tables of ${id.namespace} were not read (it has no IPv6 address)`}
+  const where = id.family === 'ipv4' ? id.table : `ip6tables ${id.table}`
+  const chain = tables[id.table]?.chains.find((c) => c.name === id.chain)
+  if (!chain) return {ok: false, error: `${where} chain ${id.chain} does not exist in ${id.namespace}`}
   if (id.selector.by === 'position') {
     const i = id.selector.position - 1
     if (i >= chain.rules.length)
       return {ok: false, error: `${id.chain} has ${chain.rules.length} rule(s); there is no #${id.selector.position}`}
     return {ok: true, index: i}
   }
-  const want = normalizeRuleSpec(id.selector.spec)
+  const want = normalizeRuleSpec(id.selector.spec, {family: id.family})
   const hits = chain.rules.flatMap((r, i) => (r.spec === want ? [i] : []))
-  if (hits.length === 0) return {ok: false, error: `no rule in ${id.table} ${id.chain} reads "${want}"`}
+  if (hits.length === 0) return {ok: false, error: `no rule in ${where} ${id.chain} reads "${want}"`}
   if (hits.length > 1)
     return {
       ok: false,
-      error: `${hits.length} rules in ${id.table} ${id.chain} read "${want}" (#${hits.map((i) => i + 1).join(', #')}); give the position instead`,
+      error: `${hits.length} rules in ${where} ${id.chain} read "${want}" (#${hits.map((i) => i + 1).join(', #')}); give the position instead`,
     }
   return {ok: true, index: hits[0]!}
 }

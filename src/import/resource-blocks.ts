@@ -11,7 +11,7 @@
 // N counts the rules imported into one chain of one namespace, in evaluation order;
 // FROM and TO are the referenced label or the address (10.0.0.0/8 → 10-0-0-0_8);
 // ACTION is left out for accept. Labels are made unique by a numeric suffix.
-import type {PortRange} from '../model/types.js'
+import {addressFamily, FAMILIES, type Family, type PortRange} from '../model/types.js'
 import {attribute, block, type HclBlock, type HclItem, type HclValue, ref} from './hcl-writer.js'
 import {addressPart, type LabelAllocator, sanitizeLabel} from './labels.js'
 import {findReference, type Reference, type ReferenceIndex} from './references.js'
@@ -19,6 +19,10 @@ import type {ConvertedMasquerade, ConvertedPortForward, ConvertedRule} from './r
 
 export interface BlockContext {
   index: ReferenceIndex
+  /** The family of the table the rule was read from (iptables: ipv4, ip6tables: ipv6). */
+  family: Family
+  /** The families dockwall writes in that namespace: both on the host, IPv6 in a container only with an IPv6 address. */
+  namespaceFamilies: readonly Family[]
   /** Label of the container whose namespace the rule lives in; undefined on the host. */
   inContainer?: string
   /** Called for every container a block refers to (so its block is generated). */
@@ -37,18 +41,28 @@ function endpointValue(
   ctx: BlockContext,
   notes: string[],
   role: string,
-): {value: HclValue; part?: string} {
-  if (cidr === undefined) return {value: 'any'}
+): {value: HclValue; part?: string; families: readonly Family[]} {
+  if (cidr === undefined) return {value: 'any', families: FAMILIES}
   const r: Reference = findReference(cidr, ctx.index)
   if (r.kind === 'literal') {
     if (r.note) notes.push(`${role}: ${r.note}`)
-    return {value: r.text, part: addressPart(r.text)}
+    return {value: r.text, part: addressPart(r.text), families: [addressFamily(r.text)]}
   }
   if (r.kind === 'container') {
     ctx.useContainer(r.label, 'a rule refers to it')
     if (r.note) notes.push(`${role}: ${r.note}`)
   }
-  return {value: ref(r.text), part: r.label}
+  return {value: ref(r.text), part: r.label, families: r.families}
+}
+
+/**
+ * `family = "<F>"` when the block as written would also render in the other family: "any" and
+ * references to dual-stack containers or networks stand for both, but the rule read from
+ * iptables (or ip6tables) matched one family only, and import must not widen it.
+ */
+function pinFamily(ctx: BlockContext, ends: ReadonlyArray<readonly Family[]>, body: HclItem[]): void {
+  const rendered = FAMILIES.filter((f) => ctx.namespaceFamilies.includes(f) && ends.every((e) => e.includes(f)))
+  if (rendered.some((f) => f !== ctx.family)) body.push(attribute('family', ctx.family))
 }
 
 function portText(p: PortRange): string {
@@ -100,6 +114,7 @@ export function ruleBlock(
   if (c.inInterface !== undefined) body.push(attribute('in_interface', c.inInterface))
   if (c.outInterface !== undefined) body.push(attribute('out_interface', c.outInterface))
   if (ctx.inContainer !== undefined) body.push(attribute('in_container', ref(`container.${ctx.inContainer}`)))
+  pinFamily(ctx, [from.families, to.families], body)
   description(c.comment, body, notes)
   return {address: `rule.${name}`, block: block('rule', [name], body), notes}
 }
@@ -108,12 +123,16 @@ export function portForwardBlock(c: ConvertedPortForward, ctx: BlockContext, all
   const notes = [...c.notes]
   let toValue: HclValue | undefined
   let toPart: string | undefined
+  // A REDIRECT (no destination) is written in every family of the namespace.
+  let toFamilies: readonly Family[] = FAMILIES
   if (c.to !== undefined) {
-    const r = findReference(`${c.to}/32`, ctx.index)
+    const r = findReference(`${c.to}${addressFamily(c.to) === 'ipv4' ? '/32' : '/128'}`, ctx.index)
+    toFamilies = r.kind === 'literal' ? [addressFamily(c.to)] : r.families
     if (r.kind === 'container' && r.label === ctx.inContainer) {
       // `to = container.<self>` renders a REDIRECT, not this DNAT: keep the address so the line stays the same.
       toValue = c.to
       toPart = r.label
+      toFamilies = [addressFamily(c.to)]
       notes.push(
         `to: ${c.to} is the container's own address; it stays literal because to = container.${r.label} would be written as a REDIRECT`,
       )
@@ -136,7 +155,9 @@ export function portForwardBlock(c: ConvertedPortForward, ctx: BlockContext, all
   body.push(attribute('proto', c.proto), attribute('port', c.port))
   if (toValue !== undefined) body.push(attribute('to', toValue))
   if (c.toPort !== c.port) body.push(attribute('to_port', c.toPort))
-  if (c.source !== undefined) body.push(attribute('from', endpointValue(c.source, ctx, notes, 'from').value))
+  const from = c.source === undefined ? undefined : endpointValue(c.source, ctx, notes, 'from')
+  if (from) body.push(attribute('from', from.value))
+  pinFamily(ctx, [toFamilies, from?.families ?? FAMILIES], body)
   if (c.comment !== undefined) notes.push(`its iptables comment was: ${c.comment}`)
   return {address: `port_forward.${name}`, block: block('port_forward', [name], body), notes}
 }
@@ -156,6 +177,7 @@ export function masqueradeBlock(c: ConvertedMasquerade, ctx: BlockContext, alloc
   if (dest) body.push(attribute('destination', dest.value))
   if (c.outInterface !== undefined) body.push(attribute('out_interface', c.outInterface))
   if (ctx.inContainer !== undefined) body.push(attribute('in_container', ref(`container.${ctx.inContainer}`)))
+  pinFamily(ctx, [source.families, dest?.families ?? FAMILIES], body)
   if (c.comment !== undefined) notes.push(`its iptables comment was: ${c.comment}`)
   return {address: `masquerade.${name}`, block: block('masquerade', [name], body), notes}
 }

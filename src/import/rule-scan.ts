@@ -5,6 +5,7 @@
 // reason (not expressible, or moving it would change the order it is evaluated in).
 import {IptablesParseError, parseRule, type Rule} from '../netfilter/index.js'
 import type {FirewallTable, NamespaceKey} from '../model/resources.js'
+import type {Family} from '../model/types.js'
 import type {ActualNamespace, ActualTable} from '../refresh/types.js'
 import {type ChainRules, type Decision, expand, type Item, type Sequence, decideMoves} from './order.js'
 import type {DockerHints} from './owners.js'
@@ -20,6 +21,7 @@ export type Converted = ConvertedRule | ConvertedPortForward | ConvertedMasquera
 
 export interface ScannedLine {
   namespace: NamespaceKey
+  family: Family
   table: FirewallTable
   chain: string
   /** 0-based position in the chain. */
@@ -37,6 +39,7 @@ export interface ScannedLine {
 
 export interface ScannedRoot {
   namespace: NamespaceKey
+  family: Family
   table: FirewallTable
   root: string
   /** Undefined when the chains could not be parsed (every line is then kept). */
@@ -108,6 +111,7 @@ const isDockwall = (r: Rule): boolean =>
 export function scanNamespace(ns: ActualNamespace, docker: DockerHints): NamespaceScan {
   const lines: ScannedLine[] = []
   const roots: ScannedRoot[] = []
+  const family: Family = 'ipv4'
   const parsed = new Map<string, Map<string, ChainRules> | {error: string}>()
   for (const spec of ROOTS) {
     const tableName = spec.table
@@ -119,6 +123,7 @@ export function scanNamespace(ns: ActualNamespace, docker: DockerHints): Namespa
     if (present.length === 0) continue
     const base = (chain: string, position: number, spec: string, dup: boolean): Omit<ScannedLine, 'fate'> => ({
       namespace: ns.key,
+      family,
       table: tableName,
       chain,
       position,
@@ -142,7 +147,7 @@ export function scanNamespace(ns: ActualNamespace, docker: DockerHints): Namespa
           ...base(l.chain, l.position, l.spec, l.dup),
           fate: {kind: 'kept', reason: `the ${table.name} table could not be read completely: ${chains.error}`},
         })
-      roots.push({namespace: ns.key, table: spec.table, root: spec.root})
+      roots.push({namespace: ns.key, family, table: spec.table, root: spec.root})
       continue
     }
     const jumpFrom = spec.root === 'FORWARD' && chains.has('DOCKER-USER') ? 'DOCKER-USER' : spec.root
@@ -206,7 +211,7 @@ export function scanNamespace(ns: ActualNamespace, docker: DockerHints): Namespa
     const order = new Map(rawLines.map((l, i) => [`${l.chain}#${l.position}`, i]))
     fated.sort((a, b) => order.get(`${a.chain}#${a.position}`)! - order.get(`${b.chain}#${b.position}`)!)
     for (const f of fated) lines.push(f)
-    roots.push({namespace: ns.key, table: spec.table, root: spec.root, seq, decision})
+    roots.push({namespace: ns.key, family, table: spec.table, root: spec.root, seq, decision})
   }
   return {lines, roots}
 }

@@ -2,6 +2,7 @@
 // attribute values, where iptables lines live, and the record of one managed resource
 // as the state keeps it and the planner reads it. Nothing here depends on another
 // module of dockwall, so config, refresh, state, plan and apply can all import it.
+import type {Family} from './types.js'
 
 export type ResourceType =
   'network' | 'attachment' | 'route' | 'rule' | 'port_forward' | 'masquerade' | 'firewall' | 'chain'
@@ -24,6 +25,8 @@ export const FIREWALL_TABLES: readonly FirewallTable[] = ['filter', 'nat', 'raw'
 /** One iptables rule as dockwall writes it: chain plus the arguments after `-A CHAIN`. */
 export interface RuleLine {
   namespace: NamespaceKey
+  /** iptables (ipv4) or ip6tables (ipv6): each family has its own tables. */
+  family: Family
   table: FirewallTable
   chain: string
   /** Arguments in iptables-save's normal form, e.g. `-s 10.0.0.0/8 -p tcp -m tcp --dport 80 -m comment --comment "dockwall:rule.x" -j ACCEPT`. */

@@ -124,6 +124,8 @@ export interface RuleSpec {
   outInterface?: string
   /** Put the rule inside this container's network namespace instead of the host. */
   inContainer?: string
+  /** Only this family; absent: every family both ends have addresses in ("any" has both). */
+  family?: Family
   description?: string
   at: SourcePos
 }
@@ -141,6 +143,8 @@ export interface PortForwardSpec {
   toPort: number
   /** Optional restriction of who may use the forward. */
   from: Endpoint[]
+  /** Only this family; absent: every family the destination and `from` have. */
+  family?: Family
   at: SourcePos
 }
 
@@ -151,6 +155,8 @@ export interface MasqueradeSpec {
   destination?: Endpoint
   outInterface?: string
   inContainer?: string
+  /** Only this family; absent: every family source and destination have. */
+  family?: Family
   at: SourcePos
 }
 

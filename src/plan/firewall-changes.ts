@@ -2,8 +2,8 @@
 // the lines carrying its `dockwall:<address>` comment. Per owned chain: compute the
 // complete content (dockwall rewrites its chains whole), the jump, and the
 // `iptables-restore --noflush` transaction for each (namespace, table).
-import type {Backend} from '../model/types.js'
-import type {ActualNamespace} from '../refresh/types.js'
+import {FAMILIES, type Backend, type Family} from '../model/types.js'
+import {familyTables, type ActualNamespace} from '../refresh/types.js'
 import {chainKey, isOwnedChain, jumpSource, type ActualIndex, type IndexedLine, type JumpInfo} from './actual-index.js'
 import {
   compareLines,
@@ -25,7 +25,8 @@ import {
 } from '../model/resources.js'
 import type {Change, Drift, FirewallTransaction} from './types.js'
 
-export type Normalize = (spec: string) => string
+/** Brings a rule spec of a family to iptables-save's normal form (src/netfilter). */
+export type Normalize = (spec: string, family: Family) => string
 
 export interface FirewallPlanInput {
   rendered: readonly RenderedResource[]
@@ -49,9 +50,11 @@ export interface FirewallPlan {
 }
 
 function foreignLinePresent(index: ActualIndex, l: RuleLine, norm: Normalize): boolean {
-  const chain = index.namespaces.get(l.namespace)?.tables[l.table]?.chains.find((c) => c.name === l.chain)
-  const want = norm(l.spec)
-  return chain?.rules.some((r) => norm(r.spec) === want) ?? false
+  const chain = familyTables(index.namespaces.get(l.namespace), l.family)?.[l.table]?.chains.find(
+    (c) => c.name === l.chain,
+  )
+  const want = norm(l.spec, l.family)
+  return chain?.rules.some((r) => norm(r.spec, l.family) === want) ?? false
 }
 
 const RULE_TYPES: ReadonlyArray<[string, ResourceType]> = [
@@ -66,20 +69,29 @@ export function ruleTypeOf(address: string): ResourceType | undefined {
 }
 
 /**
- * The address of an owned chain. filter and nat chains have distinct names and keep the
- * short form; the raw table's DOCKWALL-PREROUTING shares its name with nat's, so the
- * table is part of its address.
+ * The address of an owned chain: `chain["host:DOCKWALL-FORWARD"]`. filter and nat chains
+ * have distinct names and keep the short form; the raw table's DOCKWALL-PREROUTING shares
+ * its name with nat's, so the table is part of its address (`chain["host:raw:…"]`); an
+ * ip6tables chain says its family first (`chain["host:ipv6:DOCKWALL-INPUT"]`,
+ * `chain["host:ipv6:raw:DOCKWALL-PREROUTING"]`).
  */
-export function chainAddress(namespace: NamespaceKey, table: FirewallTable, chain: string): string {
-  return table === 'raw' ? `chain["${namespace}:raw:${chain}"]` : `chain["${namespace}:${chain}"]`
+export function chainAddress(namespace: NamespaceKey, family: Family, table: FirewallTable, chain: string): string {
+  const parts = [namespace, ...(family === 'ipv4' ? [] : [family]), ...(table === 'raw' ? ['raw'] : []), chain]
+  return `chain["${parts.join(':')}"]`
 }
 
 function lineKey(l: RuleLine, norm: Normalize): string {
-  return `${l.namespace}|${l.table}|${l.chain}|${norm(l.spec)}`
+  return `${l.namespace}|${l.family}|${l.table}|${l.chain}|${norm(l.spec, l.family)}`
 }
 
 function sameText(a: RuleLine, b: RuleLine): boolean {
-  return a.spec === b.spec && a.chain === b.chain && a.table === b.table && a.namespace === b.namespace
+  return (
+    a.spec === b.spec &&
+    a.chain === b.chain &&
+    a.table === b.table &&
+    a.family === b.family &&
+    a.namespace === b.namespace
+  )
 }
 
 function sameLines(a: readonly RuleLine[], b: readonly RuleLine[], norm: Normalize): boolean {
@@ -92,12 +104,12 @@ function sameLines(a: readonly RuleLine[], b: readonly RuleLine[], norm: Normali
 }
 
 function plain(l: RuleLine): RuleLine {
-  return {namespace: l.namespace, table: l.table, chain: l.chain, spec: l.spec}
+  return {namespace: l.namespace, family: l.family, table: l.table, chain: l.chain, spec: l.spec}
 }
 
-/** Display order: by namespace, table and chain, keeping each chain's own order. */
+/** Display order: by namespace, family, table and chain, keeping each chain's own order. */
 function sortLines(lines: RuleLine[]): RuleLine[] {
-  const k = (l: RuleLine): string => `${l.namespace === 'host' ? '' : l.namespace}|${l.table}|${l.chain}`
+  const k = (l: RuleLine): string => `${l.namespace === 'host' ? '' : l.namespace}|${l.family}|${l.table}|${l.chain}`
   return lines
     .map((l, i) => ({l, i}))
     .sort((a, b) => (k(a.l) < k(b.l) ? -1 : k(a.l) > k(b.l) ? 1 : a.i - b.i))
@@ -223,6 +235,7 @@ function resourceChanges(input: FirewallPlanInput): {
 
 interface ChainWork {
   namespace: NamespaceKey
+  family: Family
   table: FirewallTable
   chain: OwnedChain
   /** null: the chain must not exist. */
@@ -248,6 +261,7 @@ export function jumpSpec(chain: string): string {
 
 function chainWork(
   ns: NamespaceKey,
+  family: Family,
   table: FirewallTable,
   chain: OwnedChain,
   content: DesiredLine[],
@@ -257,11 +271,14 @@ function chainWork(
   contentChanged: boolean,
 ): ChainWork {
   const {index, normalize: norm} = input
-  const address = chainAddress(ns, table, chain)
-  const actualLines = index.ownedChains.get(chainKey(ns, table, chain))
-  const jumps = index.jumps.filter((j) => j.namespace === ns && j.table === table && j.to === chain)
+  const address = chainAddress(ns, family, table, chain)
+  const actualLines = index.ownedChains.get(chainKey(ns, family, table, chain))
+  const jumps = index.jumps.filter(
+    (j) => j.namespace === ns && j.family === family && j.table === table && j.to === chain,
+  )
   const work: ChainWork = {
     namespace: ns,
+    family,
     table,
     chain,
     content: content.length > 0 ? content : null,
@@ -271,7 +288,9 @@ function chainWork(
   }
   const reasons: string[] = []
   // Owned chains are rewritten whole, with or without --target: a foreign line in one always goes.
-  const foreign = index.foreign.filter((l) => l.namespace === ns && l.table === table && l.chain === chain)
+  const foreign = index.foreign.filter(
+    (l) => l.namespace === ns && l.family === family && l.table === table && l.chain === chain,
+  )
 
   if (content.length === 0) {
     if (!actualLines && jumps.length === 0) return work
@@ -287,7 +306,7 @@ function chainWork(
       address,
       type: 'chain',
       action: 'delete',
-      before: {namespace: ns, table, chain, jumps: jumps.map((j) => j.from)},
+      before: {namespace: ns, family, table, chain, jumps: jumps.map((j) => j.from)},
       after: null,
       reasons,
       dependsOn: [],
@@ -296,7 +315,7 @@ function chainWork(
     return work
   }
 
-  const from = jumpSource(actualNs, table, chain)
+  const from = jumpSource(familyTables(actualNs, family), table, chain)
   const good = jumps.find((j) => j.from === from && j.position === 0)
   const misplaced = jumps.filter((j) => j !== good)
   if (!good) work.jumpAdd = {from, spec: jumpSpec(chain)}
@@ -326,7 +345,7 @@ function chainWork(
   const have = actualLines ?? []
   const orderDiffers =
     have.length !== content.length ||
-    have.some((l, i) => l.spec !== content[i]!.spec && norm(l.spec) !== norm(content[i]!.spec))
+    have.some((l, i) => l.spec !== content[i]!.spec && norm(l.spec, family) !== norm(content[i]!.spec, family))
   work.write = !actualLines || orderDiffers || contentChanged
   if (actualLines && orderDiffers && !contentChanged && foreign.length === 0)
     reasons.push("restore the order of dockwall's rules")
@@ -337,10 +356,10 @@ function chainWork(
       type: 'chain',
       action: 'create',
       before: null,
-      after: {namespace: ns, table, chain, jump_from: from},
+      after: {namespace: ns, family, table, chain, jump_from: from},
       reasons,
       dependsOn: [],
-      lines: {before: [], after: [{namespace: ns, table, chain: from, spec: jumpSpec(chain)}]},
+      lines: {before: [], after: [{namespace: ns, family, table, chain: from, spec: jumpSpec(chain)}]},
     }
   } else if (reasons.length > 0) {
     work.write = true
@@ -348,8 +367,8 @@ function chainWork(
       address,
       type: 'chain',
       action: 'update',
-      before: {namespace: ns, table, chain, jump_from: jumps[0]?.from ?? null},
-      after: {namespace: ns, table, chain, jump_from: from},
+      before: {namespace: ns, family, table, chain, jump_from: jumps[0]?.from ?? null},
+      after: {namespace: ns, family, table, chain, jump_from: from},
       reasons,
       dependsOn: [],
       // After: the jumps that stay, so a kept jump does not read as removed.
@@ -357,7 +376,7 @@ function chainWork(
         before: [...foreign.map(plain), ...jumps.map((j) => jumpLine(j))],
         after: [
           ...jumps.filter((j) => !work.jumpsRemove.includes(j)).map((j) => jumpLine(j)),
-          ...(work.jumpAdd ? [{namespace: ns, table, chain: from, spec: work.jumpAdd.spec}] : []),
+          ...(work.jumpAdd ? [{namespace: ns, family, table, chain: from, spec: work.jumpAdd.spec}] : []),
         ],
       },
     }
@@ -366,7 +385,7 @@ function chainWork(
 }
 
 function jumpLine(j: JumpInfo): RuleLine {
-  return {namespace: j.namespace, table: j.table, chain: j.from, spec: j.spec}
+  return {namespace: j.namespace, family: j.family, table: j.table, chain: j.from, spec: j.spec}
 }
 
 function transactionInput(table: string, works: readonly ChainWork[], moves: readonly RuleLine[]): string {
@@ -385,12 +404,12 @@ function transactionInput(table: string, works: readonly ChainWork[], moves: rea
 
 /** `norm` remembering its answers: the planner may ask for the same spec several times. */
 function memoNormalize(norm: Normalize): Normalize {
-  const seen = new Map<string, string>()
-  return (spec) => {
-    let out = seen.get(spec)
+  const seen: Record<Family, Map<string, string>> = {ipv4: new Map(), ipv6: new Map()}
+  return (spec, family) => {
+    let out = seen[family].get(spec)
     if (out === undefined) {
-      out = norm(spec)
-      seen.set(spec, out)
+      out = norm(spec, family)
+      seen[family].set(spec, out)
     }
     return out
   }
@@ -398,26 +417,28 @@ function memoNormalize(norm: Normalize): Normalize {
 
 export function planFirewall(
   given: FirewallPlanInput,
-  backendOf: (ns: NamespaceKey) => Backend | undefined,
+  /** The backend a namespace's family is written with; undefined when that family was not read there. */
+  backendOf: (ns: NamespaceKey, family: Family) => Backend | undefined,
 ): FirewallPlan {
   const input: FirewallPlanInput = {...given, normalize: memoNormalize(given.normalize)}
   const {changes, drift, effective, moves} = resourceChanges(input)
   const changedAddresses = new Set(changes.filter(touchesFirewall).map((c) => c.address))
 
-  // Group effective lines per (namespace, table, chain).
+  // Group effective lines per (namespace, family, table, chain).
   interface ChainEntry {
     ns: NamespaceKey
+    family: Family
     table: FirewallTable
     chain: OwnedChain
     lines: DesiredLine[]
     addresses: Set<string>
   }
   const chains = new Map<string, ChainEntry>()
-  const ensure = (ns: NamespaceKey, table: FirewallTable, chain: OwnedChain): ChainEntry => {
-    const key = chainKey(ns, table, chain)
+  const ensure = (ns: NamespaceKey, family: Family, table: FirewallTable, chain: OwnedChain): ChainEntry => {
+    const key = chainKey(ns, family, table, chain)
     let entry = chains.get(key)
     if (!entry) {
-      entry = {ns, table, chain, lines: [], addresses: new Set()}
+      entry = {ns, family, table, chain, lines: [], addresses: new Set()}
       chains.set(key, entry)
     }
     return entry
@@ -425,72 +446,89 @@ export function planFirewall(
   for (const [address, lines] of effective) {
     for (const l of lines) {
       if (!isOwnedChain(l.table, l.chain)) continue
-      const e = ensure(l.namespace, l.table, l.chain)
+      const e = ensure(l.namespace, l.family, l.table, l.chain)
       e.lines.push(l)
       e.addresses.add(address)
     }
   }
   // Chains that exist now must be visited too (to delete them or clean them up).
-  for (const key of input.index.ownedChains.keys()) {
-    const [ns, table, chain] = key.split('|') as [NamespaceKey, FirewallTable, string]
-    if (isOwnedChain(table, chain)) ensure(ns, table, chain)
-  }
-  for (const j of input.index.jumps) ensure(j.namespace, j.table, j.to)
+  for (const c of input.index.ownedChainsByKey.values()) ensure(c.namespace, c.family, c.table, c.chain)
+  for (const j of input.index.jumps) ensure(j.namespace, j.family, j.table, j.to)
   // Lines of changed resources that are leaving a chain mark that chain as changed too.
-  for (const l of input.index.byAddress.entries()) {
-    const [address, lines] = l
+  for (const [address, lines] of input.index.byAddress.entries()) {
     if (!changedAddresses.has(address)) continue
     for (const x of lines as IndexedLine[])
-      if (isOwnedChain(x.table, x.chain)) ensure(x.namespace, x.table, x.chain).addresses.add(address)
+      if (isOwnedChain(x.table, x.chain)) ensure(x.namespace, x.family, x.table, x.chain).addresses.add(address)
   }
 
   const works: ChainWork[] = []
-  const entryKey = (e: ChainEntry): string => chainKey(e.ns, e.table, e.chain)
-  for (const e of [...chains.values()].sort((a, b) => (entryKey(a) < entryKey(b) ? -1 : 1))) {
+  const entryOrder = (e: ChainEntry): string => chainKey(e.ns, e.family, e.table, e.chain)
+  for (const e of [...chains.values()].sort((a, b) => (entryOrder(a) < entryOrder(b) ? -1 : 1))) {
     e.lines.sort(compareLines)
     const contentChanged = [...e.addresses].some((a) => changedAddresses.has(a))
-    const w = chainWork(e.ns, e.table, e.chain, e.lines, input, input.index.namespaces.get(e.ns), drift, contentChanged)
+    const w = chainWork(
+      e.ns,
+      e.family,
+      e.table,
+      e.chain,
+      e.lines,
+      input,
+      input.index.namespaces.get(e.ns),
+      drift,
+      contentChanged,
+    )
     if (w.change) changes.push(w.change)
     if (w.write || w.remove || w.jumpAdd || w.jumpsRemove.length > 0) works.push(w)
   }
 
-  // One transaction per (namespace, table): filter before nat so a DNAT never lands before the accept that lets it
-  // through, raw last so an opening past Docker's raw drops never lands before the filter rules that decide the flow.
-  const groups = new Map<string, ChainWork[]>()
-  for (const w of works) {
-    const key = `${w.namespace}|${w.table}`
-    groups.set(key, [...(groups.get(key) ?? []), w])
+  // One transaction per (namespace, family, table): host first, IPv4 before IPv6, filter
+  // before nat so a DNAT never lands before the accept that lets it through, raw last so an
+  // opening past Docker's raw drops never lands before the filter rules that decide the flow.
+  interface Group {
+    namespace: NamespaceKey
+    family: Family
+    table: FirewallTable
+    works: ChainWork[]
+    moves: RuleLine[]
   }
-  const movesBy = new Map<string, RuleLine[]>()
-  for (const m of moves) {
-    const key = `${m.namespace}|${m.table}`
-    movesBy.set(key, [...(movesBy.get(key) ?? []), m])
-    if (!groups.has(key)) groups.set(key, [])
+  const groups = new Map<string, Group>()
+  const group = (namespace: NamespaceKey, family: Family, table: FirewallTable): Group => {
+    const key = `${namespace}|${family}|${table}`
+    let g = groups.get(key)
+    if (!g) {
+      g = {namespace, family, table, works: [], moves: []}
+      groups.set(key, g)
+    }
+    return g
   }
-  const transactions: FirewallTransaction[] = []
-  const nsOrder = (ns: string): string => (ns === 'host' ? '' : ns)
-  const keys = [...groups.keys()].sort((a, b) => {
-    const [na, ta] = a.split('|') as [string, string]
-    const [nb, tb] = b.split('|') as [string, string]
-    const tableOrder = (t: string): number => FIREWALL_TABLES.indexOf(t as FirewallTable)
-    return nsOrder(na) < nsOrder(nb) ? -1 : nsOrder(na) > nsOrder(nb) ? 1 : tableOrder(ta) - tableOrder(tb)
+  for (const w of works) group(w.namespace, w.family, w.table).works.push(w)
+  for (const m of moves) group(m.namespace, m.family, m.table).moves.push(m)
+  const rank = (g: Group): [string, number, number] => [
+    g.namespace === 'host' ? '' : g.namespace,
+    g.family === 'ipv4' ? 0 : 1,
+    FIREWALL_TABLES.indexOf(g.table),
+  ]
+  const ordered = [...groups.values()].sort((a, b) => {
+    const [na, fa, ta] = rank(a)
+    const [nb, fb, tb] = rank(b)
+    return na < nb ? -1 : na > nb ? 1 : fa - fb || ta - tb
   })
-  for (const key of keys) {
-    const list = groups.get(key) as ChainWork[]
-    const [namespace, table] = key.split('|') as [NamespaceKey, FirewallTable]
-    const backend = backendOf(namespace)
+  const transactions: FirewallTransaction[] = []
+  for (const g of ordered) {
+    const backend = backendOf(g.namespace, g.family)
     if (!backend) continue
     const addresses = new Set<string>()
-    for (const w of list) {
+    for (const w of g.works) {
       if (w.change) addresses.add(w.change.address)
-      const entry = chains.get(chainKey(w.namespace, w.table, w.chain))
+      const entry = chains.get(chainKey(w.namespace, w.family, w.table, w.chain))
       for (const a of entry?.addresses ?? []) if (changedAddresses.has(a)) addresses.add(a)
     }
     transactions.push({
-      namespace,
+      namespace: g.namespace,
+      family: g.family,
       backend,
-      table,
-      input: transactionInput(table, list, movesBy.get(key) ?? []),
+      table: g.table,
+      input: transactionInput(g.table, g.works, g.moves),
       addresses: [...addresses].sort(),
     })
   }
@@ -510,41 +548,53 @@ function staleCleanup(
   transactions: FirewallTransaction[],
 ): void {
   for (const ns of [...input.index.namespaces.values()].sort((a, b) => (a.key < b.key ? -1 : 1))) {
-    if (!ns.stale) continue
-    for (const table of FIREWALL_TABLES) {
-      const chains = ns.stale.tables[table]?.chains ?? []
-      const owned = chains.filter((c) => isOwnedChain(table, c.name))
-      const jumps = chains.flatMap((c) =>
-        isOwnedChain(table, c.name)
-          ? []
-          : c.rules.filter((r) => r.target && isOwnedChain(table, r.target)).map((r) => ({from: c.name, spec: r.spec})),
-      )
-      if (owned.length === 0 && jumps.length === 0) continue
-      const lines = [
-        '*' + table,
-        ...jumps.map((j) => `-D ${j.from} ${j.spec}`),
-        ...owned.map((c) => `:${c.name} - [0:0]`),
-        ...owned.map((c) => `-X ${c.name}`),
-        'COMMIT',
-        '',
-      ]
-      const addresses: string[] = []
-      for (const c of owned.length > 0 ? owned : [{name: jumps[0]?.spec.split(' -j ')[1] ?? 'DOCKWALL'}]) {
-        const address = `${chainAddress(ns.key, table, c.name)}@${ns.stale.backend}`
-        addresses.push(address)
-        const summary = `dockwall's ${c.name} is in iptables-${ns.stale.backend}, but this namespace now uses iptables-${ns.backend} (${ns.backendReason})`
-        drift.push({address, kind: 'changed', summary})
-        changes.push({
-          address,
-          type: 'chain',
-          action: 'delete',
-          before: {namespace: ns.key, table, chain: c.name, backend: ns.stale.backend},
-          after: null,
-          reasons: [`${summary}: it is rewritten there and removed here`],
-          dependsOn: [],
+    const stale = ns.stale
+    if (!stale) continue
+    for (const family of FAMILIES)
+      for (const table of FIREWALL_TABLES) {
+        const chains = familyTables(stale, family)?.[table]?.chains ?? []
+        const owned = chains.filter((c) => isOwnedChain(table, c.name))
+        const jumps = chains.flatMap((c) =>
+          isOwnedChain(table, c.name)
+            ? []
+            : c.rules
+                .filter((r) => r.target && isOwnedChain(table, r.target))
+                .map((r) => ({from: c.name, spec: r.spec})),
+        )
+        if (owned.length === 0 && jumps.length === 0) continue
+        const lines = [
+          '*' + table,
+          ...jumps.map((j) => `-D ${j.from} ${j.spec}`),
+          ...owned.map((c) => `:${c.name} - [0:0]`),
+          ...owned.map((c) => `-X ${c.name}`),
+          'COMMIT',
+          '',
+        ]
+        const addresses: string[] = []
+        for (const c of owned.length > 0 ? owned : [{name: jumps[0]?.spec.split(' -j ')[1] ?? 'DOCKWALL'}]) {
+          const tool = family === 'ipv4' ? 'iptables' : 'ip6tables'
+          const address = `${chainAddress(ns.key, family, table, c.name)}@${stale.backend}`
+          addresses.push(address)
+          const summary = `dockwall's ${c.name} is in ${tool}-${stale.backend}, but this namespace now uses ${tool}-${ns.backend} (${ns.backendReason})`
+          drift.push({address, kind: 'changed', summary})
+          changes.push({
+            address,
+            type: 'chain',
+            action: 'delete',
+            before: {namespace: ns.key, family, table, chain: c.name, backend: stale.backend},
+            after: null,
+            reasons: [`${summary}: it is rewritten there and removed here`],
+            dependsOn: [],
+          })
+        }
+        transactions.push({
+          namespace: ns.key,
+          family,
+          backend: stale.backend,
+          table,
+          input: lines.join('\n'),
+          addresses,
         })
       }
-      transactions.push({namespace: ns.key, backend: ns.stale.backend, table, input: lines.join('\n'), addresses})
-    }
   }
 }

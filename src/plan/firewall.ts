@@ -1,11 +1,23 @@
-// Renders the desired model into iptables lines, in iptables-save's normal form
-// (header matches -s -d -i -o -p first, /32 on hosts, explicit -m tcp/udp), each
-// tagged with the resource address in a `dockwall:<address>` comment and an
-// ordering key. Pure: the Resolution supplies everything Docker-dependent.
-import type {Endpoint, FirewallSpec, MasqueradeSpec, PortForwardSpec, PortRange, RuleSpec} from '../model/types.js'
+// Renders the desired model into iptables and ip6tables lines, in iptables-save's normal
+// form (header matches -s -d -i -o -p first, /32 or /128 on hosts, explicit -m tcp/udp),
+// each tagged with its family, the resource address in a `dockwall:<address>` comment and
+// an ordering key. A resource is written in each family both its ends have addresses in
+// (a rule between dual-stack containers becomes lines of both families; one naming only
+// IPv4 literals stays IPv4). Pure: the Resolution supplies everything Docker-dependent.
+import {
+  FAMILIES,
+  type Endpoint,
+  type Family,
+  type FirewallSpec,
+  type MasqueradeSpec,
+  type PortForwardSpec,
+  type PortRange,
+  type RuleSpec,
+} from '../model/types.js'
 import type {FirewallTable, NamespaceKey, RuleLine} from '../model/resources.js'
 import {canonicalCidr, cidrsOverlap, parseCidr} from '../config/ipv4.js'
-import type {Resolution} from './resolve.js'
+import {canonicalCidr6, cidrs6Overlap, parseCidr6} from '../config/ipv6.js'
+import {subnetOf, type BridgeSubnet, type Resolution} from './resolve.js'
 
 export type OwnedChain =
   'DOCKWALL-FORWARD' | 'DOCKWALL-INPUT' | 'DOCKWALL-OUTPUT' | 'DOCKWALL-PREROUTING' | 'DOCKWALL-POSTROUTING'
@@ -106,8 +118,8 @@ export function buildSpec(p: SpecParts): string {
   return out.join(' ')
 }
 
-function hostCidr(ip: string): string {
-  return ip.includes('/') ? ip : `${ip}/32`
+function hostCidr(ip: string, family: Family): string {
+  return ip.includes('/') ? ip : `${ip}${family === 'ipv4' ? '/32' : '/128'}`
 }
 
 /** Formats port matches: one port or range with -m tcp, several with -m multiport (15 slots per rule, a range takes two). */
@@ -136,41 +148,59 @@ export function portMatches(
   return chunks.map((c) => `-m multiport --${direction}s ${c.join(',')}`)
 }
 
+type PerFamily<T> = Record<Family, T>
+
 interface EndpointResolution {
-  /** CIDRs; [undefined] means "any". */
-  cidrs: Array<string | undefined>
+  /** CIDRs per family; [undefined] means "any" (of that family). */
+  cidrs: PerFamily<Array<string | undefined>>
   missing: string[]
   dependsOn: string[]
 }
 
+/**
+ * Binds endpoints to addresses, per family. A literal belongs to its own family; a container
+ * to each family it has addresses in; a network to its IPv4 subnet and, with IPv6, its IPv6
+ * one; "any" to both: a rule with "any" at one end is written in every family the other end
+ * (and the namespace) has, so `from = any` with `to = container.web` follows web's families.
+ */
 function resolveEndpoints(endpoints: readonly Endpoint[], res: Resolution): EndpointResolution {
-  const out: EndpointResolution = {cidrs: [], missing: [], dependsOn: []}
+  const out: EndpointResolution = {cidrs: {ipv4: [], ipv6: []}, missing: [], dependsOn: []}
   if (endpoints.length === 0 || endpoints.some((e) => e.kind === 'any')) {
     for (const e of endpoints) if (e.kind === 'container') out.dependsOn.push(`container.${e.container}`)
-    return {...out, cidrs: [undefined]}
+    return {...out, cidrs: {ipv4: [undefined], ipv6: [undefined]}}
   }
   const seen = new Set<string>()
-  const add = (c: string): void => {
+  const add = (family: Family, c: string): void => {
     if (!seen.has(c)) {
       seen.add(c)
-      out.cidrs.push(c)
+      out.cidrs[family].push(c)
     }
   }
   for (const e of endpoints) {
-    if (e.kind === 'cidr') {
-      // Until ip6tables lines are rendered (the next step of issue 12), an IPv6 literal is left out, and said so.
-      if (e.family === 'ipv4') add(e.cidr)
-      else out.missing.push(`${e.cidr} (IPv6 lines are not written yet)`)
-    } else if (e.kind === 'network') {
+    if (e.kind === 'cidr') add(e.family, e.cidr)
+    else if (e.kind === 'network') {
       out.dependsOn.push(`network.${e.network}`)
       const n = res.networks.get(e.network)
-      if (n) add(n.spec.subnet)
-      else out.missing.push(`network.${e.network}`)
+      if (!n) {
+        out.missing.push(`network.${e.network}`)
+        continue
+      }
+      for (const f of FAMILIES) {
+        const subnet = subnetOf(n, f)
+        if (subnet) add(f, subnet)
+        // IPv6 on, subnet chosen by Docker, network not made yet: its IPv6 lines come with the next plan.
+        else if (f === 'ipv6' && n.spec.ipv6) out.missing.push(`network.${e.network} (its IPv6 subnet)`)
+      }
     } else if (e.kind === 'container') {
       out.dependsOn.push(`container.${e.container}`)
       const c = res.containers.get(e.container)
-      if (c && c.ips.length > 0) for (const ip of c.ips) add(hostCidr(ip))
-      else out.missing.push(`container.${e.container}`)
+      let any = false
+      for (const f of FAMILIES)
+        for (const ip of c?.addresses[f] ?? []) {
+          add(f, hostCidr(ip, f))
+          any = true
+        }
+      if (!any) out.missing.push(`container.${e.container}`)
     }
   }
   return out
@@ -178,6 +208,49 @@ function resolveEndpoints(endpoints: readonly Endpoint[], res: Resolution): Endp
 
 function namespaceOf(inContainer: string | undefined): NamespaceKey {
   return inContainer ? `container.${inContainer}` : 'host'
+}
+
+/**
+ * The families lines can be written in: the host has both; a container IPv4 (always, as
+ * before IPv6 support) and IPv6 only when it has an IPv6 address (Docker disables IPv6 inside
+ * a container that has none, so ip6tables lines there would match nothing, and reading them
+ * would cost a save per container).
+ */
+function namespaceFamilies(inContainer: string | undefined, res: Resolution, only?: Family): Family[] {
+  const c = inContainer ? res.containers.get(inContainer) : undefined
+  const all: Family[] = !inContainer || (c?.addresses.ipv6.length ?? 0) > 0 ? [...FAMILIES] : ['ipv4']
+  // `family = "..."` in the configuration restricts a resource to one family.
+  return only ? all.filter((f) => f === only) : all
+}
+
+/** The families in which both ends have an address (or "any") and the namespace has traffic. */
+function sharedFamilies(
+  a: PerFamily<readonly unknown[]>,
+  b: PerFamily<readonly unknown[]>,
+  allowed: readonly Family[],
+): Family[] {
+  return FAMILIES.filter((f) => allowed.includes(f) && a[f].length > 0 && b[f].length > 0)
+}
+
+/** Why nothing could be written although every end has addresses: no family they share can be written here. */
+function noSharedFamily(
+  ends: ReadonlyArray<[string, PerFamily<readonly unknown[]>]>,
+  spec: {inContainer?: string; family?: Family},
+  allowed: readonly Family[],
+): string {
+  const has = (x: PerFamily<readonly unknown[]>): string =>
+    FAMILIES.filter((f) => x[f].length > 0)
+      .map(familyLabel)
+      .join(' and ') || 'no'
+  const parts = ends.map(([name, x]) => `${name} has ${has(x)} addresses`)
+  if (spec.family) parts.push(`family = "${spec.family}"`)
+  else if (spec.inContainer && allowed.length < FAMILIES.length)
+    parts.push(`container.${spec.inContainer} has no IPv6 address`)
+  return `no address family to write it in: ${parts.join(', ')}`
+}
+
+export function familyLabel(f: Family): string {
+  return f === 'ipv4' ? 'IPv4' : 'IPv6'
 }
 
 /** A container namespace can be written only while the container runs. */
@@ -199,14 +272,22 @@ function uniq(xs: readonly string[]): string[] {
   return [...new Set(xs)].sort()
 }
 
-function actionTarget(rule: RuleSpec): string {
+/** ip6tables knows ICMP for IPv6 as ipv6-icmp (what it prints); `-p icmp` there would match protocol 1, never seen. */
+function protoFor(proto: RuleSpec['proto'], family: Family): string | undefined {
+  if (proto === 'all') return undefined
+  return proto === 'icmp' && family === 'ipv6' ? 'ipv6-icmp' : proto
+}
+
+function actionTarget(rule: RuleSpec, family: Family): string {
   switch (rule.action) {
     case 'accept':
       return '-j ACCEPT'
     case 'drop':
       return '-j DROP'
     case 'reject':
-      return '-j REJECT --reject-with icmp-port-unreachable'
+      return family === 'ipv4'
+        ? '-j REJECT --reject-with icmp-port-unreachable'
+        : '-j REJECT --reject-with icmp6-port-unreachable'
     case 'log':
       return rule.logPrefix === undefined ? '-j LOG' : `-j LOG --log-prefix ${quoteComment(rule.logPrefix)}`
   }
@@ -224,56 +305,81 @@ export function renderRule(rule: RuleSpec, res: Resolution): RenderedResource {
   const dependsOn = [...from.dependsOn, ...to.dependsOn, ...(rule.inContainer ? [`container.${rule.inContainer}`] : [])]
   const nsProblem = namespaceProblem(rule.inContainer, res)
   if (nsProblem) return deferred(rule.address, nsProblem, dependsOn)
-  if (from.cidrs.length === 0 || to.cidrs.length === 0) {
-    return deferred(rule.address, `${[...from.missing, ...to.missing].join(', ')} has no address yet`, dependsOn)
+  const allowed = namespaceFamilies(rule.inContainer, res, rule.family)
+  const families = sharedFamilies(from.cidrs, to.cidrs, allowed)
+  const missing = [...from.missing, ...to.missing]
+  if (families.length === 0) {
+    const why =
+      missing.length > 0
+        ? `${missing.join(', ')} has no address yet`
+        : noSharedFamily(
+            [
+              ['from', from.cidrs],
+              ['to', to.cidrs],
+            ],
+            rule,
+            allowed,
+          )
+    return deferred(rule.address, why, dependsOn)
   }
-  const notes = [...from.missing, ...to.missing].map(
-    (m) => `${m} has no address yet; the rule covers the other endpoints until it has one`,
-  )
-  const proto = rule.proto === 'all' ? undefined : rule.proto
+  const notes = missing.map((m) => `${m} has no address yet; the rule covers the other endpoints until it has one`)
   const ports = rule.proto === 'tcp' || rule.proto === 'udp' ? portMatches(rule.proto, rule.ports) : ['']
   const namespace = namespaceOf(rule.inContainer)
   const lines: DesiredLine[] = []
-  for (const src of from.cidrs)
-    for (const dst of to.cidrs)
-      for (const pm of ports) {
-        const parts: SpecParts = {address: rule.address, target: actionTarget(rule), matches: pm ? [pm] : []}
-        if (src) parts.src = src
-        if (dst) parts.dst = dst
-        if (rule.inInterface) parts.inIf = rule.inInterface
-        if (rule.outInterface) parts.outIf = rule.outInterface
-        if (proto) parts.proto = proto
-        lines.push({
-          namespace,
-          table: 'filter',
-          chain: RULE_CHAIN[rule.chain],
-          spec: buildSpec(parts),
-          address: rule.address,
-          order: {group: BODY, priority: rule.priority, index: lines.length},
-        })
-        if (opensRaw(rule, dst, res)) lines.push(rawOpening(parts, rule.priority, lines.length))
-        for (const reply of replyOpenings(rule, src, dst, res))
-          lines.push({...reply, order: {group: BODY, priority: rule.priority, index: lines.length}})
-      }
+  for (const family of families) {
+    const proto = protoFor(rule.proto, family)
+    for (const src of from.cidrs[family])
+      for (const dst of to.cidrs[family])
+        for (const pm of ports) {
+          const parts: SpecParts = {
+            address: rule.address,
+            target: actionTarget(rule, family),
+            matches: pm ? [pm] : [],
+          }
+          if (src) parts.src = src
+          if (dst) parts.dst = dst
+          if (rule.inInterface) parts.inIf = rule.inInterface
+          if (rule.outInterface) parts.outIf = rule.outInterface
+          if (proto) parts.proto = proto
+          lines.push({
+            namespace,
+            family,
+            table: 'filter',
+            chain: RULE_CHAIN[rule.chain],
+            spec: buildSpec(parts),
+            address: rule.address,
+            order: {group: BODY, priority: rule.priority, index: lines.length},
+          })
+          if (opensRaw(rule, dst, family, res)) lines.push(rawOpening(parts, family, rule.priority, lines.length))
+          for (const reply of replyOpenings(rule, src, dst, family, res))
+            lines.push({...reply, order: {group: BODY, priority: rule.priority, index: lines.length}})
+        }
+  }
   return {address: rule.address, lines, notes, dependsOn: uniq(dependsOn)}
 }
 
 /**
  * Whether a rendered rule line needs an opening in raw PREROUTING: on engines that drop
- * there every packet addressed to a container from outside its bridge (Docker 28+), a
- * forward accept in the host whose destination may be a container address (a container,
- * a network, a CIDR overlapping a Docker bridge, or any) is otherwise never reached.
+ * there every packet addressed to a container from outside its bridge (Docker 28+, in
+ * iptables and ip6tables alike), a forward accept in the host whose destination may be a
+ * container address (a container, a network, a CIDR overlapping a Docker bridge, or any)
+ * is otherwise never reached.
  */
-function opensRaw(rule: RuleSpec, dst: string | undefined, res: Resolution): boolean {
+function opensRaw(rule: RuleSpec, dst: string | undefined, family: Family, res: Resolution): boolean {
   if (!res.rawOpenings || rule.chain !== 'forward' || rule.action !== 'accept' || rule.inContainer) return false
-  return overlapping(dst, res).length > 0
+  return overlapping(dst, family, res).length > 0
 }
 
-/** The bridges an endpoint (a CIDR or an IP; undefined for any) may hold addresses of. IPv4 only for now. */
-function overlapping(endpoint: string | undefined, res: Resolution): Resolution['bridges'] {
-  if (endpoint === undefined) return res.bridges
-  const e = endpoint.includes(':') ? undefined : parseCidr(endpoint.includes('/') ? endpoint : `${endpoint}/32`)
-  return e === undefined ? [] : res.bridges.filter((b) => cidrsOverlap(b.cidr, e))
+/** The bridges of the line's family an endpoint (a CIDR or an IP; undefined for any) may hold addresses of. */
+function overlapping(endpoint: string | undefined, family: Family, res: Resolution): BridgeSubnet[] {
+  if (endpoint === undefined) return res.bridges.filter((b) => b.family === family)
+  const text = hostCidr(endpoint, family)
+  if (family === 'ipv4') {
+    const e = parseCidr(text)
+    return e ? res.bridges.filter((b) => b.family === 'ipv4' && cidrsOverlap(b.cidr, e)) : []
+  }
+  const e = parseCidr6(text)
+  return e ? res.bridges.filter((b) => b.family === 'ipv6' && cidrs6Overlap(b.cidr, e)) : []
 }
 
 /**
@@ -282,10 +388,11 @@ function overlapping(endpoint: string | undefined, res: Resolution): Resolution[
  * decides). `-o` is left out: raw PREROUTING runs before routing, and the destination
  * address already names the container.
  */
-function rawOpening(parts: SpecParts, priority: number, index: number): DesiredLine {
+function rawOpening(parts: SpecParts, family: Family, priority: number, index: number): DesiredLine {
   const {outIf: _outIf, ...same} = parts
   return {
     namespace: 'host',
+    family,
     table: 'raw',
     chain: 'DOCKWALL-PREROUTING',
     spec: buildSpec({...same, target: '-j ACCEPT'}),
@@ -306,23 +413,24 @@ function replyOpenings(
   rule: RuleSpec,
   src: string | undefined,
   dst: string | undefined,
+  family: Family,
   res: Resolution,
 ): Array<Omit<DesiredLine, 'order'>> {
-  if (!opensRaw(rule, dst, res)) return []
+  if (!opensRaw(rule, dst, family, res)) return []
   const out: Array<Omit<DesiredLine, 'order'>> = []
-  const proto = rule.proto === 'all' ? undefined : rule.proto
+  const proto = protoFor(rule.proto, family)
   const ports = rule.proto === 'tcp' || rule.proto === 'udp' ? portMatches(rule.proto, rule.ports, 'sport') : ['']
-  for (const bridge of overlapping(src, res)) {
+  for (const bridge of overlapping(src, family, res)) {
     if (!bridge.replyDrops) continue
     // The narrower of the flow's source and the bridge's subnet.
-    const s = src !== undefined && parseCidr(src.includes('/') ? src : `${src}/32`)
-    const to = s && s.prefix >= bridge.cidr.prefix ? src! : canonicalCidr(bridge.cidr)
+    const to = narrower(src, bridge)
     for (const pm of ports) {
       const parts: SpecParts = {address: rule.address, dst: to, matches: pm ? [pm] : [], target: '-j ACCEPT'}
       if (dst) parts.src = dst
       if (proto) parts.proto = proto
       out.push({
         namespace: 'host',
+        family,
         table: 'raw',
         chain: 'DOCKWALL-PREROUTING',
         spec: buildSpec(parts),
@@ -333,18 +441,49 @@ function replyOpenings(
   return out
 }
 
-/** The address a port forward sends to: the first declared static IP, else the first one Docker reports. */
-function forwardTarget(pf: PortForwardSpec, res: Resolution): {ip?: string; self: boolean; missing?: string} {
-  const e = pf.to
-  if (e.kind === 'cidr') return {ip: e.cidr.replace(/\/32$/, ''), self: false}
-  if (e.kind === 'container') {
-    if (pf.inContainer && e.container === pf.inContainer) return {self: true}
-    const c = res.containers.get(e.container)
-    const declared = c?.spec.attachments.find((a) => a.ipv4Address)?.ipv4Address
-    const ip = declared ?? c?.ips[0]
-    return ip ? {ip, self: false} : {self: false, missing: `container.${e.container}`}
+/** `src` when it lies inside the bridge's subnet, else the subnet (canonical). */
+function narrower(src: string | undefined, bridge: BridgeSubnet): string {
+  if (bridge.family === 'ipv4') {
+    const s = src === undefined ? undefined : parseCidr(hostCidr(src, 'ipv4'))
+    return s && s.prefix >= bridge.cidr.prefix ? src! : canonicalCidr(bridge.cidr)
   }
-  return {self: false, missing: `${e.kind} endpoint`}
+  const s = src === undefined ? undefined : parseCidr6(hostCidr(src, 'ipv6'))
+  return s && s.prefix >= bridge.cidr.prefix ? src! : canonicalCidr6(bridge.cidr)
+}
+
+interface ForwardTarget {
+  ip?: string
+  /** REDIRECT to the container itself. */
+  self: boolean
+}
+
+/**
+ * Where a port forward sends, per family: the first declared static address of that family,
+ * else the first one Docker reports; a literal only in its own family; the container itself
+ * (REDIRECT) in every family.
+ */
+function forwardTargets(
+  pf: PortForwardSpec,
+  res: Resolution,
+): {targets: Partial<PerFamily<ForwardTarget>>; missing?: string} {
+  const e = pf.to
+  if (e.kind === 'cidr') return {targets: {[e.family]: {ip: e.cidr.replace(/\/(32|128)$/, ''), self: false}}}
+  if (e.kind === 'container') {
+    if (pf.inContainer && e.container === pf.inContainer) return {targets: {ipv4: {self: true}, ipv6: {self: true}}}
+    const c = res.containers.get(e.container)
+    const targets: Partial<PerFamily<ForwardTarget>> = {}
+    for (const f of FAMILIES) {
+      const declared = c?.spec.attachments.find((a) => (f === 'ipv4' ? a.ipv4Address : a.ipv6Address))
+      const ip = (f === 'ipv4' ? declared?.ipv4Address : declared?.ipv6Address) ?? c?.addresses[f][0]
+      if (ip) targets[f] = {ip, self: false}
+    }
+    return Object.keys(targets).length > 0 ? {targets} : {targets, missing: `container.${e.container}`}
+  }
+  return {targets: {}, missing: `${e.kind} endpoint`}
+}
+
+function dnatTarget(ip: string, port: number, family: Family): string {
+  return family === 'ipv4' ? `-j DNAT --to-destination ${ip}:${port}` : `-j DNAT --to-destination [${ip}]:${port}`
 }
 
 export function renderPortForward(pf: PortForwardSpec, res: Resolution): RenderedResource {
@@ -356,49 +495,69 @@ export function renderPortForward(pf: PortForwardSpec, res: Resolution): Rendere
   ]
   const nsProblem = namespaceProblem(pf.inContainer, res)
   if (nsProblem) return deferred(pf.address, nsProblem, dependsOn)
-  const target = forwardTarget(pf, res)
-  if (target.missing) return deferred(pf.address, `${target.missing} has no address yet`, dependsOn)
-  if (from.cidrs.length === 0) return deferred(pf.address, `${from.missing.join(', ')} has no address yet`, dependsOn)
+  const {targets, missing} = forwardTargets(pf, res)
+  if (missing) return deferred(pf.address, `${missing} has no address yet`, dependsOn)
+  const allowed = namespaceFamilies(pf.inContainer, res, pf.family)
+  const toCidrs: PerFamily<readonly unknown[]> = {ipv4: targets.ipv4 ? [1] : [], ipv6: targets.ipv6 ? [1] : []}
+  const families = sharedFamilies(from.cidrs, toCidrs, allowed)
+  if (families.length === 0) {
+    if (from.missing.length > 0) return deferred(pf.address, `${from.missing.join(', ')} has no address yet`, dependsOn)
+    return deferred(
+      pf.address,
+      noSharedFamily(
+        [
+          ['from', from.cidrs],
+          ['to', toCidrs],
+        ],
+        pf,
+        allowed,
+      ),
+      dependsOn,
+    )
+  }
   const namespace = namespaceOf(pf.inContainer)
   const lines: DesiredLine[] = []
-  for (const src of from.cidrs) {
-    const dnat: SpecParts = {
-      address: pf.address,
-      proto: pf.proto,
-      matches: [`-m ${pf.proto} --dport ${pf.port}`],
-      target: target.self
-        ? `-j REDIRECT --to-ports ${pf.toPort}`
-        : `-j DNAT --to-destination ${target.ip}:${pf.toPort}`,
-    }
-    if (src) dnat.src = src
-    if (pf.inInterface) dnat.inIf = pf.inInterface
-    lines.push({
-      namespace,
-      table: 'nat',
-      chain: 'DOCKWALL-PREROUTING',
-      spec: buildSpec(dnat),
-      address: pf.address,
-      order: {group: BODY, priority: 100, index: lines.length},
-    })
-    if (!target.self && target.ip) {
-      // A DNAT to a port Docker did not publish is dropped by FORWARD unless accepted: bring our own accept, as `docker run -p` does.
-      const accept: SpecParts = {
+  for (const family of families) {
+    const target = targets[family]!
+    for (const src of from.cidrs[family]) {
+      const dnat: SpecParts = {
         address: pf.address,
-        dst: hostCidr(target.ip),
         proto: pf.proto,
-        matches: [`-m ${pf.proto} --dport ${pf.toPort}`, '-m conntrack --ctstate DNAT'],
-        target: '-j ACCEPT',
+        matches: [`-m ${pf.proto} --dport ${pf.port}`],
+        target: target.self ? `-j REDIRECT --to-ports ${pf.toPort}` : dnatTarget(target.ip!, pf.toPort, family),
       }
-      if (src) accept.src = src
-      if (pf.inInterface) accept.inIf = pf.inInterface
+      if (src) dnat.src = src
+      if (pf.inInterface) dnat.inIf = pf.inInterface
       lines.push({
         namespace,
-        table: 'filter',
-        chain: 'DOCKWALL-FORWARD',
-        spec: buildSpec(accept),
+        family,
+        table: 'nat',
+        chain: 'DOCKWALL-PREROUTING',
+        spec: buildSpec(dnat),
         address: pf.address,
         order: {group: BODY, priority: 100, index: lines.length},
       })
+      if (!target.self && target.ip) {
+        // A DNAT to a port Docker did not publish is dropped by FORWARD unless accepted: bring our own accept, as `docker run -p` does.
+        const accept: SpecParts = {
+          address: pf.address,
+          dst: hostCidr(target.ip, family),
+          proto: pf.proto,
+          matches: [`-m ${pf.proto} --dport ${pf.toPort}`, '-m conntrack --ctstate DNAT'],
+          target: '-j ACCEPT',
+        }
+        if (src) accept.src = src
+        if (pf.inInterface) accept.inIf = pf.inInterface
+        lines.push({
+          namespace,
+          family,
+          table: 'filter',
+          chain: 'DOCKWALL-FORWARD',
+          spec: buildSpec(accept),
+          address: pf.address,
+          order: {group: BODY, priority: 100, index: lines.length},
+        })
+      }
     }
   }
   return {
@@ -415,39 +574,102 @@ export function renderMasquerade(m: MasqueradeSpec, res: Resolution): RenderedRe
   const dependsOn = [...src.dependsOn, ...dst.dependsOn, ...(m.inContainer ? [`container.${m.inContainer}`] : [])]
   const nsProblem = namespaceProblem(m.inContainer, res)
   if (nsProblem) return deferred(m.address, nsProblem, dependsOn)
-  if (src.cidrs.length === 0 || dst.cidrs.length === 0)
-    return deferred(m.address, `${[...src.missing, ...dst.missing].join(', ')} has no address yet`, dependsOn)
+  const allowed = namespaceFamilies(m.inContainer, res, m.family)
+  const families = sharedFamilies(src.cidrs, dst.cidrs, allowed)
+  const missing = [...src.missing, ...dst.missing]
+  if (families.length === 0)
+    return deferred(
+      m.address,
+      missing.length > 0
+        ? `${missing.join(', ')} has no address yet`
+        : noSharedFamily(
+            [
+              ['source', src.cidrs],
+              ['destination', dst.cidrs],
+            ],
+            m,
+            allowed,
+          ),
+      dependsOn,
+    )
   const namespace = namespaceOf(m.inContainer)
   const lines: DesiredLine[] = []
-  for (const s of src.cidrs)
-    for (const d of dst.cidrs) {
-      const parts: SpecParts = {address: m.address, target: '-j MASQUERADE'}
-      if (s) parts.src = s
-      if (d) parts.dst = d
-      if (m.outInterface) parts.outIf = m.outInterface
-      lines.push({
-        namespace,
-        table: 'nat',
-        chain: 'DOCKWALL-POSTROUTING',
-        spec: buildSpec(parts),
-        address: m.address,
-        order: {group: BODY, priority: 100, index: lines.length},
-      })
-    }
-  return {address: m.address, lines, notes: [], dependsOn: uniq(dependsOn)}
+  for (const family of families)
+    for (const s of src.cidrs[family])
+      for (const d of dst.cidrs[family]) {
+        const parts: SpecParts = {address: m.address, target: '-j MASQUERADE'}
+        if (s) parts.src = s
+        if (d) parts.dst = d
+        if (m.outInterface) parts.outIf = m.outInterface
+        lines.push({
+          namespace,
+          family,
+          table: 'nat',
+          chain: 'DOCKWALL-POSTROUTING',
+          spec: buildSpec(parts),
+          address: m.address,
+          order: {group: BODY, priority: 100, index: lines.length},
+        })
+      }
+  return {
+    address: m.address,
+    lines,
+    notes: missing.map((x) => `${x} has no address yet`),
+    dependsOn: uniq(dependsOn),
+  }
 }
 
 /**
- * The host-wide basics: replies accepted first (in Docker 20.10 the isolation chains run
- * before Docker's own RELATED,ESTABLISHED accept, so an accept across networks needs it),
- * whitelist drops last, and with input_policy = drop: loopback, established and SSH kept open.
- * `needForward`: whether DOCKWALL-FORWARD has other content (the accept is pointless otherwise).
+ * ICMPv6 a host must accept or lose IPv6 (RFC 4890, "Recommendations for Filtering ICMPv6
+ * Messages in Firewalls", section 4.4: traffic addressed to the host itself). Kept, in this
+ * order, when input_policy = "drop":
+ * - 4.4.1 errors: Destination Unreachable (1, all codes), Packet Too Big (2), and with
+ *   4.4.2 Time Exceeded (3, codes 0 and 1, i.e. all) and Parameter Problem (4, codes 0-2);
+ * - 4.4.1 connectivity checks: Echo Request (128) and Echo Reply (129);
+ * - 4.4.1 address configuration and router selection, hop limit 255 (RFC 4861 rejects
+ *   anything else): Router Solicitation (133), Router Advertisement (134), Neighbour
+ *   Solicitation (135) and Advertisement (136), Inverse ND Solicitation (141) and
+ *   Advertisement (142);
+ * - 4.4.1 link-local multicast listener messages, from a link-local source: MLD Query (130),
+ *   Report (131), Done (132), MLDv2 Report (143);
+ * - 4.4.1 SEND certificate path messages, hop limit 255: 148, 149;
+ * - 4.4.1 multicast router discovery, link-local source and hop limit 1: 151, 152, 153.
+ * Redirect (137) and Node Information (139, 140) are "policy should be defined" (4.4.4):
+ * left to the drop, as the firewall's whitelist intends.
  */
-export function renderFirewall(fw: FirewallSpec, needForward: boolean): RenderedResource {
+export const ICMPV6_KEPT: ReadonlyArray<{type: string; src?: string; hopLimit?: number}> = [
+  {type: '1'},
+  {type: '2'},
+  {type: '3'},
+  {type: '4/0'},
+  {type: '4/1'},
+  {type: '4/2'},
+  {type: '128'},
+  {type: '129'},
+  ...['133', '134', '135', '136', '141', '142'].map((type) => ({type, hopLimit: 255})),
+  ...['130', '131', '132', '143'].map((type) => ({type, src: 'fe80::/10'})),
+  ...['148', '149'].map((type) => ({type, hopLimit: 255})),
+  ...['151', '152', '153'].map((type) => ({type, src: 'fe80::/10', hopLimit: 1})),
+]
+
+export interface FirewallContext {
+  /** Per family: whether DOCKWALL-FORWARD on the host has other content (the replies accept is pointless otherwise). */
+  needForward: PerFamily<boolean>
+}
+
+/**
+ * The host-wide basics, per family: replies accepted first (in Docker 20.10 the isolation
+ * chains run before Docker's own RELATED,ESTABLISHED accept, so an accept across networks
+ * needs it), whitelist drops last, and with input_policy = drop: loopback, established and
+ * SSH kept open on both families, and for IPv6 the ICMPv6 of RFC 4890 (neighbour discovery,
+ * router advertisements, errors) and DHCPv6 replies, without which the host loses IPv6.
+ */
+export function renderFirewall(fw: FirewallSpec, ctx: FirewallContext): RenderedResource {
   const lines: DesiredLine[] = []
-  const line = (chain: OwnedChain, group: number, parts: Omit<SpecParts, 'address'>): void => {
+  const line = (family: Family, chain: OwnedChain, group: number, parts: Omit<SpecParts, 'address'>): void => {
     lines.push({
       namespace: 'host',
+      family,
       table: 'filter',
       chain,
       spec: buildSpec({...parts, address: FIREWALL_ADDRESS}),
@@ -456,16 +678,38 @@ export function renderFirewall(fw: FirewallSpec, needForward: boolean): Rendered
     })
   }
   const established = '-m conntrack --ctstate RELATED,ESTABLISHED'
-  if (needForward || fw.forwardPolicy === 'drop') {
-    line('DOCKWALL-FORWARD', HEAD, {matches: [established], target: '-j ACCEPT'})
-    if (fw.forwardPolicy === 'drop') line('DOCKWALL-FORWARD', TAIL, {target: '-j DROP'})
-  }
-  if (fw.inputPolicy === 'drop') {
-    line('DOCKWALL-INPUT', HEAD, {inIf: 'lo', target: '-j ACCEPT'})
-    line('DOCKWALL-INPUT', HEAD, {matches: [established], target: '-j ACCEPT'})
+  for (const family of FAMILIES) {
+    if (ctx.needForward[family] || fw.forwardPolicy === 'drop') {
+      line(family, 'DOCKWALL-FORWARD', HEAD, {matches: [established], target: '-j ACCEPT'})
+      if (fw.forwardPolicy === 'drop') line(family, 'DOCKWALL-FORWARD', TAIL, {target: '-j DROP'})
+    }
+    if (fw.inputPolicy !== 'drop') continue
+    line(family, 'DOCKWALL-INPUT', HEAD, {inIf: 'lo', target: '-j ACCEPT'})
+    line(family, 'DOCKWALL-INPUT', HEAD, {matches: [established], target: '-j ACCEPT'})
     if (fw.sshPort !== null)
-      line('DOCKWALL-INPUT', HEAD, {proto: 'tcp', matches: [`-m tcp --dport ${fw.sshPort}`], target: '-j ACCEPT'})
-    line('DOCKWALL-INPUT', TAIL, {target: '-j DROP'})
+      line(family, 'DOCKWALL-INPUT', HEAD, {
+        proto: 'tcp',
+        matches: [`-m tcp --dport ${fw.sshPort}`],
+        target: '-j ACCEPT',
+      })
+    if (family === 'ipv6') {
+      for (const k of ICMPV6_KEPT)
+        line(family, 'DOCKWALL-INPUT', HEAD, {
+          ...(k.src ? {src: k.src} : {}),
+          proto: 'ipv6-icmp',
+          matches: [`-m icmp6 --icmpv6-type ${k.type}`, ...(k.hopLimit ? [`-m hl --hl-eq ${k.hopLimit}`] : [])],
+          target: '-j ACCEPT',
+        })
+      // DHCPv6 replies (server port 547 to the client's link-local port 546): a UDP socket, so INPUT sees
+      // them, and conntrack cannot match them to the request (sent to a multicast group).
+      line(family, 'DOCKWALL-INPUT', HEAD, {
+        dst: 'fe80::/10',
+        proto: 'udp',
+        matches: ['-m udp --sport 547 --dport 546'],
+        target: '-j ACCEPT',
+      })
+    }
+    line(family, 'DOCKWALL-INPUT', TAIL, {target: '-j DROP'})
   }
   return {address: FIREWALL_ADDRESS, lines, notes: [], dependsOn: []}
 }

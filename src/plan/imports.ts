@@ -7,7 +7,7 @@ import type {DockerContainer, DockerNetwork} from '../docker/types.js'
 import type {Diagnostic} from '../errors.js'
 import {importKindOf, locateRule, parseImportId, type ImportId} from '../import/id.js'
 import type {SourcePos} from '../model/types.js'
-import type {ActualModel} from '../refresh/types.js'
+import {familyTables, type ActualModel} from '../refresh/types.js'
 import {actualNetworkAttrs} from './network-changes.js'
 import type {StateResource} from '../model/resources.js'
 import type {RuleLine} from '../model/resources.js'
@@ -42,12 +42,16 @@ export function importedLine(id: ImportId, actual: ActualModel): {line: RuleLine
   if (id.kind === 'network' || id.kind === 'attachment') return {error: 'not a rule id'}
   const found = locateRule(id, actual.namespaces)
   if (!found.ok) return {error: found.error}
-  const chain = actual.namespaces
-    .find((n) => n.key === id.namespace)
-    ?.tables[id.table]?.chains.find((c) => c.name === id.chain)
+  const chain = familyTables(
+    actual.namespaces.find((n) => n.key === id.namespace),
+    id.family,
+  )?.[id.table]?.chains.find((c) => c.name === id.chain)
   const rule = chain?.rules[found.index]
   if (!rule) return {error: `rule #${found.index + 1} of ${id.chain} is gone`}
-  return {line: {namespace: id.namespace, table: id.table, chain: id.chain, spec: rule.spec}, position: found.index + 1}
+  return {
+    line: {namespace: id.namespace, family: id.family, table: id.table, chain: id.chain, spec: rule.spec},
+    position: found.index + 1,
+  }
 }
 
 export function resolveImports(

@@ -3,11 +3,11 @@
 import {createHash} from 'node:crypto'
 
 import type {Diagnostic} from '../errors.js'
-import type {DesiredModel, Endpoint, PortRange} from '../model/types.js'
+import {FAMILIES, type Backend, type DesiredModel, type Endpoint, type Family, type PortRange} from '../model/types.js'
 import {engineHasRawDrops, unsupportedEngine} from '../docker/engine.js'
 import {isDirectAccessDrop} from '../docker/layout.js'
 import {unparsedRuleLines} from '../refresh/unparsed.js'
-import type {ActualModel, ActualNamespace, ActualTable} from '../refresh/types.js'
+import {familyTables, type ActualModel, type ActualTable, type ActualTables} from '../refresh/types.js'
 import {indexActual} from './actual-index.js'
 import {planAttachments} from './attachment-changes.js'
 import type {DockerPlanContext} from './docker-changes.js'
@@ -131,7 +131,7 @@ function firewallAttributes(model: DesiredModel | null): Map<string, Attributes>
  * iptables-save lines, which identify their content as well as the parsed rules do,
  * without parsing thousands of rules the plan never reads.
  */
-function tablesForHash(tables: ActualNamespace['tables']): unknown {
+function tablesForHash(tables: ActualTables): unknown {
   const lazy = (t: ActualTable | undefined): boolean =>
     t?.chains.some((c) => unparsedRuleLines(c) !== undefined) ?? false
   if (!Object.values(tables).some(lazy)) return tables
@@ -157,8 +157,13 @@ function tablesForHash(tables: ActualNamespace['tables']): unknown {
 export function needsRawOpenings(actual: ActualModel): boolean {
   if (engineHasRawDrops(actual.docker.engine)) return true
   const host = actual.namespaces.find((n) => n.key === 'host')
-  const prerouting = host?.tables.raw?.chains.find((c) => c.name === 'PREROUTING')
-  return prerouting?.rules.some((r) => isDirectAccessDrop(r.spec)) ?? false
+  // Docker writes them in iptables and ip6tables alike: either family's raw table says so.
+  return FAMILIES.some(
+    (f) =>
+      familyTables(host, f)
+        ?.raw?.chains.find((c) => c.name === 'PREROUTING')
+        ?.rules.some((r) => isDirectAccessDrop(r.spec)) ?? false,
+  )
 }
 
 /** Hash of what the plan read, so `apply PLANFILE` can refuse when the host moved on. */
@@ -177,7 +182,14 @@ export function hashActual(actual: ActualModel): string {
   }
   const namespaces = [...actual.namespaces]
     .sort((a, b) => (a.key < b.key ? -1 : 1))
-    .map((n) => ({key: n.key, backend: n.backend, tables: tablesForHash(n.tables), routes: n.routes ?? null}))
+    .map((n) => ({
+      key: n.key,
+      backend: n.backend,
+      tables: tablesForHash(n.tables),
+      // Absent, not null, for a namespace whose ip6tables were not read (a container without IPv6).
+      ...(n.tables6 ? {tables6: tablesForHash(n.tables6)} : {}),
+      routes: n.routes ?? null,
+    }))
   return createHash('sha256').update(JSON.stringify({docker, namespaces})).digest('hex')
 }
 
@@ -287,10 +299,11 @@ export function makePlan(inputs: PlanInputs, options: PlanOptions): PlanResult {
     for (const r of model.rules) rendered.push(renderRule(r, res))
     for (const p of model.portForwards) rendered.push(renderPortForward(p, res))
     for (const m of model.masquerades) rendered.push(renderMasquerade(m, res))
-    const needForward = rendered.some((r) =>
-      r.lines.some((l) => l.namespace === 'host' && l.chain === 'DOCKWALL-FORWARD'),
-    )
-    const fw = renderFirewall(model.firewall, needForward)
+    const needForward = (family: Family): boolean =>
+      rendered.some((r) =>
+        r.lines.some((l) => l.namespace === 'host' && l.family === family && l.chain === 'DOCKWALL-FORWARD'),
+      )
+    const fw = renderFirewall(model.firewall, {needForward: {ipv4: needForward('ipv4'), ipv6: needForward('ipv6')}})
     if (fw.lines.length > 0) {
       // The firewall's head and tail lines frame every rule in the host's filter chains (replies accepted first, policy drop last).
       for (const r of rendered)
@@ -308,7 +321,11 @@ export function makePlan(inputs: PlanInputs, options: PlanOptions): PlanResult {
 
   const dockerChanges = [...nets.changes, ...atts.changes, ...routes.changes]
   const targeted = targetFilter(options.targets, dockerChanges, rendered)
-  const backendOf = (ns: NamespaceKey) => index.namespaces.get(ns)?.backend
+  // A family is written only where refresh read it (ip6tables are read where IPv6 concerns the namespace).
+  const backendOf = (ns: NamespaceKey, family: Family): Backend | undefined => {
+    const n = index.namespaces.get(ns)
+    return familyTables(n, family) ? n?.backend : undefined
+  }
   const fw = planFirewall(
     {
       rendered,
@@ -333,12 +350,17 @@ export function makePlan(inputs: PlanInputs, options: PlanOptions): PlanResult {
     warnings.push({severity: 'warning', summary: `could not read the ${u.key} namespace: ${u.reason}`})
   for (const c of changes) {
     if (c.action === 'deferred' || !touchesFirewall(c)) continue
-    const ns = c.lines?.after[0]?.namespace ?? c.lines?.before[0]?.namespace
-    if (ns && !backendOf(ns))
+    const unwritten = [...(c.lines?.after ?? []), ...(c.lines?.before ?? [])].find(
+      (l) => !backendOf(l.namespace, l.family),
+    )
+    if (unwritten)
       warnings.push({
         severity: 'warning',
         address: c.address,
-        summary: `the ${ns} namespace was not read; its iptables lines cannot be written`,
+        summary:
+          unwritten.family === 'ipv4' || !index.namespaces.get(unwritten.namespace)
+            ? `the ${unwritten.namespace} namespace was not read; its iptables lines cannot be written`
+            : `the ip6tables of the ${unwritten.namespace} namespace were not read; its IPv6 lines cannot be written`,
       })
   }
   for (const c of changes) {

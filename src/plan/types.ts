@@ -3,7 +3,7 @@
 // refresh, and the exact firewall transactions apply will run. Renderers and the
 // JSON view read the same structure; apply never branches on `reasons`.
 import type {Diagnostic} from '../errors.js'
-import type {Backend} from '../model/types.js'
+import type {Backend, Family} from '../model/types.js'
 import type {Attributes, FirewallTable, NamespaceKey, Origin, ResourceType, RuleLine} from '../model/resources.js'
 
 export const PLAN_FORMAT_VERSION = '1.0'
@@ -50,9 +50,10 @@ export interface Drift {
   line?: RuleLine
 }
 
-/** One `iptables-restore --noflush` transaction: one table in one namespace. */
+/** One `iptables-restore --noflush` (or `ip6tables-restore`) transaction: one table of one family in one namespace. */
 export interface FirewallTransaction {
   namespace: NamespaceKey
+  family: Family
   backend: Backend
   table: FirewallTable
   /** The complete restore input, `*table` to `COMMIT`. */

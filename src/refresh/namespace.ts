@@ -2,7 +2,7 @@
 // Docker's chains decide, else the one holding more rules) from the same saves
 // that are then parsed, so a refresh costs about one iptables-save per backend
 // present, not a probe plus a save.
-import type {Backend, BackendSetting} from '../model/types.js'
+import type {Backend, BackendSetting, Family} from '../model/types.js'
 import {
   detectBackend,
   keepTables,
@@ -15,7 +15,7 @@ import {
 } from '../netfilter/index.js'
 import {run, type NetnsTarget} from '../util/exec.js'
 import {readTables, toActualTables} from './tables.js'
-import type {ActualNamespace} from './types.js'
+import type {ActualTables} from './types.js'
 import {FIREWALL_TABLES, type NamespaceKey} from '../model/resources.js'
 
 const TABLES = FIREWALL_TABLES
@@ -24,9 +24,11 @@ export interface NamespaceRead {
   backend: Backend
   reason: string
   warning?: string
-  tables: ActualNamespace['tables']
+  tables: ActualTables
+  /** ip6tables, when asked for and readable with the backend in use. */
+  tables6?: ActualTables
   /** dockwall chains and jumps found in the other backend (written before the namespace's backend changed). */
-  stale?: {backend: Backend; tables: ActualNamespace['tables']}
+  stale?: {backend: Backend; tables: ActualTables; tables6?: ActualTables}
   /** Both backends' saves as read (all tables; null: that save failed), for the SSH guard's evaluation of the host. */
   saves: Record<Backend, string | null>
 }
@@ -37,6 +39,8 @@ export interface ReadOptions {
    * since dockerd writes the container's embedded-DNS rules with the same iptables as its own.
    */
   fallback?: BackendChoice
+  /** Read ip6tables too (the host always; a container only when IPv6 concerns it: see refresh.ts). */
+  ipv6?: boolean
 }
 
 /** Only dockwall's chains and the jumps into them, from a save of the backend not in use. */
@@ -62,6 +66,43 @@ async function save(cmd: string, target: NetnsTarget): Promise<string | undefine
   }
 }
 
+interface FamilySaves {
+  nft?: string
+  legacy?: string
+}
+
+/**
+ * One full save per backend, at once. Without -t, iptables-legacy-save prints exactly the
+ * tables /proc/net/ip{,6}_tables_names lists (iptables' for_each_table): it creates none and
+ * loads no module (checked here in a fresh namespace, for both families: empty output, the
+ * file stays empty), so its output says itself whether legacy tables exist, and the probe of
+ * that file (a process) is needed only when the save fails. Measured with `npm run bench`.
+ */
+async function saveFamily(target: NetnsTarget, family: Family): Promise<FamilySaves> {
+  const prefix = family === 'ipv4' ? 'iptables' : 'ip6tables'
+  const [nft, legacySaved] = await Promise.all([
+    save(`${prefix}-nft-save`, target),
+    save(`${prefix}-legacy-save`, target),
+  ])
+  const legacy = legacySaved ?? ((await legacyTableNames({netns: target, family})).length > 0 ? undefined : '')
+  return {...(nft !== undefined ? {nft} : {}), ...(legacy !== undefined ? {legacy} : {})}
+}
+
+/** Both families' saves summed: Docker writes iptables and ip6tables with the same backend. */
+function evidenceOf(v4: FamilySaves, v6: FamilySaves | undefined): BackendEvidence {
+  const state = (b: Backend): BackendEvidence[Backend] => {
+    const a = summarizeSave(v4[b] ?? '')
+    const c = summarizeSave(v6?.[b] ?? '')
+    return {
+      available: v4[b] !== undefined,
+      rules: a.rules + c.rules,
+      dockerChains: [...new Set([...a.dockerChains, ...c.dockerChains])].sort(),
+      tables: a.tables,
+    }
+  }
+  return {nft: state('nft'), legacy: state('legacy')}
+}
+
 // The system's iptables does not change while dockwall runs: ask once per process.
 let systemDefault: Promise<Backend | undefined> | undefined
 
@@ -73,20 +114,11 @@ export async function readNamespace(
   setting: BackendSetting,
   opts: ReadOptions = {},
 ): Promise<NamespaceRead> {
-  // One full save per backend, at once. Without -t, iptables-legacy-save prints exactly the
-  // tables /proc/net/ip_tables_names lists (iptables' for_each_table): it creates none and
-  // loads no module (checked here in a fresh namespace: empty output, the file stays
-  // empty), so its output says itself whether legacy tables exist, and the probe of that
-  // file (a process) is needed only when the save fails. Measured with `npm run bench`.
-  const [nftText, legacySaved] = await Promise.all([
-    save('iptables-nft-save', target),
-    save('iptables-legacy-save', target),
+  const [v4, v6] = await Promise.all([
+    saveFamily(target, 'ipv4'),
+    opts.ipv6 ? saveFamily(target, 'ipv6') : Promise.resolve(undefined),
   ])
-  const legacyText = legacySaved ?? ((await legacyTableNames({netns: target})).length > 0 ? undefined : '')
-  const evidence: BackendEvidence = {
-    nft: {available: nftText !== undefined, ...summarizeSave(nftText ?? '')},
-    legacy: {available: legacyText !== undefined, ...summarizeSave(legacyText ?? '')},
-  }
+  const evidence = evidenceOf(v4, v6)
   // The system's `iptables` decides only when neither backend holds a rule (decideBackend): ask it then.
   const empty = evidence.nft.rules === 0 && evidence.legacy.rules === 0
   if (empty) {
@@ -98,21 +130,35 @@ export async function readNamespace(
     setting === 'auto' && empty && opts.fallback
       ? opts.fallback
       : await detectBackend({setting, probe: async () => evidence})
-  const text = backend === 'nft' ? nftText : legacyText
+  const text = v4[backend]
   if (text === undefined) throw new Error(`iptables-${backend}-save failed in this namespace`)
   const read: NamespaceRead = {
     backend,
     reason,
     tables: readTables(keepTables(text, TABLES)),
-    saves: {nft: nftText ?? null, legacy: legacyText ?? null},
+    saves: {nft: v4.nft ?? null, legacy: v4.legacy ?? null},
   }
-  if (warning) read.warning = warning
+  const warnings = warning ? [warning] : []
+  if (v6) {
+    const text6 = v6[backend]
+    // A kernel without IPv6 netfilter: say so, and plan nothing IPv6 here rather than fail the refresh.
+    if (text6 === undefined)
+      warnings.push(`ip6tables-${backend}-save failed: IPv6 rules are neither read nor written here`)
+    else read.tables6 = readTables(keepTables(text6, TABLES), 'ipv6')
+  }
+  if (warnings.length > 0) read.warning = warnings.join('; ')
   const otherBackend: Backend = backend === 'nft' ? 'legacy' : 'nft'
-  const otherText = otherBackend === 'nft' ? nftText : legacyText
-  if (otherText && otherText.includes('DOCKWALL-')) {
+  const otherText = v4[otherBackend]
+  const otherText6 = v6?.[otherBackend]
+  const stale4 = otherText?.includes('DOCKWALL-') ? otherText : undefined
+  const stale6 = otherText6?.includes('DOCKWALL-') ? otherText6 : undefined
+  if (stale4 !== undefined || stale6 !== undefined) {
     read.stale = {
       backend: otherBackend,
-      tables: toActualTables(parseRuleset(dockwallOnly(keepTables(otherText, TABLES)))),
+      tables: toActualTables(parseRuleset(dockwallOnly(keepTables(stale4 ?? '', TABLES)))),
+      ...(stale6 !== undefined
+        ? {tables6: toActualTables(parseRuleset(dockwallOnly(keepTables(stale6, TABLES)), {family: 'ipv6'}))}
+        : {}),
     }
   }
   return read

@@ -50,16 +50,23 @@ interface NamespaceNeed {
   name: string
   /** Route families to read (none: routes are not read). */
   routes: Family[]
+  /** The state records ip6tables lines there: read ip6tables even if the container lost its IPv6 address. */
+  ipv6Lines: boolean
 }
 
 /** Containers whose namespaces refresh must read: named by in_container or routes in the config, or holding dockwall lines/routes in the state. */
 export function namespaceNeeds(model: DesiredModel | null, prior: PriorState | null): NamespaceNeed[] {
   const needs = new Map<string, NamespaceNeed>()
-  const add = (label: string, name: string | undefined, routes: readonly Family[]): void => {
+  const add = (label: string, name: string | undefined, routes: readonly Family[], ipv6Lines = false): void => {
     const cur = needs.get(label)
     const resolved = name ?? model?.containers.find((c) => c.label === label)?.name ?? label
     const families = FAMILIES.filter((f) => cur?.routes.includes(f) || routes.includes(f))
-    needs.set(label, {label, name: cur?.name ?? resolved, routes: families})
+    needs.set(label, {
+      label,
+      name: cur?.name ?? resolved,
+      routes: families,
+      ipv6Lines: (cur?.ipv6Lines ?? false) || ipv6Lines,
+    })
   }
   for (const c of model?.containers ?? [])
     if (c.routes.length > 0)
@@ -81,7 +88,7 @@ export function namespaceNeeds(model: DesiredModel | null, prior: PriorState | n
     if (r.type === 'route')
       add(r.address.split('.')[1] ?? '', containerName, [addressFamily(String(r.attributes.destination ?? ''))])
     for (const l of r.lines ?? [])
-      if (l.namespace !== 'host') add(l.namespace.slice('container.'.length), containerName, [])
+      if (l.namespace !== 'host') add(l.namespace.slice('container.'.length), containerName, [], l.family === 'ipv6')
   }
   return [...needs.values()].sort((a, b) => (a.label < b.label ? -1 : 1))
 }
@@ -94,7 +101,9 @@ export async function refresh(opts: RefreshOptions): Promise<RefreshResult> {
       : [...new Set([...needs.map((n) => n.name), ...(opts.model?.containers.map((c) => c.name) ?? [])])]
   const [docker, hostRead] = await Promise.all([
     readDocker(opts.docker, {inspect, concurrency: INSPECT_CONCURRENCY}),
-    readNamespace(opts.host, opts.backend),
+    // The host's ip6tables are always read: input_policy closes both families, Docker's userland proxy
+    // serves published ports over IPv6, and show and import list them. Cost measured with `npm run bench`.
+    readNamespace(opts.host, opts.backend, {ipv6: true}),
   ])
   if (opts.allContainers) {
     const known = new Set(needs.map((n) => n.name))
@@ -103,7 +112,7 @@ export async function refresh(opts: RefreshOptions): Promise<RefreshResult> {
       ...needs,
       ...docker.containers
         .filter((c) => c.status === 'running' && !known.has(c.name))
-        .map((c) => ({label: c.name, name: c.name, routes: [] as Family[]})),
+        .map((c) => ({label: c.name, name: c.name, routes: [] as Family[], ipv6Lines: false})),
     ]
   }
   const diagnostics: Diagnostic[] = []
@@ -114,6 +123,7 @@ export async function refresh(opts: RefreshOptions): Promise<RefreshResult> {
     backendReason: hostRead.reason,
     tables: hostRead.tables,
   }
+  if (hostRead.tables6) host.tables6 = hostRead.tables6
   if (hostRead.stale) host.stale = hostRead.stale
   const namespaces: ActualNamespace[] = [host]
   const fallback = {
@@ -131,7 +141,8 @@ export async function refresh(opts: RefreshOptions): Promise<RefreshResult> {
     const target: NetnsTarget = {kind: 'pid', pid: c.pid}
     try {
       const [read, routes] = await Promise.all([
-        readNamespace(target, opts.backend, {fallback}),
+        // ip6tables only where IPv6 concerns the container: it has an IPv6 address, or the state has IPv6 lines there.
+        readNamespace(target, opts.backend, {fallback, ipv6: need.ipv6Lines || c.endpoints.some((e) => e.ipv6Address)}),
         need.routes.length > 0 ? readRoutes(target, need.routes) : Promise.resolve(undefined),
       ])
       if (read.warning) diagnostics.push({severity: 'warning', summary: `container ${need.name}: ${read.warning}`})
@@ -142,6 +153,7 @@ export async function refresh(opts: RefreshOptions): Promise<RefreshResult> {
         backendReason: read.reason,
         tables: read.tables,
       }
+      if (read.tables6) ns.tables6 = read.tables6
       if (routes) ns.routes = routes
       if (read.stale) ns.stale = read.stale
       namespaces.push(ns)

@@ -40,13 +40,17 @@ export interface ActualNamespace {
   key: NamespaceKey
   /** For containers: the Docker container name and the PID used for nsenter. */
   container?: {name: string; id: string; pid: number}
+  /** One backend for both families: Docker runs iptables and ip6tables of the same kind. */
   backend: Backend
   backendReason: string
+  /** IPv4 (iptables-save). */
   tables: ActualTables
+  /** IPv6 (ip6tables-save); absent when refresh did not read it (nothing IPv6 concerns this namespace). */
+  tables6?: ActualTables
   /** Routes of the families the container's declared or recorded routes use (read only for those). */
   routes?: ActualRoute[]
   /** dockwall chains left in the backend this namespace no longer uses; the planner removes them. */
-  stale?: {backend: Backend; tables: ActualTables}
+  stale?: {backend: Backend; tables: ActualTables; tables6?: ActualTables}
 }
 
 export interface ActualModel {
@@ -54,4 +58,13 @@ export interface ActualModel {
   namespaces: ActualNamespace[]
   /** Namespaces that could not be read, with the reason (a container stopped mid-refresh). */
   unreadable: {key: NamespaceKey; reason: string}[]
+}
+
+/** The tables of one family in a namespace; undefined when that family was not read. */
+export function familyTables(
+  ns: {tables: ActualTables; tables6?: ActualTables} | undefined,
+  family: Family,
+): ActualTables | undefined {
+  if (!ns) return undefined
+  return family === 'ipv4' ? ns.tables : ns.tables6
 }

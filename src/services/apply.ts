@@ -124,7 +124,7 @@ export async function applySession(
     const runner = new IptablesRunner({
       netns: namespaceTarget(session, actual, tx.namespace),
       backend: tx.backend,
-      family: 'ipv4',
+      family: tx.family,
     })
     await runner.restore(tx.input, {noflush: true})
   }

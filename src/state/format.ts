@@ -4,7 +4,7 @@
 import {z} from 'zod'
 
 import {AbortError} from '../errors.js'
-import {FIREWALL_TABLES, ORIGINS, type Json, type Origin} from '../model/resources.js'
+import {FIREWALL_TABLES, ORIGINS, type Json, type Origin, type RuleLine} from '../model/resources.js'
 import {RESOURCE_TYPES, STATE_VERSION} from './types.js'
 import type {State, StateResource} from './types.js'
 
@@ -47,6 +47,8 @@ const ruleLineSchema = z.strictObject({
   namespace: z.union([z.literal('host'), z.templateLiteral(['container.', z.string().min(1)])], {
     error: 'expected "host" or "container.<label>"',
   }),
+  // Written only for ip6tables lines: a line without it is IPv4, so IPv4-only states keep their bytes.
+  family: z.enum(['ipv4', 'ipv6']).optional(),
   table: z.enum(FIREWALL_TABLES),
   chain: z.string().min(1),
   spec: z.string(),
@@ -96,8 +98,11 @@ export interface DiskResource {
   type: StateResource['type']
   ids: {[key: string]: string}
   attributes: StateResource['attributes']
-  lines?: StateResource['lines']
+  lines?: readonly DiskLine[]
 }
+
+/** A rule line as the file spells it: `family` only on ip6tables lines. */
+export type DiskLine = Omit<RuleLine, 'family'> & {family?: RuleLine['family']}
 
 /** `ids.import` of a rule whose foreign line has not been moved yet. */
 const PENDING_MOVE = 'pending'
@@ -128,7 +133,8 @@ export function resourceFromDisk(d: DiskResource): StateResource {
     ...(known ? {origin: origin as Origin} : {}),
     ...(move === PENDING_MOVE ? {pendingMove: true as const} : {}),
     attributes: d.attributes,
-    ...(d.lines ? {lines: d.lines} : {}),
+    // A line without family is IPv4 (the file writes it only for ip6tables lines).
+    ...(d.lines ? {lines: d.lines.map((l): RuleLine => ({...l, family: l.family ?? 'ipv4'}))} : {}),
   }
 }
 
@@ -293,7 +299,7 @@ function canonicalResource(r: StateResource): {resource: StateResource; text: st
   let text = head
   if (r.lines) {
     const lines = r.lines.map((l) =>
-      Object.freeze({namespace: l.namespace, table: l.table, chain: l.chain, spec: l.spec}),
+      Object.freeze({namespace: l.namespace, family: l.family, table: l.table, chain: l.chain, spec: l.spec}),
     )
     out.lines = Object.freeze(lines) as StateResource['lines']
     text = `${head.slice(0, -'\n    }'.length)},\n      "lines": ${linesText(lines)}\n    }`
@@ -304,23 +310,24 @@ function canonicalResource(r: StateResource): {resource: StateResource; text: st
 }
 
 /** A resource's `lines` as JSON.stringify(…, null, 2) prints them at their place in the file (four more spaces). */
-function linesText(lines: readonly {namespace: string; table: string; chain: string; spec: string}[]): string {
+function linesText(lines: readonly RuleLine[]): string {
   if (lines.length === 0) return '[]'
   const q = JSON.stringify
   const parts = lines.map(
     (l) =>
-      `        {\n          "namespace": ${q(l.namespace)},\n          "table": ${q(l.table)},\n          "chain": ${q(l.chain)},\n          "spec": ${q(l.spec)}\n        }`,
+      `        {\n          "namespace": ${q(l.namespace)},\n${l.family === 'ipv4' ? '' : `          "family": ${q(l.family)},\n`}          "table": ${q(l.table)},\n          "chain": ${q(l.chain)},\n          "spec": ${q(l.spec)}\n        }`,
   )
   return `[\n${parts.join(',\n')}\n      ]`
 }
 
 /** A cheap check that accepts only lines the schema accepts (anything else goes to the schema, for its verdict and message). */
 function plainLine(l: unknown): boolean {
-  if (typeof l !== 'object' || l === null || Array.isArray(l) || Object.keys(l).length !== 4) return false
-  const {namespace, table, chain, spec} = l as {[k: string]: unknown}
+  if (typeof l !== 'object' || l === null || Array.isArray(l) || Object.keys(l).length !== 5) return false
+  const {namespace, family, table, chain, spec} = l as {[k: string]: unknown}
   return (
     (namespace === 'host' || (typeof namespace === 'string' && /^container\.[A-Za-z0-9_.-]+$/.test(namespace))) &&
-    (table === 'filter' || table === 'nat') &&
+    (family === 'ipv4' || family === 'ipv6') &&
+    (table === 'filter' || table === 'nat' || table === 'raw') &&
     typeof chain === 'string' &&
     chain !== '' &&
     typeof spec === 'string'

@@ -4,6 +4,7 @@
 // names move. Change this file and PLAN-JSON.md together.
 import type {Diagnostic} from '../errors.js'
 import type {Attributes, FirewallTable, ResourceType, RuleLine} from '../model/resources.js'
+import type {Family} from '../model/types.js'
 import type {Action, DriftKind, Plan, PlanMode} from '../plan/types.js'
 import {wireIds} from '../plan/wire.js'
 import {planHasChanges, summarizePlan} from '../plan/summary.js'
@@ -13,6 +14,7 @@ export const PLAN_JSON_FORMAT_VERSION = '1.1'
 
 export interface RuleLineJson {
   namespace: string
+  family: Family
   table: FirewallTable
   chain: string
   spec: string
@@ -51,6 +53,7 @@ export interface DiagnosticJson {
 
 export interface FirewallTransactionJson {
   namespace: string
+  family: Family
   backend: 'nft' | 'legacy'
   table: FirewallTable
   input: string
@@ -83,7 +86,7 @@ export interface PlanJson {
 }
 
 function ruleLineJson(l: RuleLine): RuleLineJson {
-  return {namespace: l.namespace, table: l.table, chain: l.chain, spec: l.spec}
+  return {namespace: l.namespace, family: l.family, table: l.table, chain: l.chain, spec: l.spec}
 }
 
 function diagnosticJson(d: Diagnostic): DiagnosticJson {
@@ -137,6 +140,7 @@ export function planToJson(plan: Plan): PlanJson {
     warnings: plan.warnings.map(diagnosticJson),
     firewall_transactions: plan.firewall.map((t) => ({
       namespace: t.namespace,
+      family: t.family,
       backend: t.backend,
       table: t.table,
       input: t.input,

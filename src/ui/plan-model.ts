@@ -249,12 +249,18 @@ function attributeLine(d: AttributeDiff, keyWidth: number): StyledLine {
   }
 }
 
+/** The command a family's lines belong to, as the plan names them. */
+export function tool(family: RuleLine['family']): string {
+  return family === 'ipv4' ? 'iptables' : 'ip6tables'
+}
+
 export function ruleLineText(l: RuleLine): string {
   return `-A ${l.chain} ${l.spec}`
 }
 
 export interface LineDiffGroup {
   namespace: RuleLine['namespace']
+  family: RuleLine['family']
   table: RuleLine['table']
   lines: {marker: Marker; text: string}[]
 }
@@ -266,17 +272,23 @@ export interface LineDiffGroup {
  */
 export function lineDiff(change: Change): LineDiffGroup[] {
   if (!change.lines) return []
-  const keyOf = (l: RuleLine) => `${l.namespace}\u0000${l.table}`
+  const keyOf = (l: RuleLine) => `${l.namespace}\u0000${l.family}\u0000${l.table}`
   const order: string[] = []
   const groups = new Map<
     string,
-    {namespace: RuleLine['namespace']; table: RuleLine['table']; before: string[]; after: string[]}
+    {
+      namespace: RuleLine['namespace']
+      family: RuleLine['family']
+      table: RuleLine['table']
+      before: string[]
+      after: string[]
+    }
   >()
   const add = (l: RuleLine, side: 'before' | 'after') => {
     const k = keyOf(l)
     let g = groups.get(k)
     if (!g) {
-      g = {namespace: l.namespace, table: l.table, before: [], after: []}
+      g = {namespace: l.namespace, family: l.family, table: l.table, before: [], after: []}
       groups.set(k, g)
       order.push(k)
     }
@@ -293,7 +305,7 @@ export function lineDiff(change: Change): LineDiffGroup[] {
       const m: Marker = part.added ? '+' : part.removed ? '-' : ' '
       for (const text of part.value) lines.push({marker: m, text})
     }
-    out.push({namespace: g.namespace, table: g.table, lines})
+    out.push({namespace: g.namespace, family: g.family, table: g.table, lines})
   }
   return out
 }
@@ -314,7 +326,7 @@ export function changeBody(change: Change): StyledLine[] {
   for (const d of attrs) out.push(attributeLine(d, keyWidth))
   for (const g of lineDiff(change)) {
     if (out.length > 0) out.push([])
-    out.push(comment(`iptables: ${g.namespace}, ${g.table} table`))
+    out.push(comment(`${tool(g.family)}: ${g.namespace}, ${g.table} table`))
     for (const l of g.lines)
       out.push([marker(l.marker), l.marker === ' ' ? seg(l.text) : seg(l.text, {color: MARKER_COLOR[l.marker]})])
   }
@@ -362,7 +374,7 @@ export function driftBody(d: Drift): StyledLine[] {
     [{...DRIFT_META[d.kind].symbol, text: `${DRIFT_META[d.kind].symbol.text} `}, seg(d.summary)],
   ]
   if (d.line) {
-    out.push(comment(`iptables: ${d.line.namespace}, ${d.line.table} table`))
+    out.push(comment(`${tool(d.line.family)}: ${d.line.namespace}, ${d.line.table} table`))
     out.push([seg('  '), seg(ruleLineText(d.line))])
   }
   return out

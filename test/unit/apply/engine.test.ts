@@ -89,11 +89,20 @@ describe('apply engine', () => {
         ch('rule.r', 'rule', 'create', ['container.a.network.n'], {
           lines: {
             before: [],
-            after: [{namespace: 'host', table: 'filter', chain: 'DOCKWALL-FORWARD', spec: '-j ACCEPT'}],
+            after: [{namespace: 'host', family: 'ipv4', table: 'filter', chain: 'DOCKWALL-FORWARD', spec: '-j ACCEPT'}],
           },
         }),
       ],
-      [{namespace: 'host', backend: 'nft', table: 'filter', input: '*filter\nCOMMIT\n', addresses: ['rule.r']}],
+      [
+        {
+          namespace: 'host',
+          family: 'ipv4',
+          backend: 'nft',
+          table: 'filter',
+          input: '*filter\nCOMMIT\n',
+          addresses: ['rule.r'],
+        },
+      ],
     )
     const {result, events} = await run(p, ops)
     expect(result.ok).toBe(true)
@@ -131,21 +140,40 @@ describe('apply engine', () => {
     const lines = {
       before: [],
       after: [
-        {namespace: 'host' as const, table: 'filter' as const, chain: 'DOCKWALL-FORWARD', spec: 'accept'},
-        {namespace: 'host' as const, table: 'nat' as const, chain: 'DOCKWALL-PREROUTING', spec: 'dnat'},
+        {
+          namespace: 'host' as const,
+          family: 'ipv4' as const,
+          table: 'filter' as const,
+          chain: 'DOCKWALL-FORWARD',
+          spec: 'accept',
+        },
+        {
+          namespace: 'host' as const,
+          family: 'ipv4' as const,
+          table: 'nat' as const,
+          chain: 'DOCKWALL-PREROUTING',
+          spec: 'dnat',
+        },
       ],
     }
     const p = plan(
       [ch('port_forward.p', 'port_forward', 'create', [], {lines})],
       [
-        {namespace: 'host', backend: 'nft', table: 'filter', input: '', addresses: ['port_forward.p']},
-        {namespace: 'host', backend: 'nft', table: 'nat', input: '', addresses: ['port_forward.p']},
+        {namespace: 'host', family: 'ipv4', backend: 'nft', table: 'filter', input: '', addresses: ['port_forward.p']},
+        {namespace: 'host', family: 'ipv4', backend: 'nft', table: 'nat', input: '', addresses: ['port_forward.p']},
       ],
     )
     const {result} = await run(p, ops)
     expect(result.transactions).toEqual([
-      {namespace: 'host', table: 'filter', backend: 'nft', committed: true},
-      {namespace: 'host', table: 'nat', backend: 'nft', committed: false, error: 'restore failed in host/nat'},
+      {namespace: 'host', family: 'ipv4', table: 'filter', backend: 'nft', committed: true},
+      {
+        namespace: 'host',
+        family: 'ipv4',
+        table: 'nat',
+        backend: 'nft',
+        committed: false,
+        error: 'restore failed in host/nat',
+      },
     ])
     expect(result.failed[0]).toEqual({address: 'port_forward.p', error: 'host/nat: restore failed in host/nat'})
     expect(result.resources.get('port_forward.p')?.lines?.map((l) => l.spec)).toEqual(['accept'])
@@ -183,13 +211,16 @@ describe('apply engine', () => {
     const ops = stubOps()
     const rule = (i: number) =>
       ch(`rule.r${i}`, 'rule', 'create', [], {
-        lines: {before: [], after: [{namespace: 'host', table: 'filter', chain: 'DOCKWALL-FORWARD', spec: `r${i}`}]},
+        lines: {
+          before: [],
+          after: [{namespace: 'host', family: 'ipv4', table: 'filter', chain: 'DOCKWALL-FORWARD', spec: `r${i}`}],
+        },
       })
     const n = 3000
     const addresses = Array.from({length: n}, (_, i) => `rule.r${i}`)
     const p = plan(
       [ch('network.n', 'network', 'create'), ...Array.from({length: n}, (_, i) => rule(i))],
-      [{namespace: 'host', backend: 'nft', table: 'filter', input: '', addresses}],
+      [{namespace: 'host', family: 'ipv4', backend: 'nft', table: 'filter', input: '', addresses}],
     )
     const {result, events} = await run(p, ops)
     expect(result.ok).toBe(true)

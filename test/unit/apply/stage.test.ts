@@ -11,6 +11,7 @@ import type {Change, FirewallTransaction, Plan} from '../../../src/plan/types.js
 
 const L = (spec: string, table: 'filter' | 'nat' = 'filter'): RuleLine => ({
   namespace: 'host',
+  family: 'ipv4',
   table,
   chain: table === 'filter' ? 'DOCKWALL-FORWARD' : 'DOCKWALL-PREROUTING',
   spec,
@@ -44,6 +45,7 @@ const rule = (address: string, after: RuleLine[], before: RuleLine[] = []): Chan
 
 const tx = (table: 'filter' | 'nat'): FirewallTransaction => ({
   namespace: 'host',
+  family: 'ipv4',
   backend: 'nft',
   table,
   input: `*${table}\nCOMMIT\n`,

@@ -40,6 +40,7 @@ describe('parseImportId and formatImportId', () => {
       {
         kind: 'rule',
         namespace: 'host',
+        family: 'ipv4',
         table: 'filter',
         chain: 'DOCKER-USER',
         selector: {by: 'text', spec: '-s 10.0.0.0/8 -d 172.18.0.2/32 -p tcp -m tcp --dport 80 -j ACCEPT'},
@@ -48,7 +49,14 @@ describe('parseImportId and formatImportId', () => {
     [
       'rule',
       'FORWARD:#3',
-      {kind: 'rule', namespace: 'host', table: 'filter', chain: 'FORWARD', selector: {by: 'position', position: 3}},
+      {
+        kind: 'rule',
+        namespace: 'host',
+        family: 'ipv4',
+        table: 'filter',
+        chain: 'FORWARD',
+        selector: {by: 'position', position: 3},
+      },
     ],
     [
       'rule',
@@ -56,6 +64,7 @@ describe('parseImportId and formatImportId', () => {
       {
         kind: 'rule',
         namespace: 'container.lb',
+        family: 'ipv4',
         table: 'filter',
         chain: 'INPUT',
         selector: {by: 'text', spec: '-p udp -m udp --dport 53 -j DROP'},
@@ -67,6 +76,7 @@ describe('parseImportId and formatImportId', () => {
       {
         kind: 'port_forward',
         namespace: 'host',
+        family: 'ipv4',
         table: 'nat',
         chain: 'PREROUTING',
         selector: {by: 'text', spec: '-i wg0 -p tcp -m tcp --dport 80 -j DNAT --to-destination 172.18.103.2:80'},
@@ -78,6 +88,7 @@ describe('parseImportId and formatImportId', () => {
       {
         kind: 'port_forward',
         namespace: 'container.lb',
+        family: 'ipv4',
         table: 'nat',
         chain: 'PREROUTING',
         selector: {by: 'position', position: 1},
@@ -89,6 +100,7 @@ describe('parseImportId and formatImportId', () => {
       {
         kind: 'masquerade',
         namespace: 'host',
+        family: 'ipv4',
         table: 'nat',
         chain: 'POSTROUTING',
         selector: {by: 'text', spec: '-s 10.8.0.0/24 -o eth0 -j MASQUERADE'},
@@ -98,7 +110,14 @@ describe('parseImportId and formatImportId', () => {
     [
       'port_forward',
       'nat:OUTPUT:#2',
-      {kind: 'port_forward', namespace: 'host', table: 'nat', chain: 'OUTPUT', selector: {by: 'position', position: 2}},
+      {
+        kind: 'port_forward',
+        namespace: 'host',
+        family: 'ipv4',
+        table: 'nat',
+        chain: 'OUTPUT',
+        selector: {by: 'position', position: 2},
+      },
     ],
     [
       'rule',
@@ -106,6 +125,7 @@ describe('parseImportId and formatImportId', () => {
       {
         kind: 'rule',
         namespace: 'host',
+        family: 'ipv4',
         table: 'filter',
         chain: 'MYNET',
         selector: {by: 'text', spec: '-i br-x -j DROP'},
@@ -117,6 +137,7 @@ describe('parseImportId and formatImportId', () => {
       {
         kind: 'rule',
         namespace: 'container.lb',
+        family: 'ipv4',
         table: 'filter',
         chain: 'MYNET',
         selector: {by: 'position', position: 1},
@@ -141,6 +162,7 @@ describe('parseImportId and formatImportId', () => {
       formatImportId({
         kind: 'rule',
         namespace: 'host',
+        family: 'ipv4',
         table: 'filter',
         chain: 'OUTPUT',
         selector: {by: 'position', position: 1},
@@ -150,6 +172,7 @@ describe('parseImportId and formatImportId', () => {
       formatImportId({
         kind: 'port_forward',
         namespace: 'host',
+        family: 'ipv4',
         table: 'nat',
         chain: 'OUTPUT',
         selector: {by: 'position', position: 1},

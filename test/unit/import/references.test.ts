@@ -15,7 +15,12 @@ const index: ReferenceIndex = {
 
 describe('findReference', () => {
   it('names a container whose only address it is', () => {
-    expect(findReference('172.18.103.2/32', index)).toEqual({kind: 'container', label: 'lb', text: 'container.lb'})
+    expect(findReference('172.18.103.2/32', index)).toEqual({
+      kind: 'container',
+      label: 'lb',
+      text: 'container.lb',
+      families: ['ipv4'],
+    })
   })
 
   it('names a container by its dynamic address too, and says the reference will follow it', () => {
@@ -23,6 +28,7 @@ describe('findReference', () => {
       kind: 'container',
       label: 'web',
       text: 'container.web',
+      families: ['ipv4'],
       note: expect.stringMatching(/dynamic address: the reference follows the container/),
     })
   })
@@ -40,6 +46,7 @@ describe('findReference', () => {
       kind: 'network',
       label: 'frontend',
       text: 'network.frontend',
+      families: ['ipv4'],
     })
   })
 

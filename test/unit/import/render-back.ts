@@ -26,7 +26,7 @@ function resolution(inContainer: boolean): Resolution {
     containers.set(SELF, {
       spec: {address: `container.${SELF}`, label: SELF, name: SELF, attachments: [], routes: [], at},
       docker: {id: 'x'.repeat(64), name: SELF, status: 'running', pid: 1, endpoints: [], labels: {}, inspected: true},
-      ips: ['172.18.0.9'],
+      addresses: {ipv4: ['172.18.0.9'], ipv6: []},
       running: true,
       pid: 1,
     })

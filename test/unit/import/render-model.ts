@@ -32,12 +32,14 @@ export function renderModel(model: DesiredModel, docker: DockerSnapshot): Render
   const needForward = resources.some((r) =>
     r.lines.some((l) => l.namespace === 'host' && l.chain === 'DOCKWALL-FORWARD'),
   )
-  resources.push(renderFirewall(model.firewall, needForward))
+  resources.push(renderFirewall(model.firewall, {needForward: {ipv4: needForward, ipv6: needForward}}))
   const byAddress = new Map(resources.map((r) => [r.address, r.lines]))
   const all = resources.flatMap((r) => r.lines)
   return {
     byAddress,
-    chain: (namespace, chain) => all.filter((l) => l.namespace === namespace && l.chain === chain).sort(compareLines),
+    // Import scans IPv4 here: the IPv6 twins the firewall block also renders are not compared.
+    chain: (namespace, chain) =>
+      all.filter((l) => l.namespace === namespace && l.family === 'ipv4' && l.chain === chain).sort(compareLines),
   }
 }
 

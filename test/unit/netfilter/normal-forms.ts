@@ -1077,6 +1077,62 @@ export const NORMAL_FORM_CASES: NormalFormCase[] = [
     saved: '-p tcp -m tcp --dport 80 -j DNAT --to-destination [fd00::1]:80',
   },
   {family: 'ipv6', table: 'nat', loose: '-j DNAT --to-destination fd00::1', saved: '-j DNAT --to-destination fd00::1'},
+  // What dockwall writes in ip6tables (src/plan/firewall.ts), and loose spellings of it (issue 12).
+  {
+    family: 'ipv6',
+    table: 'filter',
+    loose: '-p ipv6-icmp --icmpv6-type neighbour-solicitation -m hl --hl-eq 255 -j ACCEPT',
+    saved: '-p ipv6-icmp -m icmp6 --icmpv6-type 135 -m hl --hl-eq 255 -j ACCEPT',
+  },
+  {
+    family: 'ipv6',
+    table: 'filter',
+    loose: '-p ipv6-icmp -m icmp6 --icmpv6-type 4/1 -j ACCEPT',
+    saved: '-p ipv6-icmp -m icmp6 --icmpv6-type 4/1 -j ACCEPT',
+  },
+  {
+    family: 'ipv6',
+    table: 'filter',
+    loose: '-s FE80::/10 -p ipv6-icmp -m icmp6 --icmpv6-type 151 -m hl --hl-eq 1 -j ACCEPT',
+    saved: '-s fe80::/10 -p ipv6-icmp -m icmp6 --icmpv6-type 151 -m hl --hl-eq 1 -j ACCEPT',
+  },
+  {
+    family: 'ipv6',
+    table: 'filter',
+    loose: '-d fe80::/10 -p udp --sport 547 --dport 546 -j ACCEPT',
+    saved: '-d fe80::/10 -p udp -m udp --sport 547 --dport 546 -j ACCEPT',
+  },
+  {family: 'ipv6', table: 'filter', loose: '-p icmp -j ACCEPT', saved: '-p icmp -j ACCEPT'},
+  {
+    family: 'ipv6',
+    table: 'filter',
+    loose: '-s FD00:0::5 -d fd00:0:0:0::10/128 -p tcp -m multiport --dports 80,443 -j DROP',
+    saved: '-s fd00::5/128 -d fd00::10/128 -p tcp -m multiport --dports 80,443 -j DROP',
+  },
+  {
+    family: 'ipv6',
+    table: 'filter',
+    loose: '-d fd00::10 -i eth0 -p tcp --dport 80 -m conntrack --ctstate DNAT -j ACCEPT',
+    saved: '-d fd00::10/128 -i eth0 -p tcp -m tcp --dport 80 -m conntrack --ctstate DNAT -j ACCEPT',
+  },
+  {
+    family: 'ipv6',
+    table: 'filter',
+    loose: '-p udp -j REJECT --reject-with icmp6-port-unreachable',
+    saved: '-p udp -j REJECT --reject-with icmp6-port-unreachable',
+  },
+  {
+    family: 'ipv6',
+    table: 'nat',
+    loose: '-p tcp --dport 8081 -j REDIRECT --to-ports 80',
+    saved: '-p tcp -m tcp --dport 8081 -j REDIRECT --to-ports 80',
+  },
+  {
+    family: 'ipv6',
+    table: 'nat',
+    loose: '-s fd00::/64 -o eth0 -j MASQUERADE',
+    saved: '-s fd00::/64 -o eth0 -j MASQUERADE',
+  },
   {family: 'ipv4', table: 'raw', loose: '-p tcp -j CT --helper "ftp"', saved: '-p tcp -j CT --helper ftp'},
   {family: 'ipv4', table: 'raw', loose: '-j CT --notrack', saved: '-j CT --notrack'},
 ]

@@ -13,7 +13,13 @@ import type {
   RouteSpec,
   RuleSpec,
 } from '../../../src/model/types.js'
-import type {ActualChain, ActualModel, ActualNamespace, ActualRule} from '../../../src/refresh/types.js'
+import type {
+  ActualChain,
+  ActualModel,
+  ActualNamespace,
+  ActualRule,
+  ActualTables,
+} from '../../../src/refresh/types.js'
 import type {NamespaceKey} from '../../../src/model/resources.js'
 
 const at = {file: 'main.hcl', line: 1, column: 1}
@@ -126,7 +132,7 @@ export function dockerNetwork(name: string, subnet: string, extra: Partial<Docke
 
 export function dockerContainer(
   name: string,
-  endpoints: Array<{network: string; ip: string; static?: boolean; aliases?: string[]}>,
+  endpoints: Array<{network: string; ip: string; ip6?: string; static?: boolean; aliases?: string[]}>,
   extra: Partial<DockerContainer> = {},
 ): DockerContainer {
   const id = `${name.padEnd(12, '0')}ffffffffffff`
@@ -140,6 +146,8 @@ export function dockerContainer(
       networkName: e.network,
       ipv4Address: e.ip,
       ...(e.static ? {staticIpv4Address: e.ip} : {}),
+      ...(e.ip6 ? {ipv6Address: e.ip6} : {}),
+      ...(e.ip6 && e.static ? {staticIpv6Address: e.ip6} : {}),
       aliases: e.aliases ?? [id.slice(0, 12)],
     })),
     labels: {},
@@ -168,6 +176,14 @@ export function chains(spec: Record<string, string[]>): ActualChain[] {
   }))
 }
 
+/** Built-in filter and nat chains without rules. */
+export function emptyTables(): ActualTables {
+  return {
+    filter: {name: 'filter', chains: chains({INPUT: [], FORWARD: [], OUTPUT: []})},
+    nat: {name: 'nat', chains: chains({PREROUTING: [], INPUT: [], OUTPUT: [], POSTROUTING: []})},
+  }
+}
+
 export function namespace(
   key: NamespaceKey,
   filter: Record<string, string[]>,
@@ -182,6 +198,8 @@ export function namespace(
       filter: {name: 'filter', chains: chains({INPUT: [], FORWARD: [], OUTPUT: [], ...filter})},
       nat: {name: 'nat', chains: chains({PREROUTING: [], INPUT: [], OUTPUT: [], POSTROUTING: [], ...nat})},
     },
+    // Refresh always reads the host's ip6tables (here: empty built-in chains).
+    ...(key === 'host' ? {tables6: emptyTables()} : {}),
     ...extra,
   }
 }

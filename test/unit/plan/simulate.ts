@@ -1,6 +1,6 @@
 // Applies a plan's restore transactions to an in-memory ActualModel, the way
 // iptables-restore --noflush would, so tests can check "apply then plan = no changes".
-import type {ActualModel, ActualNamespace} from '../../../src/refresh/types.js'
+import {familyTables, type ActualModel, type ActualNamespace} from '../../../src/refresh/types.js'
 import type {Plan} from '../../../src/plan/types.js'
 import {actualRule} from './builders.js'
 
@@ -8,8 +8,8 @@ export function applyTransactions(actual: ActualModel, plan: Plan): ActualModel 
   const out: ActualModel = structuredClone(actual)
   for (const tx of plan.firewall) {
     const ns = out.namespaces.find((n) => n.key === tx.namespace) as ActualNamespace
-    const table = ns.tables[tx.table]
-    if (!table) throw new Error(`no table ${tx.table}`)
+    const table = familyTables(ns, tx.family)?.[tx.table]
+    if (!table) throw new Error(`no ${tx.family} table ${tx.table}`)
     const chain = (name: string) => {
       const c = table.chains.find((x) => x.name === name)
       if (!c) throw new Error(`no chain ${name} in ${tx.namespace}/${tx.table}`)

@@ -64,28 +64,36 @@ describe('actualToJson', () => {
 
   it("lists the rules others wrote, with chain and position, and leaves out Docker's own", () => {
     expect(view.foreign_rules).toEqual([
-      {table: 'filter', chain: 'INPUT', position: 1, spec: '-p tcp -m tcp --dport 2222 -j ACCEPT'},
-      {table: 'filter', chain: 'FORWARD', position: 7, spec: '-i eth0 -o wg0 -j ACCEPT'},
+      {family: 'ipv4', table: 'filter', chain: 'INPUT', position: 1, spec: '-p tcp -m tcp --dport 2222 -j ACCEPT'},
+      {family: 'ipv4', table: 'filter', chain: 'FORWARD', position: 7, spec: '-i eth0 -o wg0 -j ACCEPT'},
       // Everything in DOCKER-USER but Docker's closing RETURN is the user's, bridges or not.
-      {table: 'filter', chain: 'DOCKER-USER', position: 1, spec: '-s 10.1.0.0/24 -d 10.2.0.0/24 -j ACCEPT'},
-      {table: 'filter', chain: 'DOCKER-USER', position: 2, spec: '-i br-0123456789ab -j DROP'},
       {
+        family: 'ipv4',
+        table: 'filter',
+        chain: 'DOCKER-USER',
+        position: 1,
+        spec: '-s 10.1.0.0/24 -d 10.2.0.0/24 -j ACCEPT',
+      },
+      {family: 'ipv4', table: 'filter', chain: 'DOCKER-USER', position: 2, spec: '-i br-0123456789ab -j DROP'},
+      {
+        family: 'ipv4',
         table: 'nat',
         chain: 'PREROUTING',
         position: 1,
         spec: '-i wg0 -p tcp -m tcp --dport 80 -j DNAT --to-destination 10.1.0.5:80',
       },
-      {table: 'nat', chain: 'POSTROUTING', position: 2, spec: '-s 10.1.0.0/24 -o eth0 -j MASQUERADE'},
+      {family: 'ipv4', table: 'nat', chain: 'POSTROUTING', position: 2, spec: '-s 10.1.0.0/24 -o eth0 -j MASQUERADE'},
     ])
   })
 
   it("finds the jumps into dockwall's chains and attributes their rules by comment", () => {
     expect(view.jumps).toEqual([
-      {table: 'filter', from: 'INPUT', to: 'DOCKWALL-INPUT', position: 0},
-      {table: 'filter', from: 'DOCKER-USER', to: 'DOCKWALL-FORWARD', position: 0},
+      {family: 'ipv4', table: 'filter', from: 'INPUT', to: 'DOCKWALL-INPUT', position: 0},
+      {family: 'ipv4', table: 'filter', from: 'DOCKER-USER', to: 'DOCKWALL-FORWARD', position: 0},
     ])
     expect(view.owned_chains).toEqual([
       {
+        family: 'ipv4',
         table: 'filter',
         chain: 'DOCKWALL-FORWARD',
         rules: [
@@ -94,7 +102,7 @@ describe('actualToJson', () => {
           {spec: '-m comment --comment dockwall:jump -j ACCEPT', address: null},
         ],
       },
-      {table: 'filter', chain: 'DOCKWALL-INPUT', rules: []},
+      {family: 'ipv4', table: 'filter', chain: 'DOCKWALL-INPUT', rules: []},
     ])
   })
 

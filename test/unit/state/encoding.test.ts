@@ -34,7 +34,16 @@ function reference(s: State): string {
       ids: sortKeys(r.ids),
       attributes: sortKeys(r.attributes),
       ...(r.lines
-        ? {lines: r.lines.map((l) => ({namespace: l.namespace, table: l.table, chain: l.chain, spec: l.spec}))}
+        ? {
+            lines: r.lines.map((l) => ({
+              namespace: l.namespace,
+              // Only ip6tables lines say their family: IPv4-only states keep the bytes they had.
+              ...(l.family === 'ipv6' ? {family: 'ipv6'} : {}),
+              table: l.table,
+              chain: l.chain,
+              spec: l.spec,
+            })),
+          }
         : {}),
     }))
   return `${JSON.stringify({version: 1, serial: s.serial, lineage: s.lineage, dockwall_version: s.dockwallVersion, resources}, null, 2)}\n`
@@ -45,6 +54,7 @@ const line = fc.record({
     fc.constant('host'),
     fc.string({minLength: 1, maxLength: 8}).map((x) => `container.${x}`),
   ),
+  family: fc.constantFrom('ipv4', 'ipv6'),
   table: fc.constantFrom('filter', 'nat'),
   chain: fc.string({minLength: 1, maxLength: 12}),
   // quotes, backslashes, control characters, non-ASCII: whatever a comment may hold
@@ -99,7 +109,14 @@ describe('state encoding of iptables lines', () => {
     ['an extra field', {extra: 'x'}],
     ['a missing field', {spec: undefined}],
   ])('refuses lines the schema refuses: %s', (_name, patch) => {
-    const l = {namespace: 'host', table: 'filter', chain: 'DOCKWALL-FORWARD', spec: '-j ACCEPT', ...patch}
+    const l = {
+      namespace: 'host',
+      family: 'ipv4',
+      table: 'filter',
+      chain: 'DOCKWALL-FORWARD',
+      spec: '-j ACCEPT',
+      ...patch,
+    }
     if ('spec' in patch && patch.spec === undefined) delete (l as {spec?: unknown}).spec
     const r = {address: 'rule.a', type: 'rule', ids: {}, attributes: {}, lines: [l]} as unknown as StateResource
     expect(() => encodeState(state([r]))).toThrow(
@@ -113,7 +130,7 @@ describe('state encoding of iptables lines', () => {
       type: 'rule',
       ids: {},
       attributes: {},
-      lines: [{namespace: 'container.a b/"c"', table: 'nat', chain: 'X', spec: ''}],
+      lines: [{namespace: 'container.a b/"c"', family: 'ipv4', table: 'nat', chain: 'X', spec: ''}],
     }
     expect(encodeState(state([r]))).toBe(reference(state([r])))
   })

@@ -106,8 +106,8 @@ describe('state format', () => {
         ],
       },
       lines: [
-        {namespace: 'host', table: 'filter', chain: 'DOCKWALL-FORWARD', spec: '-j B'},
-        {namespace: 'container.lb', table: 'nat', chain: 'DOCKWALL-PREROUTING', spec: '-j A'},
+        {namespace: 'host', family: 'ipv4', table: 'filter', chain: 'DOCKWALL-FORWARD', spec: '-j B'},
+        {namespace: 'container.lb', family: 'ipv4', table: 'nat', chain: 'DOCKWALL-PREROUTING', spec: '-j A'},
       ],
     })
     const back = decodeState(encodeState(sampleState([r])), 'f').resources[0]

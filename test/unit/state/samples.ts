@@ -30,6 +30,7 @@ export function rule(label: string, extra: Partial<StateResource> = {}): StateRe
     lines: [
       {
         namespace: 'host',
+        family: 'ipv4',
         table: 'filter',
         chain: 'DOCKWALL-FORWARD',
         spec: `-s 172.18.0.2/32 -p tcp -m tcp --dport 80 -m comment --comment dockwall:rule.${label} -j ACCEPT`,

@@ -11,7 +11,7 @@ export function change(address: string, type: ResourceType, action: Action, rest
 }
 
 export function line(chain: string, spec: string, rest: Partial<RuleLine> = {}): RuleLine {
-  return {namespace: 'host', table: 'filter', chain, spec, ...rest}
+  return {namespace: 'host', family: 'ipv4', table: 'filter', chain, spec, ...rest}
 }
 
 const c = (addr: string) => `-m comment --comment dockwall:${addr}`
@@ -94,7 +94,7 @@ export const workerRoute = change('container.worker.route["10.9.0.0/16"]', 'rout
 })
 
 export const inputChain = change('chain.host.filter.DOCKWALL-INPUT', 'chain', 'create', {
-  after: {namespace: 'host', table: 'filter', chain: 'DOCKWALL-INPUT', jump_from: 'INPUT'},
+  after: {namespace: 'host', family: 'ipv4', table: 'filter', chain: 'DOCKWALL-INPUT', jump_from: 'INPUT'},
   lines: {before: [], after: [line('INPUT', '-j DOCKWALL-INPUT')]},
 })
 
@@ -265,14 +265,14 @@ export const lbInsideNoopInContainer = change('port_forward.lb_inside', 'port_fo
       line(
         'DOCKWALL-PREROUTING',
         `-p tcp -m tcp --dport 8080 ${c('port_forward.lb_inside')} -j REDIRECT --to-ports 80`,
-        {namespace: 'container.lb', table: 'nat'},
+        {namespace: 'container.lb', family: 'ipv4', table: 'nat'},
       ),
     ],
     after: [
       line(
         'DOCKWALL-PREROUTING',
         `-p tcp -m tcp --dport 8080 ${c('port_forward.lb_inside')} -j REDIRECT --to-ports 80`,
-        {namespace: 'container.lb', table: 'nat'},
+        {namespace: 'container.lb', family: 'ipv4', table: 'nat'},
       ),
     ],
   },
@@ -336,6 +336,7 @@ export function fixturePlan(rest: Partial<Plan> = {}): Plan {
     firewall: [
       {
         namespace: 'host',
+        family: 'ipv4',
         backend: 'nft',
         table: 'filter',
         input: '*filter\n:DOCKWALL-FORWARD - [0:0]\n-A DOCKWALL-FORWARD -j ACCEPT\nCOMMIT\n',

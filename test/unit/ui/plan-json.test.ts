@@ -89,6 +89,7 @@ describe('planToJson', () => {
     const rule = json.resource_changes.find((x) => x.address === 'rule.web_http')
     expect(rule?.lines?.after[0]).toEqual({
       namespace: 'host',
+      family: 'ipv4',
       table: 'filter',
       chain: 'DOCKWALL-FORWARD',
       spec: '-d 172.18.103.2/32 -p tcp -m multiport --dports 80,443 -m comment --comment dockwall:rule.web_http -j ACCEPT',
@@ -100,7 +101,13 @@ describe('planToJson', () => {
       address: 'chain.host.filter.DOCKWALL-FORWARD',
       kind: 'foreign-rule',
       summary: 'a rule without a dockwall comment was inserted',
-      line: {namespace: 'host', table: 'filter', chain: 'DOCKWALL-FORWARD', spec: '-s 10.9.9.9/32 -j ACCEPT'},
+      line: {
+        namespace: 'host',
+        family: 'ipv4',
+        table: 'filter',
+        chain: 'DOCKWALL-FORWARD',
+        spec: '-s 10.9.9.9/32 -j ACCEPT',
+      },
     })
     expect(json.warnings[0]).toEqual({
       severity: 'warning',
@@ -111,6 +118,7 @@ describe('planToJson', () => {
     })
     expect(json.firewall_transactions[0]).toMatchObject({
       namespace: 'host',
+      family: 'ipv4',
       backend: 'nft',
       table: 'filter',
       addresses: ['firewall', 'rule.web_http'],
@@ -140,6 +148,6 @@ describe('PLAN-JSON.md', () => {
   })
 
   it('states the current format version', () => {
-    expect(doc).toContain(`Current version: **${planToJson(fixturePlan()).format_version}**.`)
+    expect(doc).toContain(`Current version: **${planToJson(fixturePlan()).format_version}**`)
   })
 })
