@@ -9,8 +9,9 @@
 // below `c`'s node. Each query walks the trie whose answer is smaller (every node
 // knows the size of its subtree) and leaves the exact test to the caller: the index
 // only rules out what cannot match.
-import {networkOf, type Cidr} from '../config/ipv4.js'
-import type {Cond} from './conditions.js'
+import {type Cidr, networkOf} from '../config/ipv4.js'
+import {type Cidr6, networkOf6} from '../config/ipv6.js'
+import type {Cond, Net} from './conditions.js'
 
 interface Node<T> {
   /** Entries whose address is exactly this prefix, in insertion order. */
@@ -23,14 +24,16 @@ interface Node<T> {
 
 const newNode = <T>(): Node<T> => ({here: [], size: 0})
 
-function bit(c: Cidr, i: number): 0 | 1 {
-  return ((networkOf(c) >>> (31 - i)) & 1) as 0 | 1
+/** Bit `i` (from the top) of the block's network address; a trie holds one family only. */
+function bit(c: Net, i: number): 0 | 1 {
+  if (typeof c.ip === 'number') return ((networkOf(c as Cidr) >>> (31 - i)) & 1) as 0 | 1
+  return Number((networkOf6(c as Cidr6) >> BigInt(127 - i)) & 1n) as 0 | 1
 }
 
 class PrefixTrie<T> {
   readonly root: Node<T> = newNode()
 
-  add(c: Cidr | undefined, entry: T): void {
+  add(c: Net | undefined, entry: T): void {
     let n = this.root
     n.size++
     for (let i = 0; c && i < c.prefix; i++) {
@@ -42,7 +45,7 @@ class PrefixTrie<T> {
   }
 
   /** The nodes from the root down to `c` (as far as they exist), and the node of `c` itself when it exists. */
-  private path(c: Cidr | undefined): {ancestors: Node<T>[]; at: Node<T> | undefined} {
+  private path(c: Net | undefined): {ancestors: Node<T>[]; at: Node<T> | undefined} {
     const ancestors: Node<T>[] = [this.root]
     let n: Node<T> | undefined = this.root
     for (let i = 0; c && n && i < c.prefix; i++) {
@@ -53,23 +56,23 @@ class PrefixTrie<T> {
   }
 
   /** How many entries coverCandidates / overlapCandidates would give. */
-  coverCount(c: Cidr | undefined): number {
+  coverCount(c: Net | undefined): number {
     return this.path(c).ancestors.reduce((sum, n) => sum + n.here.length, 0)
   }
 
-  overlapCount(c: Cidr | undefined): number {
+  overlapCount(c: Net | undefined): number {
     const {ancestors, at} = this.path(c)
     const above = ancestors.slice(0, at ? -1 : undefined).reduce((sum, n) => sum + n.here.length, 0)
     return above + (at?.size ?? 0)
   }
 
   /** Entries whose prefix contains `c` (an entry without an address contains everything). */
-  *coverCandidates(c: Cidr | undefined): Iterable<T> {
+  *coverCandidates(c: Net | undefined): Iterable<T> {
     for (const n of this.path(c).ancestors) yield* n.here
   }
 
   /** Entries whose prefix contains `c` or lies inside it. */
-  *overlapCandidates(c: Cidr | undefined): Iterable<T> {
+  *overlapCandidates(c: Net | undefined): Iterable<T> {
     const {ancestors, at} = this.path(c)
     for (const n of ancestors.slice(0, at ? -1 : undefined)) yield* n.here
     if (!at) return

@@ -9,12 +9,32 @@
 // `mayOverlap` safe (it may say yes too often, never no wrongly) and stops `covers`
 // from claiming what it cannot know.
 import {type Cidr, cidrContainsCidr, parseCidr} from '../config/ipv4.js'
+import {type Cidr6, cidr6ContainsCidr, parseCidr6} from '../config/ipv6.js'
 import type {PortRange} from '../model/types.js'
 import {normalizeAddress, normalizeProtocol, type Rule} from '../netfilter/index.js'
 
+/**
+ * An address block of either family: IPv4 keeps its number form (the hot path at
+ * 20,000 rules), IPv6 a bigint. The rules of one chain are all of one family
+ * (iptables or ip6tables), so two blocks compared here are always alike; a
+ * comparison across families answers "disjoint".
+ */
+export type Net = Cidr | Cidr6
+
+/** `a.b.c.d/len` or `addr/len` (iptables-save's normal form) as a Net; undefined otherwise. */
+export function parseNet(text: string): Net | undefined {
+  return parseCidr(text) ?? parseCidr6(text)
+}
+
+export function netContains(outer: Net, inner: Net): boolean {
+  if (typeof outer.ip === 'number')
+    return typeof inner.ip === 'number' && cidrContainsCidr(outer as Cidr, inner as Cidr)
+  return typeof inner.ip === 'bigint' && cidr6ContainsCidr(outer as Cidr6, inner as Cidr6)
+}
+
 export interface Cond {
-  src?: Cidr
-  dst?: Cidr
+  src?: Net
+  dst?: Net
   /** Interface names; a trailing `+` is a prefix wildcard, as in iptables. */
   inIf?: string
   outIf?: string
@@ -58,7 +78,7 @@ export function condOf(rule: Pick<Rule, 'matches'>): Cond {
       }
       if (m.option === 's' || m.option === 'd') {
         const n = normalizeAddress(m.value)
-        const cidr = n === null ? undefined : parseCidr(n)
+        const cidr = n === null ? undefined : parseNet(n)
         if (n !== null && !cidr) c.partial = true
         else if (cidr) c[m.option === 's' ? 'src' : 'dst'] = cidr
       } else if (m.option === 'i') c.inIf = m.value
@@ -110,11 +130,11 @@ function ifaceCovers(a: string | undefined, b: string | undefined): boolean {
   return a.endsWith('+') && b.startsWith(a.slice(0, -1))
 }
 
-function cidrMeet(a: Cidr | undefined, b: Cidr | undefined): Cidr | undefined | null {
+function cidrMeet(a: Net | undefined, b: Net | undefined): Net | undefined | null {
   if (a === undefined) return b
   if (b === undefined) return a
-  if (cidrContainsCidr(a, b)) return b
-  if (cidrContainsCidr(b, a)) return a
+  if (netContains(a, b)) return b
+  if (netContains(b, a)) return a
   return null
 }
 
@@ -182,8 +202,8 @@ export function mayOverlap(a: Cond, b: Cond): boolean {
 /** True when `a` certainly matches every packet `b` matches. */
 export function covers(a: Cond, b: Cond): boolean {
   if (a.partial) return false
-  if (a.src && !(b.src && cidrContainsCidr(a.src, b.src))) return false
-  if (a.dst && !(b.dst && cidrContainsCidr(a.dst, b.dst))) return false
+  if (a.src && !(b.src && netContains(a.src, b.src))) return false
+  if (a.dst && !(b.dst && netContains(a.dst, b.dst))) return false
   if (!ifaceCovers(a.inIf, b.inIf) || !ifaceCovers(a.outIf, b.outIf)) return false
   if (a.proto !== undefined && a.proto !== b.proto) return false
   if (!portsCover(a.dports, b.dports)) return false

@@ -16,13 +16,12 @@
 //   the language cannot express (rule-convert.ts).
 // Behaviour that still changes (dockwall's own RELATED,ESTABLISHED accept, the accept
 // a port_forward brings) is reported in `warnings` and in the file.
-import {parseCidr} from '../config/ipv4.js'
 import {type Rule, writeRuleArgs} from '../netfilter/index.js'
 import type {NamespaceKey} from '../model/resources.js'
-import {FAMILIES, type Family} from '../model/types.js'
+import {addressFamily, FAMILIES, type Family} from '../model/types.js'
 import type {ActualModel} from '../refresh/types.js'
 import type {Cond} from './conditions.js'
-import {ESTABLISHED_COND} from './conditions.js'
+import {ESTABLISHED_COND, parseNet} from './conditions.js'
 import {containerBlock, type KnownContainerFull, networkBlock, scanDocker} from './docker-blocks.js'
 import {attribute, block, type HclBlock, type HclItem, ref, writeHcl} from './hcl-writer.js'
 import {formatImportId} from './id.js'
@@ -62,6 +61,7 @@ export interface ImportEntry {
 
 export interface LeftRule {
   namespace: NamespaceKey
+  family: Family
   table: string
   chain: string
   /** `-A CHAIN args`, as iptables-save prints it. */
@@ -71,6 +71,7 @@ export interface LeftRule {
 
 export interface CoveredEntry {
   namespace: NamespaceKey
+  family: Family
   table: string
   chain: string
   line: string
@@ -103,11 +104,16 @@ interface Moved {
 }
 
 function entryOf(l: ScannedLine): Omit<LeftRule, 'reason'> {
-  return {namespace: l.namespace, table: l.table, chain: l.chain, line: `-A ${l.chain} ${l.spec}`}
+  return {namespace: l.namespace, family: l.family, table: l.table, chain: l.chain, line: `-A ${l.chain} ${l.spec}`}
 }
 
-function where(l: Pick<ScannedLine, 'namespace' | 'table' | 'chain' | 'position' | 'spec'>): string {
-  return `${l.namespace} ${l.table} ${l.chain} #${l.position + 1}: ${l.spec}`
+/** `filter`, or `ip6tables filter`: how generated comments name a table. */
+function tableName(l: {family: Family; table: string}): string {
+  return l.family === 'ipv4' ? l.table : `ip6tables ${l.table}`
+}
+
+function where(l: Pick<ScannedLine, 'namespace' | 'family' | 'table' | 'chain' | 'position' | 'spec'>): string {
+  return `${l.namespace} ${tableName(l)} ${l.chain} #${l.position + 1}: ${l.spec}`
 }
 
 function describeItem(i: Item): string {
@@ -203,9 +209,10 @@ export function generateConfig(actual: ActualModel, opts: GenerateOptions = {}):
     m.line.namespace === 'host' &&
     ((m.conversion.kind === 'rule' && m.conversion.chain === 'forward') ||
       (m.conversion.kind === 'port_forward' && m.conversion.to !== undefined))
-  const forwardContent = moved.some(isHostForward)
+  // Per family: dockwall's IPv4 and IPv6 forward chains are separate.
+  const forwardContent = (family: Family): boolean => moved.some((m) => isHostForward(m) && m.line.family === family)
   for (const line of firewallCovered) {
-    if (forwardContent) covered.push({...entryOf(line), by: 'firewall'})
+    if (forwardContent(line.family)) covered.push({...entryOf(line), by: 'firewall'})
     else
       leave(
         line,
@@ -220,6 +227,7 @@ export function generateConfig(actual: ActualModel, opts: GenerateOptions = {}):
   moved.sort(
     (a, b) =>
       nsRank.get(a.line.namespace)! - nsRank.get(b.line.namespace)! ||
+      FAMILIES.indexOf(a.line.family) - FAMILIES.indexOf(b.line.family) ||
       typeRank(a.conversion) - typeRank(b.conversion) ||
       a.item.index - b.item.index,
   )
@@ -240,7 +248,7 @@ export function generateConfig(actual: ActualModel, opts: GenerateOptions = {}):
     let built: BuiltBlock
     let priority: number | undefined
     if (c.kind === 'rule') {
-      const key = `${m.line.namespace}|${c.chain}`
+      const key = `${m.line.namespace}|${m.line.family}|${c.chain}`
       const n = (counters.get(key) ?? 0) + 1
       counters.set(key, n)
       priority = n * PRIORITY_STEP
@@ -265,6 +273,7 @@ export function generateConfig(actual: ActualModel, opts: GenerateOptions = {}):
       const c = m.conversion
       return (
         m.line.namespace === line.namespace &&
+        m.line.family === line.family &&
         c.kind === 'rule' &&
         c.chain === 'forward' &&
         c.action === 'accept' &&
@@ -291,9 +300,10 @@ export function generateConfig(actual: ActualModel, opts: GenerateOptions = {}):
       const c = m.conversion
       return (
         m.line.namespace === line.namespace &&
+        m.line.family === line.family &&
         c.kind === 'port_forward' &&
         c.to !== undefined &&
-        `${c.to}/32` === a.destination &&
+        `${c.to}${line.family === 'ipv4' ? '/32' : '/128'}` === a.destination &&
         c.proto === a.proto &&
         c.toPort === a.port &&
         c.inInterface === a.inInterface &&
@@ -313,15 +323,21 @@ export function generateConfig(actual: ActualModel, opts: GenerateOptions = {}):
   // ---- order and behaviour
   const passed = reorderIndex(scans)
   for (const r of resources) explainReorder(r, passed, explanations)
-  const hostForward = scans
-    .find((s) => s.key === 'host')
-    ?.scan.roots.find((r) => r.table === 'filter' && r.root === 'FORWARD')
-  const hostPfs = resources.filter(
-    (r) => r.m.line.namespace === 'host' && r.m.conversion.kind === 'port_forward' && r.m.conversion.to !== undefined,
-  )
-  if (hostForward?.seq && hostForward.decision && forwardContent) {
-    for (const w of establishedWarnings(hostForward.seq, hostForward.decision.moving, hints)) warnings.push(w)
-    for (const w of portForwardWarnings(hostForward, resources, hostPfs)) warnings.push(w)
+  for (const family of FAMILIES) {
+    const hostForward = scans
+      .find((s) => s.key === 'host')
+      ?.scan.roots.find((r) => r.family === family && r.table === 'filter' && r.root === 'FORWARD')
+    const hostPfs = resources.filter(
+      (r) =>
+        r.m.line.namespace === 'host' &&
+        r.m.line.family === family &&
+        r.m.conversion.kind === 'port_forward' &&
+        r.m.conversion.to !== undefined,
+    )
+    if (hostForward?.seq && hostForward.decision && forwardContent(family)) {
+      for (const w of establishedWarnings(hostForward.seq, hostForward.decision.moving, hints)) warnings.push(w)
+      for (const w of portForwardWarnings(hostForward, resources, hostPfs)) warnings.push(w)
+    }
   }
   for (const r of resources) {
     const c = r.m.conversion
@@ -478,7 +494,7 @@ function establishedWarnings(
 }
 
 function hostCidr(ip: string): NonNullable<Cond['dst']> {
-  return parseCidr(`${ip}/32`)!
+  return parseNet(`${ip}${addressFamily(ip) === 'ipv4' ? '/32' : '/128'}`)!
 }
 
 const ACCEPT_RULE: Rule = {
@@ -499,7 +515,11 @@ function portForwardWarnings(
   const moving = root.decision!.moving
   const out: string[] = []
   const rules = resources.filter(
-    (r) => r.m.line.namespace === 'host' && r.m.conversion.kind === 'rule' && r.m.conversion.chain === 'forward',
+    (r) =>
+      r.m.line.namespace === 'host' &&
+      r.m.line.family === root.family &&
+      r.m.conversion.kind === 'rule' &&
+      r.m.conversion.chain === 'forward',
   )
   const accepts: Item[] = pfs.map((p) => {
     const c = p.m.conversion as ConvertedPortForward
@@ -508,7 +528,7 @@ function portForwardWarnings(
       proto: c.proto,
       dports: [{from: c.toPort, to: c.toPort}],
       ...(c.inInterface ? {inIf: c.inInterface} : {}),
-      ...(c.source ? {src: parseCidr(c.source)!} : {}),
+      ...(c.source ? {src: parseNet(c.source)!} : {}),
       partial: false,
     }
     return {
@@ -570,6 +590,7 @@ function headerLines(actual: ActualModel, opts: GenerateOptions, n: Counts, warn
     `- Docker networks other than bridge, host and none (${n.networks} described), and containers (${n.containers} described):`,
     '  those with a static address get their attachments imported; those a rule refers to are declared by name only.',
     `- iptables filter ${SCANNED_CHAINS.filter.join(', ')}, nat ${SCANNED_CHAINS.nat.join(', ')} and raw ${SCANNED_CHAINS.raw.join(', ')} on the host${inside.length > 0 ? ` and inside ${inside.join(', ')}` : ''}; chains they jump to are read to know the evaluation order.`,
+    '- the same chains of ip6tables on the host and inside containers with an IPv6 address; their rules get family = "ipv6".',
     '',
     'Left out:',
     `- Docker's own rules (${n.docker}): its chains, jumps to them, the lines it writes for each bridge and its raw drops. Docker recreates them.`,
@@ -602,7 +623,7 @@ function coveredComment(covered: readonly CoveredEntry[]): string[] {
   ]
   for (const c of covered)
     lines.push(
-      `#   ${c.namespace} ${c.table}: ${c.line}`,
+      `#   ${c.namespace} ${tableName(c)}: ${c.line}`,
       `#     covered by ${c.by === 'firewall' ? "the firewall block's RELATED,ESTABLISHED accept" : c.table === 'raw' ? `the raw opening ${c.by} brings` : `the accept ${c.by} brings`}`,
     )
   return lines
@@ -611,7 +632,7 @@ function coveredComment(covered: readonly CoveredEntry[]): string[] {
 function leftOutComment(left: readonly LeftRule[]): string[] {
   const lines = ['# Rules left where they are (not imported):']
   for (const l of left) {
-    lines.push(`#   ${l.namespace} ${l.table}: ${l.line}`, `#     ${l.reason}`)
+    lines.push(`#   ${l.namespace} ${tableName(l)}: ${l.line}`, `#     ${l.reason}`)
   }
   return lines
 }

@@ -13,9 +13,13 @@ export function sanitizeLabel(raw: string, fallback = 'unnamed'): string {
   return s.slice(0, LABEL_MAX_LENGTH)
 }
 
-/** A dotted IPv4 address or CIDR as a label part: `10.0.0.0/8` → `10-0-0-0_8`. */
+/** An address or CIDR as a label part: `10.0.0.0/8` → `10-0-0-0_8`, `fd00::5/128` → `fd00--5`. */
 export function addressPart(cidr: string): string {
-  return cidr.replace(/\/32$/, '').replaceAll('.', '-').replace('/', '_')
+  return cidr
+    .replace(cidr.includes(':') ? /\/128$/ : /\/32$/, '')
+    .replaceAll('.', '-')
+    .replaceAll(':', '-')
+    .replace('/', '_')
 }
 
 /** Hands out unique labels within one block type. */

@@ -158,7 +158,7 @@ export function ownerOf(
       src &&
       dst &&
       src.value === dst.value &&
-      src.value?.endsWith('/32') &&
+      (src.value?.endsWith('/32') || src.value?.endsWith('/128')) &&
       hs.every((h) => !h.negated)
     ) {
       return {owner: 'docker', reason: `Docker's hairpin MASQUERADE for ${src.value}`}

@@ -1,7 +1,7 @@
 // Converted rules → `rule`, `port_forward` and `masquerade` blocks, with references
 // where an address belongs to a known container or network, and readable labels:
 //
-//   rule          [CONTAINER_]CHAIN_N[_FROM][_to_TO][_PROTO[PORTS]][_ACTION]
+//   rule          [CONTAINER_][ipv6_]CHAIN_N[_FROM][_to_TO][_PROTO[PORTS]][_ACTION]
 //                 forward_1_backend_to_lb_tcp80, input_2_tcp22, lb_input_1_udp53_reject
 //   port_forward  [CONTAINER_]IFACE_PROTOPORT[_to_TARGET | _redirect]
 //                 wg0_tcp80_to_lb, lb_tcp8080_redirect
@@ -98,6 +98,7 @@ export function ruleBlock(
   const protoPart = c.proto === 'all' ? undefined : `${c.proto}${c.ports.map(portText).join('_')}`
   const name = label(alloc, [
     ctx.inContainer,
+    ctx.family === 'ipv6' ? 'ipv6' : undefined,
     c.chain,
     String(n),
     from.part,
@@ -148,7 +149,12 @@ export function portForwardBlock(c: ConvertedPortForward, ctx: BlockContext, all
     }
   }
   const where = ctx.inContainer === undefined ? c.inInterface : ctx.inContainer
-  const name = label(alloc, [where, `${c.proto}${c.port}`, c.to === undefined ? 'redirect' : `to_${toPart}`])
+  const name = label(alloc, [
+    where,
+    ctx.family === 'ipv6' ? 'ipv6' : undefined,
+    `${c.proto}${c.port}`,
+    c.to === undefined ? 'redirect' : `to_${toPart}`,
+  ])
   const body: HclItem[] = []
   if (ctx.inContainer !== undefined) body.push(attribute('in_container', ref(`container.${ctx.inContainer}`)))
   else body.push(attribute('in_interface', c.inInterface!))
@@ -168,6 +174,7 @@ export function masqueradeBlock(c: ConvertedMasquerade, ctx: BlockContext, alloc
   const dest = c.destination === undefined ? undefined : endpointValue(c.destination, ctx, notes, 'destination')
   const name = label(alloc, [
     ctx.inContainer,
+    ctx.family === 'ipv6' ? 'ipv6' : undefined,
     'masq',
     source.part ?? 'any',
     dest ? `to_${dest.part}` : undefined,

@@ -6,7 +6,7 @@
 // Endpoints come back as CIDRs: turning them into references (container.X) needs the
 // Docker snapshot and is done by references.ts.
 import {interfaceNameError} from '../model/names.js'
-import type {PortRange, Protocol, RuleAction, RuleChain} from '../model/types.js'
+import type {Family, PortRange, Protocol, RuleAction, RuleChain} from '../model/types.js'
 import {normalizeAddress, normalizeProtocol, type ExtOption, type Match, type Rule} from '../netfilter/index.js'
 import type {NamespaceKey} from '../model/resources.js'
 import {type DockerHints, ownerOf} from './owners.js'
@@ -85,6 +85,8 @@ export type RuleConversion =
 
 export interface ConvertContext {
   namespace: NamespaceKey
+  /** The table's family: an ip6tables rule becomes an IPv6 resource. */
+  family: Family
   /** Docker's bridges and subnets, to recognise Docker's own rules. */
   docker: DockerHints
 }
@@ -134,7 +136,7 @@ function interfaceName(value: string, option: 'i' | 'o'): string {
   return bad ? no(`interface "${value}" (-${option}) cannot be written in dockwall: ${bad}`) : value
 }
 
-function readMatches(matches: readonly Match[]): Parsed {
+function readMatches(matches: readonly Match[], family: Family): Parsed {
   const p: Parsed = {ports: [], multiportSingle: false}
   // Two port (or state) matches in one rule must both hold; dockwall's lists mean "any of".
   let portMatches = 0
@@ -146,8 +148,9 @@ function readMatches(matches: readonly Match[]): Parsed {
         case 's':
         case 'd': {
           const cidr = normalizeAddress(m.value!)
-          if (cidr !== null && !/^[0-9.]+\/[0-9]+$/.test(cidr))
-            no(`address "${m.value}" is not an IPv4 address or CIDR`)
+          const shape = family === 'ipv4' ? /^[0-9.]+\/[0-9]+$/ : /^[0-9a-f:.]+\/[0-9]+$/
+          if (cidr !== null && !shape.test(cidr))
+            no(`address "${m.value}" is not an ${family === 'ipv4' ? 'IPv4' : 'IPv6'} address or CIDR`)
           if (cidr !== null) p[m.option === 's' ? 'source' : 'destination'] = cidr
           break
         }
@@ -159,9 +162,11 @@ function readMatches(matches: readonly Match[]): Parsed {
           break
         case 'p': {
           const proto = normalizeProtocol(m.value!)
-          if (proto !== null && proto !== 'tcp' && proto !== 'udp' && proto !== 'icmp')
-            no(`protocol ${proto} is not modelled (dockwall knows tcp, udp and icmp)`)
-          if (proto !== null) p.proto = proto
+          // dockwall's icmp is ICMP in iptables and ICMPv6 (ipv6-icmp) in ip6tables.
+          const icmp = family === 'ipv4' ? 'icmp' : 'ipv6-icmp'
+          if (proto !== null && proto !== 'tcp' && proto !== 'udp' && proto !== icmp)
+            no(`protocol ${proto} is not modelled (dockwall knows tcp, udp and ${icmp})`)
+          if (proto !== null) p.proto = proto === icmp ? 'icmp' : proto
           break
         }
         case 'f':
@@ -200,6 +205,9 @@ function readMatches(matches: readonly Match[]): Parsed {
       case 'icmp':
         no('ICMP type match (--icmp-type) is not modelled')
         break
+      case 'icmp6':
+        no('ICMPv6 type match (--icmpv6-type) is not modelled')
+        break
       case 'conntrack':
       case 'state':
         for (const o of m.options) {
@@ -236,6 +244,7 @@ function commentOf(p: Parsed): {comment?: string} {
 
 function filterRule(rule: Pick<Rule, 'chain' | 'target'>, p: Parsed, ctx: ConvertContext): RuleConversion {
   const chain = FILTER_CHAINS[rule.chain]!
+  const family = ctx.family
   const target = rule.target
   if (p.states) {
     const states = [...p.states]
@@ -256,7 +265,7 @@ function filterRule(rule: Pick<Rule, 'chain' | 'target'>, p: Parsed, ctx: Conver
     }
     if (target?.name === 'ACCEPT' && states.length === 1 && states[0] === 'DNAT' && chain === 'forward') {
       if (
-        !p.destination?.endsWith('/32') ||
+        !p.destination?.endsWith(family === 'ipv4' ? '/32' : '/128') ||
         (p.proto !== 'tcp' && p.proto !== 'udp') ||
         p.ports.length !== 1 ||
         p.ports[0]!.from !== p.ports[0]!.to ||
@@ -294,8 +303,9 @@ function filterRule(rule: Pick<Rule, 'chain' | 'target'>, p: Parsed, ctx: Conver
       break
     case 'REJECT': {
       const w = target.options.find((o) => o.name === 'reject-with')?.values[0]
-      if (target.options.length > 1 || (w !== undefined && w !== 'icmp-port-unreachable')) {
-        return no(`REJECT --reject-with ${w ?? '?'} is not modelled (dockwall rejects with icmp-port-unreachable)`)
+      const ours = family === 'ipv4' ? 'icmp-port-unreachable' : 'icmp6-port-unreachable'
+      if (target.options.length > 1 || (w !== undefined && w !== ours)) {
+        return no(`REJECT --reject-with ${w ?? '?'} is not modelled (dockwall rejects with ${ours})`)
       }
       action = 'reject'
       break
@@ -411,11 +421,18 @@ function natPrerouting(rule: Pick<Rule, 'target'>, p: Parsed, ctx: ConvertContex
     const dest = target.options.find((o) => o.name === 'to-destination')
     if (!dest || target.options.length !== 1 || dest.values.length !== 1)
       no('DNAT options other than one --to-destination are not modelled')
-    const m = /^([0-9]+\.[0-9]+\.[0-9]+\.[0-9]+)(?::([0-9]+))?$/.exec(dest!.values[0]!)
+    // IPv4 `a.b.c.d[:port]`; IPv6 `[addr]:port` or a bare `addr`, as ip6tables-save prints them.
+    const m =
+      ctx.family === 'ipv4'
+        ? /^([0-9]+\.[0-9]+\.[0-9]+\.[0-9]+)(?::([0-9]+))?$/.exec(dest!.values[0]!)
+        : (/^\[([0-9a-f:.]+)\]:([0-9]+)$/.exec(dest!.values[0]!) ?? /^([0-9a-f:.]+)()$/.exec(dest!.values[0]!))
     if (!m) return no(`DNAT --to-destination ${dest!.values[0]} (an address range or port range) is not modelled`)
     to = m[1]!
-    if (m[2] !== undefined) toPort = Number(m[2])
-    else notes.push(`dockwall writes --to-destination ${to}:${toPort} (the port spelled out; same meaning)`)
+    if (m[2] !== undefined && m[2] !== '') toPort = Number(m[2])
+    else
+      notes.push(
+        `dockwall writes --to-destination ${ctx.family === 'ipv4' ? `${to}:${toPort}` : `[${to}]:${toPort}`} (the port spelled out; same meaning)`,
+      )
   }
   return {
     kind: 'port_forward',
@@ -460,7 +477,7 @@ function rawPrerouting(rule: Pick<Rule, 'table' | 'chain' | 'matches' | 'target'
   const reason =
     "raw PREROUTING rules are not imported, except the ACCEPTs that open the way for an imported forward accept past Docker's raw drops (dockwall writes those itself)"
   if (rule.target?.name !== 'ACCEPT' || rule.target.options.length > 0 || ctx.namespace !== 'host') return no(reason)
-  const asForward = filterRule({chain: 'FORWARD', target: rule.target}, readMatches(rule.matches), ctx)
+  const asForward = filterRule({chain: 'FORWARD', target: rule.target}, readMatches(rule.matches, ctx.family), ctx)
   if (asForward.kind !== 'rule' || asForward.action !== 'accept' || asForward.outInterface !== undefined)
     return no(reason)
   return {
@@ -479,9 +496,11 @@ export function convertRule(
   if (owner) return {kind: 'owned', ...owner}
   try {
     if (rule.table === 'filter' && FILTER_CHAINS[rule.chain] !== undefined)
-      return filterRule(rule, readMatches(rule.matches), ctx)
-    if (rule.table === 'nat' && rule.chain === 'PREROUTING') return natPrerouting(rule, readMatches(rule.matches), ctx)
-    if (rule.table === 'nat' && rule.chain === 'POSTROUTING') return natPostrouting(rule, readMatches(rule.matches))
+      return filterRule(rule, readMatches(rule.matches, ctx.family), ctx)
+    if (rule.table === 'nat' && rule.chain === 'PREROUTING')
+      return natPrerouting(rule, readMatches(rule.matches, ctx.family), ctx)
+    if (rule.table === 'nat' && rule.chain === 'POSTROUTING')
+      return natPostrouting(rule, readMatches(rule.matches, ctx.family))
     if (rule.table === 'raw' && rule.chain === 'PREROUTING') return rawPrerouting(rule, ctx)
     return no(
       `rules in ${rule.table} ${rule.chain} are not imported (dockwall imports filter FORWARD, DOCKER-USER, INPUT, OUTPUT and nat PREROUTING, POSTROUTING)`,

@@ -5,8 +5,8 @@
 // reason (not expressible, or moving it would change the order it is evaluated in).
 import {IptablesParseError, parseRule, type Rule} from '../netfilter/index.js'
 import type {FirewallTable, NamespaceKey} from '../model/resources.js'
-import type {Family} from '../model/types.js'
-import type {ActualNamespace, ActualTable} from '../refresh/types.js'
+import {FAMILIES, type Family} from '../model/types.js'
+import {familyTables, type ActualNamespace, type ActualTable, type ActualTables} from '../refresh/types.js'
 import {type ChainRules, type Decision, expand, type Item, type Sequence, decideMoves} from './order.js'
 import type {DockerHints} from './owners.js'
 import {
@@ -85,13 +85,13 @@ function argsOf(spec: string, table: string, chain: string): string {
   return spec === `${table} -A ${chain}` ? '' : spec
 }
 
-function parseTable(table: ActualTable): Map<string, ChainRules> | {error: string} {
+function parseTable(table: ActualTable, family: Family): Map<string, ChainRules> | {error: string} {
   const out = new Map<string, ChainRules>()
   for (const chain of table.chains) {
     const rules: Rule[] = []
     for (const [i, r] of chain.rules.entries()) {
       try {
-        rules.push(parseRule(`-A ${chain.name} ${argsOf(r.spec, table.name, chain.name)}`, table.name))
+        rules.push(parseRule(`-A ${chain.name} ${argsOf(r.spec, table.name, chain.name)}`, table.name, {family}))
       } catch (e) {
         if (e instanceof IptablesParseError)
           return {error: `rule #${i + 1} of ${chain.name} cannot be read (${e.message})`}
@@ -108,16 +108,28 @@ const isDockwall = (r: Rule): boolean =>
   (r.target?.name.startsWith('DOCKWALL-') ?? false) ||
   (r.comment?.startsWith('dockwall:') ?? false)
 
+/** Scans the namespace's iptables, then its ip6tables when refresh read them. */
 export function scanNamespace(ns: ActualNamespace, docker: DockerHints): NamespaceScan {
+  const out: NamespaceScan = {lines: [], roots: []}
+  for (const family of FAMILIES) {
+    const tables = familyTables(ns, family)
+    if (!tables) continue
+    const one = scanFamily(ns, family, tables, docker)
+    out.lines.push(...one.lines)
+    out.roots.push(...one.roots)
+  }
+  return out
+}
+
+function scanFamily(ns: ActualNamespace, family: Family, tables: ActualTables, docker: DockerHints): NamespaceScan {
   const lines: ScannedLine[] = []
   const roots: ScannedRoot[] = []
-  const family: Family = 'ipv4'
   const parsed = new Map<string, Map<string, ChainRules> | {error: string}>()
   for (const spec of ROOTS) {
     const tableName = spec.table
-    const table = ns.tables[tableName]
+    const table = tables[tableName]
     if (!table) continue
-    if (!parsed.has(spec.table)) parsed.set(spec.table, parseTable(table))
+    if (!parsed.has(spec.table)) parsed.set(spec.table, parseTable(table, family))
     const chains = parsed.get(spec.table)!
     const present = spec.chains.filter((c) => table.chains.some((t) => t.name === c))
     if (present.length === 0) continue
@@ -166,7 +178,7 @@ export function scanNamespace(ns: ActualNamespace, docker: DockerHints): Namespa
     for (const l of rawLines) {
       const rule = chains.get(l.chain)!.rules[l.position]!
       const line = base(l.chain, l.position, l.spec, l.dup)
-      const c = convertRule(rule, {namespace: ns.key, docker})
+      const c = convertRule(rule, {namespace: ns.key, family, docker})
       if (c.kind === 'owned') fated.push({...line, fate: {kind: 'owned', owner: c.owner, reason: c.reason}})
       else if (c.kind === 'covered') {
         fated.push({...line, fate: {kind: 'covered', conversion: c}})

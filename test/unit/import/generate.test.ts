@@ -7,7 +7,9 @@ import {describe, expect, it} from 'vitest'
 import {type GenerateResult, generateConfig} from '../../../src/import/generate.js'
 import {importKindOf, locateRule, parseImportId, type RuleImportId} from '../../../src/import/id.js'
 import type {DesiredModel} from '../../../src/model/types.js'
-import type {ActualModel} from '../../../src/refresh/types.js'
+import {parseRuleset} from '../../../src/netfilter/index.js'
+import {toActualTables} from '../../../src/refresh/namespace.js'
+import {familyTables, type ActualModel} from '../../../src/refresh/types.js'
 import {
   backend,
   ctr,
@@ -60,9 +62,11 @@ function expectRendersBack(actual: ActualModel, r: GenerateResult, m: DesiredMod
     const found = locateRule({...id, namespace: nsKey}, actual.namespaces)
     expect(found, imp.id).toMatchObject({ok: true})
     const ns = actual.namespaces.find((n) => n.key === nsKey)!
-    const original = ns.tables[id.table]!.chains.find((c) => c.name === id.chain)!.rules[
+    const original = familyTables(ns, id.family)![id.table]!.chains.find((c) => c.name === id.chain)!.rules[
       (found as {index: number}).index
     ]!.spec
+    // Only the family the rule came from: import must not have widened it to the other one.
+    expect(rendered.byAddress.get(imp.to)!.every((l) => l.family === id.family)).toBe(true)
     const lines = rendered.byAddress.get(imp.to)!.filter((l) => l.table === id.table)
     expect([imp.to, lines.map((l) => withoutComment(l.spec))]).toEqual([imp.to, [withoutComment(original)]])
   }
@@ -136,6 +140,7 @@ describe('generateConfig on a sandbox-like host', () => {
     expect(r.covered).toEqual([
       {
         namespace: 'host',
+        family: 'ipv4',
         table: 'filter',
         chain: 'DOCKER-USER',
         line: '-A DOCKER-USER -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
@@ -143,6 +148,7 @@ describe('generateConfig on a sandbox-like host', () => {
       },
       {
         namespace: 'host',
+        family: 'ipv4',
         table: 'filter',
         chain: 'DOCKER-USER',
         line: '-A DOCKER-USER -d 172.18.103.2/32 -i wg0 -p tcp -m tcp --dport 80 -m conntrack --ctstate DNAT -j ACCEPT',
@@ -503,5 +509,52 @@ describe('references, labels and IDs', () => {
         reason: expect.stringMatching(/only when its forward chain has rules/),
       }),
     ])
+  })
+})
+
+describe('generateConfig on a dual-stack host', () => {
+  const dual = net('dual', `${'d'.repeat(12)}${'4'.repeat(52)}`, '172.20.0.0/24', {
+    enableIPv6: true,
+    subnets6: [{subnet: 'fd00:20::/64', gateway: 'fd00:20::1'}],
+  })
+  const web6 = ctr('web', [{network: dual, ip: '172.20.0.10', static: true}])
+  web6.endpoints[0] = {...web6.endpoints[0]!, ipv6Address: 'fd00:20::10', staticIpv6Address: 'fd00:20::10'}
+  const v4 = dump({
+    filter: {
+      FORWARD: ['-j DOCKER-USER'],
+      'DOCKER-USER': ['-s 10.0.0.0/8 -d 172.20.0.10/32 -p tcp -m tcp --dport 80 -j ACCEPT', '-j RETURN'],
+      INPUT: ['-p tcp -m tcp --dport 22 -j ACCEPT'],
+    },
+  })
+  const v6 = dump({
+    filter: {
+      FORWARD: ['-j DOCKER-USER'],
+      'DOCKER-USER': ['-s 2001:db8::/32 -d fd00:20::10/128 -p tcp -m tcp --dport 80 -j ACCEPT', '-j RETURN'],
+      INPUT: ['-p tcp -m tcp --dport 2222 -j ACCEPT', '-p ipv6-icmp -j ACCEPT'],
+    },
+    nat: {PREROUTING: ['-i eth0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination [fd00:20::10]:80']},
+  })
+  const host = {...namespaceFrom('host', v4), tables6: toActualTables(parseRuleset(v6, {family: 'ipv6'}))}
+  const actual = model(snapshot([dual], [web6]), [host])
+  const r = generateConfig(actual, OPTS)
+
+  it('reads ip6tables too: IPv6 rules become IPv6 resources, pinned where they would widen', () => {
+    expect(r.unsupported).toEqual([])
+    expect(r.imports.map((i) => `${i.to} ${i.id}`)).toEqual([
+      'network.dual dual',
+      'container.web.network.dual web/dual',
+      'rule.forward_1_10-0-0-0_8_to_web_tcp80 DOCKER-USER:-s 10.0.0.0/8 -d 172.20.0.10/32 -p tcp -m tcp --dport 80 -j ACCEPT',
+      'rule.input_1_tcp22 INPUT:-p tcp -m tcp --dport 22 -j ACCEPT',
+      'rule.ipv6_forward_1_2001-db8--_32_to_web_tcp80 DOCKER-USER:-s 2001:db8::/32 -d fd00:20::10/128 -p tcp -m tcp --dport 80 -j ACCEPT',
+      'rule.ipv6_input_1_tcp2222 ipv6:INPUT:-p tcp -m tcp --dport 2222 -j ACCEPT',
+      'rule.ipv6_input_2_icmp ipv6:INPUT:-p ipv6-icmp -j ACCEPT',
+      'port_forward.eth0_ipv6_tcp8080_to_web ipv6:PREROUTING:-i eth0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination [fd00:20::10]:80',
+    ])
+    expect(r.hcl).toContain('  ipv6_subnet  = "fd00:20::/64"\n  ipv6_gateway = "fd00:20::1"\n')
+    expect(r.hcl).toContain('    ipv6_address = "fd00:20::10"\n')
+  })
+
+  it('renders every imported rule back to the line it came from, in its own family only', async () => {
+    expectRendersBack(actual, r, await loaded(r))
   })
 })

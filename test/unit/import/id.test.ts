@@ -143,6 +143,43 @@ describe('parseImportId and formatImportId', () => {
         selector: {by: 'position', position: 1},
       },
     ],
+    // IPv6: implied by the addresses of the text, said with ipv6: for a position or a text without any.
+    [
+      'rule',
+      'DOCKER-USER:-s 2001:db8::/32 -d fd00::2/128 -p tcp -m tcp --dport 80 -j ACCEPT',
+      {
+        kind: 'rule',
+        namespace: 'host',
+        family: 'ipv6',
+        table: 'filter',
+        chain: 'DOCKER-USER',
+        selector: {by: 'text', spec: '-s 2001:db8::/32 -d fd00::2/128 -p tcp -m tcp --dport 80 -j ACCEPT'},
+      },
+    ],
+    [
+      'rule',
+      'container.lb/ipv6:INPUT:#2',
+      {
+        kind: 'rule',
+        namespace: 'container.lb',
+        family: 'ipv6',
+        table: 'filter',
+        chain: 'INPUT',
+        selector: {by: 'position', position: 2},
+      },
+    ],
+    [
+      'port_forward',
+      'ipv6:PREROUTING:-i eth0 -p tcp -m tcp --dport 80 -j DNAT --to-destination [fd00::2]:80',
+      {
+        kind: 'port_forward',
+        namespace: 'host',
+        family: 'ipv6',
+        table: 'nat',
+        chain: 'PREROUTING',
+        selector: {by: 'text', spec: '-i eth0 -p tcp -m tcp --dport 80 -j DNAT --to-destination [fd00::2]:80'},
+      },
+    ],
   ]
   it.each(cases)('%s %s', (kind, text, id) => {
     expect(parseImportId(kind, text)).toEqual({ok: true, id})
@@ -194,6 +231,7 @@ describe('parseImportId and formatImportId', () => {
     ['rule', 'FORWARD:', /empty/],
     ['rule', 'FORWARD:-A FORWARD -j DROP', /leave out "-A CHAIN"/],
     ['rule', 'nat', /CHAIN:RULE-TEXT/],
+    ['rule', 'ipv4:INPUT:-s fd00::/8 -j DROP', /has IPv6 addresses, but ipv4: is given/],
   ] as const)('%s %j is refused', (kind, text, message) => {
     const r = parseImportId(kind, text)
     expect(r.ok).toBe(false)

@@ -2,8 +2,7 @@
 // verdict, and what dockwall's RELATED,ESTABLISHED accept changes.
 import {describe, expect, it} from 'vitest'
 
-import {parseCidr} from '../../../src/config/ipv4.js'
-import {ESTABLISHED_COND, condOf, covers, intersect, mayOverlap} from '../../../src/import/conditions.js'
+import {ESTABLISHED_COND, condOf, covers, intersect, mayOverlap, parseNet} from '../../../src/import/conditions.js'
 import {
   type ChainRules,
   type Item,
@@ -26,8 +25,8 @@ describe('conditions', () => {
         '-A FORWARD -s 10.0.0.0/8 -d 172.18.0.2/32 -i wg0 -o br-x -p tcp -m multiport --dports 80,443 -m conntrack --ctstate NEW -j ACCEPT',
       ),
     ).toEqual({
-      src: parseCidr('10.0.0.0/8'),
-      dst: parseCidr('172.18.0.2/32'),
+      src: parseNet('10.0.0.0/8'),
+      dst: parseNet('172.18.0.2/32'),
       inIf: 'wg0',
       outIf: 'br-x',
       proto: 'tcp',
@@ -131,7 +130,7 @@ describe('expand', () => {
       'FORWARD#3',
     ])
     expect(seq.insertAt).toBe(0)
-    expect(seq.items[2]!.cond).toMatchObject({outIf: 'br-a', dst: parseCidr('172.18.0.2/32')})
+    expect(seq.items[2]!.cond).toMatchObject({outIf: 'br-a', dst: parseNet('172.18.0.2/32')})
     expect(seq.policy).toBe('ACCEPT')
   })
 

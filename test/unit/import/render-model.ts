@@ -2,7 +2,7 @@
 // Resolution of the Docker snapshot), and evaluates packets against dockwall's own
 // chains: enough to state a traffic matrix in a unit test.
 import type {DockerSnapshot} from '../../../src/docker/types.js'
-import {type Cond, condOf, covers} from '../../../src/import/conditions.js'
+import {type Cond, condOf, covers, parseNet} from '../../../src/import/conditions.js'
 import type {DesiredModel} from '../../../src/model/types.js'
 import {parseRule} from '../../../src/netfilter/index.js'
 import {
@@ -54,10 +54,7 @@ export function packet(p: {
   state?: string
   dnat?: boolean
 }): Cond {
-  const cidr = (ip: string): Cond['src'] => {
-    const n = ip.split('.').reduce((a, x) => a * 256 + Number(x), 0)
-    return {ip: n, prefix: 32}
-  }
+  const cidr = (ip: string): Cond['src'] => parseNet(`${ip}${ip.includes(':') ? '/128' : '/32'}`)
   return {
     src: cidr(p.src),
     dst: cidr(p.dst),

@@ -26,7 +26,7 @@ const COMPANY = 'diekmann-medium-sized-company-iptables-save.txt'
 const hints = dockerHints()
 
 function convert(table: string, line: string, namespace: NamespaceKey = 'host'): RuleConversion {
-  return convertRule(rule(table, line), {namespace, docker: hints})
+  return convertRule(rule(table, line), {namespace, family: 'ipv4', docker: hints})
 }
 
 function specOf(line: string): string {
@@ -436,6 +436,7 @@ describe('convertRule: rules others own or dockwall covers', () => {
     // br-dummy is not a default name: the snapshot names it
     const c = convertRule(rule(table, line), {
       namespace: 'host',
+      family: 'ipv4',
       docker: {bridges: new Set(['docker0', 'br-dummy']), subnets: new Set(), trustedInterfaces: new Set(['wg0'])},
     })
     expect(c).toEqual({kind: 'owned', owner: 'docker', reason: expect.stringMatching(reason)})
