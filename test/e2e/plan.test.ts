@@ -37,12 +37,15 @@ type ChangeJson = PlanJson['resource_changes'][number]
 
 const FORWARD = 'chain["host:DOCKWALL-FORWARD"]'
 const RAW = 'chain["host:raw:DOCKWALL-PREROUTING"]'
+/** input_policy = "drop" closes the host on IPv6 too: dockwall's ip6tables input chain. */
+const INPUT6 = 'chain["host:ipv6:DOCKWALL-INPUT"]'
 const CHAINS = [
   'chain["container.web:DOCKWALL-PREROUTING"]',
   FORWARD,
   'chain["host:DOCKWALL-INPUT"]',
   'chain["host:DOCKWALL-POSTROUTING"]',
   'chain["host:DOCKWALL-PREROUTING"]',
+  INPUT6,
 ]
 const DOCKER = [
   'container.db.network.back',
@@ -89,12 +92,48 @@ const LINES = {
     `-p tcp -m tcp --dport 22 ${c('firewall')} -j ACCEPT`,
   ],
   inputDrop: `${c('firewall')} -j DROP`,
+  /** ip6tables: the same head, then the ICMPv6 of RFC 4890 and DHCPv6 replies, then the drop. */
+  inputHead6: [
+    `-i lo ${c('firewall')} -j ACCEPT`,
+    `-m conntrack --ctstate RELATED,ESTABLISHED ${c('firewall')} -j ACCEPT`,
+    `-p tcp -m tcp --dport 22 ${c('firewall')} -j ACCEPT`,
+    ...['1', '2', '3', '4/0', '4/1', '4/2', '128', '129'].map(
+      (t) => `-p ipv6-icmp -m icmp6 --icmpv6-type ${t} ${c('firewall')} -j ACCEPT`,
+    ),
+    ...['133', '134', '135', '136', '141', '142'].map(
+      (t) => `-p ipv6-icmp -m icmp6 --icmpv6-type ${t} -m hl --hl-eq 255 ${c('firewall')} -j ACCEPT`,
+    ),
+    ...['130', '131', '132', '143'].map(
+      (t) => `-s fe80::/10 -p ipv6-icmp -m icmp6 --icmpv6-type ${t} ${c('firewall')} -j ACCEPT`,
+    ),
+    ...['148', '149'].map(
+      (t) => `-p ipv6-icmp -m icmp6 --icmpv6-type ${t} -m hl --hl-eq 255 ${c('firewall')} -j ACCEPT`,
+    ),
+    ...['151', '152', '153'].map(
+      (t) => `-s fe80::/10 -p ipv6-icmp -m icmp6 --icmpv6-type ${t} -m hl --hl-eq 1 ${c('firewall')} -j ACCEPT`,
+    ),
+    `-d fe80::/10 -p udp -m udp --sport 547 --dport 546 ${c('firewall')} -j ACCEPT`,
+  ],
 }
 const JUMP = '-m comment --comment "dockwall:jump"'
 
-const host = (table: 'filter' | 'nat' | 'raw', chain: string, spec: string) => ({namespace: 'host', table, chain, spec})
+const host = (table: 'filter' | 'nat' | 'raw', chain: string, spec: string) => ({
+  namespace: 'host',
+  family: 'ipv4',
+  table,
+  chain,
+  spec,
+})
+const host6 = (table: 'filter' | 'nat' | 'raw', chain: string, spec: string) => ({
+  namespace: 'host',
+  family: 'ipv6',
+  table,
+  chain,
+  spec,
+})
 const inWeb = (table: 'filter' | 'nat', chain: string, spec: string) => ({
   namespace: 'container.web',
+  family: 'ipv4',
   table,
   chain,
   spec,
@@ -124,7 +163,7 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
     ...LINES.webToDb.map((s) => host('filter', 'DOCKWALL-FORWARD', s)),
     ...(hasRaw() ? LINES.webToDb.map((s) => host('raw', 'DOCKWALL-PREROUTING', s)) : []),
   ]
-  const toAdd = (): number => (hasRaw() ? 18 : 17)
+  const toAdd = (): number => (hasRaw() ? 19 : 18)
 
   const run = (args: readonly string[], config = CONFIG): Promise<CliResult> =>
     dockwall(sandbox(), dir.path, [...args, ...hostArgs(sandbox()), '-c', config, '--state', statePath])
@@ -134,6 +173,7 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
   /** Both namespaces dockwall writes to, as iptables-save prints them (counters and dates left out). */
   const snapshot = async (sb: Sandbox) => ({
     host: stableSave(await sb.iptablesSave()),
+    host6: stableSave(await sb.iptablesSave({family: 6})),
     web: stableSave(await containerSave(sb, 'dw-web')),
   })
 
@@ -224,22 +264,41 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
         host('filter', 'DOCKWALL-FORWARD', LINES.established),
         ...LINES.inputHead.map((s) => host('filter', 'DOCKWALL-INPUT', s)),
         host('filter', 'DOCKWALL-INPUT', LINES.inputDrop),
+        ...LINES.inputHead6.map((s) => host6('filter', 'DOCKWALL-INPUT', s)),
+        host6('filter', 'DOCKWALL-INPUT', LINES.inputDrop),
       ])
+      expect(change(plan, INPUT6)).toMatchObject({
+        after: {namespace: 'host', family: 'ipv6', table: 'filter', chain: 'DOCKWALL-INPUT', jump_from: 'INPUT'},
+        lines: {before: [], after: [host6('filter', 'INPUT', `${JUMP} -j DOCKWALL-INPUT`)]},
+      })
       expect(change(plan, 'chain["host:DOCKWALL-FORWARD"]')).toMatchObject({
-        after: {namespace: 'host', table: 'filter', chain: 'DOCKWALL-FORWARD', jump_from: 'DOCKER-USER'},
+        after: {
+          namespace: 'host',
+          family: 'ipv4',
+          table: 'filter',
+          chain: 'DOCKWALL-FORWARD',
+          jump_from: 'DOCKER-USER',
+        },
         lines: {before: [], after: [host('filter', 'DOCKER-USER', `${JUMP} -j DOCKWALL-FORWARD`)]},
       })
 
-      // One iptables-restore per (namespace, table), filter before nat before raw, each on this namespace's backend.
-      expect(plan.firewall_transactions.map((t) => [t.namespace, t.table, t.backend])).toEqual([
-        ['host', 'filter', backend],
-        ['host', 'nat', backend],
-        ...(hasRaw() ? [['host', 'raw', backend]] : []),
-        ['container.web', 'nat', backend],
+      // One restore per (namespace, family, table): IPv4 before IPv6, filter before nat before raw, on the namespace's backend.
+      expect(plan.firewall_transactions.map((t) => [t.namespace, t.family, t.table, t.backend])).toEqual([
+        ['host', 'ipv4', 'filter', backend],
+        ['host', 'ipv4', 'nat', backend],
+        ...(hasRaw() ? [['host', 'ipv4', 'raw', backend]] : []),
+        ['host', 'ipv6', 'filter', backend],
+        ['container.web', 'ipv4', 'nat', backend],
       ])
       if (hasRaw())
         expect(change(plan, RAW)).toMatchObject({
-          after: {namespace: 'host', table: 'raw', chain: 'DOCKWALL-PREROUTING', jump_from: 'PREROUTING'},
+          after: {
+            namespace: 'host',
+            family: 'ipv4',
+            table: 'raw',
+            chain: 'DOCKWALL-PREROUTING',
+            jump_from: 'PREROUTING',
+          },
         })
       expect(plan.firewall_transactions.at(-1)?.input).toBe(
         [
@@ -264,6 +323,7 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
       const result = expectExit(await run(['plan', '--no-tty', '--detailed-exitcode']), 2)
       expect(result.stderr).toBe('')
       expect(result.stdout).toContain(`Plan: ${toAdd()} to add, 0 to change, 0 to destroy.\n`)
+      expect(result.stdout).toContain('        # ip6tables: host, filter table\n')
       expect(result.stdout).toContain('  # port_forward.web_inside will be created\n')
       expect(result.stdout).toContain(`      + -A DOCKWALL-PREROUTING ${LINES.webInside}\n`)
       expect(result.stdout).not.toContain('\u001B[')
@@ -294,6 +354,7 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
         [
           FORWARD,
           'chain["host:DOCKWALL-INPUT"]',
+          INPUT6,
           'container.db.network.back',
           'container.web.network.front',
           'firewall',
@@ -303,9 +364,11 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
           ...(hasRaw() ? [RAW] : []),
         ].sort(),
       )
-      expect(plan.firewall_transactions.map((t) => [t.namespace, t.table])).toEqual([
-        ['host', 'filter'],
-        ...(hasRaw() ? [['host', 'raw']] : []),
+      // The firewall block (a dependency) comes with its IPv6 lines.
+      expect(plan.firewall_transactions.map((t) => [t.namespace, t.family, t.table])).toEqual([
+        ['host', 'ipv4', 'filter'],
+        ...(hasRaw() ? [['host', 'ipv4', 'raw']] : []),
+        ['host', 'ipv6', 'filter'],
       ])
       expect(plan.firewall_transactions[0]?.input).not.toContain('rule.ssh_from_lan')
 
@@ -360,6 +423,7 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
         .connect({Container: 'dw-db', EndpointConfig: {IPAMConfig: {IPv4Address: '10.77.2.20'}}})
       await sb.iptablesRestore(readFixture('plan-every-block', 'by-hand', 'host.rules'))
       if (hasRaw()) await sb.iptablesRestore(readFixture('plan-every-block', 'by-hand', 'host-raw.rules'))
+      await sb.iptablesRestore(readFixture('plan-every-block', 'by-hand', 'host6.rules'), {family: 6})
       await containerRestore(sb, 'dw-web', readFixture('plan-every-block', 'by-hand', 'container-web.rules'))
       await inContainer(sb, 'dw-web', 'ip', ['route', 'add', '10.8.0.0/24', 'via', '10.77.1.1'])
       handMade = await snapshot(sb)
@@ -414,9 +478,11 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
       })
       // The rest plans as before.
       for (const address of RESOURCES) expect(change(plan, address).action, address).toBe('no-op')
-      expect(plan.firewall_transactions.map((t) => [t.namespace, t.table])).toEqual([
-        ['host', 'filter'],
-        ...(hasRaw() ? [['host', 'raw']] : []),
+      // The firewall block (a dependency) comes with its IPv6 lines.
+      expect(plan.firewall_transactions.map((t) => [t.namespace, t.family, t.table])).toEqual([
+        ['host', 'ipv4', 'filter'],
+        ...(hasRaw() ? [['host', 'ipv4', 'raw']] : []),
+        ['host', 'ipv6', 'filter'],
       ])
       expect(plan.firewall_transactions[0]?.input).not.toMatch(/ghost_inside|phantom/)
     })
@@ -430,9 +496,12 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
       }
       expect(state.resources.map((r) => r.address).sort()).toEqual(RESOURCES)
       // The state now knows each resource's lines: removing one by hand is drift from here on.
-      expect(state.resources.find((r) => r.address === 'rule.ssh_from_lan')?.lines).toEqual([
-        host('filter', 'DOCKWALL-INPUT', LINES.sshFromLan),
-      ])
+      // The state says family only on IPv6 lines, so an IPv4-only state keeps its earlier bytes.
+      const {family: _v4, ...v4Line} = host('filter', 'DOCKWALL-INPUT', LINES.sshFromLan)
+      expect(state.resources.find((r) => r.address === 'rule.ssh_from_lan')?.lines).toEqual([v4Line])
+      expect(state.resources.find((r) => r.address === 'firewall')?.lines).toContainEqual(
+        host6('filter', 'DOCKWALL-INPUT', LINES.inputDrop),
+      )
       expect((await planJson(0)).summary).toMatchObject({add: 0, change: 0, destroy: 0, drift: 0})
     })
 
@@ -549,11 +618,12 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
       expect(change(plan, 'network.front')).toMatchObject({after: null, ids: {origin: 'adopted', forget: 'true'}})
       expect(change(plan, 'container.web.network.front')).toMatchObject({ids: {origin: 'adopted', forget: 'true'}})
       expect(change(plan, 'rule.web_to_db').lines).toEqual({before: webToDbLines(), after: []})
-      expect(plan.firewall_transactions.map((t) => [t.namespace, t.table])).toEqual([
-        ['host', 'filter'],
-        ['host', 'nat'],
-        ...(hasRaw() ? [['host', 'raw']] : []),
-        ['container.web', 'nat'],
+      expect(plan.firewall_transactions.map((t) => [t.namespace, t.family, t.table])).toEqual([
+        ['host', 'ipv4', 'filter'],
+        ['host', 'ipv4', 'nat'],
+        ...(hasRaw() ? [['host', 'ipv4', 'raw']] : []),
+        ['host', 'ipv6', 'filter'],
+        ['container.web', 'ipv4', 'nat'],
       ])
       expect(plan.firewall_transactions[0]?.input).toBe(
         [
@@ -575,6 +645,7 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
       expectExit(await run(['destroy', '--auto-approve', '--no-tty']), 0)
       const after = await snapshot(sb)
       expect(after.host).not.toContain('DOCKWALL')
+      expect(after.host6).not.toContain('DOCKWALL')
       expect(after.web).not.toContain('DOCKWALL')
       // Adopted networks were released, not removed.
       expect((await sb.docker.listNetworks()).map((n) => n.Name)).toEqual(

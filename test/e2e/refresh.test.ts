@@ -81,6 +81,8 @@ describe.each(['nft', 'legacy'] as const)('show --actual, %s backend', (backend:
         name: 'rf-a',
         driver: 'bridge',
         subnets: [{subnet: '10.78.1.0/24', gateway: '10.78.1.1'}],
+        ipv6: false,
+        ipv6_subnets: [],
         internal: false,
         labels: {team: 'web'},
       },
@@ -89,6 +91,8 @@ describe.each(['nft', 'legacy'] as const)('show --actual, %s backend', (backend:
         name: 'rf-b',
         driver: 'bridge',
         subnets: [{subnet: '10.78.2.0/24', gateway: null}],
+        ipv6: false,
+        ipv6_subnets: [],
         internal: true,
         labels: {},
       },
@@ -108,6 +112,8 @@ describe.each(['nft', 'legacy'] as const)('show --actual, %s backend', (backend:
           network: 'rf-a',
           ipv4_address: '10.78.1.10',
           static: true,
+          ipv6_address: null,
+          static_ipv6: false,
           aliases: ['one-alias'],
         },
       ],
@@ -142,9 +148,14 @@ describe.each(['nft', 'legacy'] as const)('show --actual, %s backend', (backend:
       new RegExp(`^${backend}: Docker's chains \\(DOCKER-USER, DOCKER, .*\\) are in iptables-${backend}$`),
     )
     expect(host.routes).toBeNull()
+    // The host's ip6tables are always read; nothing of dockwall's is there in this story.
+    expect(host.ipv6_read).toBe(true)
+    expect(host.owned_chains.filter((c) => c.family === 'ipv6')).toEqual([])
+    expect(host.foreign_rules.filter((c) => c.family === 'ipv6')).toEqual([])
 
-    expect(host.owned_chains).toEqual([
+    expect(host.owned_chains.filter((c) => c.family === 'ipv4')).toEqual([
       {
+        family: 'ipv4',
         table: 'filter',
         chain: 'DOCKWALL-FORWARD',
         rules: [
@@ -162,6 +173,7 @@ describe.each(['nft', 'legacy'] as const)('show --actual, %s backend', (backend:
         ],
       },
       {
+        family: 'ipv4',
         table: 'nat',
         chain: 'DOCKWALL-PREROUTING',
         rules: [
@@ -174,13 +186,14 @@ describe.each(['nft', 'legacy'] as const)('show --actual, %s backend', (backend:
     ])
     // Both jumps were inserted at the top; the one without a comment counts as well.
     expect(byPosition(host.jumps)).toEqual([
-      {table: 'filter', from: 'DOCKER-USER', to: 'DOCKWALL-FORWARD', position: 0},
-      {table: 'nat', from: 'PREROUTING', to: 'DOCKWALL-PREROUTING', position: 0},
+      {family: 'ipv4', table: 'filter', from: 'DOCKER-USER', to: 'DOCKWALL-FORWARD', position: 0},
+      {family: 'ipv4', table: 'nat', from: 'PREROUTING', to: 'DOCKWALL-PREROUTING', position: 0},
     ])
 
     // Foreign rules: exactly the hand-written ones, in normal form. Positions are read from
     // iptables-save here (Docker's own rules around them differ between engine versions).
     const at = (table: string, chain: string, spec: string) => ({
+      family: 'ipv4' as const,
       table,
       chain,
       position: chainRules(hostSave, table, chain).indexOf(spec),
@@ -215,10 +228,10 @@ describe.each(['nft', 'legacy'] as const)('show --actual, %s backend', (backend:
     )
     const dockers = watched.flatMap(([table, chain]) =>
       chainRules(hostSave, table, chain)
-        .map((spec, position) => ({table, chain, position, spec}))
+        .map((spec, position) => ({family: 'ipv4' as const, table, chain, position, spec}))
         .filter((x) => !others.has(`${x.table} ${x.chain} ${x.position}`)),
     )
-    expect(byPosition(host.docker_rules)).toEqual(byPosition(dockers))
+    expect(byPosition(host.docker_rules.filter((d) => d.family === 'ipv4'))).toEqual(byPosition(dockers))
     // Docker 28 and later: its drops of direct access to each running container, in raw PREROUTING.
     const rawDrops = host.docker_rules.filter((d) => d.table === 'raw').map((d) => d.spec)
     if (sandbox().engine.major >= 28)
@@ -244,6 +257,7 @@ describe.each(['nft', 'legacy'] as const)('show --actual, %s backend', (backend:
       backend_reason: `${backend}: Docker's chains (DOCKER_OUTPUT, DOCKER_POSTROUTING) are in iptables-${backend}`,
       owned_chains: [
         {
+          family: 'ipv4',
           table: 'filter',
           chain: 'DOCKWALL-INPUT',
           rules: [
@@ -254,10 +268,11 @@ describe.each(['nft', 'legacy'] as const)('show --actual, %s backend', (backend:
           ],
         },
       ],
-      jumps: [{table: 'filter', from: 'INPUT', to: 'DOCKWALL-INPUT', position: 0}],
+      jumps: [{family: 'ipv4', table: 'filter', from: 'INPUT', to: 'DOCKWALL-INPUT', position: 0}],
       foreign_rules: [
-        {table: 'filter', chain: 'INPUT', position: 1, spec: '-s 10.78.1.0/24 -j ACCEPT'},
+        {family: 'ipv4', table: 'filter', chain: 'INPUT', position: 1, spec: '-s 10.78.1.0/24 -j ACCEPT'},
         {
+          family: 'ipv4',
           table: 'nat',
           chain: 'PREROUTING',
           position: 0,
@@ -265,7 +280,9 @@ describe.each(['nft', 'legacy'] as const)('show --actual, %s backend', (backend:
         },
       ],
       // Docker's embedded DNS, attributed to Docker.
-      docker_rules: [{table: 'nat', chain: 'POSTROUTING', position: 0, spec: dns[0]}],
+      docker_rules: [{family: 'ipv4', table: 'nat', chain: 'POSTROUTING', position: 0, spec: dns[0]}],
+      // rf-one has no IPv6 address and the state holds no IPv6 line there: its ip6tables are not read.
+      ipv6_read: false,
       routes: null,
     })
   })
