@@ -357,6 +357,7 @@ describe('Docker 28: raw PREROUTING', () => {
     expect(r.covered).toEqual([
       {
         namespace: 'host',
+        family: 'ipv4',
         table: 'raw',
         chain: 'PREROUTING',
         line: '-A PREROUTING -s 10.0.1.20/32 -d 10.0.2.10/32 -p tcp -m tcp --dport 8080 -j ACCEPT',
@@ -366,6 +367,7 @@ describe('Docker 28: raw PREROUTING', () => {
     expect(r.unsupported).toEqual([
       {
         namespace: 'host',
+        family: 'ipv4',
         table: 'raw',
         chain: 'PREROUTING',
         line: '-A PREROUTING -s 10.0.1.20/32 -d 10.0.2.10/32 -p tcp -m tcp --dport 9999 -j ACCEPT',

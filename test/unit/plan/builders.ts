@@ -13,13 +13,7 @@ import type {
   RouteSpec,
   RuleSpec,
 } from '../../../src/model/types.js'
-import type {
-  ActualChain,
-  ActualModel,
-  ActualNamespace,
-  ActualRule,
-  ActualTables,
-} from '../../../src/refresh/types.js'
+import type {ActualChain, ActualModel, ActualNamespace, ActualRule, ActualTables} from '../../../src/refresh/types.js'
 import type {NamespaceKey} from '../../../src/model/resources.js'
 
 const at = {file: 'main.hcl', line: 1, column: 1}

@@ -178,6 +178,43 @@ describe('IPv6 rules', () => {
     expect(change(p, 'chain["host:ipv6:DOCKWALL-FORWARD"]')).toMatchObject({action: 'create', after: {family: 'ipv6'}})
   })
 
+  it('on Docker 28, opens the flow in raw PREROUTING of each family, against the drops Docker writes in both', () => {
+    const host = dualHost()
+    host.docker.engine = {version: '28.5.2', apiVersion: '1.51'}
+    const p = plan({
+      model: dualModel({
+        rules: [
+          rule('web_to_api', {from: [c('web')], to: [c('api')], proto: 'tcp', ports: [{from: 80, to: 80}]}),
+          // Not towards a bridge in either family: no opening.
+          rule('web_out', {from: [c('web')], to: [cidr('2001:db8::/32'), cidr('192.0.2.0/24')]}),
+        ],
+      }),
+      actual: host,
+      prior: null,
+    })
+    const raw = (family: 'ipv4' | 'ipv6'): string[] =>
+      (change(p, 'rule.web_to_api').lines?.after ?? [])
+        .filter((l) => l.table === 'raw' && l.family === family)
+        .map((l) => l.spec)
+    expect(raw('ipv4')).toEqual([
+      '-s 10.50.1.10/32 -d 10.50.2.10/32 -p tcp -m tcp --dport 80 -m comment --comment "dockwall:rule.web_to_api" -j ACCEPT',
+    ])
+    expect(raw('ipv6')).toEqual([
+      '-s fd00:50:1::10/128 -d fd00:50:2::10/128 -p tcp -m tcp --dport 80 -m comment --comment "dockwall:rule.web_to_api" -j ACCEPT',
+    ])
+    expect((change(p, 'rule.web_out').lines?.after ?? []).filter((l) => l.table === 'raw')).toEqual([])
+    expect(p.firewall.map((t) => `${t.family}/${t.table}`)).toEqual([
+      'ipv4/filter',
+      'ipv4/raw',
+      'ipv6/filter',
+      'ipv6/raw',
+    ])
+    expect(change(p, 'chain["host:ipv6:raw:DOCKWALL-PREROUTING"]')).toMatchObject({
+      action: 'create',
+      after: {family: 'ipv6', table: 'raw', jump_from: 'PREROUTING'},
+    })
+  })
+
   it('writes a rule naming only one family where that family is', () => {
     const p = plan({
       model: dualModel({

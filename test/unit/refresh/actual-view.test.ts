@@ -108,22 +108,41 @@ describe('actualToJson', () => {
 
   it("attributes Docker's own lines of the watched chains to Docker", () => {
     expect(view.docker_rules).toEqual([
-      {table: 'filter', chain: 'FORWARD', position: 0, spec: '-j DOCKER-USER'},
-      {table: 'filter', chain: 'FORWARD', position: 1, spec: '-j DOCKER-ISOLATION-STAGE-1'},
+      {family: 'ipv4', table: 'filter', chain: 'FORWARD', position: 0, spec: '-j DOCKER-USER'},
+      {family: 'ipv4', table: 'filter', chain: 'FORWARD', position: 1, spec: '-j DOCKER-ISOLATION-STAGE-1'},
       {
+        family: 'ipv4',
         table: 'filter',
         chain: 'FORWARD',
         position: 2,
         spec: '-o br-0123456789ab -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
       },
-      {table: 'filter', chain: 'FORWARD', position: 3, spec: '-o br-0123456789ab -j DOCKER'},
-      {table: 'filter', chain: 'FORWARD', position: 4, spec: '-i br-0123456789ab ! -o br-0123456789ab -j ACCEPT'},
-      {table: 'filter', chain: 'FORWARD', position: 5, spec: '-i br-named -o br-named -j ACCEPT'},
-      {table: 'filter', chain: 'FORWARD', position: 6, spec: '-i docker0 -o docker0 -j ACCEPT'},
-      {table: 'filter', chain: 'DOCKER-USER', position: 3, spec: '-j RETURN'},
-      {table: 'nat', chain: 'PREROUTING', position: 0, spec: '-m addrtype --dst-type LOCAL -j DOCKER'},
-      {table: 'nat', chain: 'POSTROUTING', position: 0, spec: '-s 10.1.0.0/24 ! -o br-0123456789ab -j MASQUERADE'},
-      {table: 'nat', chain: 'POSTROUTING', position: 1, spec: '-s 172.17.0.0/16 ! -o docker0 -j MASQUERADE'},
+      {family: 'ipv4', table: 'filter', chain: 'FORWARD', position: 3, spec: '-o br-0123456789ab -j DOCKER'},
+      {
+        family: 'ipv4',
+        table: 'filter',
+        chain: 'FORWARD',
+        position: 4,
+        spec: '-i br-0123456789ab ! -o br-0123456789ab -j ACCEPT',
+      },
+      {family: 'ipv4', table: 'filter', chain: 'FORWARD', position: 5, spec: '-i br-named -o br-named -j ACCEPT'},
+      {family: 'ipv4', table: 'filter', chain: 'FORWARD', position: 6, spec: '-i docker0 -o docker0 -j ACCEPT'},
+      {family: 'ipv4', table: 'filter', chain: 'DOCKER-USER', position: 3, spec: '-j RETURN'},
+      {family: 'ipv4', table: 'nat', chain: 'PREROUTING', position: 0, spec: '-m addrtype --dst-type LOCAL -j DOCKER'},
+      {
+        family: 'ipv4',
+        table: 'nat',
+        chain: 'POSTROUTING',
+        position: 0,
+        spec: '-s 10.1.0.0/24 ! -o br-0123456789ab -j MASQUERADE',
+      },
+      {
+        family: 'ipv4',
+        table: 'nat',
+        chain: 'POSTROUTING',
+        position: 1,
+        spec: '-s 172.17.0.0/16 ! -o docker0 -j MASQUERADE',
+      },
     ])
   })
 })
@@ -170,9 +189,12 @@ describe('actualToJson on Docker 28: the raw table', () => {
   const view = actualToJson(actual({networks, namespaces: [host]})).namespaces[0]!
 
   it("shows dockwall's raw chain and jump, Docker's drops and trusted accepts, and the rest as others'", () => {
-    expect(view.jumps).toEqual([{table: 'raw', from: 'PREROUTING', to: 'DOCKWALL-PREROUTING', position: 0}])
+    expect(view.jumps).toEqual([
+      {family: 'ipv4', table: 'raw', from: 'PREROUTING', to: 'DOCKWALL-PREROUTING', position: 0},
+    ])
     expect(view.owned_chains).toEqual([
       {
+        family: 'ipv4',
         table: 'raw',
         chain: 'DOCKWALL-PREROUTING',
         rules: [
@@ -181,9 +203,16 @@ describe('actualToJson on Docker 28: the raw table', () => {
       },
     ])
     expect(view.docker_rules).toEqual([
-      {table: 'raw', chain: 'PREROUTING', position: 2, spec: '-d 10.1.0.5/32 -i wg1 -j ACCEPT'},
-      {table: 'raw', chain: 'PREROUTING', position: 4, spec: '-d 10.1.0.5/32 ! -i br-0123456789ab -j DROP'},
+      {family: 'ipv4', table: 'raw', chain: 'PREROUTING', position: 2, spec: '-d 10.1.0.5/32 -i wg1 -j ACCEPT'},
       {
+        family: 'ipv4',
+        table: 'raw',
+        chain: 'PREROUTING',
+        position: 4,
+        spec: '-d 10.1.0.5/32 ! -i br-0123456789ab -j DROP',
+      },
+      {
+        family: 'ipv4',
         table: 'raw',
         chain: 'PREROUTING',
         position: 5,
@@ -192,8 +221,14 @@ describe('actualToJson on Docker 28: the raw table', () => {
     ])
     // An accept on an interface the network does not trust is not Docker's.
     expect(view.foreign_rules).toEqual([
-      {table: 'raw', chain: 'PREROUTING', position: 1, spec: '-s 198.18.0.0/24 -d 10.1.0.5/32 -j ACCEPT'},
-      {table: 'raw', chain: 'PREROUTING', position: 3, spec: '-d 10.1.0.5/32 -i eth1 -j ACCEPT'},
+      {
+        family: 'ipv4',
+        table: 'raw',
+        chain: 'PREROUTING',
+        position: 1,
+        spec: '-s 198.18.0.0/24 -d 10.1.0.5/32 -j ACCEPT',
+      },
+      {family: 'ipv4', table: 'raw', chain: 'PREROUTING', position: 3, spec: '-d 10.1.0.5/32 -i eth1 -j ACCEPT'},
     ])
   })
 })
