@@ -3,7 +3,7 @@
 // file have always carried them as strings inside `ids` (`"origin": "adopted"`,
 // `"forget": "true"`). These functions are the only translation, so both formats keep
 // their bytes and a plan saved by an earlier dockwall still applies.
-import {ORIGINS, type Origin} from '../model/resources.js'
+import {ORIGINS, type Origin, type RuleLine} from '../model/resources.js'
 import type {Change, Plan} from './types.js'
 
 const CONTROL_KEYS = new Set(['ids', 'origin', 'forget'])
@@ -48,5 +48,16 @@ export function planToWire(plan: Plan): Omit<Plan, 'changes'> & {changes: {[key:
 
 /** A plan read from a plan file (already checked to be one of this format version). */
 export function planFromWire(raw: Plan): Plan {
-  return {...raw, changes: raw.changes.map(changeFromWire)}
+  // Plans saved before IPv6 support have no family on their lines and transactions: all IPv4.
+  return {
+    ...raw,
+    changes: raw.changes.map((c) => withLineFamilies(changeFromWire(c))),
+    firewall: raw.firewall.map((t) => (t.family ? t : {...t, family: 'ipv4'})),
+  }
+}
+
+function withLineFamilies(c: Change): Change {
+  if (!c.lines || [...c.lines.before, ...c.lines.after].every((l) => l.family)) return c
+  const fill = (ls: readonly RuleLine[]): RuleLine[] => ls.map((l) => (l.family ? l : {...l, family: 'ipv4'}))
+  return {...c, lines: {before: fill(c.lines.before), after: fill(c.lines.after)}}
 }

@@ -56,13 +56,7 @@ export interface LockoutReport {
 
 /** The plan's transactions that run in the host namespace, for one family. */
 function hostTransactions(plan: Plan, family: Family): FirewallTransaction[] {
-  return plan.firewall.filter((t) => t.namespace === 'host' && transactionFamily(t) === family)
-}
-
-/** Until ip6tables transactions exist (issue 12), every transaction is iptables (IPv4). */
-function transactionFamily(t: FirewallTransaction): Family {
-  const f = (t as FirewallTransaction & {family?: Family}).family
-  return f ?? 'ipv4'
+  return plan.firewall.filter((t) => t.namespace === 'host' && t.family === family)
 }
 
 /** Whether anything in the plan can change the path of a connection into the host. */

@@ -64,6 +64,19 @@ describe('plan wire format', () => {
     expect(c).toMatchObject({ids: {id: 'abc'}, origin: 'adopted', forget: true})
   })
 
+  it('reads a plan file written before IPv6: its lines and transactions are IPv4', () => {
+    const line = {namespace: 'host' as const, table: 'filter' as const, chain: 'DOCKWALL-INPUT', spec: '-j DROP'}
+    const saved = JSON.parse(
+      JSON.stringify({
+        ...plan([change({address: 'firewall', type: 'firewall', lines: {before: [], after: [line]}})]),
+        firewall: [{namespace: 'host', backend: 'nft', table: 'filter', input: '*filter\nCOMMIT\n', addresses: []}],
+      }),
+    ) as Plan
+    const read = planFromWire(saved)
+    expect(read.changes[0]!.lines?.after).toEqual([{...line, family: 'ipv4'}])
+    expect(read.firewall.map((t) => t.family)).toEqual(['ipv4'])
+  })
+
   it('round-trips: a plan file read and written again has the same bytes', () => {
     const p = plan([
       change({ids: {id: 'abc'}, origin: 'adopted', forget: true}),

@@ -149,7 +149,15 @@ function planOf(
     drift: [],
     warnings: [],
     firewall: txs.map(
-      (t) => ({namespace: 'host', backend: 'nft', table: 'filter', addresses: [], ...t}) as FirewallTransaction,
+      (t) =>
+        ({
+          namespace: 'host',
+          family: 'ipv4',
+          backend: 'nft',
+          table: 'filter',
+          addresses: [],
+          ...t,
+        }) as FirewallTransaction,
     ),
     prior: {serial: 0, lineage: null},
     actualHash: '',
