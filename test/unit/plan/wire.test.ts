@@ -66,12 +66,19 @@ describe('plan wire format', () => {
 
   it('reads a plan file written before IPv6: its lines and transactions are IPv4', () => {
     const line = {namespace: 'host' as const, table: 'filter' as const, chain: 'DOCKWALL-INPUT', spec: '-j DROP'}
+    // Given a plan as an earlier dockwall saved it: no family key anywhere
     const saved = JSON.parse(
-      JSON.stringify({
-        ...plan([change({address: 'firewall', type: 'firewall', lines: {before: [], after: [line]}})]),
-        firewall: [{namespace: 'host', backend: 'nft', table: 'filter', input: '*filter\nCOMMIT\n', addresses: []}],
-      }),
+      JSON.stringify(
+        {
+          ...plan([
+            change({address: 'firewall', type: 'firewall', lines: {before: [], after: [{...line, family: 'ipv4'}]}}),
+          ]),
+          firewall: [{namespace: 'host', backend: 'nft', table: 'filter', input: '*filter\nCOMMIT\n', addresses: []}],
+        },
+        (key, value: unknown) => (key === 'family' ? undefined : value),
+      ),
     ) as Plan
+    expect(JSON.stringify(saved)).not.toContain('family')
     const read = planFromWire(saved)
     expect(read.changes[0]!.lines?.after).toEqual([{...line, family: 'ipv4'}])
     expect(read.firewall.map((t) => t.family)).toEqual(['ipv4'])
