@@ -8,7 +8,7 @@ import type {Backend, Family} from '../model/types.js'
 import type {FirewallTable, NamespaceKey} from '../model/resources.js'
 import type {Ruleset} from '../netfilter/types.js'
 import type {FirewallTransaction, Plan} from '../plan/types.js'
-import type {ActualModel, ActualTable} from '../refresh/types.js'
+import type {ActualModel, ActualTable, ActualTables} from '../refresh/types.js'
 
 const OWNED = 'DOCKWALL-'
 
@@ -26,7 +26,8 @@ export interface TableSnapshot {
 const isOwned = (chain: string): boolean => chain.startsWith(OWNED)
 
 function familyOf(tx: FirewallTransaction): Family {
-  return (tx as FirewallTransaction & {family?: Family}).family ?? 'ipv4'
+  // A plan saved before IPv6 reads its transactions as IPv4 (src/plan/wire.ts); typed here the same way.
+  return (tx.family as Family | undefined) ?? 'ipv4'
 }
 
 function snapshotOf(table: ActualTable | undefined): Pick<TableSnapshot, 'chains' | 'jumps'> {
@@ -52,7 +53,11 @@ export function snapshotForPlan(plan: Plan, actual: ActualModel): TableSnapshot[
     if (seen.has(key)) continue
     seen.add(key)
     const ns = actual.namespaces.find((n) => n.key === tx.namespace)
-    const tables = ns?.backend === tx.backend ? ns.tables : ns?.stale?.backend === tx.backend ? ns.stale.tables : {}
+    // IPv6 transactions restore what ip6tables held.
+    const ofFamily = (t: {tables: ActualTables; tables6?: ActualTables}): ActualTables =>
+      (family === 'ipv6' ? t.tables6 : t.tables) ?? {}
+    const tables =
+      ns?.backend === tx.backend ? ofFamily(ns) : ns?.stale?.backend === tx.backend ? ofFamily(ns.stale) : {}
     out.push({namespace: tx.namespace, family, backend: tx.backend, table: tx.table, ...snapshotOf(tables[tx.table])})
   }
   return out

@@ -130,4 +130,21 @@ describe('snapshotForPlan', () => {
       'container.web nft filter  0',
     ])
   })
+
+  it("takes an IPv6 transaction's table from ip6tables, not from iptables", () => {
+    const host = dockerHost({INPUT: [JUMP_IN], 'DOCKWALL-INPUT': ['-s 10.0.0.0/8 -j DROP']})
+    host.tables6 = namespace('host', {INPUT: [JUMP_IN], 'DOCKWALL-INPUT': ['-s fd00::/8 -j DROP', '-j DROP']}).tables
+    const plan = {
+      firewall: [
+        {namespace: 'host', family: 'ipv4', backend: 'nft', table: 'filter', input: '', addresses: []},
+        {namespace: 'host', family: 'ipv6', backend: 'nft', table: 'filter', input: '', addresses: []},
+      ],
+    } as unknown as Plan
+    expect(
+      snapshotForPlan(plan, actual({namespaces: [host]})).map((s) => [s.family, s.chains, s.jumps.length]),
+    ).toEqual([
+      ['ipv4', [{name: 'DOCKWALL-INPUT', rules: ['-s 10.0.0.0/8 -j DROP']}], 1],
+      ['ipv6', [{name: 'DOCKWALL-INPUT', rules: ['-s fd00::/8 -j DROP', '-j DROP']}], 1],
+    ])
+  })
 })
