@@ -13,7 +13,7 @@
 //     await sb.stop()
 //   }
 import {mkdirSync, readFileSync, symlinkSync, writeFileSync, existsSync} from 'node:fs'
-import {isIPv4} from 'node:net'
+import {isIP} from 'node:net'
 import {join} from 'node:path'
 
 import Docker from 'dockerode'
@@ -54,6 +54,12 @@ export interface SandboxOptions {
   image?: boolean
   /** How long dockerd may take to answer (default 30 s). */
   startTimeoutMs?: number
+  /**
+   * Docker writes ip6tables rules for its IPv6 networks (isolation, masquerade, published
+   * ports), as an operator who turns IPv6 on sets it: the default from 27.0, an option
+   * before (experimental before 26.0). Off, Docker leaves ip6tables alone on 20.10 and 26.
+   */
+  ip6tables?: boolean
 }
 
 export interface SandboxTimings {
@@ -70,6 +76,9 @@ export interface RunContainerOptions {
   /** Network to attach at creation (default Docker's `bridge`). */
   network?: string
   ip?: string
+  ipv6?: string
+  /** Published ports (`docker run -p HOST:CONTAINER`, TCP, every host address). */
+  publish?: Array<{hostPort: number; containerPort: number}>
   aliases?: string[]
   /** More networks, connected before the container starts. */
   extraNetworks?: Array<{network: string; ip?: string; aliases?: string[]}>
@@ -202,7 +211,7 @@ export class Sandbox {
     live.add(sandbox)
     installExitHooks()
     try {
-      await sandbox.boot(opts.startTimeoutMs ?? 30_000)
+      await sandbox.boot(opts.startTimeoutMs ?? 30_000, opts.ip6tables ?? false)
       sandbox.timings.startMs = performance.now() - started
       if (opts.image !== false) {
         const imageStarted = performance.now()
@@ -243,7 +252,7 @@ export class Sandbox {
     return {PATH: path, HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8'}
   }
 
-  private async boot(timeoutMs: number): Promise<void> {
+  private async boot(timeoutMs: number, ip6tables: boolean): Promise<void> {
     const root = this.root
     for (const dir of ['data', 'exec', 'bin', 'containerd']) mkdirSync(join(root, dir), {mode: 0o700})
     for (const tool of IPTABLES_TOOLS) {
@@ -290,10 +299,11 @@ export class Sandbox {
 
     // daemon.json of our own: the host's /etc/docker/daemon.json must not apply, and Docker
     // before 24 writes its trust key to /etc/docker/key.json unless told otherwise.
-    writeFileSync(
-      join(root, 'daemon.json'),
-      `${JSON.stringify(this.engine.major < 24 ? {'deprecated-key-path': join(root, 'key.json')} : {})}\n`,
-    )
+    const daemonJson: Record<string, unknown> = {
+      ...(this.engine.major < 24 ? {'deprecated-key-path': join(root, 'key.json')} : {}),
+      ...(ip6tables ? {ip6tables: true, ...(this.engine.major < 26 ? {experimental: true} : {})} : {}),
+    }
+    writeFileSync(join(root, 'daemon.json'), `${JSON.stringify(daemonJson)}\n`)
     this.dockerdArgv = [
       'nsenter',
       `--net=${this.netnsPath}`,
@@ -385,22 +395,33 @@ export class Sandbox {
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name))
       throw new Error(`invalid container name ${JSON.stringify(name)}: at least two characters of [a-zA-Z0-9_.-]`)
     const network = opts.network ?? 'bridge'
-    const endpoint = (ip?: string, aliases?: string[]) => ({
-      ...(ip ? {IPAMConfig: {IPv4Address: ip}} : {}),
+    const endpoint = (ip?: string, aliases?: string[], ipv6?: string) => ({
+      ...(ip || ipv6 ? {IPAMConfig: {...(ip ? {IPv4Address: ip} : {}), ...(ipv6 ? {IPv6Address: ipv6} : {})}} : {}),
       ...(aliases ? {Aliases: aliases} : {}),
     })
+    const publish = opts.publish ?? []
     const container = await this.docker.createContainer({
       name,
       Image: opts.image ?? TEST_IMAGE,
       Cmd: opts.cmd ?? ['sleep', '1000000'],
       StopTimeout: opts.stopTimeout ?? 1,
       Labels: opts.labels ?? {},
+      ...(publish.length > 0
+        ? {ExposedPorts: Object.fromEntries(publish.map((p) => [`${p.containerPort}/tcp`, {}]))}
+        : {}),
       HostConfig: {
         NetworkMode: network,
+        ...(publish.length > 0
+          ? {
+              PortBindings: Object.fromEntries(
+                publish.map((p) => [`${p.containerPort}/tcp`, [{HostPort: String(p.hostPort)}]]),
+              ),
+            }
+          : {}),
         RestartPolicy: {Name: opts.restart ?? 'no'},
         ...(opts.capAdd ? {CapAdd: opts.capAdd} : {}),
       },
-      NetworkingConfig: {EndpointsConfig: {[network]: endpoint(opts.ip, opts.aliases)}},
+      NetworkingConfig: {EndpointsConfig: {[network]: endpoint(opts.ip, opts.aliases, opts.ipv6)}},
     })
     for (const extra of opts.extraNetworks ?? []) {
       await this.docker
@@ -492,18 +513,18 @@ export class Sandbox {
     this.listeners.add(key)
   }
 
-  /** The container (name) that has `ip` on one of its networks, if any. */
+  /** The container (name) that has `ip` (IPv4 or IPv6, as Docker prints it) on one of its networks, if any. */
   async containerByIp(ip: string): Promise<string | undefined> {
     for (const c of await this.docker.listContainers()) {
       for (const net of Object.values(c.NetworkSettings?.Networks ?? {})) {
-        if (net.IPAddress === ip) return c.Names[0]?.replace(/^\//, '') ?? c.Id
+        if (net.IPAddress === ip || net.GlobalIPv6Address === ip) return c.Names[0]?.replace(/^\//, '') ?? c.Id
       }
     }
     return undefined
   }
 
   private async resolveTarget(to: string): Promise<string> {
-    if (isIPv4(to)) return to
+    if (isIP(to) !== 0) return to
     const info = await this.docker.getContainer(to).inspect()
     const ip = Object.values(info.NetworkSettings.Networks ?? {})
       .map((n) => n.IPAddress)
@@ -518,7 +539,7 @@ export class Sandbox {
   }
 
   /**
-   * Connects from a container to `to` (an IPv4 address or a container name) with busybox `nc`
+   * Connects from a container to `to` (an IPv4 or IPv6 address, or a container name: its IPv4 one) with busybox `nc`
    * and reports the reply. If `to` belongs to a sandbox container, a listener is started there
    * first; for any other address (a DNAT), call `listen()` on the real target beforehand.
    * A drop costs the whole timeout (default 2 s); a pass takes a few tens of ms.
