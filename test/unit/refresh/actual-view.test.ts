@@ -3,8 +3,8 @@
 // and which are Docker's own, and how dockwall's chains are attributed.
 import {describe, expect, it} from 'vitest'
 
-import {actualToJson} from '../../../src/ui/index.js'
-import {actual, dockerNetwork, namespace} from '../plan/builders.js'
+import {actualToJson, renderActualText} from '../../../src/ui/index.js'
+import {actual, chains, dockerNetwork, namespace} from '../plan/builders.js'
 
 describe('actualToJson', () => {
   // Given a Docker host: the default bridge (docker0), a network with a generated bridge
@@ -230,5 +230,97 @@ describe('actualToJson on Docker 28: the raw table', () => {
       },
       {family: 'ipv4', table: 'raw', chain: 'PREROUTING', position: 3, spec: '-d 10.1.0.5/32 -i eth1 -j ACCEPT'},
     ])
+  })
+})
+
+describe('actualToJson: ip6tables', () => {
+  // Given a dual-stack network and the host's ip6tables as Docker 28 writes them: its FORWARD
+  // jumps and bridge lines, its IPv6 masquerade, its raw drop of direct access to a container;
+  // dockwall's IPv6 raw chain and jumps; and one IPv6 line someone wrote by hand
+  const networks = [
+    dockerNetwork('front', '10.1.0.0/24', {
+      id: `0123456789ab${'c'.repeat(52)}`,
+      enableIPv6: true,
+      subnets6: [{subnet: 'fd00:1::/64', gateway: 'fd00:1::1'}],
+    }),
+  ]
+  const host = namespace('host', {})
+  const v6 = namespace(
+    'host',
+    {
+      FORWARD: ['-j DOCKER-USER', '-j DOCKER-FORWARD'],
+      'DOCKER-USER': [
+        '-m comment --comment "dockwall:jump" -j DOCKWALL-FORWARD',
+        '-s 2001:db8::/32 -d fd00:1::/64 -j ACCEPT',
+      ],
+      'DOCKWALL-FORWARD': ['-s fd00:1::9/128 -d fd00:1::5/128 -m comment --comment "dockwall:rule.a" -j ACCEPT'],
+    },
+    {POSTROUTING: ['-s fd00:1::/64 ! -o br-0123456789ab -j MASQUERADE']},
+  ).tables
+  v6.raw = {
+    name: 'raw',
+    chains: chains({
+      PREROUTING: [
+        '-m comment --comment "dockwall:jump" -j DOCKWALL-PREROUTING',
+        '-d fd00:1::5/128 ! -i br-0123456789ab -j DROP',
+      ],
+      'DOCKWALL-PREROUTING': ['-s fd00:1::9/128 -d fd00:1::5/128 -m comment --comment "dockwall:rule.a" -j ACCEPT'],
+    }),
+  }
+  host.tables6 = v6
+  const model = actual({networks, namespaces: [host]})
+  const view = actualToJson(model).namespaces[0]!
+
+  it("lists dockwall's IPv6 chains and jumps, Docker's IPv6 lines as Docker's, the hand-written one as others'", () => {
+    expect(view.ipv6_read).toBe(true)
+    expect(view.jumps).toEqual([
+      {family: 'ipv6', table: 'filter', from: 'DOCKER-USER', to: 'DOCKWALL-FORWARD', position: 0},
+      {family: 'ipv6', table: 'raw', from: 'PREROUTING', to: 'DOCKWALL-PREROUTING', position: 0},
+    ])
+    expect(view.owned_chains.map((c) => [c.family, c.table, c.chain, c.rules.map((r) => r.address)])).toEqual([
+      ['ipv6', 'filter', 'DOCKWALL-FORWARD', ['rule.a']],
+      ['ipv6', 'raw', 'DOCKWALL-PREROUTING', ['rule.a']],
+    ])
+    expect(view.docker_rules).toEqual([
+      {family: 'ipv6', table: 'filter', chain: 'FORWARD', position: 0, spec: '-j DOCKER-USER'},
+      {family: 'ipv6', table: 'filter', chain: 'FORWARD', position: 1, spec: '-j DOCKER-FORWARD'},
+      {
+        family: 'ipv6',
+        table: 'nat',
+        chain: 'POSTROUTING',
+        position: 0,
+        spec: '-s fd00:1::/64 ! -o br-0123456789ab -j MASQUERADE',
+      },
+      {
+        family: 'ipv6',
+        table: 'raw',
+        chain: 'PREROUTING',
+        position: 1,
+        spec: '-d fd00:1::5/128 ! -i br-0123456789ab -j DROP',
+      },
+    ])
+    expect(view.foreign_rules).toEqual([
+      {
+        family: 'ipv6',
+        table: 'filter',
+        chain: 'DOCKER-USER',
+        position: 1,
+        spec: '-s 2001:db8::/32 -d fd00:1::/64 -j ACCEPT',
+      },
+    ])
+  })
+
+  it("says so in the text view: ip6tables tables by name, Docker's lines under their own heading", () => {
+    const text = renderActualText(model)
+    expect(text).toContain('  jump: ip6tables raw PREROUTING #1 -> DOCKWALL-PREROUTING\n')
+    expect(text).toContain('  ip6tables raw DOCKWALL-PREROUTING:\n    [rule.a] -s fd00:1::9/128')
+    expect(text).toContain('    ip6tables filter DOCKER-USER #2: -s 2001:db8::/32 -d fd00:1::/64 -j ACCEPT\n')
+    expect(text).toContain(
+      "  Docker's own rules in those chains (left alone):\n" +
+        '    ip6tables filter FORWARD #1: -j DOCKER-USER\n' +
+        '    ip6tables filter FORWARD #2: -j DOCKER-FORWARD\n' +
+        '    ip6tables nat POSTROUTING #1: -s fd00:1::/64 ! -o br-0123456789ab -j MASQUERADE\n' +
+        '    ip6tables raw PREROUTING #2: -d fd00:1::5/128 ! -i br-0123456789ab -j DROP\n',
+    )
   })
 })
