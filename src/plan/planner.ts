@@ -16,6 +16,8 @@ import {planRoutes} from './route-changes.js'
 import {renderFirewall, renderMasquerade, renderPortForward, renderRule, type RenderedResource} from './firewall.js'
 import {planFirewall, touchesFirewall, type Normalize} from './firewall-changes.js'
 import {resolveImports, type ImportRequest} from './imports.js'
+import {publishedOverIpv6Warning} from './published6.js'
+import {publishedOverIpv6} from '../refresh/published.js'
 import type {PriorState} from '../model/resources.js'
 import {removalReason} from './reasons.js'
 import {resolve, type EndpointLeaving, type Resolution} from './resolve.js'
@@ -348,6 +350,8 @@ export function makePlan(inputs: PlanInputs, options: PlanOptions): PlanResult {
   const warnings: Diagnostic[] = []
   for (const u of actual.unreadable)
     warnings.push({severity: 'warning', summary: `could not read the ${u.key} namespace: ${u.reason}`})
+  const published6 = publishedOverIpv6Warning(publishedOverIpv6(actual), model ?? undefined)
+  if (published6) warnings.push(published6)
   for (const c of changes) {
     if (c.action === 'deferred' || !touchesFirewall(c)) continue
     const unwritten = [...(c.lines?.after ?? []), ...(c.lines?.before ?? [])].find(

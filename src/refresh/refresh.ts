@@ -4,6 +4,7 @@
 // writes to or has written to.
 import type {DockerConnection} from '../docker/client.js'
 import {readDocker} from '../docker/read.js'
+import {readDockerProxies} from '../docker/proxies.js'
 import type {Diagnostic} from '../errors.js'
 import {addressFamily, FAMILIES, type BackendSetting, type DesiredModel, type Family} from '../model/types.js'
 import type {PriorState} from '../model/resources.js'
@@ -164,5 +165,11 @@ export async function refresh(opts: RefreshOptions): Promise<RefreshResult> {
   })
   namespaces.sort((a, b) => (a.key === 'host' ? -1 : b.key === 'host' ? 1 : a.key < b.key ? -1 : 1))
   unreadable.sort((a, b) => (a.key < b.key ? -1 : 1))
-  return {actual: {docker, namespaces, unreadable}, diagnostics, hostSaves: {family: 'ipv4', saves: hostRead.saves}}
+  // What listens on published ports (over IPv6 too): a scan of /proc, no process started.
+  const proxies = readDockerProxies(opts.host)
+  return {
+    actual: {docker, namespaces, unreadable, proxies},
+    diagnostics,
+    hostSaves: {family: 'ipv4', saves: hostRead.saves},
+  }
 }

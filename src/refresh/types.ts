@@ -1,5 +1,6 @@
 // The actual model: what refresh found on the host, in the shape the planner
 // compares against. Built by src/refresh from src/docker and src/netfilter.
+import type {DockerProxy} from '../docker/proxies.js'
 import type {DockerSnapshot} from '../docker/types.js'
 import type {Backend, Family} from '../model/types.js'
 import type {FirewallTable, NamespaceKey} from '../model/resources.js'
@@ -58,6 +59,8 @@ export interface ActualModel {
   namespaces: ActualNamespace[]
   /** Namespaces that could not be read, with the reason (a container stopped mid-refresh). */
   unreadable: {key: NamespaceKey; reason: string}[]
+  /** Docker's userland proxies in the namespace that plays the host (absent where not read). */
+  proxies?: DockerProxy[]
 }
 
 /** The tables of one family in a namespace; undefined when that family was not read. */

@@ -9,12 +9,13 @@ import {COMMENT_PREFIX, isOwnedChain, JUMP_COMMENT} from '../plan/firewall.js'
 import {mentionsNoOwnedChain} from '../refresh/unparsed.js'
 import {FAMILIES, type Family} from '../model/types.js'
 import {familyTables, type ActualModel, type ActualNamespace} from '../refresh/types.js'
+import {describePublishedOverIpv6, publishedOverIpv6} from '../refresh/published.js'
 
 /**
  * 1.1 added `docker_rules`, `family` on chains, jumps and rules (ip6tables are listed too),
- * `ipv6_read`, and IPv6 on networks and endpoints.
+ * `ipv6_read`, and IPv6 on networks and endpoints; 1.2 `published_over_ipv6`.
  */
-export const ACTUAL_JSON_FORMAT_VERSION = '1.1'
+export const ACTUAL_JSON_FORMAT_VERSION = '1.2'
 
 /** Foreign chains dockwall reads for import and drift: its jump points and where hand-written rules live. */
 const WATCHED: Record<FirewallTable, readonly string[]> = {
@@ -74,6 +75,18 @@ export interface ActualJson {
   }
   namespaces: NamespaceView[]
   unreadable: {key: string; reason: string}[]
+  /**
+   * Published ports Docker's userland proxy serves over IPv6 to a container's IPv4 address:
+   * reachable over IPv6 through the host's INPUT chain, never FORWARD or DOCKER-USER.
+   */
+  published_over_ipv6: {
+    proto: string
+    address: string
+    port: number
+    container: string | null
+    to_address: string
+    to_port: number
+  }[]
 }
 
 /** Whether Docker wrote this line: the same judgement import makes (src/import/owners.ts), one place for both. */
@@ -172,6 +185,14 @@ export function actualToJson(actual: ActualModel): ActualJson {
     },
     namespaces: actual.namespaces.map((ns) => namespaceView(ns, hints)),
     unreadable: actual.unreadable,
+    published_over_ipv6: publishedOverIpv6(actual).map((p) => ({
+      proto: p.proto,
+      address: p.address,
+      port: p.port,
+      container: p.container,
+      to_address: p.to.address,
+      to_port: p.to.port,
+    })),
   }
 }
 
@@ -196,6 +217,14 @@ export function renderActualText(actual: ActualModel): string {
       )
       .join(', ')
     out.push(`  ${c.name.padEnd(24)} ${c.status.padEnd(8)} ${eps || '-'}`)
+  }
+  const published6 = publishedOverIpv6(actual)
+  if (published6.length > 0) {
+    out.push(
+      '',
+      "Published ports reachable over IPv6 (Docker's userland proxy: the host's INPUT decides, not FORWARD or DOCKER-USER):",
+    )
+    for (const p of published6) out.push(`  ${describePublishedOverIpv6(p)}`)
   }
   for (const ns of j.namespaces) {
     out.push(

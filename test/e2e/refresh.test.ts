@@ -69,7 +69,7 @@ describe.each(['nft', 'legacy'] as const)('show --actual, %s backend', (backend:
   it('reports the engine, the networks and the containers with their addresses and status', async () => {
     const sb = sandbox()
     const actual = await showActual()
-    expect(actual.format_version).toBe('1.1')
+    expect(actual.format_version).toBe('1.2')
     expect(actual.docker.engine).toMatchObject({
       version: sb.engine.version,
       api_version: expect.stringMatching(/^1\.\d+$/),
