@@ -4,8 +4,6 @@
 // FORWARD or DOCKER-USER, so forward rules do not see it; only host input rules (and
 // input_policy) decide. A proxy that relays to an IPv6 address is left out: there Docker's
 // ip6tables DNAT carries outside traffic through FORWARD like any published port.
-import {isIPv4, isIPv6} from 'node:net'
-
 import type {ActualModel} from './types.js'
 
 export interface PublishedOverIpv6 {
@@ -22,15 +20,18 @@ export function publishedOverIpv6(actual: ActualModel): PublishedOverIpv6[] {
   const owner = new Map<string, string>()
   for (const c of actual.docker.containers)
     for (const e of c.endpoints) if (e.ipv4Address) owner.set(e.ipv4Address, c.name)
-  return (actual.proxies ?? [])
-    .filter((p) => isIPv6(p.address) && isIPv4(p.to.address))
-    .map((p) => ({
-      proto: p.proto,
-      address: p.address,
-      port: p.port,
-      container: owner.get(p.to.address) ?? null,
-      to: {...p.to},
-    }))
+  return (
+    (actual.proxies ?? [])
+      // docker-proxy's -host-ip and -container-ip are plain addresses: a colon is IPv6.
+      .filter((p) => p.address.includes(':') && !p.to.address.includes(':'))
+      .map((p) => ({
+        proto: p.proto,
+        address: p.address,
+        port: p.port,
+        container: owner.get(p.to.address) ?? null,
+        to: {...p.to},
+      }))
+  )
 }
 
 /** `tcp [::]:8080 -> container web (172.18.0.2:80)`: one line per port, for the plan and show. */
