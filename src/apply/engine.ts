@@ -154,195 +154,258 @@ export async function applyPlan(
   prior: ReadonlyMap<string, StateResource>,
   opts: ApplyOptions,
 ): Promise<ApplyResult> {
-  const emit = (e: ApplyEvent): void => opts.listener(e)
-  const resources = new Map(prior)
-  const result: ApplyResult = {ok: true, resources, failed: [], skipped: [], transactions: []}
-  const failedSet = new Set<string>()
-  const started = Date.now()
+  return new ApplyRun(plan, prior, opts).run()
+}
+
+/**
+ * One apply: the Docker steps that come before the firewall (forward), the firewall
+ * transactions with the state-only changes, then the Docker steps that must wait for the
+ * firewall to let go (backward). The state is saved after each step.
+ */
+class ApplyRun {
+  private readonly resources: Map<string, StateResource>
+  private readonly result: ApplyResult
+  private readonly failedSet = new Set<string>()
   // What succeeded, counted as the plan was (src/plan/summary.ts).
-  const succeeded = emptySummary()
-  const count = (c: Change): void => countChange(succeeded, c)
+  private readonly succeeded = emptySummary()
   // Saves are serialised: each one writes the whole state as of that moment.
-  let saving: Promise<void> = Promise.resolve()
-  const save = (): Promise<void> => (saving = saving.then(() => opts.save(resources)))
+  private saving: Promise<void> = Promise.resolve()
 
-  const {forward, backward} = buildNodes(plan)
-  const firewallChanges = plan.changes.filter((c) => touchesFirewall(c))
-  const stateOnly = plan.changes.filter((c) => !isDockerStep(c) && !touchesFirewall(c) && c.action !== 'deferred')
-  const total =
-    forward.length +
-    backward.length +
-    firewallChanges.length +
-    stateOnly.filter((c) => c.action !== 'no-op' || c.importing).length
-  emit({type: 'apply_start', total})
+  constructor(
+    private readonly plan: Plan,
+    prior: ReadonlyMap<string, StateResource>,
+    private readonly opts: ApplyOptions,
+  ) {
+    this.resources = new Map(prior)
+    this.result = {ok: true, resources: this.resources, failed: [], skipped: [], transactions: []}
+  }
 
-  const runDocker = async (n: Node): Promise<void> => {
+  async run(): Promise<ApplyResult> {
+    const {plan, opts, result} = this
+    const started = Date.now()
+    const {forward, backward} = buildNodes(plan)
+    const firewallChanges = plan.changes.filter((c) => touchesFirewall(c))
+    const stateOnly = plan.changes.filter((c) => !isDockerStep(c) && !touchesFirewall(c) && c.action !== 'deferred')
+    const total =
+      forward.length +
+      backward.length +
+      firewallChanges.length +
+      stateOnly.filter((c) => c.action !== 'no-op' || c.importing).length
+    this.emit({type: 'apply_start', total})
+
+    const docker = (n: Node): Promise<void> => this.docker(n)
+    const skip = (n: Node, because: string): void => this.skip(n, because)
+    await walk(forward, docker, this.failedSet, skip, opts.concurrency ?? 4)
+    await this.firewall(firewallChanges, stateOnly)
+    await walk(backward, docker, this.failedSet, skip, opts.concurrency ?? 4)
+    await this.saving
+
+    result.ok = result.failed.length === 0 && result.skipped.length === 0
+    const s = this.succeeded
+    this.emit({
+      type: 'apply_done',
+      ok: result.ok,
+      imported: s.import,
+      added: s.add,
+      changed: s.change,
+      destroyed: s.destroy,
+      failed: result.failed.length,
+      skipped: result.skipped.length,
+      elapsedMs: Date.now() - started,
+    })
+    return result
+  }
+
+  private emit(e: ApplyEvent): void {
+    this.opts.listener(e)
+  }
+
+  private count(c: Change): void {
+    countChange(this.succeeded, c)
+  }
+
+  private save(): Promise<void> {
+    return (this.saving = this.saving.then(() => this.opts.save(this.resources)))
+  }
+
+  private fail(c: Change, message: string, t0: number): void {
+    this.failedSet.add(c.address)
+    this.result.failed.push({address: c.address, error: message})
+    this.emit({type: 'change_failed', address: c.address, action: c.action, elapsedMs: Date.now() - t0, error: message})
+  }
+
+  private async docker(n: Node): Promise<void> {
     const c = n.change
     const t0 = Date.now()
-    emit({type: 'change_start', address: c.address, action: c.action, description: describe(c)})
+    this.emit({type: 'change_start', address: c.address, action: c.action, description: describe(c)})
     try {
-      const outcome = c.forget ? undefined : await opts.ops.dockerChange(c)
-      recordChange(resources, c, outcome)
-      await save()
-      count(c)
-      emit({type: 'change_done', address: c.address, action: c.action, elapsedMs: Date.now() - t0})
+      const outcome = c.forget ? undefined : await this.opts.ops.dockerChange(c)
+      recordChange(this.resources, c, outcome)
+      await this.save()
+      this.count(c)
+      this.emit({type: 'change_done', address: c.address, action: c.action, elapsedMs: Date.now() - t0})
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err)
-      failedSet.add(c.address)
-      result.failed.push({address: c.address, error: message})
-      emit({type: 'change_failed', address: c.address, action: c.action, elapsedMs: Date.now() - t0, error: message})
+      this.fail(c, err instanceof Error ? err.message : String(err), t0)
       throw err
     }
   }
-  const skip = (n: Node, because: string): void => {
-    failedSet.add(n.change.address)
+
+  private skip(n: Node, because: string): void {
+    this.failedSet.add(n.change.address)
     const reason = `upstream failed: ${because}`
-    result.skipped.push({address: n.change.address, reason})
-    emit({type: 'change_skipped', address: n.change.address, action: n.change.action, reason})
+    this.result.skipped.push({address: n.change.address, reason})
+    this.emit({type: 'change_skipped', address: n.change.address, action: n.change.action, reason})
   }
 
-  await walk(forward, runDocker, failedSet, skip, opts.concurrency ?? 4)
+  /** The firewall transactions, each change recorded as its tables committed, then the state-only changes; one save. */
+  private async firewall(firewallChanges: Change[], stateOnly: Change[]): Promise<void> {
+    const {plan, result} = this
+    const batchLabel = 'iptables'
+    if (firewallChanges.length > 0)
+      this.emit({
+        type: 'batch_start',
+        label: batchLabel,
+        changes: firewallChanges.length,
+        transactions: plan.firewall.map(transactionLabel),
+      })
+    for (const c of firewallChanges)
+      this.emit({type: 'change_start', address: c.address, action: c.action, description: describe(c)})
+    const staged = await this.stage(firewallChanges, stateOnly)
+    const t0 = Date.now()
+    const {committed, results} = await restoreAll(plan.firewall, this.opts.ops)
+    result.transactions.push(...results)
+    const carriersOf = transactionCarriers(plan.firewall)
+    for (const c of firewallChanges) {
+      const ok = carriersOf(c).every((t) =>
+        result.transactions.some(
+          (r) =>
+            r.namespace === t.namespace &&
+            r.family === t.family &&
+            r.table === t.table &&
+            r.committed &&
+            r.backend === t.backend,
+        ),
+      )
+      if (ok) {
+        recordChange(this.resources, c)
+        this.count(c)
+        this.emit({type: 'change_done', address: c.address, action: c.action, elapsedMs: Date.now() - t0})
+        continue
+      }
+      recordPartly(this.resources, c, committed)
+      this.fail(c, uncommittedErrors(c, result.transactions), t0)
+    }
+    if (firewallChanges.length > 0) this.emit({type: 'batch_done', label: batchLabel, elapsedMs: Date.now() - t0})
+    this.recordStateOnly(stateOnly)
+    const prepared = await staged?.pending
+    const allCommitted = plan.firewall.every((tx) => committed.has(tableKey(tx)))
+    if (prepared && allCommitted) await (this.saving = this.saving.then(() => prepared.commit()))
+    else {
+      await prepared?.discard()
+      if (plan.firewall.length > 0 || stateOnly.length > 0) await this.save()
+    }
+  }
 
-  // Firewall: one transaction at a time, in plan order. A failed transaction rolls its whole table back;
-  // later transactions of the same namespace are skipped so each namespace stays consistent.
-  const committed = new Set<string>()
-  const failedNs = new Set<string>()
-  const batchLabel = 'iptables'
-  if (firewallChanges.length > 0)
-    emit({
-      type: 'batch_start',
-      label: batchLabel,
-      changes: firewallChanges.length,
-      transactions: plan.firewall.map(transactionLabel),
-    })
-  for (const c of firewallChanges)
-    emit({type: 'change_start', address: c.address, action: c.action, description: describe(c)})
-  // What the state will record if every transaction commits (recordChange is deterministic: the same as recorded below).
-  let staged: Promise<StagedSave | undefined> | undefined
-  if (opts.stage && plan.firewall.length > 0) {
-    await saving
-    const ifCommitted = new Map(resources)
+  /**
+   * Starts writing the state as it will be if every transaction commits (recordChange is
+   * deterministic: the same as recorded after). Started before the first restore; the stage
+   * works in small steps, so the restore's input (piped from this process) keeps flowing.
+   * A stage that fails only means the usual save.
+   */
+  private async stage(
+    firewallChanges: Change[],
+    stateOnly: Change[],
+  ): Promise<{pending: Promise<StagedSave | undefined>} | undefined> {
+    if (!this.opts.stage || this.plan.firewall.length === 0) return undefined
+    await this.saving
+    const ifCommitted = new Map(this.resources)
     for (const c of firewallChanges) recordChange(ifCommitted, c)
     for (const c of stateOnly) recordChange(ifCommitted, c)
-    // Started before the first restore; the stage works in small steps, so the restore's input
-    // (piped from this process) keeps flowing. A stage that fails only means the usual save below.
-    staged = opts.stage(ifCommitted).catch(() => undefined)
+    // Wrapped: an async function returning the promise itself would wait for the stage to finish.
+    return {pending: this.opts.stage(ifCommitted).catch(() => undefined)}
   }
-  const t0 = Date.now()
-  for (const tx of plan.firewall) {
+
+  private recordStateOnly(stateOnly: Change[]): void {
+    for (const c of stateOnly) {
+      recordChange(this.resources, c)
+      this.count(c)
+      if (c.action === 'no-op' && !c.importing) continue
+      const description = c.importing ? 'Importing' : describe(c)
+      this.emit({type: 'change_start', address: c.address, action: c.action, description})
+      this.emit({type: 'change_done', address: c.address, action: c.action, elapsedMs: 0, detail: 'state only'})
+    }
+  }
+}
+
+type TransactionResult = ApplyResult['transactions'][number]
+
+/**
+ * One transaction at a time, in plan order. A failed transaction rolls its whole table
+ * back; later transactions of the same namespace are skipped so each namespace stays
+ * consistent. Returns the committed (namespace, family, table) keys and every outcome.
+ */
+async function restoreAll(
+  transactions: readonly FirewallTransaction[],
+  ops: Pick<HostOps, 'restore'>,
+): Promise<{committed: Set<string>; results: TransactionResult[]}> {
+  const committed = new Set<string>()
+  const failedNs = new Set<string>()
+  const results: TransactionResult[] = []
+  for (const tx of transactions) {
+    const where = {namespace: tx.namespace, family: tx.family, table: tx.table, backend: tx.backend}
     if (failedNs.has(tx.namespace)) {
-      result.transactions.push({
-        namespace: tx.namespace,
-        family: tx.family,
-        table: tx.table,
-        backend: tx.backend,
-        committed: false,
-        error: 'skipped: an earlier transaction in this namespace failed',
-      })
+      results.push({...where, committed: false, error: 'skipped: an earlier transaction in this namespace failed'})
       continue
     }
     try {
-      await opts.ops.restore(tx)
+      await ops.restore(tx)
       committed.add(tableKey(tx))
-      result.transactions.push({
-        namespace: tx.namespace,
-        family: tx.family,
-        table: tx.table,
-        backend: tx.backend,
-        committed: true,
-      })
+      results.push({...where, committed: true})
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err)
       failedNs.add(tx.namespace)
-      result.transactions.push({
-        namespace: tx.namespace,
-        family: tx.family,
-        table: tx.table,
-        backend: tx.backend,
-        committed: false,
-        error: message,
-      })
+      results.push({...where, committed: false, error: err instanceof Error ? err.message : String(err)})
     }
   }
-  // Per transaction, the addresses it names, as sets: a plan of 20,000 rules asks 20,000 times.
-  const carried = plan.firewall.map((t) => ({tx: t, key: tableKey(t), addresses: new Set(t.addresses)}))
+  return {committed, results}
+}
+
+/**
+ * The transactions that carry a change: by its lines' tables, and by name (chain changes
+ * have no lines). The addresses are sets: a plan of 20,000 rules asks 20,000 times.
+ */
+function transactionCarriers(transactions: readonly FirewallTransaction[]): (c: Change) => FirewallTransaction[] {
+  const carried = transactions.map((t) => ({tx: t, key: tableKey(t), addresses: new Set(t.addresses)}))
   const firstOfKey = new Map<string, FirewallTransaction>()
   for (const {tx, key} of carried) if (!firstOfKey.has(key)) firstOfKey.set(key, tx)
-  for (const c of firewallChanges) {
-    const tables = new Set([...(c.lines?.before ?? []), ...(c.lines?.after ?? [])].map(tableKey))
-    // The transactions that carry this change: by its lines' tables, and by name (chain changes have no lines).
-    const carriers = carried
+  return (c) => {
+    const tables = new Set(changeLines(c).map(tableKey))
+    return carried
       .filter(({tx, key, addresses}) => addresses.has(c.address) || (firstOfKey.get(key) === tx && tables.has(key)))
       .map(({tx}) => tx)
-    const ok = carriers.every((t) =>
-      result.transactions.some(
-        (r) =>
-          r.namespace === t.namespace &&
-          r.family === t.family &&
-          r.table === t.table &&
-          r.committed &&
-          r.backend === t.backend,
-      ),
-    )
-    if (ok) {
-      recordChange(resources, c)
-      count(c)
-      emit({type: 'change_done', address: c.address, action: c.action, elapsedMs: Date.now() - t0})
-    } else {
-      // Record exactly what is on the host: new lines where the table committed, old lines where it did not.
-      const kept = (c.lines?.before ?? []).filter((l) => !committed.has(tableKey(l)))
-      const written = (c.lines?.after ?? []).filter((l) => committed.has(tableKey(l)))
-      const prev = resources.get(c.address)
-      if (prev || written.length > 0)
-        resources.set(c.address, {
-          ...(prev ?? {address: c.address, type: c.type, ids: {}, attributes: c.before ?? {}}),
-          lines: [...kept, ...written],
-        })
-      const errors = result.transactions
-        .filter((t) => !t.committed && tables.has(tableKey(t)))
-        .map((t) => `${transactionLabel(t)}: ${t.error}`)
-      const message = errors.join('; ') || 'not committed'
-      failedSet.add(c.address)
-      result.failed.push({address: c.address, error: message})
-      emit({type: 'change_failed', address: c.address, action: c.action, elapsedMs: Date.now() - t0, error: message})
-    }
   }
-  if (firewallChanges.length > 0) emit({type: 'batch_done', label: batchLabel, elapsedMs: Date.now() - t0})
-  for (const c of stateOnly) {
-    recordChange(resources, c)
-    count(c)
-    if (c.action !== 'no-op' || c.importing) {
-      emit({
-        type: 'change_start',
-        address: c.address,
-        action: c.action,
-        description: c.importing ? 'Importing' : describe(c),
-      })
-      emit({type: 'change_done', address: c.address, action: c.action, elapsedMs: 0, detail: 'state only'})
-    }
-  }
-  const prepared = await staged
-  const allCommitted = plan.firewall.every((tx) => committed.has(tableKey(tx)))
-  if (prepared && allCommitted) await (saving = saving.then(() => prepared.commit()))
-  else {
-    await prepared?.discard()
-    if (plan.firewall.length > 0 || stateOnly.length > 0) await save()
-  }
+}
 
-  await walk(backward, runDocker, failedSet, skip, opts.concurrency ?? 4)
-  await saving
+function changeLines(c: Change): {namespace: string; family: Family; table: string}[] {
+  return [...(c.lines?.before ?? []), ...(c.lines?.after ?? [])]
+}
 
-  result.ok = result.failed.length === 0 && result.skipped.length === 0
-  emit({
-    type: 'apply_done',
-    ok: result.ok,
-    imported: succeeded.import,
-    added: succeeded.add,
-    changed: succeeded.change,
-    destroyed: succeeded.destroy,
-    failed: result.failed.length,
-    skipped: result.skipped.length,
-    elapsedMs: Date.now() - started,
-  })
-  return result
+/** A change whose tables did not all commit: record exactly what is on the host, new lines where the table committed, old lines where it did not. */
+function recordPartly(resources: Map<string, StateResource>, c: Change, committed: ReadonlySet<string>): void {
+  const kept = (c.lines?.before ?? []).filter((l) => !committed.has(tableKey(l)))
+  const written = (c.lines?.after ?? []).filter((l) => committed.has(tableKey(l)))
+  const prev = resources.get(c.address)
+  if (prev || written.length > 0)
+    resources.set(c.address, {
+      ...(prev ?? {address: c.address, type: c.type, ids: {}, attributes: c.before ?? {}}),
+      lines: [...kept, ...written],
+    })
+}
+
+/** Why a change was not committed: the errors of the failed transactions on its tables. */
+function uncommittedErrors(c: Change, transactions: readonly TransactionResult[]): string {
+  const tables = new Set(changeLines(c).map(tableKey))
+  const errors = transactions
+    .filter((t) => !t.committed && tables.has(tableKey(t)))
+    .map((t) => `${transactionLabel(t)}: ${t.error}`)
+  return errors.join('; ') || 'not committed'
 }
