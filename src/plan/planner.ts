@@ -231,35 +231,23 @@ export function makePlan(inputs: PlanInputs, options: PlanOptions): PlanResult {
   const normalize = options.normalize ?? ((s: string) => s.trim().replace(/\s+/g, ' '))
   const model = options.mode === 'destroy' ? null : inputs.model
   const {actual} = inputs
+  const rawOpenings = needsRawOpenings(actual)
+  const unreadable = new Map(actual.unreadable.map((u) => [u.key, u.reason]))
   // In destroy mode nothing is desired: resolve against an empty model.
-  const resolveFor = (leaving?: EndpointLeaving): Resolution =>
-    resolve(
+  const resolveFor = (leaving?: EndpointLeaving): Resolution => {
+    const r = resolve(
       model ?? {...inputs.model, networks: [], containers: []},
       actual.docker.containers,
       actual.docker.networks,
       leaving,
     )
-  const rawOpenings = needsRawOpenings(actual)
-  let res = resolveFor()
-  res.rawOpenings = rawOpenings
-  const prior = new Map((inputs.prior?.resources ?? []).map((r) => [r.address, r]))
-  // Imports become prior-state entries with origin "imported" (see imports.ts); not when destroying.
-  const requests: ImportRequest[] = model
-    ? [...model.imports.map((i) => ({to: i.to, id: i.id, at: i.at})), ...(inputs.imports ?? [])]
-    : []
-  const imported = resolveImports(requests, actual, prior)
-  for (const r of imported.resources) prior.set(r.address, r)
-  const descriptions = new Map(imported.descriptions)
-  for (const r of prior.values()) {
-    if (r.pendingMove && !descriptions.has(r.address))
-      descriptions.set(
-        r.address,
-        `moves the rule imported from ${r.lines?.[0]?.chain ?? 'a foreign chain'} into dockwall's chain`,
-      )
+    r.rawOpenings = rawOpenings
+    r.unreadable = unreadable
+    return r
   }
+  let res = resolveFor()
+  const {prior, descriptions, imported} = priorWithImports(inputs, model)
   const index = indexActual(actual)
-  const unreadable = new Map(actual.unreadable.map((u) => [u.key, u.reason]))
-  res.unreadable = unreadable
   const ctx: DockerPlanContext = {
     model,
     res,
@@ -276,50 +264,14 @@ export function makePlan(inputs: PlanInputs, options: PlanOptions): PlanResult {
   const routes = planRoutes(ctx)
 
   // Render the firewall with the addresses containers will have once the Docker changes are made.
-  const goingNetworks = new Set(
-    nets.changes.filter((c) => c.action === 'replace' || c.action === 'delete').map((c) => String(c.before?.name)),
-  )
-  const goingEndpoints = new Set(
-    atts.changes
-      .filter((c) => c.action === 'replace' || c.action === 'delete')
-      .map((c) => `${String(c.before?.container)}|${String(c.before?.network)}`),
-  )
-  if (goingNetworks.size > 0 || goingEndpoints.size > 0) {
-    res = resolveFor(
-      (container, network) => goingNetworks.has(network) || goingEndpoints.has(`${container}|${network}`),
-    )
-    res.unreadable = unreadable
-    res.rawOpenings = rawOpenings
-  }
+  const leaving = leavingEndpoints(nets.changes, atts.changes)
+  if (leaving) res = resolveFor(leaving)
   // Docker inserts its masquerade rule at the top of nat POSTROUTING when it creates a network: put the jump back on top after.
   const dockerInserts = new Set<string>(
     nets.changes.some((c) => c.action === 'create' || c.action === 'replace') ? ['POSTROUTING'] : [],
   )
 
-  const rendered: RenderedResource[] = []
-  if (model) {
-    for (const r of model.rules) rendered.push(renderRule(r, res))
-    for (const p of model.portForwards) rendered.push(renderPortForward(p, res))
-    for (const m of model.masquerades) rendered.push(renderMasquerade(m, res))
-    const needForward = (family: Family): boolean =>
-      rendered.some((r) =>
-        r.lines.some((l) => l.namespace === 'host' && l.family === family && l.chain === 'DOCKWALL-FORWARD'),
-      )
-    const fw = renderFirewall(model.firewall, {needForward: {ipv4: needForward('ipv4'), ipv6: needForward('ipv6')}})
-    if (fw.lines.length > 0) {
-      // The firewall's head and tail lines frame every rule in the host's filter chains (replies accepted first, policy drop last).
-      for (const r of rendered)
-        if (r.lines.some((l) => l.namespace === 'host' && l.table === 'filter')) r.dependsOn.push('firewall')
-      rendered.push(fw)
-    }
-  }
-  const attachmentsOf = new Map<string, string[]>()
-  for (const c of model?.containers ?? [])
-    attachmentsOf.set(
-      c.address,
-      c.attachments.map((a) => a.address),
-    )
-  for (const r of rendered) r.dependsOn = resolveDeps(r.dependsOn, attachmentsOf)
+  const rendered = model ? renderDesired(model, res) : []
 
   const dockerChanges = [...nets.changes, ...atts.changes, ...routes.changes]
   const targeted = targetFilter(options.targets, dockerChanges, rendered)
@@ -347,33 +299,8 @@ export function makePlan(inputs: PlanInputs, options: PlanOptions): PlanResult {
   const drift = [...nets.drift, ...atts.drift, ...routes.drift, ...fw.drift].sort((a, b) =>
     a.address < b.address ? -1 : a.address > b.address ? 1 : a.summary < b.summary ? -1 : 1,
   )
-  const warnings: Diagnostic[] = []
-  for (const u of actual.unreadable)
-    warnings.push({severity: 'warning', summary: `could not read the ${u.key} namespace: ${u.reason}`})
-  const published6 = publishedOverIpv6Warning(publishedOverIpv6(actual), model ?? undefined)
-  if (published6) warnings.push(published6)
-  for (const c of changes) {
-    if (c.action === 'deferred' || !touchesFirewall(c)) continue
-    const unwritten = [...(c.lines?.after ?? []), ...(c.lines?.before ?? [])].find(
-      (l) => !backendOf(l.namespace, l.family),
-    )
-    if (unwritten)
-      warnings.push({
-        severity: 'warning',
-        address: c.address,
-        summary:
-          unwritten.family === 'ipv4' || !index.namespaces.get(unwritten.namespace)
-            ? `the ${unwritten.namespace} namespace was not read; its iptables lines cannot be written`
-            : `the ip6tables of the ${unwritten.namespace} namespace were not read; its IPv6 lines cannot be written`,
-      })
-  }
-  for (const c of changes) {
-    const d = descriptions.get(c.address)
-    if (d) {
-      c.importing = d
-      c.reasons.unshift(`import: ${d}`)
-    }
-  }
+  const warnings = planWarnings(actual, model, changes, index, backendOf)
+  markImports(changes, descriptions)
   if (options.mode === 'refresh-only') {
     // Refresh-only: report drift, change nothing on the host; apply only records what is there.
     changes = []
@@ -395,4 +322,110 @@ export function makePlan(inputs: PlanInputs, options: PlanOptions): PlanResult {
   }
   const engineError = unsupportedEngine(actual.docker.engine)
   return {plan, errors: [...(engineError ? [engineError] : []), ...imported.errors, ...nets.errors]}
+}
+
+/** Prior state with the imports of this plan added (origin "imported", see imports.ts), and how each import is described; none when destroying. */
+function priorWithImports(
+  inputs: PlanInputs,
+  model: DesiredModel | null,
+): {
+  prior: Map<string, PriorState['resources'][number]>
+  descriptions: Map<string, string>
+  imported: ReturnType<typeof resolveImports>
+} {
+  const prior = new Map((inputs.prior?.resources ?? []).map((r) => [r.address, r]))
+  const requests: ImportRequest[] = model
+    ? [...model.imports.map((i) => ({to: i.to, id: i.id, at: i.at})), ...(inputs.imports ?? [])]
+    : []
+  const imported = resolveImports(requests, inputs.actual, prior)
+  for (const r of imported.resources) prior.set(r.address, r)
+  const descriptions = new Map(imported.descriptions)
+  for (const r of prior.values()) {
+    if (r.pendingMove && !descriptions.has(r.address))
+      descriptions.set(
+        r.address,
+        `moves the rule imported from ${r.lines?.[0]?.chain ?? 'a foreign chain'} into dockwall's chain`,
+      )
+  }
+  return {prior, descriptions, imported}
+}
+
+/** Every rule, port forward and masquerade rendered to lines, the firewall's frame around them, dependencies resolved. */
+function renderDesired(model: DesiredModel, res: Resolution): RenderedResource[] {
+  const rendered: RenderedResource[] = []
+  for (const r of model.rules) rendered.push(renderRule(r, res))
+  for (const p of model.portForwards) rendered.push(renderPortForward(p, res))
+  for (const m of model.masquerades) rendered.push(renderMasquerade(m, res))
+  const needForward = (family: Family): boolean =>
+    rendered.some((r) =>
+      r.lines.some((l) => l.namespace === 'host' && l.family === family && l.chain === 'DOCKWALL-FORWARD'),
+    )
+  const fw = renderFirewall(model.firewall, {needForward: {ipv4: needForward('ipv4'), ipv6: needForward('ipv6')}})
+  if (fw.lines.length > 0) {
+    // The firewall's head and tail lines frame every rule in the host's filter chains (replies accepted first, policy drop last).
+    for (const r of rendered)
+      if (r.lines.some((l) => l.namespace === 'host' && l.table === 'filter')) r.dependsOn.push('firewall')
+    rendered.push(fw)
+  }
+  const attachmentsOf = new Map<string, string[]>()
+  for (const c of model?.containers ?? [])
+    attachmentsOf.set(
+      c.address,
+      c.attachments.map((a) => a.address),
+    )
+  for (const r of rendered) r.dependsOn = resolveDeps(r.dependsOn, attachmentsOf)
+  return rendered
+}
+
+/** Warnings of the plan: namespaces not read, ports published over IPv6, lines that cannot be written. */
+function planWarnings(
+  actual: ActualModel,
+  model: DesiredModel | null,
+  changes: readonly Change[],
+  index: ReturnType<typeof indexActual>,
+  backendOf: (ns: NamespaceKey, family: Family) => Backend | undefined,
+): Diagnostic[] {
+  const warnings: Diagnostic[] = []
+  for (const u of actual.unreadable)
+    warnings.push({severity: 'warning', summary: `could not read the ${u.key} namespace: ${u.reason}`})
+  const published6 = publishedOverIpv6Warning(publishedOverIpv6(actual), model ?? undefined)
+  if (published6) warnings.push(published6)
+  for (const c of changes) {
+    if (c.action === 'deferred' || !touchesFirewall(c)) continue
+    const unwritten = [...(c.lines?.after ?? []), ...(c.lines?.before ?? [])].find(
+      (l) => !backendOf(l.namespace, l.family),
+    )
+    if (unwritten)
+      warnings.push({
+        severity: 'warning',
+        address: c.address,
+        summary:
+          unwritten.family === 'ipv4' || !index.namespaces.get(unwritten.namespace)
+            ? `the ${unwritten.namespace} namespace was not read; its iptables lines cannot be written`
+            : `the ip6tables of the ${unwritten.namespace} namespace were not read; its IPv6 lines cannot be written`,
+      })
+  }
+  return warnings
+}
+
+/** The endpoints the Docker changes take away (a network replaced or deleted, an attachment replaced or deleted); undefined when none. */
+function leavingEndpoints(networks: readonly Change[], attachments: readonly Change[]): EndpointLeaving | undefined {
+  const going = (c: Change): boolean => c.action === 'replace' || c.action === 'delete'
+  const goingNetworks = new Set(networks.filter(going).map((c) => String(c.before?.name)))
+  const goingEndpoints = new Set(
+    attachments.filter(going).map((c) => `${String(c.before?.container)}|${String(c.before?.network)}`),
+  )
+  if (goingNetworks.size === 0 && goingEndpoints.size === 0) return undefined
+  return (container, network) => goingNetworks.has(network) || goingEndpoints.has(`${container}|${network}`)
+}
+
+/** A change that also imports its resource says so, first among its reasons. */
+function markImports(changes: readonly Change[], descriptions: ReadonlyMap<string, string>): void {
+  for (const c of changes) {
+    const d = descriptions.get(c.address)
+    if (d) {
+      c.importing = d
+      c.reasons.unshift(`import: ${d}`)
+    }
+  }
 }
