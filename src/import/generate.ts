@@ -152,23 +152,8 @@ export function generateConfig(actual: ActualModel, opts: GenerateOptions = {}):
   const useContainer = (label: string, why: string): void => {
     if (!used.has(label)) used.set(label, why)
   }
-  const byName = new Map(docker.containers.map((k) => [k.container.name, k]))
-  const extraContainers = new Map<string, string>() // label → Docker name, for namespaces of containers the snapshot lacks
-
   // ---- rules, namespace by namespace
-  const scans: Array<{key: NamespaceKey; nsLabel?: string; scan: NamespaceScan}> = []
-  for (const ns of actual.namespaces) {
-    let nsLabel: string | undefined
-    if (ns.key !== 'host') {
-      const name = ns.container?.name ?? ns.key.slice('container.'.length)
-      nsLabel = byName.get(name)?.label
-      if (nsLabel === undefined) {
-        nsLabel = sanitizeLabel(name)
-        extraContainers.set(nsLabel, name)
-      }
-    }
-    scans.push({key: ns.key, ...(nsLabel !== undefined ? {nsLabel} : {}), scan: scanNamespace(ns, hints)})
-  }
+  const {scans, extraContainers} = scanNamespaces(actual, docker.containers, hints)
   for (const u of actual.unreadable)
     explanations.push(`${u.key}: not scanned, its namespace could not be read (${u.reason})`)
 
@@ -231,122 +216,25 @@ export function generateConfig(actual: ActualModel, opts: GenerateOptions = {}):
       typeRank(a.conversion) - typeRank(b.conversion) ||
       a.item.index - b.item.index,
   )
-  const allocs = {rule: new LabelAllocator(), port_forward: new LabelAllocator(), masquerade: new LabelAllocator()}
-  const counters = new Map<string, number>()
-  const resources: Array<{built: BuiltBlock; m: Moved; priority?: number}> = []
-  const imports: ImportEntry[] = []
-  for (const m of moved) {
-    const ctx: BlockContext = {
-      index: docker.index,
-      family: m.line.family,
-      namespaceFamilies: namespaceFamilies(actual, m.line.namespace),
-      ...(m.nsLabel !== undefined ? {inContainer: m.nsLabel} : {}),
-      useContainer,
+  const {resources, imports} = blocksFor(moved, actual, docker.index, useContainer, explanations)
+
+  // ---- accepts that belong to an imported resource: a raw opening to its forward rule, a DNAT accept to its port forward
+  // (Raw openings first, then DNAT accepts: the order the covered list has always had.)
+  for (const kind of ['raw_opening', 'port_forward'] as const)
+    for (const {line, accept} of pendingAccepts) {
+      if (accept.by !== kind) continue
+      const owner = acceptOwner(line, accept, resources)
+      if (owner.address !== undefined) covered.push({...entryOf(line), by: owner.address})
+      else leave(line, owner.reason)
     }
-    if (m.nsLabel !== undefined) useContainer(m.nsLabel, 'rules in its namespace are imported')
-    const c = m.conversion
-    let built: BuiltBlock
-    let priority: number | undefined
-    if (c.kind === 'rule') {
-      const key = `${m.line.namespace}|${m.line.family}|${c.chain}`
-      const n = (counters.get(key) ?? 0) + 1
-      counters.set(key, n)
-      priority = n * PRIORITY_STEP
-      built = ruleBlock(c, n, priority, ctx, allocs.rule)
-    } else if (c.kind === 'port_forward') built = portForwardBlock(c, ctx, allocs.port_forward)
-    else built = masqueradeBlock(c, ctx, allocs.masquerade)
-    const comments = [`from ${where(m.line)}`, ...built.notes]
-    resources.push({
-      built: {...built, block: {...built.block, comments}},
-      m,
-      ...(priority !== undefined ? {priority} : {}),
-    })
-    imports.push({to: built.address, id: importIdOf(m.line, c.kind, m.nsLabel)})
-    explanations.push(`${where(m.line)} → ${built.address}${priority !== undefined ? ` (priority ${priority})` : ''}`)
-  }
-
-  // ---- a raw ACCEPT operators wrote for Docker 28: pair it with the forward rule it opens the way for
-  for (const {line, accept} of pendingAccepts) {
-    if (accept.by !== 'raw_opening') continue
-    const o = accept.opening
-    const rule = resources.find(({m}) => {
-      const c = m.conversion
-      return (
-        m.line.namespace === line.namespace &&
-        m.line.family === line.family &&
-        c.kind === 'rule' &&
-        c.chain === 'forward' &&
-        c.action === 'accept' &&
-        c.source === o.source &&
-        c.destination === o.destination &&
-        c.inInterface === o.inInterface &&
-        c.proto === o.proto &&
-        JSON.stringify(c.ports) === JSON.stringify(o.ports)
-      )
-    })
-    if (rule) covered.push({...entryOf(line), by: rule.built.address})
-    else
-      leave(
-        line,
-        'a raw ACCEPT with no imported forward accept it opens the way for is not modelled (dockwall writes raw openings only for its forward rules)',
-      )
-  }
-
-  // ---- a port forward's own accept: pair it with the port forward it belongs to
-  for (const {line, accept} of pendingAccepts) {
-    if (accept.by !== 'port_forward') continue
-    const a = accept.accept
-    const pf = resources.find(({m}) => {
-      const c = m.conversion
-      return (
-        m.line.namespace === line.namespace &&
-        m.line.family === line.family &&
-        c.kind === 'port_forward' &&
-        c.to !== undefined &&
-        `${c.to}${line.family === 'ipv4' ? '/32' : '/128'}` === a.destination &&
-        c.proto === a.proto &&
-        c.toPort === a.port &&
-        c.inInterface === a.inInterface &&
-        c.source === a.source
-      )
-    })
-    if (pf) covered.push({...entryOf(line), by: pf.built.address})
-    else
-      leave(
-        line,
-        'a conntrack DNAT accept with no imported port forward it belongs to is not modelled (dockwall writes such an accept only as part of a port_forward)',
-      )
-  }
 
   unsupported.sort((a, b) => leftAt.get(a)! - leftAt.get(b)!)
 
   // ---- order and behaviour
   const passed = reorderIndex(scans)
   for (const r of resources) explainReorder(r, passed, explanations)
-  for (const family of FAMILIES) {
-    const hostForward = scans
-      .find((s) => s.key === 'host')
-      ?.scan.roots.find((r) => r.family === family && r.table === 'filter' && r.root === 'FORWARD')
-    const hostPfs = resources.filter(
-      (r) =>
-        r.m.line.namespace === 'host' &&
-        r.m.line.family === family &&
-        r.m.conversion.kind === 'port_forward' &&
-        r.m.conversion.to !== undefined,
-    )
-    if (hostForward?.seq && hostForward.decision && forwardContent(family)) {
-      for (const w of establishedWarnings(hostForward.seq, hostForward.decision.moving, hints)) warnings.push(w)
-      for (const w of portForwardWarnings(hostForward, resources, hostPfs)) warnings.push(w)
-    }
-  }
-  for (const r of resources) {
-    const c = r.m.conversion
-    if (r.m.line.namespace !== 'host' && c.kind === 'port_forward' && c.to !== undefined) {
-      explanations.push(
-        `${r.built.address}: dockwall also writes an accept for the forwarded traffic in the container's own forward chain (it matters only if the container routes it)`,
-      )
-    }
-  }
+  warnings.push(...forwardOrderWarnings(scans, resources, hints, forwardContent))
+  explanations.push(...containerForwardNotes(resources))
 
   // ---- Docker blocks (after the rules: references decide which containers are needed)
   const {networkBlocks, containerBlocks} = dockerBlocks(docker, used, extraContainers, explanations)
@@ -635,4 +523,178 @@ function leftOutComment(left: readonly LeftRule[]): string[] {
     lines.push(`#   ${l.namespace} ${tableName(l)}: ${l.line}`, `#     ${l.reason}`)
   }
   return lines
+}
+
+type PendingAccept = Extract<ScannedLine['fate'], {kind: 'covered'}>['conversion']
+
+/**
+ * The imported resource an accept belongs to: a raw ACCEPT operators wrote for Docker 28
+ * opens the way for a forward accept rule; a conntrack DNAT accept is part of a port
+ * forward. Without one, why the line stays.
+ */
+function acceptOwner(
+  line: ScannedLine,
+  accept: PendingAccept,
+  resources: ReadonlyArray<{built: BuiltBlock; m: Moved}>,
+): {address: string; reason?: undefined} | {address?: undefined; reason: string} {
+  const here = (m: Moved): boolean => m.line.namespace === line.namespace && m.line.family === line.family
+  if (accept.by === 'raw_opening') {
+    const o = accept.opening
+    const rule = resources.find(({m}) => {
+      const c = m.conversion
+      return (
+        here(m) &&
+        c.kind === 'rule' &&
+        c.chain === 'forward' &&
+        c.action === 'accept' &&
+        c.source === o.source &&
+        c.destination === o.destination &&
+        c.inInterface === o.inInterface &&
+        c.proto === o.proto &&
+        JSON.stringify(c.ports) === JSON.stringify(o.ports)
+      )
+    })
+    return rule
+      ? {address: rule.built.address}
+      : {
+          reason:
+            'a raw ACCEPT with no imported forward accept it opens the way for is not modelled (dockwall writes raw openings only for its forward rules)',
+        }
+  }
+  if (accept.by === 'port_forward') {
+    const a = accept.accept
+    const pf = resources.find(({m}) => {
+      const c = m.conversion
+      return (
+        here(m) &&
+        c.kind === 'port_forward' &&
+        c.to !== undefined &&
+        `${c.to}${line.family === 'ipv4' ? '/32' : '/128'}` === a.destination &&
+        c.proto === a.proto &&
+        c.toPort === a.port &&
+        c.inInterface === a.inInterface &&
+        c.source === a.source
+      )
+    })
+    return pf
+      ? {address: pf.built.address}
+      : {
+          reason:
+            'a conntrack DNAT accept with no imported port forward it belongs to is not modelled (dockwall writes such an accept only as part of a port_forward)',
+        }
+  }
+  return {reason: `an accept covered by ${accept.by} is not modelled`}
+}
+
+/** One block per moved line (rules numbered per namespace, family and chain, priorities spaced), with its import entry. */
+function blocksFor(
+  moved: readonly Moved[],
+  actual: ActualModel,
+  index: BlockContext['index'],
+  useContainer: BlockContext['useContainer'],
+  explanations: string[],
+): {resources: Array<{built: BuiltBlock; m: Moved; priority?: number}>; imports: ImportEntry[]} {
+  const allocs = {rule: new LabelAllocator(), port_forward: new LabelAllocator(), masquerade: new LabelAllocator()}
+  const counters = new Map<string, number>()
+  const resources: Array<{built: BuiltBlock; m: Moved; priority?: number}> = []
+  const imports: ImportEntry[] = []
+  for (const m of moved) {
+    const ctx: BlockContext = {
+      index,
+      family: m.line.family,
+      namespaceFamilies: namespaceFamilies(actual, m.line.namespace),
+      ...(m.nsLabel !== undefined ? {inContainer: m.nsLabel} : {}),
+      useContainer,
+    }
+    if (m.nsLabel !== undefined) useContainer(m.nsLabel, 'rules in its namespace are imported')
+    const c = m.conversion
+    let built: BuiltBlock
+    let priority: number | undefined
+    if (c.kind === 'rule') {
+      const key = `${m.line.namespace}|${m.line.family}|${c.chain}`
+      const n = (counters.get(key) ?? 0) + 1
+      counters.set(key, n)
+      priority = n * PRIORITY_STEP
+      built = ruleBlock(c, n, priority, ctx, allocs.rule)
+    } else if (c.kind === 'port_forward') built = portForwardBlock(c, ctx, allocs.port_forward)
+    else built = masqueradeBlock(c, ctx, allocs.masquerade)
+    const comments = [`from ${where(m.line)}`, ...built.notes]
+    resources.push({
+      built: {...built, block: {...built.block, comments}},
+      m,
+      ...(priority !== undefined ? {priority} : {}),
+    })
+    imports.push({to: built.address, id: importIdOf(m.line, c.kind, m.nsLabel)})
+    explanations.push(`${where(m.line)} → ${built.address}${priority !== undefined ? ` (priority ${priority})` : ''}`)
+  }
+  return {resources, imports}
+}
+
+/** Per family, where the host's forward chain gets dockwall's content: what the move changes for established traffic and port forwards. */
+function forwardOrderWarnings(
+  scans: ReadonlyArray<{key: NamespaceKey; scan: NamespaceScan}>,
+  resources: ReadonlyArray<{built: BuiltBlock; m: Moved; priority?: number}>,
+  hints: ReturnType<typeof dockerHints>,
+  forwardContent: (family: Family) => boolean,
+): string[] {
+  const out: string[] = []
+  for (const family of FAMILIES) {
+    const hostForward = scans
+      .find((s) => s.key === 'host')
+      ?.scan.roots.find((r) => r.family === family && r.table === 'filter' && r.root === 'FORWARD')
+    const hostPfs = resources.filter(
+      (r) =>
+        r.m.line.namespace === 'host' &&
+        r.m.line.family === family &&
+        r.m.conversion.kind === 'port_forward' &&
+        r.m.conversion.to !== undefined,
+    )
+    if (hostForward?.seq && hostForward.decision && forwardContent(family)) {
+      for (const w of establishedWarnings(hostForward.seq, hostForward.decision.moving, hints)) out.push(w)
+      for (const w of portForwardWarnings(hostForward, resources, hostPfs)) out.push(w)
+    }
+  }
+  return out
+}
+
+/** A port forward inside a container: dockwall also writes its accept in that container's forward chain. */
+function containerForwardNotes(resources: ReadonlyArray<{built: BuiltBlock; m: Moved}>): string[] {
+  const out: string[] = []
+  for (const r of resources) {
+    const c = r.m.conversion
+    if (r.m.line.namespace !== 'host' && c.kind === 'port_forward' && c.to !== undefined) {
+      out.push(
+        `${r.built.address}: dockwall also writes an accept for the forwarded traffic in the container's own forward chain (it matters only if the container routes it)`,
+      )
+    }
+  }
+  return out
+}
+
+/**
+ * Every namespace's lines scanned, each container namespace with the label of its
+ * container block; containers the snapshot lacks get a label of their own (label →
+ * Docker name in extraContainers).
+ */
+function scanNamespaces(
+  actual: ActualModel,
+  containers: ReturnType<typeof scanDocker>['containers'],
+  hints: ReturnType<typeof dockerHints>,
+): {scans: Array<{key: NamespaceKey; nsLabel?: string; scan: NamespaceScan}>; extraContainers: Map<string, string>} {
+  const byName = new Map(containers.map((k) => [k.container.name, k]))
+  const extraContainers = new Map<string, string>()
+  const scans: Array<{key: NamespaceKey; nsLabel?: string; scan: NamespaceScan}> = []
+  for (const ns of actual.namespaces) {
+    let nsLabel: string | undefined
+    if (ns.key !== 'host') {
+      const name = ns.container?.name ?? ns.key.slice('container.'.length)
+      nsLabel = byName.get(name)?.label
+      if (nsLabel === undefined) {
+        nsLabel = sanitizeLabel(name)
+        extraContainers.set(nsLabel, name)
+      }
+    }
+    scans.push({key: ns.key, ...(nsLabel !== undefined ? {nsLabel} : {}), scan: scanNamespace(ns, hints)})
+  }
+  return {scans, extraContainers}
 }
