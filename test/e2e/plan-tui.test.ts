@@ -86,8 +86,9 @@ describe.each(['nft', 'legacy'] as const)('interactive plan in tmux at 80x24, %s
 
   it('shows the summary; j/k move, enter expands a change with its iptables lines, / filters, q quits with 0', async () => {
     const sb = sandbox()
-    // Docker 28+ adds dockwall's raw chain (its openings past Docker's raw drops) to the changes.
-    const n = sb.engine.major >= 28 ? 18 : 17
+    // input_policy = "drop" closes both families (the ip6tables input chain is one change), and
+    // Docker 28+ adds dockwall's raw chain (its openings past Docker's raw drops).
+    const n = sb.engine.major >= 28 ? 19 : 18
     const argv = [
       'nsenter',
       `--net=${sb.netnsPath}`,

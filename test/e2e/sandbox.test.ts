@@ -210,7 +210,8 @@ describe.each(BACKENDS)('Docker sandbox, %s backend', (backend) => {
     const sb = sandbox()
     const result = await runCli(['--version'], {netns: sb.netnsPath, env: {DOCKER_HOST: sb.dockerHost}})
     expect(result).toMatchObject({exitCode: 0, stderr: ''})
-    expect(result.stdout).toMatch(/^dockwall\/\d+\.\d+\.\d+ /)
+    // As terraform version prints it: the version, then the platform.
+    expect(result.stdout).toMatch(/^dockwall v\d+\.\d+\.\d+\non linux_\w+\n$/)
   })
 
   it('tears down completely: no process, mount, namespace or directory is left', async () => {

@@ -57,7 +57,8 @@ export interface SandboxOptions {
   /**
    * Docker writes ip6tables rules for its IPv6 networks (isolation, masquerade, published
    * ports), as an operator who turns IPv6 on sets it: the default from 27.0, an option
-   * before (experimental before 26.0). Off, Docker leaves ip6tables alone on 20.10 and 26.
+   * before, behind experimental until 27.0 (26.1 refuses it without). Off, Docker leaves
+   * ip6tables alone on 20.10 and 26.
    */
   ip6tables?: boolean
 }
@@ -301,7 +302,7 @@ export class Sandbox {
     // before 24 writes its trust key to /etc/docker/key.json unless told otherwise.
     const daemonJson: Record<string, unknown> = {
       ...(this.engine.major < 24 ? {'deprecated-key-path': join(root, 'key.json')} : {}),
-      ...(ip6tables ? {ip6tables: true, ...(this.engine.major < 26 ? {experimental: true} : {})} : {}),
+      ...(ip6tables ? {ip6tables: true, ...(this.engine.major < 27 ? {experimental: true} : {})} : {}),
     }
     writeFileSync(join(root, 'daemon.json'), `${JSON.stringify(daemonJson)}\n`)
     this.dockerdArgv = [

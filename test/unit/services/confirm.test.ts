@@ -105,7 +105,9 @@ describe('confirm: the timer, confirm, and the state put back', () => {
   it('confirm before the deadline keeps everything, and the timer then leaves', async () => {
     const path = join(await makeTmpDir(), 'state.json')
     const s1 = await writeState(path, sampleState([rule('a')]), null)
-    await pendingFor(path, {deadline: Date.now() + 1500})
+    // A deadline far off: the timer polls and leaves as soon as the confirm lands, so the
+    // test does not wait for it; a near one lost the race on a loaded machine (CI).
+    await pendingFor(path, {deadline: Date.now() + 60_000})
     const s2 = await writeState(path, putResource(s1, rule('b')), s1)
     const timer = runTimer(confirmPaths(path).pending)
     const c = await confirmPending(path, 'a test')
