@@ -22,11 +22,13 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 # --ignore-scripts: the only install scripts are optional native helpers of ssh2 (dockerode's
 # ssh transport, unused) and protobufjs's version check; skipping them needs no compiler.
+# (esbuild, which bundles dist/, ships its binary as an optional dependency: no script needed.)
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY commands ./commands
 COPY src ./src
+COPY packaging/bundle.mjs ./packaging/
 RUN npm run build \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 

@@ -16,7 +16,7 @@ const LAYERS = [
   ['src/plan', 'src/explain'],
   ['src/import'],
   ['src/refresh'],
-  ['src/netfilter', 'src/docker'],
+  ['src/netfilter', 'src/docker', 'src/sandbox'],
   ['src/config', 'src/state'],
   ['src/model', 'src/util', 'src/errors.ts', 'src/version.ts'],
 ]
@@ -27,7 +27,7 @@ const layerZones = LAYERS.flatMap((layer, i) =>
     from: [...LAYERS.slice(0, i).flat(), ...(i === BOTTOM ? [] : layer.filter((x) => x !== target))].map(
       (x) => `./${x}`,
     ),
-    message: `${target} is below these in the layering (commands -> cli -> watch -> services/ui -> apply -> plan -> import -> refresh -> netfilter/docker -> config/state -> model/util/errors): move the shared piece down, or pass it in.`,
+    message: `${target} is below these in the layering (commands -> cli -> watch -> services/ui -> apply -> plan -> import -> refresh -> netfilter/docker/sandbox -> config/state -> model/util/errors): move the shared piece down, or pass it in.`,
   })),
 ).filter((zone) => zone.from.length > 0)
 

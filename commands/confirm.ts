@@ -4,10 +4,7 @@ import {runConfirm} from '../src/cli/confirm-flow.js'
 
 export default class Confirm extends BaseCommand {
   static override summary = 'Keep the changes of an apply that waits for confirmation (apply --confirm-within).'
-  static override description = `Run it from a new SSH session: that the session could be opened is the proof that
-the new rules let you in. Until then, or if no one confirms in time, the changes roll
-back on their own. Exit code 0 when confirmed; 1 when there was nothing to confirm, or
-it was too late (the changes were rolled back; the message says what was restored).`
+  static override description = `Run it from a new SSH session: that the session could be opened is the proof that the new rules let you in. Until then, or if no one confirms in time, the changes roll back on their own. Exit code 0 when confirmed; 1 when there was nothing to confirm, or it was too late (the changes were rolled back; the message says what was restored).`
 
   static override examples = [
     {

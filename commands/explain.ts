@@ -7,20 +7,11 @@ import {configFlags, hostFlags, lockFlags, stateFlags} from '../src/cli/flags.js
 export default class Explain extends BaseCommand {
   static override summary =
     'Can FROM reach TO, and which rule decides? Answered from the rules, without sending a packet.'
-  static override description = `Reads the host (Docker, and iptables in the host's namespace and in every running
-container's) and follows a connection's first packet, its reply and the next packet
-through every namespace, table and chain they cross, as the kernel would: raw, mangle,
-nat and filter; PREROUTING, routing, FORWARD or INPUT, POSTROUTING; conntrack, DNAT,
-docker-proxy. Prints allow, deny or unknown, the rule that decided with its owner
-(dockwall:<address>, Docker, or foreign), and the path.
+  static override description = `Reads the host (Docker, and iptables in the host's namespace and in every running container's) and follows a connection's first packet, its reply and the next packet through every namespace, table and chain they cross, as the kernel would: raw, mangle, nat and filter; PREROUTING, routing, FORWARD or INPUT, POSTROUTING; conntrack, DNAT, docker-proxy. Prints allow, deny or unknown, the rule that decided with its owner (dockwall:<address>, Docker, or foreign), and the path.
 
-FROM and TO: container.NAME, network.NAME (as FROM: each running member; as TO: its
-gateway), a container or network name, host, external:IF (a client arriving on the
-host interface IF), an IP address, or a CIDR (its first address stands for it).
-Names are Docker's, or the configuration's labels when there is one.
+FROM and TO: container.NAME, network.NAME (as FROM: each running member; as TO: its gateway), a container or network name, host, external:IF (a client arriving on the host interface IF), an IP address, or a CIDR (its first address stands for it). Names are Docker's, or the configuration's labels when there is one.
 
-With --planned, the host is evaluated as the plan would leave its firewall: the plan's
-iptables transactions are played onto the rules read (Docker changes are not).
+With --planned, the host is evaluated as the plan would leave its firewall: the plan's iptables transactions are played onto the rules read (Docker changes are not).
 
 A rule with a match outside the model makes the answer unknown, naming the rule.`
 

@@ -7,13 +7,9 @@ import {fmt} from '../src/services/fmt.js'
 
 export default class Fmt extends BaseCommand {
   static override summary = 'Rewrite *.hcl files in the canonical layout.'
-  static override description = `Two spaces of indentation, "=" aligned within a group of attributes, one space around
-operators, one blank line between blocks; comments stay where they are. Only layout
-changes: fmt refuses to write a file whose meaning would change, and a file with a syntax
-error is reported and left alone. The files that changed (or would) are listed.
+  static override description = `Two spaces of indentation, "=" aligned within a group of attributes, one space around operators, one blank line between blocks; comments stay where they are. Only layout changes: fmt refuses to write a file whose meaning would change, and a file with a syntax error is reported and left alone. The files that changed (or would) are listed.
 
-Exit codes, as terraform fmt: 0 done (or, with --check, nothing to change), 2 a file could
-not be read or parsed, 3 with --check: some file is not in the canonical layout.`
+Exit codes, as terraform fmt: 0 done (or, with --check, nothing to change), 2 a file could not be read or parsed, 3 with --check: some file is not in the canonical layout.`
 
   static override examples = [
     {description: 'Format the configuration in the current directory.', command: '<%= config.bin %> <%= command.id %>'},

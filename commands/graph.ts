@@ -6,9 +6,7 @@ import {runGraph} from '../src/cli/graph-flow.js'
 
 export default class Graph extends BaseCommand {
   static override summary = "Print the plan's dependency graph (DOT or Mermaid)."
-  static override description = `Plans like \`dockwall plan\` and prints the changes as a graph: one node per resource
-(coloured by action), edges in execution order (creates after what they depend on,
-deletes before). Render DOT with Graphviz.`
+  static override description = `Plans like \`dockwall plan\` and prints the changes as a graph: one node per resource (coloured by action), edges in execution order (creates after what they depend on, deletes before). Render DOT with Graphviz.`
 
   static override examples = [
     {description: 'An SVG of the plan.', command: '<%= config.bin %> <%= command.id %> | dot -Tsvg > plan.svg'},

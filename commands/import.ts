@@ -9,26 +9,18 @@ export default class Import extends BaseCommand {
   static override summary = 'Adopt networks, attachments and firewall rules that already exist.'
   static override description = `Three ways in:
 
-1. dockwall import ADDRESS ID — adopt one existing object into the state under an address
-   the configuration declares. Networks and attachments are then managed as they are; a
-   rule found in a foreign chain (DOCKER-USER, FORWARD, INPUT, nat PREROUTING/POSTROUTING,
-   or inside a container) is moved into dockwall's chain by the next plan and apply, in one
-   transaction. IDs:
-     network            its Docker name or id
-     attachment         CONTAINER/NETWORK
-     rule, port_forward, masquerade
-                        [container.LABEL/][filter:|nat:]CHAIN:RULE-TEXT  or  ...CHAIN:#POSITION
-   The same can be written in the configuration as import { to = ADDRESS, id = "..." }, so it
-   is reviewed in a plan like any other change.
+1. dockwall import ADDRESS ID — adopt one existing object into the state under an address the configuration declares. Networks and attachments are then managed as they are; a rule found in a foreign chain (DOCKER-USER, FORWARD, INPUT, nat PREROUTING/POSTROUTING, or inside a container) is moved into dockwall's chain by the next plan and apply, in one transaction. The ID of each address type:
 
-2. dockwall import --all --generate-config-out FILE — scan the host: non-default Docker
-   networks, containers' static addresses, and rules others wrote in DOCKER-USER, FORWARD,
-   INPUT and nat PREROUTING/POSTROUTING (host and running containers). Writes a
-   configuration with references and import blocks, and lists every rule it left in place
-   with the reason. Never overwrites a file.
+  network:     its Docker name or id
+  attachment:  CONTAINER/NETWORK
+  rule, port_forward, masquerade:
+    [container.LABEL/][filter:|nat:]CHAIN:RULE-TEXT or ...CHAIN:#POSITION
 
-3. dockwall import --from-networks-json FILE --generate-config-out FILE — convert a
-   network-go networks.json, explaining each policy.
+The same can be written in the configuration as import { to = ADDRESS, id = "..." }, so it is reviewed in a plan like any other change.
+
+2. dockwall import --all --generate-config-out FILE — scan the host: non-default Docker networks, containers' static addresses, and rules others wrote in DOCKER-USER, FORWARD, INPUT and nat PREROUTING/POSTROUTING (host and running containers). Writes a configuration with references and import blocks, and lists every rule it left in place with the reason. Never overwrites a file.
+
+3. dockwall import --from-networks-json FILE --generate-config-out FILE — convert a network-go networks.json, explaining each policy.
 
 Exit code 2 when the import is partial (rules left in place, policies not converted).`
 
@@ -86,6 +78,8 @@ Exit code 2 when the import is partial (rules left in place, policies not conver
       summary: 'With --from-networks-json: resolve a name network-go cannot (repeatable).',
       helpValue: 'NAME=CONTAINER',
       multiple: true,
+      // Not greedy, as every repeatable flag (src/cli/flags.ts).
+      multipleNonGreedy: true,
     }),
     backend: Flags.string({summary: 'iptables backend: auto, nft or legacy.', options: ['auto', 'nft', 'legacy']}),
   }

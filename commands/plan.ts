@@ -2,19 +2,14 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base-command.js'
 import {ExitCode} from '../src/cli/exit-codes.js'
-import {inputFlag, outputFlags, sessionFlags} from '../src/cli/flags.js'
+import {inputFlag, outputFlags, replaceFlag, sessionFlags} from '../src/cli/flags.js'
 import {runPlan} from '../src/cli/plan-flow.js'
 
 export default class Plan extends BaseCommand {
   static override summary = 'Show what dockwall would change on this host, without changing anything.'
-  static override description = `Reads the configuration, refreshes the actual state (Docker networks and containers,
-iptables on the host and inside the containers that matter) and prints the changes
-apply would make: + create, ~ update, -/+ replace, - destroy, … deferred until a
-container exists. Changes made outside dockwall are listed first as drift.
+  static override description = `Reads the configuration, refreshes the actual state (Docker networks and containers, iptables on the host and inside the containers that matter) and prints the changes apply would make: + create, ~ update, -/+ replace, - destroy, … deferred until a container exists. Changes made outside dockwall are listed first as drift.
 
-On a terminal the plan opens in an interactive view (arrows or j/k to move, enter to
-expand a change and see its iptables lines, / to filter, q to quit). Elsewhere, or
-with --no-tty, it prints plain text; --json prints the documented JSON form.`
+On a terminal the plan opens in an interactive view (arrows or j/k to move, enter to expand a change and see its iptables lines, / to filter, q to quit). Elsewhere, or with --no-tty, it prints plain text; --json prints the documented JSON form.`
 
   static override examples = [
     {
@@ -40,6 +35,7 @@ with --no-tty, it prints plain text; --json prints the documented JSON form.`
     ...sessionFlags,
     ...outputFlags,
     ...inputFlag,
+    ...replaceFlag,
     out: Flags.string({
       char: 'o',
       summary: 'Save the plan to this file, for `dockwall apply FILE`.',

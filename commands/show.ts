@@ -6,12 +6,7 @@ import {runShow} from '../src/cli/show-flow.js'
 
 export default class Show extends BaseCommand {
   static override summary = 'Show the state, a saved plan, or (with --actual) what is on the host now.'
-  static override description = `Without arguments, prints the resources recorded in the state file. With a PLANFILE,
-prints that plan. With --actual, refreshes and prints what Docker and iptables hold
-now: networks, containers, the chosen iptables backend per namespace and why,
-dockwall's chains with each rule attributed to its resource, the jumps into them, and
-rules others wrote in the chains dockwall watches (DOCKER-USER, FORWARD, INPUT, OUTPUT,
-nat PREROUTING and POSTROUTING). Read-only: takes no lock and changes nothing.`
+  static override description = `Without arguments, prints the resources recorded in the state file. With a PLANFILE, prints that plan. With --actual, refreshes and prints what Docker and iptables hold now: networks, containers, the chosen iptables backend per namespace and why, dockwall's chains with each rule attributed to its resource, the jumps into them, and rules others wrote in the chains dockwall watches (DOCKER-USER, FORWARD, INPUT, OUTPUT, nat PREROUTING and POSTROUTING). Read-only: takes no lock and changes nothing.`
 
   static override examples = [
     {description: 'What is on the host now.', command: '<%= config.bin %> <%= command.id %> --actual'},

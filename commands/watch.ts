@@ -21,6 +21,7 @@ export default class Watch extends BaseCommand {
 - the drift check is due (--interval, default 30s, counted from the end of the last reconciliation; network-go's WATCH_PERIOD_SECONDS is read as seconds when --interval is not given; 0 disables it): rules flushed by a firewall reload are put back;
 - the Docker daemon comes back after a restart (the event stream reconnects with backoff, then everything is reconciled);
 - SIGHUP arrives.
+
 Only one reconciliation runs at a time; whatever arrives meanwhile is folded into one follow-up. A failed reconciliation is retried with backoff (1s, 2s, ... up to the interval).
 
 Each reconciliation logs ONE line on stdout, logfmt (key=value) by default or a JSON object with --log-format json: what triggered it, the result (unchanged, applied, failed), the counts (add, change, destroy, deferred, drift, failed), the addresses changed and how long it took. --status-file writes the time and result of the last reconciliation as JSON (atomically) for health checks.

@@ -26,6 +26,20 @@ export interface ApplyOptions {
    */
   stage?: (resources: ReadonlyMap<string, StateResource>) => Promise<StagedSave>
   concurrency?: number
+  /**
+   * Called before each operation that changes the host (a Docker change, an iptables-restore);
+   * throws to stop it. Apply passes the state lock's check: a run whose lock was force-unlocked
+   * stops before its next change, not only before its next state write (issue 15).
+   */
+  beforeHostChange?: () => Promise<void>
+  /**
+   * Called after the forward Docker steps when one created or replaced an attachment: Docker
+   * then gave the container addresses the plan could not know (a dynamic address, a first
+   * IPv6 one), and rules about that container must match them (issue 14: else the next plan
+   * is never empty after an apply). Returns the plan made again against the host as it is
+   * now and the resources recorded so far, or undefined to keep the plan's firewall part.
+   */
+  replanFirewall?: (resources: ReadonlyMap<string, StateResource>) => Promise<Plan | undefined>
 }
 
 export interface StagedSave {
@@ -63,6 +77,11 @@ function isDockerStep(c: Change): boolean {
     c.action !== 'no-op' &&
     c.action !== 'deferred'
   )
+}
+
+/** A change apply only records: neither a Docker step nor a firewall one, and not deferred. */
+function isStateOnly(c: Change): boolean {
+  return !isDockerStep(c) && !touchesFirewall(c) && c.action !== 'deferred'
 }
 
 function describe(c: Change): string {
@@ -185,7 +204,7 @@ class ApplyRun {
     const started = Date.now()
     const {forward, backward} = buildNodes(plan)
     const firewallChanges = plan.changes.filter((c) => touchesFirewall(c))
-    const stateOnly = plan.changes.filter((c) => !isDockerStep(c) && !touchesFirewall(c) && c.action !== 'deferred')
+    const stateOnly = plan.changes.filter(isStateOnly)
     const total =
       forward.length +
       backward.length +
@@ -196,7 +215,10 @@ class ApplyRun {
     const docker = (n: Node): Promise<void> => this.docker(n)
     const skip = (n: Node, because: string): void => this.skip(n, because)
     await walk(forward, docker, this.failedSet, skip, opts.concurrency ?? 4)
-    await this.firewall(firewallChanges, stateOnly)
+    const again = await this.replan(forward)
+    if (again)
+      await this.firewall(again.firewall, again.changes.filter(touchesFirewall), again.changes.filter(isStateOnly))
+    else await this.firewall(plan.firewall, firewallChanges, stateOnly)
     await walk(backward, docker, this.failedSet, skip, opts.concurrency ?? 4)
     await this.saving
 
@@ -209,11 +231,31 @@ class ApplyRun {
       added: s.add,
       changed: s.change,
       destroyed: s.destroy,
+      implied: {added: s.implied.add, changed: s.implied.change, destroyed: s.implied.destroy},
       failed: result.failed.length,
       skipped: result.skipped.length,
       elapsedMs: Date.now() - started,
     })
     return result
+  }
+
+  /**
+   * The firewall part planned again once Docker has assigned addresses (opts.replanFirewall),
+   * when every forward step succeeded and one of them attached a container. Taken only if it
+   * changes no declared resource the reviewed plan left alone: it may fill in addresses, not
+   * widen what was approved.
+   */
+  private async replan(forward: readonly Node[]): Promise<Plan | undefined> {
+    const hook = this.opts.replanFirewall
+    if (!hook || this.failedSet.size > 0) return undefined
+    if (!forward.some((n) => n.change.type === 'attachment' && n.change.action !== 'delete')) return undefined
+    const again = await hook(this.resources)
+    if (!again) return undefined
+    const reviewed = new Set(this.plan.changes.filter((c) => c.action !== 'no-op').map((c) => c.address))
+    const widens = again.changes.some(
+      (c) => touchesFirewall(c) && c.type !== 'chain' && c.action !== 'no-op' && !reviewed.has(c.address),
+    )
+    return widens ? undefined : again
   }
 
   private emit(e: ApplyEvent): void {
@@ -239,6 +281,7 @@ class ApplyRun {
     const t0 = Date.now()
     this.emit({type: 'change_start', address: c.address, action: c.action, description: describe(c)})
     try {
+      if (!c.forget) await this.opts.beforeHostChange?.()
       const outcome = c.forget ? undefined : await this.opts.ops.dockerChange(c)
       recordChange(this.resources, c, outcome)
       await this.save()
@@ -258,23 +301,27 @@ class ApplyRun {
   }
 
   /** The firewall transactions, each change recorded as its tables committed, then the state-only changes; one save. */
-  private async firewall(firewallChanges: Change[], stateOnly: Change[]): Promise<void> {
-    const {plan, result} = this
+  private async firewall(
+    transactions: readonly FirewallTransaction[],
+    firewallChanges: Change[],
+    stateOnly: Change[],
+  ): Promise<void> {
+    const {result} = this
     const batchLabel = 'iptables'
     if (firewallChanges.length > 0)
       this.emit({
         type: 'batch_start',
         label: batchLabel,
         changes: firewallChanges.length,
-        transactions: plan.firewall.map(transactionLabel),
+        transactions: transactions.map(transactionLabel),
       })
     for (const c of firewallChanges)
       this.emit({type: 'change_start', address: c.address, action: c.action, description: describe(c)})
-    const staged = await this.stage(firewallChanges, stateOnly)
+    const staged = await this.stage(transactions, firewallChanges, stateOnly)
     const t0 = Date.now()
-    const {committed, results} = await restoreAll(plan.firewall, this.opts.ops)
+    const {committed, results} = await restoreAll(transactions, this.opts.ops, this.opts.beforeHostChange)
     result.transactions.push(...results)
-    const carriersOf = transactionCarriers(plan.firewall)
+    const carriersOf = transactionCarriers(transactions)
     for (const c of firewallChanges) {
       const ok = carriersOf(c).every((t) =>
         result.transactions.some(
@@ -298,11 +345,11 @@ class ApplyRun {
     if (firewallChanges.length > 0) this.emit({type: 'batch_done', label: batchLabel, elapsedMs: Date.now() - t0})
     this.recordStateOnly(stateOnly)
     const prepared = await staged?.pending
-    const allCommitted = plan.firewall.every((tx) => committed.has(tableKey(tx)))
+    const allCommitted = transactions.every((tx) => committed.has(tableKey(tx)))
     if (prepared && allCommitted) await (this.saving = this.saving.then(() => prepared.commit()))
     else {
       await prepared?.discard()
-      if (plan.firewall.length > 0 || stateOnly.length > 0) await this.save()
+      if (transactions.length > 0 || stateOnly.length > 0) await this.save()
     }
   }
 
@@ -313,10 +360,11 @@ class ApplyRun {
    * A stage that fails only means the usual save.
    */
   private async stage(
+    transactions: readonly FirewallTransaction[],
     firewallChanges: Change[],
     stateOnly: Change[],
   ): Promise<{pending: Promise<StagedSave | undefined>} | undefined> {
-    if (!this.opts.stage || this.plan.firewall.length === 0) return undefined
+    if (!this.opts.stage || transactions.length === 0) return undefined
     await this.saving
     const ifCommitted = new Map(this.resources)
     for (const c of firewallChanges) recordChange(ifCommitted, c)
@@ -347,12 +395,26 @@ type TransactionResult = ApplyResult['transactions'][number]
 async function restoreAll(
   transactions: readonly FirewallTransaction[],
   ops: Pick<HostOps, 'restore'>,
+  beforeEach?: () => Promise<void>,
 ): Promise<{committed: Set<string>; results: TransactionResult[]}> {
   const committed = new Set<string>()
   const failedNs = new Set<string>()
   const results: TransactionResult[] = []
+  // Set when the run may no longer change the host (its lock is gone): nothing more is written.
+  let stopped: string | undefined
   for (const tx of transactions) {
     const where = {namespace: tx.namespace, family: tx.family, table: tx.table, backend: tx.backend}
+    if (stopped === undefined && beforeEach) {
+      try {
+        await beforeEach()
+      } catch (err) {
+        stopped = err instanceof Error ? err.message : String(err)
+      }
+    }
+    if (stopped !== undefined) {
+      results.push({...where, committed: false, error: stopped})
+      continue
+    }
     if (failedNs.has(tx.namespace)) {
       results.push({...where, committed: false, error: 'skipped: an earlier transaction in this namespace failed'})
       continue

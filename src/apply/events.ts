@@ -24,6 +24,8 @@ export type ApplyEvent =
       added: number
       changed: number
       destroyed: number
+      /** The same counts for what the configuration implies (dockwall's chains, the firewall base): src/plan/summary.ts. */
+      implied?: {added: number; changed: number; destroyed: number}
       failed: number
       skipped: number
       elapsedMs: number

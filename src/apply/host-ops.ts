@@ -6,6 +6,7 @@ import type Dockerode from 'dockerode'
 
 import {dockerError, isNotFound, type DockerConnection} from '../docker/client.js'
 import {ExternalError} from '../errors.js'
+import {LINEAGE_LABEL} from '../model/names.js'
 import type {Json, Origin} from '../model/resources.js'
 import type {Change, FirewallTransaction} from '../plan/types.js'
 import {run, type NetnsTarget} from '../util/exec.js'
@@ -27,6 +28,8 @@ export interface RealHostOpsOptions {
   docker: DockerConnection
   /** Writes one restore transaction (src/netfilter); the namespace is resolved by the caller. */
   restore: (tx: FirewallTransaction) => Promise<void>
+  /** The state's lineage: every network dockwall creates carries it as a label (LINEAGE_LABEL). */
+  lineage: string
 }
 
 function str(v: Json | undefined): string | undefined {
@@ -41,11 +44,16 @@ interface EndpointRecord {
   container: string
   name: string
   aliases: string[]
+  /** The static address (IPAMConfig), if any. */
   ipv4?: string
+  ipv6?: string
+  /** The address it had: what a restored network gives it back. */
+  currentIpv4?: string
+  currentIpv6?: string
 }
 
 export function createHostOps(opts: RealHostOpsOptions): HostOps {
-  const docker = new DockerOps(opts.docker)
+  const docker = new DockerOps(opts.docker, opts.lineage)
   return {restore: opts.restore, dockerChange: (c) => docker.change(c)}
 }
 
@@ -54,7 +62,10 @@ class DockerOps {
   private readonly client: Dockerode
   private readonly display: string
 
-  constructor(docker: DockerConnection) {
+  constructor(
+    docker: DockerConnection,
+    private readonly lineage: string,
+  ) {
     this.client = docker.client
     this.display = docker.display
   }
@@ -89,15 +100,95 @@ class DockerOps {
       if (c.action === 'create') return {ids: {id: await this.createNetwork(after)}, origin: 'created'}
       const oldId = c.ids?.id
       if (!oldId) throw new ExternalError(`${c.address}: no Docker network id in the plan`)
-      const attached = await this.endpointsOf(oldId)
+      const old = (await this.client.getNetwork(oldId).inspect()) as Dockerode.NetworkInspectInfo
+      const attached = await this.endpointsOf(old)
       for (const e of attached) await this.disconnect(oldId, e.container)
-      await this.client.getNetwork(oldId).remove()
+      try {
+        await this.client.getNetwork(oldId).remove()
+      } catch (err) {
+        // The network is still there: give its containers back before reporting.
+        await this.reconnectAll(oldId, attached).catch(() => {})
+        throw err
+      }
       if (c.action === 'delete') return {ids: {}}
-      const id = await this.createNetwork(after)
+      let id: string
+      try {
+        id = await this.createNetwork(after)
+      } catch (err) {
+        // Docker refused the successor after the old network was deleted (an overlapping
+        // subnet created meanwhile, a pool conflict): put the old one back as it was, with its
+        // containers at their addresses, then report the failure.
+        throw new ExternalError(`${await this.restoreNetwork(old, attached, err)}`)
+      }
       // Put back every container the replace disconnected; dockwall's own attachments are then replaced as planned.
       for (const e of attached) await this.connect(id, e.container, {}, e.aliases)
       return {ids: {id}, origin: c.origin ?? 'created'}
     })
+  }
+
+  /** Recreates a deleted network from its inspect data and reconnects its containers; says what happened. */
+  private async restoreNetwork(
+    old: Dockerode.NetworkInspectInfo,
+    attached: readonly EndpointRecord[],
+    cause: unknown,
+  ): Promise<string> {
+    const why = dockerError(cause, this.display, `create network ${old.Name}`).message
+    let id: string
+    try {
+      const net = await this.client.createNetwork({
+        Name: old.Name,
+        Driver: old.Driver,
+        CheckDuplicate: true,
+        EnableIPv6: old.EnableIPv6,
+        Internal: old.Internal,
+        Attachable: old.Attachable,
+        IPAM: {
+          Driver: old.IPAM?.Driver ?? 'default',
+          Config: (old.IPAM?.Config ?? []).map((cfg) => ({
+            ...(cfg.Subnet ? {Subnet: cfg.Subnet} : {}),
+            ...(cfg.Gateway ? {Gateway: cfg.Gateway} : {}),
+            ...(cfg.IPRange ? {IPRange: cfg.IPRange} : {}),
+          })),
+          ...(old.IPAM?.Options ? {Options: old.IPAM.Options} : {}),
+        },
+        Labels: old.Labels ?? {},
+        Options: old.Options ?? {},
+      })
+      id = net.id
+    } catch (err) {
+      const lost = attached.map((e) => e.name).join(', ')
+      return `${why}; restoring the old network ${old.Name} failed too (${dockerError(err, this.display, 'recreate it').message})${lost ? `: ${lost} stay disconnected` : ''}`
+    }
+    const failed = await this.reconnectAll(id, attached, true)
+    const back = attached.length - failed.length
+    return [
+      `${why}; the old network ${old.Name} was restored with its settings (new id ${id.slice(0, 12)})`,
+      attached.length > 0 ? ` and ${back} of ${attached.length} disconnected containers reconnected` : '',
+      failed.length > 0 ? ` (not: ${failed.join('; ')})` : '',
+    ].join('')
+  }
+
+  /** Connects each container again (at its old addresses when `addresses`); returns what failed. */
+  private async reconnectAll(
+    network: string,
+    attached: readonly EndpointRecord[],
+    addresses = true,
+  ): Promise<string[]> {
+    const failed: string[] = []
+    for (const e of attached) {
+      const ips = addresses
+        ? {
+            ...((e.ipv4 ?? e.currentIpv4) ? {ipv4: e.ipv4 ?? e.currentIpv4} : {}),
+            ...((e.ipv6 ?? e.currentIpv6) ? {ipv6: e.ipv6 ?? e.currentIpv6} : {}),
+          }
+        : {}
+      try {
+        await this.connect(network, e.container, ips, e.aliases)
+      } catch (err) {
+        failed.push(`${e.name}: ${dockerError(err, this.display, 'reconnect').message}`)
+      }
+    }
+    return failed
   }
 
   private attachmentChange(c: Change): Promise<DockerResult> {
@@ -150,22 +241,28 @@ class DockerOps {
       EnableIPv6: after.ipv6 === true,
       Internal: after.internal === true,
       IPAM: {Driver: 'default', Config: config},
-      Labels: (after.labels ?? {}) as {[k: string]: string},
+      // The lineage label lets a later plan recognise the network as this state's own, even if
+      // the apply was killed before it saved the state (src/plan/network-changes.ts).
+      Labels: {...((after.labels ?? {}) as {[k: string]: string}), [LINEAGE_LABEL]: this.lineage},
       Options: (after.options ?? {}) as {[k: string]: string},
     })
     return net.id
   }
 
   /** Containers attached to a network now, with what is needed to reconnect them. */
-  private async endpointsOf(networkId: string): Promise<EndpointRecord[]> {
-    const info = (await this.client.getNetwork(networkId).inspect()) as Dockerode.NetworkInspectInfo
+  private async endpointsOf(info: Dockerode.NetworkInspectInfo): Promise<EndpointRecord[]> {
     const out: EndpointRecord[] = []
     for (const id of Object.keys(info.Containers ?? {})) {
       const c = await this.client.getContainer(id).inspect()
       const ep = (
         c.NetworkSettings.Networks as Record<
           string,
-          {Aliases?: string[] | null; IPAMConfig?: {IPv4Address?: string} | null}
+          {
+            Aliases?: string[] | null
+            IPAMConfig?: {IPv4Address?: string; IPv6Address?: string} | null
+            IPAddress?: string
+            GlobalIPv6Address?: string
+          }
         >
       )[info.Name]
       const rec: EndpointRecord = {
@@ -174,6 +271,9 @@ class DockerOps {
         aliases: (ep?.Aliases ?? []).filter((a) => a !== id.slice(0, 12) && a !== c.Name.replace(/^\//, '')),
       }
       if (ep?.IPAMConfig?.IPv4Address) rec.ipv4 = ep.IPAMConfig.IPv4Address
+      if (ep?.IPAMConfig?.IPv6Address) rec.ipv6 = ep.IPAMConfig.IPv6Address
+      if (ep?.IPAddress) rec.currentIpv4 = ep.IPAddress
+      if (ep?.GlobalIPv6Address) rec.currentIpv6 = ep.GlobalIPv6Address
       out.push(rec)
     }
     return out

@@ -4,10 +4,11 @@
 // with progress, and says what did not happen.
 import type {ApplyResult} from '../apply/engine.js'
 import {AbortError} from '../errors.js'
-import type {PlanMode} from '../plan/types.js'
+import type {Plan, PlanMode} from '../plan/types.js'
 import {applyPrepared, preparePlan, throwFailingAssertions, throwPlanErrors} from '../services/pipeline.js'
 import {readPlanFile} from '../services/planfile.js'
-import {openSession} from '../services/session.js'
+import {recordRefreshed, refreshChangesState} from '../services/refresh-only.js'
+import {openSession, type Session} from '../services/session.js'
 import {findSshSession} from '../services/ssh-session.js'
 import {askApproval, createApplyReporter, renderPlan} from '../ui/index.js'
 import type {ArmedConfirmation} from '../services/confirm.js'
@@ -18,6 +19,8 @@ import {sessionOptions, type SharedFlags} from './session-flags.js'
 
 export interface ApplyFlags extends SharedFlags {
   target?: string[]
+  /** apply only (destroy has none). */
+  replace?: string[]
   json: boolean
   'no-tty': boolean
   verbose: boolean
@@ -48,6 +51,49 @@ function failureMessage(result: ApplyResult): string {
   return lines.join('\n')
 }
 
+/** Asks for `yes` on stdin (a terminal or a pipe, as Terraform reads it); throws unless approved. */
+async function approve(plan: Plan, flags: ApplyFlags, color: boolean, verb: string): Promise<void> {
+  if (!flags.input)
+    throw new AbortError(
+      `${verb} needs confirmation, and --input=false says not to ask`,
+      'review the plan, then run again with --auto-approve, or save it with `dockwall plan --out FILE` and apply that file',
+    )
+  // As Terraform: the answer is one line of stdin, a terminal or a pipe (`echo yes | dockwall apply`).
+  const answer = await askApproval(plan, {stdin: process.stdin, stdout: process.stdout, color})
+  if (answer === 'no-answer')
+    throw new AbortError(
+      `${verb} needs confirmation, and standard input ended without an answer`,
+      'review the plan, then run again with --auto-approve, or save it with `dockwall plan --out FILE` and apply that file',
+    )
+  if (answer === 'declined') throw new AbortError(`${verb === 'destroy' ? 'Destroy' : 'Apply'} cancelled.`)
+}
+
+/**
+ * apply --refresh-only: the drift shown above goes into the state after a `yes` (or
+ * --auto-approve, or a saved plan), in one atomic write; the host is not touched.
+ */
+async function applyRefreshOnly(
+  session: Session,
+  plan: Plan,
+  saved: boolean,
+  flags: ApplyFlags,
+  color: boolean,
+): Promise<void> {
+  if (!refreshChangesState(session, plan)) {
+    if (!flags.json) process.stdout.write('\nNothing to record: the state already says what refresh found.\n')
+    return
+  }
+  if (!saved && !flags['auto-approve']) await approve(plan, flags, color, 'apply --refresh-only')
+  const report = createApplyReporter(flags.json ? 'json' : 'text', {stdout: process.stdout, color})
+  const started = Date.now()
+  report.listener({type: 'apply_start', total: 0})
+  const written = await recordRefreshed(session, plan)
+  report.listener({type: 'state_saved', serial: written.serial})
+  const elapsedMs = Date.now() - started
+  report.listener({type: 'apply_done', ok: true, added: 0, changed: 0, destroyed: 0, failed: 0, skipped: 0, elapsedMs})
+  await report.done()
+}
+
 export async function runApply(
   flags: ApplyFlags,
   mode: PlanMode,
@@ -70,7 +116,12 @@ export async function runApply(
   // Progress of the confirmation: beside the plan and the apply log, or on stderr when stdout is JSON.
   const say = (line: string): void => void (flags.json ? process.stderr : process.stdout).write(`${line}\n`)
   try {
-    const prepared = await preparePlan(session, saved ? {saved: saved.plan} : {mode, targets: flags.target ?? []})
+    const prepared = await preparePlan(
+      session,
+      saved
+        ? {saved: saved.plan, ...(saved.hostParts ? {hostParts: saved.hostParts} : {})}
+        : {mode, targets: flags.target ?? [], replace: flags.replace ?? []},
+    )
     throwPlanErrors(prepared)
     const {plan, assertions} = prepared
     if (!flags.json)
@@ -78,21 +129,9 @@ export async function runApply(
     // Before asking: a plan whose assertions fail is refused whatever the answer would be.
     throwFailingAssertions(prepared, 'failing')
     if (prepared.work === 'none') return
-    if (prepared.work === 'changes' && !prepared.saved && !flags['auto-approve']) {
-      if (!flags.input)
-        throw new AbortError(
-          `${verb} needs confirmation, and --input=false says not to ask`,
-          'review the plan, then run again with --auto-approve, or save it with `dockwall plan --out FILE` and apply that file',
-        )
-      // As Terraform: the answer is one line of stdin, a terminal or a pipe (`echo yes | dockwall apply`).
-      const answer = await askApproval(plan, {stdin: process.stdin, stdout: process.stdout, color: term.color})
-      if (answer === 'no-answer')
-        throw new AbortError(
-          `${verb} needs confirmation, and standard input ended without an answer`,
-          'review the plan, then run again with --auto-approve, or save it with `dockwall plan --out FILE` and apply that file',
-        )
-      if (answer === 'declined') throw new AbortError(`${verb === 'destroy' ? 'Destroy' : 'Apply'} cancelled.`)
-    }
+    if (plan.mode === 'refresh-only') return await applyRefreshOnly(session, plan, prepared.saved, flags, term.color)
+    if (prepared.work === 'changes' && !prepared.saved && !flags['auto-approve'])
+      await approve(plan, flags, term.color, verb)
     const window = prepared.work === 'changes' ? confirmWindow(flags['confirm-within'], ssh, plan) : undefined
     if (window?.byDefault)
       say(

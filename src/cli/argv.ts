@@ -25,7 +25,7 @@ const TERRAFORM_ONLY: Readonly<Record<string, string>> = {
   backup: 'dockwall always keeps the previous state as <state>.backup',
   'state-out': 'use --state: dockwall reads and writes the same state file',
   'refresh-only':
-    'dockwall plan --refresh-only shows what changed outside dockwall; accepting that drift into the state with apply is not supported yet',
+    'dockwall plan --refresh-only shows what changed outside dockwall, and dockwall apply --refresh-only records it in the state',
   refresh: 'dockwall always refreshes: the plan is only as good as what it read from the host',
   'generate-config-out': 'in dockwall it belongs to `dockwall import --all` and `--from-networks-json`',
   upgrade: 'dockwall has no providers or modules to install',
@@ -35,8 +35,7 @@ const TERRAFORM_ONLY: Readonly<Record<string, string>> = {
   'var-file': 'this command reads no configuration',
   chdir: 'give it before the command, as in Terraform: dockwall -chdir=DIR plan',
   lock: 'dockwall always holds the state lock while it plans and applies; --lock-timeout=DURATION waits for another holder',
-  replace:
-    'dockwall plans a replace itself where Docker cannot change an object in place; `dockwall state rm ADDRESS` forgets an object, and the next apply adopts or recreates it',
+  replace: 'plan and apply take --replace ADDRESS (a network or an attachment); this command does not',
 }
 
 /** A usage error: oclif prints it and exits 1 (package.json exitCodes). */

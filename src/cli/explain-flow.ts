@@ -3,7 +3,8 @@
 import {AbortError} from '../errors.js'
 import {ExplainInputError, parseEndpoint, type Proto, type Question} from '../explain/index.js'
 import {runExplain} from '../services/explain.js'
-import {explainJson, renderExplainText, type ExplainView} from '../ui/index.js'
+// The explain view itself, not ui/index.js: that one brings the plan's views along.
+import {explainJson, renderExplainText, type ExplainView} from '../ui/explain-text.js'
 import {sessionSettings, type SharedFlags} from './session-flags.js'
 
 export interface ExplainFlags extends SharedFlags {

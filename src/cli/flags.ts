@@ -17,11 +17,14 @@ export const configFlags = {
     summary: 'Set a variable (repeatable).',
     description: "Overrides the variable's default, DOCKWALL_VAR_<name> and --var-file.",
     multiple: true,
+    // One value per flag: a greedy multiple flag takes the arguments after it (`apply --target=X PLANFILE`, `import -var a=b ADDRESS ID`).
+    multipleNonGreedy: true,
     helpValue: 'NAME=VALUE',
   }),
   'var-file': Flags.string({
     summary: 'Read variables from a JSON or HCL file of NAME = VALUE pairs (repeatable).',
     multiple: true,
+    multipleNonGreedy: true,
     helpValue: 'FILE',
   }),
 }
@@ -101,12 +104,25 @@ export const planFlags = {
     description:
       'An address such as rule.web_http, network.frontend or container.lb (which covers its attachments and routes).',
     multiple: true,
+    multipleNonGreedy: true,
     helpValue: 'ADDRESS',
   }),
   backend: Flags.string({
     summary: 'iptables backend: auto (the one Docker and existing rules use), nft or legacy.',
     description: 'Overrides `backend` in the dockwall block.',
     options: ['auto', 'nft', 'legacy'],
+  }),
+}
+
+/** Terraform's -replace: plan and apply (not destroy, graph or watch, as in Terraform). */
+export const replaceFlag = {
+  replace: Flags.string({
+    summary: 'Replace this network or attachment even though nothing forces it (repeatable).',
+    description:
+      'A network is deleted and created again, its containers disconnected and reconnected; an attachment is disconnected and connected again (Docker re-assigns what the configuration leaves unset). Only objects the state manages are replaced. Like terraform apply -replace=ADDRESS; the plan marks them "will be replaced, as requested".',
+    multiple: true,
+    multipleNonGreedy: true,
+    helpValue: 'ADDRESS',
   }),
 }
 
@@ -121,7 +137,7 @@ export const inputFlag = {
 }
 
 export const outputFlags = {
-  json: Flags.boolean({summary: 'Print machine-readable JSON (see src/ui/PLAN-JSON.md).', default: false}),
+  json: Flags.boolean({summary: 'Print machine-readable JSON (see docs/PLAN-JSON.md).', default: false}),
   'no-tty': Flags.boolean({summary: 'Plain text output even on a terminal (no interactive view).', default: false}),
   verbose: Flags.boolean({
     summary: 'Print every change of the text plan.',

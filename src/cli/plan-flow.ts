@@ -5,13 +5,15 @@ import {ExitCode} from './exit-codes.js'
 import {terminal} from './io.js'
 import {sessionOptions, type SharedFlags} from './session-flags.js'
 import type {PlanMode} from '../plan/types.js'
+import {hostParts} from '../plan/planner.js'
 import {preparePlan, throwPlanErrors} from '../services/pipeline.js'
 import {writePlanFile} from '../services/planfile.js'
 import {openSession} from '../services/session.js'
-import {renderAssertionsText, renderPlan, reviewPlanInteractive} from '../ui/index.js'
+import {renderPlan, reviewPlanInteractive} from '../ui/index.js'
 
 export interface PlanFlags extends SharedFlags {
   target?: string[]
+  replace?: string[]
   json: boolean
   'no-tty': boolean
   verbose: boolean
@@ -34,7 +36,7 @@ export async function runPlan(flags: PlanFlags, io: PlanFlowIO): Promise<number>
   const session = await openSession(sessionOptions(flags, 'plan', io.warn))
   try {
     const mode: PlanMode = flags.destroy ? 'destroy' : flags['refresh-only'] ? 'refresh-only' : 'normal'
-    const prepared = await preparePlan(session, {mode, targets: flags.target ?? []})
+    const prepared = await preparePlan(session, {mode, targets: flags.target ?? [], replace: flags.replace ?? []})
     throwPlanErrors(prepared)
     const {plan} = prepared
     const term = terminal(flags['no-tty'] || !flags.input)
@@ -42,11 +44,18 @@ export async function runPlan(flags: PlanFlags, io: PlanFlowIO): Promise<number>
     if (flags.json) process.stdout.write(renderPlan(plan, {format: 'json', assertions}))
     else if (term.interactive) {
       await reviewPlanInteractive(plan, {stdin: process.stdin, stdout: process.stdout})
-      process.stdout.write(renderAssertionsText(assertions))
+      // As Terraform leaves it: the plan that was reviewed stays in the scrollback, in full, as text.
+      const text = renderPlan(plan, {color: term.color, width: term.width, verbose: flags.verbose, assertions})
+      process.stdout.write(`\n${text}`)
     } else
       process.stdout.write(renderPlan(plan, {color: term.color, width: term.width, verbose: flags.verbose, assertions}))
     if (flags.out) {
-      await writePlanFile(flags.out, {plan, model: session.model, statePath: session.statePath})
+      await writePlanFile(flags.out, {
+        plan,
+        model: session.model,
+        statePath: session.statePath,
+        hostParts: hostParts(prepared.actual),
+      })
       if (!flags.json)
         io.log(
           `\nSaved the plan to ${flags.out}. To perform exactly these actions, run:\n  ${io.bin} apply ${flags.out}`,

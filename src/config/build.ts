@@ -7,7 +7,7 @@ import {resolve} from 'node:path'
 import type {z} from 'zod'
 
 import type {Diagnostic} from '../errors.js'
-import {dockerNameError, interfaceNameError} from '../model/names.js'
+import {dockerNameError, interfaceNameError, networkLabelError, networkOptionError} from '../model/names.js'
 import type {
   AssertEndpoint,
   AssertSpec,
@@ -300,7 +300,27 @@ class Builder {
       if (r) ipRange = formatCidr(r)
     }
     const v6 = this.ipv6Settings(d, at, b.address)
-    if (!subnet || v6 === null) return
+    // Values Docker judges at create time, checked here so that a replace never deletes a
+    // network and then fails to create its successor on bad input.
+    const labels = stringify(d.labels)
+    const options = stringify(d.options)
+    let badMap = false
+    for (const [field, map, judge] of [
+      ['labels', labels, networkLabelError],
+      ['options', options, networkOptionError],
+    ] as const) {
+      for (const [key, value] of Object.entries(map)) {
+        const bad = judge(key, value)
+        if (!bad) continue
+        badMap = true
+        this.error(
+          at([field, key]),
+          b.address,
+          `${field}[${JSON.stringify(key)}] = ${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)}: ${bad}`,
+        )
+      }
+    }
+    if (!subnet || v6 === null || badMap) return
     const spec: NetworkSpec = {
       address: b.address,
       label,
@@ -311,8 +331,8 @@ class Builder {
       ...(ipRange !== undefined ? {ipRange} : {}),
       ...(v6 !== undefined ? {ipv6: v6} : {}),
       internal: bool(d.internal),
-      labels: stringify(d.labels),
-      options: stringify(d.options),
+      labels,
+      options,
       at: at(),
     }
     this.out.networks.push(spec)

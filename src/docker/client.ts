@@ -2,6 +2,7 @@
 // translation. dockerode is imported lazily (about 0.1 s) so commands that never
 // talk to Docker do not pay for it.
 import type Dockerode from 'dockerode'
+import {Buffer} from 'node:buffer'
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
 
@@ -38,6 +39,75 @@ export interface DockerConnection {
   client: Dockerode
   /** Human form for messages, e.g. unix:///var/run/docker.sock. */
   display: string
+}
+
+/** The calls that read Docker (src/docker/read.ts): dockerode has them, and so does the small reader below. */
+export interface DockerReadClient {
+  version(): Promise<Dockerode.DockerVersion>
+  info(): Promise<unknown>
+  listNetworks(): Promise<Dockerode.NetworkInspectInfo[]>
+  listContainers(opts: {all: boolean}): Promise<Dockerode.ContainerInfo[]>
+  getContainer(id: string): {inspect(): Promise<Dockerode.ContainerInspectInfo>}
+}
+
+export interface DockerReader {
+  client: DockerReadClient
+  display: string
+}
+
+/**
+ * A connection for commands that only read (explain): GETs of Docker's API over its unix
+ * socket or plain TCP with node:http, instead of dockerode, whose load (ssh2, grpc,
+ * protobufjs; about 0.2 s of CPU) costs more than the reads. TLS goes through dockerode.
+ * Failures look like dockerode's (code of a socket error; statusCode and json of an HTTP
+ * one), so dockerError and isNotFound read them the same.
+ */
+export async function connectDockerReader(
+  url: string | undefined,
+  env: Record<string, string | undefined> = process.env,
+): Promise<DockerReader> {
+  const cfg = parseDockerHost(url, env)
+  if (cfg.kind === 'tcp' && cfg.tls) return connectDocker(url, env)
+  const {request} = await import('node:http')
+  const target = cfg.kind === 'unix' ? {socketPath: cfg.socketPath} : {host: cfg.host, port: cfg.port}
+  const get = <T>(path: string): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      // agent: false: one connection per call, closed after it (nothing left to keep the process alive).
+      const req = request({...target, path, method: 'GET', agent: false, headers: {Host: 'docker'}}, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('error', reject)
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8')
+          let json: unknown
+          try {
+            json = text === '' ? undefined : JSON.parse(text)
+          } catch (err) {
+            if ((res.statusCode ?? 500) < 400) return reject(err)
+          }
+          const status = res.statusCode ?? 500
+          if (status < 400) return resolve(json as T)
+          const message = (json as {message?: unknown} | undefined)?.message
+          reject(
+            Object.assign(new Error(`(HTTP code ${status}) ${typeof message === 'string' ? message : text.trim()}`), {
+              statusCode: status,
+              json: typeof message === 'string' ? {message} : undefined,
+            }),
+          )
+        })
+      })
+      req.on('error', reject)
+      req.end()
+    })
+  const client: DockerReadClient = {
+    version: () => get('/version'),
+    info: () => get('/info'),
+    listNetworks: () => get('/networks'),
+    listContainers: (opts) => get(`/containers/json?all=${opts.all ? 1 : 0}`),
+    getContainer: (id) => ({inspect: () => get(`/containers/${encodeURIComponent(id)}/json`)}),
+  }
+  const display = cfg.kind === 'unix' ? `unix://${cfg.socketPath}` : `tcp://${cfg.host}:${cfg.port}`
+  return {client, display}
 }
 
 export async function connectDocker(

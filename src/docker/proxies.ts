@@ -3,9 +3,10 @@
 // host port, read from their command lines in /proc. Docker's API reports the port
 // bindings but not whether a proxy serves them, and a connection from the host itself
 // to a published port is carried by the proxy, not by the DNAT.
-import {readdirSync, readFileSync, readlinkSync, statSync} from 'node:fs'
+import {readFileSync} from 'node:fs'
 
 import type {NetnsTarget} from '../util/exec.js'
+import {netnsInode, pidsInNetns} from '../util/netns.js'
 
 export interface DockerProxy {
   /** Always the namespace dockerd runs in: the host's. */
@@ -15,21 +16,6 @@ export interface DockerProxy {
   address: string
   port: number
   to: {address: string; port: number}
-}
-
-/** The inode of a network namespace, which every process in it shows in /proc/<pid>/ns/net. */
-export function netnsInode(target: NetnsTarget): number | undefined {
-  const path =
-    target.kind === 'current'
-      ? '/proc/self/ns/net'
-      : target.kind === 'path'
-        ? target.path
-        : `/proc/${target.pid}/ns/net`
-  try {
-    return statSync(path).ino
-  } catch {
-    return undefined
-  }
 }
 
 /** The proxy a command line describes, or undefined when it is not docker-proxy's. */
@@ -54,13 +40,10 @@ export function readDockerProxies(host: NetnsTarget): DockerProxy[] {
   const inode = netnsInode(host)
   if (inode === undefined) return []
   const out: DockerProxy[] = []
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue
+  for (const pid of pidsInNetns(inode)) {
     let argv: string[]
     try {
-      // The namespace link first: most processes are elsewhere, and it is one syscall.
-      if (readlinkSync(`/proc/${name}/ns/net`) !== `net:[${inode}]`) continue
-      argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0')
+      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
     } catch {
       continue // gone meanwhile, or a kernel thread
     }

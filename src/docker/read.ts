@@ -4,7 +4,7 @@
 import type Dockerode from 'dockerode'
 
 import {mapLimit} from '../util/pool.js'
-import {dockerError, isNotFound, type DockerConnection} from './client.js'
+import {dockerError, isNotFound, type DockerReader} from './client.js'
 import type {
   ContainerStatus,
   DockerContainer,
@@ -118,7 +118,7 @@ function fromInspect(c: Dockerode.ContainerInspectInfo): DockerContainer {
   return out
 }
 
-export async function readEngine(conn: DockerConnection): Promise<EngineInfo> {
+export async function readEngine(conn: DockerReader): Promise<EngineInfo> {
   try {
     const [version, info] = await Promise.all([
       conn.client.version(),
@@ -133,7 +133,7 @@ export async function readEngine(conn: DockerConnection): Promise<EngineInfo> {
   }
 }
 
-export async function readDocker(conn: DockerConnection, opts: ReadDockerOptions): Promise<DockerSnapshot> {
+export async function readDocker(conn: DockerReader, opts: ReadDockerOptions): Promise<DockerSnapshot> {
   const {client, display} = conn
   let engine: EngineInfo
   let networkList: Dockerode.NetworkInspectInfo[]

@@ -4,10 +4,12 @@
 // destination prefix, input or output interface, destination port; the keys most rules
 // have come first), and a packet visits the rules filed under its own keys plus those
 // with no key, in chain order. A rule can only match a packet whose value for the key it
-// is filed under equals that key, so nothing that could match is skipped.
-import type {ChainDecl, Rule, Table} from '../netfilter/types.js'
+// is filed under equals that key, so nothing that could match is skipped. The protocol
+// (`-p tcp`, `-p udp`) is a key too: most rules state one, and a chain's rules for the
+// other protocol are then never parsed for a packet.
+import {isLazyTable, type ChainDecl, type LazyTable, type Rule, type Table} from '../netfilter/types.js'
 import {maskOf} from './addr.js'
-import {compileRule, V4_MASKS, type CompiledRule} from './compile.js'
+import {compileRule, lineIndexKeys, V4_MASKS, type CompiledRule, type IndexKeys} from './compile.js'
 import {ownerOf} from './owner.js'
 import type {Pkt} from './packet.js'
 import type {ChainRef, Family, NamespaceId, RuleRef} from './types.js'
@@ -15,22 +17,25 @@ import type {ChainRef, Family, NamespaceId, RuleRef} from './types.js'
 /** Chains shorter than this are scanned: building an index costs more than it saves. */
 export const INDEX_MIN_RULES = 32
 
-type Dimension = 'src' | 'dst' | 'inIf' | 'outIf' | 'dport'
+type Dimension = 'src' | 'dst' | 'inIf' | 'outIf' | 'dport' | 'proto'
 
 interface ChainIndex {
   /** Rules with no key: candidates for every packet. */
   rest: number[]
   /** src/dst: prefix length → masked address (a number for IPv4) → rules. */
   byPrefix: Partial<Record<'src' | 'dst', Map<number, Map<number | bigint, number[]>>>>
-  /** inIf/outIf/dport: key → rules. */
-  byKey: Partial<Record<'inIf' | 'outIf' | 'dport', Map<string | number, number[]>>>
+  /** inIf/outIf/dport/proto: key → rules. */
+  byKey: Partial<Record<'inIf' | 'outIf' | 'dport' | 'proto', Map<string | number, number[]>>>
 }
 
 export interface CompiledChain {
   ref: ChainRef
   /** ACCEPT, DROP... for built-in chains; null for user chains. */
   policy: string | null
-  rules: CompiledRule[]
+  /** How many rules the chain has. */
+  size: number
+  /** The i-th (0-based) rule, compiled (and, from a lazily parsed dump, parsed) when first reached. */
+  rule(i: number): CompiledRule
   index: ChainIndex | null
 }
 
@@ -53,17 +58,17 @@ function merge2(a: number[], b: number[]): number[] {
   return out
 }
 
-function buildIndex(rules: readonly CompiledRule[], family: Family, minRules: number): ChainIndex | null {
-  if (rules.length < minRules) return null
-  const all: Dimension[] = ['src', 'dst', 'inIf', 'outIf', 'dport']
-  const count = (d: Dimension): number => rules.reduce((n, r) => n + (r.keys[d] !== undefined ? 1 : 0), 0)
+/** The index of a chain whose rules have these keys (in order); null when it would not pay. */
+function buildIndex(keys: readonly IndexKeys[], minRules: number): ChainIndex | null {
+  if (keys.length < minRules) return null
+  const all: Dimension[] = ['src', 'dst', 'inIf', 'outIf', 'dport', 'proto']
+  const count = (d: Dimension): number => keys.reduce((n, k) => n + (k[d] !== undefined ? 1 : 0), 0)
   const counts = new Map(all.map((d) => [d, count(d)]))
   // The keys most rules have first: a rule is filed under the first of these it has.
   const dims = all.filter((d) => counts.get(d)! > 0).sort((a, b) => counts.get(b)! - counts.get(a)!)
   const index: ChainIndex = {rest: [], byPrefix: {}, byKey: {}}
   let keyed = 0
-  rules.forEach((r, i) => {
-    const k = r.keys
+  keys.forEach((k, i) => {
     const dim = dims.find((d) => k[d] !== undefined)
     if (!dim) {
       index.rest.push(i)
@@ -87,7 +92,7 @@ function buildIndex(rules: readonly CompiledRule[], family: Family, minRules: nu
     }
   })
   // Worth it only when the keys split off a good part of the chain.
-  return keyed * 4 < rules.length ? null : index
+  return keyed * 4 < keys.length ? null : index
 }
 
 const ALL = Symbol('all rules')
@@ -114,7 +119,7 @@ export function candidates(chain: CompiledChain, p: Pkt): number[] | typeof ALL 
       }
     }
   }
-  for (const dim of ['inIf', 'outIf', 'dport'] as const) {
+  for (const dim of ['inIf', 'outIf', 'dport', 'proto'] as const) {
     const l = ix.byKey[dim]?.get(p[dim])
     if (l) lists.push(l)
   }
@@ -136,19 +141,24 @@ export class TableView {
     private readonly indexMinRules = INDEX_MIN_RULES,
   ) {
     for (const d of table.chains) this.decls.set(d.name, d)
-    for (const r of table.rules) {
-      let l = this.rulesByChain.get(r.chain)
-      if (!l) this.rulesByChain.set(r.chain, (l = []))
-      l.push(r)
-    }
+    // A lazily parsed table gives a chain's rules when it is first visited; the others are grouped now.
+    if (isLazyTable(table)) this.lazy = table
+    else
+      for (const r of table.rules) {
+        let l = this.rulesByChain.get(r.chain)
+        if (!l) this.rulesByChain.set(r.chain, (l = []))
+        l.push(r)
+      }
   }
+
+  private readonly lazy: LazyTable | undefined
 
   get name(): string {
     return this.table.name
   }
 
   has(chain: string): boolean {
-    return this.decls.has(chain) || this.rulesByChain.has(chain)
+    return this.decls.has(chain) || (this.lazy ? this.lazy.hasRules(chain) : this.rulesByChain.has(chain))
   }
 
   chain(name: string): CompiledChain | undefined {
@@ -156,12 +166,39 @@ export class TableView {
     if (c) return c
     if (!this.has(name)) return undefined
     const decl = this.decls.get(name)
-    const rules = (this.rulesByChain.get(name) ?? []).map((r, i) => compileRule(r, i + 1, this.family))
-    c = {
-      ref: {namespace: this.namespace, family: this.family, table: this.table.name, chain: name},
-      policy: decl && decl.policy !== '-' ? decl.policy : null,
-      rules,
-      index: buildIndex(rules, this.family, this.indexMinRules),
+    const ref = {namespace: this.namespace, family: this.family, table: this.table.name, chain: name}
+    const policy = decl && decl.policy !== '-' ? decl.policy : null
+    const lazy = this.lazy
+    if (lazy) {
+      // From a lazily parsed dump: the index from each line's plain keys, a rule parsed when a packet reaches it.
+      const lines = lazy.ruleLines(name)
+      const rules: Array<CompiledRule | undefined> = []
+      const family = this.family
+      c = {
+        ref,
+        policy,
+        size: lines.length,
+        rule: (i) => (rules[i] ??= compileRule(lazy.chainRule(name, i), i + 1, family)),
+        index:
+          lines.length < this.indexMinRules
+            ? null
+            : buildIndex(
+                lines.map((l) => lineIndexKeys(l, family)),
+                this.indexMinRules,
+              ),
+      }
+    } else {
+      const rules = (this.rulesByChain.get(name) ?? []).map((r, i) => compileRule(r, i + 1, this.family))
+      c = {
+        ref,
+        policy,
+        size: rules.length,
+        rule: (i) => rules[i]!,
+        index: buildIndex(
+          rules.map((r) => r.keys),
+          this.indexMinRules,
+        ),
+      }
     }
     this.compiled.set(name, c)
     return c

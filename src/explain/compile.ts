@@ -55,6 +55,8 @@ export interface IndexKeys {
   inIf?: string
   outIf?: string
   dport?: number
+  /** The protocol number of a positive `-p tcp`/`-p udp`...; none for `all`. */
+  proto?: number
 }
 
 /**
@@ -93,8 +95,6 @@ export class CompiledRule {
   }
 }
 
-const DOTTED_PREFIX = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/
-
 /** Masks for IPv4 prefix lengths 0..32, as numbers. */
 export const V4_MASKS: readonly number[] = Array.from({length: 33}, (_, len) =>
   len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0,
@@ -103,22 +103,62 @@ export const V4_MASKS: readonly number[] = Array.from({length: 33}, (_, len) =>
 /** A positive, contiguous, non-zero prefix as an index key; the common IPv4 form read with numbers only. */
 function addrKey(text: string, family: Family): AddrKey | undefined {
   if (family === 'ipv4') {
-    const d = DOTTED_PREFIX.exec(text)
-    if (d && [d[1], d[2], d[3], d[4]].every((x) => !/^0\d/.test(x!))) {
-      const parts = [d[1], d[2], d[3], d[4]].map(Number)
-      const len = Number(d[5])
-      if (parts.every((x) => x <= 255) && len >= 1 && len <= 32) {
-        const v = ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0
-        return {prefix: len, value: (v & V4_MASKS[len]!) >>> 0}
-      }
-    }
+    const k = dottedKey(text)
+    if (k) return k
   }
   const c = parseCidr(text)
   if (!c || c.family !== family || c.prefix === null || c.prefix === 0) return undefined
   return {prefix: c.prefix, value: family === 'ipv4' ? Number(c.value) : c.value}
 }
 
-/** The index keys of a rule: its positive, exact -s/-d prefix, -i/-o name and single --dport. */
+/**
+ * `a.b.c.d/len` (iptables-save's form) read character by character: the index reads one
+ * per rule of a 20,000-rule chain, and a regular expression with its arrays costs several
+ * times more. Undefined for anything else (leading zeros, a byte over 255, no or a zero
+ * prefix length): addrKey then tries the general parser.
+ */
+function dottedKey(text: string): AddrKey | undefined {
+  const n = text.length
+  let i = 0
+  let v = 0
+  for (let part = 0; part < 4; part++) {
+    const start = i
+    let x = 0
+    while (i < n) {
+      const c = text.charCodeAt(i)
+      if (c < 48 || c > 57) break
+      x = x * 10 + (c - 48)
+      i++
+    }
+    const len = i - start
+    if (len === 0 || len > 3 || x > 255 || (len > 1 && text.charCodeAt(start) === 48)) return undefined
+    v = v * 256 + x
+    if (part < 3) {
+      if (text.charCodeAt(i) !== 46) return undefined
+      i++
+    }
+  }
+  if (text.charCodeAt(i) !== 47) return undefined
+  i++
+  const rest = n - i
+  if (rest < 1 || rest > 2) return undefined
+  let len = 0
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 48 || c > 57) return undefined
+    len = len * 10 + (c - 48)
+  }
+  if (len < 1 || len > 32) return undefined
+  return {prefix: len, value: (v & V4_MASKS[len]!) >>> 0}
+}
+
+/** A protocol a rule requires, as an index key: a named or numbered one other than `all`. */
+function protoKey(text: string): number | undefined {
+  const n = protoNumber(text)
+  return n === null || n === 0 ? undefined : n
+}
+
+/** The index keys of a rule: its positive, exact -s/-d prefix, -i/-o name, -p protocol and single --dport. */
 export function indexKeys(rule: Rule, family: Family): IndexKeys {
   const keys: IndexKeys = {}
   for (const m of rule.matches) {
@@ -129,12 +169,72 @@ export function indexKeys(rule: Rule, family: Family): IndexKeys {
         if (k) keys[m.option === 's' ? 'src' : 'dst'] = k
       } else if ((m.option === 'i' || m.option === 'o') && !m.value.endsWith('+'))
         keys[m.option === 'i' ? 'inIf' : 'outIf'] = m.value
+      else if (m.option === 'p') {
+        const n = protoKey(m.value)
+        if (n !== undefined) keys.proto = n
+      }
     } else if (m.name === 'tcp' || m.name === 'udp') {
       for (const o of m.options) {
         if (o.negated || canonicalOption('module', m.name, o.name) !== 'dport') continue
         const r = o.values[0] === undefined ? null : portRange(o.values[0])
         if (r && r[0] === r[1]) keys.dport = r[0]
       }
+    }
+  }
+  return keys
+}
+
+/**
+ * indexKeys read from a rule's iptables-save line without parsing it (a lazily parsed
+ * dump): only what the line states plainly, so every key is one the rule requires
+ * (indexKeys holds it too) and a key left out only files the rule with the rest. The
+ * header options before the first match module (`-s`, `-d`, `-i`, `-o`; a negated one is
+ * skipped), and a single `--dport` of a `-m tcp` or `-m udp` that comes before any
+ * quoted word (a comment's text could hold anything).
+ */
+export function lineIndexKeys(line: string, family: Family): IndexKeys {
+  const keys: IndexKeys = {}
+  // The words one at a time, up to where the keys can be: most of a long line is never split.
+  let at = 0
+  const next = (): string => {
+    if (at > line.length) return ''
+    const end = line.indexOf(' ', at)
+    const word = line.slice(at, end < 0 ? line.length : end)
+    at = end < 0 ? line.length + 1 : end + 1
+    return word
+  }
+  let word = next()
+  if (word.startsWith('[')) word = next()
+  if (word !== '-A') return keys
+  next()
+  word = next()
+  for (;;) {
+    if (word === '-s' || word === '-d' || word === '-i' || word === '-o' || word === '-p') {
+      const value = next()
+      if (value.includes('"') || value.includes("'")) return keys
+      if (word === '-s' || word === '-d') {
+        const k = addrKey(value, family)
+        if (k) keys[word === '-s' ? 'src' : 'dst'] = k
+      } else if (word === '-p') {
+        const n = protoKey(value)
+        if (n !== undefined) keys.proto = n
+      } else if (value !== '' && !value.endsWith('+')) keys[word === '-i' ? 'inIf' : 'outIf'] = value
+    } else if (word === '!') {
+      const option = next()
+      if (!['-s', '-d', '-i', '-o', '-p'].includes(option) || next().includes('"')) return keys
+    } else if (word !== '-f') break
+    word = next()
+  }
+  let portMatch = false
+  let previous = ''
+  for (; word !== ''; previous = word, word = next()) {
+    if (word.includes('"') || word.includes("'") || word === '-j' || word === '-g') break
+    if (word === '-m') {
+      word = next()
+      portMatch = word === 'tcp' || word === 'udp'
+    } else if (portMatch && word === '--dport' && previous !== '!') {
+      word = next()
+      if (/^\d{1,5}$/.test(word) && Number(word) <= 65535) keys.dport = Number(word)
     }
   }
   return keys

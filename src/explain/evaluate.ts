@@ -7,6 +7,7 @@
 import {formatIp, parseIp, type Ip} from './addr.js'
 import {ALL, candidates, type TableView} from './chains.js'
 import {ruleMatches, type CTarget} from './compile.js'
+import type {Ruleset} from '../netfilter/types.js'
 import {ExplainInputError, Network, type Netns} from './net.js'
 import {ACK, ICMP, ICMPV6, SYN, TCP, UDP, tcpFlagNames, type CtEntry, type Pkt, type Tuple} from './packet.js'
 import type {
@@ -36,7 +37,7 @@ const MAX_HOPS = 32
 const MAX_VISITS = 1_000_000
 const DEFAULT_SOURCE_PORT = 40000
 
-export {ExplainInputError} from './net.js'
+export {ExplainInputError, RulesNeeded} from './net.js'
 
 /** A walk cannot go on: a rule's target is outside the model, or a namespace's rules could not be read. */
 class Undecidable extends Error {
@@ -196,7 +197,7 @@ function traverse(
   let visits = 0
   for (;;) {
     const f = stack[stack.length - 1]!
-    const idx = f.list === ALL ? (f.i < f.chain.rules.length ? f.i : -1) : f.i < f.list.length ? f.list[f.i]! : -1
+    const idx = f.list === ALL ? (f.i < f.chain.size ? f.i : -1) : f.i < f.list.length ? f.list[f.i]! : -1
     if (idx < 0) {
       if (stack.length === 1) return policyOf(builtin, hook, steps)
       steps.push({kind: 'return', chain: f.chain.ref})
@@ -205,7 +206,7 @@ function traverse(
     }
     f.i++
     if (++visits > MAX_VISITS) throw new Undecidable(`more than ${MAX_VISITS} rules visited in ${tableName} ${hook}`)
-    const r = f.chain.rules[idx]!
+    const r = f.chain.rule(idx)
     const m = ruleMatches(r, p)
     if (m === false) continue
     const ref = tv.ruleRef(r)
@@ -381,12 +382,19 @@ class Walker {
     this.steps.push({kind: 'conntrack', namespace: ns.id, state: 'NEW', direction: 'original'})
   }
 
-  /** raw, conntrack, mangle and nat of PREROUTING or OUTPUT (the destination manipulation). */
-  private preamble(ns: Netns, hook: 'PREROUTING' | 'OUTPUT', p: Pkt): Next | undefined {
+  /**
+   * raw, conntrack, mangle and nat of PREROUTING or OUTPUT (the destination manipulation).
+   * `looped`: the packet comes back in through lo from this namespace's own output, and
+   * keeps the connection it left with (nf_conntrack_in skips a packet that has one), so a
+   * NAT done in OUTPUT is not looked up afresh, nor decided again by nat PREROUTING.
+   */
+  private preamble(ns: Netns, hook: 'PREROUTING' | 'OUTPUT', p: Pkt, looped = false): Next | undefined {
     const notrack = {set: false}
     const raw = traverse(this.run, ns, 'raw', hook, p, this.steps, notrack)
     if (raw?.kind === 'drop') return dropped(raw.decision)
-    this.conntrack(ns, p, notrack.set)
+    if (looped && (p.ct.entry !== null || p.ct.state === 'UNTRACKED'))
+      this.steps.push({kind: 'conntrack', namespace: ns.id, state: p.ct.state, direction: p.ct.dir})
+    else this.conntrack(ns, p, notrack.set)
     const mangle = this.filter(ns, 'mangle', hook, p)
     if (mangle) return mangle
     return this.natDst(ns, hook, p)
@@ -429,6 +437,8 @@ class Walker {
       p.dport = e.orig.sport
     } else return undefined
     const after = `${ipOf(p, p.dst)}${portSuffix(p, p.dport)}`
+    // Already translated (a packet looped back through lo): nothing happens to it.
+    if (after === before) return undefined
     this.steps.push({
       kind: 'nat',
       namespace: ns.id,
@@ -476,6 +486,7 @@ class Walker {
       p.sport = e.orig.dport
     } else return undefined
     const after = `${ipOf(p, p.src)}${portSuffix(p, p.sport)}`
+    if (after === before) return undefined
     this.steps.push({
       kind: 'nat',
       namespace: ns.id,
@@ -540,7 +551,7 @@ class Walker {
   }
 
   /** A packet received on `iface` of `ns` (from a bridge port `physIn` when br_netfilter saw it). */
-  arrive(ns: Netns, iface: string, physIn: string, p: Pkt): Next {
+  arrive(ns: Netns, iface: string, physIn: string, p: Pkt, looped = false): Next {
     p.inIf = iface
     p.outIf = ''
     p.physIn = physIn
@@ -553,7 +564,7 @@ class Walker {
       ...(physIn ? {physdev: physIn} : {}),
       packet: view(p),
     })
-    const pre = this.preamble(ns, 'PREROUTING', p)
+    const pre = this.preamble(ns, 'PREROUTING', p, looped)
     if (pre) return pre
     return this.routeArrived(ns, p)
   }
@@ -699,8 +710,9 @@ class Walker {
       if (at.kind === 'outcome') return at.outcome
       if (hops > MAX_HOPS) return {kind: 'dropped', by: {kind: 'routing', namespace: at.ns.id, reason: 'routing loop'}}
       if (at.kind === 'arrive') {
+        const looped = p.ns === at.ns && at.iface === 'lo'
         if (p.ns !== at.ns) crossInto(p, at.ns)
-        at = this.arrive(at.ns, at.iface, at.physIn, p)
+        at = this.arrive(at.ns, at.iface, at.physIn, p, looped)
       } else {
         if (p.ns !== at.ns) crossInto(p, at.ns)
         at = this.bridge(at.ns, at.bridge, at.physIn, at.target, p)
@@ -999,6 +1011,11 @@ export class Explainer {
 
   explain(query: Query, opts: ExplainOptions = {}): ExplainResult {
     return this.explainDepth(query, opts.maxRelays ?? 2)
+  }
+
+  /** Rules of a deferred family (RulesNeeded), read: the chains compiled so far stay. */
+  provideRules(namespace: NamespaceId, family: Family, ruleset: Ruleset | null | undefined): void {
+    this.network.ns(namespace).provideRules(family, ruleset)
   }
 
   private explainDepth(query: Query, relays: number): ExplainResult {

@@ -1,7 +1,7 @@
 // An ExplainHost from what can be read in each namespace: iptables-save and
 // ip6tables-save output, iproute2's JSON and a few sysctls. Pure: the reading is the
 // caller's (refresh, the tests' sandbox reader, fixtures).
-import {parseRuleset} from '../netfilter/parse.js'
+import {parseRuleset, parseRulesetLazily} from '../netfilter/parse.js'
 import {
   interfacesFromIpAddr,
   linksFromIpLink,
@@ -10,7 +10,7 @@ import {
   socketsFromSs,
   sysctlFlag,
 } from './iproute.js'
-import type {ExplainHost, NamespaceId, NamespaceInput, Proxy} from './types.js'
+import type {ExplainHost, Family, NamespaceId, NamespaceInput, Proxy} from './types.js'
 
 export interface NamespaceDump {
   id: NamespaceId
@@ -22,6 +22,8 @@ export interface NamespaceDump {
   sysctl: {ipv4Forward: string; ipv6Forward: string; bridgeNfIptables?: string; bridgeNfIp6tables?: string}
   /** `ss -H -l -n -t -u`, when the listening sockets are known (see NamespaceInput.sockets). */
   ss?: string
+  /** Families whose saves are not read yet (NamespaceInput.deferred); their `iptables` entries are ignored. */
+  deferred?: Family[]
 }
 
 export interface HostDump {
@@ -30,17 +32,27 @@ export interface HostDump {
   dockerBridges?: string[]
 }
 
-function rules(text: string | null, family: 'ipv4' | 'ipv6'): NamespaceInput['rulesets']['ipv4'] {
+/** A save as the evaluator takes it: null could not be read, undefined holds no rule. */
+export function rulesFromSave(text: string | null, family: Family, lazy: boolean): NamespaceInput['rulesets']['ipv4'] {
   if (text === null) return null
   if (text.trim() === '') return undefined
-  return parseRuleset(text, {family})
+  return lazy ? parseRulesetLazily(text, {family}) : parseRuleset(text, {family})
 }
 
-export function hostFromDumps(dump: HostDump): ExplainHost {
+export interface FromDumpsOptions {
+  /**
+   * Parse each chain when a packet first visits it (the CLI: a dump holds thousands of
+   * rules no question reaches). The tables then hold functions: not for structuredClone.
+   */
+  lazyRules?: boolean
+}
+
+export function hostFromDumps(dump: HostDump, opts: FromDumpsOptions = {}): ExplainHost {
   const namespaces: NamespaceInput[] = dump.namespaces.map((n) => {
     const rulesets: NamespaceInput['rulesets'] = {}
-    const v4 = rules(n.iptables.ipv4, 'ipv4')
-    const v6 = rules(n.iptables.ipv6, 'ipv6')
+    const deferred = n.deferred ?? []
+    const v4 = deferred.includes('ipv4') ? undefined : rulesFromSave(n.iptables.ipv4, 'ipv4', opts.lazyRules ?? false)
+    const v6 = deferred.includes('ipv6') ? undefined : rulesFromSave(n.iptables.ipv6, 'ipv6', opts.lazyRules ?? false)
     if (v4 !== undefined) rulesets.ipv4 = v4
     if (v6 !== undefined) rulesets.ipv6 = v6
     const input: NamespaceInput = {
@@ -56,6 +68,7 @@ export function hostFromDumps(dump: HostDump): ExplainHost {
         ipv6: sysctlFlag(n.sysctl.bridgeNfIp6tables ?? '0'),
       }
     if (n.ss !== undefined) input.sockets = socketsFromSs(n.ss)
+    if (deferred.length > 0) input.deferred = [...deferred]
     return input
   })
   const segments = segmentsFromLinks(dump.namespaces.map((n) => ({id: n.id, links: linksFromIpLink(n.ip.link)})))

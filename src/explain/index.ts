@@ -1,9 +1,16 @@
 // Public entry of the evaluator behind `dockwall explain`: "can A reach B, and which rule
 // decides?" answered from parsed iptables dumps and a small topology. See README.md.
 export * from './types.js'
-export {explain, Explainer, ExplainInputError, type ExplainOptions, type ExplainerOptions} from './evaluate.js'
+export {
+  explain,
+  Explainer,
+  ExplainInputError,
+  RulesNeeded,
+  type ExplainOptions,
+  type ExplainerOptions,
+} from './evaluate.js'
 export {isDockerChain, ownerOf} from './owner.js'
-export {hostFromDumps, type HostDump, type NamespaceDump} from './from-dumps.js'
+export {hostFromDumps, rulesFromSave, type FromDumpsOptions, type HostDump, type NamespaceDump} from './from-dumps.js'
 export {
   interfacesFromIpAddr,
   linksFromIpLink,

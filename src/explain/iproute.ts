@@ -8,6 +8,9 @@ interface IpAddrInfo {
   local?: string
   prefixlen?: number
   scope?: string
+  /** IPv6 duplicate address detection not done (the link is down: a bridge with no port) or failed. */
+  tentative?: boolean
+  dadfailed?: boolean
 }
 
 interface IpAddrEntry {
@@ -15,7 +18,7 @@ interface IpAddrEntry {
   addr_info?: IpAddrInfo[]
 }
 
-/** `ip -j addr` → interfaces with their addresses (IPv6 link-local ones left out: the model does not route them). */
+/** `ip -j addr` → interfaces with their addresses (IPv6 link-local and tentative ones left out: the model does not route the first, the kernel does not use the second). */
 export function interfacesFromIpAddr(json: string): Interface[] {
   const entries = JSON.parse(json || '[]') as IpAddrEntry[]
   return entries
@@ -25,6 +28,9 @@ export function interfacesFromIpAddr(json: string): Interface[] {
       addresses: (e.addr_info ?? [])
         .filter((a) => (a.family === 'inet' || a.family === 'inet6') && a.local && a.prefixlen !== undefined)
         .filter((a) => !(a.family === 'inet6' && a.scope === 'link'))
+        // A tentative IPv6 address is not the host's yet: the kernel neither delivers to it nor
+        // sends from it (Docker 20.10's gateway on a bridge without containers stays so).
+        .filter((a) => !(a.family === 'inet6' && (a.tentative || a.dadfailed)))
         .map((a) => `${a.local}/${a.prefixlen}`),
     }))
 }

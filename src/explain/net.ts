@@ -22,6 +22,17 @@ export class ExplainInputError extends Error {
   override name = 'ExplainInputError'
 }
 
+/** A walk entered a namespace whose rules of a family are deferred (NamespaceInput.deferred): read them and ask again. */
+export class RulesNeeded extends Error {
+  override name = 'RulesNeeded'
+  constructor(
+    readonly namespace: NamespaceId,
+    readonly family: Family,
+  ) {
+    super(`the ${family} rules of ${namespace} are not read yet`)
+  }
+}
+
 interface RouteEntry {
   cidr: Cidr
   dev: string
@@ -50,12 +61,14 @@ export class Netns implements AddressTypes {
   private readonly broadcasts = new Map<bigint, string>()
   private readonly routes = new Map<Family, RouteEntry[]>()
   private readonly tables = new Map<Family, Map<string, TableView> | null>()
+  private readonly deferred: Set<Family>
 
   constructor(
     readonly input: NamespaceInput,
-    dockerBridges: ReadonlySet<string>,
-    indexMinRules?: number,
+    private readonly dockerBridges: ReadonlySet<string>,
+    private readonly indexMinRules?: number,
   ) {
+    this.deferred = new Set(input.deferred ?? [])
     this.id = input.id
     for (const f of FAMILIES) {
       this.locals.set(f, [])
@@ -108,8 +121,18 @@ export class Netns implements AddressTypes {
     }
   }
 
+  /** The rules of a deferred family, read now (null: they could not be read). */
+  provideRules(family: Family, ruleset: Ruleset | null | undefined): void {
+    this.deferred.delete(family)
+    this.tables.set(
+      family,
+      ruleset === null ? null : tableViews(this.id, family, ruleset, this.dockerBridges, this.indexMinRules),
+    )
+  }
+
   /** null when that family's rules could not be read. */
   tablesOf(family: Family): Map<string, TableView> | null {
+    if (this.deferred.has(family)) throw new RulesNeeded(this.id, family)
     const t = this.tables.get(family)
     return t === undefined ? new Map() : t
   }

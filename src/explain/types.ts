@@ -29,6 +29,12 @@ export interface NamespaceInput {
    * that family makes the answer `unknown`.
    */
   rulesets: Partial<Record<Family, Ruleset | null>>
+  /**
+   * Families whose rules are not read yet (the CLI reads a container's iptables when a
+   * packet first enters it): a walk that needs them throws RulesNeeded, and the caller
+   * reads them, gives them to Explainer.provideRules and asks again.
+   */
+  deferred?: Family[]
   interfaces: Interface[]
   /** The main routing table; connected routes of interface addresses are implied when missing. */
   routes: Route[]

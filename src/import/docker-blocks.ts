@@ -2,6 +2,7 @@
 // bridge networks, `container` blocks with their attachments, and the labels both get.
 import {parseCidr} from '../config/ipv4.js'
 import type {DockerContainer, DockerEndpoint, DockerNetwork, DockerSnapshot, IpamSubnet} from '../docker/types.js'
+import {LINEAGE_LABEL} from '../model/names.js'
 import {attribute, block, type HclBlock, type HclItem, type HclObject} from './hcl-writer.js'
 import {formatImportId} from './id.js'
 import {LabelAllocator} from './labels.js'
@@ -124,7 +125,9 @@ export function networkBlock(n: GeneratedNetwork): {block: HclBlock; importId: s
     if (v6.ipRange) body.push(attribute('ipv6_ip_range', v6.ipRange))
   } else if (n.net.enableIPv6) body.push(attribute('ipv6', true))
   if (n.net.internal) body.push(attribute('internal', true))
-  if (Object.keys(n.net.labels).length > 0) body.push(attribute('labels', stringMap(n.net.labels)))
+  // Not dockwall's own lineage label: dockwall sets it, the configuration may not.
+  const labels = Object.fromEntries(Object.entries(n.net.labels).filter(([k]) => k !== LINEAGE_LABEL))
+  if (Object.keys(labels).length > 0) body.push(attribute('labels', stringMap(labels)))
   if (Object.keys(n.net.options).length > 0) body.push(attribute('options', stringMap(n.net.options)))
   return {
     block: block('network', [n.label], body, [`Docker network ${n.net.name} (${n.net.id.slice(0, 12)})`]),

@@ -89,6 +89,20 @@ export interface Ruleset {
   tables: Table[]
 }
 
+/** A table whose rules are parsed one at a time, when first asked for (parseRulesetLazily). */
+export interface LazyTable extends Table {
+  /** The rule lines of one chain, in order, as the dump wrote them. */
+  ruleLines(chain: string): readonly string[]
+  /** The i-th (0-based) rule of a chain, parsed on the first call. */
+  chainRule(chain: string, i: number): Rule
+  /** Whether the dump has a rule in `chain`. */
+  hasRules(chain: string): boolean
+}
+
+export function isLazyTable(t: Table): t is LazyTable {
+  return typeof (t as Partial<LazyTable>).chainRule === 'function'
+}
+
 export const BUILTIN_CHAINS: Readonly<Record<string, readonly string[]>> = {
   filter: ['INPUT', 'FORWARD', 'OUTPUT'],
   nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],

@@ -7,7 +7,7 @@ import type {Attributes, StateResource} from '../model/resources.js'
 import type {AttachmentSpec, ContainerSpec} from '../model/types.js'
 import {emptyPlan, jsonEq, type DockerPlanContext, type PartialPlan} from './docker-changes.js'
 import {reasonText} from './reasons.js'
-import type {Change, Drift} from './types.js'
+import {REQUESTED_REPLACE, type Change, type Drift} from './types.js'
 
 /**
  * Aliases compared without the container's own name: Docker's DNS answers to the name on
@@ -43,23 +43,45 @@ function actualAttachmentAttrs(c: DockerContainer, ep: DockerEndpoint): Attribut
   }
 }
 
-function attachmentDiffs(want: Attributes, c: DockerContainer, ep: DockerEndpoint): string[] {
-  const out: string[] = []
+/**
+ * An attachment as the state records it, read from the host (apply --refresh-only): the
+ * addresses it holds statically (what `ipv4_address` declares; a dynamic one is Docker's
+ * to change, and recorded it would read as a lost static address later), its aliases.
+ */
+export function recordedAttachmentAttrs(c: DockerContainer, ep: DockerEndpoint): Attributes {
+  return {
+    container: c.name,
+    network: ep.networkName,
+    ipv4_address: ep.staticIpv4Address ?? null,
+    ipv6_address: ep.staticIpv6Address ?? null,
+    aliases: dockerAliases(c, ep),
+  }
+}
+
+function attachmentDiffs(want: Attributes, c: DockerContainer, ep: DockerEndpoint): {key: string; text: string}[] {
+  const out: {key: string; text: string}[] = []
   const ip = want.ipv4_address
   if (ip !== null) {
-    if (ep.staticIpv4Address !== ip) out.push(`static address: ${ep.staticIpv4Address ?? 'none'} → ${String(ip)}`)
-    else if (ep.ipv4Address && ep.ipv4Address !== ip) out.push(`address: ${ep.ipv4Address} → ${String(ip)}`)
+    if (ep.staticIpv4Address !== ip)
+      out.push({key: 'ipv4_address', text: `static address: ${ep.staticIpv4Address ?? 'none'} → ${String(ip)}`})
+    else if (ep.ipv4Address && ep.ipv4Address !== ip)
+      out.push({key: 'ipv4_address', text: `address: ${ep.ipv4Address} → ${String(ip)}`})
   }
   const ip6 = want.ipv6_address
   if (ip6 !== null) {
     // Docker prints IPv6 in RFC 5952, as the configuration's canonical form is: text comparison is exact.
     if (ep.staticIpv6Address !== ip6)
-      out.push(`static IPv6 address: ${ep.staticIpv6Address ?? 'none'} → ${String(ip6)}`)
-    else if (ep.ipv6Address && ep.ipv6Address !== ip6) out.push(`IPv6 address: ${ep.ipv6Address} → ${String(ip6)}`)
+      out.push({
+        key: 'ipv6_address',
+        text: `static IPv6 address: ${ep.staticIpv6Address ?? 'none'} → ${String(ip6)}`,
+      })
+    else if (ep.ipv6Address && ep.ipv6Address !== ip6)
+      out.push({key: 'ipv6_address', text: `IPv6 address: ${ep.ipv6Address} → ${String(ip6)}`})
   }
   const have = dockerAliases(c, ep)
   const wanted = Array.isArray(want.aliases) ? comparableAliases(want.aliases.map(String), c) : []
-  if (!jsonEq(wanted, have)) out.push(`aliases: ${JSON.stringify(have)} → ${JSON.stringify(wanted)}`)
+  if (!jsonEq(wanted, have))
+    out.push({key: 'aliases', text: `aliases: ${JSON.stringify(have)} → ${JSON.stringify(wanted)}`})
   return out
 }
 
@@ -130,7 +152,8 @@ function desiredAttachment(
     return
   }
   const diffs = attachmentDiffs(after, c, ep)
-  if (diffs.length === 0) {
+  const requested = prior !== undefined && ctx.replace.has(att.address)
+  if (diffs.length === 0 && !requested) {
     out.changes.push({
       ...base,
       action: 'no-op',
@@ -146,7 +169,9 @@ function desiredAttachment(
       action: 'replace',
       before,
       after,
-      reasons: diffs.map((d) => `${d} (forces reconnection)`),
+      reasons: [...(requested ? [REQUESTED_REPLACE] : []), ...diffs.map((d) => `${d.text} (forces reconnection)`)],
+      ...(diffs.length > 0 ? {replacePaths: [...new Set(diffs.map((d) => d.key))]} : {}),
+      ...(requested ? {requested: true as const} : {}),
       ids: {container: c.id},
       origin: prior?.origin ?? 'created',
     })

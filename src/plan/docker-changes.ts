@@ -19,8 +19,12 @@ export interface DockerPlanContext {
   namespaces: ReadonlyMap<NamespaceKey, ActualNamespace>
   unreadable: ReadonlyMap<NamespaceKey, string>
   prior: ReadonlyMap<string, StateResource>
+  /** The prior state's lineage (null without a state): networks labelled with it are dockwall's own. */
+  lineage: string | null
   /** Why a managed object the plan does not want is removed (not configured, or destroy). */
   removal: ReasonCode
+  /** Addresses the operator asked to replace (`--replace`): replaced even where nothing forces it. */
+  replace: ReadonlySet<string>
 }
 
 export interface PartialPlan {

@@ -129,15 +129,51 @@ function countDiff(before: readonly RuleLine[], after: readonly RuleLine[], norm
     .join(', ')
 }
 
+const WRITTEN_AS = /--comment "?dockwall:([^"\s]+)"?/
+
+/**
+ * The address a resource's recorded lines carry in their `dockwall:` comment when it is
+ * not the resource's own: the resource moved in the state (`dockwall state mv`) after
+ * they were written. Undefined when they carry its own address (or none: an imported
+ * rule still in its foreign chain). Every line of a resource carries the same comment,
+ * so the first one tells, and its own address is checked first (a substring test).
+ */
+export function writtenAs(r: Pick<StateResource, 'address' | 'lines' | 'pendingMove'>): string | undefined {
+  const spec = r.lines?.[0]?.spec
+  if (spec === undefined || r.pendingMove) return undefined
+  if (spec.includes(`dockwall:${r.address}"`) || spec.includes(`dockwall:${r.address} `)) return undefined
+  const old = WRITTEN_AS.exec(spec)?.[1]
+  return old !== undefined && old !== r.address && ruleTypeOf(old) ? old : undefined
+}
+
 /** Per-resource changes for rule, port_forward, masquerade and firewall; `moves` are imported foreign lines to delete. */
 function resourceChanges(input: FirewallPlanInput): {
   changes: Change[]
   drift: Drift[]
   effective: Map<string, DesiredLine[]>
   moves: RuleLine[]
+  /** Lines on the host under an old address (the comment) that belong to a moved resource (the value). */
+  claimedBy: Map<string, string>
 } {
   const {index, prior, normalize: norm} = input
   const desired = new Map(input.rendered.map((r) => [r.address, r]))
+  // A resource moved in the state owns the lines written under its old address: they are
+  // its lines, to rewrite with its new address, not an orphan to delete and a rule to create.
+  const claimedBy = new Map<string, string>()
+  const movedFrom = new Map<string, string>()
+  for (const p of prior.values()) {
+    if (!ruleTypeOf(p.address)) continue
+    const old = writtenAs(p)
+    if (old !== undefined && !claimedBy.has(old)) {
+      claimedBy.set(old, p.address)
+      movedFrom.set(p.address, old)
+    }
+  }
+  const linesOf = (address: string): IndexedLine[] => {
+    const old = movedFrom.get(address)
+    const own = claimedBy.has(address) ? [] : (index.byAddress.get(address) ?? [])
+    return old === undefined ? own : [...own, ...(index.byAddress.get(old) ?? [])]
+  }
   const addresses = new Set<string>([...desired.keys()])
   for (const a of index.byAddress.keys()) if (ruleTypeOf(a)) addresses.add(a)
   for (const p of prior.values()) if (ruleTypeOf(p.address)) addresses.add(p.address)
@@ -160,7 +196,7 @@ function resourceChanges(input: FirewallPlanInput): {
         summary: `the rule imported from ${p0?.lines?.[0]?.chain ?? 'a foreign chain'} is no longer there; it is created from the configuration`,
       })
     const p = importing ? undefined : p0
-    const actual = (index.byAddress.get(address) ?? []).map(plain)
+    const actual = linesOf(address).map(plain)
     const want = r?.lines ?? []
     const targeted = input.targeted === null || input.targeted(address)
     if (importing && targeted && r) for (const f of foreign) moves.push(f)
@@ -179,7 +215,7 @@ function resourceChanges(input: FirewallPlanInput): {
     // Lines the chain will hold for this address after apply.
     if (targeted) effective.set(address, want)
     else if (actual.length > 0) {
-      const keep = (index.byAddress.get(address) ?? []).map((l, i) => ({
+      const keep = linesOf(address).map((l, i) => ({
         ...plain(l),
         address,
         order: r?.lines[0]?.order ?? {group: 1, priority: Number.MAX_SAFE_INTEGER, index: i},
@@ -227,10 +263,16 @@ function resourceChanges(input: FirewallPlanInput): {
     } else if (sameLines(want, actual, norm)) {
       changes.push({...base, action: 'no-op', reasons: r.notes})
     } else {
-      changes.push({...base, action: 'update', reasons: [countDiff(actual, want, norm), ...r.notes].filter(Boolean)})
+      const old = movedFrom.get(address)
+      const moved = old === undefined ? [] : [`moved in the state from ${old}: its lines' comments are rewritten`]
+      changes.push({
+        ...base,
+        action: 'update',
+        reasons: [...moved, countDiff(actual, want, norm), ...r.notes].filter(Boolean),
+      })
     }
   }
-  return {changes, drift, effective, moves}
+  return {changes, drift, effective, moves, claimedBy}
 }
 
 interface ChainWork {
@@ -421,7 +463,7 @@ export function planFirewall(
   backendOf: (ns: NamespaceKey, family: Family) => Backend | undefined,
 ): FirewallPlan {
   const input: FirewallPlanInput = {...given, normalize: memoNormalize(given.normalize)}
-  const {changes, drift, effective, moves} = resourceChanges(input)
+  const {changes, drift, effective, moves, claimedBy} = resourceChanges(input)
   const changedAddresses = new Set(changes.filter(touchesFirewall).map((c) => c.address))
 
   // Group effective lines per (namespace, family, table, chain).
@@ -455,7 +497,8 @@ export function planFirewall(
   for (const c of input.index.ownedChainsByKey.values()) ensure(c.namespace, c.family, c.table, c.chain)
   for (const j of input.index.jumps) ensure(j.namespace, j.family, j.table, j.to)
   // Lines of changed resources that are leaving a chain mark that chain as changed too.
-  for (const [address, lines] of input.index.byAddress.entries()) {
+  for (const [written, lines] of input.index.byAddress.entries()) {
+    const address = claimedBy.get(written) ?? written
     if (!changedAddresses.has(address)) continue
     for (const x of lines as IndexedLine[])
       if (isOwnedChain(x.table, x.chain)) ensure(x.namespace, x.family, x.table, x.chain).addresses.add(address)

@@ -2,11 +2,12 @@
 // change a network in place), adopt a matching network nobody manages, refuse to touch a
 // different one, and delete (or, when adopted, release) what left the configuration.
 import type {DockerContainer, DockerNetwork} from '../docker/types.js'
+import {LINEAGE_LABEL} from '../model/names.js'
 import type {Attributes, StateResource} from '../model/resources.js'
 import type {NetworkSpec} from '../model/types.js'
 import {emptyPlan, jsonEq, sortedRecord, type DockerPlanContext, type PartialPlan} from './docker-changes.js'
 import {reasonText} from './reasons.js'
-import type {Change} from './types.js'
+import {REQUESTED_REPLACE, type Change} from './types.js'
 
 export function networkAttrs(spec: NetworkSpec): Attributes {
   return {
@@ -39,9 +40,15 @@ export function actualNetworkAttrs(n: DockerNetwork): Attributes {
     ipv6_gateway: ipam6?.gateway ?? null,
     ipv6_ip_range: ipam6?.ipRange ?? null,
     internal: n.internal,
-    labels: sortedRecord(n.labels),
+    // dockwall's own mark is not a setting the configuration states (see ownLineage).
+    labels: sortedRecord(Object.fromEntries(Object.entries(n.labels).filter(([k]) => k !== LINEAGE_LABEL))),
     options: sortedRecord(n.options),
   }
+}
+
+/** The lineage of the state whose dockwall created this network, from its label; undefined for anyone else's. */
+export function ownLineage(n: DockerNetwork): string | undefined {
+  return n.labels[LINEAGE_LABEL]
 }
 
 /** Set by Docker when the configuration leaves them out: a desired null matches anything. */
@@ -53,13 +60,13 @@ const DOCKER_CHOOSES: ReadonlySet<string> = new Set([
   'ipv6_ip_range',
 ])
 
-/** Attribute differences; a desired null gateway, ip_range or IPv6 subnet means "Docker chooses" and matches anything. */
-function networkDiffs(want: Attributes, have: Attributes): string[] {
-  const out: string[] = []
+/** Attribute differences (the key, and a sentence); a desired null gateway, ip_range or IPv6 subnet means "Docker chooses" and matches anything. */
+function networkDiffs(want: Attributes, have: Attributes): {key: string; text: string}[] {
+  const out: {key: string; text: string}[] = []
   for (const key of Object.keys(want)) {
     if (DOCKER_CHOOSES.has(key) && want[key] === null) continue
     if (!jsonEq(want[key], have[key]))
-      out.push(`${key}: ${JSON.stringify(have[key] ?? null)} → ${JSON.stringify(want[key])}`)
+      out.push({key, text: `${key}: ${JSON.stringify(have[key] ?? null)} → ${JSON.stringify(want[key])}`})
   }
   return out
 }
@@ -132,8 +139,18 @@ function desiredNetwork(
   const before = actualNetworkAttrs(actual)
   const diffs = networkDiffs(after, before)
   const origin = prior?.origin ?? (prior ? 'created' : undefined)
-  if (diffs.length === 0) {
-    const reasons = prior ? [] : [`a Docker network "${spec.name}" with these settings exists; dockwall adopts it`]
+  const requested = prior !== undefined && ctx.replace.has(spec.address)
+  if (diffs.length === 0 && !requested) {
+    // Made by this state's dockwall, which was stopped before it saved the state (SIGKILL
+    // during the create): its own, not someone else's to adopt, so destroy removes it.
+    const ours = !prior && ctx.lineage !== null && ownLineage(actual) === ctx.lineage
+    const reasons = prior
+      ? []
+      : ours
+        ? [
+            `a Docker network "${spec.name}" created by this state's dockwall (labelled with its lineage) exists; dockwall records it as created`,
+          ]
+        : [`a Docker network "${spec.name}" with these settings exists; dockwall adopts it`]
     out.changes.push({
       address: spec.address,
       type: 'network',
@@ -143,7 +160,7 @@ function desiredNetwork(
       reasons,
       dependsOn: [],
       ids: {id: actual.id},
-      origin: origin ?? 'adopted',
+      origin: origin ?? (ours ? 'created' : 'adopted'),
     })
     return
   }
@@ -153,7 +170,7 @@ function desiredNetwork(
       severity: 'error',
       address: spec.address,
       at: spec.at,
-      summary: `a Docker network named "${spec.name}" already exists with different settings (${diffs.join('; ')}), and dockwall does not manage it`,
+      summary: `a Docker network named "${spec.name}" already exists with different settings (${diffs.map((d) => d.text).join('; ')}), and dockwall does not manage it`,
       detail: 'Rename the network in the configuration, change it to match, or adopt it first with `dockwall import`.',
     })
     return
@@ -162,7 +179,7 @@ function desiredNetwork(
     out.drift.push({
       address: spec.address,
       kind: 'changed',
-      summary: `Docker network "${spec.name}" was recreated outside dockwall (${diffs.join('; ')})`,
+      summary: `Docker network "${spec.name}" was recreated outside dockwall (${diffs.map((d) => d.text).join('; ')})`,
     })
   }
   out.changes.push({
@@ -171,7 +188,12 @@ function desiredNetwork(
     action: 'replace',
     before,
     after,
-    reasons: diffs.map((d) => `${d} (forces replacement: Docker networks cannot be changed in place)`),
+    reasons: [
+      ...(requested ? [REQUESTED_REPLACE] : []),
+      ...diffs.map((d) => `${d.text} (forces replacement: Docker networks cannot be changed in place)`),
+    ],
+    ...(diffs.length > 0 ? {replacePaths: diffs.map((d) => d.key)} : {}),
+    ...(requested ? {requested: true as const} : {}),
     dependsOn: [],
     disconnects: attachedContainers(actual, ctx.containers),
     ids: {id: actual.id},
@@ -201,6 +223,7 @@ function newNetwork(
     change.action = 'replace'
     change.before = actualNetworkAttrs(priorNet)
     change.reasons.push(`name: "${priorNet.name}" → "${spec.name}" (Docker cannot rename networks)`)
+    change.replacePaths = ['name']
     change.disconnects = attachedContainers(priorNet, ctx.containers)
     change.ids = {id: priorNet.id}
     change.origin = prior?.origin ?? 'created'

@@ -1,6 +1,7 @@
 // plan(desired, actual, prior) → Plan. Pure and deterministic: the same inputs
-// give the same plan, byte for byte (everything is sorted; no clocks, no randomness).
-import {createHash} from 'node:crypto'
+// give the same plan, byte for byte (everything is sorted; no clocks). The one random value
+// is a first plan's lineage (no prior state), drawn unless options.lineage gives it.
+import {createHash, randomUUID} from 'node:crypto'
 
 import type {Diagnostic} from '../errors.js'
 import {FAMILIES, type Backend, type DesiredModel, type Endpoint, type Family, type PortRange} from '../model/types.js'
@@ -15,6 +16,7 @@ import {planNetworks} from './network-changes.js'
 import {planRoutes} from './route-changes.js'
 import {renderFirewall, renderMasquerade, renderPortForward, renderRule, type RenderedResource} from './firewall.js'
 import {planFirewall, touchesFirewall, type Normalize} from './firewall-changes.js'
+import {refreshedResources} from './refreshed.js'
 import {resolveImports, type ImportRequest} from './imports.js'
 import {publishedOverIpv6Warning} from './published6.js'
 import {publishedOverIpv6} from '../refresh/published.js'
@@ -28,9 +30,13 @@ export interface PlanOptions {
   mode: PlanMode
   /** `--target` addresses; their dependencies are pulled in. Empty = everything. */
   targets: readonly string[]
+  /** `--replace` addresses (networks and attachments): replaced even where nothing forces it. */
+  replace?: readonly string[]
   dockwallVersion: string
   /** Brings an iptables rule spec to iptables-save's normal form (src/netfilter). */
   normalize?: Normalize
+  /** The lineage a first apply gives the state (no prior state); a fresh UUID when absent. */
+  lineage?: string
 }
 
 export interface PlanInputs {
@@ -195,6 +201,49 @@ export function hashActual(actual: ActualModel): string {
   return createHash('sha256').update(JSON.stringify({docker, namespaces})).digest('hex')
 }
 
+/**
+ * The host a plan read, in parts a person can name (`container web`, `the iptables nat table
+ * of host`), each with its own hash: a saved plan file keeps them, so `apply PLANFILE` can
+ * say what moved when it refuses. Computed only when a plan is saved.
+ */
+export function hostParts(actual: ActualModel): Record<string, string> {
+  const h = (x: unknown): string => createHash('sha256').update(JSON.stringify(x)).digest('hex').slice(0, 16)
+  const parts: Record<string, string> = {}
+  for (const n of actual.docker.networks) parts[`Docker network ${n.name}`] = h(n)
+  for (const c of actual.docker.containers)
+    parts[`container ${c.name}`] = h({id: c.id, status: c.status, pid: c.pid ?? null, endpoints: c.endpoints})
+  for (const ns of actual.namespaces) {
+    for (const [tool, tables] of [
+      ['iptables', ns.tables],
+      ['ip6tables', ns.tables6],
+    ] as const) {
+      if (!tables) continue
+      for (const [name, t] of Object.entries(tables) as Array<[string, ActualTable | undefined]>)
+        if (t) parts[`the ${tool} ${name} table of ${ns.key}`] = h({backend: ns.backend, t: tablesForHash({[name]: t})})
+    }
+    if (ns.routes) parts[`the routes of ${ns.key}`] = h(ns.routes)
+    // What hashActual also covers beyond those parts: the namespace itself (one refresh read
+    // that another did not, or one that came or went with no table of its own) and which of its
+    // families and routes were read. Without it, a host could move with nothing to name.
+    parts[`the namespace ${ns.key}`] = h({
+      backend: ns.backend,
+      tables: Object.keys(ns.tables),
+      tables6: ns.tables6 ? Object.keys(ns.tables6) : null,
+      routes: ns.routes !== undefined,
+    })
+  }
+  return parts
+}
+
+/** The parts of the host that differ between two hostParts readings: changed, gone or new. */
+export function movedParts(then: Record<string, string>, now: Record<string, string>): string[] {
+  const names = new Set([...Object.keys(then), ...Object.keys(now)])
+  return [...names]
+    .filter((k) => then[k] !== now[k])
+    .map((k) => (now[k] === undefined ? `${k} (gone)` : then[k] === undefined ? `${k} (new)` : k))
+    .sort()
+}
+
 /** Expands targets to the addresses they cover (a container target covers its attachments and routes) plus dependencies. */
 function targetFilter(
   targets: readonly string[],
@@ -256,12 +305,14 @@ export function makePlan(inputs: PlanInputs, options: PlanOptions): PlanResult {
     namespaces: index.namespaces,
     unreadable,
     prior,
+    lineage: inputs.prior?.lineage ?? null,
     removal: removalReason(options.mode),
+    replace: new Set(options.replace ?? []),
   }
 
   const nets = planNetworks(ctx)
   const atts = planAttachments(ctx, nets.changes)
-  const routes = planRoutes(ctx)
+  const routes = planRoutes(ctx, atts.changes)
 
   // Render the firewall with the addresses containers will have once the Docker changes are made.
   const leaving = leavingEndpoints(nets.changes, atts.changes)
@@ -300,13 +351,15 @@ export function makePlan(inputs: PlanInputs, options: PlanOptions): PlanResult {
     a.address < b.address ? -1 : a.address > b.address ? 1 : a.summary < b.summary ? -1 : 1,
   )
   const warnings = planWarnings(actual, model, changes, index, backendOf)
-  markImports(changes, descriptions)
+  markImports(changes, descriptions, new Map((model?.imports ?? []).map((i) => [i.to, i.id])))
   if (options.mode === 'refresh-only') {
     // Refresh-only: report drift, change nothing on the host; apply only records what is there.
     changes = []
     transactions = []
   }
   changes.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0))
+  // Without a firewall block the firewall base (replies accepted, the policies' frame) is implied, not declared.
+  if (inputs.model.firewall.at === undefined) for (const c of changes) if (c.type === 'firewall') c.implied = true
 
   const plan: Plan = {
     formatVersion: PLAN_FORMAT_VERSION,
@@ -317,9 +370,12 @@ export function makePlan(inputs: PlanInputs, options: PlanOptions): PlanResult {
     warnings,
     firewall: transactions,
     prior: {serial: inputs.prior?.serial ?? 0, lineage: inputs.prior?.lineage ?? null},
+    lineage: inputs.prior?.lineage ?? options.lineage ?? randomUUID(),
     actualHash: hashActual(actual),
     targets: [...options.targets].sort(),
   }
+  // What apply --refresh-only records: the prior state as refresh found it (imports are not made).
+  if (options.mode === 'refresh-only') plan.refreshed = refreshedResources(inputs.prior?.resources ?? [], actual, index)
   const engineError = unsupportedEngine(actual.docker.engine)
   return {plan, errors: [...(engineError ? [engineError] : []), ...imported.errors, ...nets.errors]}
 }
@@ -419,12 +475,18 @@ function leavingEndpoints(networks: readonly Change[], attachments: readonly Cha
   return (container, network) => goingNetworks.has(network) || goingEndpoints.has(`${container}|${network}`)
 }
 
-/** A change that also imports its resource says so, first among its reasons. */
-function markImports(changes: readonly Change[], descriptions: ReadonlyMap<string, string>): void {
+/** A change that also imports its resource says so, first among its reasons, with its import block's ID. */
+function markImports(
+  changes: readonly Change[],
+  descriptions: ReadonlyMap<string, string>,
+  blockIds: ReadonlyMap<string, string>,
+): void {
   for (const c of changes) {
     const d = descriptions.get(c.address)
     if (d) {
       c.importing = d
+      const id = blockIds.get(c.address)
+      if (id !== undefined) c.importId = id
       c.reasons.unshift(`import: ${d}`)
     }
   }

@@ -4,18 +4,26 @@ import type {Attributes} from '../model/resources.js'
 import type {RouteSpec} from '../model/types.js'
 import {emptyPlan, type DockerPlanContext, type PartialPlan} from './docker-changes.js'
 import {reasonText} from './reasons.js'
+import type {Change} from './types.js'
 
 export function routeAttrs(r: RouteSpec, containerName: string): Attributes {
   return {container: containerName, destination: r.destination, via: r.via}
 }
 
-export function planRoutes(ctx: DockerPlanContext): PartialPlan {
+/**
+ * `attachmentChanges`: the plan's attachment changes. Docker removes the routes of an interface
+ * it disconnects, so a route in a container with a reconnected attachment is written again
+ * after it (`ip route replace`: whether or not this route went with it).
+ */
+export function planRoutes(ctx: DockerPlanContext, attachmentChanges: readonly Change[]): PartialPlan {
   const out = emptyPlan()
   const desired = new Set<string>()
+  const reconnected = new Set(attachmentChanges.filter((c) => c.action === 'replace').map((c) => c.address))
   for (const spec of ctx.model?.containers ?? []) {
     const ns = `container.${spec.label}` as const
     const rc = ctx.res.containers.get(spec.label)
     const deps = spec.attachments.map((a) => a.address)
+    const lost = deps.filter((a) => reconnected.has(a))
     for (const r of spec.routes) {
       desired.add(r.address)
       const after = routeAttrs(r, spec.name)
@@ -47,6 +55,17 @@ export function planRoutes(ctx: DockerPlanContext): PartialPlan {
           before: {container: spec.name, destination: have.destination, via: have.via ?? null},
           after,
           reasons: [`via: ${have.via ?? 'direct'} → ${r.via}`],
+          ids: {container: rc.docker.id},
+        })
+      } else if (lost.length > 0) {
+        out.changes.push({
+          ...base,
+          action: 'update',
+          before: after,
+          after,
+          reasons: [
+            `written again after ${lost.join(', ')} is reconnected (Docker removes an interface's routes with it)`,
+          ],
           ids: {container: rc.docker.id},
         })
       } else {

@@ -3,7 +3,10 @@
 // apart because they will not happen in this apply; an imported rule is moved, not
 // added, so it counts once, as an import; a forgotten object (released from the state,
 // or already gone) counts as a destroy, which is what it is for the state.
-import type {Change, Plan} from './types.js'
+// The sentence counts what the configuration declares: dockwall's own chains and the
+// firewall base it implies are counted apart (`implied`), as Terraform counts resource
+// instances the user wrote and not the machinery under them (issue 14).
+import {isImplied, type Change, type Plan} from './types.js'
 
 export interface PlanSummary {
   /** Objects adopted by this plan (they may also be counted as add, change or destroy). */
@@ -14,14 +17,38 @@ export interface PlanSummary {
   replace: number
   deferred: number
   drift: number
+  /** Changes the configuration implies (owned chains, the firewall base without a firewall block), not in the counts above. */
+  implied: ImpliedSummary
+}
+
+export interface ImpliedSummary {
+  add: number
+  change: number
+  destroy: number
+  /** Of those: owned chains, and whether the firewall base is among them. */
+  chains: number
+  firewall: boolean
 }
 
 export function emptySummary(): PlanSummary {
-  return {import: 0, add: 0, change: 0, destroy: 0, replace: 0, deferred: 0, drift: 0}
+  return {
+    import: 0,
+    add: 0,
+    change: 0,
+    destroy: 0,
+    replace: 0,
+    deferred: 0,
+    drift: 0,
+    implied: {add: 0, change: 0, destroy: 0, chains: 0, firewall: false},
+  }
 }
 
 /** Adds one change to `s`: used for the plan as a whole and, by apply, for each change that succeeded. */
 export function countChange(s: PlanSummary, c: Change): void {
+  if (isImplied(c)) {
+    countImplied(s.implied, c)
+    return
+  }
   if (c.importing) s.import++
   if (c.importing && c.action === 'create') return
   switch (c.action) {
@@ -45,6 +72,21 @@ export function countChange(s: PlanSummary, c: Change): void {
     case 'no-op':
       break
   }
+}
+
+function countImplied(s: ImpliedSummary, c: Change): void {
+  const before = impliedTotal(s)
+  if (c.action === 'create' || c.action === 'replace') s.add++
+  if (c.action === 'update') s.change++
+  if (c.action === 'delete' || c.action === 'replace') s.destroy++
+  if (impliedTotal(s) === before) return
+  if (c.type === 'chain') s.chains++
+  else s.firewall = true
+}
+
+/** How many implied changes the plan counts (0: no line under the summary sentence). */
+export function impliedTotal(s: ImpliedSummary): number {
+  return s.add + s.change + s.destroy
 }
 
 export function summarizePlan(plan: Plan): PlanSummary {

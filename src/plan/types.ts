@@ -4,7 +4,15 @@
 // JSON view read the same structure; apply never branches on `reasons`.
 import type {Diagnostic} from '../errors.js'
 import type {Backend, Family} from '../model/types.js'
-import type {Attributes, FirewallTable, NamespaceKey, Origin, ResourceType, RuleLine} from '../model/resources.js'
+import type {
+  Attributes,
+  FirewallTable,
+  NamespaceKey,
+  Origin,
+  ResourceType,
+  RuleLine,
+  StateResource,
+} from '../model/resources.js'
 
 export const PLAN_FORMAT_VERSION = '1.0'
 
@@ -33,6 +41,25 @@ export interface Change {
   forget?: true
   /** Set when the change adopts an existing object (an import): what it adopts, for people. */
   importing?: string
+  /** The ID of the `import` block the change adopts by (absent for `dockwall import` and adoptions). */
+  importId?: string
+  /** For a replace: the attributes whose new values force it (Terraform's replace_paths). */
+  replacePaths?: string[]
+  /** A replace the operator asked for (`--replace ADDRESS`), not one the attributes force: Terraform's replace_by_request. */
+  requested?: true
+  /**
+   * Not declared by the configuration but implied by it: the firewall base when there is no
+   * `firewall` block. Owned chains (type `chain`) are always implied; see isImplied.
+   */
+  implied?: true
+}
+
+/** The reason a replace the operator asked for carries (its header reads "will be replaced, as requested"). */
+export const REQUESTED_REPLACE = 'replacement requested with --replace'
+
+/** Whether a change is one the configuration implies rather than declares (counted apart: issue 14). */
+export function isImplied(c: Pick<Change, 'type' | 'implied'>): boolean {
+  return c.type === 'chain' || c.implied === true
 }
 
 export type DriftKind =
@@ -76,7 +103,19 @@ export interface Plan {
   firewall: FirewallTransaction[]
   /** The state the plan was computed against; apply of a saved plan refuses if it moved. */
   prior: {serial: number; lineage: string | null}
+  /**
+   * The lineage of the state this plan's apply writes: the prior state's, or for a first
+   * apply one chosen by the plan. Networks the apply creates are labelled with it, and the
+   * state carrying it is written before the first host change, so a network whose create
+   * is interrupted before any save is still recognised as this state's own.
+   */
+  lineage: string
   /** Hash of the refreshed actual state the plan was computed from. */
   actualHash: string
   targets: string[]
+  /**
+   * Refresh-only plans: the state's resources as refresh found them (Terraform's refreshed
+   * state), what `apply --refresh-only` records; nothing else is applied.
+   */
+  refreshed?: StateResource[]
 }

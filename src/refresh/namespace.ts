@@ -14,6 +14,7 @@ import {
   type BackendEvidence,
 } from '../netfilter/index.js'
 import {run, type NetnsTarget} from '../util/exec.js'
+import {readProcNet} from '../util/netns.js'
 import {readTables, toActualTables} from './tables.js'
 import type {ActualTables} from './types.js'
 import {FIREWALL_TABLES, type NamespaceKey} from '../model/resources.js'
@@ -66,7 +67,7 @@ async function save(cmd: string, target: NetnsTarget): Promise<string | undefine
   }
 }
 
-interface FamilySaves {
+export interface FamilySaves {
   nft?: string
   legacy?: string
 }
@@ -76,13 +77,16 @@ interface FamilySaves {
  * tables /proc/net/ip{,6}_tables_names lists (iptables' for_each_table): it creates none and
  * loads no module (checked here in a fresh namespace, for both families: empty output, the
  * file stays empty), so its output says itself whether legacy tables exist, and the probe of
- * that file (a process) is needed only when the save fails. Measured with `npm run bench`.
+ * that file is needed only when the save fails. Measured with `npm run bench`.
  */
 async function saveFamily(target: NetnsTarget, family: Family): Promise<FamilySaves> {
   const prefix = family === 'ipv4' ? 'iptables' : 'ip6tables'
+  // Where a process in the namespace shows its /proc/net, an empty table list there spares the
+  // legacy save (a process each, two per namespace with IPv6: issue 12's refresh cost).
+  const noLegacy = readProcNet(target, family === 'ipv4' ? 'ip_tables_names' : 'ip6_tables_names')?.length === 0
   const [nft, legacySaved] = await Promise.all([
     save(`${prefix}-nft-save`, target),
-    save(`${prefix}-legacy-save`, target),
+    noLegacy ? Promise.resolve('') : save(`${prefix}-legacy-save`, target),
   ])
   const legacy = legacySaved ?? ((await legacyTableNames({netns: target, family})).length > 0 ? undefined : '')
   return {...(nft !== undefined ? {nft} : {}), ...(legacy !== undefined ? {legacy} : {})}
@@ -109,11 +113,27 @@ let systemDefault: Promise<Backend | undefined> | undefined
 // toActualTables (eager) and readTables (parses only what the planner reads up front) live in tables.ts.
 export {toActualTables} from './tables.js'
 
-export async function readNamespace(
+/** A namespace's saves and the backend chosen from them, before anything is parsed. */
+export interface NamespaceSaves {
+  backend: Backend
+  reason: string
+  /** Backend warnings and an unreadable ip6tables save, joined. */
+  warning?: string
+  v4: FamilySaves
+  /** Read only when ReadOptions.ipv6 asked for it. */
+  v6?: FamilySaves
+}
+
+/**
+ * Reads a namespace's saves (both backends, IPv6 when asked) and chooses its backend, as
+ * refresh does, without parsing a rule: `dockwall explain` reads the host this way (its
+ * evaluator parses the chains a packet visits, not the whole dump).
+ */
+export async function readNamespaceSaves(
   target: NetnsTarget,
   setting: BackendSetting,
   opts: ReadOptions = {},
-): Promise<NamespaceRead> {
+): Promise<NamespaceSaves> {
   const [v4, v6] = await Promise.all([
     saveFamily(target, 'ipv4'),
     opts.ipv6 ? saveFamily(target, 'ipv6') : Promise.resolve(undefined),
@@ -130,23 +150,32 @@ export async function readNamespace(
     setting === 'auto' && empty && opts.fallback
       ? opts.fallback
       : await detectBackend({setting, probe: async () => evidence})
-  const text = v4[backend]
-  if (text === undefined) throw new Error(`iptables-${backend}-save failed in this namespace`)
+  if (v4[backend] === undefined) throw new Error(`iptables-${backend}-save failed in this namespace`)
+  const warnings = warning ? [warning] : []
+  // A kernel without IPv6 netfilter: say so, and plan nothing IPv6 here rather than fail the refresh.
+  if (v6 && v6[backend] === undefined)
+    warnings.push(`ip6tables-${backend}-save failed: IPv6 rules are neither read nor written here`)
+  const out: NamespaceSaves = {backend, reason, v4}
+  if (v6) out.v6 = v6
+  if (warnings.length > 0) out.warning = warnings.join('; ')
+  return out
+}
+
+export async function readNamespace(
+  target: NetnsTarget,
+  setting: BackendSetting,
+  opts: ReadOptions = {},
+): Promise<NamespaceRead> {
+  const {backend, reason, warning, v4, v6} = await readNamespaceSaves(target, setting, opts)
   const read: NamespaceRead = {
     backend,
     reason,
-    tables: readTables(keepTables(text, TABLES)),
+    tables: readTables(keepTables(v4[backend]!, TABLES)),
     saves: {nft: v4.nft ?? null, legacy: v4.legacy ?? null},
   }
-  const warnings = warning ? [warning] : []
-  if (v6) {
-    const text6 = v6[backend]
-    // A kernel without IPv6 netfilter: say so, and plan nothing IPv6 here rather than fail the refresh.
-    if (text6 === undefined)
-      warnings.push(`ip6tables-${backend}-save failed: IPv6 rules are neither read nor written here`)
-    else read.tables6 = readTables(keepTables(text6, TABLES), 'ipv6')
-  }
-  if (warnings.length > 0) read.warning = warnings.join('; ')
+  if (warning) read.warning = warning
+  const text6 = v6?.[backend]
+  if (text6 !== undefined) read.tables6 = readTables(keepTables(text6, TABLES), 'ipv6')
   const otherBackend: Backend = backend === 'nft' ? 'legacy' : 'nft'
   const otherText = v4[otherBackend]
   const otherText6 = v6?.[otherBackend]

@@ -7,6 +7,8 @@ import {IptablesRunner} from '../netfilter/index.js'
 import {recordChange} from '../apply/record.js'
 import type {StateResource} from '../model/resources.js'
 import type {NamespaceKey} from '../model/resources.js'
+import {normalizeRuleSpec} from '../netfilter/index.js'
+import {hashActual, hostParts, makePlan, movedParts} from '../plan/planner.js'
 import type {FirewallTransaction, Plan} from '../plan/types.js'
 import type {ActualModel} from '../refresh/types.js'
 import {encodeState, newState, stageState, writeState, type State} from '../state/index.js'
@@ -16,6 +18,7 @@ import {readHostDump, type HostSaves} from '../refresh/host-dump.js'
 import {evaluateLastPath, evaluateLockout, planTouchesHostPath, type LockoutReport} from './lockout.js'
 import type {Session} from './session.js'
 import {describeSession, type SshSession} from './ssh-session.js'
+import {refreshSession} from './refresh.js'
 
 export interface GuardOptions {
   /** --allow-lockout: evaluate and warn, but do not refuse. */
@@ -116,19 +119,31 @@ export async function applySession(
   plan: Plan,
   actual: ActualModel,
   listener: ApplyListener,
-  opts: {concurrency?: number} = {},
+  opts: {
+    concurrency?: number
+    /**
+     * Plan the firewall part again once Docker has attached containers (see below). Off for a
+     * saved plan: `apply PLANFILE` writes exactly what was reviewed, and the addresses Docker
+     * assigned show in the next plan.
+     */
+    replanAfterDocker?: boolean
+  } = {},
 ): Promise<ApplyResult> {
-  let state: State = session.state ?? newState(DOCKWALL_VERSION)
+  if (session.state && session.state.lineage !== plan.lineage)
+    throw new Error(`applySession: the plan is for lineage ${plan.lineage}, the state has ${session.state.lineage}`)
+  let state: State = session.state ?? {...newState(DOCKWALL_VERSION), lineage: plan.lineage}
   let prev: State | null = session.state
+  // The host as last read: refreshed again when the firewall part is planned again (below).
+  let now = actual
   const restore = async (tx: FirewallTransaction): Promise<void> => {
     const runner = new IptablesRunner({
-      netns: namespaceTarget(session, actual, tx.namespace),
+      netns: namespaceTarget(session, now, tx.namespace),
       backend: tx.backend,
       family: tx.family,
     })
     await runner.restore(tx.input, {noflush: true})
   }
-  const ops = createHostOps({docker: session.docker, restore})
+  const ops = createHostOps({docker: session.docker, restore, lineage: state.lineage})
   const save = async (resources: Map<string, StateResource>): Promise<void> => {
     state = {...state, dockwallVersion: DOCKWALL_VERSION, resources: [...resources.values()]}
     state = await writeState(session.statePath, state, prev, {lock: session.lock})
@@ -151,19 +166,57 @@ export async function applySession(
     }
   }
   const prior = new Map((session.state?.resources ?? []).map((r) => [r.address, r as StateResource]))
-  const result = await applyPlan(plan, prior, {ops, listener, save, stage, ...opts})
+  // A first apply writes its (empty) state before it changes anything: a network created and
+  // labelled with the lineage, then interrupted before the next save (SIGKILL), is found by
+  // the next plan under a state of that lineage, so it is recorded as created, not adopted.
+  if (!prev) await save(new Map())
+  // Before every Docker change and every restore: this run still holds the state lock (not force-unlocked).
+  const beforeHostChange = (): Promise<void> => session.lock.check()
+  // Once Docker has attached containers, their addresses are known: the rules about them are
+  // planned again from the host as it is now and the resources recorded so far, so the next
+  // plan is empty (issue 14). A plan with errors keeps the reviewed plan's firewall part.
+  const replanFirewall = async (resources: ReadonlyMap<string, StateResource>): Promise<Plan | undefined> => {
+    const prior = {...state, resources: [...resources.values()]}
+    const fresh = await refreshSession({...session, state: prior})
+    const again = makePlan(
+      {model: session.model, actual: fresh.actual, prior},
+      {
+        mode: plan.mode,
+        targets: plan.targets,
+        dockwallVersion: DOCKWALL_VERSION,
+        normalize: (spec) => normalizeRuleSpec(spec),
+      },
+    )
+    if (again.errors.length > 0) return undefined
+    now = fresh.actual
+    return again.plan
+  }
+  const result = await applyPlan(plan, prior, {
+    ops,
+    listener,
+    save,
+    stage,
+    beforeHostChange,
+    ...(opts.replanAfterDocker ? {replanFirewall} : {}),
+    ...(opts.concurrency === undefined ? {} : {concurrency: opts.concurrency}),
+  })
   session.state = state
   return result
 }
 
 /** Refuses a saved plan when the state or the host changed since it was made. */
-export function checkSavedPlan(session: Session, plan: Plan, currentHash: string): void {
+export function checkSavedPlan(
+  session: Pick<Session, 'state' | 'statePath'>,
+  plan: Plan,
+  actual: ActualModel,
+  savedParts?: Readonly<Record<string, string>>,
+): void {
   const serial = session.state?.serial ?? 0
   const lineage = session.state?.lineage ?? null
   if (plan.prior.lineage !== null && lineage !== plan.prior.lineage) {
     throw new AbortError(
-      `the saved plan was made for another state (lineage ${plan.prior.lineage}, this state is ${lineage ?? 'empty'})`,
-      'make a new plan with `dockwall plan --out FILE`',
+      `the saved plan was made for another state (lineage ${plan.prior.lineage}); the state file ${session.statePath} ${lineage ? `holds lineage ${lineage}` : 'is empty'}. Nothing was changed`,
+      `if ${session.statePath} was replaced by mistake, ${session.statePath}.backup holds the state before its last write; otherwise make a new plan with \`dockwall plan --out FILE\``,
     )
   }
   if (serial !== plan.prior.serial) {
@@ -172,10 +225,16 @@ export function checkSavedPlan(session: Session, plan: Plan, currentHash: string
       'make a new plan with `dockwall plan --out FILE`',
     )
   }
-  if (currentHash !== plan.actualHash) {
+  if (hashActual(actual) !== plan.actualHash) {
+    // A plan file of an earlier dockwall has no parts to compare: then only the whole can be named.
+    const moved = savedParts ? movedParts(savedParts, hostParts(actual)) : []
+    const what =
+      moved.length === 0
+        ? "Docker networks, containers or dockwall's iptables chains differ"
+        : `${moved.length > 8 ? `${moved.slice(0, 8).join(', ')} and ${moved.length - 8} more` : moved.join(', ')} ${moved.length === 1 ? 'differs' : 'differ'}`
     throw new AbortError(
-      "the host changed since the plan was made (Docker networks, containers or dockwall's iptables chains differ)",
-      'make a new plan with `dockwall plan --out FILE` and review it again',
+      `the host changed since the plan was made (${what}), so the saved plan is stale. Nothing was changed`,
+      'make a new plan with `dockwall plan --out FILE` and review it again (a restarted container or Docker daemon, or a rule changed by hand, moves the host)',
     )
   }
 }

@@ -2,7 +2,10 @@
 // assertions the pipeline checks (plan, apply, test, watch): every running container's
 // namespace and the host's read in full (namespace-dump.ts), the names Docker and the
 // configuration give them, and the same host with a plan's firewall transactions played.
+import type {DockerReader} from '../docker/client.js'
 import {readDockerProxies} from '../docker/proxies.js'
+import {readDocker} from '../docker/read.js'
+import type {DockerSnapshot} from '../docker/types.js'
 import {AbortError} from '../errors.js'
 import {
   answerQuestion,
@@ -15,22 +18,31 @@ import {
   Explainer,
   hostFromDumps,
   plannedHost,
+  rulesFromSave,
+  RulesNeeded,
   type Answer,
   type ExplainHost,
+  type Family,
   type NamespaceDump,
   type PlannedTransaction,
   type Question,
 } from '../explain/index.js'
-import type {DesiredModel} from '../model/types.js'
+import type {PriorState} from '../model/resources.js'
+import type {Backend, BackendSetting, DesiredModel} from '../model/types.js'
+import type {Ruleset} from '../netfilter/types.js'
 import type {FirewallTransaction, Plan} from '../plan/types.js'
 import type {HostSaves} from '../refresh/host-dump.js'
+import {readNamespaceSaves, type NamespaceSaves} from '../refresh/namespace.js'
+import {namespaceNeeds} from '../refresh/refresh.js'
 import type {ActualModel} from '../refresh/types.js'
 import type {NetnsTarget} from '../util/exec.js'
 import {mapLimit} from '../util/pool.js'
-import {readNamespaceDump} from './namespace-dump.js'
+import {readNamespaceDump, readRulesSave, type KnownSaves} from './namespace-dump.js'
 
 /** Namespaces read at once: each read is seven short processes. */
 const READ_CONCURRENCY = 8
+/** Container inspects in flight, as refresh (src/refresh/refresh.ts). */
+const INSPECT_CONCURRENCY = 64
 
 /** What the host and the names in it look like, ready for questions. */
 export interface ExplainContext {
@@ -51,6 +63,46 @@ export interface PlannedNote {
   failed: string[]
 }
 
+/** A namespace to read, with the backend to read it with and the saves read already. */
+interface NamespaceTarget {
+  id: string
+  target: NetnsTarget
+  backend: Backend
+  saves?: KnownSaves
+  /** Read no save not known yet: the rules are read when a question needs them (readHostAsIs). */
+  deferRules?: boolean
+}
+
+async function readDumps(
+  targets: readonly NamespaceTarget[],
+  host: NetnsTarget,
+  docker: DockerSnapshot,
+): Promise<ExplainHost> {
+  const read = await mapLimit(targets, READ_CONCURRENCY, async (t): Promise<NamespaceDump | undefined> => {
+    try {
+      return await readNamespaceDump(t.id, t.target, t.backend, {
+        ...t.saves,
+        ...(t.deferRules ? {deferRules: true} : {}),
+      })
+    } catch (err) {
+      // A container that stopped meanwhile: left out (a question about it says it cannot be read).
+      if (t.id === 'host') throw err
+      return undefined
+    }
+  })
+  return hostFromDumps(
+    {
+      namespaces: read.filter((d): d is NamespaceDump => d !== undefined),
+      proxies: readDockerProxies(host),
+      dockerBridges: docker.networks
+        .filter((n) => n.driver === 'bridge')
+        .map(bridgeName)
+        .sort(),
+    },
+    {lazyRules: true},
+  )
+}
+
 /** Every running container's namespace and the host's, read in full. */
 export async function readExplainHost(
   actual: ActualModel,
@@ -60,8 +112,9 @@ export async function readExplainHost(
   const hostNs = actual.namespaces.find((n) => n.key === 'host')
   if (!hostNs) throw new Error('refresh returned no host namespace')
   const backendOf = new Map(actual.namespaces.flatMap((n) => (n.container ? [[n.container.name, n.backend]] : [])))
-  const targets: Array<{id: string; target: NetnsTarget; backend: typeof hostNs.backend}> = [
-    {id: 'host', target: host, backend: hostNs.backend},
+  const known = hostSaves?.family === 'ipv4' ? hostSaves.saves[hostNs.backend] : undefined
+  const targets: NamespaceTarget[] = [
+    {id: 'host', target: host, backend: hostNs.backend, ...(known !== undefined ? {saves: {ipv4Save: known}} : {})},
   ]
   for (const c of actual.docker.containers)
     if (c.status === 'running' && c.pid)
@@ -71,27 +124,137 @@ export async function readExplainHost(
         target: {kind: 'pid', pid: c.pid},
         backend: backendOf.get(c.name) ?? hostNs.backend,
       })
-  const read = await mapLimit(targets, READ_CONCURRENCY, async (t): Promise<NamespaceDump | undefined> => {
-    try {
-      const known = t.id === 'host' && hostSaves?.family === 'ipv4' ? hostSaves.saves[t.backend] : undefined
-      return await readNamespaceDump(t.id, t.target, t.backend, known !== undefined ? {ipv4Save: known} : {})
-    } catch (err) {
-      // A container that stopped meanwhile: left out (a question about it says it cannot be read).
-      if (t.id === 'host') throw err
-      return undefined
-    }
-  })
-  return hostFromDumps({
-    namespaces: read.filter((d): d is NamespaceDump => d !== undefined),
-    proxies: readDockerProxies(host),
-    dockerBridges: actual.docker.networks
-      .filter((n) => n.driver === 'bridge')
-      .map(bridgeName)
-      .sort(),
-  })
+  return readDumps(targets, host, actual.docker)
 }
 
-export function contextOf(host: ExplainHost, actual: ActualModel, model: DesiredModel | null): ExplainContext {
+/** What `dockwall explain` reads of the host as it is (readHostAsIs). */
+export interface HostAsIs {
+  docker: DockerSnapshot
+  /** Containers' rules deferred (NamespaceInput.deferred): askAsIs reads them when a packet enters. */
+  host: ExplainHost
+  /** What refresh would warn about: a backend setting that disagrees with the rules, an unreadable ip6tables. */
+  warnings: string[]
+  /** Reads a deferred family of a namespace. */
+  readRules: (namespace: string, family: Family) => Promise<Ruleset | null | undefined>
+}
+
+/**
+ * The host as it is, for `dockwall explain` without --planned: what readExplainHost reads
+ * after a refresh, without the refresh. Refresh reads both families of both backends and
+ * parses dockwall's tables for the planner; explain needs Docker's containers (their PIDs)
+ * and networks, each namespace's backend (chosen from the same saves as refresh chooses
+ * it: the host's, and the containers' the configuration or the state name), and each
+ * namespace's dump, the saves read for the choice not read again.
+ */
+export async function readHostAsIs(scope: {
+  docker: DockerReader
+  host: NetnsTarget
+  backend: BackendSetting
+  model: DesiredModel | null
+  state: PriorState | null
+  /** Its containers' rules are read with the rest (the others' when a packet enters them). */
+  question?: Question
+}): Promise<HostAsIs> {
+  const [docker, hostSaves] = await Promise.all([
+    readDocker(scope.docker, {inspect: 'all', concurrency: INSPECT_CONCURRENCY}),
+    readNamespaceSaves(scope.host, scope.backend, {ipv6: true}),
+  ])
+  const warnings: string[] = []
+  if (hostSaves.warning) warnings.push(`host: ${hostSaves.warning}`)
+  const fallback = {
+    backend: hostSaves.backend,
+    reason: `${hostSaves.backend}: no rules here yet; Docker writes containers' rules with the host's iptables-${hostSaves.backend}`,
+  }
+  const byName = new Map(docker.containers.map((c) => [c.name, c]))
+  // The containers refresh would read (src/refresh/refresh.ts): their own backend, as refresh chooses it.
+  const chosen = new Map<string, NamespaceSaves>()
+  await mapLimit(namespaceNeeds(scope.model, scope.state), READ_CONCURRENCY, async (need) => {
+    const c = byName.get(need.name)
+    if (!c || c.status !== 'running' || !c.pid) return
+    try {
+      const saves = await readNamespaceSaves({kind: 'pid', pid: c.pid}, scope.backend, {
+        fallback,
+        ipv6: need.ipv6Lines || c.endpoints.some((e) => e.ipv6Address),
+      })
+      if (saves.warning) warnings.push(`container ${need.name}: ${saves.warning}`)
+      chosen.set(c.name, saves)
+    } catch {
+      // Stopped meanwhile: read with the host's backend below, or left out.
+    }
+  })
+  const named = scope.question ? containersOf(scope.question, docker, scope.model) : new Set<string>()
+  const targets: NamespaceTarget[] = [
+    {id: 'host', target: scope.host, backend: hostSaves.backend, saves: knownSaves(hostSaves)},
+  ]
+  for (const c of docker.containers) {
+    if (c.status !== 'running' || !c.pid) continue
+    const own = chosen.get(c.name)
+    targets.push({
+      id: `container.${c.name}`,
+      target: {kind: 'pid', pid: c.pid},
+      backend: own?.backend ?? hostSaves.backend,
+      // A container's iptables are read when a packet first enters it (most questions cross two of many),
+      // the question's own at once.
+      ...(own ? {saves: knownSaves(own)} : named.has(c.name) ? {} : {deferRules: true}),
+    })
+  }
+  const byId = new Map(targets.map((t) => [t.id, t]))
+  return {
+    docker,
+    host: await readDumps(targets, scope.host, docker),
+    warnings,
+    readRules: async (namespace, family) => {
+      const t = byId.get(namespace)
+      if (!t) throw new Error(`no namespace ${namespace} to read rules of`)
+      return rulesFromSave(await readRulesSave(t.target, t.backend, family), family, true)
+    },
+  }
+}
+
+/**
+ * Answers a question about the host as it is, reading each container's deferred rules
+ * when a packet first enters it (RulesNeeded) and asking again; the chains compiled so
+ * far are kept.
+ */
+export async function askAsIs(context: ExplainContext, asIs: HostAsIs, question: Question): Promise<Answer> {
+  for (;;) {
+    try {
+      return ask(context, question)
+    } catch (err) {
+      if (!(err instanceof RulesNeeded)) throw err
+      context.explainer.provideRules(err.namespace, err.family, await asIs.readRules(err.namespace, err.family))
+    }
+  }
+}
+
+/** The containers (Docker names) a question names, by name, label or address. */
+function containersOf(q: Question, docker: DockerSnapshot, model: DesiredModel | null): Set<string> {
+  const out = new Set<string>()
+  for (const e of [q.from, q.to]) {
+    if (e.kind === 'container' || e.kind === 'name') {
+      out.add(e.name)
+      for (const c of model?.containers ?? []) if (c.label === e.name) out.add(c.name)
+    } else if (e.kind === 'address') {
+      const ip = e.text.split('/')[0]
+      for (const c of docker.containers)
+        if (c.endpoints.some((x) => x.ipv4Address === ip || x.ipv6Address === ip)) out.add(c.name)
+    }
+  }
+  return out
+}
+
+/** The saves of the chosen backend, for readNamespaceDump (undefined: not read, or failed). */
+function knownSaves(s: NamespaceSaves): KnownSaves {
+  const out: KnownSaves = {ipv4Save: s.v4[s.backend] ?? null}
+  if (s.v6) out.ipv6Save = s.v6[s.backend] ?? null
+  return out
+}
+
+export function contextOf(
+  host: ExplainHost,
+  actual: Pick<ActualModel, 'docker'>,
+  model: DesiredModel | null,
+): ExplainContext {
   return {
     explainer: new Explainer(host),
     resolver: new EndpointResolver(host, directoryFrom(actual.docker, model)),

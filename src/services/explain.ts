@@ -1,13 +1,20 @@
-// `dockwall explain`: reads the host through the pipeline (refresh, or with --planned the
-// plan too), then every namespace's full dumps (explain-host.ts), and answers the
-// question over each flow it stands for. Without --planned it takes no lock and needs no
-// configuration (as show does); with --planned it plans as `dockwall plan` does, under
-// the state lock.
+// `dockwall explain`: reads the host (without --planned: Docker, the host's saves and each
+// namespace's interfaces and routes, a container's iptables only when a packet of the
+// question enters it; with --planned: through the plan pipeline, every namespace in
+// full: explain-host.ts), and answers the question over each flow it stands for. Without
+// --planned it takes no lock and needs no configuration (as show does); with --planned it
+// plans as `dockwall plan` does, under the state lock.
 import type {Answer, Question} from '../explain/index.js'
-import {ask, contextOf, plannedContext, readExplainHost, type PlannedNote} from './explain-host.js'
-import {preparePlan, throwPlanErrors} from './pipeline.js'
-import {refreshSession} from './refresh.js'
-import {connectHost, openSession, type SessionSettings} from './session.js'
+import {
+  ask,
+  askAsIs,
+  contextOf,
+  plannedContext,
+  readExplainHost,
+  readHostAsIs,
+  type PlannedNote,
+} from './explain-host.js'
+import {connectHostReader, openSession, type SessionSettings} from './session.js'
 import {readShowContext} from './show.js'
 
 export interface ExplainOutcome extends Answer {
@@ -26,21 +33,23 @@ export async function runExplain(req: ExplainRequest): Promise<ExplainOutcome> {
   const warnings: string[] = []
   if (!req.planned) {
     const ctx = await readShowContext(req.settings, req.warn)
-    const {docker, host} = await connectHost(req.settings)
-    const {actual, diagnostics, hostSaves} = await refreshSession(
-      {
-        docker,
-        host,
-        backend: req.settings.backend ?? ctx.model?.settings.backend ?? 'auto',
-        model: ctx.model,
-        state: ctx.state,
-      },
-      {inspectAll: true},
-    )
-    warnings.push(...diagnostics.map((d) => d.summary))
-    const context = contextOf(await readExplainHost(actual, host, hostSaves), actual, ctx.model)
-    return {...ask(context, req.question), warnings}
+    // Reads only: a small client over Docker's socket, not dockerode (ssh2, grpc, protobufjs load in 0.2 s).
+    const {docker, host} = await connectHostReader(req.settings)
+    // The host as it is: no refresh (it reads and parses what the planner needs), only what explain asks.
+    const asIs = await readHostAsIs({
+      docker,
+      host,
+      backend: req.settings.backend ?? ctx.model?.settings.backend ?? 'auto',
+      model: ctx.model,
+      state: ctx.state,
+      question: req.question,
+    })
+    warnings.push(...asIs.warnings)
+    const context = contextOf(asIs.host, asIs, ctx.model)
+    return {...(await askAsIs(context, asIs, req.question)), warnings}
   }
+  // The plan pipeline only for --planned: without it explain loads none of it.
+  const {preparePlan, throwPlanErrors} = await import('./pipeline.js')
   const session = await openSession({...req.settings, operation: 'explain --planned', warn: req.warn})
   try {
     const prepared = await preparePlan(session, {mode: 'normal', targets: []}, {inspectAll: true})

@@ -73,15 +73,26 @@ interface LinkEntry {
   linkinfo?: {info_kind?: string}
 }
 
+/** Saves read already (to choose the backend): not read again. null: the save failed. */
+export interface KnownSaves {
+  ipv4Save?: string | null
+  /** Used only when the namespace has an IPv6 address. */
+  ipv6Save?: string | null
+}
+
 export async function readNamespaceDump(
   id: string,
   target: NetnsTarget,
   backend: Backend,
-  opts: {sockets?: boolean; ipv4Save?: string | null} = {},
+  opts: {sockets?: boolean; deferRules?: boolean} & KnownSaves = {},
 ): Promise<NamespaceDump> {
   const [v4, batch, ss] = await Promise.all([
     // Refresh read the host's IPv4 saves already: a 20,000-rule nft save costs half a second.
-    opts.ipv4Save !== undefined ? Promise.resolve(opts.ipv4Save) : save(`iptables-${backend}-save`, target),
+    opts.ipv4Save !== undefined
+      ? Promise.resolve(opts.ipv4Save)
+      : opts.deferRules
+        ? Promise.resolve(null)
+        : save(`iptables-${backend}-save`, target),
     run('ip', ['-j', '-d', '-batch', '-'], {netns: target, input: `${IP_BATCH.join('\n')}\n`}).then((r) =>
       splitJsonDocuments(r.stdout),
     ),
@@ -95,7 +106,13 @@ export async function readNamespaceDump(
   )
   const hasBridge = (JSON.parse(link) as LinkEntry[]).some((l) => l.linkinfo?.info_kind === 'bridge')
   const [v6, route6, bridgeSysctl] = await Promise.all([
-    hasIpv6 ? save(`ip6tables-${backend}-save`, target) : Promise.resolve(''),
+    hasIpv6
+      ? opts.ipv6Save !== undefined
+        ? Promise.resolve(opts.ipv6Save)
+        : opts.deferRules
+          ? Promise.resolve(null)
+          : save(`ip6tables-${backend}-save`, target)
+      : Promise.resolve(''),
     hasIpv6 ? run('ip', ['-j', '-6', 'route', 'show'], {netns: target}).then((r) => r.stdout) : Promise.resolve('[]'),
     hasBridge
       ? run('sysctl', ['-e', ...BRIDGE_SYSCTLS], {netns: target, okExitCodes: [255]}).then((r) => parseSysctl(r.stdout))
@@ -114,5 +131,16 @@ export async function readNamespaceDump(
     },
   }
   if (ss !== undefined) dump.ss = ss
+  if (opts.deferRules) {
+    const deferred: NamespaceDump['deferred'] = []
+    if (opts.ipv4Save === undefined) deferred.push('ipv4')
+    if (hasIpv6 && opts.ipv6Save === undefined) deferred.push('ipv6')
+    if (deferred.length > 0) dump.deferred = deferred
+  }
   return dump
+}
+
+/** One family's save of a namespace whose rules were deferred (null: it could not be read). */
+export function readRulesSave(target: NetnsTarget, backend: Backend, family: 'ipv4' | 'ipv6'): Promise<string | null> {
+  return save(`${family === 'ipv4' ? 'iptables' : 'ip6tables'}-${backend}-save`, target)
 }

@@ -13,14 +13,14 @@ import {unsupportedEngine} from '../docker/engine.js'
 import {AssertionsFailedError, ConfigError, type Diagnostic} from '../errors.js'
 import {brokenByPlan, failingAssertions, type AssertionResult} from '../explain/index.js'
 import {normalizeRuleSpec} from '../netfilter/index.js'
-import {hashActual, makePlan} from '../plan/planner.js'
+import {makePlan} from '../plan/planner.js'
 import {planHasChanges} from '../plan/summary.js'
 import type {Plan, PlanMode} from '../plan/types.js'
 import type {HostSaves} from '../refresh/host-dump.js'
 import type {ActualModel} from '../refresh/types.js'
 import {DOCKWALL_VERSION} from '../version.js'
 import {applySession, checkSavedPlan, guardLockout, stateWouldChange} from './apply.js'
-import {checkTargets} from './plan.js'
+import {checkIntent, checkReplace, checkTargets, unreplaced} from './plan.js'
 import {assertionsFor} from './explain-host.js'
 import {refreshSession} from './refresh.js'
 import {armRollback, type ArmedConfirmation} from './confirm.js'
@@ -28,7 +28,9 @@ import type {Session} from './session.js'
 import type {SshSession} from './ssh-session.js'
 
 /** A plan to compute now, or one saved with `plan --out` to apply as it is. */
-export type PlanSource = {mode: PlanMode; targets: readonly string[]} | {saved: Plan}
+export type PlanSource =
+  | {mode: PlanMode; targets: readonly string[]; replace?: readonly string[]}
+  | {saved: Plan; hostParts?: Readonly<Record<string, string>>}
 
 /**
  * What applying a plan would do:
@@ -77,7 +79,7 @@ export async function preparePlan(
     // The engine may have moved to a firewall backend dockwall cannot write for since the plan was saved.
     const engineError = unsupportedEngine(actual.docker.engine)
     if (engineError) throw new ConfigError([engineError])
-    checkSavedPlan(session, source.saved, hashActual(actual))
+    checkSavedPlan(session, source.saved, actual, source.hostParts)
     const assertions = await assertionsOf(source.saved, actual, hostSaves)
     return {
       plan: source.saved,
@@ -90,17 +92,22 @@ export async function preparePlan(
     }
   }
   checkTargets(session, source.targets)
+  const replace = source.replace ?? []
+  checkReplace(session, replace, source.mode)
+  // Before refresh: an empty configuration over a managed host is refused without reading the host.
+  if (source.mode === 'normal') checkIntent(session.model, session.state, session.statePath)
   const {actual, diagnostics, hostSaves} = await refreshSession(session, refreshOpts)
   const {plan, errors} = makePlan(
     {model: session.model, actual, prior: session.state},
     {
       mode: source.mode,
       targets: source.targets,
+      replace,
       dockwallVersion: DOCKWALL_VERSION,
       normalize: (spec) => normalizeRuleSpec(spec),
     },
   )
-  plan.warnings.unshift(...session.configWarnings, ...diagnostics)
+  plan.warnings.unshift(...session.configWarnings, ...diagnostics, ...unreplaced(plan, replace))
   // A plan with errors is not applied, so there is no planned host to ask about.
   const assertions = errors.length > 0 ? [] : await assertionsOf(plan, actual, hostSaves)
   return {plan, actual, hostSaves, errors, saved: false, work: workOf(session, plan), assertions}
@@ -200,6 +207,8 @@ export async function applyPrepared(
   try {
     const result = await applySession(session, prepared.plan, prepared.actual, report?.listener ?? (() => {}), {
       ...(opts.parallelism === undefined ? {} : {concurrency: opts.parallelism}),
+      // A plan made now is completed with the addresses Docker assigns; a saved one is applied as reviewed.
+      replanAfterDocker: !prepared.saved,
     })
     return armed ? {...result, armed} : result
   } finally {

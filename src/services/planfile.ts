@@ -1,6 +1,7 @@
 // Saved plans (`plan --out FILE`): the plan plus the desired model it was made
 // from, so `apply FILE` applies exactly it and can check that neither the state
 // nor the host moved since. Written atomically, mode 0600.
+import {randomUUID} from 'node:crypto'
 import {readFile} from 'node:fs/promises'
 
 import writeFileAtomic from 'write-file-atomic'
@@ -18,6 +19,8 @@ export interface PlanFile {
   plan: Plan
   model: DesiredModel
   statePath: string
+  /** The host as the plan read it, part by part (src/plan/planner.ts hostParts); absent in files of earlier dockwalls. */
+  hostParts?: Record<string, string>
 }
 
 const header = z.object({
@@ -33,6 +36,7 @@ const header = z.object({
     .passthrough(),
   model: z.object({networks: z.array(z.unknown()), containers: z.array(z.unknown())}).passthrough(),
   statePath: z.string(),
+  hostParts: z.record(z.string(), z.string()).optional(),
 })
 
 export async function writePlanFile(path: string, file: Omit<PlanFile, 'kind'>): Promise<void> {
@@ -69,5 +73,8 @@ export async function readPlanFile(path: string): Promise<PlanFile> {
     )
   }
   const file = raw as PlanFile
-  return {...file, plan: planFromWire(file.plan)}
+  const plan = planFromWire(file.plan)
+  // Plans saved before the plan chose the lineage carry only the prior's; a first apply's is chosen now.
+  plan.lineage = (file.plan as Partial<Plan>).lineage ?? plan.prior.lineage ?? randomUUID()
+  return {...file, plan}
 }

@@ -5,12 +5,11 @@ import {stat} from 'node:fs/promises'
 import path from 'node:path'
 
 import {loadConfig} from '../config/index.js'
-import {connectDocker, type DockerConnection} from '../docker/client.js'
+import {connectDocker, connectDockerReader, type DockerConnection, type DockerReader} from '../docker/client.js'
 import {AbortError, ConfigError, ConfigNotFoundError, type Diagnostic} from '../errors.js'
 import type {BackendSetting, DesiredModel} from '../model/types.js'
-import {acquireLock, readState, resolveStatePath, type Lock, type State} from '../state/index.js'
+import {acquireLock, checkStateFiles, readState, resolveStatePath, type Lock, type State} from '../state/index.js'
 import type {NetnsTarget} from '../util/exec.js'
-import {settlePending} from './confirm.js'
 
 /** Where and on what a command works, as the shared flags say it (mapped once, by src/cli/session-flags.ts). */
 export interface SessionSettings {
@@ -84,6 +83,14 @@ export async function connectHost(
   return {docker, host: await hostTarget(settings.netns)}
 }
 
+/** connectHost for a command that only reads Docker (explain): a small client where dockerode is not needed. */
+export async function connectHostReader(
+  settings: Pick<SessionSettings, 'netns' | 'dockerHost'>,
+): Promise<{docker: DockerReader; host: NetnsTarget}> {
+  const docker = await connectDockerReader(settings.dockerHost)
+  return {docker, host: await hostTarget(settings.netns)}
+}
+
 export async function loadModel(
   opts: Pick<SessionOptions, 'config' | 'vars' | 'varFiles'>,
 ): Promise<{model: DesiredModel; warnings: Diagnostic[]}> {
@@ -107,6 +114,9 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
   const {model, warnings} = opts.model ? {model: opts.model, warnings: []} : await loadModel(opts)
   const statePath = resolveStatePath(opts.state, model.settings.statePath)
   // An apply waiting for confirmation (apply --confirm-within) holds off changes; one whose timer is gone is rolled back first.
+  // Loaded here, not with the module: connectHost and loadModel (explain, show) need none of the confirm
+  // window's machinery (apply's rollback, zod schemas).
+  const {settlePending} = await import('./confirm.js')
   await settlePending(statePath, !READ_ONLY.has(opts.operation), opts.warn)
   const lock = await acquireLock(statePath, {
     timeoutMs: opts.lockTimeoutMs,
@@ -115,6 +125,8 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     releaseOnSignal: false,
   })
   try {
+    // Symbolic links in place of the state or its backup are refused before anything happens; a killed run's temp files go.
+    await checkStateFiles(statePath)
     const state = await readState(statePath)
     const docker = await connectDocker(opts.dockerHost)
     return {

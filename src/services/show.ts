@@ -43,9 +43,16 @@ export async function readActual(
   return refreshSession({docker, host, backend, model: ctx.model, state: ctx.state})
 }
 
+/** Version of the `show --json` view of the state (docs/PLAN-JSON.md); minor bumps only add fields. */
+export const STATE_JSON_FORMAT_VERSION = '1.0'
+
 /** `show --json`: the state as read, its resources as the file spells them (origin and import marker inside ids). */
 export function stateJsonView(
   state: State | null,
-): (Omit<State, 'resources'> & {resources: DiskResource[]}) | {resources: []} {
-  return state ? {...state, resources: state.resources.map(resourceOnDisk)} : {resources: []}
+):
+  | ({format_version: typeof STATE_JSON_FORMAT_VERSION} & Omit<State, 'resources'> & {resources: DiskResource[]})
+  | {format_version: typeof STATE_JSON_FORMAT_VERSION; resources: []} {
+  return state
+    ? {format_version: STATE_JSON_FORMAT_VERSION, ...state, resources: state.resources.map(resourceOnDisk)}
+    : {format_version: STATE_JSON_FORMAT_VERSION, resources: []}
 }

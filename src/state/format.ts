@@ -1,9 +1,10 @@
 // The state file's bytes: decode (parse, upgrade, validate) and encode (canonical,
 // so equal states write identical bytes). Pure functions, no I/O: src/state/store.ts
-// does the reading and writing. The format is documented in STATE-FORMAT.md.
+// does the reading and writing. The format is documented in docs/STATE-FORMAT.md.
 import {z} from 'zod'
 
 import {AbortError} from '../errors.js'
+import {resourceAddressError} from '../model/names.js'
 import {FIREWALL_TABLES, ORIGINS, type Json, type Origin, type RuleLine} from '../model/resources.js'
 import {RESOURCE_TYPES, STATE_VERSION} from './types.js'
 import type {State, StateResource} from './types.js'
@@ -79,6 +80,9 @@ const headerShape = {
 const stateSchema = z.strictObject({...headerShape, resources: z.array(resourceSchema)}).superRefine((s, ctx) => {
   const seen = new Set<string>()
   s.resources.forEach((r, i) => {
+    const bad = resourceAddressError(r.address, r.type)
+    if (bad)
+      ctx.addIssue({code: 'custom', path: ['resources', i, 'address'], message: `${JSON.stringify(r.address)}: ${bad}`})
     if (seen.has(r.address))
       ctx.addIssue({code: 'custom', path: ['resources', i, 'address'], message: `duplicate address ${r.address}`})
     seen.add(r.address)
@@ -160,7 +164,11 @@ export function decodeState(text: string, file: string, upgrades: readonly State
       `restore it from ${file}.backup`,
     )
   }
-  if (!isObject(raw)) throw new AbortError(`${file} is not a dockwall state file (expected a JSON object)`)
+  if (!isObject(raw))
+    throw new AbortError(
+      `${file} is not a dockwall state file (expected a JSON object)`,
+      `restore it from ${file}.backup`,
+    )
   const upgraded = upgradeRawState(raw, file, upgrades)
   const parsed = stateSchema.safeParse(upgraded)
   if (!parsed.success)
@@ -193,13 +201,14 @@ export function upgradeRawState(
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 0) {
     throw new AbortError(
       `${file} is not a dockwall state file: "version" must be a whole number, found ${JSON.stringify(version) ?? 'nothing'}`,
+      `restore it from ${file}.backup`,
     )
   }
   if (version > target) {
     const by = typeof raw.dockwall_version === 'string' ? `dockwall ${raw.dockwall_version}, ` : ''
     throw new AbortError(
       `state file ${file} was written by a newer dockwall (${by}format ${version}); upgrade dockwall`,
-      `this dockwall reads state formats up to ${target}; install a dockwall that reads format ${version}`,
+      `this dockwall reads state formats up to ${target}; install a dockwall that reads format ${version} (${file}.backup holds the state before its last write, if that was this dockwall's)`,
     )
   }
   let current = raw

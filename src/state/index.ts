@@ -13,7 +13,7 @@ export {
   resourceOnDisk,
 } from './format.js'
 export type {StateUpgrade, RawState, DiskResource} from './format.js'
-export {readState, restoreStateBytes, stageState, writeState} from './store.js'
+export {checkStateFiles, readState, restoreStateBytes, stageState, writeState} from './store.js'
 export type {StagedState, StoreOptions} from './store.js'
 export {acquireLock, forceUnlock, readLock, describeHolder} from './lock.js'
 export type {Lock, LockInfo, LockOptions} from './lock.js'

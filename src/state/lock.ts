@@ -19,8 +19,8 @@
 // appears complete: nobody ever reads a half-written lock. open('wx') + write
 // would leave a window where another process sees an empty lock file.
 import {randomUUID} from 'node:crypto'
-import {readFileSync, unlinkSync} from 'node:fs'
-import {link, mkdir, open, readFile, stat, unlink} from 'node:fs/promises'
+import {constants, readFileSync, unlinkSync} from 'node:fs'
+import {link, lstat, mkdir, open, readFile, unlink} from 'node:fs/promises'
 import {hostname as osHostname, userInfo} from 'node:os'
 import {dirname, resolve} from 'node:path'
 import process from 'node:process'
@@ -95,9 +95,21 @@ export async function readLock(statePath: string): Promise<LockRead> {
 async function readLockFile(lockPath: string): Promise<LockRead> {
   let text: string
   try {
-    text = await readFile(lockPath, 'utf8')
+    // Never through a symbolic link: a link planted as the lock must not make root read (or later remove) another file.
+    const fh = await open(lockPath, constants.O_RDONLY | constants.O_NOFOLLOW)
+    try {
+      text = await fh.readFile('utf8')
+    } finally {
+      await fh.close()
+    }
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return null
+    const code = errnoCode(error)
+    if (code === 'ENOENT') return null
+    if (code === 'ELOOP')
+      throw new AbortError(
+        `refusing to use the state lock ${lockPath}: it is a symbolic link`,
+        `if no dockwall is running, remove the link ${lockPath}`,
+      )
     throw new AbortError(`cannot read the state lock ${lockPath}: ${(error as Error).message}`)
   }
   return parseLock(text)
@@ -183,12 +195,29 @@ export async function acquireLock(statePath: string, opts: LockOptions): Promise
   }
 }
 
+/** Whether a lock's holder provably no longer runs: `gone` (this host, pid gone or reused), `running` (this host, alive), `unknown` (another host). */
+export type HolderStatus = 'gone' | 'running' | 'unknown'
+
+export function holderStatus(info: LockInfo): HolderStatus {
+  if (info.hostname !== osHostname()) return 'unknown'
+  return isStale(info) ? 'gone' : 'running'
+}
+
+export interface ForceUnlockOptions {
+  /** --force: remove the lock even if its holder may still run. */
+  force?: boolean
+  /** Asks the operator (on a terminal) whether to remove a lock whose holder may still run; absent: refuse. */
+  confirm?: (holder: LockInfo, status: Exclude<HolderStatus, 'gone'>) => Promise<boolean>
+}
+
 /**
- * Removes the lock on `statePath` if, and only if, its id is `id`. Returns what
- * the lock said about its holder. For a lock whose holder is gone (on another
- * host, or killed in a way dockwall could not clean up after).
+ * Removes the lock on `statePath` if, and only if, its id is `id`, and its holder is
+ * provably gone (this host, pid gone or reused) or the caller says so (`force`, or
+ * `confirm` answering yes). Returns what the lock said about its holder. Removing the
+ * lock of a dockwall that still runs lets two runs change the host at once (issue 15:
+ * a resumed apply rewrote 2,000 rules after a second apply had finished).
  */
-export async function forceUnlock(statePath: string, id: string): Promise<LockInfo> {
+export async function forceUnlock(statePath: string, id: string, opts: ForceUnlockOptions = {}): Promise<LockInfo> {
   const lockPath = lockPathFor(statePath)
   const holder = await readLockFile(lockPath)
   if (holder === null) throw new AbortError(`the state ${statePath} is not locked (no ${lockPath})`)
@@ -204,11 +233,30 @@ export async function forceUnlock(statePath: string, id: string): Promise<LockIn
       'check the id in the "state locked by" message',
     )
   }
+  const status = holderStatus(holder.info)
+  if (status !== 'gone' && !opts.force) {
+    const approved = opts.confirm ? await opts.confirm(holder.info, status) : false
+    if (!approved) throw holderAliveError(holder.info, status, Boolean(opts.confirm))
+  }
   if (!(await removeLockIfId(lockPath, id)))
     throw new AbortError(
       `the state lock ${lockPath} is being taken over by another dockwall right now; nothing was unlocked`,
     )
   return holder.info
+}
+
+function holderAliveError(info: LockInfo, status: Exclude<HolderStatus, 'gone'>, asked: boolean): AbortError {
+  if (asked) return new AbortError('force-unlock cancelled; nothing was unlocked')
+  const why =
+    status === 'running'
+      ? `pid ${info.pid} (${info.operation}) still runs on this host`
+      : `the lock is held from host ${info.hostname}, where dockwall cannot check whether pid ${info.pid} still runs`
+  return new AbortError(
+    `refusing to remove the state lock: ${why}; removing it would let two dockwalls change the host and the state at once. Nothing was unlocked`,
+    status === 'running'
+      ? `wait for it to finish (or stop it); if you are sure it must go anyway, add --force`
+      : `check on ${info.hostname} that it is gone, then add --force (or answer yes on a terminal)`,
+  )
 }
 
 class HeldLock implements Lock {
@@ -246,7 +294,7 @@ class HeldLock implements Lock {
     const current = this.released ? null : await readLockFile(this.path)
     if (current?.kind !== 'held' || current.info.id !== this.info.id) {
       throw new AbortError(
-        `dockwall no longer holds the state lock ${this.path} (released, or removed with force-unlock); stopping before writing the state`,
+        `dockwall no longer holds the state lock ${this.path} (released, or removed with force-unlock); stopping before changing anything more`,
       )
     }
   }
@@ -323,7 +371,7 @@ async function removeLockIfId(lockPath: string, id: string): Promise<boolean> {
   } catch (error) {
     if (errnoCode(error) !== 'EEXIST') throw error
     // Held for milliseconds by a live remover; one older than this died mid-removal.
-    const st = await stat(guard).catch(() => null)
+    const st = await lstat(guard).catch(() => null)
     if (st && Date.now() - st.mtimeMs > GUARD_STALE_MS) await unlink(guard).catch(() => {})
     return false
   }

@@ -4,7 +4,7 @@
 import {AbortError} from '../errors.js'
 import type {ResourceType} from '../model/resources.js'
 import {acquireLock, forceUnlock} from './lock.js'
-import type {LockInfo} from './lock.js'
+import type {ForceUnlockOptions, LockInfo} from './lock.js'
 import {resourceOnDisk, type DiskResource} from './format.js'
 import {backupPathFor, DEFAULT_STATE_FILE} from './paths.js'
 import {getResource, matchAddresses, removeResources, similarAddresses} from './resources.js'
@@ -83,11 +83,19 @@ export async function removeFromState(opts: RemoveOptions): Promise<RemoveResult
   }
 }
 
-export async function unlockState(opts: {statePath: string; lockId: string}): Promise<LockInfo> {
-  return forceUnlock(opts.statePath, opts.lockId)
+export async function unlockState(opts: {
+  statePath: string
+  lockId: string
+  force?: boolean
+  confirm?: ForceUnlockOptions['confirm']
+}): Promise<LockInfo> {
+  return forceUnlock(opts.statePath, opts.lockId, {
+    ...(opts.force ? {force: true} : {}),
+    ...(opts.confirm ? {confirm: opts.confirm} : {}),
+  })
 }
 
-async function requireState(statePath: string): Promise<State> {
+export async function requireState(statePath: string): Promise<State> {
   const state = await readState(statePath)
   if (!state)
     throw new AbortError(
@@ -97,7 +105,7 @@ async function requireState(statePath: string): Promise<State> {
   return state
 }
 
-function unknownAddresses(state: State, addresses: string[], statePath: string): AbortError {
+export function unknownAddresses(state: State, addresses: string[], statePath: string): AbortError {
   const list = addresses.join(', ')
   const similar = addresses.length === 1 ? similarAddresses(state, addresses[0] ?? '') : []
   const hint =

@@ -1,20 +1,28 @@
 // Reading and writing the state file. The file is the only record of what dockwall
-// owns on a production host, so every write is atomic (write-file-atomic: a temp
-// file in the same directory, fsync, rename; then an fsync of the directory so the
-// rename itself survives a power cut), mode 0600, and never blind: writeState
-// checks that the file still holds the state the caller started from, and keeps a
-// copy of the file as it was before this process first changed it.
+// owns on a production host, so every write is atomic (a temp file in the same
+// directory, fsync, rename; then an fsync of the directory so the rename itself
+// survives a power cut), mode 0600, and never blind: writeState checks that the file
+// still holds the state the caller started from, and keeps a copy of the file as it
+// was before this process first changed it.
+//
+// Never through a symbolic link (issue 15): dockwall runs as root, and a link planted
+// as `<state>.backup` made write-file-atomic (which resolves links first) overwrite and
+// chmod the link's target. The state and its backup are read with O_NOFOLLOW and
+// refused when they are links; temp files are created with O_EXCL (which never follows
+// a link) and renamed over the name (rename replaces a link, it does not follow it).
+// Temp files a killed dockwall left behind (`.staged-<pid>-…`, `.tmp-<pid>-…`) are
+// removed once their pid is gone.
 import {Buffer} from 'node:buffer'
 import {randomBytes} from 'node:crypto'
-import {unlinkSync} from 'node:fs'
-import {chmod, chown, mkdir, open, readFile, realpath, rename, stat, unlink} from 'node:fs/promises'
-import {dirname, resolve} from 'node:path'
+import {constants, unlinkSync} from 'node:fs'
+import {chmod, chown, lstat, mkdir, open, readdir, rename, unlink} from 'node:fs/promises'
+import type {FileHandle} from 'node:fs/promises'
+import {basename, dirname, join, resolve} from 'node:path'
 import process from 'node:process'
-
-import writeFileAtomic from 'write-file-atomic'
 
 import {AbortError} from '../errors.js'
 import {errnoCode} from '../util/errno.js'
+import {processAlive} from '../util/process.js'
 import {
   canonicalResourcesAsync,
   decodeState,
@@ -47,13 +55,8 @@ const backedUp = new Set<string>()
 /** The state at `path`, or null when there is no file. Throws an AbortError naming the file when it is unreadable or invalid. */
 export async function readState(path: string): Promise<State | null> {
   const abs = resolve(path)
-  let bytes: Buffer
-  try {
-    bytes = await readFile(abs)
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return null
-    throw fsError('read the state file', path, error)
-  }
+  const bytes = await readNoFollow(abs, path, 'the state file')
+  if (bytes === null) return null
   const state = decodeState(bytes.toString('utf8'), path)
   lastKnown.set(abs, bytes)
   return state
@@ -121,7 +124,8 @@ export async function stageState(
   // reads its input from this process, which must keep feeding it.
   const p = prepareWrite(path, {...state, resources: await canonicalResourcesAsync(state.resources)}, prev)
   await ensureDir(p.abs, path)
-  const target = await realpath(p.abs).catch(() => p.abs)
+  const target = p.abs
+  await refuseLink(target, path)
   const tmp = `${target}.staged-${process.pid}-${randomBytes(4).toString('hex')}`
   let pending = true
   const onExit = (): void => {
@@ -219,6 +223,47 @@ async function ensureDir(abs: string, path: string): Promise<void> {
   } catch (error) {
     throw fsError('create the state directory for', path, error)
   }
+  await removeStaleTemporaries(abs)
+}
+
+/**
+ * Refuses (AbortError naming the file) a state or backup file that is a symbolic link,
+ * and removes the temp files of dockwalls that are gone. Sessions call it once the lock
+ * is theirs, before anything is read from the host or written to it.
+ */
+export async function checkStateFiles(path: string): Promise<void> {
+  const abs = resolve(path)
+  await refuseLink(abs, path)
+  await refuseLink(`${abs}.backup`, backupPathFor(path))
+  await removeStaleTemporaries(abs)
+}
+
+const cleaned = new Set<string>()
+
+/**
+ * `<state>.staged-<pid>-<hex>`, `<state>.tmp-<pid>-<hex>` and the backup's `<state>.backup.tmp-<pid>-<hex>`
+ * whose pid no longer runs: a killed dockwall's.
+ */
+async function removeStaleTemporaries(abs: string): Promise<void> {
+  if (cleaned.has(abs)) return
+  cleaned.add(abs)
+  const dir = dirname(abs)
+  const prefix = `${basename(abs)}.`
+  let names: string[]
+  try {
+    names = await readdir(dir)
+  } catch {
+    return
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue
+    const m = /^(?:backup\.)?(?:staged|tmp)-(\d+)-[0-9a-f]+$/.exec(name.slice(prefix.length))
+    if (!m) continue
+    const pid = Number(m[1])
+    // A live pid may be another dockwall staging right now (or a reused pid): leave it.
+    if (pid === process.pid || processAlive(pid)) continue
+    await unlink(join(dir, name)).catch(() => {})
+  }
 }
 
 /** writeState from the lock check on; `install` puts the new bytes in place (atomically). */
@@ -277,7 +322,7 @@ async function finishWrite(
  * 0600, synced, owned like the file it will replace (`target`) when that exists.
  */
 async function writeSynced(tmp: string, target: string, bytes: Buffer): Promise<void> {
-  const existing = await stat(target).catch(() => undefined)
+  const existing = await lstat(target).catch(() => undefined)
   const fh = await open(tmp, 'wx', FILE_MODE)
   try {
     await fh.writeFile(bytes)
@@ -306,13 +351,52 @@ interface CurrentFile {
 }
 
 async function readCurrent(abs: string, path: string): Promise<CurrentFile | null> {
-  try {
-    const [bytes, st] = await Promise.all([readFile(abs), stat(abs)])
+  return readNoFollowWith(abs, path, 'the state file', async (fh) => {
+    const [bytes, st] = await Promise.all([fh.readFile(), fh.stat()])
     return {bytes, mode: st.mode}
+  })
+}
+
+/** A file's bytes, read without following a symbolic link (refused, naming it); null when there is none. */
+function readNoFollow(abs: string, shownAs: string, what: string): Promise<Buffer | null> {
+  return readNoFollowWith(abs, shownAs, what, (fh) => fh.readFile())
+}
+
+/** Opens a file without following a symbolic link (refused, naming it) and reads it with `read`; null when there is none. */
+async function readNoFollowWith<T>(
+  abs: string,
+  shownAs: string,
+  what: string,
+  read: (fh: FileHandle) => Promise<T>,
+): Promise<T | null> {
+  let fh
+  try {
+    fh = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW)
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return null
-    throw fsError('read the state file', path, error)
+    const code = errnoCode(error)
+    if (code === 'ENOENT') return null
+    if (code === 'ELOOP') throw linkError(shownAs)
+    throw fsError(`read ${what}`, shownAs, error)
   }
+  try {
+    return await read(fh)
+  } catch (error) {
+    throw fsError(`read ${what}`, shownAs, error)
+  } finally {
+    await fh.close()
+  }
+}
+
+async function refuseLink(abs: string, shownAs: string): Promise<void> {
+  const st = await lstat(abs).catch(() => undefined)
+  if (st?.isSymbolicLink()) throw linkError(shownAs)
+}
+
+function linkError(shownAs: string): AbortError {
+  return new AbortError(
+    `refusing to use ${shownAs}: it is a symbolic link, and dockwall (running as root) never reads or writes its state through one`,
+    `replace the link with the file itself (or remove it), or point --state at the real file`,
+  )
 }
 
 /** Why the file on disk is not the one the caller read, or null when it is. */
@@ -335,9 +419,14 @@ function conflictWith(current: CurrentFile | null, prev: State | null, abs: stri
 }
 
 async function atomicWrite(abs: string, data: string | Buffer, shownAs: string): Promise<void> {
+  await refuseLink(abs, shownAs)
+  const tmp = `${abs}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
   try {
-    await writeFileAtomic(abs, data, {mode: FILE_MODE, fsync: true})
+    await writeSynced(tmp, abs, Buffer.isBuffer(data) ? data : Buffer.from(data, 'utf8'))
+    await rename(tmp, abs)
   } catch (error) {
+    await unlink(tmp).catch(() => {})
+    if (error instanceof AbortError) throw error
     throw fsError('write', shownAs, error)
   }
   await fsyncDir(dirname(abs))

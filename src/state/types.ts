@@ -1,7 +1,7 @@
 // The state: dockwall's record of what it owns on this host. In memory the field
 // names are camelCase like the rest of the code base; on disk they are snake_case
 // (Terraform's habit). The translation lives in one place, src/state/format.ts, and
-// the file format is documented in src/state/STATE-FORMAT.md.
+// the file format is documented in docs/STATE-FORMAT.md.
 import type {ResourceType, StateResource} from '../model/resources.js'
 
 /** The format this dockwall writes. Older formats are upgraded on read; newer ones are refused. */

@@ -163,10 +163,21 @@ export function summaryLines(snap: ProgressSnapshot): StyledLine[] {
           ],
         ]
       : []
+  // As under the plan: what the configuration implies is counted on its own line (issue 14).
+  const i = d.implied
+  const implied: StyledLine[] =
+    i && i.added + i.changed + i.destroyed > 0
+      ? [[seg(`Implied, not declared: ${i.added} added, ${i.changed} changed, ${i.destroyed} destroyed.`, {dim: true})]]
+      : []
   if (d.ok)
-    return [[seg('Apply complete!', {color: 'green', bold: true}), seg(` ${counts}.`, {color: 'green'})], ...slowest]
+    return [
+      [seg('Apply complete!', {color: 'green', bold: true}), seg(` ${counts}.`, {color: 'green'})],
+      ...implied,
+      ...slowest,
+    ]
   const out: StyledLine[] = [
     [seg('Apply failed!', {color: 'red', bold: true}), seg(` ${counts}; ${d.failed} failed, ${d.skipped} skipped.`)],
+    ...implied,
   ]
   if (snap.failed.length > 0) out.push([seg('  Failed:  ', {color: 'red'}), seg(listed(snap.failed))])
   if (snap.skipped.length > 0)

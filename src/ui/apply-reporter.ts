@@ -100,7 +100,7 @@ function indentContinuation(line: StyledLine): StyledLine {
   return line.map((s) => (s.text.includes('\n') ? {...s, text: s.text.replaceAll('\n', '\n    ')} : s))
 }
 
-/** An ApplyEvent as one JSON line: snake_case keys plus an ISO timestamp (see PLAN-JSON.md). */
+/** An ApplyEvent as one JSON line: snake_case keys plus an ISO timestamp (see docs/PLAN-JSON.md). */
 export function applyEventToJson(event: ApplyEvent, timeMs: number): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(event))

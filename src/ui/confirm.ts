@@ -17,12 +17,20 @@ export interface PromptIO {
 
 export const APPROVE_QUESTION = 'Do you want to perform these actions?'
 export const DESTROY_QUESTION = 'Do you really want to destroy all resources?'
+export const REFRESH_QUESTION = 'Would you like to update the dockwall state to reflect these detected changes?'
 
 function questionLines(plan: Plan): StyledLine[] {
   if (plan.mode === 'destroy') {
     return [
       [seg(DESTROY_QUESTION, {bold: true})],
       [seg('  dockwall will destroy all the networks, attachments and rules it manages, as shown above.')],
+      [seg("  There is no undo. Only 'yes' will be accepted to confirm.")],
+    ]
+  }
+  if (plan.mode === 'refresh-only') {
+    return [
+      [seg(REFRESH_QUESTION, {bold: true})],
+      [seg('  dockwall will write these changes to the state without modifying the host.')],
       [seg("  There is no undo. Only 'yes' will be accepted to confirm.")],
     ]
   }
@@ -59,6 +67,12 @@ export function askApproval(plan: Plan, io: PromptIO): Promise<Approval> {
       .map((l) => toAnsi(l, color))
       .join('\n')}\n\n`,
   )
+  return readYes(io)
+}
+
+/** Reads the answer to a question just printed: `yes` approves, any other line declines, end of input or ctrl-c is no answer. */
+function readYes(io: PromptIO): Promise<Approval> {
+  const color = io.color ?? false
   return new Promise((resolve) => {
     // Ink unrefs stdin when the review before this prompt unmounts; an unref'd
     // stdin does not keep Node alive, and the process would exit mid-question.
@@ -127,4 +141,14 @@ export function waitForKey(
     cancel = () => done('closed')
   })
   return {key, cancel}
+}
+
+/**
+ * A question that only an exact `yes` answers (force-unlock of a lock whose holder may
+ * still run); any other line, end of input or ctrl-c is no.
+ */
+export async function askYes(lines: readonly string[], io: PromptIO): Promise<boolean> {
+  const color = io.color ?? false
+  io.stdout.write(`\n${lines.map((l, i) => toAnsi([seg(l, {bold: i === 0})], color)).join('\n')}\n\n`)
+  return (await readYes(io)) === 'approved'
 }

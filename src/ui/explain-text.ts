@@ -245,7 +245,7 @@ export function explainJson(v: ExplainView): object {
   }
 }
 
-/** The evaluator's camelCase fields as the JSON views spell keys (PLAN-JSON.md: snake_case); values stay as they are. */
+/** The evaluator's camelCase fields as the JSON views spell keys (docs/PLAN-JSON.md: snake_case); values stay as they are. */
 function snakeKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(snakeKeys)
   if (v === null || typeof v !== 'object') return v

@@ -18,6 +18,7 @@ export {renderPlanText, type PlanTextOptions} from './plan-text.js'
 export {planToJson, PLAN_JSON_FORMAT_VERSION, type PlanJson} from './plan-json.js'
 export {
   askApproval,
+  askYes,
   confirmApply,
   waitForKey,
   type Approval,
@@ -31,7 +32,7 @@ export {formatElapsed} from './apply-messages.js'
 export type {ReviewIO} from './review-model.js'
 
 export interface RenderPlanOptions {
-  /** `text` (Terraform's layout) or `json` (PLAN-JSON.md). Default text. */
+  /** `text` (Terraform's layout) or `json` (docs/PLAN-JSON.md). Default text. */
   format?: 'text' | 'json'
   /** Text only: ANSI colours; decide with shouldColor(). Default false. */
   color?: boolean

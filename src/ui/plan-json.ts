@@ -1,16 +1,18 @@
-// The machine view of a plan (`--json`), documented in PLAN-JSON.md. It is a
+// The machine view of a plan (`--json`), documented in docs/PLAN-JSON.md. It is a
 // translation of the same Plan the text and Ink views render, with snake_case
 // keys and a version of its own, so scripts do not break when internal field
-// names move. Change this file and PLAN-JSON.md together.
+// names move. Each resource change also carries Terraform's `change` object
+// (`actions`, `before`, `after`, `replace_paths`, `importing`), so tools written for
+// `terraform show -json` read it. Change this file and docs/PLAN-JSON.md together.
 import type {Diagnostic} from '../errors.js'
 import type {Attributes, FirewallTable, ResourceType, RuleLine} from '../model/resources.js'
 import type {Family} from '../model/types.js'
-import type {Action, DriftKind, Plan, PlanMode} from '../plan/types.js'
+import {isImplied, type Action, type Change, type DriftKind, type Plan, type PlanMode} from '../plan/types.js'
 import {wireIds} from '../plan/wire.js'
 import {planHasChanges, summarizePlan} from '../plan/summary.js'
 
 /** Version of this JSON format (not of the plan file); minor bumps only add fields. */
-export const PLAN_JSON_FORMAT_VERSION = '1.1'
+export const PLAN_JSON_FORMAT_VERSION = '1.4'
 
 export interface RuleLineJson {
   namespace: string
@@ -20,10 +22,27 @@ export interface RuleLineJson {
   spec: string
 }
 
+/** Terraform's action vocabulary (its JSON plan's `change.actions` values) as dockwall uses it. */
+export type TerraformAction = 'no-op' | 'create' | 'update' | 'delete' | 'forget'
+
+/** Terraform's `change` object of a resource change (`terraform show -json`), as far as dockwall has its parts. */
+export interface ChangeJson {
+  /** What this apply does to the object, in Terraform's words: see actionsOf. */
+  actions: TerraformAction[]
+  before: Attributes | null
+  after: Attributes | null
+  /** A replace: the attributes whose new values force it, each a path of one attribute name. */
+  replace_paths?: string[][]
+  /** An import: Terraform's `importing` object; `id` is the import block's ID (absent for `dockwall import`). */
+  importing?: {id?: string}
+}
+
 export interface ResourceChangeJson {
   address: string
   type: ResourceType
   action: Action
+  /** Terraform's form of the same change (format 1.2). */
+  change: ChangeJson
   before: Attributes | null
   after: Attributes | null
   reasons: string[]
@@ -34,6 +53,10 @@ export interface ResourceChangeJson {
   disconnects?: string[]
   ids?: {[key: string]: string}
   importing?: string
+  /** Present (true) when the configuration implies the object rather than declares it: an owned chain, the firewall base (format 1.3). */
+  implied?: true
+  /** Terraform's `action_reason` for a replace asked for with `--replace` (format 1.4). */
+  action_reason?: 'replace_by_request'
 }
 
 export interface ResourceDriftJson {
@@ -75,6 +98,8 @@ export interface PlanJson {
     replace: number
     deferred: number
     drift: number
+    /** The implied changes, counted apart from the declared ones above (format 1.3). */
+    implied: {add: number; change: number; destroy: number}
   }
   resource_changes: ResourceChangeJson[]
   resource_drift: ResourceDriftJson[]
@@ -87,6 +112,42 @@ export interface PlanJson {
 
 function ruleLineJson(l: RuleLine): RuleLineJson {
   return {namespace: l.namespace, family: l.family, table: l.table, chain: l.chain, spec: l.spec}
+}
+
+/**
+ * A change's actions as Terraform's JSON plan spells them, for what this apply does:
+ * - a replace is `["delete", "create"]`: dockwall removes the network (or disconnects the
+ *   container) before it creates the new one, since Docker cannot hold both under one name;
+ * - a delete that only drops the state entry (an adopted object released, or one already
+ *   gone) is `["forget"]`, as Terraform's `removed` blocks;
+ * - an imported rule moved into dockwall's chain is `["update"]`: the object exists and is
+ *   rewritten in one transaction (Terraform: an import with changes);
+ * - a deferred change does nothing now (`["no-op"]`), except a deferred rule whose lines come
+ *   off the host until its container exists (`["update"]`: the state keeps it, lineless).
+ */
+export function actionsOf(c: Change): TerraformAction[] {
+  switch (c.action) {
+    case 'create':
+      return c.importing ? ['update'] : ['create']
+    case 'update':
+      return ['update']
+    case 'replace':
+      return ['delete', 'create']
+    case 'delete':
+      return c.forget ? ['forget'] : ['delete']
+    case 'no-op':
+      return ['no-op']
+    case 'deferred':
+      return (c.lines?.before.length ?? 0) > 0 ? ['update'] : ['no-op']
+  }
+}
+
+function changeJson(c: Change): ChangeJson {
+  const out: ChangeJson = {actions: actionsOf(c), before: c.before, after: c.after}
+  if (c.action === 'replace' && c.replacePaths && c.replacePaths.length > 0)
+    out.replace_paths = c.replacePaths.map((p) => [p])
+  if (c.importing) out.importing = c.importId === undefined ? {} : {id: c.importId}
+  return out
 }
 
 function diagnosticJson(d: Diagnostic): DiagnosticJson {
@@ -114,12 +175,14 @@ export function planToJson(plan: Plan): PlanJson {
       replace: s.replace,
       deferred: s.deferred,
       drift: s.drift,
+      implied: {add: s.implied.add, change: s.implied.change, destroy: s.implied.destroy},
     },
     resource_changes: plan.changes.map((c) => {
       const out: ResourceChangeJson = {
         address: c.address,
         type: c.type,
         action: c.action,
+        change: changeJson(c),
         before: c.before,
         after: c.after,
         reasons: [...c.reasons],
@@ -130,6 +193,8 @@ export function planToJson(plan: Plan): PlanJson {
       const ids = wireIds(c)
       if (ids) out.ids = ids
       if (c.importing) out.importing = c.importing
+      if (isImplied(c)) out.implied = true
+      if (c.requested) out.action_reason = 'replace_by_request'
       return out
     }),
     resource_drift: plan.drift.map((d) => {

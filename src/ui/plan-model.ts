@@ -5,7 +5,7 @@
 import {diffArrays} from 'diff'
 
 import type {Json, ResourceType, RuleLine} from '../model/resources.js'
-import type {Action, Change, Drift, DriftKind, Plan} from '../plan/types.js'
+import {REQUESTED_REPLACE, type Action, type Change, type Drift, type DriftKind, type Plan} from '../plan/types.js'
 import {seg, type Color, type Segment, type StyledLine} from './styled.js'
 
 export interface ActionMeta {
@@ -200,10 +200,9 @@ export interface AttributeDiff {
 
 /**
  * Attribute by attribute, Terraform style: created ones `+`, removed `-`,
- * changed `~` with both values, unchanged ones kept (dockwall resources have a
- * handful of attributes, and seeing the unchanged subnet next to a changed
- * gateway is the context an operator needs). Null values of created and
- * deleted objects are left out, as Terraform does.
+ * changed `~` with both values, unchanged ones ` ` (changeBody counts them for an
+ * update or a replace, as Terraform does). Null values of created and deleted
+ * objects are left out, as Terraform does.
  */
 export function attributeDiffs(change: Change): AttributeDiff[] {
   const before = change.before ?? {}
@@ -230,19 +229,22 @@ export function attributeDiffs(change: Change): AttributeDiff[] {
   return out
 }
 
-function attributeLine(d: AttributeDiff, keyWidth: number): StyledLine {
+function attributeLine(d: AttributeDiff, keyWidth: number, forces = false): StyledLine {
   const key = d.key.padEnd(keyWidth)
+  // Terraform marks the attribute whose new value forces a replacement on its own line.
+  const why: StyledLine = forces ? [seg(' # forces replacement', {color: 'red'})] : []
   switch (d.marker) {
     case '+':
-      return [marker('+'), seg(`${key} = ${formatValue(d.after ?? null)}`)]
+      return [marker('+'), seg(`${key} = ${formatValue(d.after ?? null)}`), ...why]
     case '-':
-      return [marker('-'), seg(`${key} = ${formatValue(d.before ?? null)}`), seg(' -> null', {dim: true})]
+      return [marker('-'), seg(`${key} = ${formatValue(d.before ?? null)}`), seg(' -> null', {dim: true}), ...why]
     case '~':
       return [
         marker('~'),
         seg(`${key} = ${formatValue(d.before ?? null)} `),
         seg('->', {color: 'yellow'}),
         seg(` ${formatValue(d.after ?? null)}`),
+        ...why,
       ]
     case ' ':
       return [marker(' '), seg(`${key} = ${formatValue(d.after ?? d.before ?? null)}`)]
@@ -321,9 +323,15 @@ function comment(text: string): StyledLine {
  */
 export function changeBody(change: Change): StyledLine[] {
   const out: StyledLine[] = []
-  const attrs = attributeDiffs(change)
+  const all = attributeDiffs(change)
+  // An update or a replace shows what changes; the rest is counted, as Terraform folds it.
+  const fold = change.action === 'update' || change.action === 'replace'
+  const attrs = fold ? all.filter((d) => d.marker !== ' ') : all
   const keyWidth = Math.max(0, ...attrs.map((d) => d.key.length))
-  for (const d of attrs) out.push(attributeLine(d, keyWidth))
+  const forces = new Set(change.action === 'replace' ? (change.replacePaths ?? []) : [])
+  for (const d of attrs) out.push(attributeLine(d, keyWidth, forces.has(d.key)))
+  const hidden = all.length - attrs.length
+  if (hidden > 0) out.push(comment(`(${hidden} unchanged attribute${hidden === 1 ? '' : 's'} hidden)`))
   for (const g of lineDiff(change)) {
     if (out.length > 0) out.push([])
     out.push(comment(`${tool(g.family)}: ${g.namespace}, ${g.table} table`))
@@ -345,15 +353,19 @@ export function changeBody(change: Change): StyledLine[] {
 
 /** `# network.backend must be replaced`, then one `# (reason)` line per reason. */
 export function changeHeader(change: Change): StyledLine[] {
-  const phrase = !change.importing
-    ? ACTION_META[change.action].phrase
-    : change.action === 'no-op'
-      ? 'will be imported'
-      : change.action === 'create'
-        ? "will be imported and moved into dockwall's chain"
-        : `will be imported, then ${ACTION_META[change.action].phrase.replace(/^will be /, '')}`
+  const phrase = change.requested
+    ? 'will be replaced, as requested'
+    : !change.importing
+      ? ACTION_META[change.action].phrase
+      : change.action === 'no-op'
+        ? 'will be imported'
+        : change.action === 'create'
+          ? "will be imported and moved into dockwall's chain"
+          : `will be imported, then ${ACTION_META[change.action].phrase.replace(/^will be /, '')}`
   const out: StyledLine[] = [[seg(`# ${change.address}`, {bold: true}), seg(` ${phrase}`)]]
-  for (const r of change.reasons) out.push([seg(`# (${r})`, {dim: true})])
+  // The header says it already.
+  for (const r of change.reasons)
+    if (!change.requested || r !== REQUESTED_REPLACE) out.push([seg(`# (${r})`, {dim: true})])
   return out
 }
 

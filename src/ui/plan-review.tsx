@@ -6,14 +6,14 @@
 import {Box, render, Text, useApp, useInput, useStdout} from 'ink'
 import {useEffect, useMemo, useState, type ReactElement} from 'react'
 
-import {planHasChanges, summarizePlan, type PlanSummary} from '../plan/summary.js'
+import {impliedTotal, planHasChanges, summarizePlan, type PlanSummary} from '../plan/summary.js'
 import type {Plan} from '../plan/types.js'
 import {keyToAction, splitKeys} from './review-keys.js'
 import {helpLine, reviewSections} from './review-layout.js'
 import {activeFilter, initialReviewState, reduceReview, reviewView, type ReviewIO} from './review-model.js'
 import {seg, truncateLine, type StyledLine} from './styled.js'
 import {StyledText} from './styled-text.js'
-import {deferredLine, NO_CHANGES} from './summary.js'
+import {deferredLine, impliedWhat, NO_CHANGES} from './summary.js'
 
 /** Lines around the list: summary, status, a blank, footer, and one spare so Ink never fills the screen (it then redraws it whole). */
 const CHROME = 5
@@ -73,6 +73,8 @@ export function StatusLine({
   const extra: string[] = []
   if (summary.deferred > 0) extra.push(`${summary.deferred} deferred until their containers exist`)
   if (summary.drift > 0) extra.push(`${summary.drift} changed outside dockwall`)
+  const implied = impliedTotal(summary.implied)
+  if (implied > 0) extra.push(`${implied} implied (${impliedWhat(summary.implied)})`)
   return <StyledText line={truncateLine(extra.length > 0 ? [seg(extra.join(' · '), {color: 'cyan'})] : [], width)} />
 }
 

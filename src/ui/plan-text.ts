@@ -15,7 +15,7 @@ import {
 } from './plan-model.js'
 import {seg, toAnsi, type StyledLine} from './styled.js'
 import {planHasChanges, summarizePlan} from '../plan/summary.js'
-import {deferredLine, NO_CHANGES, planSummaryLine} from './summary.js'
+import {deferredLine, impliedLine, NO_CHANGES, planSummaryLine} from './summary.js'
 
 export interface PlanTextOptions {
   color: boolean
@@ -152,6 +152,8 @@ export function renderPlanText(plan: Plan, opts: PlanTextOptions): string {
     out.push([seg(NO_CHANGES, {bold: true})])
   } else {
     out.push(planSummaryLine(summary))
+    const implied = impliedLine(summary.implied)
+    if (implied) out.push([seg(implied, {dim: true})])
     const deferred = deferredLine(summary)
     if (deferred) out.push([seg(deferred, {color: 'cyan'})])
   }

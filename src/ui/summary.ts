@@ -1,6 +1,6 @@
 // The summary sentences under a plan. The counting itself is src/plan/summary.ts,
 // shared with apply and watch.
-import type {PlanSummary} from '../plan/summary.js'
+import {impliedTotal, type ImpliedSummary, type PlanSummary} from '../plan/summary.js'
 import {seg, type StyledLine} from './styled.js'
 
 /** `Plan: 3 to add, 1 to change, 2 to destroy.` (Terraform's exact sentence, so scripts and eyes know it; `1 to import, ` first when importing). */
@@ -18,4 +18,22 @@ export const NO_CHANGES = 'No changes. The host matches the configuration.'
 export function deferredLine(s: PlanSummary): string | null {
   if (s.deferred === 0) return null
   return `${s.deferred} ${s.deferred === 1 ? 'change' : 'changes'} deferred until ${s.deferred === 1 ? 'its container exists' : 'their containers exist'}.`
+}
+
+/**
+ * What the configuration implies, on its own line under the sentence (issue 14):
+ * `Implied, not declared: 6 to add, 0 to change, 0 to destroy (6 dockwall chains, the firewall base).`
+ * Null when the plan changes nothing implied.
+ */
+export function impliedLine(s: ImpliedSummary): string | null {
+  if (impliedTotal(s) === 0) return null
+  return `Implied, not declared: ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy (${impliedWhat(s)}).`
+}
+
+/** `6 dockwall chains, the firewall base`: what the implied changes are. */
+export function impliedWhat(s: ImpliedSummary): string {
+  return [
+    ...(s.chains > 0 ? [`${s.chains} dockwall chain${s.chains === 1 ? '' : 's'}`] : []),
+    ...(s.firewall ? ['the firewall base'] : []),
+  ].join(', ')
 }

@@ -10,6 +10,8 @@
 // Figures: parse of the dump (what refresh pays anyway), preparing the host, the first
 // question (compiles the chains it visits), a repeated question, the same without the
 // index (a plain scan), and a whole process (node start, imports, parse, one question).
+// Then `dockwall explain` itself, whole process, against a sandbox holding the typical
+// host and the 20,000 mixed rules, per backend: the target is 1 s.
 // No timed assertions: figures only.
 //
 //   npm run build:tools && node build/test/bench/explain.js [--iterations N]
@@ -21,8 +23,22 @@ import {pathToFileURL} from 'node:url'
 import {Explainer, type ExplainHost, type Query} from '../../src/explain/index.js'
 import {parseRuleset} from '../../src/netfilter/parse.js'
 import {run} from '../../src/util/exec.js'
+import type {Backend} from '../../src/model/types.js'
 import {FIXTURES, loadCapture} from '../capture/fixture.js'
-import {figure, measure, REPO_ROOT, renderTable, resolveOptions, stats, type BenchReport, type Figure} from './lib.js'
+import {buildTypical} from '../capture/scenario.js'
+import {Sandbox} from '../sandbox/index.js'
+import {
+  figure,
+  measure,
+  measureRounds,
+  REPO_ROOT,
+  renderTable,
+  resolveOptions,
+  runCli,
+  stats,
+  type BenchReport,
+  type Figure,
+} from './lib.js'
 
 const RULES = 20_000
 const FIXTURE = 'docker-20.10-nft'
@@ -158,7 +174,64 @@ export async function main(options?: unknown): Promise<BenchReport> {
       }),
     )
   }
+  for (const backend of opts.backends) {
+    const r = await cliWholeProcess(backend, opts.quick ? 3 : n)
+    figures.push(...r.figures)
+    notes.push(...r.notes)
+  }
   return {bench: 'explain', figures, notes}
+}
+
+/** The target of issue 16: `dockwall explain` on a host with 20,000 rules, whole process. */
+const TARGET_SECONDS = 1
+
+/**
+ * `dockwall explain` as a user runs it, against a sandbox holding the typical host and
+ * 20,000 mixed rules in DOCKER-USER (before Docker's RETURN), from process start to exit;
+ * the floor is what any tool must pay for the same answer: a bare node start and one
+ * iptables-save of the host.
+ */
+async function cliWholeProcess(backend: Backend, n: number): Promise<{figures: Figure[]; notes: string[]}> {
+  const section = `explain · dockwall explain, ${RULES.toLocaleString('en')} rules, ${backend} (issue 16)`
+  const sb = await Sandbox.start({backend})
+  try {
+    await buildTypical(sb)
+    const {lines} = extraRules('mixed')
+    // Inserted at the top of DOCKER-USER in their order: Docker 20.10 ends the chain with RETURN.
+    const input = `*filter\n${lines.map((l, i) => l.replace(/^-A DOCKER-USER /, `-I DOCKER-USER ${i + 1} `)).join('\n')}\nCOMMIT\n`
+    await sb.iptablesRestore(input)
+    const args = [
+      'explain',
+      'container.db',
+      'container.web',
+      '--port',
+      '80',
+      '--netns',
+      sb.netnsPath,
+      '--docker-host',
+      sb.dockerHost,
+    ]
+    const netns = {kind: 'path', path: sb.netnsPath} as const
+    const first = await runCli(args, {netns})
+    const verdict = first.stdout.split('\n')[0] ?? ''
+    const rounds = await measureRounds(n, {
+      floor: async () => {
+        await run(process.execPath, ['-e', ''])
+        await sb.iptablesSave()
+      },
+      explain: () => runCli(args, {netns}),
+    })
+    const f = figure(section, `dockwall explain container.db container.web --port 80`, rounds.explain, {
+      baseline: {label: 'node start + one iptables-save', stats: rounds.floor},
+      note: `target ≤ ${TARGET_SECONDS} s: ${rounds.explain.median <= TARGET_SECONDS ? 'met' : 'NOT met'}`,
+    })
+    return {
+      figures: [figure(section, 'floor: node start + one iptables-save of the host', rounds.floor), f],
+      notes: [`${backend}: dockwall explain says "${verdict}"`],
+    }
+  } finally {
+    await sb.stop()
+  }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -1,9 +1,12 @@
 // A random Docker host from a seed, for checking the explain evaluator against real
-// packets: 2-3 networks (maybe internal, maybe icc=false), 3-5 containers with static
-// addresses (some on two networks, some publishing a port), rules of many kinds at the
-// top of DOCKER-USER (accepts, drops, rejects, a user chain with RETURN, multiport,
-// negations, conntrack, marks, LOG), maybe an INPUT drop, and DNATs on the external
-// client's interface. Pure: the same seed gives the same host.
+// packets: 2-5 networks (maybe internal, maybe icc=false, maybe IPv6), 2-8 containers
+// with static addresses (some on two networks, some publishing a port), 0-15 rules of
+// many kinds at the top of DOCKER-USER (accepts, drops, rejects, user chains with RETURN
+// and goto, multiport, negations, iprange, addrtype, conntrack, marks and connmarks, LOG),
+// maybe an INPUT drop, raw and mangle rules, port forwards (DNAT) on the external
+// client's interface and in nat OUTPUT, and rules inside containers (filter, a REDIRECT
+// of their own connections, port forwards of connections arriving at them). Pure: the
+// same seed gives the same host.
 import type {ContainerSpec, NetworkSpec} from './scenario.js'
 
 /** mulberry32: small, fast, good enough to pick test cases. */
@@ -44,16 +47,20 @@ export interface RandomHost {
 }
 
 export const CLIENT_IF = 'dwext0'
-const PORTS = [80, 81, 443]
+/** Ports the containers listen on; FORWARD_PORT is forwarded inside some containers (nat PREROUTING) to another. */
+const FORWARD_PORT = 8081
+const PORTS = [80, 81, 443, FORWARD_PORT]
+/** Ports the rules name (FORWARD_PORT only as a port forward's). */
+const RULE_PORTS = [80, 81, 443]
 
-export function randomHost(seed: number): RandomHost {
+export function randomHost(seed: number, opts: {ipv6?: boolean} = {}): RandomHost {
   const rnd = prng(seed)
   const int = (lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo + 1))
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!
   const chance = (p: number): boolean => rnd() < p
 
   const networks: NetworkSpec[] = []
-  const nNet = int(2, 3)
+  const nNet = int(2, 5)
   for (let i = 0; i < nNet; i++) {
     networks.push({
       name: `n${i}`,
@@ -67,7 +74,7 @@ export function randomHost(seed: number): RandomHost {
   const containers: ContainerSpec[] = []
   const ips: string[] = []
   const hostPorts: number[] = []
-  const nCtr = int(3, 5)
+  const nCtr = int(2, 8)
   for (let k = 0; k < nCtr; k++) {
     const first = int(0, nNet - 1)
     const nets = [first]
@@ -94,12 +101,12 @@ export function randomHost(seed: number): RandomHost {
   const user = (spec: string): void => {
     rules.push({family: 4, table: 'filter', chain: 'DOCKER-USER', spec})
   }
-  const nRules = int(0, 7)
+  const nRules = int(0, 15)
   for (let i = 0; i < nRules; i++) {
-    switch (int(0, 9)) {
+    switch (int(0, 13)) {
       case 0:
       case 1:
-        user(`-s ${addr()} -d ${addr()} -p tcp -m tcp --dport ${pick(PORTS)} -j ${target()}`)
+        user(`-s ${addr()} -d ${addr()} -p tcp -m tcp --dport ${pick(RULE_PORTS)} -j ${target()}`)
         break
       case 2:
         user('-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT')
@@ -121,7 +128,7 @@ export function randomHost(seed: number): RandomHost {
       case 7: {
         const chain = `DWT${chains.length}`
         chains.push(chain)
-        rules.push({family: 4, table: 'filter', chain, spec: `-p tcp -m tcp --dport ${pick(PORTS)} -j RETURN`})
+        rules.push({family: 4, table: 'filter', chain, spec: `-p tcp -m tcp --dport ${pick(RULE_PORTS)} -j RETURN`})
         rules.push({family: 4, table: 'filter', chain, spec: `-d ${addr()} -j ${target()}`})
         user(`-s ${addr()} -j ${chain}`)
         break
@@ -136,7 +143,33 @@ export function randomHost(seed: number): RandomHost {
         break
       }
       case 9:
-        user(`-d ${pick(ips)}/32 -p tcp -m tcp --dport ${pick(PORTS)} -m conntrack --ctstate NEW -j ${target()}`)
+        user(`-d ${pick(ips)}/32 -p tcp -m tcp --dport ${pick(RULE_PORTS)} -m conntrack --ctstate NEW -j ${target()}`)
+        break
+      case 10: {
+        // A range of addresses, and a negated port.
+        const [a, b] = [pick(ips), pick(ips)].sort((x, y) => ipNum(x) - ipNum(y))
+        user(
+          `-p tcp -m iprange --${pick(['src', 'dst'])}-range ${a}-${b} -m tcp ! --dport ${pick(RULE_PORTS)} -j ${target()}`,
+        )
+        break
+      }
+      case 11: {
+        // goto: the chain's end returns to DOCKER-USER's caller, not to DOCKER-USER.
+        const chain = `DWT${chains.length}`
+        chains.push(chain)
+        rules.push({family: 4, table: 'filter', chain, spec: `-s ${addr()} -j ${target()}`})
+        user(`-d ${addr()} -p tcp -m tcp --dport ${pick(RULE_PORTS)} -g ${chain}`)
+        break
+      }
+      case 12:
+        // The first packet's connection marked, the mark matched on every packet of it.
+        user(`-s ${addr()} -m conntrack --ctstate NEW -j CONNMARK --set-xmark 0x8/0xffffffff`)
+        user(`-m connmark --mark 0x8 -d ${addr()} -j ${pick(['DROP', 'ACCEPT'])}`)
+        break
+      case 13:
+        user(
+          `-m addrtype ${pick(['--src-type', '--dst-type'])} ${pick(['LOCAL', 'UNICAST'])} -d ${addr()} -j ${target()}`,
+        )
         break
     }
   }
@@ -152,7 +185,7 @@ export function randomHost(seed: number): RandomHost {
   for (let j = 0; j < nDnat; j++) {
     const port = 9000 + j
     const to = pick(ips)
-    const toPort = pick(PORTS)
+    const toPort = pick(RULE_PORTS)
     clientPorts.push(port)
     rules.push({
       family: 4,
@@ -167,7 +200,7 @@ export function randomHost(seed: number): RandomHost {
   }
   // An accept at the top of raw PREROUTING: what gets past Docker 28's direct-access drops.
   if (chance(0.35))
-    host('raw', 'PREROUTING', `-s ${addr()} -d ${pick(ips)}/32 -p tcp -m tcp --dport ${pick(PORTS)} -j ACCEPT`)
+    host('raw', 'PREROUTING', `-s ${addr()} -d ${pick(ips)}/32 -p tcp -m tcp --dport ${pick(RULE_PORTS)} -j ACCEPT`)
   // Untracked traffic: no NAT, and replies are not ESTABLISHED.
   if (chance(0.15)) host('raw', 'PREROUTING', `-s ${addr()} -d ${addr()} -j CT --notrack`)
   if (chance(0.2)) {
@@ -181,7 +214,7 @@ export function randomHost(seed: number): RandomHost {
     host(
       'nat',
       'OUTPUT',
-      `-d 198.18.0.1/32 -p tcp -m tcp --dport ${port} -j DNAT --to-destination ${pick(ips)}:${pick(PORTS)}`,
+      `-d 198.18.0.1/32 -p tcp -m tcp --dport ${port} -j DNAT --to-destination ${pick(ips)}:${pick(RULE_PORTS)}`,
     )
   }
   // Rules inside containers: an INPUT drop, an OUTPUT reject, a REDIRECT to the container itself.
@@ -189,19 +222,48 @@ export function randomHost(seed: number): RandomHost {
     rules.push({family: 4, table, chain, spec, container: c.name})
   }
   for (const c of containers) {
-    if (chance(0.3)) inside(c, 'filter', 'INPUT', `-p tcp -m tcp --dport ${pick(PORTS)} -j ${pick(['DROP', 'REJECT'])}`)
+    if (chance(0.3))
+      inside(c, 'filter', 'INPUT', `-p tcp -m tcp --dport ${pick(RULE_PORTS)} -j ${pick(['DROP', 'REJECT'])}`)
     if (chance(0.1)) inside(c, 'filter', 'INPUT', `! -s ${pick(subnets)} -j DROP`)
     if (chance(0.15))
       inside(
         c,
         'filter',
         'OUTPUT',
-        `-d ${addr()} -p tcp -m tcp --dport ${pick(PORTS)} -j REJECT --reject-with tcp-reset`,
+        `-d ${addr()} -p tcp -m tcp --dport ${pick(RULE_PORTS)} -j REJECT --reject-with tcp-reset`,
       )
     if (chance(0.15))
       inside(c, 'nat', 'OUTPUT', `-d ${pick(ips)}/32 -p tcp -m tcp --dport 81 -j REDIRECT --to-ports 80`)
+    // A port forward inside the container (dockwall's port_forward in_container): connections
+    // arriving at FORWARD_PORT go to another port of the container.
+    if (chance(0.35)) {
+      const own = c.networks[0]!.ip!
+      inside(
+        c,
+        'nat',
+        'PREROUTING',
+        chance(0.5)
+          ? `-p tcp -m tcp --dport ${FORWARD_PORT} -j REDIRECT --to-ports ${pick(RULE_PORTS)}`
+          : `-d ${own}/32 -p tcp -m tcp --dport ${FORWARD_PORT} -j DNAT --to-destination ${own}:${pick(RULE_PORTS)}`,
+      )
+    }
   }
+  // IPv6 on some networks, drawn from a stream of its own so a seed's IPv4 host stays what it was.
+  const rnd6 = prng(seed ^ 0x5bd1e995)
+  networks.forEach((n, i) => {
+    if (rnd6() < 0.5 && opts.ipv6 !== false) n.ipv6Subnet = `fd40:${i + 1}::/64`
+  })
+  containers.forEach((c, k) => {
+    for (const e of c.networks) {
+      const i = networks.findIndex((n) => n.name === e.network)
+      if (networks[i]?.ipv6Subnet) e.ip6 = `fd40:${i + 1}::${10 + k}`
+    }
+  })
   return {seed, networks, containers, chains, rules, clientPorts, hostPorts, containerPorts: PORTS}
+}
+
+function ipNum(ip: string): number {
+  return ip.split('.').reduce((n, o) => n * 256 + Number(o), 0)
 }
 
 /**

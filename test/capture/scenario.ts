@@ -25,7 +25,7 @@ export interface PublishSpec {
 export interface ContainerSpec {
   name: string
   /** The first one is the network the container is created on; `bridge` is Docker's default network. */
-  networks: Array<{network: string; ip?: string}>
+  networks: Array<{network: string; ip?: string; ip6?: string}>
   publish?: PublishSpec[]
 }
 
@@ -52,7 +52,8 @@ export async function createNetworkSpec(sb: Sandbox, n: NetworkSpec): Promise<st
 export async function runContainerSpec(sb: Sandbox, c: ContainerSpec): Promise<void> {
   const [first, ...rest] = c.networks
   if (!first) throw new Error(`container ${c.name} needs a network`)
-  const endpoint = (ip?: string) => (ip ? {IPAMConfig: {IPv4Address: ip}} : {})
+  const endpoint = (ip?: string, ip6?: string) =>
+    ip || ip6 ? {IPAMConfig: {...(ip ? {IPv4Address: ip} : {}), ...(ip6 ? {IPv6Address: ip6} : {})}} : {}
   const exposed: Record<string, object> = {}
   const bindings: Record<string, Array<{HostPort: string}>> = {}
   for (const p of c.publish ?? []) {
@@ -67,10 +68,10 @@ export async function runContainerSpec(sb: Sandbox, c: ContainerSpec): Promise<v
     StopTimeout: 1,
     ExposedPorts: exposed,
     HostConfig: {NetworkMode: first.network, PortBindings: bindings},
-    NetworkingConfig: {EndpointsConfig: {[first.network]: endpoint(first.ip)}},
+    NetworkingConfig: {EndpointsConfig: {[first.network]: endpoint(first.ip, first.ip6)}},
   })
   for (const n of rest)
-    await sb.docker.getNetwork(n.network).connect({Container: container.id, EndpointConfig: endpoint(n.ip)})
+    await sb.docker.getNetwork(n.network).connect({Container: container.id, EndpointConfig: endpoint(n.ip, n.ip6)})
   await container.start()
 }
 

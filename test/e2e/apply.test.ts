@@ -199,9 +199,13 @@ describe.each(['nft', 'legacy'] as Backend[])('apply and destroy on %s', (backen
     const r = await cli(['apply', '--auto-approve'])
     expect(r.stderr).toBe('')
     expect(r.exitCode).toBe(0)
-    // Docker 28+: dockwall's raw chain (the opening for cli_to_api past Docker's raw drops) is one more.
-    const added = sandbox().engine.major >= 28 ? 19 : 18
-    expect(r.stdout).toContain(`Apply complete! Resources: ${added} added, 0 changed, 0 destroyed.`)
+    // The twelve declared objects, then what they imply on its own line (issue 14): dockwall's chains
+    // and the firewall base (no firewall block); Docker 28+ adds dockwall's raw chain (the opening for
+    // cli_to_api past Docker's raw drops).
+    const implied = sandbox().engine.major >= 28 ? 7 : 6
+    expect(r.stdout).toContain(
+      `Apply complete! Resources: 12 added, 0 changed, 0 destroyed.\nImplied, not declared: ${implied} added, 0 changed, 0 destroyed.\n`,
+    )
     // These containers should live only on dockwall's networks: take them off Docker's default bridge.
     for (const name of ['web', 'api', 'client1'])
       await sandbox().docker.getNetwork('bridge').disconnect({Container: name})
@@ -235,6 +239,30 @@ describe.each(['nft', 'legacy'] as Backend[])('apply and destroy on %s', (backen
     const before = await masqueradePackets()
     await sb.exec('api', ['nc', '-w', '1', ext.ip, '9'], {timeoutMs: 10_000})
     expect(await masqueradePackets()).toBeGreaterThan(before)
+  })
+
+  it('--replace recreates a managed network that nothing forces, reconnects its container, and traffic still follows (issue 14)', async () => {
+    const sb = sandbox()
+    const idOf = async (): Promise<string | undefined> =>
+      (await sb.docker.listNetworks()).find((n) => n.IPAM?.Config?.some((c) => c.Subnet === '10.30.2.0/24'))?.Id
+    const before = await idOf()
+    expect(before).toBeDefined()
+    const r = await cli(['apply', '--replace=network.back', '--auto-approve', '--no-tty'])
+    expect(r.stdout).toContain('# network.back will be replaced, as requested')
+    expect(r.exitCode, r.stderr).toBe(0)
+    // A new Docker network, the container back at its address, and nothing left to do
+    const after = await idOf()
+    expect(after).toBeDefined()
+    expect(after).not.toBe(before)
+    const {stdout: addr} = await sb.exec('api', ['ip', '-4', '-o', 'addr'])
+    expect(addr).toContain('10.30.2.10/24')
+    const next = await cli(['plan', '--detailed-exitcode', '--no-tty'])
+    expect(next.exitCode, next.stdout).toBe(0)
+    // The rules follow the new bridge; the route inside api is back
+    expect(await sb.canConnect({from: 'client1', to: '10.30.2.10', port: 8080})).toBe(true)
+    expect(await sb.canConnect({from: 'client1', to: '10.30.2.10', port: 8081})).toBe(false)
+    const {stdout: route} = await sb.exec('api', ['ip', 'route', 'get', ext.ip])
+    expect(route).toContain('via 10.30.2.1')
   })
 
   it('changes every resource type and traffic follows', async () => {

@@ -5,7 +5,9 @@
 // the answer comes from stdin as Terraform reads it (a pipe that ends without one
 // changes nothing; `echo yes |` applies; in a terminal, typed); traffic still flows and
 // the next plan is empty. Usage errors exit 1, even with changes present and
-// --detailed-exitcode.
+// --detailed-exitcode. Drift made by hand is accepted into the state with
+// apply -refresh-only (the host stays byte for byte), and a rule renamed with state mv
+// keeps its lines (their comments are rewritten in place).
 import {existsSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
@@ -112,6 +114,16 @@ describe.each(BACKENDS)("a Terraform user's CLI on %s", (backend) => {
     expect(action('container.web.network.front')).toBe('no-op')
     const moved = plan.resource_changes.find((c) => c.address === 'rule.cli_to_web')
     expect(moved?.importing).toBeDefined()
+    // Terraform's form (docs/PLAN-JSON.md): the imported rule exists and is rewritten into dockwall's chain.
+    expect(plan.format_version).toBe('1.4')
+    expect(moved?.change).toMatchObject({actions: ['update'], importing: {}})
+    expect(plan.resource_changes.find((c) => c.address === 'network.front')?.change.actions).toEqual(['no-op'])
+    // `show --json` of the state is versioned too.
+    const shown = parseJson<{format_version: string; resources: {address: string}[]}>(
+      expectExit(await dockwall(sandbox(), dir.path, ['show', '--json']), 0),
+    )
+    expect(shown.format_version).toBe('1.0')
+    expect(shown.resources.map((r) => r.address)).toContain('rule.cli_to_web')
     // (On Docker 28 it also brings its own raw opening.)
     expect(moved?.lines?.after.map((l) => `${l.chain} ${l.spec}`)).toContain(`DOCKWALL-FORWARD ${MOVED_RULE}`)
   })
@@ -193,6 +205,74 @@ describe.each(BACKENDS)("a Terraform user's CLI on %s", (backend) => {
     )
     expect(elsewhere.stdout).toContain('No changes.')
     expect(elsewhere.exitCode).toBe(0)
+  })
+
+  /** What must not move when only the state should: both iptables families and Docker's networks. */
+  const hostNow = async () => {
+    const sb = sandbox()
+    const networks = (await sb.docker.listNetworks()).map((n) => `${n.Id} ${n.Name}`).sort()
+    return {v4: stableSave(await sb.iptablesSave()), v6: stableSave(await sb.iptablesSave({family: 6})), networks}
+  }
+  const stateJson = async () =>
+    parseJson<{serial: number; resources: {address: string; lines?: {chain: string}[]}[]}>(
+      expectExit(await dockwall(sandbox(), dir.path, ['show', '--json']), 0),
+    )
+
+  it('apply -refresh-only records drift made by hand in the state, touching nothing on the host; the next plan proposes the repair', async () => {
+    const sb = sandbox()
+    // Drift by hand: dockwall's forward chain flushed (a firewall reload would do it).
+    await sb.iptablesRestore('*filter\n-F DOCKWALL-FORWARD\nCOMMIT\n')
+    expect(await sb.canConnect({from: 'dw-cli', to: '10.71.1.10', port: 82, timeoutSec: 1})).toBe(false)
+    const host = await hostNow()
+    const before = await stateJson()
+    const forwardLines = (s: Awaited<ReturnType<typeof stateJson>>) =>
+      s.resources.flatMap((r) => (r.lines ?? []).filter((l) => l.chain === 'DOCKWALL-FORWARD').map(() => r.address))
+    expect(forwardLines(before)).toContain('rule.cli_to_web_82')
+
+    // Asked, and declined: nothing is written.
+    const declined = await run(['apply', '--refresh-only', '--no-tty'], {input: 'no\n'})
+    expect(declined.stdout).toContain('Would you like to update the dockwall state to reflect these detected changes?')
+    expect(declined.exitCode).toBe(1)
+    expect((await stateJson()).serial).toBe(before.serial)
+
+    const r = expectExit(await run(['apply', '-refresh-only', '-auto-approve', '-no-color']), 0)
+    // Docker 28 and later keep the rule's raw opening, so the rule changed rather than went.
+    expect(r.stdout).toContain(`# rule.cli_to_web_82 has been ${sb.engine.major >= 28 ? 'changed' : 'deleted'}`)
+    expect(r.stdout).toContain('Apply complete! Resources: 0 added, 0 changed, 0 destroyed.')
+    expect(await hostNow()).toEqual(host)
+    const after = await stateJson()
+    expect(after.serial).toBe(before.serial + 1)
+    expect(forwardLines(after)).toEqual([])
+
+    // The state now says what the host has: no drift, and the plan puts the rules back.
+    const plan = parseJson<PlanJson>(expectExit(await run(['plan', '--json', '--detailed-exitcode']), 2))
+    expect(plan.resource_drift).toEqual([])
+    const repaired = plan.resource_changes.find((c) => c.address === 'rule.cli_to_web_82')
+    // Docker 28 and later keep the rule's raw opening, so it is an update there.
+    expect(repaired?.change.actions).toEqual([sb.engine.major >= 28 ? 'update' : 'create'])
+    expectExit(await run(['apply', '-auto-approve', '-no-color']), 0)
+    expect(await sb.canConnect({from: 'dw-cli', to: '10.71.1.10', port: 82})).toBe(true)
+    expectExit(await run(['plan', '-detailed-exitcode', '-no-color']), 0)
+  })
+
+  it('state mv, then the block renamed: the plan only rewrites the comments, apply writes them, the next plan is empty', async () => {
+    const mv = expectExit(await dockwall(sandbox(), dir.path, ['state', 'mv', 'rule.cli_to_web_81', 'rule.web_81']), 0)
+    expect(mv.stdout).toContain('Move "rule.cli_to_web_81" to "rule.web_81"')
+    writeFileSync(
+      join(dir.path, 'more.hcl'),
+      'rule "web_81" {\n  from  = "10.71.2.20"\n  to    = container.web\n  proto = "tcp"\n  port  = 81\n}\n',
+    )
+    const plan = parseJson<PlanJson>(expectExit(await run(['plan', '--json', '--detailed-exitcode']), 2))
+    expect(plan.resource_drift).toEqual([])
+    expect(plan.resource_changes.filter((c) => c.action !== 'no-op').map((c) => [c.address, c.change.actions])).toEqual(
+      [['rule.web_81', ['update']]],
+    )
+    expectExit(await run(['apply', '-auto-approve', '-no-color']), 0)
+    const save = await sandbox().iptablesSave()
+    expect(save).toContain('"dockwall:rule.web_81"')
+    expect(save).not.toContain('dockwall:rule.cli_to_web_81')
+    expect(await sandbox().canConnect({from: 'dw-cli', to: '10.71.1.10', port: 81})).toBe(true)
+    expectExit(await run(['plan', '-detailed-exitcode', '-no-color']), 0)
   })
 
   it('NO_COLOR and -no-color reach the interactive view (Ink) too', async () => {

@@ -86,9 +86,13 @@ describe.each(['nft', 'legacy'] as const)('interactive plan in tmux at 80x24, %s
 
   it('shows the summary; j/k move, enter expands a change with its iptables lines, / filters, q quits with 0', async () => {
     const sb = sandbox()
-    // input_policy = "drop" closes both families (the ip6tables input chain is one change), and
-    // Docker 28+ adds dockwall's raw chain (its openings past Docker's raw drops).
-    const n = sb.engine.major >= 28 ? 19 : 18
+    // Twelve declared objects; the list also holds what they imply: dockwall's chains (input_policy =
+    // "drop" closes both families, so the ip6tables input chain is one; Docker 28+ adds dockwall's raw
+    // chain, its openings past Docker's raw drops). The summary counts the declared ones (issue 14).
+    const declared = 12
+    const chains = sb.engine.major >= 28 ? 7 : 6
+    const n = declared + chains
+    const summary = `Plan: ${declared} to add, 0 to change, 0 to destroy.`
     const argv = [
       'nsenter',
       `--net=${sb.netnsPath}`,
@@ -109,11 +113,9 @@ describe.each(['nft', 'legacy'] as const)('interactive plan in tmux at 80x24, %s
     await tmux(['new-session', '-d', '-x', String(COLUMNS), '-y', String(ROWS), '-s', SESSION, command])
 
     // The summary and the first change, selected.
-    let s = await waitForScreen(
-      'the plan summary',
-      (x) => x.includes(`Plan: ${n} to add, 0 to change, 0 to destroy.`) && position(x) === `1/${n}`,
-    )
-    expect(s.split('\n')[0]).toBe(`Plan: ${n} to add, 0 to change, 0 to destroy.`)
+    let s = await waitForScreen('the plan summary', (x) => x.includes(summary) && position(x) === `1/${n}`)
+    expect(s.split('\n')[0]).toBe(summary)
+    expect(s.split('\n')[1]).toBe(`${chains} implied (${chains} dockwall chains)`)
     expect(s).toContain('↑↓/jk move · enter/space expand · / filter · q quit')
     const first = selected(s)
     expect(first).toMatch(/^› +\+ \S+ +create$/)
@@ -157,9 +159,22 @@ describe.each(['nft', 'legacy'] as const)('interactive plan in tmux at 80x24, %s
     expect(s).not.toContain('network.front')
     await expectReadable()
 
-    // q quits, with exit code 0; the terminal keeps the last frame.
+    // q quits, with exit code 0; the terminal keeps the last frame, and below it the plan that
+    // was reviewed, in full, as text (issue 14): the scrollback keeps the record.
     await tmux(['send-keys', '-t', SESSION, 'q'])
     s = await waitForScreen('dockwall to exit', (x) => x.includes(EXITED))
     expect(s).toContain(`${EXITED}0`)
+    const scrollback = (await tmux(['capture-pane', '-p', '-J', '-S', '-', '-t', SESSION])).stdout
+    const record = scrollback.slice(scrollback.lastIndexOf('dockwall will perform the following actions:'))
+    expect(record).toContain('# rule.web_to_db will be created')
+    expect(flat(record)).toContain(
+      '+ -A DOCKWALL-FORWARD -s 10.77.1.10/32 -d 10.77.2.20/32 -p tcp -m tcp --dport 5432 -m comment --comment "dockwall:rule.web_to_db" -j ACCEPT',
+    )
+    expect(record).toContain('# network.front will be created')
+    expect(record.trimEnd()).toMatch(
+      new RegExp(
+        `Plan: ${declared} to add, 0 to change, 0 to destroy\\.\\s+Implied, not declared: ${chains} to add, 0 to change, 0 to destroy \\(${chains} dockwall chains\\)\\.\\s+${EXITED}0$`,
+      ),
+    )
   })
 })

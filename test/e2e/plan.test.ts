@@ -163,7 +163,10 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
     ...LINES.webToDb.map((s) => host('filter', 'DOCKWALL-FORWARD', s)),
     ...(hasRaw() ? LINES.webToDb.map((s) => host('raw', 'DOCKWALL-PREROUTING', s)) : []),
   ]
-  const toAdd = (): number => (hasRaw() ? 19 : 18)
+  // The plan counts what the configuration declares; dockwall's chains are counted on their own line (issue 14).
+  const toAdd = (): number => RESOURCES.length
+  const impliedLine = (): string =>
+    `Implied, not declared: ${chains().length} to add, 0 to change, 0 to destroy (${chains().length} dockwall chains).\n`
 
   const run = (args: readonly string[], config = CONFIG): Promise<CliResult> =>
     dockwall(sandbox(), dir.path, [...args, ...hostArgs(sandbox()), '-c', config, '--state', statePath])
@@ -192,7 +195,7 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
     it('plans every block type: creates in dependency order, with the exact iptables lines', async () => {
       const plan = (emptyPlan = await planJson(2))
       expect(plan).toMatchObject({
-        format_version: '1.1',
+        format_version: '1.4',
         mode: 'normal',
         applyable: true,
         targets: [],
@@ -200,8 +203,19 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
         resource_drift: [],
         prior_state: {serial: 0, lineage: null},
       })
-      expect(plan.summary).toMatchObject({add: toAdd(), change: 0, destroy: 0, replace: 0, deferred: 0, drift: 0})
+      expect(plan.summary).toMatchObject({
+        add: toAdd(),
+        change: 0,
+        destroy: 0,
+        replace: 0,
+        deferred: 0,
+        drift: 0,
+        implied: {add: chains().length, change: 0, destroy: 0},
+      })
       expect(actions(plan)).toEqual(Object.fromEntries([...chains(), ...RESOURCES].sort().map((a) => [a, 'create'])))
+      // The chains stay in resource_changes (apply makes them), marked as implied.
+      expect(plan.resource_changes.filter((r) => r.implied === true).map((r) => r.address)).toEqual(chains().sort())
+      for (const r of plan.resource_changes) expect(r.change.actions, r.address).toEqual(['create'])
 
       // Dependencies: attachments on their networks, routes and rules on the attachments that give the addresses.
       const deps = Object.fromEntries(plan.resource_changes.map((r) => [r.address, r.depends_on]))
@@ -322,7 +336,7 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
     it('prints the plan as text and exits 2 with --detailed-exitcode', async () => {
       const result = expectExit(await run(['plan', '--no-tty', '--detailed-exitcode']), 2)
       expect(result.stderr).toBe('')
-      expect(result.stdout).toContain(`Plan: ${toAdd()} to add, 0 to change, 0 to destroy.\n`)
+      expect(result.stdout).toContain(`Plan: ${toAdd()} to add, 0 to change, 0 to destroy.\n${impliedLine()}`)
       expect(result.stdout).toContain('        # ip6tables: host, filter table\n')
       expect(result.stdout).toContain('  # port_forward.web_inside will be created\n')
       expect(result.stdout).toContain(`      + -A DOCKWALL-PREROUTING ${LINES.webInside}\n`)
@@ -335,7 +349,7 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
       const message = `\nSaved the plan to ${file}. To perform exactly these actions, run:\n  dockwall apply ${file}\n`
       expect(saved.stdout.endsWith(message)).toBe(true)
       const text = saved.stdout.slice(0, -message.length)
-      expect(text).toContain(`Plan: ${toAdd()} to add, 0 to change, 0 to destroy.\n`)
+      expect(text).toContain(`Plan: ${toAdd()} to add, 0 to change, 0 to destroy.\n${impliedLine()}`)
       expect(statSync(file).mode & 0o777).toBe(0o600)
 
       // show FILE needs neither the sandbox nor the configuration; it shows the plan as it was made.
@@ -605,7 +619,10 @@ describe.each(['nft', 'legacy'] as const)('plan, %s backend', (backend: Backend)
 
     it('apply repairs the drift in one transaction; the plan is empty again', async () => {
       const result = expectExit(await run(['apply', '--auto-approve', '--no-tty']), 0)
-      expect(result.stdout).toContain('Apply complete! Resources: 1 added, 1 changed, 0 destroyed.')
+      // The rule is declared; the forward chain, rid of the foreign rule, is dockwall's own.
+      expect(result.stdout).toContain(
+        'Apply complete! Resources: 1 added, 0 changed, 0 destroyed.\nImplied, not declared: 0 added, 1 changed, 0 destroyed.\n',
+      )
       expect(await snapshot(sandbox())).toEqual(handMade)
       expect((await planJson(0)).resource_drift).toEqual([])
     })

@@ -6,8 +6,8 @@
 // (`describe.each(BACKENDS)`), with no change here.
 //
 // vitest.config.ts loads it: it imports only modules without imports of their own.
-import {ENGINE_VARIABLE, type EngineName} from '../sandbox/engine-names.js'
-import type {Backend} from '../sandbox/record.js'
+import {ENGINE_VARIABLE, type EngineName} from '../../src/sandbox/engine-names.js'
+import type {Backend} from '../../src/sandbox/record.js'
 
 export {ENGINE_VARIABLE}
 

@@ -15,7 +15,7 @@
 import {afterAll, beforeAll} from 'vitest'
 
 import {Sandbox, type Backend, type SandboxOptions} from '../sandbox/index.js'
-import {defaultEngine, type EngineName} from '../sandbox/engine.js'
+import {defaultEngine, type EngineName} from '../../src/sandbox/engine.js'
 
 export type {Backend} from '../sandbox/index.js'
 export {BACKENDS} from './matrix.js'

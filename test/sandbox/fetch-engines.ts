@@ -2,8 +2,8 @@
 // newer engines of the test matrix (all by default) and prints each one's version.
 // `.ci/setup` runs it, so downloads happen before the tests and a failed fetch fails
 // the run loudly; it is quick when every engine is already unpacked.
-import {DEBIAN_SUITES, type DebianSuite} from './debian-engine.js'
-import {resolveEngine} from './engine.js'
+import {DEBIAN_SUITES, type DebianSuite} from '../../src/sandbox/debian-engine.js'
+import {resolveEngine} from '../../src/sandbox/engine.js'
 
 async function main(): Promise<void> {
   const asked = process.argv.slice(2)

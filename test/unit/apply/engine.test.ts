@@ -16,6 +16,7 @@ function plan(changes: Change[], firewall: FirewallTransaction[] = []): Plan {
     warnings: [],
     firewall,
     prior: {serial: 0, lineage: null},
+    lineage: '00000000-0000-4000-8000-000000000001',
     actualHash: 'h',
     targets: [],
   }
@@ -238,5 +239,141 @@ describe('apply engine', () => {
   it('sends no batch events when there is no firewall work', async () => {
     const {events} = await run(plan([ch('network.n', 'network', 'create')]), stubOps())
     expect(events.some((e) => e.type === 'batch_start' || e.type === 'batch_done')).toBe(false)
+  })
+
+  it('checks before every host change that it may still change the host, and stops at once when not', async () => {
+    const ops = stubOps()
+    const tx = (table: FirewallTransaction['table']): FirewallTransaction => ({
+      namespace: 'host',
+      family: 'ipv4',
+      backend: 'nft',
+      table,
+      input: `*${table}\nCOMMIT\n`,
+      addresses: [],
+    })
+    const p = plan(
+      [
+        ch('network.a', 'network', 'create'),
+        ch('network.b', 'network', 'create', ['network.a']),
+        ch('rule.r', 'rule', 'create', [], {
+          lines: {
+            before: [],
+            after: [{namespace: 'host', family: 'ipv4', table: 'filter', chain: 'DOCKWALL-FORWARD', spec: '-j ACCEPT'}],
+          },
+        }),
+      ],
+      [{...tx('filter'), addresses: ['rule.r']}, tx('nat')],
+    )
+    const checks: string[] = []
+    let allowed = 2
+    const result = await applyPlan(p, new Map(), {
+      ops,
+      listener: () => {},
+      save: async () => {},
+      concurrency: 1,
+      beforeHostChange: async () => {
+        checks.push(ops.log.join(','))
+        // A force-unlock after the second change: the holder must notice before the third.
+        if (allowed-- <= 0) throw new Error('dockwall no longer holds the state lock')
+      },
+    })
+    // Checked before each of the two Docker changes and before the first restore, which it refuses.
+    expect(checks).toEqual(['', 'create network.a', 'create network.a,create network.b'])
+    expect(ops.log).toEqual(['create network.a', 'create network.b'])
+    expect(result.ok).toBe(false)
+    expect(result.failed).toEqual([{address: 'rule.r', error: 'host/filter: dockwall no longer holds the state lock'}])
+    expect(result.transactions).toEqual([
+      {
+        namespace: 'host',
+        family: 'ipv4',
+        table: 'filter',
+        backend: 'nft',
+        committed: false,
+        error: 'dockwall no longer holds the state lock',
+      },
+      {
+        namespace: 'host',
+        family: 'ipv4',
+        table: 'nat',
+        backend: 'nft',
+        committed: false,
+        error: 'dockwall no longer holds the state lock',
+      },
+    ])
+  })
+
+  // Issue 14: an attachment without a static address gets one from Docker during the apply; a
+  // rule about its container planned before knew only its other addresses, so every plan after
+  // the apply showed the rule changed. The firewall part is planned again once Docker is done.
+  describe('planning the firewall again once Docker has attached containers', () => {
+    const line = (spec: string) => ({
+      namespace: 'host' as const,
+      family: 'ipv4' as const,
+      table: 'filter' as const,
+      chain: 'DOCKWALL-FORWARD',
+      spec,
+    })
+    const ruleTx = (spec: string): FirewallTransaction => ({
+      namespace: 'host',
+      family: 'ipv4',
+      backend: 'nft',
+      table: 'filter',
+      input: `*filter\n-A DOCKWALL-FORWARD ${spec}\nCOMMIT\n`,
+      addresses: ['rule.r'],
+    })
+    const ruleChange = (spec: string, address = 'rule.r') =>
+      ch(address, 'rule', 'create', ['container.c'], {lines: {before: [], after: [line(spec)]}})
+    const reviewed = (first: Change) =>
+      plan(
+        [ch('network.n', 'network', 'create'), first, ruleChange('-s 172.17.0.2/32 -j ACCEPT')],
+        [ruleTx('-s 172.17.0.2/32 -j ACCEPT')],
+      )
+    const again = plan([ruleChange('-s 10.88.1.128/32 -j ACCEPT')], [ruleTx('-s 10.88.1.128/32 -j ACCEPT')])
+
+    async function applyWith(p: Plan, replan: Plan | undefined) {
+      const inputs: string[] = []
+      const asked: string[][] = []
+      const ops: HostOps = {
+        dockerChange: async () => ({ids: {}}),
+        restore: async (tx) => void inputs.push(tx.input),
+      }
+      const result = await applyPlan(p, new Map(), {
+        ops,
+        listener: () => {},
+        save: async () => {},
+        replanFirewall: async (resources) => {
+          asked.push([...resources.keys()].sort())
+          return replan
+        },
+      })
+      return {result, inputs, asked}
+    }
+
+    it('writes the rules as planned again, with the address Docker gave, and records those lines', async () => {
+      const attach = ch('container.c.network.n', 'attachment', 'create', ['network.n'])
+      const {result, inputs, asked} = await applyWith(reviewed(attach), again)
+      // Asked once, after the Docker steps were recorded.
+      expect(asked).toEqual([['container.c.network.n', 'network.n']])
+      expect(inputs).toEqual(['*filter\n-A DOCKWALL-FORWARD -s 10.88.1.128/32 -j ACCEPT\nCOMMIT\n'])
+      expect(result.ok).toBe(true)
+      expect(JSON.stringify(result.resources.get('rule.r'))).toContain('10.88.1.128/32')
+    })
+
+    it('keeps the reviewed firewall part when no attachment was made', async () => {
+      const {inputs, asked} = await applyWith(reviewed(ch('network.m', 'network', 'create')), again)
+      expect(asked).toEqual([])
+      expect(inputs).toEqual(['*filter\n-A DOCKWALL-FORWARD -s 172.17.0.2/32 -j ACCEPT\nCOMMIT\n'])
+    })
+
+    it('keeps the reviewed firewall part when planning again would change a declared resource the plan did not', async () => {
+      const attach = ch('container.c.network.n', 'attachment', 'create', ['network.n'])
+      const wider = plan(
+        [ruleChange('-s 10.88.1.128/32 -j ACCEPT'), ruleChange('-j DROP', 'rule.other')],
+        [ruleTx('-s 10.88.1.128/32 -j ACCEPT')],
+      )
+      const {inputs, asked} = await applyWith(reviewed(attach), wider)
+      expect(asked).toHaveLength(1)
+      expect(inputs).toEqual(['*filter\n-A DOCKWALL-FORWARD -s 172.17.0.2/32 -j ACCEPT\nCOMMIT\n'])
+    })
   })
 })

@@ -135,3 +135,46 @@ describe('single-dash flags', () => {
     expect(r.exitCode).toBe(1)
   })
 })
+
+describe('-replace=ADDRESS (issue 14)', () => {
+  it('names a network or an attachment of the configuration, checked before the host is read', async () => {
+    const dir = configDir()
+    // A typo is refused with the nearest address, as --target's are: never "nothing to replace"
+    const typo = await runCli(['plan', '-replace=network.frnt', NO_DOCKER], {cwd: dir})
+    expect(typo.stderr).toContain('--replace network.frnt: not a network or an attachment in the configuration')
+    expect(typo.stderr).toContain('did you mean network.front?')
+    expect(typo.stderr).not.toContain('Cannot connect')
+    expect(typo.exitCode).toBe(1)
+    // A real address goes on to the host
+    const ok = await runCli(['apply', '-replace=network.front', '-auto-approve', NO_DOCKER], {cwd: dir})
+    expect(ok.stderr).toContain('Cannot connect to the Docker Engine')
+    expect(ok.exitCode).toBe(1)
+  })
+
+  it('is refused with a saved plan, with -destroy, and by destroy', async () => {
+    const dir = configDir()
+    writeFileSync(join(dir, 'x.plan'), '{}')
+    const saved = await runCli(['apply', '-replace=network.front', 'x.plan', NO_DOCKER], {cwd: dir})
+    expect(saved.stderr).toContain('--replace cannot be used with a saved plan (x.plan)')
+    expect(saved.exitCode).toBe(1)
+    const destroyMode = await runCli(['plan', '-destroy', '-replace=network.front', NO_DOCKER], {cwd: dir})
+    expect(destroyMode.stderr).toContain('--replace cannot be used with --destroy')
+    expect(destroyMode.exitCode).toBe(1)
+    const destroy = await runCli(['destroy', '-replace=network.front'], {cwd: dir})
+    expect(destroy.stderr.replaceAll(/\s*›\s*/g, ' ')).toContain('plan and apply take --replace ADDRESS')
+    expect(destroy.exitCode).toBe(1)
+  })
+
+  it('a repeatable flag takes one value: the arguments after it stay arguments', async () => {
+    const dir = configDir()
+    writeFileSync(join(dir, 'x.plan'), '{}')
+    const target = await runCli(['apply', '-target=network.front', 'x.plan', NO_DOCKER], {cwd: dir})
+    expect(target.stderr).toContain('--target cannot be used with a saved plan (x.plan)')
+    expect(target.exitCode).toBe(1)
+    // ADDRESS and ID after -var reach import (it goes on to the host), not -var
+    writeFileSync(join(dir, 'vars.hcl'), 'variable "lan" {\n  default = "10.0.0.0/24"\n}\n')
+    const imp = await runCli(['import', '-var', 'lan=10.1.0.0/24', 'network.front', 'dw-front', NO_DOCKER], {cwd: dir})
+    expect(imp.stderr).toContain('Cannot connect to the Docker Engine')
+    expect(imp.exitCode).toBe(1)
+  })
+})

@@ -3,7 +3,7 @@
 // packet's path through bridges and namespaces, rules outside the model.
 import {describe, expect, it} from 'vitest'
 
-import {explain, Explainer, ExplainInputError, type Query} from '../../../src/explain/index.js'
+import {explain, Explainer, ExplainInputError, RulesNeeded, type Query} from '../../../src/explain/index.js'
 import {buildHost, decisionText, stepsText, type HostSpec} from './build.js'
 
 /** Docker 20.10's layout for two networks (br-a 10.1.0.0/24, br-b 10.2.0.0/24), web publishing 8080 → 80. */
@@ -280,6 +280,136 @@ COMMIT
   })
 })
 
+// Rules written inside containers (issue 16's property test draws each of these): netfilter
+// semantics from the kernel's order of hooks. A packet a namespace sends to itself loops
+// back through lo with its connection attached (nf_conntrack_in skips it: "previously
+// seen"), so a NAT decided in nat OUTPUT is neither looked up afresh nor decided again by
+// nat PREROUTING, and its reply and next packet are ESTABLISHED on both sides of lo.
+describe('rules inside containers', () => {
+  const natTable = (lines: string) => `*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+${lines}
+COMMIT
+`
+  const filterTable = (lines: string, input = 'ACCEPT') => `*filter
+:INPUT ${input} [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+${lines}
+COMMIT
+`
+  /** spec() with rules inside `cli` (10.1.0.11 on br-a) and `web` (10.1.0.10). */
+  const inside = (cli: string, web?: string): HostSpec => {
+    const s = spec(docker2010())
+    s.ctrs.find((c) => c.name === 'cli')!.rules = cli
+    if (web !== undefined) s.ctrs.find((c) => c.name === 'web')!.rules = web
+    return s
+  }
+  const redirect81 = '-A OUTPUT -d 10.1.0.10/32 -p tcp -m tcp --dport 81 -j REDIRECT --to-ports 80'
+  const outcome = (r: ReturnType<typeof ask>['r'], i = 0) => r.traces[i]!.outcome
+  const states = (r: ReturnType<typeof ask>['r']) =>
+    r.traces.map((t) => t.steps.flatMap((s) => (s.kind === 'conntrack' ? [`${s.state}/${s.direction}`] : [])))
+
+  it("REDIRECT in a container's nat OUTPUT: its own connection ends at its own socket on 127.0.0.1", () => {
+    const {r, steps} = ask(inside(natTable(redirect81)), {from: from('cli'), to: '10.1.0.10', port: 81})
+    expect(r.verdict, steps).toBe('allow')
+    expect(outcome(r)).toEqual({kind: 'delivered', namespace: 'container.cli', address: '127.0.0.1', port: 80})
+    // The addressed container is never reached: the packet does not leave cli.
+    expect(r.traces.flatMap((t) => t.steps).some((s) => s.kind === 'enter' && s.namespace !== 'container.cli')).toBe(
+      false,
+    )
+    // One connection through lo: NEW out and in, the reply and the next packet ESTABLISHED both ways.
+    expect(states(r), steps).toEqual([
+      ['NEW/original', 'NEW/original'],
+      ['ESTABLISHED/reply', 'ESTABLISHED/reply'],
+      ['ESTABLISHED/original', 'ESTABLISHED/original'],
+    ])
+    // Port 80 (not redirected) goes to web itself; another container's REDIRECT does not apply to cli's packets.
+    expect(outcome(ask(inside(natTable(redirect81)), {from: from('cli'), to: '10.1.0.10', port: 80}).r)).toMatchObject({
+      namespace: 'container.web',
+      port: 80,
+    })
+    expect(
+      outcome(ask(inside(natTable(''), natTable(redirect81)), {from: from('cli'), to: '10.1.0.10', port: 81}).r),
+    ).toMatchObject({namespace: 'container.web', port: 81})
+  })
+
+  it('the redirected connection is one connection: INVALID drops and ctstate DNAT in INPUT see it as the kernel does', () => {
+    // The reply comes back through lo un-NATed (10.1.0.10:81 -> cli): the connection it belongs to is the one it left with.
+    const invalid = inside(natTable(redirect81) + filterTable('-A INPUT -m conntrack --ctstate INVALID -j DROP'))
+    const a = ask(invalid, {from: from('cli'), to: '10.1.0.10', port: 81})
+    expect(a.r.verdict, a.steps).toBe('allow')
+    // INPUT sees the REDIRECT done in OUTPUT (IPS_DST_NAT), on the first packet and the next.
+    const dnat = inside(
+      natTable(redirect81) + filterTable('-A INPUT -m conntrack --ctstate DNAT,ESTABLISHED -j ACCEPT', 'DROP'),
+    )
+    const b = ask(dnat, {from: from('cli'), to: '10.1.0.10', port: 81})
+    expect(b.r.verdict, b.steps).toBe('allow')
+    expect(decisionText(b.r.decidedBy)).toBe('container.cli filter INPUT#1 ACCEPT')
+  })
+
+  it('a packet looped back through lo is not NATed again by nat PREROUTING', () => {
+    // A port forward inside cli for connections arriving at it (80 -> 443), and its own REDIRECT 81 -> 80.
+    const rules = natTable(`-A PREROUTING -p tcp -m tcp --dport 80 -j REDIRECT --to-ports 443\n${redirect81}`)
+    const own = ask(inside(rules), {from: from('cli'), to: '10.1.0.10', port: 81})
+    expect(own.r.verdict, own.steps).toBe('allow')
+    expect(outcome(own.r)).toMatchObject({namespace: 'container.cli', port: 80})
+    // Its own connection to itself on 80: nat PREROUTING is not consulted for locally generated packets.
+    expect(outcome(ask(inside(rules), {from: from('cli'), to: '10.1.0.11', port: 80}).r)).toMatchObject({
+      namespace: 'container.cli',
+      port: 80,
+    })
+    // Arriving from another container: forwarded to 443.
+    expect(outcome(ask(inside(rules), {from: from('web'), to: '10.1.0.11', port: 80}).r)).toMatchObject({
+      namespace: 'container.cli',
+      port: 443,
+    })
+  })
+
+  it('DNAT to its own address on another port, and an INPUT drop of that port', () => {
+    const rules =
+      natTable('-A PREROUTING -d 10.1.0.11/32 -p tcp -m tcp --dport 8081 -j DNAT --to-destination 10.1.0.11:81') +
+      filterTable('-A INPUT -p tcp -m tcp --dport 81 -j DROP')
+    // From another container: translated in PREROUTING, then dropped in INPUT by the new port.
+    const fwd = ask(inside(rules), {from: from('web'), to: '10.1.0.11', port: 8081})
+    expect(fwd.decided, fwd.steps).toBe('container.cli filter INPUT#1 DROP')
+    expect(fwd.r.traces[0]!.steps).toContainEqual(
+      expect.objectContaining({kind: 'nat', nat: 'DNAT', from: '10.1.0.11:8081', to: '10.1.0.11:81'}),
+    )
+    expect(ask(inside(rules), {from: from('web'), to: '10.1.0.11', port: 81}).decided).toBe(
+      'container.cli filter INPUT#1 DROP',
+    )
+    // From cli itself: PREROUTING never sees it, so 8081 is reached as it is.
+    const self = ask(inside(rules), {from: from('cli'), to: '10.1.0.11', port: 8081})
+    expect(self.r.verdict, self.steps).toBe('allow')
+    expect(outcome(self.r)).toMatchObject({namespace: 'container.cli', address: '10.1.0.11', port: 8081})
+    // Another port of cli is not translated.
+    expect(outcome(ask(inside(rules), {from: from('web'), to: '10.1.0.11', port: 80}).r)).toMatchObject({
+      namespace: 'container.cli',
+      port: 80,
+    })
+  })
+
+  it('REJECT with tcp-reset in OUTPUT: the container cannot connect out on that port, others can connect to it', () => {
+    const rules = filterTable('-A OUTPUT -d 10.1.0.0/24 -p tcp -m tcp --dport 80 -j REJECT --reject-with tcp-reset')
+    const out = ask(inside(rules), {from: from('cli'), to: '10.1.0.10', port: 80})
+    expect(out.decided, out.steps).toBe('container.cli filter OUTPUT#1 REJECT')
+    // To itself too (10.1.0.11 is in the subnet; the packet crosses OUTPUT before lo).
+    expect(ask(inside(rules), {from: from('cli'), to: '10.1.0.11', port: 80}).decided).toBe(
+      'container.cli filter OUTPUT#1 REJECT',
+    )
+    expect(ask(inside(rules), {from: from('cli'), to: '10.1.0.10', port: 81}).r.verdict).toBe('allow')
+    // Its answers to others leave from port 80 (the rule matches the destination port): allowed.
+    const served = ask(inside(rules), {from: from('web'), to: '10.1.0.11', port: 80})
+    expect(served.r.verdict, served.steps).toBe('allow')
+    // Outside the subnet: the rule does not apply (db is on br-b).
+    expect(ask(inside(rules), {from: from('cli'), to: '10.2.0.10', port: 80}).decided).not.toContain('OUTPUT')
+  })
+})
+
 describe('chain traversal', () => {
   const forward = (rules: string, policy = 'DROP') => `*filter
 :INPUT ACCEPT [0:0]
@@ -516,6 +646,36 @@ describe('queries', () => {
     ]
     for (const [query, re] of bad) expect(() => explain(h, query), JSON.stringify(query)).toThrow(re)
     expect(() => explain(h, bad[0]![0])).toThrow(ExplainInputError)
+  })
+
+  it('deferred rules: a walk entering the namespace asks for them, and the answer is the one of the whole host', () => {
+    const s = spec(docker2010())
+    s.ctrs.find((c) => c.name === 'web')!.rules =
+      `*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp --dport 80 -j DROP\nCOMMIT\n`
+    const whole = buildHost(s)
+    const q: Query = {from: from('cli'), to: '10.1.0.10', proto: 'tcp', port: 80}
+    const expected = explain(whole, q)
+    expect(decisionText(expected.decidedBy)).toBe('container.web filter INPUT#1 DROP')
+    const deferred = {
+      ...whole,
+      namespaces: whole.namespaces.map((n) =>
+        n.id.startsWith('container.') ? {...n, rulesets: {}, deferred: ['ipv4' as const, 'ipv6' as const]} : n,
+      ),
+    }
+    const e = new Explainer(deferred)
+    const asked: string[] = []
+    for (;;) {
+      try {
+        expect(e.explain(q)).toEqual(expected)
+        break
+      } catch (err) {
+        if (!(err instanceof RulesNeeded)) throw err
+        asked.push(`${err.namespace} ${err.family}`)
+        e.provideRules(err.namespace, err.family, whole.namespaces.find((n) => n.id === err.namespace)!.rulesets.ipv4)
+      }
+    }
+    // The two namespaces the packets cross, IPv4 only; the other containers are never read.
+    expect(asked).toEqual(['container.cli ipv4', 'container.web ipv4'])
   })
 
   it('the result is plain JSON', () => {

@@ -124,7 +124,7 @@ class Story {
     const prior = this.state
     const {plan, errors} = makePlan(
       {model, actual: this.host.read(), prior},
-      {mode, targets, dockwallVersion: VERSION, normalize: (s) => normalizeRuleSpec(s)},
+      {mode, targets, dockwallVersion: VERSION, normalize: (s) => normalizeRuleSpec(s), lineage: LINEAGE},
     )
     expect(errors).toEqual([])
     return this.record(name, plan, model)

@@ -1,5 +1,6 @@
-// What `npm pack` ships: the CLI (bin/, the compiled src/ and commands/), its manifest and
-// its documentation, and nothing of the test tooling (the Docker sandbox, benchmarks, demo).
+// What `npm pack` ships: the CLI (bin/, the bundled commands/ and their chunks), its manifest and
+// its documentation, and nothing of the test tooling (test helpers, benchmarks, demo). The
+// sandbox engine is src/sandbox now: `dockwall test --rehearse` runs on it, so it ships.
 import {execa} from 'execa'
 import {describe, expect, it} from 'vitest'
 
@@ -7,7 +8,7 @@ import {REPO_ROOT} from '../../helpers/cli.js'
 
 const ALLOWED = [
   /^bin\/run\.js$/,
-  /^dist\/(src|commands)\//,
+  /^dist\/(src|commands|chunks)\//,
   /^oclif\.manifest\.json$/,
   /^package\.json$/,
   /^README\.md$/,
@@ -23,7 +24,13 @@ describe('npm pack', () => {
     expect(files).toContain('dist/commands/apply.js')
     expect(files).toContain('oclif.manifest.json')
     expect(files).toContain('schema/dockwall.schema.json')
+    // The JSON formats scripts read are documented in files the package ships.
+    expect(files).toContain('docs/PLAN-JSON.md')
+    expect(files).toContain('docs/STATE-FORMAT.md')
     expect(files.filter((f) => !ALLOWED.some((re) => re.test(f)))).toEqual([])
-    expect(files.filter((f) => /sandbox|\/test\/|bench|demo/.test(f))).toEqual([])
+    // The sandbox engine is bundled into the chunks of `dockwall test` (packaging/bundle.mjs).
+    expect(files).toContain('dist/commands/test.js')
+    expect(files.some((f) => f.startsWith('dist/chunks/'))).toBe(true)
+    expect(files.filter((f) => /\/test\/|bench|demo|fetch-engines|\.test\./.test(f))).toEqual([])
   })
 })

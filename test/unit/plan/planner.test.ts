@@ -355,7 +355,51 @@ describe('networks', () => {
     expect(ch.reasons).toEqual([
       'subnet: "172.18.99.0/24" → "172.18.103.0/24" (forces replacement: Docker networks cannot be changed in place)',
     ])
+    // The attribute that forces it, as data (the JSON's replace_paths, the text's "# forces replacement").
+    expect(ch.replacePaths).toEqual(['subnet'])
     expect(change(p, 'container.lb.network.frontend').action).toBe('replace')
+    // Reconnected because its network is replaced: no attribute of its own forces it.
+    expect(change(p, 'container.lb.network.frontend').replacePaths).toBeUndefined()
+  })
+
+  it('replaces an unchanged managed network and its attachment when --replace asks, and only then (issue 14)', () => {
+    const a = actual({
+      networks: [dockerNetwork('frontend', '172.18.103.0/24')],
+      containers: [dockerContainer('lb', [{network: 'frontend', ip: '172.18.103.2', static: true}])],
+    })
+    const prior: PriorState = {
+      ...state({name: 'frontend', subnet: '172.18.103.0/24'}),
+      resources: [
+        ...state({name: 'frontend', subnet: '172.18.103.0/24'}).resources,
+        {
+          address: 'container.lb.network.frontend',
+          type: 'attachment',
+          ids: {container: 'id-lb'},
+          origin: 'created',
+          attributes: {},
+        },
+      ],
+    }
+    // Given nothing differs, the plan keeps both
+    expect(change(plan({model: m, actual: a, prior}), 'network.frontend').action).toBe('no-op')
+    // When the network is named, it is replaced as requested, with no attribute forcing it; its container is reconnected
+    const p = plan({model: m, actual: a, prior}, {replace: ['network.frontend']})
+    expect(change(p, 'network.frontend')).toMatchObject({
+      action: 'replace',
+      requested: true,
+      reasons: ['replacement requested with --replace'],
+      disconnects: ['lb'],
+    })
+    expect(change(p, 'network.frontend').replacePaths).toBeUndefined()
+    expect(change(p, 'container.lb.network.frontend')).toMatchObject({action: 'replace'})
+    expect(change(p, 'container.lb.network.frontend').requested).toBeUndefined()
+    // When only the attachment is named, only it is reconnected
+    const q = plan({model: m, actual: a, prior}, {replace: ['container.lb.network.frontend']})
+    expect(change(q, 'network.frontend').action).toBe('no-op')
+    expect(change(q, 'container.lb.network.frontend')).toMatchObject({action: 'replace', requested: true})
+    // An object the state does not manage is never replaced on request: adopted as it is
+    const r = plan({model: m, actual: a, prior: null}, {replace: ['network.frontend']})
+    expect(change(r, 'network.frontend')).toMatchObject({action: 'no-op', origin: 'adopted'})
   })
 
   it('refuses to take over an unmanaged network with other settings', () => {
@@ -470,6 +514,7 @@ describe('attachments and routes', () => {
     expect(change(p, 'container.lb.network.frontend')).toMatchObject({
       action: 'replace',
       reasons: ['static address: none → 172.18.103.2 (forces reconnection)'],
+      replacePaths: ['ipv4_address'],
     })
     expect(p.drift.map((d) => d.kind)).toEqual(['lost-static-ip'])
   })
@@ -511,6 +556,46 @@ describe('attachments and routes', () => {
     expect(change(p, 'container.lb.route["10.9.0.0/24"]')).toMatchObject({
       action: 'delete',
       reasons: ['not in the configuration'],
+    })
+  })
+
+  it('writes a route again after its container is reconnected: Docker removes the routes of the interface (issue 14)', () => {
+    // Given lb's route is in place and its attachment is managed
+    const lb = dockerContainer('lb', [{network: 'frontend', ip: '172.18.103.2', static: true}])
+    const ns = namespace(
+      'container.lb',
+      {},
+      {},
+      {routes: [{destination: '10.8.0.0/24', family: 'ipv4', via: '172.18.103.1'}]},
+    )
+    const prior: PriorState = {
+      serial: 1,
+      lineage: 'L',
+      resources: [
+        {address: 'network.frontend', type: 'network', ids: {id: net.id}, origin: 'created', attributes: {}},
+        {
+          address: 'container.lb.network.frontend',
+          type: 'attachment',
+          ids: {container: lb.id},
+          origin: 'created',
+          attributes: {},
+        },
+      ],
+    }
+    const inputs = {
+      model: m,
+      actual: actual({networks: [net], containers: [lb], namespaces: [dockerHost(), ns]}),
+      prior,
+    }
+    expect(change(plan(inputs), 'container.lb.route["10.8.0.0/24"]').action).toBe('no-op')
+    // When its attachment is reconnected (here on request), the route is written again after it
+    const p = plan(inputs, {replace: ['container.lb.network.frontend']})
+    expect(change(p, 'container.lb.route["10.8.0.0/24"]')).toMatchObject({
+      action: 'update',
+      dependsOn: ['container.lb.network.frontend'],
+      reasons: [
+        "written again after container.lb.network.frontend is reconnected (Docker removes an interface's routes with it)",
+      ],
     })
   })
 
@@ -891,5 +976,116 @@ describe('imports', () => {
       'rule.x: import: DOCKER-USER has 1 rule(s); there is no #7',
     ])
     expect(errors[0]?.at).toEqual({file: 'main.hcl', line: 9, column: 1})
+  })
+})
+
+describe('a rule moved in the state (dockwall state mv), then renamed in the configuration', () => {
+  const base = dockerReady()
+  const first = plan({model: full, actual: base, prior: null})
+  const applied = applyTransactions(base, first)
+  applied.namespaces[1]!.routes!.push({destination: '10.8.0.0/24', family: 'ipv4', via: '172.18.103.1'})
+  const state = stateAfter(first)
+  // What `state mv rule.backend_to_lb rule.to_lb` leaves: the same record under the new address.
+  const moved: PriorState = {
+    ...state,
+    resources: state.resources.map((r) => (r.address === 'rule.backend_to_lb' ? {...r, address: 'rule.to_lb'} : r)),
+  }
+  const renamed = model({
+    ...full,
+    rules: full.rules.map((r) => (r.label === 'backend_to_lb' ? {...r, address: 'rule.to_lb', label: 'to_lb'} : r)),
+  })
+
+  it('plans one update in place that rewrites the comments, no drift, and then nothing', () => {
+    const p = plan({model: renamed, actual: applied, prior: moved})
+    expect(p.changes.filter((x) => x.action !== 'no-op').map((x) => [x.address, x.action])).toEqual([
+      ['rule.to_lb', 'update'],
+    ])
+    const ch = change(p, 'rule.to_lb')
+    expect(ch.reasons[0]).toBe("moved in the state from rule.backend_to_lb: its lines' comments are rewritten")
+    expect(ch.lines?.before.map((l) => l.spec)).toEqual([
+      '-s 172.18.104.2/32 -d 172.18.103.2/32 -p tcp -m multiport --dports 80,443 -m comment --comment "dockwall:rule.backend_to_lb" -j ACCEPT',
+    ])
+    expect(ch.lines?.after.map((l) => l.spec)).toEqual([
+      '-s 172.18.104.2/32 -d 172.18.103.2/32 -p tcp -m multiport --dports 80,443 -m comment --comment "dockwall:rule.to_lb" -j ACCEPT',
+    ])
+    expect(p.drift).toEqual([])
+    // One transaction rewrites the chain: the old comment goes, the new one comes.
+    expect(p.firewall.map((t) => `${t.namespace}/${t.table}`)).toEqual(['host/filter'])
+    expect(p.firewall[0]!.input).toContain('--comment "dockwall:rule.to_lb"')
+    expect(p.firewall[0]!.input).not.toContain('dockwall:rule.backend_to_lb')
+    const after = applyTransactions(applied, p)
+    const next = plan({model: renamed, actual: after, prior: stateAfter(p, moved)})
+    expect(next.changes.filter((x) => x.action !== 'no-op')).toEqual([])
+    expect(next.firewall).toEqual([])
+  })
+
+  it('without state mv, the same rename is a delete and a create', () => {
+    const p = plan({model: renamed, actual: applied, prior: state})
+    expect(actions(p)).toMatchObject({'rule.backend_to_lb': 'delete', 'rule.to_lb': 'create'})
+  })
+})
+
+describe('refresh-only: what apply --refresh-only records', () => {
+  const base = dockerReady()
+  const first = plan({model: full, actual: base, prior: null})
+  const applied = applyTransactions(base, first)
+  applied.namespaces[1]!.routes!.push({destination: '10.8.0.0/24', family: 'ipv4', via: '172.18.103.1'})
+  const state = stateAfter(first)
+  const recorded = (address: string) => state.resources.find((r) => r.address === address)
+  const refreshOnly = (a: ActualModel) => {
+    const p = plan({model: full, actual: a, prior: state}, {mode: 'refresh-only'})
+    expect(p.changes).toEqual([])
+    expect(p.firewall).toEqual([])
+    return new Map((p.refreshed ?? []).map((r) => [r.address, r]))
+  }
+
+  it('records what is unchanged exactly as the state has it', () => {
+    const rec = refreshOnly(applied)
+    for (const a of ['rule.backend_to_lb', 'port_forward.wg_http', 'masquerade.backend_out', 'firewall'])
+      expect(rec.get(a), a).toEqual(recorded(a))
+    expect([...rec.keys()].sort()).toEqual(state.resources.map((r) => r.address).sort())
+  })
+
+  it('drops what is gone from the host: a network removed by hand, its attachment, a rule whose lines were deleted', () => {
+    const tampered = structuredClone(applied)
+    tampered.docker.networks = tampered.docker.networks.filter((n) => n.name !== 'backend')
+    tampered.docker.containers.find((x) => x.name === 'backend')!.endpoints = []
+    const fwd = tampered.namespaces[0]!.tables.filter!.chains.find((x) => x.name === 'DOCKWALL-FORWARD')!
+    fwd.rules = fwd.rules.filter((r) => r.comment !== 'dockwall:rule.backend_to_lb')
+    const rec = refreshOnly(tampered)
+    const gone = ['network.backend', 'container.backend.network.backend', 'rule.backend_to_lb']
+    expect([...rec.keys()].sort()).toEqual(
+      state.resources
+        .map((r) => r.address)
+        .filter((a) => !gone.includes(a))
+        .sort(),
+    )
+    expect(rec.get('network.frontend')?.ids.id).toBe('id-frontend')
+  })
+
+  it('records changed lines as they are, and a normal plan from that state proposes the repair', () => {
+    const tampered = structuredClone(applied)
+    const fwd = tampered.namespaces[0]!.tables.filter!.chains.find((x) => x.name === 'DOCKWALL-FORWARD')!
+    const handEdited =
+      '-s 172.18.104.2/32 -d 172.18.103.2/32 -p tcp -m tcp --dport 80 -m comment --comment "dockwall:rule.backend_to_lb" -j ACCEPT'
+    fwd.rules = fwd.rules.map((r) => (r.comment === 'dockwall:rule.backend_to_lb' ? {...r, spec: handEdited} : r))
+    const rec = refreshOnly(tampered)
+    expect(rec.get('rule.backend_to_lb')?.lines?.map((l) => l.spec)).toEqual([handEdited])
+    const repair = plan({
+      model: full,
+      actual: tampered,
+      prior: {...state, serial: state.serial + 1, resources: [...rec.values()]},
+    })
+    // The state now says what the host has: no drift, and the plan puts the configured line back.
+    expect(repair.drift).toEqual([])
+    expect(change(repair, 'rule.backend_to_lb').action).toBe('update')
+  })
+
+  it('keeps the record of what refresh did not read: a container namespace, its routes', () => {
+    const unread = structuredClone(applied)
+    unread.namespaces = unread.namespaces.filter((n) => n.key !== 'container.lb')
+    const rec = refreshOnly(unread)
+    expect(rec.get('port_forward.lb_inside')).toEqual(recorded('port_forward.lb_inside'))
+    expect(rec.get('container.lb.route["10.8.0.0/24"]')).toEqual(recorded('container.lb.route["10.8.0.0/24"]'))
   })
 })

@@ -9,7 +9,7 @@ import {applyPlan} from '../../../src/apply/engine.js'
 import type {ApplyEvent} from '../../../src/apply/events.js'
 import {makePlan} from '../../../src/plan/planner.js'
 import {planHasChanges, summarizePlan} from '../../../src/plan/summary.js'
-import type {Plan} from '../../../src/plan/types.js'
+import {isImplied, type Plan} from '../../../src/plan/types.js'
 import {planToJson, renderPlanText} from '../../../src/ui/index.js'
 import {planCounts} from '../../../src/watch/index.js'
 import {actual, cidr, dockerHost, dockerNetwork, model, rule} from './builders.js'
@@ -52,14 +52,31 @@ describe('one summary', () => {
   it('gives the same counts in the text view, the JSON view, watch and apply', async () => {
     const s = summarizePlan(plan)
     expect(s).toMatchObject({import: 1, destroy: 1, change: 0})
-    // The rule's move is an import, not an add: what is added is the chain and the firewall's head line.
-    expect(plan.changes.filter((c) => c.action === 'create' && !c.importing).length).toBe(s.add)
+    // The rule's move is an import, not an add. What is added, dockwall's chain and the firewall's
+    // head line, the configuration implies without declaring: counted apart (issue 14).
+    expect(s.add).toBe(0)
+    expect(plan.changes.filter((c) => c.action === 'create' && !c.importing && !isImplied(c)).length).toBe(s.add)
+    const implied = plan.changes.filter((c) => c.action === 'create' && isImplied(c)).map((c) => c.address)
+    expect(implied).toEqual(['chain["host:DOCKWALL-FORWARD"]', 'firewall'])
+    expect(s.implied).toEqual({add: 2, change: 0, destroy: 0, chains: 1, firewall: true})
 
     // Text and JSON views
-    expect(renderPlanText(plan, {color: false}).trimEnd().split('\n').at(-1)).toBe(
+    expect(renderPlanText(plan, {color: false}).trimEnd().split('\n').slice(-2)).toEqual([
       `Plan: 1 to import, ${s.add} to add, 0 to change, 1 to destroy.`,
-    )
-    expect(planToJson(plan).summary).toMatchObject({import: 1, add: s.add, change: 0, destroy: 1})
+      'Implied, not declared: 2 to add, 0 to change, 0 to destroy (1 dockwall chain, the firewall base).',
+    ])
+    expect(planToJson(plan).summary).toMatchObject({
+      import: 1,
+      add: s.add,
+      change: 0,
+      destroy: 1,
+      implied: {add: 2, change: 0, destroy: 0},
+    })
+    expect(
+      planToJson(plan)
+        .resource_changes.filter((c) => c.implied === true)
+        .map((c) => c.address),
+    ).toEqual(implied)
 
     // Watch's log line
     expect(planCounts(plan)).toMatchObject({import: 1, add: s.add, change: 0, destroy: 1})

@@ -23,6 +23,7 @@ const plan = (changes: Change[]): Plan => ({
   warnings: [],
   firewall: [],
   prior: {serial: 0, lineage: null},
+  lineage: '00000000-0000-4000-8000-000000000001',
   actualHash: 'h',
   targets: [],
 })

@@ -160,6 +160,7 @@ function planOf(
         }) as FirewallTransaction,
     ),
     prior: {serial: 0, lineage: null},
+    lineage: '00000000-0000-4000-8000-000000000001',
     actualHash: '',
     targets: [],
   }

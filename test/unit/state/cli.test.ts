@@ -265,11 +265,99 @@ describe('dockwall state rm', () => {
   })
 })
 
-describe('dockwall force-unlock', () => {
-  it('removes the lock with that id', async () => {
+describe('dockwall state mv', () => {
+  it('moves a resource to a new address as Terraform says it, bumps the serial and keeps a backup', async () => {
+    const {dir, path} = await withState()
+    const before = await readFile(path, 'utf8')
+    const r = await dockwall(dir, ['state', 'mv', 'rule.web', 'rule.web_http'])
+    expect(r.exitCode).toBe(0)
+    expect(r.stderr).toBe('')
+    expect(r.stdout.split('\n').slice(0, 2)).toEqual([
+      'Move "rule.web" to "rule.web_http"',
+      'Successfully moved 1 object(s) (serial 2); nothing on the host was changed.',
+    ])
+    const after = await readState(path)
+    const addresses = after?.resources.map((x) => x.address) ?? []
+    expect(addresses).toContain('rule.web_http')
+    expect(addresses).not.toContain('rule.web')
+    expect(addresses).toHaveLength((await readState(`${path}.backup`))?.resources.length ?? -1)
+    // Only the address moves: the record (its lines, with the comment they carry on the host) stays as it was.
+    const moved = after?.resources.find((x) => x.address === 'rule.web_http')
+    expect(moved?.lines?.[0]?.spec).toContain('dockwall:rule.web ')
+    expect(await readFile(`${path}.backup`, 'utf8')).toBe(before)
+    expect(await readLock(path)).toBeNull()
+  })
+
+  it('changes nothing with -dry-run (Terraform spelling), and says what it would do', async () => {
+    const {dir, path} = await withState()
+    const before = await readFile(path, 'utf8')
+    const r = await dockwall(dir, ['state', 'mv', '-dry-run', 'network.frontend', 'network.front'])
+    expect(r).toEqual({exitCode: 0, stderr: '', stdout: 'Would move "network.frontend" to "network.front"'})
+    expect(await readFile(path, 'utf8')).toBe(before)
+  })
+
+  // One process per case, each its own test: six CLI starts in one test outran its timeout on a loaded machine.
+  it.each<[string, string[], RegExp]>([
+    ['an unknown source', ['rule.nope', 'rule.x'], /^Error: no resource in the state matches rule\.nope\n/],
+    [
+      'a taken destination',
+      ['rule.web', 'rule.ssh'],
+      /^Error: cannot move rule\.web to rule\.ssh: rule\.ssh is in the state already\n/,
+    ],
+    [
+      'another type',
+      ['rule.web', 'network.web'],
+      /^Error: cannot move rule\.web \(a rule\) to network\.web \(a network address\)/,
+    ],
+    [
+      'a bad address',
+      ['rule.web', 'rule.has space'],
+      /^Error: cannot move to rule\.has space: "rule\.has space" is not a resource address/,
+    ],
+    ["dockwall's own firewall", ['rule.web', 'firewall'], /firewall is dockwall's own/],
+    // Both arguments are required: a usage error, exit 1.
+    ['a missing destination', ['rule.web'], /Missing 1 required arg/],
+  ])('refuses %s with exit 1, changing nothing', async (_what, args, message) => {
+    const {dir, path} = await withState()
+    const before = await readFile(path, 'utf8')
+    const r = await dockwall(dir, ['state', 'mv', ...args])
+    expect(r.exitCode).toBe(1)
+    expect(r.stderr).toMatch(message)
+    expect(await readFile(path, 'utf8')).toBe(before)
+  })
+
+  it('waits for or refuses the lock as the other state commands do; --lock=false takes none', async () => {
     const {dir, path} = await withState()
     const held = await acquireLock(path, {timeoutMs: 0, operation: 'dockwall apply'})
-    const r = await dockwall(dir, ['force-unlock', held.info.id])
+    try {
+      const r = await dockwall(dir, ['state', 'mv', 'rule.web', 'rule.w2', '--lock-timeout', '300ms'])
+      expect(r.exitCode).toBe(1)
+      expect(r.stderr).toMatch(/^Error: timed out after 300ms waiting for the state lock: state locked by /)
+      expect((await readState(path))?.serial).toBe(1)
+      const unlocked = await dockwall(dir, ['state', 'mv', '-lock=false', 'rule.web', 'rule.w2'])
+      expect(unlocked.exitCode).toBe(0)
+      expect(unlocked.stderr).toContain('Warning: --lock=false')
+      expect((await readState(path))?.resources.map((x) => x.address)).toContain('rule.w2')
+    } finally {
+      await held.release()
+    }
+  })
+})
+
+describe('dockwall force-unlock', () => {
+  it('refuses the lock of a holder that still runs, and removes it with --force', async () => {
+    const {dir, path} = await withState()
+    const held = await acquireLock(path, {timeoutMs: 0, operation: 'dockwall apply'})
+    const refused = await dockwall(dir, ['force-unlock', held.info.id])
+    expect(refused.exitCode).toBe(1)
+    expect(refused.stderr).toMatch(
+      new RegExp(
+        `^Error: refusing to remove the state lock: pid ${process.pid} \\(dockwall apply\\) still runs on this host;`,
+      ),
+    )
+    expect(refused.stderr).toMatch(/add --force/)
+    expect((await readLock(path))?.kind).toBe('held')
+    const r = await dockwall(dir, ['force-unlock', held.info.id, '--force'])
     expect(r.exitCode).toBe(0)
     expect(r.stdout).toMatch(
       new RegExp(`^Unlocked the state: removed the lock of pid ${process.pid} \\(dockwall apply, `),
@@ -302,10 +390,13 @@ describe('dockwall force-unlock', () => {
 })
 
 describe('help', () => {
-  it.each(['state list', 'state show', 'state rm', 'force-unlock'])('%s --help shows examples', async (id) => {
-    const r = await dockwall(root, [...id.split(' '), '--help'])
-    expect(r.exitCode).toBe(0)
-    expect(r.stdout).toContain('EXAMPLES')
-    expect(r.stdout).toContain(`$ dockwall ${id} `)
-  })
+  it.each(['state list', 'state show', 'state rm', 'state mv', 'force-unlock'])(
+    '%s --help shows examples',
+    async (id) => {
+      const r = await dockwall(root, [...id.split(' '), '--help'])
+      expect(r.exitCode).toBe(0)
+      expect(r.stdout).toContain('EXAMPLES')
+      expect(r.stdout).toContain(`$ dockwall ${id} `)
+    },
+  )
 })

@@ -7,6 +7,7 @@ import {describe, expect, it} from 'vitest'
 import {decodeState, encodeState} from '../../../src/state/format.js'
 import {RESOURCE_TYPES} from '../../../src/state/types.js'
 import type {State, StateResource} from '../../../src/state/types.js'
+import {addressFor} from './helpers.js'
 
 const LINEAGE = '0b6a3f0e-8a4c-4f55-9d1e-1b2c3d4e5f60'
 
@@ -67,20 +68,22 @@ const line = fc.record({
   }),
 })
 
-const resource = fc.record(
-  {
-    address: fc.stringMatching(/^[a-z]{1,3}\.[a-z_]{1,5}$/),
-    type: fc.constantFrom(...RESOURCE_TYPES),
-    ids: fc.dictionary(fc.string({minLength: 1, maxLength: 4}), fc.string(), {maxKeys: 2}),
-    attributes: fc.dictionary(
-      fc.string({minLength: 1, maxLength: 4}),
-      fc.oneof(fc.string(), fc.integer(), fc.boolean()),
-      {maxKeys: 3},
-    ),
-    lines: fc.option(fc.array(line, {maxLength: 5}), {nil: undefined}),
-  },
-  {requiredKeys: ['address', 'type', 'ids', 'attributes']},
-)
+const resource = fc
+  .record(
+    {
+      label: fc.stringMatching(/^[a-z_][a-z_]{0,4}$/),
+      type: fc.constantFrom(...RESOURCE_TYPES),
+      ids: fc.dictionary(fc.string({minLength: 1, maxLength: 4}), fc.string(), {maxKeys: 2}),
+      attributes: fc.dictionary(
+        fc.string({minLength: 1, maxLength: 4}),
+        fc.oneof(fc.string(), fc.integer(), fc.boolean()),
+        {maxKeys: 3},
+      ),
+      lines: fc.option(fc.array(line, {maxLength: 5}), {nil: undefined}),
+    },
+    {requiredKeys: ['label', 'type', 'ids', 'attributes']},
+  )
+  .map(({label, ...r}) => ({...r, address: addressFor(r.type, label)}))
 
 describe('state encoding of iptables lines', () => {
   it('writes exactly what JSON.stringify(…, null, 2) writes, and reads it back', () => {

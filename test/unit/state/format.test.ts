@@ -8,7 +8,7 @@ import type {RawState, StateUpgrade} from '../../../src/state/format.js'
 import {putResource, removeResources} from '../../../src/state/resources.js'
 import {RESOURCE_TYPES} from '../../../src/state/types.js'
 import type {State, StateResource} from '../../../src/state/types.js'
-import {network, rule, sampleState} from './helpers.js'
+import {addressFor, network, rule, sampleState} from './helpers.js'
 
 const LINEAGE = '0b6a3f0e-8a4c-4f55-9d1e-1b2c3d4e5f60'
 
@@ -50,12 +50,14 @@ describe('state format', () => {
   it('writes identical bytes for equal states, whatever the order in memory', () => {
     const jsonKey = fc.string({minLength: 1, maxLength: 6})
     const attrs = fc.dictionary(jsonKey, fc.jsonValue({maxDepth: 3}) as fc.Arbitrary<Json>, {maxKeys: 6})
-    const resource = fc.record({
-      address: fc.stringMatching(/^[a-z]{1,3}\.[a-z_]{1,5}$/),
-      type: fc.constantFrom(...RESOURCE_TYPES),
-      ids: fc.dictionary(jsonKey, fc.string(), {maxKeys: 3}),
-      attributes: attrs,
-    })
+    const resource = fc
+      .record({
+        label: fc.stringMatching(/^[a-z_][a-z_]{0,4}$/),
+        type: fc.constantFrom(...RESOURCE_TYPES),
+        ids: fc.dictionary(jsonKey, fc.string(), {maxKeys: 3}),
+        attributes: attrs,
+      })
+      .map(({label, ...r}) => ({...r, address: addressFor(r.type, label)}))
     const resources = fc.uniqueArray(resource, {selector: (r) => r.address, maxLength: 12})
     fc.assert(
       fc.property(resources, fc.nat(), (list, seed) => {
@@ -187,6 +189,20 @@ describe('state format', () => {
         /\(top level\): unknown field "outputs"/,
       ],
       [
+        'a malformed address (issue 15: it was accepted and acted on)',
+        (raw: Raw) => {
+          raw.resources[1]!.address = 'rule.ssh" -j ACCEPT\n'
+        },
+        /resources\[1\] \(rule\.ssh" -j ACCEPT\n\)\.address: "rule\.ssh\\" -j ACCEPT\\n": not a rule address \(expected rule\.LABEL/,
+      ],
+      [
+        'an address of another type',
+        (raw: Raw) => {
+          raw.resources[2]!.address = 'network.web'
+        },
+        /resources\[2\] \(network\.web\)\.address: "network\.web": not a rule address/,
+      ],
+      [
         'a duplicate address',
         (raw: Raw) => {
           raw.resources[1]!.address = 'network.frontend'
@@ -207,6 +223,8 @@ describe('state format', () => {
       expect(decodeError('  \n').message).toBe('state file /var/lib/dockwall/state.json is empty')
       expect(decodeError('[1]').message).toMatch(/is not a dockwall state file \(expected a JSON object\)/)
       expect(decodeError('{"serial": 1}').message).toMatch(/"version" must be a whole number, found nothing/)
+      for (const text of ['{"version": 1,', '  \n', '[1]', '{"serial": 1}'])
+        expect(decodeError(text).hint).toMatch(/\/var\/lib\/dockwall\/state\.json\.backup/)
     })
   })
 
@@ -221,6 +239,7 @@ describe('state format', () => {
       'state file /var/lib/dockwall/state.json was written by a newer dockwall (dockwall 0.9.0, format 2); upgrade dockwall',
     )
     expect(err.hint).toMatch(/reads state formats up to 1/)
+    expect(err.hint).toMatch(/state\.json\.backup/)
   })
 
   describe('upgrades', () => {

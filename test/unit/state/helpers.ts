@@ -39,3 +39,14 @@ export function runChild(
     env: opts.env,
   })
 }
+
+/** An address of the shape dockwall writes for `type` (the state refuses any other on read). */
+export function addressFor(type: string, label: string): string {
+  const special: Record<string, string> = {
+    attachment: `container.${label}.network.${label}`,
+    route: `container.${label}.route["10.0.0.0/24"]`,
+    firewall: 'firewall',
+    chain: `chain["container.${label}:DOCKWALL-FORWARD"]`,
+  }
+  return special[type] ?? `${type}.${label}`
+}

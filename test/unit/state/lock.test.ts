@@ -1,5 +1,5 @@
 import type {Buffer} from 'node:buffer'
-import {readFile, stat, writeFile} from 'node:fs/promises'
+import {readFile, stat, symlink, writeFile} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 import process from 'node:process'
@@ -190,7 +190,14 @@ describe('state lock', () => {
         ),
       )
       expect((await readLock(statePath))?.kind).toBe('held')
-      const info = await forceUnlock(statePath, held.info.id)
+      // The holder (this process) still runs: refused without --force.
+      const alive = await failure(forceUnlock(statePath, held.info.id))
+      expect(alive.message).toBe(
+        `refusing to remove the state lock: pid ${process.pid} (dockwall test) still runs on this host; removing it would let two dockwalls change the host and the state at once. Nothing was unlocked`,
+      )
+      expect(alive.hint).toMatch(/add --force$/)
+      expect((await readLock(statePath))?.kind).toBe('held')
+      const info = await forceUnlock(statePath, held.info.id, {force: true})
       expect(info).toEqual(held.info)
       expect(await readLock(statePath)).toBeNull()
       // The old holder notices, and its release leaves a new holder's lock alone.
@@ -199,6 +206,53 @@ describe('state lock', () => {
       await held.release()
       expect(await readLock(statePath)).toEqual({kind: 'held', info: next.info})
       await next.release()
+    })
+
+    it('removes at once the lock of a holder on this host that is gone', async () => {
+      const statePath = join(await makeTmpDir(), 'state.json')
+      await writeLockFile(statePath, {pid: await deadPid()})
+      const asked: string[] = []
+      const info = await forceUnlock(statePath, 'old-lock-id', {confirm: async (_h, s) => (asked.push(s), false)})
+      expect(info.id).toBe('old-lock-id')
+      expect(asked).toEqual([])
+      expect(await readLock(statePath)).toBeNull()
+    })
+
+    it('treats a pid that now belongs to a newer process as gone', async () => {
+      const statePath = join(await makeTmpDir(), 'state.json')
+      await writeLockFile(statePath, {pid: process.pid, pid_start: '1'})
+      await forceUnlock(statePath, 'old-lock-id')
+      expect(await readLock(statePath)).toBeNull()
+    })
+
+    it('asks (or needs --force) for a lock held from another host, which it cannot check', async () => {
+      const statePath = join(await makeTmpDir(), 'state.json')
+      await writeLockFile(statePath, {hostname: 'elsewhere.example', pid: 4242})
+      const refused = await failure(forceUnlock(statePath, 'old-lock-id'))
+      expect(refused.message).toMatch(
+        /^refusing to remove the state lock: the lock is held from host elsewhere\.example, where dockwall cannot check whether pid 4242 still runs;/,
+      )
+      expect((await readLock(statePath))?.kind).toBe('held')
+      const asked: string[] = []
+      const no = await failure(
+        forceUnlock(statePath, 'old-lock-id', {confirm: async (_h, s) => (asked.push(s), false)}),
+      )
+      expect(no.message).toBe('force-unlock cancelled; nothing was unlocked')
+      expect((await readLock(statePath))?.kind).toBe('held')
+      await forceUnlock(statePath, 'old-lock-id', {confirm: async (_h, s) => (asked.push(s), true)})
+      expect(asked).toEqual(['unknown', 'unknown'])
+      expect(await readLock(statePath)).toBeNull()
+    })
+
+    it('refuses a lock file that is a symbolic link, and leaves its target alone', async () => {
+      const dir = await makeTmpDir()
+      const statePath = join(dir, 'state.json')
+      const target = join(dir, 'elsewhere')
+      await writeFile(target, 'precious')
+      await symlink(target, lockPathFor(statePath))
+      const err = await failure(acquireLock(statePath, op))
+      expect(err.message).toBe(`refusing to use the state lock ${statePath}.lock: it is a symbolic link`)
+      expect(await readFile(target, 'utf8')).toBe('precious')
     })
 
     it('fails when there is no lock', async () => {

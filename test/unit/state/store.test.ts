@@ -1,13 +1,15 @@
 import type {Buffer} from 'node:buffer'
-import {chmod, mkdir, readdir, readFile, rm, stat, writeFile} from 'node:fs/promises'
+import {chmod, mkdir, readdir, readFile, rm, stat, symlink, writeFile} from 'node:fs/promises'
+import process from 'node:process'
 import {join} from 'node:path'
 
+import {execa} from 'execa'
 import {describe, expect, it} from 'vitest'
 
 import {AbortError} from '../../../src/errors.js'
 import {decodeState, encodeState} from '../../../src/state/format.js'
 import {putResource, removeResources} from '../../../src/state/resources.js'
-import {readState, writeState} from '../../../src/state/store.js'
+import {checkStateFiles, readState, stageState, writeState} from '../../../src/state/store.js'
 import {makeTmpDir, network, rule, runChild, sampleState} from './helpers.js'
 
 const mode = async (p: string): Promise<number> => (await stat(p)).mode & 0o777
@@ -183,8 +185,8 @@ describe('state store', () => {
   it('never leaves a truncated file when the writer is killed mid-write', async () => {
     const dir = await makeTmpDir()
     const path = join(dir, 'state.json')
-    // write-file-atomic's temp file: `state.json.<number>`, present only while a write is under way.
-    const isTemp = (f: string): boolean => /^state\.json\.\d+$/.test(f)
+    // The store's temp file: `state.json.tmp-<pid>-<hex>`, present only while a write is under way.
+    const isTemp = (f: string): boolean => /^state\.json\.tmp-\d+-[0-9a-f]+$/.test(f)
     await writeState(path, sampleState([]), null)
     let lastSerial = 0
     let midWriteKills = 0
@@ -218,4 +220,67 @@ describe('state store', () => {
     }
     expect(midWriteKills).toBeGreaterThan(0)
   }, 120_000)
+
+  describe('symbolic links (dockwall runs as root)', () => {
+    const linkMessage = (p: string): string =>
+      `refusing to use ${p}: it is a symbolic link, and dockwall (running as root) never reads or writes its state through one`
+
+    it('refuses to read a state file that is a link, naming it', async () => {
+      const dir = await makeTmpDir()
+      await writeFile(join(dir, 'real.json'), encodeState(sampleState()))
+      await symlink(join(dir, 'real.json'), join(dir, 'state.json'))
+      const err = await readState(join(dir, 'state.json')).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(AbortError)
+      expect((err as AbortError).message).toBe(linkMessage(join(dir, 'state.json')))
+    })
+
+    it('refuses to write a backup through a link: its target keeps its bytes and its mode', async () => {
+      const dir = await makeTmpDir()
+      const path = join(dir, 'state.json')
+      // Written by hand, as an earlier run would have: this process has not backed it up yet.
+      await writeFile(path, encodeState({...sampleState([network('a')]), serial: 4}), {mode: 0o600})
+      const s1 = (await readState(path))!
+      const victim = join(dir, 'victim')
+      await writeFile(victim, 'precious\n', {mode: 0o644})
+      await symlink(victim, `${path}.backup`)
+      const before = await readFile(path, 'utf8')
+      const err = await writeState(path, putResource(s1, network('b')), s1).catch((e: unknown) => e)
+      expect((err as AbortError).message).toBe(linkMessage(`${path}.backup`))
+      expect(await readFile(victim, 'utf8')).toBe('precious\n')
+      expect(await mode(victim)).toBe(0o644)
+      // The state itself is untouched too.
+      expect(await readFile(path, 'utf8')).toBe(before)
+      // The preflight check of a session says the same before anything happens.
+      expect(((await checkStateFiles(path).catch((e: unknown) => e)) as AbortError).message).toBe(
+        linkMessage(`${path}.backup`),
+      )
+    })
+
+    it('refuses to stage over a state file that is a link', async () => {
+      const dir = await makeTmpDir()
+      await writeFile(join(dir, 'real.json'), encodeState(sampleState()))
+      await symlink(join(dir, 'real.json'), join(dir, 'state.json'))
+      const err = await stageState(join(dir, 'state.json'), sampleState([network('a')]), null).catch((e: unknown) => e)
+      expect((err as AbortError).message).toBe(linkMessage(join(dir, 'state.json')))
+    })
+  })
+
+  it("removes the temp files of killed runs (pid gone), and leaves a live process's", async () => {
+    const dir = await makeTmpDir()
+    const path = join(dir, 'state.json')
+    // A pid that existed a moment ago and is gone now.
+    const dead = execa(process.execPath, ['-e', ''])
+    const deadPid = dead.pid!
+    await dead
+    // The backup is written atomically too: a kill mid-write leaves its temp file (found by the faults e2e).
+    const left = [
+      `state.json.staged-${deadPid}-0a1b2c3d`,
+      `state.json.tmp-${deadPid}-deadbeef`,
+      `state.json.backup.tmp-${deadPid}-0badf00d`,
+    ]
+    const live = [`state.json.staged-${process.ppid}-00ff00ff`, `state.json.backup.tmp-${process.ppid}-00ff00ff`]
+    for (const f of [...left, ...live, 'state.json.unrelated', 'state.json.backup']) await writeFile(join(dir, f), 'x')
+    await checkStateFiles(path)
+    expect((await readdir(dir)).sort()).toEqual([...live, 'state.json.unrelated', 'state.json.backup'].sort())
+  })
 })

@@ -95,6 +95,26 @@ describe('text reporter', () => {
     `)
   })
 
+  it('counts what the configuration implies on its own line, as the plan does (issue 14)', async () => {
+    const done = {
+      type: 'apply_done',
+      ok: true,
+      added: 6,
+      changed: 0,
+      destroyed: 0,
+      failed: 0,
+      skipped: 0,
+      elapsedMs: 900,
+    }
+    const text = await runText([{...done, implied: {added: 6, changed: 1, destroyed: 0}} as ApplyEvent])
+    expect(text.trimEnd().split('\n').slice(-2)).toEqual([
+      'Apply complete! Resources: 6 added, 0 changed, 0 destroyed.',
+      'Implied, not declared: 6 added, 1 changed, 0 destroyed.',
+    ])
+    const none = await runText([{...done, implied: {added: 0, changed: 0, destroyed: 0}} as ApplyEvent])
+    expect(none).not.toContain('Implied')
+  })
+
   it('names what failed and what was skipped', async () => {
     expect(await runText(failure)).toMatchInlineSnapshot(`
       "network.frontend: Creating...

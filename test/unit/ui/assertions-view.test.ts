@@ -81,7 +81,7 @@ describe('renderPlan with assertions', () => {
     expect(renderPlan(plan, {assertions: []})).toBe(bare)
 
     const json = JSON.parse(renderPlan(plan, {format: 'json', assertions: results})) as Record<string, unknown>
-    expect(json.format_version).toBe('1.1')
+    expect(json.format_version).toBe('1.4')
     expect(json.assertions).toEqual(JSON.parse(JSON.stringify(assertionsJson(results))))
     expect(JSON.parse(renderPlan(plan, {format: 'json'}))).not.toHaveProperty('assertions')
   })

@@ -1,7 +1,7 @@
 import {PassThrough} from 'node:stream'
 import {describe, expect, it} from 'vitest'
 
-import {askApproval, confirmApply} from '../../../src/ui/index.js'
+import {askApproval, askYes, confirmApply} from '../../../src/ui/index.js'
 import {fixturePlan, smallPlan} from './fixtures.js'
 import {captureStream} from './helpers.js'
 
@@ -87,5 +87,28 @@ describe('confirmApply', () => {
     stdin.write('yes\n')
     await result
     expect(stdout.text()).toContain('\u001B[1mDo you want to perform these actions?\u001B[0m')
+  })
+})
+
+describe('askYes (force-unlock of a live holder)', () => {
+  it('prints the question and is true only for an exact yes; any other line, end of input, is no', async () => {
+    const ask = async (input: string | null) => {
+      const stdin = new PassThrough()
+      const stdout = captureStream()
+      const result = askYes(['Remove the lock of a running dockwall?', 'It may still change the host.'], {
+        stdin,
+        stdout,
+      })
+      if (input === null) stdin.end()
+      else stdin.end(input)
+      return {yes: await result, text: stdout.text()}
+    }
+    const yes = await ask('yes\n')
+    expect(yes.yes).toBe(true)
+    expect(yes.text).toContain('Remove the lock of a running dockwall?')
+    expect((await ask('yes')).yes).toBe(true)
+    expect((await ask('y\n')).yes).toBe(false)
+    expect((await ask('no\n')).yes).toBe(false)
+    expect((await ask(null)).yes).toBe(false)
   })
 })

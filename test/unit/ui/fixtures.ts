@@ -26,6 +26,7 @@ export function plan(rest: Partial<Plan> = {}): Plan {
     warnings: [],
     firewall: [],
     prior: {serial: 7, lineage: '3f1c2a9e-5b7d-4c1e-9a2f-8d6e4b0c1a2b'},
+    lineage: '3f1c2a9e-5b7d-4c1e-9a2f-8d6e4b0c1a2b',
     actualHash: 'sha256:4b227777d4dd1fc61c6f884f48641d02b4d121d3fd328cb08b5531fcacdabf8a',
     targets: [],
     ...rest,
@@ -61,6 +62,7 @@ export const backendReplace = change('network.backend', 'network', 'replace', {
     labels: {},
   },
   reasons: ['Docker cannot change the subnet of an existing network'],
+  replacePaths: ['subnet', 'gateway'],
   disconnects: ['container.api', 'container.db'],
   ids: {network: '9f3b2c1d0e4a'},
 })

@@ -56,8 +56,8 @@ describe('PlanReview', () => {
     const {lastFrame} = render(<PlanReview plan={fixturePlan()} rows={40} />)
     const frame = plain(lastFrame())
     expect(frame.split('\n').slice(0, 10).join('\n')).toMatchInlineSnapshot(`
-      "Plan: 8 to add, 3 to change, 3 to destroy.
-      2 deferred until their containers exist · 5 changed outside dockwall
+      "Plan: 7 to add, 3 to change, 3 to destroy.
+      2 deferred until their containers exist · 5 changed outside dockwall · 1 implied (1 dockwall chain)
 
       Changed outside dockwall (5)
       ›   - rule.backend_to_lb  has been deleted
@@ -94,10 +94,11 @@ describe('PlanReview', () => {
 
   it('treats a burst of keys (key repeat, tmux send-keys) as separate presses', async () => {
     const {lastFrame, stdin} = render(<PlanReview plan={smallPlan()} rows={30} />)
+    // Polled: on a loaded machine the three presses of one write may take more than one settle to render.
     await press(stdin, 'jjj')
-    expect(selected(lastFrame())).toMatch(/rule\.old_ssh/)
+    await eventually(() => expect(selected(lastFrame())).toMatch(/rule\.old_ssh/))
     await press(stdin, 'j\r')
-    expect(plain(lastFrame())).toContain('-A DOCKWALL-FORWARD')
+    await eventually(() => expect(plain(lastFrame())).toContain('-A DOCKWALL-FORWARD'))
   })
 
   it('expands a change to its attributes and iptables line diff, and collapses it again', async () => {
@@ -114,13 +115,8 @@ describe('PlanReview', () => {
           - rule.old_ssh  destroy: not in the configuration any more
       ›   ~ rule.web_http  update: ports differ
               # (ports differ)
-              action   = "accept"
-              chain    = "forward"
-              from     = ["any"]
-            ~ ports    = [80] -> [80, 443]
-              priority = 100
-              proto    = "tcp"
-              to       = ["container.lb"]
+            ~ ports = [80] -> [80, 443]
+              # (6 unchanged attributes hidden)
 
               # iptables: host, filter table
             - -A DOCKWALL-FORWARD -d 172.18.103.2/32 -p tcp -m tcp --dport 80 -m comment --comment
@@ -144,7 +140,9 @@ describe('PlanReview', () => {
     expect(selected(lastFrame())).toMatch(/^-\/\+ network\.backend/)
     const frame = plain(lastFrame())
     expect(frame).toContain('# (Docker cannot change the subnet of an existing network)')
-    expect(frame).toContain('~ subnet   = "172.19.0.0/24" -> "172.20.0.0/24"')
+    // Only what changes is shown, each attribute marked with what it forces (issue 14).
+    expect(frame).toContain('~ subnet  = "172.19.0.0/24" -> "172.20.0.0/24" # forces replacement')
+    expect(frame).toContain('# (4 unchanged attributes hidden)')
     expect(frame).toContain('# disconnects container.api, container.db (reconnected afterwards)')
   })
 
@@ -157,7 +155,7 @@ describe('PlanReview', () => {
     let frame = plain(lastFrame())
     // Then only matching entries remain, live
     expect(frame).toMatchInlineSnapshot(`
-      "Plan: 8 to add, 3 to change, 3 to destroy.
+      "Plan: 7 to add, 3 to change, 3 to destroy.
       Filter: "worker" (2 of 20)
 
       Routes (1)

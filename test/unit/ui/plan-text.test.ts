@@ -33,12 +33,14 @@ describe('summarizePlan', () => {
   it('counts a replace as one add and one destroy, deferred apart, no-ops nowhere', () => {
     expect(summarizePlan(fixturePlan())).toEqual({
       import: 0,
-      add: 8,
+      add: 7,
       change: 3,
       destroy: 3,
       replace: 1,
       deferred: 2,
       drift: 5,
+      // the DOCKWALL-INPUT chain: dockwall's own chain, counted apart from what the configuration declares
+      implied: {add: 1, change: 0, destroy: 0, chains: 1, firewall: false},
     })
     expect(summarizePlan(smallPlan())).toEqual({
       import: 0,
@@ -48,6 +50,7 @@ describe('summarizePlan', () => {
       replace: 0,
       deferred: 0,
       drift: 0,
+      implied: {add: 0, change: 0, destroy: 0, chains: 0, firewall: false},
     })
     expect(summarizePlan(noChangesPlan())).toEqual({
       import: 0,
@@ -57,6 +60,7 @@ describe('summarizePlan', () => {
       replace: 0,
       deferred: 0,
       drift: 0,
+      implied: {add: 0, change: 0, destroy: 0, chains: 0, firewall: false},
     })
   })
 })
@@ -118,13 +122,8 @@ describe('renderPlanText', () => {
         # rule.web_http will be updated in-place
         # (ports differ)
         ~ rule "web_http" {
-              action   = "accept"
-              chain    = "forward"
-              from     = ["any"]
-            ~ ports    = [80] -> [80, 443]
-              priority = 100
-              proto    = "tcp"
-              to       = ["container.lb"]
+            ~ ports = [80] -> [80, 443]
+              # (6 unchanged attributes hidden)
 
               # iptables: host, filter table
             - -A DOCKWALL-FORWARD -d 172.18.103.2/32 -p tcp -m tcp --dport 80 -m comment --comment dockwall:rule.web_http -j ACCEPT
@@ -198,19 +197,16 @@ describe('renderPlanText', () => {
   it('shows a replace with its reason and what it disconnects', () => {
     expect(block(renderPlanText(plan({changes: [backendReplace]}), {color: false}), 'network.backend'))
       .toMatchInlineSnapshot(`
-      "  # network.backend must be replaced
-        # (Docker cannot change the subnet of an existing network)
-      -/+ network "backend" {
-              driver   = "bridge"
-            ~ gateway  = "172.19.0.1" -> "172.20.0.1"
-              internal = true
-              labels   = {}
-              name     = "backend"
-            ~ subnet   = "172.19.0.0/24" -> "172.20.0.0/24"
+        "  # network.backend must be replaced
+          # (Docker cannot change the subnet of an existing network)
+        -/+ network "backend" {
+              ~ gateway = "172.19.0.1" -> "172.20.0.1" # forces replacement
+              ~ subnet  = "172.19.0.0/24" -> "172.20.0.0/24" # forces replacement
+                # (4 unchanged attributes hidden)
 
-              # disconnects container.api, container.db (reconnected afterwards)
-          }"
-    `)
+                # disconnects container.api, container.db (reconnected afterwards)
+            }"
+      `)
   })
 
   it('shows deferred changes with their reason and counts them apart', () => {
@@ -238,8 +234,7 @@ describe('renderPlanText', () => {
         # (forward_policy differs)
         ~ firewall {
             ~ forward_policy = "docker" -> "drop"
-              input_policy   = "accept"
-              ssh_port       = 22
+              # (2 unchanged attributes hidden)
 
               # iptables: host, filter table
               -A DOCKWALL-FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment dockwall:firewall -j ACCEPT
@@ -260,7 +255,8 @@ describe('renderPlanText', () => {
       │ Its changes are deferred until it appears. Run \`dockwall watch\` to apply them then.
       ╵
 
-      Plan: 8 to add, 3 to change, 3 to destroy.
+      Plan: 7 to add, 3 to change, 3 to destroy.
+      Implied, not declared: 1 to add, 0 to change, 0 to destroy (1 dockwall chain).
       2 changes deferred until their containers exist.
       "
     `)
@@ -308,7 +304,7 @@ describe('renderPlanText', () => {
     expect(colored).toContain('\u001B[31m  -\u001B[0m network "legacy"')
     expect(colored).toContain('\u001B[31m-\u001B[0m/\u001B[32m+\u001B[0m network "backend"')
     expect(colored).toContain('\u001B[36m  …\u001B[0m port_forward "worker_metrics"')
-    expect(colored).toContain('\u001B[1mPlan:\u001B[0m 8 to add, 3 to change, 3 to destroy.')
+    expect(colored).toContain('\u001B[1mPlan:\u001B[0m 7 to add, 3 to change, 3 to destroy.')
     // Without the codes it is the same text
     // eslint-disable-next-line no-control-regex
     expect(colored.replace(/\u001B\[[0-9;]*m/g, '')).toBe(plainText)
@@ -358,5 +354,35 @@ describe('renderPlanText on large plans', () => {
     const text = renderPlanText(plan({changes}), {color: false})
     expect(text).toContain('# rule.r00009 will be created')
     expect(text).not.toContain('like these')
+  })
+})
+
+describe('the record of a replace (issue 14)', () => {
+  it('folds unchanged attributes of a replace or an update, and marks what forces the replacement', () => {
+    const text = renderPlanText(plan({changes: [backendReplace]}), {color: false})
+    const b = block(text, 'network.backend')
+    expect(b).toContain('~ subnet  = "172.19.0.0/24" -> "172.20.0.0/24" # forces replacement')
+    expect(b).toContain('~ gateway = "172.19.0.1" -> "172.20.0.1" # forces replacement')
+    expect(b).toContain('# (4 unchanged attributes hidden)')
+    expect(b).not.toContain('driver')
+  })
+
+  it('marks an attribute that appears or goes away when it forces the replacement', () => {
+    const labelled = {
+      ...backendReplace,
+      after: {...backendReplace.after, subnet: '172.19.0.0/24', gateway: '172.19.0.1', ipv6_subnet: 'fd00:19::/64'},
+      before: {...backendReplace.before, internal: null},
+      replacePaths: ['ipv6_subnet', 'internal'],
+    }
+    const b = block(renderPlanText(plan({changes: [labelled]}), {color: false}), 'network.backend')
+    expect(b).toContain('+ ipv6_subnet = "fd00:19::/64" # forces replacement')
+    expect(b).toContain('+ internal    = true # forces replacement')
+    expect(b).toContain('# (5 unchanged attributes hidden)')
+  })
+
+  it('shows every attribute of a create', () => {
+    const b = block(renderPlanText(plan({changes: [frontendCreate]}), {color: false}), 'network.frontend')
+    expect(b).toContain('+ driver')
+    expect(b).not.toContain('hidden')
   })
 })

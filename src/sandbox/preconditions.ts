@@ -3,7 +3,7 @@
 import {accessSync, closeSync, constants, openSync, readSync, statSync} from 'node:fs'
 import {delimiter, join} from 'node:path'
 
-import {AbortError} from '../../src/errors.js'
+import {AbortError} from '../errors.js'
 
 export const INSTALL_COMMAND = 'apt-get install -y docker.io iptables busybox-static iproute2'
 

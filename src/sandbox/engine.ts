@@ -1,9 +1,9 @@
 // Which dockerd the sandbox runs: the system's (Debian 12's docker.io 20.10) or a
 // private copy of a newer one from Debian's archive (see debian-engine.ts):
 // trixie's 26.1 or sid's 28.5.
-import {AbortError} from '../../src/errors.js'
-import {run} from '../../src/util/exec.js'
-import {ensureDebianEngine} from './debian-engine.js'
+import {AbortError} from '../errors.js'
+import {run} from '../util/exec.js'
+import {cachedDebianEngine, engineDir, ensureDebianEngine, type UnpackedEngine} from './debian-engine.js'
 import {ENGINE_NAMES, ENGINE_VARIABLE, isEngineName, type EngineName} from './engine-names.js'
 import {findExecutable, INSTALL_COMMAND} from './preconditions.js'
 
@@ -32,13 +32,28 @@ export function defaultEngine(env: NodeJS.ProcessEnv = process.env): EngineName 
 
 const cache = new Map<EngineName, Promise<Engine>>()
 
-export function resolveEngine(name: EngineName): Promise<Engine> {
+/**
+ * The engine named, ready to start. `fetch: false` (what dockwall itself passes) never
+ * downloads: a newer engine must have been unpacked already (`npm run engines`).
+ */
+export function resolveEngine(name: EngineName, opts: {fetch?: boolean} = {}): Promise<Engine> {
   let promise = cache.get(name)
   if (!promise) {
+    const unpacked = (suite: Exclude<EngineName, 'system'>): Promise<UnpackedEngine> => {
+      if (opts.fetch !== false) return ensureDebianEngine(suite)
+      const cached = cachedDebianEngine(suite)
+      if (cached) return Promise.resolve(cached)
+      return Promise.reject(
+        new AbortError(
+          `engine "${suite}" is not unpacked in ${engineDir(suite)}`,
+          'unset DOCKWALL_SANDBOX_ENGINE to use the dockerd installed here, or run `npm run engines` in a dockwall checkout',
+        ),
+      )
+    }
     promise =
       name === 'system'
         ? systemEngine()
-        : ensureDebianEngine(name).then((e) => describe(name, e.dockerd, e.pathDirs, e.containerd))
+        : unpacked(name).then((e) => describe(name, e.dockerd, e.pathDirs, e.containerd))
     promise.catch(() => cache.delete(name))
     cache.set(name, promise)
   }

@@ -18,7 +18,7 @@ import {join} from 'node:path'
 
 import type Docker from 'dockerode'
 
-import {run} from '../../src/util/exec.js'
+import {run} from '../util/exec.js'
 import {SANDBOX_BASE} from './record.js'
 
 export const TEST_IMAGE_REPO = 'dockwall-test/busybox'

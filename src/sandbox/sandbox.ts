@@ -18,10 +18,11 @@ import {join} from 'node:path'
 
 import Docker from 'dockerode'
 
-import {run, type RunOptions, type RunResult} from '../../src/util/exec.js'
+import {ExternalError} from '../errors.js'
+import {run, type NetnsTarget, type RunOptions, type RunResult} from '../util/exec.js'
 import {dockerExec, dockerExecDetached, type ExecResult} from './docker-exec.js'
 import {defaultEngine, resolveEngine, type Engine, type EngineName} from './engine.js'
-import {ExternalClient, type ConnectResult} from './external-client.js'
+import {ExternalClient, type ClientPlacement, type ConnectResult} from './external-client.js'
 import {rootfsTar, importTestImage, TEST_IMAGE} from './image.js'
 import {checkPreconditions, searchPath, type Tools} from './preconditions.js'
 import {isProcessAlive, listeningTcpPorts, signalProcess, sleep, waitGone} from './procfs.js'
@@ -61,6 +62,8 @@ export interface SandboxOptions {
    * ip6tables alone on 20.10 and 26.
    */
   ip6tables?: boolean
+  /** Download a newer engine that is not unpacked yet (default true; dockwall itself never does). */
+  fetchEngine?: boolean
 }
 
 export interface SandboxTimings {
@@ -151,6 +154,8 @@ export class Sandbox {
   readonly docker: Docker
   readonly timings: SandboxTimings = {startMs: 0}
   readonly engine: Engine
+  /** The image stand-in containers run: the static busybox, imported at start. */
+  readonly standInImage = TEST_IMAGE
   private readonly record: SandboxRecord
   private readonly tools: Tools
   private readonly pingClient: Docker
@@ -181,7 +186,7 @@ export class Sandbox {
     if (opts.backend !== 'nft' && opts.backend !== 'legacy')
       throw new Error(`unknown backend ${String(opts.backend)} (nft or legacy)`)
     const tools = checkPreconditions()
-    const engine = await resolveEngine(opts.engine ?? defaultEngine())
+    const engine = await resolveEngine(opts.engine ?? defaultEngine(), {fetch: opts.fetchEngine !== false})
     ensureBaseDir()
     const name = opts.name ?? allocateName()
     if (!/^dwsb-[a-z0-9][a-z0-9-]{0,40}$/.test(name))
@@ -575,6 +580,71 @@ export class Sandbox {
     return (await this.connect(check)).ok
   }
 
+  // ---- probes in any of the sandbox's namespaces (the rehearsal's) ---------------------------
+
+  /**
+   * A busybox `nc -ll` answering `dockwall-ok LABEL PORT` in a namespace of the sandbox (its
+   * own, or a client's), like `listen()` for containers. When the port is taken already (a
+   * docker-proxy of a published port), that one answers instead and nothing is started.
+   */
+  async listenIn(target: {kind: 'path'; path: string}, port: number, label: string): Promise<void> {
+    const key = `${target.path}:${port}`
+    if (this.listeners.has(key)) return
+    const listener = spawnDaemon(
+      [
+        'nsenter',
+        `--net=${target.path}`,
+        '--',
+        this.tools.busybox,
+        'nc',
+        '-ll',
+        '-p',
+        String(port),
+        '-e',
+        this.tools.busybox,
+        'echo',
+        'dockwall-ok',
+        label,
+        String(port),
+      ],
+      {logFile: join(this.root, 'listeners.log'), env: this.daemonEnv()},
+    )
+    const deadline = Date.now() + 5000
+    // nsenter execs busybox: the listener's /proc/<pid>/net is the namespace's.
+    while (!listener.hasExited() && !listeningTcpPorts(listener.pid).has(port)) {
+      if (Date.now() > deadline) throw new Error(`listener on ${label}:${port} did not start`)
+      await sleep(10)
+    }
+    this.listeners.add(key)
+  }
+
+  /** busybox `nc -w` from a namespace to ip:port; the reply (empty when nothing answered). */
+  async connectIn(netns: NetnsTarget, ip: string, port: number, timeoutSec = 2): Promise<string> {
+    try {
+      const r = await run(this.tools.busybox, ['nc', '-w', String(timeoutSec), ip, String(port)], {
+        netns,
+        input: '',
+        okExitCodes: [1],
+        timeoutMs: (timeoutSec + 5) * 1000,
+      })
+      return r.stdout.trim()
+    } catch (error) {
+      // nc waits past -w when a docker-proxy accepts and then cannot connect onward: no answer.
+      if (error instanceof ExternalError && /timed out/.test(error.message)) return ''
+      throw error
+    }
+  }
+
+  /** One busybox ping from a namespace: whether an echo reply came back. */
+  async ping(netns: NetnsTarget, ip: string, timeoutSec = 2): Promise<boolean> {
+    const r = await run(this.tools.busybox, ['ping', '-c', '1', '-W', String(timeoutSec), ip], {
+      netns,
+      okExitCodes: [1],
+      timeoutMs: (timeoutSec + 5) * 1000,
+    })
+    return r.exitCode === 0
+  }
+
   // ---- external client ---------------------------------------------------------------------
 
   /**
@@ -582,15 +652,17 @@ export class Sandbox {
    * `dwext<n>`) with 198.18.<n>.1/24, client side `eth0` with 198.18.<n>.2/24 and a default
    * route back through the sandbox.
    */
-  async addExternalClient(opts: {ifname?: string} = {}): Promise<ExternalClient> {
+  async addExternalClient(opts: {ifname?: string; at?: ClientPlacement} = {}): Promise<ExternalClient> {
     const index = this.clients.length
     if (index > 255) throw new Error('at most 256 external clients per sandbox')
     const ifname = opts.ifname ?? `dwext${index}`
     if (!/^[A-Za-z0-9_.-]{1,15}$/.test(ifname))
       throw new Error(`invalid interface name ${JSON.stringify(ifname)} (1 to 15 of [A-Za-z0-9_.-])`)
     const netns = `${this.record.netns}-c${index}`
-    const client = new ExternalClient({netns, ifname, index}, this.tools.busybox, (ip, port) =>
-      this.prepareTarget(ip, port),
+    const client = new ExternalClient(
+      {netns, ifname, index, ...(opts.at ? {at: opts.at} : {})},
+      this.tools.busybox,
+      (ip, port) => this.prepareTarget(ip, port),
     )
     // Recorded before it exists, so a crash in between still leaves it findable.
     this.record.clients.push(netns)

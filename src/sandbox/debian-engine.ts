@@ -14,8 +14,8 @@
 import {existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {AbortError} from '../../src/errors.js'
-import {run} from '../../src/util/exec.js'
+import {AbortError} from '../errors.js'
+import {run} from '../util/exec.js'
 import type {EngineName} from './engine-names.js'
 import {findExecutable} from './preconditions.js'
 
