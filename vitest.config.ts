@@ -36,6 +36,8 @@ const e2eProjects: TestProjectInlineConfiguration[] = E2E_ENGINES.map((e) => ({
 // so they get long timeouts and a bounded number of workers.
 export default defineConfig({
   test: {
+    // The failed tests once more after the summary: CI logs keep only the tail.
+    reporters: ['default', './test/helpers/failure-tail-reporter.ts'],
     projects: [
       {
         test: {

@@ -57,7 +57,9 @@ export function endOf(r: ExplainResult): string | undefined {
 const BUSYBOX = '/bin/busybox'
 
 /** Predicted-allowed probes that did not connect, probed again per probeMatrix call (see there). */
-const MAX_RECHECKS = 10
+const MAX_RECHECKS = 60
+/** Rechecks at once: few enough that no listener sees a burst, enough to bound the time. */
+const RECHECK_CONCURRENCY = 4
 
 /**
  * One shell per source namespace runs all its probes at once: busybox nc straight in the
@@ -107,7 +109,10 @@ export async function probeMatrix(
     recheckTimeoutSec?: number
   } = {},
 ): Promise<{outcomes: ProbeOutcome[]; dump: SandboxDump; timings: Record<string, number>}> {
-  const timeoutSec = opts.timeoutSec ?? 3
+  // busybox nc listens with a backlog of 1 and accepts one connection per fork (vfork: the
+  // next accept waits for the child's exec), so a burst loses SYNs. 4 s lets the kernel
+  // retransmit twice (at 1 s and 3 s) before nc gives up; 3 s gave one retry only.
+  const timeoutSec = opts.timeoutSec ?? 4
   const t0 = performance.now()
   const ports = [...new Set(cases.map((c) => c.port))]
   // Listeners on every port of every container: a DNAT or a proxy may lead anywhere. Started
@@ -155,21 +160,22 @@ export async function probeMatrix(
     return out
   }
   const outcomes = cases.map((c, i) => judge(c, explainer.explain(query(c)), replies[i]!))
-  // Hundreds of connections at once on a loaded 2-CPU machine: a listener's accept queue can
-  // overflow and a SYN go unanswered past nc's wait. A connection predicted allowed that did
-  // not connect is probed again, alone, with a longer wait; a rule that drops it drops it
-  // again, so only a lost probe turns into agreement (and is marked, and counted by callers).
-  // The opposite disagreement (connected where the evaluator says deny) is never retried.
-  // At most MAX_RECHECKS, one at a time: load loses a few probes, while an evaluator bug that
-  // says allow for a whole class would otherwise cost a full wait each and time the test out
-  // before it prints the seed; the rest stay disagreements.
+  // Hundreds of connections at once on a loaded 2-CPU machine: a listener's accept queue
+  // overflows (see timeoutSec) and a SYN goes unanswered past nc's wait. A connection
+  // predicted allowed that did not connect is probed again, a few at a time, with a longer
+  // wait; a rule that drops it drops it again, so only a lost probe turns into agreement
+  // (and is marked, and counted by callers). The opposite disagreement (connected where the
+  // evaluator says deny) is never retried. Up to MAX_RECHECKS: a CI run under heavy load
+  // lost more than 10 on one host. An evaluator bug that says allow for a whole class costs
+  // a full wait per recheck, so the bound keeps such a run inside the test's time with its
+  // seed printed; the probes past it stay disagreements.
   const recheckSec = opts.recheckTimeoutSec ?? 10
   const misses = [...outcomes.entries()].filter(([, o]) => !o.agree && !o.ok && o.predicted.verdict === 'allow')
-  for (const [i, o] of misses.slice(0, MAX_RECHECKS)) {
+  await mapLimit(misses.slice(0, MAX_RECHECKS), RECHECK_CONCURRENCY, async ([i, o]) => {
     const [again] = await connectAllIn(netnsOf(o.case.from), [o.case], recheckSec)
     const second = judge(o.case, o.predicted, again!)
     if (second.agree) outcomes[i] = {...second, rechecked: true}
-  }
+  })
   const t3 = performance.now()
   return {outcomes, dump, timings: {listenMs: t1 - t0, readMs: t2 - t1, probeMs: t3 - t2}}
 }
