@@ -6,6 +6,8 @@ import {ExitCode} from '../src/cli/exit-codes.js'
 import {applyFlags, replaceFlag} from '../src/cli/flags.js'
 
 export default class Apply extends BaseCommand {
+  // --json prints apply's events, one per line.
+  static override jsonLines = true
   static override summary = 'Make the host match the configuration.'
   static override description = `Plans, shows the plan, asks for confirmation (only "yes" approves), then applies it: Docker networks and attachments in dependency order, and iptables changes with one iptables-restore --noflush transaction per namespace and table, so each table is either fully old or fully new. The state file is saved after every step.
 

@@ -3,6 +3,8 @@ import {runApply} from '../src/cli/apply-flow.js'
 import {applyFlags} from '../src/cli/flags.js'
 
 export default class Destroy extends BaseCommand {
+  // --json prints apply's events, one per line.
+  static override jsonLines = true
   static override summary = 'Remove everything dockwall manages from the host.'
   static override description = `Removes dockwall's chains and their jumps (host and container namespaces), disconnects the attachments it made and deletes the networks it created. Networks and attachments it adopted (found already matching) are released from the state, not removed. Shows the plan and asks for confirmation like apply.`
 

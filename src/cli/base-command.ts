@@ -1,15 +1,23 @@
 // What every command shares: Terraform's flag spellings read before oclif parses
 // (src/cli/argv.ts), --no-color, and the one place that turns errors into output and
 // exit codes.
+import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {Command, Flags} from '@oclif/core'
 
-import {AbortError, ConfigError, ExternalError, formatDiagnostic} from '../errors.js'
+import {AbortError, ConfigError, ExternalError, formatDiagnostic, type Diagnostic} from '../errors.js'
+import {failureToJson} from '../ui/diagnostics-json.js'
 import {rewriteTerraformFlags, type FlagShape} from './argv.js'
 import {ExitCode} from './exit-codes.js'
 
 export abstract class BaseCommand extends Command {
+  /**
+   * Its --json output is JSON lines (apply's events), so a failure is one more line, with
+   * a `type` and a `timestamp` as the events have; other commands print one document.
+   */
+  static jsonLines = false
+
   static override baseFlags = {
     'no-color': Flags.boolean({
       summary: 'No colours in any output (as NO_COLOR=1 does).',
@@ -33,12 +41,60 @@ export abstract class BaseCommand extends Command {
   }
 
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
-    // oclif's own errors (bad flags, --help exit) keep their behaviour.
-    if (err.oclif !== undefined || err.name === 'ExitError' || err.constructor?.name === 'CLIError')
-      return super.catch(err)
+    // `this.exit(n)` (a detailed exit code, --help) is not a failure.
+    // Thrown on as it is: oclif's catch would print it as a JSON error under --json.
+    if (err.name === 'ExitError' || (err as {code?: unknown}).code === 'EEXIT') throw err
+    const usage = err.oclif !== undefined || err.constructor?.name === 'CLIError'
+    if (this.jsonRequested()) {
+      // Machines read stdout: the failure as Terraform-shaped diagnostics (oclif's own JSON
+      // error would dump its whole configuration); people still get the text on stderr.
+      const doc = failureToJson(diagnosticsOf(err), readSource)
+      process.stdout.write(
+        (this.ctor as typeof BaseCommand).jsonLines
+          ? `${JSON.stringify({type: 'diagnostics', ...doc, timestamp: new Date().toISOString()})}\n`
+          : `${JSON.stringify(doc, null, 2)}\n`,
+      )
+      process.stderr.write(usage ? `Error: ${err.message}\n` : renderError(err))
+      const code = usage ? (err.oclif?.exit ?? ExitCode.Error) : ExitCode.Error
+      process.exitCode = code
+      this.exit(code)
+    }
+    // oclif's own errors (bad flags, a missing argument) keep their text.
+    if (usage) return super.catch(err)
     process.stderr.write(renderError(err))
     process.exitCode = ExitCode.Error
     this.exit(ExitCode.Error)
+  }
+
+  /** --json (or -json, rewritten in init) before any `--`, on a command that has the flag. */
+  private jsonRequested(): boolean {
+    if (!this.ctor.enableJsonFlag && this.ctor.flags?.json === undefined) return false
+    const end = this.argv.indexOf('--')
+    const args = this.argv.slice(0, end === -1 ? undefined : end)
+    return args.includes('--json') || args.includes('--json=true')
+  }
+}
+
+/** An error as diagnostics: a configuration's as they are, anything else as one error without a range. */
+export function diagnosticsOf(err: unknown): Diagnostic[] {
+  if (err instanceof ConfigError) return err.diagnostics
+  if (err instanceof AbortError)
+    return [{severity: 'error', summary: err.message, ...(err.hint ? {detail: `Try: ${err.hint}`} : {})}]
+  if (err instanceof ExternalError) return [{severity: 'error', summary: err.message}]
+  const e = err instanceof Error ? err : new Error(String(err))
+  if ((e as {oclif?: unknown}).oclif !== undefined || e.constructor?.name === 'CLIError') {
+    // oclif's usage errors: "Nonexistent flag: --x\nSee more help with --help".
+    const [summary = '', ...rest] = e.message.split('\n')
+    return [{severity: 'error', summary, detail: rest.join('\n')}]
+  }
+  return [{severity: 'error', summary: `a bug in dockwall, please report it: ${e.message}`}]
+}
+
+function readSource(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch {
+    return undefined
   }
 }
 

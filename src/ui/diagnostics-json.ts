@@ -29,6 +29,24 @@ export interface ValidateJson {
   diagnostics: DiagnosticJson[]
 }
 
+/**
+ * What a command run with --json prints on stdout when it fails (exit 1): the diagnostics
+ * of `terraform validate -json` without `valid`, because the failure need not be the
+ * configuration's (a Docker engine that does not answer, a bad flag, a held lock).
+ * Scripts tell it from the command's own document by its `diagnostics` key.
+ */
+export interface FailureJson {
+  format_version: typeof VALIDATE_JSON_FORMAT_VERSION
+  error_count: number
+  warning_count: number
+  diagnostics: DiagnosticJson[]
+}
+
+export function failureToJson(diagnostics: readonly Diagnostic[], source: SourceText): FailureJson {
+  const {valid: _valid, ...rest} = validateToJson(diagnostics, source)
+  return rest
+}
+
 /** The text of a configuration file, to turn lines and columns into byte offsets; undefined when unreadable. */
 export type SourceText = (file: string) => string | undefined
 
