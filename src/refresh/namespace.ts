@@ -79,17 +79,46 @@ export interface FamilySaves {
  * file stays empty), so its output says itself whether legacy tables exist, and the probe of
  * that file is needed only when the save fails. Measured with `npm run bench`.
  */
-async function saveFamily(target: NetnsTarget, family: Family): Promise<FamilySaves> {
+async function saveFamily(target: NetnsTarget, family: Family, nftGate?: Promise<boolean>): Promise<FamilySaves> {
   const prefix = family === 'ipv4' ? 'iptables' : 'ip6tables'
   // Where a process in the namespace shows its /proc/net, an empty table list there spares the
   // legacy save (a process each, two per namespace with IPv6: issue 12's refresh cost).
   const noLegacy = readProcNet(target, family === 'ipv4' ? 'ip_tables_names' : 'ip6_tables_names')?.length === 0
   const [nft, legacySaved] = await Promise.all([
-    save(`${prefix}-nft-save`, target),
+    (nftGate ?? Promise.resolve(true)).then((wanted) => (wanted ? save(`${prefix}-nft-save`, target) : '')),
     noLegacy ? Promise.resolve('') : save(`${prefix}-legacy-save`, target),
   ])
   const legacy = legacySaved ?? ((await legacyTableNames({netns: target, family})).length > 0 ? undefined : '')
   return {...(nft !== undefined ? {nft} : {}), ...(legacy !== undefined ? {legacy} : {})}
+}
+
+/** A table header in a save (`*filter`): an empty save has none. */
+const TABLE_LINE = /^\*/m
+/** One of Docker's chains declared in a save (summarizeSave's test, without a full pass). */
+const DOCKER_CHAIN = /^:DOCKER(?:[-_]\S*)? /m
+
+/**
+ * The IPv4 and IPv6 saves of a namespace, at once, except one: where Docker's chains are in
+ * iptables-legacy and iptables-nft holds no IPv4 table at all, the ip6tables-nft save is
+ * not made. Docker writes both families with one backend, and a backend switch leaves its
+ * old chains, and any stale dockwall lines, in the other backend's IPv4 tables too (until a
+ * reboot empties both families), so such an nft side has nothing of ours in IPv6 either, and
+ * the backend is decided by Docker's chains in any case. It spares one of the two processes
+ * issue 12's IPv6 support added to a legacy host's refresh. The wait it costs falls only on
+ * namespaces with legacy IPv4 tables; nft hosts run all their saves at once.
+ */
+async function saveFamilies(target: NetnsTarget, ipv6: boolean): Promise<[FamilySaves, FamilySaves | undefined]> {
+  const legacy4 = readProcNet(target, 'ip_tables_names')
+  const v4 = saveFamily(target, 'ipv4')
+  if (!ipv6) return [await v4, undefined]
+  const gate =
+    legacy4 !== undefined && legacy4.length > 0
+      ? v4.then(
+          (s) =>
+            !(s.nft !== undefined && !TABLE_LINE.test(s.nft) && s.legacy !== undefined && DOCKER_CHAIN.test(s.legacy)),
+        )
+      : undefined
+  return Promise.all([v4, saveFamily(target, 'ipv6', gate)])
 }
 
 /** Both families' saves summed: Docker writes iptables and ip6tables with the same backend. */
@@ -134,10 +163,7 @@ export async function readNamespaceSaves(
   setting: BackendSetting,
   opts: ReadOptions = {},
 ): Promise<NamespaceSaves> {
-  const [v4, v6] = await Promise.all([
-    saveFamily(target, 'ipv4'),
-    opts.ipv6 ? saveFamily(target, 'ipv6') : Promise.resolve(undefined),
-  ])
+  const [v4, v6] = await saveFamilies(target, opts.ipv6 === true)
   const evidence = evidenceOf(v4, v6)
   // The system's `iptables` decides only when neither backend holds a rule (decideBackend): ask it then.
   const empty = evidence.nft.rules === 0 && evidence.legacy.rules === 0
