@@ -20,9 +20,9 @@
 // would leave a window where another process sees an empty lock file.
 import {randomUUID} from 'node:crypto'
 import {constants, readFileSync, unlinkSync} from 'node:fs'
-import {link, lstat, mkdir, open, readFile, unlink} from 'node:fs/promises'
+import {link, lstat, mkdir, open, readdir, readFile, unlink} from 'node:fs/promises'
 import {hostname as osHostname, userInfo} from 'node:os'
-import {dirname, resolve} from 'node:path'
+import {basename, dirname, join, resolve} from 'node:path'
 import process from 'node:process'
 import {setTimeout as sleep} from 'node:timers/promises'
 
@@ -30,7 +30,7 @@ import {z} from 'zod'
 
 import {AbortError, StateLockedError} from '../errors.js'
 import {errnoCode} from '../util/errno.js'
-import {processStart} from '../util/process.js'
+import {processAlive, processStart} from '../util/process.js'
 import {formatDuration} from './duration.js'
 import {DEFAULT_STATE_FILE, lockPathFor} from './paths.js'
 
@@ -160,7 +160,7 @@ export async function acquireLock(statePath: string, opts: LockOptions): Promise
   } catch (error) {
     throw new AbortError(`cannot create the state directory ${dirname(lockPath)}: ${(error as Error).message}`)
   }
-  const tmp = `${lockPath}.${info.id}.tmp`
+  const tmp = `${lockPath}.tmp-${info.pid}-${info.id}`
   const deadline = Date.now() + Math.max(0, opts.timeoutMs)
   let pause = 25
   let tmpWritten = 0
@@ -174,7 +174,10 @@ export async function acquireLock(statePath: string, opts: LockOptions): Promise
         await writeSynced(tmp, encodeLock(info), 'wx')
         tmpWritten = Date.now()
       }
-      if (await tryCreate(tmp, lockPath)) return new HeldLock(lockPath, info, opts.releaseOnSignal ?? true)
+      if (await tryCreate(tmp, lockPath)) {
+        await removeDeadCompanions(lockPath)
+        return new HeldLock(lockPath, info, opts.releaseOnSignal ?? true)
+      }
       const holder = await readLockFile(lockPath)
       if (holder === null) continue // released between our attempt and our look: try again at once
       if (holder.kind === 'held' && isStale(holder.info)) {
@@ -382,6 +385,30 @@ async function removeLockIfId(lockPath: string, id: string): Promise<boolean> {
   } finally {
     await unlink(guard).catch(() => {})
   }
+}
+
+/**
+ * What a dockwall killed while it took the lock, or took over a stale one, leaves beside it:
+ * its temp lock file (`<lock>.tmp-<pid>-<id>`, between its write and its link()) and the
+ * takeover guard (which holds the remover's pid). The new holder removes those whose writer
+ * is gone; a live writer's (another dockwall waiting, a force-unlock under way) stay.
+ */
+async function removeDeadCompanions(lockPath: string): Promise<void> {
+  const dir = dirname(lockPath)
+  const prefix = `${basename(lockPath)}.tmp-`
+  const names = await readdir(dir).catch(() => [])
+  for (const name of names) {
+    const pid = name.startsWith(prefix) ? /^(\d+)-/.exec(name.slice(prefix.length))?.[1] : undefined
+    if (pid !== undefined && !processAlive(Number(pid))) await unlink(join(dir, name)).catch(() => {})
+  }
+  const guard = `${lockPath}.takeover`
+  // Never through a symbolic link (a link planted as the guard is left alone).
+  const text = await open(guard, constants.O_RDONLY | constants.O_NOFOLLOW).then(
+    (fh) => fh.readFile('utf8').finally(() => void fh.close()),
+    () => undefined,
+  )
+  // An empty guard (its writer died before writing its pid) ages out in removeLockIfId.
+  if (text !== undefined && /^\d+\n$/.test(text) && !processAlive(Number(text))) await unlink(guard).catch(() => {})
 }
 
 /** On this host, and that process is gone (or the pid now belongs to a newer process). */

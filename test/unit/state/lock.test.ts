@@ -1,5 +1,5 @@
 import type {Buffer} from 'node:buffer'
-import {readFile, stat, symlink, writeFile} from 'node:fs/promises'
+import {readdir, readFile, stat, symlink, writeFile} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 import process from 'node:process'
@@ -142,6 +142,25 @@ describe('state lock', () => {
     )
     expect(lock.info.id).not.toBe('old-lock-id')
     await lock.release()
+  })
+
+  it('removes what a dockwall killed while taking the lock left beside it, and only once its writer is gone', async () => {
+    const dir = await makeTmpDir()
+    const statePath = join(dir, 'state.json')
+    const lockPath = lockPathFor(statePath)
+    const dead = await deadPid()
+    // Killed between writing its temp lock file and removing it; killed holding the takeover guard.
+    await writeFile(`${lockPath}.tmp-${dead}-0d5e6f70-1a2b-4c3d-8e9f-a0b1c2d3e4f5`, '{}')
+    await writeFile(`${lockPath}.takeover`, `${dead}\n`)
+    // Another dockwall, alive, waiting for the lock: its temp file stays.
+    await writeFile(`${lockPath}.tmp-${process.pid}-waiting`, '{}')
+    const lock = await acquireLock(statePath, op)
+    expect((await readdir(dir)).sort()).toEqual(['state.json.lock', `state.json.lock.tmp-${process.pid}-waiting`])
+    await lock.release()
+    // A guard whose writer runs (a force-unlock under way) stays too.
+    await writeFile(`${lockPath}.takeover`, `${process.pid}\n`)
+    await (await acquireLock(statePath, op)).release()
+    expect(await readdir(dir)).toContain('state.json.lock.takeover')
   })
 
   it('takes over a lock whose pid now belongs to a newer process', async () => {
