@@ -3,8 +3,9 @@
 // and `apply PLANFILE`, the xtables lock held by another process, a firewall reload that flushes dockwall's chains,
 // state files that are corrupt, truncated, foreign, from a newer dockwall or a symbolic
 // link, an empty configuration over a managed host, a network replace that Docker refuses
-// after the old network was deleted, and networks created but not recorded (the first
-// apply's included).
+// after the old network was deleted, networks created but not recorded (the first
+// apply's included), and applies of 2,000 rules killed with SIGKILL at 10 seeded points
+// (its pieces in kill-chain.ts).
 //
 // Elsewhere: two concurrent applies (apply.test.ts, "two applies at once"); drift repaired
 // by watch (watch.test.ts (b)); a failing table reported with the state matching what
@@ -20,6 +21,19 @@ import type {Sandbox} from '../sandbox/index.js'
 import {REPO_ROOT, runCli, type CliResult} from '../helpers/cli.js'
 import {BACKENDS, useSandbox} from '../helpers/sandbox.js'
 import {dockwall, expectExit, hostArgs, parseJson, stableSave, workdir} from './dockwall-e2e.js'
+import {
+  FILTER_LINES,
+  SEGMENT_START,
+  followEvents,
+  killConfig,
+  killPoints,
+  ownedTables,
+  restoresFinished,
+  stateLeftovers,
+  tableLabel,
+  type Segment,
+  type Variant,
+} from './kill-chain.js'
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
@@ -54,6 +68,10 @@ async function dockerSettled(sb: Sandbox): Promise<void> {
     await sleep(500)
   }
 }
+
+/** The SIGKILL chain: kills that must land, and how many applies it may start to land them. */
+const KILLS = 10
+const MAX_ATTEMPTS = 16
 
 const SMALL = `
 network "fa" {
@@ -464,5 +482,124 @@ port_forward "inside" {
     expect(after.resources.find((x) => x.address === 'network.fl')?.ids.origin).toBe('created')
     expectExit(await cli(a, ['destroy', '--auto-approve']), 0)
     expect((await sb.docker.listNetworks()).map((n) => n.Name)).not.toContain('fl')
+  })
+
+  it('apply killed with SIGKILL at 10 seeded points of 2,000-rule applies: the state parses, each table is entirely old or entirely new, and the next apply (taking over the dead lock, removing the temp files) and plan converge', async () => {
+    const sb = sandbox()
+    const a = area('sigkill')
+    const main = join(a.cfg, 'main.hcl')
+    const lockPath = `${a.state}.lock`
+    const started = performance.now()
+    /** dockwall's lines of both families, per table. */
+    const owned = async (): Promise<Map<string, string>> =>
+      new Map([
+        ...ownedTables(await sb.iptablesSave(), 'ipv4'),
+        ...ownedTables(await sb.iptablesSave({family: 6}), 'ipv6'),
+      ])
+    /** Starts `apply --auto-approve --json` of configuration `variant`, killable, its events followed. */
+    const startApply = (variant: Variant) => {
+      writeFileSync(main, killConfig(variant))
+      const t0 = performance.now()
+      const child = spawnCli(a, ['apply', '--auto-approve', '--json'])
+      return {child, t0, events: followEvents(child, t0)}
+    }
+
+    // Each configuration's lines, from complete applies; B's events time the parts of an apply.
+    const lines: Record<Variant, Map<string, string>> = {A: new Map(), B: new Map()}
+    writeFileSync(main, killConfig('A'))
+    expectExit(await cli(a, ['apply', '--auto-approve', '--json']), 0)
+    lines.A = await owned()
+    const calibration = startApply('B')
+    const calibrated = await calibration.child
+    expectExit({...calibrated, exitCode: calibrated.exitCode ?? -1}, 0)
+    const endMs = Math.round(performance.now() - calibration.t0)
+    lines.B = await owned()
+    const tables = [...new Set([...lines.A.keys(), ...lines.B.keys()])].sort()
+    expect(tables).toEqual(['ipv4 filter', 'ipv4 nat', 'ipv6 filter', 'ipv6 nat'])
+    for (const t of tables) expect(lines.A.get(t), `${t} differs between A and B`).not.toBe(lines.B.get(t))
+    expect(lines.A.get('ipv4 filter')!.split('\n').length).toBeGreaterThan(FILTER_LINES)
+    const at = (type: string): number => calibration.events.at.get(type) ?? Number.NaN
+    const lengths: Record<Segment, number> = {
+      // Less a fifth: start-up times vary the most, and a kill that comes after the end lands nowhere.
+      'start-up': Math.round(0.8 * at('batch_start')),
+      iptables: at('batch_done') - at('batch_start'),
+      'state write': endMs - at('batch_done'),
+    }
+    expect(Object.values(lengths).every(Number.isFinite), JSON.stringify(lengths)).toBe(true)
+    const setupMs = performance.now() - started
+
+    // The chain: each apply starts from what the last kill left, towards the configuration
+    // the 2,000-rule table is not at (so every one has work to cut short), and is killed at
+    // the next point. DOCKWALL_KILL_SEED replays a run (each backend draws from seed + its index).
+    const seed = Number(process.env.DOCKWALL_KILL_SEED ?? 15)
+    const points = killPoints(seed + BACKENDS.indexOf(backend), MAX_ATTEMPTS, lengths)
+    const labels = async (): Promise<Map<string, string>> => {
+      const now = await owned()
+      return new Map(tables.map((t) => [t, tableLabel(now.get(t), lines.A.get(t), lines.B.get(t))]))
+    }
+    let host = await labels()
+    const log: string[] = []
+    const leftKinds = new Set<string>()
+    let killed = 0
+    let takeovers = 0
+    let orphans = 0
+    for (const [i, point] of points.entries()) {
+      if (killed === KILLS) break
+      const target: Variant = host.get('ipv4 filter') === 'A' ? 'B' : 'A'
+      const lockLeft = existsSync(lockPath)
+      const run = startApply(target)
+      const marker = SEGMENT_START[point.segment]
+      if (marker === undefined || (await run.events.reached(marker))) await sleep(point.delayMs)
+      const lastSeen = run.events.last() ?? 'nothing'
+      run.child.kill('SIGKILL')
+      const r = await run.child
+      const what = `attempt ${i + 1} (seed ${seed}, ${point.segment} +${point.delayMs} ms, towards ${target})`
+      // Timings move under load: an apply may end before its kill, and then it must have succeeded.
+      if (r.signal === 'SIGKILL') killed++
+      else expectExit({...r, exitCode: r.exitCode ?? -1}, 0)
+      // A restore the kill orphaned commits its table (or not) first: then the host holds still.
+      orphans += await restoresFinished(sb.netnsPath)
+      // The state file parses, with dockwall's own loader.
+      decodeState(readFileSync(a.state, 'utf8'), a.state)
+      // Each table is entirely what it was or entirely the target.
+      const now = await labels()
+      for (const t of tables)
+        expect([host.get(t), target], `${what}: ${t} is ${now.get(t)}, was ${host.get(t)}`).toContain(now.get(t))
+      // A lock the previous kill left (its pid is gone) was taken over, saying so.
+      if (lockLeft && run.events.at.has('apply_start')) {
+        expect(r.stderr, what).toContain('taking over the state lock')
+        takeovers++
+      }
+      for (const f of stateLeftovers(a.dir, 'state.json')) leftKinds.add(f.replace(/-\d+-[0-9a-f-]+$/, '-*'))
+      const outcome = r.signal === 'SIGKILL' ? '' : 'completed:'
+      log.push(`${point.segment}+${point.delayMs}ms@${lastSeen}:${outcome}${tables.map((t) => now.get(t)).join('')}`)
+      host = now
+    }
+    expect(killed, log.join(' ')).toBe(KILLS)
+    const chainMs = performance.now() - started - setupMs
+
+    // The next apply converges: it takes over the dead lock, removes the dead's temp files,
+    // and leaves every table exactly as its configuration says; plan then has nothing to do.
+    const target: Variant = host.get('ipv4 filter') === 'A' ? 'B' : 'A'
+    writeFileSync(main, killConfig(target))
+    const lockLeft = existsSync(lockPath)
+    const leftBefore = stateLeftovers(a.dir, 'state.json')
+    const converged = expectExit(await cli(a, ['apply', '--auto-approve', '--json']), 0)
+    if (lockLeft) expect(converged.stderr).toContain('taking over the state lock')
+    expect(await labels()).toEqual(new Map(tables.map((t) => [t, target])))
+    expect(stateLeftovers(a.dir, 'state.json'), `left before it: ${leftBefore.join(' ')}`).toEqual([])
+    expectExit(await cli(a, ['plan', '--detailed-exitcode', '--no-tty']), 0)
+    const convergeMs = performance.now() - started - setupMs - chainMs
+    // One line to replay a red run: the seed, where each kill landed (segment + delay @ the
+    // last event printed : the tables A or B), and the timings.
+    console.log(
+      `faults on ${backend}: SIGKILL chain, seed ${seed} (DOCKWALL_KILL_SEED), tables ${tables.join(', ')}: ` +
+        `${log.join(' ')}; ${killed} killed in ${log.length} attempts, ${takeovers} dead locks taken over, ` +
+        `${orphans} orphaned restores, left beside the state by kills: ${[...leftKinds].sort().join(' ') || 'nothing'}; ` +
+        `parts of an apply ${JSON.stringify(lengths)} ms; setup ${(setupMs / 1000).toFixed(1)} s, ` +
+        `kills ${(chainMs / 1000).toFixed(1)} s, converge ${(convergeMs / 1000).toFixed(1)} s`,
+    )
+    expectExit(await cli(a, ['destroy', '--auto-approve']), 0)
+    expect(await owned()).toEqual(new Map())
   })
 })
