@@ -15,7 +15,7 @@ import {
   type PlannedNote,
 } from './explain-host.js'
 import {connectHostReader, openSession, type SessionSettings} from './session.js'
-import {readShowContext} from './show.js'
+import {readShowContext} from './show-context.js'
 
 export interface ExplainOutcome extends Answer {
   planned?: PlannedNote

@@ -4,11 +4,12 @@
 import {stat} from 'node:fs/promises'
 import path from 'node:path'
 
-import {loadConfig} from '../config/index.js'
+import {discoverFiles} from '../config/files.js'
 import {connectDocker, connectDockerReader, type DockerConnection, type DockerReader} from '../docker/client.js'
 import {AbortError, ConfigError, ConfigNotFoundError, type Diagnostic} from '../errors.js'
 import type {BackendSetting, DesiredModel} from '../model/types.js'
-import {acquireLock, checkStateFiles, readState, resolveStatePath, type Lock, type State} from '../state/index.js'
+import type {Lock, State} from '../state/index.js'
+import {resolveStatePath} from '../state/paths.js'
 import type {NetnsTarget} from '../util/exec.js'
 
 /** Where and on what a command works, as the shared flags say it (mapped once, by src/cli/session-flags.ts). */
@@ -94,6 +95,12 @@ export async function connectHostReader(
 export async function loadModel(
   opts: Pick<SessionOptions, 'config' | 'vars' | 'varFiles'>,
 ): Promise<{model: DesiredModel; warnings: Diagnostic[]}> {
+  // No configuration files: said before the loader (its parsers and zod's schemas, a tenth of a
+  // second of start-up) is loaded, for the commands that do without one (explain, show).
+  const found = await discoverFiles(opts.config)
+  if ('diagnostic' in found && found.diagnostic.code === 'config-not-found')
+    throw new ConfigNotFoundError([found.diagnostic])
+  const {loadConfig} = await import('../config/index.js')
   const result = await loadConfig({
     path: opts.config,
     vars: opts.vars ?? [],
@@ -117,6 +124,8 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
   // Loaded here, not with the module: connectHost and loadModel (explain, show) need none of the confirm
   // window's machinery (apply's rollback, zod schemas).
   const {settlePending} = await import('./confirm.js')
+  // The lock and the state's decoder (zod) likewise: connectHostReader's readers (explain) need neither.
+  const {acquireLock, checkStateFiles, readState} = await import('../state/index.js')
   await settlePending(statePath, !READ_ONLY.has(opts.operation), opts.warn)
   const lock = await acquireLock(statePath, {
     timeoutMs: opts.lockTimeoutMs,
