@@ -36,8 +36,14 @@ import {readNamespaceSaves, type NamespaceSaves} from '../refresh/namespace.js'
 import {namespaceNeeds} from '../refresh/refresh.js'
 import type {ActualModel} from '../refresh/types.js'
 import type {NetnsTarget} from '../util/exec.js'
-import {mapLimit} from '../util/pool.js'
-import {readNamespaceDump, readRulesSave, type KnownSaves} from './namespace-dump.js'
+import {mapLimit, Semaphore} from '../util/pool.js'
+import {
+  readNamespaceDump,
+  readRulesSave,
+  startTopologyRead,
+  type KnownSaves,
+  type TopologyRead,
+} from './namespace-dump.js'
 
 /** Namespaces read at once: each read is seven short processes. */
 const READ_CONCURRENCY = 8
@@ -71,6 +77,8 @@ interface NamespaceTarget {
   saves?: KnownSaves
   /** Read no save not known yet: the rules are read when a question needs them (readHostAsIs). */
   deferRules?: boolean
+  /** Its interfaces and routes, read already or under way. */
+  topology?: TopologyRead
 }
 
 async function readDumps(
@@ -83,6 +91,7 @@ async function readDumps(
       return await readNamespaceDump(t.id, t.target, t.backend, {
         ...t.saves,
         ...(t.deferRules ? {deferRules: true} : {}),
+        ...(t.topology ? {topology: t.topology} : {}),
       })
     } catch (err) {
       // A container that stopped meanwhile: left out (a question about it says it cannot be read).
@@ -155,8 +164,21 @@ export async function readHostAsIs(scope: {
   /** Its containers' rules are read with the rest (the others' when a packet enters them). */
   question?: Question
 }): Promise<HostAsIs> {
+  // Interfaces and routes need no backend: each namespace's are read while the host's saves
+  // (a 20,000-rule nft save takes longest) are, the host's at once, a container's once Docker
+  // has named its PID.
+  const batchSlots = new Semaphore(READ_CONCURRENCY)
+  const batchSlot = <T>(fn: () => Promise<T>): Promise<T> => batchSlots.use(fn)
+  const topologies = new Map<string, TopologyRead>([['host', startTopologyRead('host', scope.host, {batchSlot})]])
   const [docker, hostSaves] = await Promise.all([
-    readDocker(scope.docker, {inspect: 'all', concurrency: INSPECT_CONCURRENCY}),
+    readDocker(scope.docker, {inspect: 'all', concurrency: INSPECT_CONCURRENCY}).then((d) => {
+      for (const c of d.containers)
+        if (c.status === 'running' && c.pid) {
+          const id = `container.${c.name}`
+          topologies.set(id, startTopologyRead(id, {kind: 'pid', pid: c.pid}, {batchSlot}))
+        }
+      return d
+    }),
     readNamespaceSaves(scope.host, scope.backend, {ipv6: true}),
   ])
   const warnings: string[] = []
@@ -184,15 +206,23 @@ export async function readHostAsIs(scope: {
   })
   const named = scope.question ? containersOf(scope.question, docker, scope.model) : new Set<string>()
   const targets: NamespaceTarget[] = [
-    {id: 'host', target: scope.host, backend: hostSaves.backend, saves: knownSaves(hostSaves)},
+    {
+      id: 'host',
+      target: scope.host,
+      backend: hostSaves.backend,
+      saves: knownSaves(hostSaves),
+      topology: topologies.get('host')!,
+    },
   ]
   for (const c of docker.containers) {
     if (c.status !== 'running' || !c.pid) continue
     const own = chosen.get(c.name)
+    const topology = topologies.get(`container.${c.name}`)
     targets.push({
       id: `container.${c.name}`,
       target: {kind: 'pid', pid: c.pid},
       backend: own?.backend ?? hostSaves.backend,
+      ...(topology ? {topology} : {}),
       // A container's iptables are read when a packet first enters it (most questions cross two of many),
       // the question's own at once.
       ...(own ? {saves: knownSaves(own)} : named.has(c.name) ? {} : {deferRules: true}),

@@ -80,23 +80,35 @@ export interface KnownSaves {
   ipv6Save?: string | null
 }
 
-export async function readNamespaceDump(
-  id: string,
-  target: NetnsTarget,
-  backend: Backend,
-  opts: {sockets?: boolean; deferRules?: boolean} & KnownSaves = {},
-): Promise<NamespaceDump> {
-  const [v4, batch, ss] = await Promise.all([
-    // Refresh read the host's IPv4 saves already: a 20,000-rule nft save costs half a second.
-    opts.ipv4Save !== undefined
-      ? Promise.resolve(opts.ipv4Save)
-      : opts.deferRules
-        ? Promise.resolve(null)
-        : save(`iptables-${backend}-save`, target),
+/** A namespace's interfaces, routes and switches: everything of its dump but the iptables saves. */
+export interface NamespaceTopology {
+  ip: NamespaceDump['ip']
+  sysctl: NamespaceDump['sysctl']
+  ss?: string
+}
+
+/** What the one `ip -batch` said, and whether the namespace has a global IPv6 address (its ip6tables then play a part). */
+interface IpBatch {
+  link: string
+  addr: string
+  route4: string
+  netconf: string
+  hasIpv6: boolean
+  ss?: string
+}
+
+/** A namespace's topology read under way: the `ip -batch` first (it says whether IPv6 matters), then the rest. */
+export interface TopologyRead {
+  batch: Promise<IpBatch>
+  topology: Promise<NamespaceTopology>
+}
+
+async function readIpBatch(id: string, target: NetnsTarget, sockets: boolean): Promise<IpBatch> {
+  const [batch, ss] = await Promise.all([
     run('ip', ['-j', '-d', '-batch', '-'], {netns: target, input: `${IP_BATCH.join('\n')}\n`}).then((r) =>
       splitJsonDocuments(r.stdout),
     ),
-    opts.sockets ? run('ss', ['-H', '-l', '-n', '-t', '-u'], {netns: target}).then((r) => r.stdout) : undefined,
+    sockets ? run('ss', ['-H', '-l', '-n', '-t', '-u'], {netns: target}).then((r) => r.stdout) : undefined,
   ])
   if (batch.length !== IP_BATCH.length)
     throw new Error(`ip -batch in ${id} printed ${batch.length} JSON documents, not ${IP_BATCH.length}`)
@@ -104,8 +116,72 @@ export async function readNamespaceDump(
   const hasIpv6 = (JSON.parse(addr) as AddrEntry[]).some((e) =>
     (e.addr_info ?? []).some((a) => a.family === 'inet6' && a.scope === 'global'),
   )
-  const hasBridge = (JSON.parse(link) as LinkEntry[]).some((l) => l.linkinfo?.info_kind === 'bridge')
-  const [v6, route6, bridgeSysctl] = await Promise.all([
+  return {link, addr, route4, netconf, hasIpv6, ...(ss !== undefined ? {ss} : {})}
+}
+
+/** The IPv6 routes (where IPv6 matters) and br_netfilter's switches (where a bridge is), after the batch. */
+async function completeTopology(b: IpBatch, target: NetnsTarget): Promise<NamespaceTopology> {
+  const hasBridge = (JSON.parse(b.link) as LinkEntry[]).some((l) => l.linkinfo?.info_kind === 'bridge')
+  const [route6, bridgeSysctl] = await Promise.all([
+    b.hasIpv6 ? run('ip', ['-j', '-6', 'route', 'show'], {netns: target}).then((r) => r.stdout) : Promise.resolve('[]'),
+    hasBridge
+      ? run('sysctl', ['-e', ...BRIDGE_SYSCTLS], {netns: target, okExitCodes: [255]}).then((r) => parseSysctl(r.stdout))
+      : Promise.resolve(new Map<string, string>()),
+  ])
+  const topology: NamespaceTopology = {
+    ip: {link: b.link, addr: b.addr, route4: b.route4, route6},
+    sysctl: {
+      ipv4Forward: forwardingOf(b.netconf, 'inet'),
+      ipv6Forward: forwardingOf(b.netconf, 'inet6'),
+      bridgeNfIptables: bridgeSysctl.get(BRIDGE_SYSCTLS[0]) ?? '0',
+      bridgeNfIp6tables: bridgeSysctl.get(BRIDGE_SYSCTLS[1]) ?? '0',
+    },
+  }
+  if (b.ss !== undefined) topology.ss = b.ss
+  return topology
+}
+
+/**
+ * Starts reading a namespace's topology: it needs no backend, so `dockwall explain` starts
+ * it before the saves that choose the backend are done (readHostAsIs), and hands it to
+ * readNamespaceDump. `batchSlot` bounds the `ip -batch` calls in flight (a Semaphore's use).
+ * Rejections are left to whoever awaits the read: none is unhandled if nobody does.
+ */
+export function startTopologyRead(
+  id: string,
+  target: NetnsTarget,
+  opts: {sockets?: boolean; batchSlot?: <T>(fn: () => Promise<T>) => Promise<T>} = {},
+): TopologyRead {
+  const read = (): Promise<IpBatch> => readIpBatch(id, target, opts.sockets ?? false)
+  const batch = opts.batchSlot ? opts.batchSlot(read) : read()
+  const topology = batch.then((b) => completeTopology(b, target))
+  batch.catch(() => {})
+  topology.catch(() => {})
+  return {batch, topology}
+}
+
+export async function readNamespaceDump(
+  id: string,
+  target: NetnsTarget,
+  backend: Backend,
+  opts: {
+    sockets?: boolean
+    deferRules?: boolean
+    /** The namespace's topology read, started already (startTopologyRead). */
+    topology?: TopologyRead
+  } & KnownSaves = {},
+): Promise<NamespaceDump> {
+  const started = opts.topology ?? startTopologyRead(id, target, opts.sockets ? {sockets: true} : {})
+  const [v4, {hasIpv6}] = await Promise.all([
+    // Refresh read the host's IPv4 saves already: a 20,000-rule nft save costs half a second.
+    opts.ipv4Save !== undefined
+      ? Promise.resolve(opts.ipv4Save)
+      : opts.deferRules
+        ? Promise.resolve(null)
+        : save(`iptables-${backend}-save`, target),
+    started.batch,
+  ])
+  const [v6, topology] = await Promise.all([
     hasIpv6
       ? opts.ipv6Save !== undefined
         ? Promise.resolve(opts.ipv6Save)
@@ -113,24 +189,16 @@ export async function readNamespaceDump(
           ? Promise.resolve(null)
           : save(`ip6tables-${backend}-save`, target)
       : Promise.resolve(''),
-    hasIpv6 ? run('ip', ['-j', '-6', 'route', 'show'], {netns: target}).then((r) => r.stdout) : Promise.resolve('[]'),
-    hasBridge
-      ? run('sysctl', ['-e', ...BRIDGE_SYSCTLS], {netns: target, okExitCodes: [255]}).then((r) => parseSysctl(r.stdout))
-      : Promise.resolve(new Map<string, string>()),
+    started.topology,
   ])
   const dump: NamespaceDump = {
     id,
     // No IPv6 address: no IPv6 packet starts, ends or is routed here, so its rules play no part.
     iptables: {ipv4: v4, ipv6: v6},
-    ip: {link, addr, route4, route6},
-    sysctl: {
-      ipv4Forward: forwardingOf(netconf, 'inet'),
-      ipv6Forward: forwardingOf(netconf, 'inet6'),
-      bridgeNfIptables: bridgeSysctl.get(BRIDGE_SYSCTLS[0]) ?? '0',
-      bridgeNfIp6tables: bridgeSysctl.get(BRIDGE_SYSCTLS[1]) ?? '0',
-    },
+    ip: topology.ip,
+    sysctl: topology.sysctl,
   }
-  if (ss !== undefined) dump.ss = ss
+  if (topology.ss !== undefined) dump.ss = topology.ss
   if (opts.deferRules) {
     const deferred: NamespaceDump['deferred'] = []
     if (opts.ipv4Save === undefined) deferred.push('ipv4')

@@ -1,0 +1,84 @@
+// readHostAsIs (src/services/explain-host.ts): `dockwall explain` reads each namespace's
+// interfaces and routes while the host's saves are read (a 20,000-rule nft save is the
+// longest read of all, issue 16), not after them: the topology needs no backend.
+import {afterEach, describe, expect, it, vi} from 'vitest'
+
+import type {DockerReader} from '../../../src/docker/client.js'
+import type {NamespaceSaves} from '../../../src/refresh/namespace.js'
+import {readHostAsIs} from '../../../src/services/explain-host.js'
+import {run, type RunOptions, type RunResult} from '../../../src/util/exec.js'
+import {readNamespaceSaves} from '../../../src/refresh/namespace.js'
+
+vi.mock('../../../src/util/exec.js', async (importOriginal) => ({
+  ...(await importOriginal<Record<string, unknown>>()),
+  run: vi.fn(),
+}))
+vi.mock('../../../src/refresh/namespace.js', async (importOriginal) => ({
+  ...(await importOriginal<Record<string, unknown>>()),
+  readNamespaceSaves: vi.fn(),
+}))
+
+const PID = 4242
+
+/** What `ip -j -d -batch -` prints for link, addr, route and netconf: one interface, lo. */
+const IP_BATCH_OUT = '[{"ifindex":1,"ifname":"lo"}]\n[{"ifname":"lo","addr_info":[]}]\n[]\n[]\n'
+
+function reader(): DockerReader {
+  const client = {
+    version: async () => ({Version: '20.10.24', ApiVersion: '1.41'}),
+    info: async () => ({}),
+    listNetworks: async () => [],
+    listContainers: async () => [
+      {Id: 'c'.repeat(64), Names: ['/web'], State: 'running', Labels: {}, NetworkSettings: {Networks: {}}},
+    ],
+    getContainer: () => ({
+      inspect: async () => ({
+        Id: 'c'.repeat(64),
+        Name: '/web',
+        State: {Status: 'running', Running: true, Pid: PID},
+        Config: {Labels: {}},
+        NetworkSettings: {Networks: {}},
+      }),
+    }),
+  }
+  return {client: client as unknown as DockerReader['client'], display: 'unix:///run/stub.sock'}
+}
+
+afterEach(() => {
+  vi.mocked(run).mockReset()
+  vi.mocked(readNamespaceSaves).mockReset()
+})
+
+describe('readHostAsIs', () => {
+  it("reads the host's and each container's interfaces while the host's saves are still being read", async () => {
+    // Given a host whose saves take their time, and Docker with one running container
+    const calls: string[] = []
+    vi.mocked(run).mockImplementation(
+      async (file: string, _args: readonly string[], opts: RunOptions = {}): Promise<RunResult> => {
+        calls.push(`${file} ${opts.netns?.kind === 'pid' ? `pid ${opts.netns.pid}` : 'host'}`)
+        if (file !== 'ip') throw new Error(`unexpected ${file}`)
+        return {stdout: IP_BATCH_OUT, stderr: '', exitCode: 0, command: [file]}
+      },
+    )
+    let savesRead: (s: NamespaceSaves) => void = () => {}
+    vi.mocked(readNamespaceSaves).mockReturnValue(new Promise<NamespaceSaves>((resolve) => (savesRead = resolve)))
+    // When explain reads the host as it is
+    const reading = readHostAsIs({
+      docker: reader(),
+      host: {kind: 'path', path: '/nonexistent/dockwall-test-netns'},
+      backend: 'auto',
+      model: null,
+      state: null,
+    })
+    // Then both namespaces' `ip -batch` run before the saves are back
+    await vi.waitFor(() => expect(calls).toEqual(expect.arrayContaining(['ip host', `ip pid ${PID}`])))
+    savesRead({backend: 'nft', reason: 'test', v4: {nft: ''}, v6: {nft: ''}})
+    const asIs = await reading
+    // And the host is read as before: each namespace once, the container's rules deferred
+    expect(calls.sort()).toEqual(['ip host', `ip pid ${PID}`])
+    expect(asIs.host.namespaces.map((n) => [n.id, n.deferred ?? []])).toEqual([
+      ['host', []],
+      ['container.web', ['ipv4']],
+    ])
+  })
+})
