@@ -19,10 +19,8 @@ Exit code 0 on success (with --confirm-within: once confirmed), 1 when anything 
 
   static override examples = [
     {description: 'Plan, review and apply.', command: '<%= config.bin %> <%= command.id %>'},
-    {
-      description: 'Apply a reviewed, saved plan.',
-      command: '<%= config.bin %> plan --out tonight.plan\n<%= config.bin %> <%= command.id %> tonight.plan',
-    },
+    // Two commands: each line after the description is its own `$` line (see commands/plan.ts).
+    'Apply a reviewed, saved plan.\n<%= config.bin %> plan --out tonight.plan\n<%= config.bin %> <%= command.id %> tonight.plan',
     {
       description:
         'Over SSH: keep the changes only if `dockwall confirm`, run from a new SSH session, confirms them within 2 minutes.',

@@ -16,10 +16,9 @@ On a terminal the plan opens in an interactive view (arrows or j/k to move, ente
       description: 'Review the plan for the configuration in the current directory.',
       command: '<%= config.bin %> <%= command.id %>',
     },
-    {
-      description: 'Save the plan and apply exactly it later.',
-      command: '<%= config.bin %> <%= command.id %> --out tonight.plan\n<%= config.bin %> apply tonight.plan',
-    },
+    // Two commands: oclif shows each line after the description of a string example as
+    // its own `$` line (a `command` with a newline is one command continued by a backslash).
+    'Save the plan and apply exactly it later.\n<%= config.bin %> <%= command.id %> --out tonight.plan\n<%= config.bin %> apply tonight.plan',
     {
       description: 'In scripts: exit code 2 when there are changes.',
       command: '<%= config.bin %> <%= command.id %> --detailed-exitcode --no-tty',

@@ -42,7 +42,7 @@ async function helpTexts(): Promise<Array<[string, string]>> {
           ...Object.entries(c.args ?? {}).map(([name, a]): [string, string | undefined] => [`${name}`, a.description]),
           ...(c.examples ?? []).map((x, i): [string, string | undefined] => [
             `example ${i + 1}`,
-            typeof x === 'string' ? undefined : x.description,
+            typeof x === 'string' ? x.split('\n')[0] : x.description,
           ]),
         ]
         for (const [where, text] of texts) if (text) out.push([`${id}: ${where}`, text])
