@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base-command.js'
 import {runExplainCommand} from '../src/cli/explain-flow.js'
-import {configFlags, hostFlags, lockFlags, stateFlags} from '../src/cli/flags.js'
+import {BACKEND_HELP, configFlags, hostFlags, lockFlags, stateFlags} from '../src/cli/flags.js'
 
 export default class Explain extends BaseCommand {
   static override summary =
@@ -51,7 +51,7 @@ A rule with a match outside the model makes the answer unknown, naming the rule.
       default: false,
     }),
     backend: Flags.string({
-      summary: 'iptables backend: auto (the one Docker and existing rules use), nft or legacy.',
+      ...BACKEND_HELP,
       options: ['auto', 'nft', 'legacy'],
     }),
     json: Flags.boolean({summary: 'Print the answer as JSON.', default: false}),

@@ -81,7 +81,11 @@ Exit code 2 when the import is partial (rules left in place, policies not conver
       // Not greedy, as every repeatable flag (src/cli/flags.ts).
       multipleNonGreedy: true,
     }),
-    backend: Flags.string({summary: 'iptables backend: auto, nft or legacy.', options: ['auto', 'nft', 'legacy']}),
+    backend: Flags.string({
+      summary:
+        "iptables backend: auto, nft or legacy. Default: auto (for ADDRESS ID, the configuration's `backend` setting first).",
+      options: ['auto', 'nft', 'legacy'],
+    }),
   }
 
   async run(): Promise<void> {

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base-command.js'
 import {ExitCode} from '../src/cli/exit-codes.js'
-import {configFlags, hostFlags, lockFlags, stateFlags} from '../src/cli/flags.js'
+import {BACKEND_HELP, configFlags, hostFlags, lockFlags, stateFlags} from '../src/cli/flags.js'
 import {runTest} from '../src/cli/test-flow.js'
 
 export default class Test extends BaseCommand {
@@ -28,7 +28,7 @@ Exit code 0 when every assertion passes, 1 when one fails or could not be rehear
     ...stateFlags,
     ...lockFlags,
     backend: Flags.string({
-      summary: 'iptables backend: auto (the one Docker and existing rules use), nft or legacy.',
+      ...BACKEND_HELP,
       options: ['auto', 'nft', 'legacy'],
     }),
     json: Flags.boolean({summary: 'Print the results as JSON.', default: false}),

@@ -1,6 +1,7 @@
 // Flag groups shared by several commands, so every command spells them the same way.
 import {Errors, Flags} from '@oclif/core'
 
+import {DEFAULT_DOCKER_HOST} from '../docker/client.js'
 import {parseDuration} from '../state/duration.js'
 import {DEFAULT_STATE_FILE} from '../state/paths.js'
 
@@ -33,13 +34,14 @@ export const hostFlags = {
   netns: Flags.string({
     summary: 'Treat this network namespace as the host (for example /var/run/netns/rehearsal).',
     description:
-      'Every iptables command for the "host" runs inside this namespace. Use it to rehearse safely in a sandbox.',
+      'Every iptables command for the "host" runs inside this namespace. Use it to rehearse safely in a sandbox. Default: the namespace dockwall runs in, the host itself.',
     env: 'DOCKWALL_NETNS',
     helpValue: 'PATH',
   }),
   'docker-host': Flags.string({
     summary: 'Docker Engine address (unix:///path/docker.sock or tcp://host:port).',
     env: 'DOCKER_HOST',
+    default: DEFAULT_DOCKER_HOST,
     helpValue: 'URL',
   }),
 }
@@ -97,19 +99,28 @@ export const lockFlags = {
   })(),
 }
 
+/**
+ * --backend's help. No oclif default: it would override the configuration's own
+ * `backend` setting, so the summary (shown in the flag list) says what applies.
+ */
+export const BACKEND_HELP = {
+  summary:
+    "iptables backend: auto (the one Docker and existing rules use), nft or legacy. Default: the configuration's `backend` setting, else auto.",
+  description: 'Overrides `backend` in the dockwall block.',
+}
+
 // Flags for commands that plan (plan, apply, destroy, graph).
 export const planFlags = {
   target: Flags.string({
     summary: 'Limit the plan to this resource and what it depends on (repeatable).',
     description:
-      'An address such as rule.web_http, network.frontend or container.lb (which covers its attachments and routes).',
+      'An address such as rule.web_http, network.frontend or container.lb (which covers its attachments and routes). By default the plan covers everything the configuration declares.',
     multiple: true,
     multipleNonGreedy: true,
     helpValue: 'ADDRESS',
   }),
   backend: Flags.string({
-    summary: 'iptables backend: auto (the one Docker and existing rules use), nft or legacy.',
-    description: 'Overrides `backend` in the dockwall block.',
+    ...BACKEND_HELP,
     options: ['auto', 'nft', 'legacy'],
   }),
 }
@@ -130,7 +141,8 @@ export const replaceFlag = {
 export const inputFlag = {
   input: Flags.boolean({
     summary: 'Ask for input; --input=false never asks (apply then needs --auto-approve or a saved plan).',
-    description: 'For plan, --input=false also means plain text rather than the interactive view.',
+    description:
+      'The default is to ask (--input). For plan, --input=false also means plain text rather than the interactive view.',
     default: true,
     allowNo: true,
   }),
@@ -168,7 +180,7 @@ export const lockoutFlags = {
     summary:
       'The address your SSH session comes from, when SSH_CONNECTION is not set (under a daemon, or a sudo that dropped it).',
     description:
-      'ADDR[:PORT]: the client address and the SSH server port it connects to (default 22); IPv6 with a port in brackets, [2001:db8::5]:22. Without it, SSH_CONNECTION is used, else the SSH_CONNECTION of the process that started dockwall (the shell that ran sudo). SSH_CONNECTION set to an empty value means: no SSH session.',
+      'ADDR[:PORT]: the client address and the SSH server port it connects to (22 when left out); IPv6 with a port in brackets, [2001:db8::5]:22. By default SSH_CONNECTION is used, else the SSH_CONNECTION of the process that started dockwall (the shell that ran sudo). SSH_CONNECTION set to an empty value means: no SSH session.',
     helpValue: 'ADDR[:PORT]',
   }),
 }
