@@ -31,12 +31,6 @@ The iptables lines of a moved rule still carry the old address in their comments
   static override flags = {
     ...stateFlags,
     ...lockFlags,
-    lock: Flags.boolean({
-      summary: 'Hold the state lock while moving; --lock=false does not (only when no other dockwall can run).',
-      description: 'The default is to hold it (--lock).',
-      default: true,
-      allowNo: true,
-    }),
     'dry-run': Flags.boolean({summary: 'Show what would be moved; change nothing.', default: false}),
   }
 

@@ -40,6 +40,7 @@ export default class StateRm extends BaseCommand {
       statePath: resolveStatePath(flags.state),
       addresses: argv.map(String),
       lockTimeoutMs: flags['lock-timeout'],
+      lock: flags.lock,
       operation: `${this.config.bin} state rm`,
       dockwallVersion: this.config.version,
       dryRun: flags['dry-run'],

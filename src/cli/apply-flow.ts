@@ -2,6 +2,8 @@
 // check a saved plan, the SSH guard, apply) is src/services/pipeline.ts. Shows the
 // plan, asks on a terminal (a saved plan was reviewed already), follows the apply
 // with progress, and says what did not happen.
+import {Errors} from '@oclif/core'
+
 import type {ApplyResult} from '../apply/engine.js'
 import {AbortError} from '../errors.js'
 import type {Plan, PlanMode} from '../plan/types.js'
@@ -9,11 +11,12 @@ import {applyPrepared, preparePlan, throwFailingAssertions, throwPlanErrors} fro
 import {readPlanFile} from '../services/planfile.js'
 import {recordRefreshed, refreshChangesState} from '../services/refresh-only.js'
 import {openSession, type Session} from '../services/session.js'
-import {findSshSession} from '../services/ssh-session.js'
+import {findSshSession, type SshSession} from '../services/ssh-session.js'
 import {askApproval, createApplyReporter, renderPlan} from '../ui/index.js'
 import type {ArmedConfirmation} from '../services/confirm.js'
 import {formatDuration} from '../state/index.js'
 import {awaitConfirmation, confirmWindow} from './confirm-flow.js'
+import {ExitCode} from './exit-codes.js'
 import {terminal} from './io.js'
 import {sessionOptions, type SharedFlags} from './session-flags.js'
 
@@ -94,6 +97,37 @@ async function applyRefreshOnly(
   await report.done()
 }
 
+/**
+ * --lock=false with the confirm window is refused before anything is read: the detached
+ * rollback timer takes the state lock to restore the previous rules and state, and an
+ * apply that holds none could race it. The window is on when --confirm-within names a
+ * duration, and by default whenever an SSH session is known (it then depends on the
+ * plan, which is not made yet): only an explicit `--confirm-within off` goes without it.
+ */
+export function refuseUnlockedConfirm(
+  flags: Pick<ApplyFlags, 'lock' | 'confirm-within'>,
+  ssh: SshSession | undefined,
+  verb: string,
+): void {
+  if (flags.lock !== false) return
+  const flag = flags['confirm-within']
+  if (flag === 'off' || flag?.trim() === '0') return
+  if (flag === undefined && !ssh) return
+  const why =
+    flag === undefined
+      ? `over SSH (from ${ssh!.clientIp}, by ${ssh!.source}) --confirm-within is on by default`
+      : `--confirm-within ${flag} was given`
+  throw new Errors.CLIError(
+    `--lock=false cannot be used with --confirm-within: ${why}, and its rollback timer holds the state lock until the changes are confirmed or rolled back. Nothing was done.`,
+    {
+      exit: ExitCode.Error,
+      suggestions: [
+        `add --confirm-within off to ${verb} without the confirm window and without the lock, or drop --lock=false`,
+      ],
+    },
+  )
+}
+
 export async function runApply(
   flags: ApplyFlags,
   mode: PlanMode,
@@ -104,6 +138,7 @@ export async function runApply(
   // Before anything else: a session that cannot be read is an error, whatever the plan.
   const ssh = await findSshSession({flag: flags['ssh-client'], env: process.env})
   const verb = mode === 'destroy' ? 'destroy' : 'apply'
+  refuseUnlockedConfirm(flags, ssh, verb)
   const saved = planFile ? await readPlanFile(planFile) : undefined
   const opts = sessionOptions(flags, mode === 'destroy' ? 'destroy' : 'apply', io.warn)
   if (saved) {

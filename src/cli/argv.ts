@@ -34,7 +34,7 @@ const TERRAFORM_ONLY: Readonly<Record<string, string>> = {
   var: 'this command reads no configuration',
   'var-file': 'this command reads no configuration',
   chdir: 'give it before the command, as in Terraform: dockwall -chdir=DIR plan',
-  lock: 'dockwall always holds the state lock while it plans and applies; --lock-timeout=DURATION waits for another holder',
+  lock: 'only plan, apply, destroy, import, graph, explain, test, state mv and state rm take --lock=false (watch always locks each reconciliation)',
   replace: 'plan and apply take --replace ADDRESS (a network or an attachment); this command does not',
 }
 

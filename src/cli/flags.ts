@@ -81,7 +81,15 @@ export const durationFlag = (
     },
   })()
 
+/** The state lock: --lock-timeout, and --lock=false (Terraform's -lock=false) for the commands that take it. */
 export const lockFlags = {
+  lock: Flags.boolean({
+    summary: 'Hold the state lock while working; --lock=false takes none, as terraform -lock=false does.',
+    description:
+      'The default is to hold it (--lock). Without the lock, another dockwall working on the same state at the same time is not detected, and a warning says so: use --lock=false only when no other can run. apply and destroy refuse it together with the confirm window (--confirm-within, on by default over SSH), whose rollback timer holds the lock: add --confirm-within off.',
+    default: true,
+    allowNo: true,
+  }),
   'lock-timeout': Flags.custom<number>({
     summary: 'How long to wait for the state lock held by another dockwall (like 30s or 5m).',
     description: 'The default, 0s as in Terraform, fails at once and names the holder.',

@@ -9,6 +9,8 @@ export interface SharedFlags {
   state?: string
   /** Commands without --lock-timeout take no lock that could wait (show reads without one). */
   'lock-timeout'?: number
+  /** --lock=false: take no state lock (commands without --lock always take it). */
+  lock?: boolean
   netns?: string
   'docker-host'?: string
   backend?: string
@@ -21,6 +23,7 @@ export function sessionSettings(flags: SharedFlags): SessionSettings {
     vars: flags.var ?? [],
     varFiles: flags['var-file'] ?? [],
     lockTimeoutMs: flags['lock-timeout'] ?? 0,
+    ...(flags.lock === false ? {lock: false} : {}),
     ...(flags.state ? {state: flags.state} : {}),
     ...(flags.netns ? {netns: flags.netns} : {}),
     ...(flags['docker-host'] ? {dockerHost: flags['docker-host']} : {}),

@@ -20,6 +20,8 @@ export interface SessionSettings {
   /** `--state`; falls back to the configuration's setting, then dockwall.state.json beside it. */
   state?: string
   lockTimeoutMs: number
+  /** `--lock=false` (Terraform's -lock=false): take no state lock. Default true. */
+  lock?: boolean
   netns?: string
   dockerHost?: string
   /** `--backend` overrides the configuration. */
@@ -34,6 +36,7 @@ export function settingsOf(o: SessionSettings): SessionSettings {
     varFiles: o.varFiles ?? [],
     lockTimeoutMs: o.lockTimeoutMs,
   }
+  if (o.lock === false) out.lock = false
   if (o.state) out.state = o.state
   if (o.netns) out.netns = o.netns
   if (o.dockerHost) out.dockerHost = o.dockerHost
@@ -49,12 +52,23 @@ export interface SessionOptions extends SessionSettings {
   model?: DesiredModel
 }
 
+/** What a session's users do with its lock: check it before a write, release it at the end. */
+export type SessionLock = Pick<Lock, 'check' | 'release'>
+
+/** The warning --lock=false prints, once per session. */
+export const NO_LOCK_WARNING =
+  '--lock=false: no state lock is taken, so another dockwall running on this state at the same time is not detected; their reads and writes of the host and the state can interleave'
+
+/** --lock=false: nothing to check (no force-unlock can take what was never held), nothing to release. */
+const NO_LOCK: SessionLock = {check: async () => {}, release: async () => {}}
+
 export interface Session {
   model: DesiredModel
   configWarnings: Diagnostic[]
   statePath: string
   state: State | null
-  lock: Lock
+  /** The state lock, or a stand-in that holds nothing under --lock=false. */
+  lock: SessionLock
   docker: DockerConnection
   host: NetnsTarget
   backend: BackendSetting
@@ -127,12 +141,16 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
   // The lock and the state's decoder (zod) likewise: connectHostReader's readers (explain) need neither.
   const {acquireLock, checkStateFiles, readState} = await import('../state/index.js')
   await settlePending(statePath, !READ_ONLY.has(opts.operation), opts.warn)
-  const lock = await acquireLock(statePath, {
-    timeoutMs: opts.lockTimeoutMs,
-    operation: opts.operation,
-    warn: opts.warn,
-    releaseOnSignal: false,
-  })
+  if (opts.lock === false) opts.warn(NO_LOCK_WARNING)
+  const lock =
+    opts.lock === false
+      ? NO_LOCK
+      : await acquireLock(statePath, {
+          timeoutMs: opts.lockTimeoutMs,
+          operation: opts.operation,
+          warn: opts.warn,
+          releaseOnSignal: false,
+        })
   try {
     // Symbolic links in place of the state or its backup are refused before anything happens; a killed run's temp files go.
     await checkStateFiles(statePath)

@@ -4,7 +4,7 @@
 import {AbortError} from '../errors.js'
 import type {ResourceType} from '../model/resources.js'
 import {acquireLock, forceUnlock} from './lock.js'
-import type {ForceUnlockOptions, LockInfo} from './lock.js'
+import type {ForceUnlockOptions, Lock, LockInfo} from './lock.js'
 import {resourceOnDisk, type DiskResource} from './format.js'
 import {backupPathFor, DEFAULT_STATE_FILE} from './paths.js'
 import {getResource, matchAddresses, removeResources, similarAddresses} from './resources.js'
@@ -42,6 +42,8 @@ export interface RemoveOptions {
   /** Exact addresses, or prefixes naming everything inside (`container.lb`). */
   addresses: string[]
   lockTimeoutMs: number
+  /** Hold the state lock while removing (Terraform's -lock; false is for recovery only). Default true. */
+  lock?: boolean
   /** For the lock, e.g. `dockwall state rm`. */
   operation: string
   /** Recorded in the state as the writer's version. */
@@ -64,11 +66,17 @@ export interface RemoveResult {
  * an address that matches nothing is an error and nothing is removed.
  */
 export async function removeFromState(opts: RemoveOptions): Promise<RemoveResult> {
-  const lock = await acquireLock(opts.statePath, {
-    timeoutMs: opts.lockTimeoutMs,
-    operation: opts.operation,
-    warn: opts.warn,
-  })
+  let lock: Lock | undefined
+  if (opts.lock === false)
+    opts.warn?.(
+      '--lock=false: the state is written without the lock; another dockwall running now could lose this change',
+    )
+  else
+    lock = await acquireLock(opts.statePath, {
+      timeoutMs: opts.lockTimeoutMs,
+      operation: opts.operation,
+      warn: opts.warn,
+    })
   try {
     const state = await requireState(opts.statePath)
     const unknown = opts.addresses.filter((a) => matchAddresses(state, a).length === 0)
@@ -76,10 +84,10 @@ export async function removeFromState(opts: RemoveOptions): Promise<RemoveResult
     const removed = [...new Set(opts.addresses.flatMap((a) => matchAddresses(state, a)))].sort()
     if (opts.dryRun) return {removed, serial: state.serial, backup: null, dryRun: true}
     const next = removeResources({...state, dockwallVersion: opts.dockwallVersion}, removed)
-    const written = await writeState(opts.statePath, next, state, {warn: opts.warn, lock})
+    const written = await writeState(opts.statePath, next, state, {warn: opts.warn, ...(lock ? {lock} : {})})
     return {removed, serial: written.serial, backup: backupPathFor(opts.statePath), dryRun: false}
   } finally {
-    await lock.release()
+    await lock?.release()
   }
 }
 

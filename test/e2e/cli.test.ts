@@ -7,13 +7,15 @@
 // the next plan is empty. Usage errors exit 1, even with changes present and
 // --detailed-exitcode. Drift made by hand is accepted into the state with
 // apply -refresh-only (the host stays byte for byte), and a rule renamed with state mv
-// keeps its lines (their comments are rewritten in place).
-import {existsSync, writeFileSync} from 'node:fs'
+// keeps its lines (their comments are rewritten in place). -lock=false plans and applies
+// without the state lock, and is refused with the confirm window.
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {PlanJson} from '../../src/ui/index.js'
+import {acquireLock, readLock} from '../../src/state/lock.js'
 import {REPO_ROOT, runCli} from '../helpers/cli.js'
 import {BACKENDS, useSandbox} from '../helpers/sandbox.js'
 import {Tmux} from '../helpers/tmux.js'
@@ -296,6 +298,34 @@ describe.each(BACKENDS)("a Terraform user's CLI on %s", (backend) => {
     expect(await escapes('coloured', [], {})).toBe(true)
     expect(await escapes('no-color-env', [], {NO_COLOR: '1'})).toBe(false)
     expect(await escapes('no-color-flag', ['-no-color'], {})).toBe(false)
+  })
+
+  it('-lock=false: plan and apply work while another dockwall holds the lock, taking none; with the confirm window it is refused', async () => {
+    // fourth.hcl (above) declares rule.cli_to_web_83, not applied yet.
+    const statePath = join(dir.path, 'dockwall.state.json')
+    const held = await acquireLock(statePath, {timeoutMs: 0, operation: 'dockwall apply (the test)'})
+    try {
+      const before = readFileSync(statePath, 'utf8')
+      const refused = await run(['apply', '-lock=false', '-confirm-within=2m', '-auto-approve', '-no-color'])
+      expect(refused.stderr).toContain('--lock=false cannot be used with --confirm-within')
+      expect(refused.stderr).toContain('--confirm-within off')
+      expect(refused.exitCode).toBe(1)
+      expect(readFileSync(statePath, 'utf8')).toBe(before)
+      // Without -lock=false the held lock stops the plan: the runs below prove they took none.
+      expect((await run(['plan', '-no-color'])).stderr).toContain('state locked by')
+      const plan = expectExit(await run(['plan', '-lock=false', '-detailed-exitcode', '-no-color']), 2)
+      expect(plan.stderr).toContain('no state lock is taken')
+      const apply = expectExit(await run(['apply', '-lock=false', '-auto-approve', '-no-color']), 0)
+      expect(apply.stderr).toContain('no state lock is taken')
+      expect(await sandbox().canConnect({from: 'dw-cli', to: '10.71.1.10', port: 83})).toBe(true)
+      expect(readFileSync(statePath, 'utf8')).toContain('rule.cli_to_web_83')
+      // The other holder's lock is still there, untouched: no lock file was created or removed.
+      const lock = await readLock(statePath)
+      expect(lock?.kind === 'held' && lock.info.id).toBe(held.info.id)
+    } finally {
+      await held.release()
+    }
+    expectExit(await run(['plan', '-detailed-exitcode', '-no-color']), 0)
   })
 
   it('apply -destroy -auto-approve is destroy: traffic the rules let through is blocked again, no dockwall line is left', async () => {

@@ -19,6 +19,7 @@ const PLAN: Record<string, FlagShape> = {
   'no-color': {type: 'boolean'},
   input: {type: 'boolean', allowNo: true},
   'auto-approve': {type: 'boolean'},
+  lock: {type: 'boolean', allowNo: true},
 }
 const rewrite = (...argv: string[]) => rewriteTerraformFlags(argv, PLAN)
 
@@ -70,6 +71,12 @@ describe('rewriteTerraformFlags', () => {
     expect(rewrite('--bogus')).toEqual(['--bogus'])
   })
 
+  it("reads Terraform's -lock=false as --no-lock, and -lock=true as --lock", () => {
+    expect(rewrite('-lock=false', '-out=x.plan')).toEqual(['--no-lock', '--out=x.plan'])
+    expect(rewrite('--lock=false')).toEqual(['--no-lock'])
+    expect(rewrite('-lock=true')).toEqual(['--lock'])
+  })
+
   it('refuses a single-dash word it does not know, never reading it as -o ut=…', () => {
     expect(() => rewrite('-outt=x.plan')).toThrow(
       'unknown flag -outt=x.plan (a single-dash word is a long flag, as Terraform reads it): did you mean --out? Or, for -o with the value "utt=x.plan", write -o utt=x.plan',
@@ -81,7 +88,10 @@ describe('rewriteTerraformFlags', () => {
     expect(() => rewrite('-chdir=/etc')).toThrow(
       '-chdir=/etc: this command has no --chdir: give it before the command, as in Terraform: dockwall -chdir=DIR plan',
     )
-    expect(() => rewrite('-lock=false')).toThrow(/--lock-timeout=DURATION/)
+    // A command without --lock (show, watch) names the ones that have it.
+    expect(() => rewriteTerraformFlags(['-lock=false'], {state: {type: 'option'}})).toThrow(
+      '-lock=false: this command has no --lock: only plan, apply, destroy, import, graph, explain, test, state mv and state rm take --lock=false',
+    )
     expect(() => rewrite('-refresh=false')).toThrow(/always refreshes/)
   })
 })

@@ -243,6 +243,22 @@ describe('dockwall state rm', () => {
     }
   })
 
+  it('with --lock=false (or -lock=false) takes no lock: it works while another holds it, and warns', async () => {
+    const {dir, path} = await withState()
+    const held = await acquireLock(path, {timeoutMs: 0, operation: 'dockwall apply'})
+    try {
+      const r = await dockwall(dir, ['state', 'rm', '-lock=false', 'rule.web'])
+      expect(r.exitCode).toBe(0)
+      expect(r.stderr).toContain('Warning: --lock=false')
+      expect((await readState(path))?.resources.map((x) => x.address)).not.toContain('rule.web')
+      // The other holder's lock is untouched.
+      const lock = await readLock(path)
+      expect(lock?.kind === 'held' && lock.info.id).toBe(held.info.id)
+    } finally {
+      await held.release()
+    }
+  })
+
   it('rejects a malformed --lock-timeout as a usage error', async () => {
     const {dir} = await withState()
     const r = await dockwall(dir, ['state', 'rm', 'rule.web', '--lock-timeout', '30'])
