@@ -66,12 +66,15 @@ export abstract class BaseCommand extends Command {
     this.exit(ExitCode.Error)
   }
 
-  /** --json (or -json, rewritten in init) before any `--`, on a command that has the flag. */
+  /**
+   * --json before any `--`, on a command that has the flag. Terraform's -json too: init
+   * rewrites it, but a usage error in the rewrite itself (`-json -bogus`) comes here first.
+   */
   private jsonRequested(): boolean {
     if (!this.ctor.enableJsonFlag && this.ctor.flags?.json === undefined) return false
     const end = this.argv.indexOf('--')
     const args = this.argv.slice(0, end === -1 ? undefined : end)
-    return args.includes('--json') || args.includes('--json=true')
+    return ['--json', '--json=true', '-json', '-json=true'].some((a) => args.includes(a))
   }
 }
 

@@ -140,4 +140,9 @@ describe('--json failures are JSON on stdout', () => {
     const doc = failure(await runCli(['plan', '--json', '--detailed-exitcode', '--bogus']), 'plan')
     expect(doc.diagnostics[0]!.summary).toBe('Nonexistent flag: --bogus')
   })
+
+  it("Terraform's -json, with an unknown single-dash flag (refused before -json is rewritten)", async () => {
+    const doc = failure(await runCli(['plan', '-json', '-bogus']), 'plan')
+    expect(doc.diagnostics[0]!.summary).toMatch(/^unknown flag -bogus/)
+  })
 })
