@@ -23,7 +23,9 @@ const e2eProjects: TestProjectInlineConfiguration[] = E2E_ENGINES.map((e) => ({
     globalSetup: ['test/e2e/global-setup.ts'],
     // Child processes, not threads: a sandbox registers process exit and signal handlers.
     pool: 'forks',
-    testTimeout: 180_000,
+    // A hang guard, not a speed check: a CI run loaded to 15-30 on 2 CPUs took over 180 s for
+    // tests of 20-odd CLI runs (cli.test.ts refresh-only, faults.test.ts corrupt states).
+    testTimeout: 360_000,
     hookTimeout: 180_000,
     maxWorkers: E2E_WORKERS,
     // Projects with different maxWorkers need their own group: e2e runs after unit.

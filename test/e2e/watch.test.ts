@@ -127,21 +127,31 @@ describe.each(['nft', 'legacy'] as const)('dockwall watch, %s backend', (backend
   })
 
   it('(b) repairs a hand-flushed DOCKWALL-FORWARD at the drift check', async () => {
-    const from = watch!.records.length
-    await sandbox().iptables(['-F', 'DOCKWALL-FORWARD'])
-    const flushedAt = Date.now()
-    expect(await hostFilter()).not.toContain('dockwall:rule.cli_to_web')
-    const back = await pollUntil(async () => (await hostFilter()).includes('dockwall:rule.cli_to_web'), {
-      timeoutMs: 2 * INTERVAL_MS + 10_000,
-      what: 'rule.cli_to_web back',
-    })
-    console.log(
-      `watch (${backend}): flushed chain repaired ${back - flushedAt} ms later (drift interval ${INTERVAL_MS} ms)`,
-    )
-    // The drift check repaired it (nothing else happened to trigger a run); how fast is the bench's figure.
-    const fix = await watch!.waitFor((r) => isReconcile(r) && r.result === 'applied', {from})
-    expect(triggerKinds(fix)).toEqual(['interval'])
-    expect(fix.drift).toBeGreaterThanOrEqual(1)
+    // The drift check must be what repairs it. Docker events of (a)'s restarts can still
+    // arrive on a loaded machine (a CI run saw a late one do the repair), so: wait for a
+    // quiet drift check first, and flush again (at most 3 times) when an event beat it.
+    let fix: WatchRecord | undefined
+    for (let attempt = 1; attempt <= 3 && fix === undefined; attempt++) {
+      await watch!.waitFor((r) => isReconcile(r) && triggerKinds(r).join() === 'interval', {
+        from: watch!.records.length,
+      })
+      const from = watch!.records.length
+      await sandbox().iptables(['-F', 'DOCKWALL-FORWARD'])
+      const flushedAt = Date.now()
+      expect(await hostFilter()).not.toContain('dockwall:rule.cli_to_web')
+      const back = await pollUntil(async () => (await hostFilter()).includes('dockwall:rule.cli_to_web'), {
+        timeoutMs: 2 * INTERVAL_MS + 10_000,
+        what: 'rule.cli_to_web back',
+      })
+      const applied = await watch!.waitFor((r) => isReconcile(r) && r.result === 'applied', {from})
+      console.log(
+        `watch (${backend}): flushed chain repaired ${back - flushedAt} ms later (drift interval ${INTERVAL_MS} ms), by ${triggerKinds(applied).join('+')} (attempt ${attempt})`,
+      )
+      if (triggerKinds(applied).includes('interval')) fix = applied
+    }
+    expect(fix, 'a Docker event repaired the chain before the drift check, 3 times').toBeDefined()
+    expect(triggerKinds(fix!)).toContain('interval')
+    expect(fix!.drift).toBeGreaterThanOrEqual(1)
   })
 
   it('(c) survives a dockerd restart: reconnects to the event stream and reconciles', async () => {
