@@ -27,28 +27,13 @@ function resolveLocal(from: string, spec: string): string | null {
   throw new Error(`cannot resolve ${spec} from ${from}`)
 }
 
-/** Every local module reached from `entry` through static imports (its own path included). */
-export function reachableModules(entry: string): Set<string> {
-  const seen = new Set<string>()
-  const walk = (file: string) => {
-    if (seen.has(file)) return
-    seen.add(file)
-    for (const spec of staticImports(file)) {
-      const local = resolveLocal(file, spec)
-      if (local) walk(local)
-    }
-  }
-  walk(entry)
-  return seen
-}
-
-/** Every package reached from `entry` through static imports, with the file that imports it. */
-export function reachablePackages(entry: string): Map<string, string> {
-  const seen = new Set<string>()
+/** The static import graph reached from `entry`: its local modules (`entry` included) and the packages, each with a file that imports it. */
+export function importGraph(entry: string): {modules: Set<string>; packages: Map<string, string>} {
+  const modules = new Set<string>()
   const packages = new Map<string, string>()
   const walk = (file: string) => {
-    if (seen.has(file)) return
-    seen.add(file)
+    if (modules.has(file)) return
+    modules.add(file)
     for (const spec of staticImports(file)) {
       const local = resolveLocal(file, spec)
       if (local) walk(local)
@@ -56,5 +41,11 @@ export function reachablePackages(entry: string): Map<string, string> {
     }
   }
   walk(entry)
-  return packages
+  return {modules, packages}
 }
+
+/** Every local module reached from `entry` through static imports (its own path included). */
+export const reachableModules = (entry: string): Set<string> => importGraph(entry).modules
+
+/** Every package reached from `entry` through static imports, with the file that imports it. */
+export const reachablePackages = (entry: string): Map<string, string> => importGraph(entry).packages
