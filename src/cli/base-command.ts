@@ -1,13 +1,12 @@
 // What every command shares: Terraform's flag spellings read before oclif parses
 // (src/cli/argv.ts), --no-color, and the one place that turns errors into output and
 // exit codes.
-import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {Command, Flags} from '@oclif/core'
 
 import {AbortError, ConfigError, ExternalError, formatDiagnostic, type Diagnostic} from '../errors.js'
-import {failureToJson} from '../ui/diagnostics-json.js'
+import {failureToJson, sourceFromDisk} from '../ui/diagnostics-json.js'
 import {rewriteTerraformFlags, type FlagShape} from './argv.js'
 import {ExitCode} from './exit-codes.js'
 
@@ -30,9 +29,7 @@ export abstract class BaseCommand extends Command {
     const flags: Record<string, FlagShape> = {...this.ctor.baseFlags, ...this.ctor.flags}
     if (this.ctor.enableJsonFlag) flags.json = {type: 'boolean'}
     this.argv = rewriteTerraformFlags(this.argv, flags)
-    const end = this.argv.indexOf('--')
-    const noColor = this.argv.slice(0, end === -1 ? undefined : end).includes('--no-color')
-    applyColorChoice(process.env, noColor)
+    applyColorChoice(process.env, optionWords(this.argv).includes('--no-color'))
   }
 
   /** How to start `dockwall rollback-timer` from this installation (apply --confirm-within detaches it). */
@@ -48,7 +45,7 @@ export abstract class BaseCommand extends Command {
     if (this.jsonRequested()) {
       // Machines read stdout: the failure as Terraform-shaped diagnostics (oclif's own JSON
       // error would dump its whole configuration); people still get the text on stderr.
-      const doc = failureToJson(diagnosticsOf(err), readSource)
+      const doc = failureToJson(diagnosticsOf(err), sourceFromDisk())
       process.stdout.write(
         (this.ctor as typeof BaseCommand).jsonLines
           ? `${JSON.stringify({type: 'diagnostics', ...doc, timestamp: new Date().toISOString()})}\n`
@@ -72,10 +69,15 @@ export abstract class BaseCommand extends Command {
    */
   private jsonRequested(): boolean {
     if (!this.ctor.enableJsonFlag && this.ctor.flags?.json === undefined) return false
-    const end = this.argv.indexOf('--')
-    const args = this.argv.slice(0, end === -1 ? undefined : end)
+    const args = optionWords(this.argv)
     return ['--json', '--json=true', '-json', '-json=true'].some((a) => args.includes(a))
   }
+}
+
+/** The words before a `--` (after it, everything is an argument, never a flag). */
+function optionWords(argv: readonly string[]): readonly string[] {
+  const end = argv.indexOf('--')
+  return end === -1 ? argv : argv.slice(0, end)
 }
 
 /** An error as diagnostics: a configuration's as they are, anything else as one error without a range. */
@@ -91,14 +93,6 @@ export function diagnosticsOf(err: unknown): Diagnostic[] {
     return [{severity: 'error', summary, detail: rest.join('\n')}]
   }
   return [{severity: 'error', summary: `a bug in dockwall, please report it: ${e.message}`}]
-}
-
-function readSource(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8')
-  } catch {
-    return undefined
-  }
 }
 
 /** Configuration problems printed in full; the count covers the rest. */

@@ -1,12 +1,10 @@
 // How `dockwall validate` reports: every diagnostic (warnings on stderr, errors through
 // ConfigError and exit 1), then one line counting what the configuration declares; with
 // --json, `terraform validate -json`'s object on stdout, whatever the outcome.
-import {readFileSync} from 'node:fs'
-
 import {loadConfig} from '../config/index.js'
 import {AbortError, ConfigError, formatDiagnostic, type Diagnostic} from '../errors.js'
 import type {DesiredModel} from '../model/types.js'
-import {validateToJson, type ValidateJson} from '../ui/diagnostics-json.js'
+import {sourceFromDisk, validateToJson, type ValidateJson} from '../ui/diagnostics-json.js'
 
 export interface ValidateFlags {
   config: string
@@ -36,19 +34,7 @@ export async function runValidateJson(flags: ValidateFlags): Promise<ValidateJso
       diagnostics = [{severity: 'error', summary: error.message, ...(error.hint ? {detail: error.hint} : {})}]
     else throw error
   }
-  const texts = new Map<string, string | undefined>()
-  return validateToJson(diagnostics, (file) => {
-    if (!texts.has(file)) texts.set(file, readText(file))
-    return texts.get(file)
-  })
-}
-
-function readText(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8')
-  } catch {
-    return undefined
-  }
+  return validateToJson(diagnostics, sourceFromDisk())
 }
 
 export async function runValidate(flags: ValidateFlags, io: ValidateIO): Promise<void> {

@@ -2,6 +2,8 @@
 // detail and a range with line, column and byte offset, so the editors and CI annotators
 // that read Terraform's output read dockwall's. dockwall adds `address` (the resource a
 // semantic error is about); Terraform's readers ignore keys they do not know.
+import {readFileSync} from 'node:fs'
+
 import type {Diagnostic} from '../errors.js'
 
 export const VALIDATE_JSON_FORMAT_VERSION = '1.0'
@@ -49,6 +51,23 @@ export function failureToJson(diagnostics: readonly Diagnostic[], source: Source
 
 /** The text of a configuration file, to turn lines and columns into byte offsets; undefined when unreadable. */
 export type SourceText = (file: string) => string | undefined
+
+/** Configuration files read from disk, each once; undefined for a file that cannot be read. */
+export function sourceFromDisk(): SourceText {
+  const texts = new Map<string, string | undefined>()
+  return (file) => {
+    if (!texts.has(file)) {
+      let text: string | undefined
+      try {
+        text = readFileSync(file, 'utf8')
+      } catch {
+        text = undefined
+      }
+      texts.set(file, text)
+    }
+    return texts.get(file)
+  }
+}
 
 export function validateToJson(diagnostics: readonly Diagnostic[], source: SourceText): ValidateJson {
   const errors = diagnostics.filter((d) => d.severity === 'error').length
