@@ -13,7 +13,6 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
-import {execa, type ResultPromise} from 'execa'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {ExternalClient, Sandbox} from '../sandbox/index.js'
@@ -145,7 +144,6 @@ describe.each(BACKENDS)('declared flows and nothing else, %s backend', (backend)
   const sandbox = useSandbox(backend, {ip6tables: true})
   let dir: string
   let ext: ExternalClient
-  const hostListeners: ResultPromise[] = []
   const cli = (args: string[]): Promise<CliResult> =>
     runCli(
       [
@@ -220,35 +218,8 @@ describe.each(BACKENDS)('declared flows and nothing else, %s backend', (backend)
     'ext→web:8082 over IPv6, a rule for the IPv4 client only': 'blocked',
   }
   /** Listens on `port` of the sandbox namespace itself (the host dockwall manages), both families. */
-  const listenOnHost = async (port: number): Promise<void> => {
-    const sb = sandbox()
-    hostListeners.push(
-      execa(
-        'nsenter',
-        [
-          `--net=${sb.netnsPath}`,
-          '--',
-          'busybox',
-          'nc',
-          '-ll',
-          '-p',
-          String(port),
-          '-e',
-          'echo',
-          'dockwall-ok',
-          'host',
-          String(port),
-        ],
-        {reject: false},
-      ),
-    )
-    for (let i = 0; i < 250; i++) {
-      const {stdout} = await sb.netnsRun('ss', ['-H', '-l', '-n', '-t', 'sport', '=', `:${port}`])
-      if (stdout.trim() !== '') return
-      await new Promise((r) => setTimeout(r, 20))
-    }
-    throw new Error(`no listener on port ${port} of the sandbox`)
-  }
+  const listenOnHost = (port: number): Promise<void> =>
+    sandbox().listenIn({kind: 'path', path: sandbox().netnsPath}, port, 'host')
 
   beforeAll(async () => {
     const sb = sandbox()
@@ -277,7 +248,6 @@ describe.each(BACKENDS)('declared flows and nothing else, %s backend', (backend)
   })
 
   afterAll(() => {
-    for (const l of hostListeners) l.kill('SIGKILL')
     if (dir) rmSync(dir, {recursive: true, force: true})
   })
 
