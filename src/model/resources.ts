@@ -54,6 +54,44 @@ export interface StateResource {
   lines?: RuleLine[]
 }
 
+/** Whether two JSON values are equal (key order ignored, as in the canonical state and plan). */
+export function jsonEqual(a: Json | undefined, b: Json | undefined): boolean {
+  if (a === b) return true
+  if (a === undefined || b === undefined || a === null || b === null) return false
+  if (typeof a !== 'object' || typeof b !== 'object') return false
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false
+    return a.every((x, i) => jsonEqual(x, b[i]))
+  }
+  const ka = Object.keys(a)
+  const kb = Object.keys(b)
+  return ka.length === kb.length && ka.every((k) => k in b && jsonEqual(a[k], b[k]))
+}
+
+/**
+ * Whether two records of a resource hold the same values, field by field. Equal records
+ * encode to the same bytes; unequal ones may still (the encoder orders keys and lines), so
+ * a caller that needs the bytes' verdict compares those when this says no.
+ */
+export function sameStateResource(a: StateResource, b: StateResource): boolean {
+  if (a === b) return true
+  if (a.address !== b.address || a.type !== b.type || a.origin !== b.origin || a.pendingMove !== b.pendingMove)
+    return false
+  if (!jsonEqual(a.ids, b.ids) || !jsonEqual(a.attributes, b.attributes)) return false
+  if (a.lines === undefined || b.lines === undefined) return a.lines === b.lines
+  if (a.lines.length !== b.lines.length) return false
+  return a.lines.every((l, i) => {
+    const m = b.lines![i]!
+    return (
+      l.namespace === m.namespace &&
+      l.family === m.family &&
+      l.table === m.table &&
+      l.chain === m.chain &&
+      l.spec === m.spec
+    )
+  })
+}
+
 /** The part of the state the planner reads. */
 export interface PriorState {
   serial: number

@@ -4,7 +4,7 @@
 // this, so `dockwall plan | cat` and the interactive view say the same things.
 import {diffArrays} from 'diff'
 
-import type {Json, ResourceType, RuleLine} from '../model/resources.js'
+import {jsonEqual, type Json, type ResourceType, type RuleLine} from '../model/resources.js'
 import {REQUESTED_REPLACE, type Action, type Change, type Drift, type DriftKind, type Plan} from '../plan/types.js'
 import {seg, type Color, type Segment, type StyledLine} from './styled.js'
 
@@ -165,19 +165,6 @@ export function formatValue(v: Json): string {
   const keys = Object.keys(v).sort(compare)
   if (keys.length === 0) return '{}'
   return `{ ${keys.map((k) => `${IDENT.test(k) ? k : JSON.stringify(k)} = ${formatValue(v[k] ?? null)}`).join(', ')} }`
-}
-
-export function jsonEqual(a: Json | undefined, b: Json | undefined): boolean {
-  if (a === b) return true
-  if (a === undefined || b === undefined || a === null || b === null) return false
-  if (typeof a !== 'object' || typeof b !== 'object') return false
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false
-    return a.every((x, i) => jsonEqual(x, b[i]))
-  }
-  const ka = Object.keys(a)
-  const kb = Object.keys(b)
-  return ka.length === kb.length && ka.every((k) => k in b && jsonEqual(a[k], b[k]))
 }
 
 // ---------------------------------------------------------------- change bodies
