@@ -5,9 +5,10 @@
 //   npm run build && npm run build:tools
 //   node build/test/bench/baseline.js --baseline /path/to/old/checkout [--backends nft,legacy] [--quick]
 // The baseline checkout must be built (`npm ci && npm run build && npm run build:tools` there).
-// Figures: refresh() in process on the 20,000-rule, 200-container host of refresh.ts (against
-// one save plus one container list), and `dockwall apply --auto-approve` of 20,000 rule
-// resources on an empty host, whole process (against node start + one save + one restore).
+// Figures: on the 20,000-rule, 200-container host of refresh.ts, refresh() in process (against
+// one save plus one container list) and `dockwall plan` of the covering configuration, whole
+// process (against node start plus that floor); and `dockwall apply --auto-approve` of 20,000
+// rule resources on an empty host, whole process (against node start + one save + one restore).
 import {readFileSync} from 'node:fs'
 import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
@@ -60,31 +61,66 @@ function report(title: string, arms: Record<string, Sample>, floorArm: string): 
   }
 }
 
-async function refreshAB(baseline: string, backend: Backend, quick: boolean, rounds: number): Promise<void> {
+async function refreshAB(baseline: string, hosts: BigHosts, backend: Backend, rounds: number): Promise<void> {
   const old = (await import(pathToFileURL(join(baseline, 'build/src/refresh/refresh.js')).href)) as {refresh: Refresh}
-  const hosts = new BigHosts(quick ? QUICK_SIZE : FULL_SIZE, (l) => console.error(l))
-  try {
-    const host = await hosts.get(backend)
-    const call = (f: Refresh, covering: boolean) => () =>
-      f({docker: host.docker, host: host.host, backend: 'auto', model: covering ? host.model : null, prior: null})
-    const arms: Record<string, () => Promise<unknown>> = {
-      floor: () => floorRead(host),
-      'baseline refresh(), no configuration': call(old.refresh, false),
-      'this refresh(), no configuration': call(refresh, false),
-      'baseline refresh(), covering': call(old.refresh, true),
-      'this refresh(), covering': call(refresh, true),
-    }
-    const samples = Object.fromEntries(Object.keys(arms).map((k) => [k, {cpu: [], wall: []} as Sample]))
-    for (const f of Object.values(arms)) await f() // warm both builds' modules and caches
-    for (let i = 0; i < rounds; i++) for (const [k, f] of Object.entries(arms)) await sample(samples[k]!, f)
-    report(
-      `refresh · ${backend} · ${host.setup.ruleLines} rule lines, ${host.size.containers} containers · median of ${rounds}, interleaved`,
-      samples,
-      'floor',
-    )
-  } finally {
-    await hosts.stopAll()
+  const host = await hosts.get(backend)
+  const call = (f: Refresh, covering: boolean) => () =>
+    f({docker: host.docker, host: host.host, backend: 'auto', model: covering ? host.model : null, prior: null})
+  const arms: Record<string, () => Promise<unknown>> = {
+    floor: () => floorRead(host),
+    'baseline refresh(), no configuration': call(old.refresh, false),
+    'this refresh(), no configuration': call(refresh, false),
+    'baseline refresh(), covering': call(old.refresh, true),
+    'this refresh(), covering': call(refresh, true),
   }
+  const samples = Object.fromEntries(Object.keys(arms).map((k) => [k, {cpu: [], wall: []} as Sample]))
+  for (const f of Object.values(arms)) await f() // warm both builds' modules and caches
+  for (let i = 0; i < rounds; i++) for (const [k, f] of Object.entries(arms)) await sample(samples[k]!, f)
+  report(
+    `refresh · ${backend} · ${host.setup.ruleLines} rule lines, ${host.size.containers} containers · median of ${rounds}, interleaved`,
+    samples,
+    'floor',
+  )
+}
+
+/**
+ * `dockwall plan` of the covering configuration on the large host (no changes), whole process:
+ * what a user runs, so the refresh's cost counts with the start-up and planning around it.
+ */
+async function planAB(baseline: string, hosts: BigHosts, backend: Backend, rounds: number): Promise<void> {
+  const host = await hosts.get(backend)
+  const state = join(host.dir, 'none.state.json') // never written: plan with no state
+  const cli = (root: string) => () =>
+    run(
+      process.execPath,
+      [
+        join(root, 'bin/run.js'),
+        'plan',
+        '--no-tty',
+        '--detailed-exitcode',
+        '-c',
+        host.configDir,
+        '--state',
+        state,
+      ].concat(host.cliArgs()),
+      {env: {NO_COLOR: '1', SSH_CONNECTION: '', ...host.cliEnv()}, okExitCodes: [2]},
+    )
+  const arms: Record<string, () => Promise<unknown>> = {
+    'floor: node + save + container list': async () => {
+      await run(process.execPath, ['-e', '0'])
+      await floorRead(host)
+    },
+    'baseline dockwall plan': cli(baseline),
+    'this dockwall plan': cli(REPO_ROOT),
+  }
+  const samples = Object.fromEntries(Object.keys(arms).map((k) => [k, {cpu: [], wall: []} as Sample]))
+  for (const f of Object.values(arms)) await f() // warm the parse caches and the page cache
+  for (let i = 0; i < rounds; i++) for (const [k, f] of Object.entries(arms)) await sample(samples[k]!, f)
+  report(
+    `plan · ${backend} · ${host.setup.ruleLines} rule lines, ${host.size.containers} containers, covering configuration · whole process · median of ${rounds}, interleaved`,
+    samples,
+    'floor: node + save + container list',
+  )
 }
 
 async function applyAB(baseline: string, backend: Backend, n: number, rounds: number): Promise<void> {
@@ -170,13 +206,20 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   }
   const baseline = arg('--baseline')
   if (!baseline)
-    throw new Error('usage: baseline.js --baseline DIR [--backends nft,legacy] [--only refresh,apply] [--quick]')
+    throw new Error('usage: baseline.js --baseline DIR [--backends nft,legacy] [--only refresh,plan,apply] [--quick]')
   const backends = (arg('--backends') ?? 'nft,legacy').split(',') as Backend[]
   const only = (arg('--only') ?? 'refresh,apply').split(',')
   const quick = process.argv.includes('--quick')
   await mkdir(tmpdir(), {recursive: true})
   for (const backend of backends) {
-    if (only.includes('refresh')) await refreshAB(resolve(baseline), backend, quick, quick ? 5 : 11)
+    // One large host per backend serves both the refresh and the plan figures.
+    const hosts = new BigHosts(quick ? QUICK_SIZE : FULL_SIZE, (l) => console.error(l))
+    try {
+      if (only.includes('refresh')) await refreshAB(resolve(baseline), hosts, backend, quick ? 5 : 11)
+      if (only.includes('plan')) await planAB(resolve(baseline), hosts, backend, quick ? 5 : 11)
+    } finally {
+      await hosts.stopAll()
+    }
     if (only.includes('apply')) await applyAB(resolve(baseline), backend, quick ? 5_000 : 20_000, quick ? 3 : 7)
   }
 }
