@@ -40,6 +40,12 @@ export interface ApplyOptions {
    * now and the resources recorded so far, or undefined to keep the plan's firewall part.
    */
   replanFirewall?: (resources: ReadonlyMap<string, StateResource>) => Promise<Plan | undefined>
+  /**
+   * Checks the plan made again (replanFirewall) once it is the one to be written: throws to
+   * refuse it, and then no rule is written. Apply passes the SSH lockout guard, which had only
+   * seen the reviewed plan: the rules planned again carry addresses it could not know.
+   */
+  checkReplanned?: (plan: Plan) => Promise<void>
 }
 
 export interface StagedSave {
@@ -255,7 +261,9 @@ class ApplyRun {
     const widens = again.changes.some(
       (c) => touchesFirewall(c) && c.type !== 'chain' && c.action !== 'no-op' && !reviewed.has(c.address),
     )
-    return widens ? undefined : again
+    if (widens) return undefined
+    await this.opts.checkReplanned?.(again)
+    return again
   }
 
   private emit(e: ApplyEvent): void {

@@ -126,6 +126,8 @@ export async function applySession(
      * assigned show in the next plan.
      */
     replanAfterDocker?: boolean
+    /** Checks the firewall part planned again before it is written (the SSH lockout guard); throws to refuse. */
+    guardReplanned?: (plan: Plan) => Promise<void>
   } = {},
 ): Promise<ApplyResult> {
   if (session.state && session.state.lineage !== plan.lineage)
@@ -197,6 +199,7 @@ export async function applySession(
     stage,
     beforeHostChange,
     ...(opts.replanAfterDocker ? {replanFirewall} : {}),
+    ...(opts.replanAfterDocker && opts.guardReplanned ? {checkReplanned: opts.guardReplanned} : {}),
     ...(opts.concurrency === undefined ? {} : {concurrency: opts.concurrency}),
   })
   session.state = state

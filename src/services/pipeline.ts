@@ -10,7 +10,7 @@
 import type {ApplyResult} from '../apply/engine.js'
 import type {ApplyListener} from '../apply/events.js'
 import {unsupportedEngine} from '../docker/engine.js'
-import {AssertionsFailedError, ConfigError, type Diagnostic} from '../errors.js'
+import {AssertionsFailedError, ConfigError, LockoutError, type Diagnostic} from '../errors.js'
 import {brokenByPlan, failingAssertions, type AssertionResult} from '../explain/index.js'
 import {normalizeRuleSpec} from '../netfilter/index.js'
 import {makePlan} from '../plan/planner.js'
@@ -19,7 +19,7 @@ import type {Plan, PlanMode} from '../plan/types.js'
 import type {HostSaves} from '../refresh/host-dump.js'
 import type {ActualModel} from '../refresh/types.js'
 import {DOCKWALL_VERSION} from '../version.js'
-import {applySession, checkSavedPlan, guardLockout, stateWouldChange} from './apply.js'
+import {applySession, checkSavedPlan, guardLockout, stateWouldChange, type GuardOptions} from './apply.js'
 import {checkIntent, checkReplace, checkTargets, unreplaced} from './plan.js'
 import {assertionsFor} from './explain-host.js'
 import {refreshSession} from './refresh.js'
@@ -175,6 +175,24 @@ export interface ApplyOptions {
 }
 
 /**
+ * The SSH guard over the firewall part planned again once Docker attached containers: the
+ * reviewed plan passed it, but these rules carry the addresses Docker assigned since. The
+ * host is read again (Docker wrote its own rules for the new attachments). A refusal says
+ * that the Docker changes were made and no rule was written.
+ */
+export async function guardReplanned(session: Session, again: Plan, guard: GuardOptions): Promise<void> {
+  try {
+    await guardLockout(session, again, guard)
+  } catch (error) {
+    if (!(error instanceof LockoutError)) throw error
+    throw new LockoutError(
+      `${error.message}\n  (the firewall as planned again once Docker attached the containers: their Docker changes were made, no rule was written)`,
+      error.hint,
+    )
+  }
+}
+
+/**
  * Applies a prepared plan: the SSH guard (LockoutError), the rollback timer when asked,
  * then the host operations, the state saved after each.
  */
@@ -185,11 +203,14 @@ export async function applyPrepared(
 ): Promise<ApplyResult & {armed?: ArmedConfirmation}> {
   throwPlanErrors(prepared)
   throwFailingAssertions(prepared, opts.assertionGate ?? 'failing')
-  await guardLockout(session, prepared.plan, {
+  const guard: GuardOptions = {
     allowLockout: opts.allowLockout,
     ssh: opts.ssh,
     warn: opts.warn,
     ...(opts.keepLastPath ? {keepLastPath: true} : {}),
+  }
+  await guardLockout(session, prepared.plan, {
+    ...guard,
     ...(prepared.hostSaves ? {hostSaves: prepared.hostSaves} : {}),
   })
   const armed = opts.confirm
@@ -209,6 +230,7 @@ export async function applyPrepared(
       ...(opts.parallelism === undefined ? {} : {concurrency: opts.parallelism}),
       // A plan made now is completed with the addresses Docker assigns; a saved one is applied as reviewed.
       replanAfterDocker: !prepared.saved,
+      guardReplanned: (again) => guardReplanned(session, again, guard),
     })
     return armed ? {...result, armed} : result
   } finally {

@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {applyPlan} from '../../../src/apply/engine.js'
+import {LockoutError} from '../../../src/errors.js'
 import type {ApplyEvent} from '../../../src/apply/events.js'
 import type {DockerResult, HostOps} from '../../../src/apply/host-ops.js'
 import type {StateResource} from '../../../src/model/resources.js'
@@ -330,8 +331,12 @@ describe('apply engine', () => {
       )
     const again = plan([ruleChange('-s 10.88.1.128/32 -j ACCEPT')], [ruleTx('-s 10.88.1.128/32 -j ACCEPT')])
 
-    async function applyWith(p: Plan, replan: Plan | undefined) {
-      const inputs: string[] = []
+    async function applyWith(
+      p: Plan,
+      replan: Plan | undefined,
+      checkReplanned?: (plan: Plan) => Promise<void>,
+      inputs: string[] = [],
+    ) {
       const asked: string[][] = []
       const ops: HostOps = {
         dockerChange: async () => ({ids: {}}),
@@ -345,9 +350,39 @@ describe('apply engine', () => {
           asked.push([...resources.keys()].sort())
           return replan
         },
+        ...(checkReplanned ? {checkReplanned} : {}),
       })
       return {result, inputs, asked}
     }
+
+    // The SSH guard passed the reviewed plan only: the rules planned again are checked too,
+    // and a refusal writes none of them (nor the reviewed ones).
+    it('checks the plan made again before writing it; a refusal writes no rule', async () => {
+      const attach = ch('container.c.network.n', 'attachment', 'create', ['network.n'])
+      const checked: Plan[] = []
+      const inputs: string[] = []
+      const refuse = async (p: Plan): Promise<void> => {
+        checked.push(p)
+        throw new LockoutError('refusing to apply: rule.r would drop your SSH session')
+      }
+      await expect(applyWith(reviewed(attach), again, refuse, inputs)).rejects.toThrow(/rule\.r would drop/)
+      expect(checked).toEqual([again])
+      expect(inputs).toEqual([])
+      // Passed: written as planned again.
+      const ok = await applyWith(reviewed(attach), again, async () => {})
+      expect(ok.inputs).toEqual(['*filter\n-A DOCKWALL-FORWARD -s 10.88.1.128/32 -j ACCEPT\nCOMMIT\n'])
+    })
+
+    it('does not check a plan made again that it will not write (it widens the reviewed one)', async () => {
+      const attach = ch('container.c.network.n', 'attachment', 'create', ['network.n'])
+      const wider = plan(
+        [ruleChange('-s 10.88.1.128/32 -j ACCEPT'), ruleChange('-j DROP', 'rule.other')],
+        [ruleTx('-s 10.88.1.128/32 -j ACCEPT')],
+      )
+      const checked: Plan[] = []
+      await applyWith(reviewed(attach), wider, async (p) => void checked.push(p))
+      expect(checked).toEqual([])
+    })
 
     it('writes the rules as planned again, with the address Docker gave, and records those lines', async () => {
       const attach = ch('container.c.network.n', 'attachment', 'create', ['network.n'])
