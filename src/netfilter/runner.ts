@@ -132,7 +132,9 @@ export class IptablesRunner {
   }
 
   private runOpts(extra: Partial<RunOptions> = {}): RunOptions {
-    return {netns: this.netns, ...(this.env ? {env: this.env} : {}), ...extra}
+    // Saves too: a save outliving a killed apply is harmless but pointless, and one rule for
+    // everything the runner starts keeps a later writer from forgetting it.
+    return {netns: this.netns, dieWithParent: true, ...(this.env ? {env: this.env} : {}), ...extra}
   }
 
   /**

@@ -14,6 +14,12 @@ export interface RunOptions {
   okExitCodes?: number[]
   env?: Record<string, string>
   timeoutMs?: number
+  /**
+   * Kill the child (SIGKILL) when dockwall dies, through `setpriv --pdeathsig KILL`. For
+   * children that change the host: an orphaned iptables-restore keeps reading its input
+   * (or waiting for the xtables lock) and commits after a SIGKILLed apply, racing the next.
+   */
+  dieWithParent?: boolean
 }
 
 export interface RunResult {
@@ -31,9 +37,32 @@ export function netnsPrefix(target: NetnsTarget | undefined): string[] {
   return ['nsenter', '-t', String(target.pid), '-n', '--']
 }
 
+/**
+ * setpriv (util-linux, like nsenter) sets PR_SET_PDEATHSIG, then execs: the death signal
+ * survives execve (for binaries that are not set-user-ID), and nsenter entering only a
+ * network namespace execs without forking, so the program itself carries it. It fires
+ * when the thread that spawned it exits, which for Node is the main thread (libuv spawns
+ * there). A parent killed before setpriv's prctl leaves the child an orphan still: that
+ * window is the fork-to-prctl of a fresh process, not the seconds of a restore.
+ */
+export const DIE_WITH_PARENT_PREFIX: readonly string[] = ['setpriv', '--pdeathsig', 'KILL', '--']
+
+/**
+ * The argv `run` starts, and the one it reports (`command`, error messages): the
+ * setpriv prefix is left out of the latter, it says nothing about what failed.
+ */
+export function commandLine(
+  file: string,
+  args: readonly string[],
+  opts: Pick<RunOptions, 'netns' | 'dieWithParent'> = {},
+): {spawn: string[]; shown: string[]} {
+  const shown = [...netnsPrefix(opts.netns), file, ...args]
+  return {spawn: opts.dieWithParent ? [...DIE_WITH_PARENT_PREFIX, ...shown] : shown, shown}
+}
+
 export async function run(file: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
-  const argv = [...netnsPrefix(opts.netns), file, ...args]
-  const [cmd, ...rest] = argv as [string, ...string[]]
+  const {spawn, shown: argv} = commandLine(file, args, opts)
+  const [cmd, ...rest] = spawn as [string, ...string[]]
   const result = await execa(cmd, rest, {
     input: opts.input,
     reject: false,

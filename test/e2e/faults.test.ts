@@ -208,7 +208,11 @@ describe.each(BACKENDS)('faults on %s', (backend) => {
   })
 
   /** The built CLI as a child this test can kill or answer: stdin stays open. */
-  const spawnCli = (a: {cfg: string; state: string; dir: string}, args: readonly string[]) => {
+  const spawnCli = (
+    a: {cfg: string; state: string; dir: string},
+    args: readonly string[],
+    extraEnv: Record<string, string> = {},
+  ) => {
     const sb = sandbox()
     const bin = `${process.env.DOCKWALL_CLI_ROOT ?? REPO_ROOT}/bin/run.js`.replace(/\/\/bin/, '/bin')
     return execa(
@@ -226,6 +230,7 @@ describe.each(BACKENDS)('faults on %s', (backend) => {
           DOCKER_HOST: '',
           DOCKWALL_NETNS: '',
           DOCKWALL_CACHE_DIR: join(a.dir, '.cache'),
+          ...extraEnv,
         },
       },
     )
@@ -281,6 +286,62 @@ port_forward "xl_in" {
     expectExit(await cli(a, ['apply', '--auto-approve'], {env}), 0)
     expect(await sb.iptablesSave()).toContain('dockwall:port_forward.xl_in')
     expectExit(await cli(a, ['destroy', '--auto-approve'], {env}), 0)
+  })
+
+  it('apply killed with SIGKILL mid-restore: the restore dies with it and nothing commits later', async () => {
+    const sb = sandbox()
+    const a = area('orphan')
+    writeFileSync(
+      join(a.cfg, 'main.hcl'),
+      `rule "orphan" {
+  from = "10.76.1.0/24"
+  to   = "10.77.1.0/24"
+  port = 443
+}
+`,
+    )
+    // Shims named as the restore commands, first in PATH: each records its PID, holds its
+    // input for 4 s (a restore waiting for the xtables lock, or slow to read), then execs
+    // the real one. A shim that outlives the killed apply would commit after those 4 s.
+    // `--test` restores (checks, which commit nothing) go straight through.
+    const shims = join(a.dir, 'shims')
+    mkdirSync(shims)
+    const pids = join(a.dir, 'restore-pids')
+    for (const family of ['iptables', 'ip6tables']) {
+      const name = `${family}-${backend}-restore`
+      const real = (await execa('which', [name])).stdout.trim()
+      writeFileSync(
+        join(shims, name),
+        `#!/bin/sh\ncase " $* " in *" --test "*) exec ${real} "$@" ;; esac\necho $$ >> ${pids}\nsleep 4\nexec ${real} "$@"\n`,
+        {mode: 0o755},
+      )
+    }
+    const before = await host()
+    const apply = spawnCli(a, ['apply', '--auto-approve'], {PATH: `${shims}:${process.env.PATH ?? ''}`})
+    const deadline = Date.now() + 60_000
+    while (!existsSync(pids) && apply.exitCode === null && Date.now() < deadline) await sleep(25)
+    expect(existsSync(pids), 'the apply reached a restore').toBe(true)
+    apply.kill('SIGKILL')
+    const r = await apply
+    expect(r.signal).toBe('SIGKILL')
+    const restorePids = readFileSync(pids, 'utf8').trim().split('\n').map(Number)
+    // Gone at once: no process left, or a zombie waiting for a reaper.
+    const alive = (pid: number): boolean => {
+      try {
+        return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'))
+      } catch {
+        return false
+      }
+    }
+    await sleep(500)
+    expect(restorePids.filter(alive), 'restore processes still running after their dockwall was killed').toEqual([])
+    // Past the shims' 4 s: an orphan would have committed by now.
+    await sleep(6_000)
+    expect(await host()).toEqual(before)
+    // The next apply takes over the dead lock and converges.
+    expectExit(await cli(a, ['apply', '--auto-approve']), 0)
+    expect(await sb.iptablesSave()).toContain('dockwall:rule.orphan')
+    expectExit(await cli(a, ['destroy', '--auto-approve']), 0)
   })
 
   it("a firewall reload that flushes dockwall's chain and removes its jump: plan reports the drift, apply repairs it", async () => {

@@ -59,7 +59,8 @@ describe('IptablesRunner.save', () => {
     const r = new IptablesRunner({backend: 'nft', family: 'ipv4', netns, exec})
     const rs = await r.save(['filter', 'nat'])
     expect(rs.tables.map((t) => t.name)).toEqual(['filter', 'nat'])
-    expect(calls).toEqual([{file: 'iptables-nft-save', args: [], opts: {netns}}])
+    // Dies with dockwall like every child the runner starts (see the restore case).
+    expect(calls).toEqual([{file: 'iptables-nft-save', args: [], opts: {netns, dieWithParent: true}}])
   })
   it('nft: one -t save for a single table', async () => {
     const {exec, calls} = fake(() => out(NAT))
@@ -102,11 +103,16 @@ describe('IptablesRunner.save', () => {
 })
 
 describe('IptablesRunner.restore', () => {
-  it('runs restore with --wait and --noflush, input on stdin', async () => {
+  it('runs restore with --wait and --noflush, input on stdin, dying with dockwall', async () => {
     const {exec, calls} = fake(() => out(''))
     await new IptablesRunner({backend: 'legacy', family: 'ipv4', netns, exec, lockWaitSeconds: 3}).restore(FILTER)
+    // dieWithParent: a restore orphaned by a SIGKILLed apply would otherwise commit later, racing the next apply.
     expect(calls).toEqual([
-      {file: 'iptables-legacy-restore', args: ['--wait=3', '--noflush'], opts: {netns, input: FILTER}},
+      {
+        file: 'iptables-legacy-restore',
+        args: ['--wait=3', '--noflush'],
+        opts: {netns, input: FILTER, dieWithParent: true},
+      },
     ])
   })
   it('maps exit status 4 to IptablesResourceError', async () => {
