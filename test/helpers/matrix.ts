@@ -36,6 +36,11 @@ export const E2E_ENGINES: readonly E2eEngine[] = [
       'test/e2e/sandbox.test.ts',
       'test/e2e/explain.test.ts',
       'test/e2e/lockout.test.ts',
+      // Issue 15's faults run on every engine: the fault cases, the rollback window, watch's
+      // drift repair (apply.test.ts above holds "two applies at once").
+      'test/e2e/faults.test.ts',
+      'test/e2e/confirm.test.ts',
+      'test/e2e/watch.test.ts',
     ],
   },
 ]
