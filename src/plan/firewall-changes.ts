@@ -238,7 +238,7 @@ function resourceChanges(input: FirewallPlanInput): {
     if (r?.deferred) {
       const reasons = [r.deferred]
       if (actual.length > 0) reasons.push(reasonText('removed-until-then'))
-      changes.push({...base, action: 'deferred', reasons})
+      changes.push({...base, action: 'deferred', reasons, ...(r.unwritable ? {unwritable: true as const} : {})})
     } else if (!r) {
       if (actual.length > 0) changes.push({...base, action: 'delete', reasons: [reasonText(input.removal)]})
       else if (p)

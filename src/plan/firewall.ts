@@ -72,6 +72,8 @@ export interface RenderedResource {
   lines: DesiredLine[]
   /** Set when the resource cannot be rendered yet (a container that does not exist); lines are then empty. */
   deferred?: string
+  /** With deferred: it waits for no container, it has no address family to be written in. */
+  unwritable?: true
   /** Display-only notes, e.g. a referenced container that is still missing. */
   notes: string[]
   /** Addresses of the containers and networks the rendering read. */
@@ -264,8 +266,15 @@ function namespaceProblem(inContainer: string | undefined, res: Resolution): str
   return undefined
 }
 
-function deferred(address: string, reason: string, dependsOn: string[]): RenderedResource {
-  return {address, lines: [], deferred: reason, notes: [], dependsOn: uniq(dependsOn)}
+function deferred(address: string, reason: string, dependsOn: string[], unwritable = false): RenderedResource {
+  return {
+    address,
+    lines: [],
+    deferred: reason,
+    ...(unwritable ? {unwritable: true as const} : {}),
+    notes: [],
+    dependsOn: uniq(dependsOn),
+  }
 }
 
 function uniq(xs: readonly string[]): string[] {
@@ -309,18 +318,16 @@ export function renderRule(rule: RuleSpec, res: Resolution): RenderedResource {
   const families = sharedFamilies(from.cidrs, to.cidrs, allowed)
   const missing = [...from.missing, ...to.missing]
   if (families.length === 0) {
-    const why =
-      missing.length > 0
-        ? `${missing.join(', ')} has no address yet`
-        : noSharedFamily(
-            [
-              ['from', from.cidrs],
-              ['to', to.cidrs],
-            ],
-            rule,
-            allowed,
-          )
-    return deferred(rule.address, why, dependsOn)
+    if (missing.length > 0) return deferred(rule.address, `${missing.join(', ')} has no address yet`, dependsOn)
+    const why = noSharedFamily(
+      [
+        ['from', from.cidrs],
+        ['to', to.cidrs],
+      ],
+      rule,
+      allowed,
+    )
+    return deferred(rule.address, why, dependsOn, true)
   }
   const notes = missing.map((m) => `${m} has no address yet; the rule covers the other endpoints until it has one`)
   const ports = rule.proto === 'tcp' || rule.proto === 'udp' ? portMatches(rule.proto, rule.ports) : ['']
@@ -513,6 +520,7 @@ export function renderPortForward(pf: PortForwardSpec, res: Resolution): Rendere
         allowed,
       ),
       dependsOn,
+      true,
     )
   }
   const namespace = namespaceOf(pf.inContainer)
@@ -591,6 +599,7 @@ export function renderMasquerade(m: MasqueradeSpec, res: Resolution): RenderedRe
             allowed,
           ),
       dependsOn,
+      missing.length === 0,
     )
   const namespace = namespaceOf(m.inContainer)
   const lines: DesiredLine[] = []

@@ -16,6 +16,8 @@ export interface PlanSummary {
   destroy: number
   replace: number
   deferred: number
+  /** Of the deferred: those waiting for no container, with no address family to be written in. */
+  unwritable: number
   drift: number
   /** Changes the configuration implies (owned chains, the firewall base without a firewall block), not in the counts above. */
   implied: ImpliedSummary
@@ -38,6 +40,7 @@ export function emptySummary(): PlanSummary {
     destroy: 0,
     replace: 0,
     deferred: 0,
+    unwritable: 0,
     drift: 0,
     implied: {add: 0, change: 0, destroy: 0, chains: 0, firewall: false},
   }
@@ -68,6 +71,7 @@ export function countChange(s: PlanSummary, c: Change): void {
       break
     case 'deferred':
       s.deferred++
+      if (c.unwritable) s.unwritable++
       break
     case 'no-op':
       break

@@ -39,6 +39,8 @@ export interface Change {
   origin?: Origin
   /** Apply only removes the state entry: the object is gone already, or dockwall adopted it and releases it. */
   forget?: true
+  /** A deferred change that waits for no container: it has no address family to be written in (for people). */
+  unwritable?: true
   /** Set when the change adopts an existing object (an import): what it adopts, for people. */
   importing?: string
   /** The ID of the `import` block the change adopts by (absent for `dockwall import` and adoptions). */

@@ -54,7 +54,8 @@ export const ACTION_META: Record<Action, ActionMeta> = {
   deferred: {
     symbol: [seg('  …', {color: 'cyan'})],
     phrase: 'is deferred',
-    legend: 'deferred until its container exists (not applied now)',
+    // Not always a wait: a change with no address family to be written in is deferred too.
+    legend: 'deferred, not applied now (why is said under it)',
     word: 'deferred',
     color: 'cyan',
   },

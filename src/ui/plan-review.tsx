@@ -71,7 +71,9 @@ export function StatusLine({
     )
   }
   const extra: string[] = []
-  if (summary.deferred > 0) extra.push(`${summary.deferred} deferred until their containers exist`)
+  const waiting = summary.deferred - summary.unwritable
+  if (waiting > 0) extra.push(`${waiting} deferred until their containers exist`)
+  if (summary.unwritable > 0) extra.push(`${summary.unwritable} with no address family to write in`)
   if (summary.drift > 0) extra.push(`${summary.drift} changed outside dockwall`)
   const implied = impliedTotal(summary.implied)
   if (implied > 0) extra.push(`${implied} implied (${impliedWhat(summary.implied)})`)

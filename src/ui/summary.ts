@@ -17,7 +17,18 @@ export const NO_CHANGES = 'No changes. The host matches the configuration.'
 /** The deferred count, said apart from the summary sentence; null when there is nothing deferred. */
 export function deferredLine(s: PlanSummary): string | null {
   if (s.deferred === 0) return null
-  return `${s.deferred} ${s.deferred === 1 ? 'change' : 'changes'} deferred until ${s.deferred === 1 ? 'its container exists' : 'their containers exist'}.`
+  const waiting = s.deferred - s.unwritable
+  const parts: string[] = []
+  if (waiting > 0)
+    parts.push(
+      `${waiting} ${waiting === 1 ? 'change' : 'changes'} deferred until ${waiting === 1 ? 'its container exists' : 'their containers exist'}`,
+    )
+  // Waiting would not help these: their ends (or their container) share no address family.
+  if (s.unwritable > 0)
+    parts.push(
+      `${s.unwritable} ${s.unwritable === 1 ? 'change' : 'changes'} not written: no address family to write ${s.unwritable === 1 ? 'it' : 'them'} in`,
+    )
+  return `${parts.join('; ')}.`
 }
 
 /**

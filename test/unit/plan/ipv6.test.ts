@@ -5,6 +5,8 @@ import {makePlan, type PlanInputs, type PlanOptions} from '../../../src/plan/pla
 import type {Change, Plan} from '../../../src/plan/types.js'
 import type {PriorState} from '../../../src/model/resources.js'
 import {ICMPV6_KEPT} from '../../../src/plan/firewall.js'
+import {summarizePlan} from '../../../src/ui/index.js'
+import {renderPlanText} from '../../../src/ui/plan-text.js'
 import {
   actual,
   attachment,
@@ -290,7 +292,24 @@ describe('IPv6 rules', () => {
     expect(change(p, 'rule.nope')).toMatchObject({
       action: 'deferred',
       reasons: ['no address family to write it in: from has IPv6 addresses, to has IPv4 addresses'],
+      unwritable: true,
     })
+    // container.old exists: the summary must not say it waits for its container.
+    expect(summarizePlan(p)).toMatchObject({deferred: 1, unwritable: 1})
+    const text = renderPlanText(p, {color: false})
+    expect(text).toContain('1 change not written: no address family to write it in.')
+    expect(text).not.toContain('deferred until')
+  })
+
+  it('a rule waiting for a container that does not exist yet is deferred, not unwritable', () => {
+    const p = plan({
+      model: dualModel({rules: [rule('later', {from: [cidr('10.9.0.0/16')], to: [c('ghost')]})]}),
+      actual: dualHost(),
+      prior: null,
+    })
+    expect(change(p, 'rule.later').action).toBe('deferred')
+    expect(change(p, 'rule.later').unwritable).toBeUndefined()
+    expect(renderPlanText(p, {color: false})).toContain('1 change deferred until its container exists.')
   })
 
   it('forwards a port to a dual-stack container in both families', () => {

@@ -38,6 +38,7 @@ describe('summarizePlan', () => {
       destroy: 3,
       replace: 1,
       deferred: 2,
+      unwritable: 0,
       drift: 5,
       // the DOCKWALL-INPUT chain: dockwall's own chain, counted apart from what the configuration declares
       implied: {add: 1, change: 0, destroy: 0, chains: 1, firewall: false},
@@ -49,6 +50,7 @@ describe('summarizePlan', () => {
       destroy: 2,
       replace: 0,
       deferred: 0,
+      unwritable: 0,
       drift: 0,
       implied: {add: 0, change: 0, destroy: 0, chains: 0, firewall: false},
     })
@@ -59,6 +61,7 @@ describe('summarizePlan', () => {
       destroy: 0,
       replace: 0,
       deferred: 0,
+      unwritable: 0,
       drift: 0,
       implied: {add: 0, change: 0, destroy: 0, chains: 0, firewall: false},
     })
@@ -187,7 +190,7 @@ describe('renderPlanText', () => {
         ~ update in-place
       -/+ destroy and then create replacement
         - destroy
-        … deferred until its container exists (not applied now)
+        … deferred, not applied now (why is said under it)
 
       "
     `)
