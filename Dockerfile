@@ -28,7 +28,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY commands ./commands
 COPY src ./src
-COPY packaging/bundle.mjs ./packaging/
+COPY packaging/bundle.mjs packaging/prerender-help.mjs ./packaging/
 RUN npm run build \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 

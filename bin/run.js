@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-import {execute} from '@oclif/core'
+import {readFileSync} from 'node:fs'
+import {URL} from 'node:url'
 
+import {fastPathOutput} from '../dist/src/cli/fast-path.js'
 import {globalArgv} from '../dist/src/cli/global-argv.js'
 
 // Terraform's global options (-chdir=DIR, -version) come before the command; a bad one
@@ -21,4 +23,19 @@ try {
   process.exit(1)
 }
 
-await execute({dir: import.meta.url, args})
+// --help and version without oclif (src/cli/fast-path.ts): its load costs more than a bare node start.
+const fast = fastPathOutput(args, {
+  stdoutIsTTY: process.stdout.isTTY === true,
+  env: process.env,
+  readHelp: () => {
+    try {
+      return JSON.parse(readFileSync(new URL('../dist/help.json', import.meta.url), 'utf8'))
+    } catch {
+      return undefined
+    }
+  },
+})
+if (fast === undefined) {
+  const {execute} = await import('@oclif/core')
+  await execute({dir: import.meta.url, args})
+} else process.stdout.write(fast)

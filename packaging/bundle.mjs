@@ -4,7 +4,7 @@
 // configuration, 2 CPUs: 1.8 s -> 1.4 s of CPU (see the commit that added this file).
 //
 // Entry points keep their paths (oclif finds commands, the help class and hooks through
-// package.json and the manifest; bin/run.js imports global-argv.js); shared code goes to
+// package.json and the manifest; bin/run.js imports global-argv.js and fast-path.js); shared code goes to
 // dist/chunks/, and a dynamic import (the Ink views) stays a chunk of its own, loaded only
 // on a terminal.
 //
@@ -54,6 +54,7 @@ await build({
     ...jsFiles(join(DIST, 'src/cli/hooks')),
     join(DIST, 'src/cli/help.js'),
     join(DIST, 'src/cli/global-argv.js'),
+    join(DIST, 'src/cli/fast-path.js'),
   ],
   outdir: OUT,
   outbase: DIST,

@@ -1,5 +1,5 @@
-// Start-up costs (issue 4; docs/ARCHITECTURE.md, "Start-up"): `dockwall --version` and `dockwall
-// validate` from process start to exit, next to a bare `node` start; and which heavy
+// Start-up costs (issue 4, issue 13; docs/ARCHITECTURE.md, "Start-up"): `dockwall --version`,
+// `--help`, `plan --help` and `dockwall validate` from process start to exit, next to a bare `node` start; and which heavy
 // packages each command loads (ink, react, hcl2-parser, @cdktf/hcl2json and dockerode
 // must load only when needed).
 //   npm run build && npm run build:tools && node build/test/bench/startup.js
@@ -86,12 +86,16 @@ export async function main(options?: unknown): Promise<BenchReport> {
     const r = await measureRounds(n, {
       node: () => run(process.execPath, ['-e', '']),
       version: () => runCli(['--version']),
+      help: () => runCli(['--help']),
+      planHelp: () => runCli(['plan', '--help']),
       validateJson: () => runCli(['validate', '-c', join(dir, 'json')]),
       validateHcl: () => runCli(['validate', '-c', join(dir, 'hcl')]),
     })
     const base = {label: 'bare node', stats: r.node}
     figures.push(figure(section, 'node -e "" (bare node start)', r.node))
     figures.push(figure(section, 'dockwall --version', r.version, {baseline: base}))
+    figures.push(figure(section, 'dockwall --help', r.help, {baseline: base}))
+    figures.push(figure(section, 'dockwall plan --help', r.planHelp, {baseline: base}))
     figures.push(figure(section, 'dockwall validate, small .hcl.json configuration', r.validateJson, {baseline: base}))
     figures.push(
       figure(section, 'dockwall validate, small .hcl configuration', r.validateHcl, {
@@ -104,6 +108,13 @@ export async function main(options?: unknown): Promise<BenchReport> {
       ['dockwall validate (.hcl.json)', ['validate', '-c', join(dir, 'json')], []],
       ['dockwall validate (.hcl)', ['validate', '-c', join(dir, 'hcl')], []],
     ]
+    // The fast path (src/cli/fast-path.ts) answers these without oclif.
+    for (const args of [['--version'], ['--help'], ['plan', '--help']]) {
+      const oclif = (await loadedPackages(args)).includes('@oclif/core')
+      notes.push(
+        `fast path, dockwall ${args.join(' ')}: ${oclif ? 'loads @oclif/core — UNEXPECTED, the fast path should answer it' : 'answered without loading @oclif/core (as it should)'}`,
+      )
+    }
     for (const [label, args, expected] of checks) {
       const heavy = heavyLoaded(await loadedPackages(args))
       const ok = heavy.length === expected.length && heavy.every((p) => expected.includes(p))

@@ -9,6 +9,8 @@ import {REPO_ROOT} from '../../helpers/cli.js'
 const ALLOWED = [
   /^bin\/run\.js$/,
   /^dist\/(src|commands|chunks)\//,
+  // oclif's help, rendered at build time for bin/run.js's fast path (src/cli/fast-path.ts).
+  /^dist\/help\.json$/,
   /^oclif\.manifest\.json$/,
   /^package\.json$/,
   /^README\.md$/,
@@ -23,6 +25,7 @@ describe('npm pack', () => {
     expect(files).toContain('bin/run.js')
     expect(files).toContain('dist/commands/apply.js')
     expect(files).toContain('oclif.manifest.json')
+    expect(files).toContain('dist/help.json')
     expect(files).toContain('schema/dockwall.schema.json')
     // The JSON formats scripts read are documented in files the package ships.
     expect(files).toContain('docs/PLAN-JSON.md')
