@@ -33,7 +33,7 @@ export interface PlanFlowIO {
 
 /** Returns the exit code: 2 (changes) with --detailed-exitcode when applying would do something. */
 export async function runPlan(flags: PlanFlags, io: PlanFlowIO): Promise<number> {
-  const session = await openSession(sessionOptions(flags, 'plan', io.warn))
+  const session = await openSession({...sessionOptions(flags, 'plan', io.warn), dockerReadOnly: true})
   try {
     const mode: PlanMode = flags.destroy ? 'destroy' : flags['refresh-only'] ? 'refresh-only' : 'normal'
     const prepared = await preparePlan(session, {mode, targets: flags.target ?? [], replace: flags.replace ?? []})

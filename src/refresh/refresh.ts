@@ -2,7 +2,7 @@
 // containers, inspects only for the containers that matter) and from
 // iptables-save in the host namespace and in each container namespace dockwall
 // writes to or has written to.
-import type {DockerConnection} from '../docker/client.js'
+import type {DockerReader} from '../docker/client.js'
 import {readDocker} from '../docker/read.js'
 import {readDockerProxies} from '../docker/proxies.js'
 import type {Diagnostic} from '../errors.js'
@@ -24,7 +24,7 @@ import type {ActualModel, ActualNamespace} from './types.js'
 const INSPECT_CONCURRENCY = 64
 
 export interface RefreshOptions {
-  docker: DockerConnection
+  docker: DockerReader
   /** The namespace that plays the host: the current one, or `--netns`. */
   host: NetnsTarget
   backend: BackendSetting

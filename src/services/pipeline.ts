@@ -9,6 +9,7 @@
 // happens here once.
 import type {ApplyResult} from '../apply/engine.js'
 import type {ApplyListener} from '../apply/events.js'
+import type {DockerReader} from '../docker/client.js'
 import {unsupportedEngine} from '../docker/engine.js'
 import {AssertionsFailedError, ConfigError, LockoutError, type Diagnostic} from '../errors.js'
 import {brokenByPlan, failingAssertions, type AssertionResult} from '../explain/index.js'
@@ -62,7 +63,7 @@ export interface PrepareOptions {
 
 /** Refreshes, then plans (or checks that a saved plan still fits the state and the host). */
 export async function preparePlan(
-  session: Session,
+  session: Session<DockerReader>,
   source: PlanSource,
   opts: PrepareOptions = {},
 ): Promise<PreparedPlan> {
@@ -113,7 +114,7 @@ export async function preparePlan(
   return {plan, actual, hostSaves, errors, saved: false, work: workOf(session, plan), assertions}
 }
 
-function workOf(session: Session, plan: Plan): Work {
+function workOf(session: Session<DockerReader>, plan: Plan): Work {
   if (planHasChanges(plan)) return 'changes'
   return stateWouldChange(session, plan) ? 'record' : 'none'
 }

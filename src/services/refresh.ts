@@ -1,7 +1,7 @@
 // The first step of the pipeline: what Docker and iptables hold now. Every command that
 // reads the host comes through here (plan, apply, destroy, import, show --actual, watch),
 // so refresh is asked one way.
-import type {DockerConnection} from '../docker/client.js'
+import type {DockerReader} from '../docker/client.js'
 import type {PriorState} from '../model/resources.js'
 import type {BackendSetting, DesiredModel} from '../model/types.js'
 import {refresh, type RefreshResult} from '../refresh/refresh.js'
@@ -9,7 +9,8 @@ import type {NetnsTarget} from '../util/exec.js'
 
 /** What a refresh reads with and for: a session has all of it; show and import --all make one without a lock. */
 export interface RefreshScope {
-  docker: DockerConnection
+  /** Only read: dockerode's connection or the small reader (a plan's session). */
+  docker: DockerReader
   host: NetnsTarget
   backend: BackendSetting
   /** The configuration, when there is one: it says which container namespaces matter. */
