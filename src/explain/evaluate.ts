@@ -51,12 +51,30 @@ class Undecidable extends Error {
 
 type PacketLabel = PacketTrace['packet']
 
+/** One bridged IPv6 hop, from `from` to `to` on `bridge` of `ns`, whose frames cross ip6tables (br_netfilter). */
+interface NeighbourHop {
+  ns: Netns
+  bridge: string
+  from: SegmentMember
+  to: SegmentMember
+  /** The sender's address (the solicitation's source) and the address it resolves. */
+  src: bigint
+  target: bigint
+}
+
+/** The solicited-node multicast address of `ip` (RFC 4291 2.7.1): ff02::1:ff00:0/104 plus its low 24 bits. */
+function solicitedNode(ip: bigint): bigint {
+  return 0xff020000000000000000000000000000n | 0x1ff000000n | (ip & 0xffffffn)
+}
+
 class Run {
   cursor = 0
   readonly ct = new Map<NamespaceId, CtEntry[]>()
   readonly unmodelled = new Map<string, {rule: RuleRef; what: string}>()
   readonly points: RuleRef[] = []
   readonly accepts: {decision: Decision; hook: Hook}[] = []
+  /** Bridged IPv6 hops of the first packet: each needs neighbour discovery to cross first. */
+  readonly neighbours: NeighbourHop[] = []
   label: PacketLabel = 'first'
 
   constructor(readonly choices: boolean[]) {}
@@ -355,11 +373,13 @@ class Walker {
     }
     // Nothing known: a SYN-ACK or an echo reply without its request is INVALID; anything else starts a connection
     // (a lone ACK too: nf_conntrack_tcp_loose picks connections up mid-stream).
-    const isReplyOnly =
+    // ICMPv6 starts a connection only with an echo request or a node information query
+    // (valid_new in nf_conntrack_proto_icmpv6.c): neighbour discovery is INVALID.
+    const startsNothing =
       (p.proto === TCP && (p.tcpFlags & (SYN | ACK)) === (SYN | ACK)) ||
       (p.proto === ICMP && p.icmpType === 0) ||
-      (p.proto === ICMPV6 && p.icmpType === 129)
-    if (isReplyOnly) {
+      (p.proto === ICMPV6 && p.icmpType !== 128 && p.icmpType !== 139)
+    if (startsNothing) {
       p.ct = {state: 'INVALID', dir: 'original', entry: null}
       this.steps.push({kind: 'conntrack', namespace: ns.id, state: 'INVALID', direction: 'original'})
       return
@@ -648,6 +668,42 @@ class Walker {
     return {kind: 'arrive', ns: this.net.ns(target.namespace), iface: target.interface, physIn: ''}
   }
 
+  /**
+   * Neighbour discovery across a bridged IPv6 hop: the solicitation (to the target's
+   * solicited-node multicast address) or the advertisement back. br_netfilter passes both
+   * through ip6tables like any bridged frame, so a rule that drops them (Docker 20.10's
+   * isolation of an internal network drops every destination outside its subnet) stops the
+   * connection before its first packet is sent.
+   */
+  neighbour(hop: NeighbourHop, message: 'solicitation' | 'advertisement'): Outcome {
+    const solicit = message === 'solicitation'
+    const p: Pkt = {
+      family: 'ipv6',
+      src: solicit ? hop.src : hop.target,
+      dst: solicit ? solicitedNode(hop.target) : hop.src,
+      proto: ICMPV6,
+      sport: 0,
+      dport: 0,
+      icmpType: solicit ? 135 : 136,
+      icmpCode: 0,
+      tcpFlags: 0,
+      mark: 0,
+      inIf: '',
+      outIf: '',
+      physIn: '',
+      physOut: '',
+      bridged: false,
+      ct: {state: 'NEW', dir: 'original', entry: null},
+      ns: hop.ns,
+    }
+    const [from, to] = solicit ? [hop.from, hop.to] : [hop.to, hop.from]
+    const next = this.bridge(hop.ns, hop.bridge, from.port ?? '', to, p)
+    if (next.kind === 'outcome') return next.outcome
+    const address = ipOf(p, p.dst)
+    this.steps.push({kind: 'deliver', namespace: to.namespace, address})
+    return {kind: 'delivered', namespace: to.namespace, address}
+  }
+
   private transmit(ns: Netns, p: Pkt, dev: string, nextHop: Ip): Next {
     if (dev === 'lo') return {kind: 'arrive', ns, iface: 'lo', physIn: ''}
     const end = this.net.end(ns.id, dev)
@@ -672,8 +728,18 @@ class Walker {
     if (!other) return routing(ns, `no host answers for ${formatIp(nextHop)} on ${dev}`)
     if (seg.bridge) {
       const bns = this.net.ns(seg.bridge.namespace)
-      if (bns.bridgeNetfilter(p.family))
+      if (bns.bridgeNetfilter(p.family)) {
+        if (p.family === 'ipv6' && this.run.label === 'first')
+          this.run.neighbours.push({
+            ns: bns,
+            bridge: seg.bridge.name,
+            from,
+            to: other,
+            src: p.src,
+            target: nextHop.value,
+          })
         return {kind: 'bridge', ns: bns, bridge: seg.bridge.name, physIn: from.port ?? '', target: other}
+      }
     }
     return {kind: 'arrive', ns: this.net.ns(other.namespace), iface: other.interface, physIn: ''}
   }
@@ -906,6 +972,19 @@ function simulate(net: Network, run: Run, r: Resolved): RunResult {
         namespace: firstOut.namespace,
         reason: `sent back out of ${firstOut.interface}`,
       })
+  }
+
+  // 1b. Each bridged IPv6 hop of the first packet needed neighbour discovery before it. Its
+  // traces follow the first packet's, so that traces[0] stays the first packet for every reader.
+  for (const hop of run.neighbours.splice(0)) {
+    for (const message of ['solicitation', 'advertisement'] as const) {
+      const out = trace('neighbour', (w) => w.neighbour(hop, message))
+      if (out.kind === 'dropped')
+        return deny(
+          `neighbour discovery for ${formatIp({family: 'ipv6', value: hop.target})} (the neighbour ${message}, needed before the first packet) is`,
+          out.by,
+        )
+    }
   }
 
   // 2. The reply, from where the first packet ended, back the way conntrack knows.

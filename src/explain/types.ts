@@ -204,8 +204,12 @@ export type Outcome =
   | {kind: 'dropped'; by: Decision}
 
 export interface PacketTrace {
-  /** `first`: the connection's first packet; `reply`: the answer; `next`: the client's following packet. */
-  packet: 'first' | 'reply' | 'next'
+  /**
+   * `neighbour`: IPv6 neighbour discovery the first packet needs across a bridge whose frames
+   * cross ip6tables; `first`: the connection's first packet; `reply`: the answer; `next`: the
+   * client's following packet.
+   */
+  packet: 'neighbour' | 'first' | 'reply' | 'next'
   steps: Step[]
   outcome: Outcome
 }

@@ -77,6 +77,7 @@ function packetText(p: PacketView): string {
 }
 
 const PACKET_NAMES: Record<PacketTrace['packet'], string> = {
+  neighbour: 'neighbour discovery',
   first: 'first packet',
   reply: 'reply',
   next: "client's next packet",

@@ -586,6 +586,69 @@ COMMIT
   })
 })
 
+describe('IPv6 neighbour discovery across a bridge whose frames cross ip6tables', () => {
+  // Docker 20.10's ip6tables for an internal IPv6 network (br-a): its isolation drops every
+  // frame into or out of the bridge whose address is outside the subnet, and the neighbour
+  // solicitation goes to a multicast address (captured: the neighbour entry stays INCOMPLETE,
+  // the second rule's counter grows with each connection attempt).
+  const internal = `*filter
+:INPUT ACCEPT [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+:DOCKER-ISOLATION-STAGE-1 - [0:0]
+-A FORWARD -j DOCKER-ISOLATION-STAGE-1
+-A FORWARD -i br-a -o br-a -j ACCEPT
+-A DOCKER-ISOLATION-STAGE-1 ! -s fd00:a::/64 -o br-a -j DROP
+-A DOCKER-ISOLATION-STAGE-1 ! -d fd00:a::/64 -i br-a -j DROP
+-A DOCKER-ISOLATION-STAGE-1 -j RETURN
+COMMIT
+`
+  const q = {from: from('cli'), to: 'fd00:a::10'}
+
+  it('a solicitation Docker drops denies the connection, naming the rule, in a trace after the first packet', () => {
+    const {r, decided, steps} = ask(spec(docker2010(), {rules6: internal}), q)
+    expect(r.verdict, steps).toBe('deny')
+    expect(decided).toBe('host ip6 filter DOCKER-ISOLATION-STAGE-1#2 DROP')
+    expect(r.summary).toContain('neighbour discovery for fd00:a::10 (the neighbour solicitation')
+    expect(r.traces.map((t) => t.packet)).toEqual(['first', 'neighbour'])
+    const enter = r.traces[1]!.steps.find((s) => s.kind === 'enter')
+    // To the solicited-node address of fd00:a::10, an ICMPv6 neighbour solicitation, INVALID to conntrack.
+    expect(enter).toMatchObject({packet: {src: 'fd00:a::11', dst: 'ff02::1:ff00:10', proto: 'icmp', icmpType: 135}})
+    expect(r.traces[1]!.steps).toContainEqual(expect.objectContaining({kind: 'conntrack', state: 'INVALID'}))
+  })
+
+  it('lets the connection through where the discovery passes, with both messages in the trace', () => {
+    const open = internal.replace(
+      '-A DOCKER-ISOLATION-STAGE-1 ! -d',
+      '-A DOCKER-ISOLATION-STAGE-1 -p ipv6-icmp -j RETURN\n-A DOCKER-ISOLATION-STAGE-1 ! -d',
+    )
+    const {r, decided, steps} = ask(spec(docker2010(), {rules6: open}), q)
+    expect(r.verdict, steps).toBe('allow')
+    expect(decided).toBe('host ip6 filter FORWARD#2 ACCEPT')
+    expect(r.traces.map((t) => t.packet)).toEqual(['first', 'neighbour', 'neighbour', 'reply', 'next'])
+  })
+
+  it('an advertisement dropped on its way back denies it too', () => {
+    const noAdvert = internal
+      .replace(
+        ':DOCKER-ISOLATION-STAGE-1 - [0:0]\n',
+        ':DOCKER-ISOLATION-STAGE-1 - [0:0]\n-A FORWARD -p ipv6-icmp -m icmp6 --icmpv6-type neighbour-advertisement -j DROP\n',
+      )
+      .replace('! -d fd00:a::/64 -i br-a -j DROP', '! -d fd00:a::/64 -i br-a -p tcp -j DROP')
+    const {r, decided, steps} = ask(spec(docker2010(), {rules6: noAdvert}), q)
+    expect(r.verdict, steps).toBe('deny')
+    expect(decided).toBe('host ip6 filter FORWARD#1 DROP')
+    expect(r.summary).toContain('the neighbour advertisement')
+  })
+
+  it('needs no discovery where bridged frames skip ip6tables, or over IPv4', () => {
+    const off = ask(spec(docker2010(), {rules6: internal, bridgeNetfilter: false}), q)
+    expect(off.r.traces.map((t) => t.packet)).toEqual(['first', 'reply', 'next'])
+    const v4 = ask(spec(docker2010(), {rules6: internal}), {from: from('cli'), to: '10.1.0.10'})
+    expect(v4.r.traces.map((t) => t.packet)).toEqual(['first', 'reply', 'next'])
+  })
+})
+
 describe('rules outside the model', () => {
   const user = (rules: string) => spec(docker2010(rules))
   const q = {from: from('cli'), to: '10.1.0.10'}
