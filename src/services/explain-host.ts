@@ -81,9 +81,12 @@ interface NamespaceTarget {
   topology?: TopologyRead
 }
 
+/** The docker-proxies of the host, as read (readDockerProxies) or under way. */
+type ProxiesRead = ReturnType<typeof readDockerProxies>
+
 async function readDumps(
   targets: readonly NamespaceTarget[],
-  host: NetnsTarget,
+  proxies: () => ProxiesRead,
   docker: DockerSnapshot,
 ): Promise<ExplainHost> {
   const read = await mapLimit(targets, READ_CONCURRENCY, async (t): Promise<NamespaceDump | undefined> => {
@@ -102,7 +105,7 @@ async function readDumps(
   return hostFromDumps(
     {
       namespaces: read.filter((d): d is NamespaceDump => d !== undefined),
-      proxies: readDockerProxies(host),
+      proxies: await proxies(),
       dockerBridges: docker.networks
         .filter((n) => n.driver === 'bridge')
         .map(bridgeName)
@@ -133,7 +136,7 @@ export async function readExplainHost(
         target: {kind: 'pid', pid: c.pid},
         backend: backendOf.get(c.name) ?? hostNs.backend,
       })
-  return readDumps(targets, host, actual.docker)
+  return readDumps(targets, () => readDockerProxies(host), actual.docker)
 }
 
 /** What `dockwall explain` reads of the host as it is (readHostAsIs). */
@@ -164,12 +167,22 @@ export async function readHostAsIs(scope: {
   /** Its containers' rules are read with the rest (the others' when a packet enters them). */
   question?: Question
 }): Promise<HostAsIs> {
+  // The host's saves start first: a 20,000-rule nft save is the longest read of all, and each
+  // process started before it holds the event loop (tens of ms on a loaded host).
+  const hostSavesRead = readNamespaceSaves(scope.host, scope.backend, {ipv6: true})
   // Interfaces and routes need no backend: each namespace's are read while the host's saves
-  // (a 20,000-rule nft save takes longest) are, the host's at once, a container's once Docker
-  // has named its PID.
+  // are, the host's at once, a container's once Docker has named its PID.
   const batchSlots = new Semaphore(READ_CONCURRENCY)
   const batchSlot = <T>(fn: () => Promise<T>): Promise<T> => batchSlots.use(fn)
-  const topologies = new Map<string, TopologyRead>([['host', startTopologyRead('host', scope.host, {batchSlot})]])
+  const topologies = new Map<string, TopologyRead>()
+  // The host's once the saves' processes have started (a microtask or two after the call).
+  const hostTopology = (): TopologyRead => {
+    let t = topologies.get('host')
+    if (!t) topologies.set('host', (t = startTopologyRead('host', scope.host, {batchSlot})))
+    return t
+  }
+  setImmediate(hostTopology)
+  let proxies: ProxiesRead | undefined
   const [docker, hostSaves] = await Promise.all([
     readDocker(scope.docker, {inspect: 'all', concurrency: INSPECT_CONCURRENCY}).then((d) => {
       for (const c of d.containers)
@@ -177,9 +190,12 @@ export async function readHostAsIs(scope: {
           const id = `container.${c.name}`
           topologies.set(id, startTopologyRead(id, {kind: 'pid', pid: c.pid}, {batchSlot}))
         }
+      // The /proc scan for docker-proxies (hundreds of ms where many processes run) while
+      // the host's saves are still under way, not after them: it needs neither.
+      proxies = readDockerProxies(scope.host)
       return d
     }),
-    readNamespaceSaves(scope.host, scope.backend, {ipv6: true}),
+    hostSavesRead,
   ])
   const warnings: string[] = []
   if (hostSaves.warning) warnings.push(`host: ${hostSaves.warning}`)
@@ -211,7 +227,7 @@ export async function readHostAsIs(scope: {
       target: scope.host,
       backend: hostSaves.backend,
       saves: knownSaves(hostSaves),
-      topology: topologies.get('host')!,
+      topology: hostTopology(),
     },
   ]
   for (const c of docker.containers) {
@@ -231,7 +247,7 @@ export async function readHostAsIs(scope: {
   const byId = new Map(targets.map((t) => [t.id, t]))
   return {
     docker,
-    host: await readDumps(targets, scope.host, docker),
+    host: await readDumps(targets, () => proxies ?? readDockerProxies(scope.host), docker),
     warnings,
     readRules: async (namespace, family) => {
       const t = byId.get(namespace)

@@ -51,6 +51,8 @@ function procNetDir(target: NetnsTarget): string | undefined {
   if (target.kind === 'pid') return `/proc/${target.pid}/net`
   const inode = netnsInode(target)
   if (inode === undefined) return undefined
+  // dockwall itself may live there (`--netns` naming its own namespace): no /proc scan then.
+  if (inode === netnsInode({kind: 'current'})) return '/proc/self/net'
   // The process found last time, if it still lives there: one readlink instead of a /proc scan.
   const known = resident.get(inode)
   if (known !== undefined && livesIn(known, inode)) return `/proc/${known}/net`

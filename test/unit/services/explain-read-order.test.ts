@@ -4,6 +4,7 @@
 import {afterEach, describe, expect, it, vi} from 'vitest'
 
 import type {DockerReader} from '../../../src/docker/client.js'
+import {readDockerProxies} from '../../../src/docker/proxies.js'
 import type {NamespaceSaves} from '../../../src/refresh/namespace.js'
 import {readHostAsIs} from '../../../src/services/explain-host.js'
 import {run, type RunOptions, type RunResult} from '../../../src/util/exec.js'
@@ -12,6 +13,10 @@ import {readNamespaceSaves} from '../../../src/refresh/namespace.js'
 vi.mock('../../../src/util/exec.js', async (importOriginal) => ({
   ...(await importOriginal<Record<string, unknown>>()),
   run: vi.fn(),
+}))
+vi.mock('../../../src/docker/proxies.js', async (importOriginal) => ({
+  ...(await importOriginal<Record<string, unknown>>()),
+  readDockerProxies: vi.fn(() => []),
 }))
 vi.mock('../../../src/refresh/namespace.js', async (importOriginal) => ({
   ...(await importOriginal<Record<string, unknown>>()),
@@ -47,6 +52,7 @@ function reader(): DockerReader {
 afterEach(() => {
   vi.mocked(run).mockReset()
   vi.mocked(readNamespaceSaves).mockReset()
+  vi.mocked(readDockerProxies).mockClear()
 })
 
 describe('readHostAsIs', () => {
@@ -80,5 +86,41 @@ describe('readHostAsIs', () => {
       ['host', []],
       ['container.web', ['ipv4']],
     ])
+  })
+
+  it("starts the host's saves before any other process, and scans for docker-proxies while they are read", async () => {
+    // Given a host whose saves take their time, and Docker with one running container
+    const calls: string[] = []
+    vi.mocked(run).mockImplementation(async (file: string): Promise<RunResult> => {
+      calls.push(file)
+      return {stdout: IP_BATCH_OUT, stderr: '', exitCode: 0, command: [file]}
+    })
+    let savesRead: (s: NamespaceSaves) => void = () => {}
+    vi.mocked(readNamespaceSaves).mockImplementation(async () => {
+      // As the real one: its processes start a few microtasks after the call.
+      for (let i = 0; i < 3; i++) await Promise.resolve()
+      calls.push('saves')
+      return new Promise<NamespaceSaves>((resolve) => (savesRead = resolve))
+    })
+    vi.mocked(readDockerProxies).mockImplementation(() => {
+      calls.push('proxies')
+      return []
+    })
+    // When explain reads the host as it is
+    const reading = readHostAsIs({
+      docker: reader(),
+      host: {kind: 'path', path: '/nonexistent/dockwall-test-netns'},
+      backend: 'auto',
+      model: null,
+      state: null,
+    })
+    // Then the saves' processes start first, and the proxies are scanned before the saves are back
+    await vi.waitFor(() => expect(calls).toContain('proxies'))
+    await vi.waitFor(() => expect(calls).toContain('ip'))
+    expect(calls[0]).toBe('saves')
+    savesRead({backend: 'nft', reason: 'test', v4: {nft: ''}, v6: {nft: ''}})
+    await reading
+    // And only once
+    expect(calls.filter((c) => c === 'proxies')).toHaveLength(1)
   })
 })
