@@ -4,9 +4,12 @@
 // namespace has an IPv6 address to use; br_netfilter's switches only where a bridge is.
 // Few processes per namespace: on a loaded host each costs a tenth of a second, and a
 // host has a namespace per running container. The e2e tests' sandbox reader uses it too.
+import {readFileSync} from 'node:fs'
+
 import type {NamespaceDump} from '../explain/index.js'
 import type {Backend} from '../model/types.js'
 import {run, type NetnsTarget} from '../util/exec.js'
+import {netnsInode} from '../util/netns.js'
 
 const BRIDGE_SYSCTLS = ['net.bridge.bridge-nf-call-iptables', 'net.bridge.bridge-nf-call-ip6tables'] as const
 
@@ -119,13 +122,34 @@ async function readIpBatch(id: string, target: NetnsTarget, sockets: boolean): P
   return {link, addr, route4, netconf, hasIpv6, ...(ss !== undefined ? {ss} : {})}
 }
 
+/**
+ * br_netfilter's switches as `sysctl -e` gives them, read from /proc/sys where it shows the
+ * namespace: dockwall's own (the host, usually), whose /proc/sys/net it sees. No process then
+ * (each costs tens of ms on a loaded host); undefined for another namespace.
+ */
+function ownBridgeSysctls(target: NetnsTarget): Map<string, string> | undefined {
+  if (target.kind !== 'current' && netnsInode(target) !== netnsInode({kind: 'current'})) return undefined
+  const out = new Map<string, string>()
+  for (const key of BRIDGE_SYSCTLS) {
+    try {
+      out.set(key, readFileSync(`/proc/sys/${key.replaceAll('.', '/')}`, 'utf8').trim())
+    } catch {
+      // br_netfilter not loaded: left out, as `sysctl -e` leaves it out.
+    }
+  }
+  return out
+}
+
 /** The IPv6 routes (where IPv6 matters) and br_netfilter's switches (where a bridge is), after the batch. */
 async function completeTopology(b: IpBatch, target: NetnsTarget): Promise<NamespaceTopology> {
   const hasBridge = (JSON.parse(b.link) as LinkEntry[]).some((l) => l.linkinfo?.info_kind === 'bridge')
   const [route6, bridgeSysctl] = await Promise.all([
     b.hasIpv6 ? run('ip', ['-j', '-6', 'route', 'show'], {netns: target}).then((r) => r.stdout) : Promise.resolve('[]'),
     hasBridge
-      ? run('sysctl', ['-e', ...BRIDGE_SYSCTLS], {netns: target, okExitCodes: [255]}).then((r) => parseSysctl(r.stdout))
+      ? (ownBridgeSysctls(target) ??
+        run('sysctl', ['-e', ...BRIDGE_SYSCTLS], {netns: target, okExitCodes: [255]}).then((r) =>
+          parseSysctl(r.stdout),
+        ))
       : Promise.resolve(new Map<string, string>()),
   ])
   const topology: NamespaceTopology = {
