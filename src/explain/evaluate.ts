@@ -9,7 +9,7 @@ import {ALL, candidates, type TableView} from './chains.js'
 import {ruleMatches, type CTarget} from './compile.js'
 import type {Ruleset} from '../netfilter/types.js'
 import {ExplainInputError, Network, type Netns} from './net.js'
-import {ACK, ICMP, ICMPV6, SYN, TCP, UDP, tcpFlagNames, type CtEntry, type Pkt, type Tuple} from './packet.js'
+import {ACK, ICMP, ICMPV6, SYN, TCP, UDP, newPkt, tcpFlagNames, type CtEntry, type Pkt, type Tuple} from './packet.js'
 import type {
   CtState,
   Decision,
@@ -677,7 +677,7 @@ class Walker {
    */
   neighbour(hop: NeighbourHop, message: 'solicitation' | 'advertisement'): Outcome {
     const solicit = message === 'solicitation'
-    const p: Pkt = {
+    const p = newPkt({
       family: 'ipv6',
       src: solicit ? hop.src : hop.target,
       dst: solicit ? solicitedNode(hop.target) : hop.src,
@@ -685,17 +685,9 @@ class Walker {
       sport: 0,
       dport: 0,
       icmpType: solicit ? 135 : 136,
-      icmpCode: 0,
       tcpFlags: 0,
-      mark: 0,
-      inIf: '',
-      outIf: '',
-      physIn: '',
-      physOut: '',
-      bridged: false,
-      ct: {state: 'NEW', dir: 'original', entry: null},
       ns: hop.ns,
-    }
+    })
     const [from, to] = solicit ? [hop.from, hop.to] : [hop.to, hop.from]
     const next = this.bridge(hop.ns, hop.bridge, from.port ?? '', to, p)
     if (next.kind === 'outcome') return next.outcome
@@ -881,7 +873,7 @@ function resolve(net: Network, q: Query): Resolved {
 
 function makePkt(r: Resolved, label: PacketLabel, ns: Netns): Pkt {
   const icmp = r.proto === ICMP || r.proto === ICMPV6
-  return {
+  return newPkt({
     family: r.family,
     src: r.from.src,
     dst: r.dst,
@@ -889,17 +881,9 @@ function makePkt(r: Resolved, label: PacketLabel, ns: Netns): Pkt {
     sport: r.sport,
     dport: r.dport,
     icmpType: icmp ? (r.proto === ICMP ? 8 : 128) : 0,
-    icmpCode: 0,
     tcpFlags: r.proto === TCP ? (label === 'first' ? SYN : ACK) : 0,
-    mark: 0,
-    inIf: '',
-    outIf: '',
-    physIn: '',
-    physOut: '',
-    bridged: false,
-    ct: {state: 'NEW', dir: 'original', entry: null},
     ns,
-  }
+  })
 }
 
 interface RunResult {

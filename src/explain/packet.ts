@@ -74,6 +74,23 @@ export interface Pkt {
   ns: AddressTypes
 }
 
+/** A packet as it is sent: no mark, no interfaces yet, and nothing known to conntrack. */
+export function newPkt(
+  head: Pick<Pkt, 'family' | 'src' | 'dst' | 'proto' | 'sport' | 'dport' | 'icmpType' | 'tcpFlags' | 'ns'>,
+): Pkt {
+  return {
+    ...head,
+    icmpCode: 0,
+    mark: 0,
+    inIf: '',
+    outIf: '',
+    physIn: '',
+    physOut: '',
+    bridged: false,
+    ct: {state: 'NEW', dir: 'original', entry: null},
+  }
+}
+
 export function tcpFlagNames(flags: number): string {
   const names: string[] = []
   for (const [bit, name] of [

@@ -80,16 +80,19 @@ export function sameStateResource(a: StateResource, b: StateResource): boolean {
   if (!jsonEqual(a.ids, b.ids) || !jsonEqual(a.attributes, b.attributes)) return false
   if (a.lines === undefined || b.lines === undefined) return a.lines === b.lines
   if (a.lines.length !== b.lines.length) return false
-  return a.lines.every((l, i) => {
-    const m = b.lines![i]!
-    return (
-      l.namespace === m.namespace &&
-      l.family === m.family &&
-      l.table === m.table &&
-      l.chain === m.chain &&
-      l.spec === m.spec
-    )
-  })
+  const other = b.lines
+  return a.lines.every((l, i) => sameRuleLine(l, other[i]!))
+}
+
+/** The same line written the same way (two spellings of one rule differ here: compare normal forms for that). */
+export function sameRuleLine(a: RuleLine, b: RuleLine): boolean {
+  return (
+    a.spec === b.spec &&
+    a.chain === b.chain &&
+    a.table === b.table &&
+    a.family === b.family &&
+    a.namespace === b.namespace
+  )
 }
 
 /** The part of the state the planner reads. */

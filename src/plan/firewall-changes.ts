@@ -16,6 +16,7 @@ import {
 import {reasonText, type ReasonCode} from './reasons.js'
 import {
   FIREWALL_TABLES,
+  sameRuleLine,
   type Attributes,
   type FirewallTable,
   type NamespaceKey,
@@ -84,20 +85,10 @@ function lineKey(l: RuleLine, norm: Normalize): string {
   return `${l.namespace}|${l.family}|${l.table}|${l.chain}|${norm(l.spec, l.family)}`
 }
 
-function sameText(a: RuleLine, b: RuleLine): boolean {
-  return (
-    a.spec === b.spec &&
-    a.chain === b.chain &&
-    a.table === b.table &&
-    a.family === b.family &&
-    a.namespace === b.namespace
-  )
-}
-
 function sameLines(a: readonly RuleLine[], b: readonly RuleLine[], norm: Normalize): boolean {
   if (a.length !== b.length) return false
   // The same texts in the same order are the same lines in any form; only a difference needs the normal form.
-  if (a.every((l, i) => sameText(l, b[i]!))) return true
+  if (a.every((l, i) => sameRuleLine(l, b[i]!))) return true
   const ka = a.map((l) => lineKey(l, norm)).sort()
   const kb = b.map((l) => lineKey(l, norm)).sort()
   return ka.every((k, i) => k === kb[i])
