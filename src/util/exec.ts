@@ -1,5 +1,8 @@
 // Every external program dockwall runs goes through here: execa with an argument
 // array (never a shell string), optionally inside a network namespace.
+import {accessSync, constants} from 'node:fs'
+import {delimiter, join} from 'node:path'
+
 import {execa} from 'execa'
 
 import {ExternalError} from '../errors.js'
@@ -55,9 +58,34 @@ export function commandLine(
   file: string,
   args: readonly string[],
   opts: Pick<RunOptions, 'netns' | 'dieWithParent'> = {},
+  setprivFound: () => boolean = setprivOnPath,
 ): {spawn: string[]; shown: string[]} {
   const shown = [...netnsPrefix(opts.netns), file, ...args]
-  return {spawn: opts.dieWithParent ? [...DIE_WITH_PARENT_PREFIX, ...shown] : shown, shown}
+  return {spawn: opts.dieWithParent && setprivFound() ? [...DIE_WITH_PARENT_PREFIX, ...shown] : shown, shown}
+}
+
+/** Whether an executable `name` is in one of PATH's directories. */
+export function onPath(name: string, path: string | undefined): boolean {
+  return (path ?? '').split(delimiter).some((dir) => {
+    if (dir === '') return false
+    try {
+      accessSync(join(dir, name), constants.X_OK)
+      return true
+    } catch {
+      return false
+    }
+  })
+}
+
+let setprivKnown: boolean | undefined
+
+/**
+ * setpriv is util-linux's, like nsenter, but a minimal host may lack it: there the child
+ * runs as before (it may then outlive a killed dockwall) rather than fail to start.
+ */
+function setprivOnPath(): boolean {
+  setprivKnown ??= onPath('setpriv', process.env.PATH)
+  return setprivKnown
 }
 
 export async function run(file: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {

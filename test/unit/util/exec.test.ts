@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {ExternalError} from '../../../src/errors.js'
-import {commandLine, run} from '../../../src/util/exec.js'
+import {commandLine, onPath, run} from '../../../src/util/exec.js'
 
 describe('commandLine', () => {
   it('dieWithParent: setpriv --pdeathsig KILL outermost, then nsenter (which execs without forking), then the program', () => {
@@ -53,5 +53,21 @@ describe('run with dieWithParent', () => {
     const err = await run('false', [], {dieWithParent: true}).catch((error: unknown) => error)
     expect(err).toBeInstanceOf(ExternalError)
     expect((err as ExternalError).command).toEqual(['false'])
+  })
+})
+
+describe('without setpriv on the host', () => {
+  it('runs the program itself, as before, rather than fail to start it', () => {
+    expect(commandLine('iptables-nft-restore', ['--noflush'], {dieWithParent: true}, () => false).spawn).toEqual([
+      'iptables-nft-restore',
+      '--noflush',
+    ])
+  })
+
+  it('finds an executable on PATH, and nothing in empty or missing directories', () => {
+    expect(onPath('sh', '/nonexistent:/bin:/usr/bin')).toBe(true)
+    expect(onPath('sh', '/nonexistent::')).toBe(false)
+    expect(onPath('setpriv-not-here', process.env.PATH)).toBe(false)
+    expect(onPath('sh', undefined)).toBe(false)
   })
 })
