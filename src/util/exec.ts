@@ -1,7 +1,6 @@
 // Every external program dockwall runs goes through here: execa with an argument
 // array (never a shell string), optionally inside a network namespace.
 import {accessSync, constants} from 'node:fs'
-import {delimiter, join} from 'node:path'
 
 import {execa} from 'execa'
 
@@ -66,10 +65,10 @@ export function commandLine(
 
 /** Whether an executable `name` is in one of PATH's directories. */
 export function onPath(name: string, path: string | undefined): boolean {
-  return (path ?? '').split(delimiter).some((dir) => {
+  return (path ?? '').split(':').some((dir) => {
     if (dir === '') return false
     try {
-      accessSync(join(dir, name), constants.X_OK)
+      accessSync(`${dir}/${name}`, constants.X_OK)
       return true
     } catch {
       return false
