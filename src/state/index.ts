@@ -6,6 +6,7 @@ export {
   decodeState,
   encodeState,
   stateContentEqual,
+  sameResources,
   sortResources,
   compareAddresses,
   STATE_UPGRADES,

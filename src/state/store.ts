@@ -28,6 +28,7 @@ import {
   decodeState,
   encodeResources,
   encodeWithResources,
+  sameResources,
   stateContentEqual,
 } from './format.js'
 import {backupPathFor} from './paths.js'
@@ -65,8 +66,8 @@ export async function readState(path: string): Promise<State | null> {
 /**
  * Writes `state` over the file that held `prev` (what readState returned, or what
  * the previous writeState returned; null when there was no file) and returns the
- * state as written, to pass as `prev` next time. Its resources (like readState's)
- * are deeply frozen canonical copies: edit with putResource/removeResources.
+ * state as written, to pass as `prev` next time. Its resources are deeply frozen
+ * canonical copies (readState's are deeply frozen): edit with putResource/removeResources.
  *
  * - The serial is computed here (`state.serial` is ignored): prev's serial, plus
  *   one when the resources differ; 1 for a new file. Nothing is written when the
@@ -210,7 +211,7 @@ function prepareWrite(path: string, state: State, prev: State | null): PreparedW
     throw new Error(`writeState: lineage changed from ${prev.lineage} to ${state.lineage}; the lineage is set once`)
   // Throws before touching the disk if the state is invalid.
   const encoded = encodeResources(state.resources)
-  const changed = prev === null || encodeResources(prev.resources).text !== encoded.text
+  const changed = prev === null || !sameResources(prev.resources, encoded.resources)
   const serial = prev === null ? 1 : changed ? prev.serial + 1 : prev.serial
   const next: State = {...state, version: STATE_VERSION, serial, resources: encoded.resources}
   const text = encodeWithResources(next, encoded.text)

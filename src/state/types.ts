@@ -38,8 +38,8 @@ export interface State {
   dockwallVersion: string
   /**
    * Sorted by address (code-unit order); addresses are unique. In states returned by
-   * readState and writeState the array and each resource are deeply frozen (they carry
-   * their encoded text): change them with putResource and removeResources.
+   * readState and writeState the array and each resource are deeply frozen (writeState's
+   * carry their encoded text): change them with putResource and removeResources.
    */
   resources: StateResource[]
 }

@@ -4,7 +4,7 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
-import {decodeState, encodeState} from '../../../src/state/format.js'
+import {decodeState, encodeState, stateVerdicts, type RawState} from '../../../src/state/format.js'
 import {RESOURCE_TYPES} from '../../../src/state/types.js'
 import type {State, StateResource} from '../../../src/state/types.js'
 import {addressFor} from './helpers.js'
@@ -136,5 +136,98 @@ describe('state encoding of iptables lines', () => {
       lines: [{namespace: 'container.a b/"c"', family: 'ipv4', table: 'nat', chain: 'X', spec: ''}],
     }
     expect(encodeState(state([r]))).toBe(reference(state([r])))
+  })
+})
+
+describe('the fast path of decoding', () => {
+  const valid = (list: StateResource[]): RawState => JSON.parse(encodeState(state(list))) as RawState
+
+  // Container labels as Docker names them ([A-Za-z0-9_.-]): the fast path leaves stranger ones to the schema.
+  const dockerNamed = resource.map((r) => ({
+    ...r,
+    ...(r.lines
+      ? {lines: r.lines.map((l) => ({...l, namespace: l.namespace === 'host' ? 'host' : 'container.web-1_a.b'}))}
+      : {}),
+  }))
+
+  it('takes every state dockwall writes, so a large state never goes through zod', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(dockerNamed, {selector: (r) => r.address, maxLength: 6}), (list) => {
+        expect(stateVerdicts(valid(list as StateResource[]))).toEqual({fast: true, schema: true})
+      }),
+      {numRuns: 200},
+    )
+  })
+
+  /** Every place in a decoded object: [parent, key]. */
+  function places(v: unknown, out: [{[k: string]: unknown}, string][] = []): [{[k: string]: unknown}, string][] {
+    if (v !== null && typeof v === 'object')
+      for (const k of Object.keys(v)) {
+        out.push([v as {[k: string]: unknown}, k])
+        places((v as {[k: string]: unknown})[k], out)
+      }
+    return out
+  }
+
+  const values = fc.constantFrom<unknown>(
+    null,
+    0,
+    -1,
+    1.5,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    '',
+    'x',
+    'host',
+    'container.',
+    'container.a',
+    'ipv6',
+    'ipv5',
+    'nat',
+    'mangle',
+    'rule',
+    'rule.a',
+    'network.a',
+    true,
+    [],
+    ['x'],
+    {},
+    {a: 1},
+    undefined,
+    new Date(0),
+  )
+  // A fresh copy per use: an edit must not change the constant for later runs.
+  const fresh = values.map((v) =>
+    v instanceof Date ? new Date(0) : typeof v === 'object' && v !== null ? structuredClone(v) : v,
+  )
+  const keys = fc.constantFrom('__proto__', 'family', 'extra', 'lines', 'origin', 'import', 'ids', 'spec', 'x')
+
+  it('accepts only what the schema accepts (mutated states: any field changed, dropped or added)', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(resource, {selector: (r) => r.address, minLength: 1, maxLength: 4}),
+        fc.array(fc.tuple(fc.nat(), fc.constantFrom('set', 'delete', 'add'), fresh, keys), {
+          minLength: 1,
+          maxLength: 3,
+        }),
+        (list, edits) => {
+          const raw = valid(list as StateResource[])
+          for (const [at, how, value, key] of edits) {
+            const all = places(raw)
+            const [parent, k] = all[at % all.length]!
+            if (how === 'delete') delete parent[k]
+            else if (how === 'set') parent[k] = value
+            else {
+              const target = parent[k]
+              if (target !== null && typeof target === 'object' && !Array.isArray(target))
+                Object.defineProperty(target, key, {value, enumerable: true, writable: true, configurable: true})
+            }
+          }
+          const v = stateVerdicts(raw)
+          if (v.fast) expect(v.schema).toBe(true)
+        },
+      ),
+      {numRuns: 2000},
+    )
   })
 })
