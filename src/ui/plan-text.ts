@@ -43,17 +43,19 @@ function shapeOf(c: Change): string {
 /** One group's changes as shown: each change, or a fold standing for `count` changes like the ones before it. */
 function foldRuns(changes: readonly Change[], verbose: boolean): Array<Change | {fold: Change[]}> {
   if (verbose || changes.length <= FOLD_ABOVE) return [...changes]
+  // Each shape once: it sorts the keys of two attribute maps, 20,000 times in a large plan.
+  const shapes = changes.map(shapeOf)
   const byShape = new Map<string, Change[]>()
-  for (const c of changes) {
-    const k = shapeOf(c)
+  changes.forEach((c, i) => {
+    const k = shapes[i]!
     const list = byShape.get(k)
     if (list) list.push(c)
     else byShape.set(k, [c])
-  }
+  })
   const out: Array<Change | {fold: Change[]}> = []
   const seen = new Map<string, number>()
-  for (const c of changes) {
-    const k = shapeOf(c)
+  for (const [n, c] of changes.entries()) {
+    const k = shapes[n]!
     const same = byShape.get(k)!
     const i = seen.get(k) ?? 0
     seen.set(k, i + 1)
