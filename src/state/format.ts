@@ -124,7 +124,11 @@ export function resourceOnDisk(r: StateResource): DiskResource {
   return out
 }
 
-/** The typed resource; values this dockwall does not know stay in `ids`, so they are written back unchanged. */
+/**
+ * The typed resource, its objects' keys in the canonical order (sorted; the fields of a
+ * line in the file's order), so what is shown from it does not depend on how the file
+ * was edited. Values this dockwall does not know stay in `ids`, so they are written back unchanged.
+ */
 export function resourceFromDisk(d: DiskResource): StateResource {
   const {origin, import: move, ...ids} = d.ids
   const known = origin !== undefined && (ORIGINS as readonly string[]).includes(origin)
@@ -133,12 +137,22 @@ export function resourceFromDisk(d: DiskResource): StateResource {
   return {
     address: d.address,
     type: d.type,
-    ids,
+    ids: canonical(ids) as {[k: string]: string},
     ...(known ? {origin: origin as Origin} : {}),
     ...(move === PENDING_MOVE ? {pendingMove: true as const} : {}),
-    attributes: d.attributes,
+    attributes: canonical(d.attributes) as {[k: string]: Json},
     // A line without family is IPv4 (the file writes it only for ip6tables lines).
-    ...(d.lines ? {lines: d.lines.map((l): RuleLine => ({...l, family: l.family ?? 'ipv4'}))} : {}),
+    ...(d.lines
+      ? {
+          lines: d.lines.map((l): RuleLine => ({
+            namespace: l.namespace,
+            family: l.family ?? 'ipv4',
+            table: l.table,
+            chain: l.chain,
+            spec: l.spec,
+          })),
+        }
+      : {}),
   }
 }
 

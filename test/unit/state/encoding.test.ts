@@ -231,3 +231,28 @@ describe('the fast path of decoding', () => {
     )
   })
 })
+
+describe('decoded resources', () => {
+  it('hold their keys in the canonical order whatever the file, for what is shown from them', () => {
+    const text = JSON.stringify({
+      version: 1,
+      serial: 2,
+      lineage: LINEAGE,
+      dockwall_version: '0.1.0',
+      resources: [
+        {
+          address: 'rule.a',
+          type: 'rule',
+          ids: {z: '1', a: '2'},
+          attributes: {proto: 'tcp', action: 'accept', nested: {y: 1, b: 2}},
+          lines: [{spec: '-j ACCEPT', chain: 'DOCKWALL-FORWARD', table: 'filter', namespace: 'host'}],
+        },
+      ],
+    })
+    const r = decodeState(text, 'f').resources[0]!
+    expect(Object.keys(r.ids)).toEqual(['a', 'z'])
+    expect(JSON.stringify(r.attributes)).toBe('{"action":"accept","nested":{"b":2,"y":1},"proto":"tcp"}')
+    expect(Object.keys(r.lines![0]!)).toEqual(['namespace', 'family', 'table', 'chain', 'spec'])
+    expect(Object.isFrozen(r) && Object.isFrozen(r.attributes) && Object.isFrozen(r.lines![0])).toBe(true)
+  })
+})
