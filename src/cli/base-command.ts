@@ -8,7 +8,10 @@ import {Command, Flags} from '@oclif/core'
 import {AbortError, ConfigError, ExternalError, formatDiagnostic, type Diagnostic} from '../errors.js'
 import {failureToJson, sourceFromDisk} from '../ui/diagnostics-json.js'
 import {rewriteTerraformFlags, type FlagShape} from './argv.js'
+import {applyColorChoice} from './color-choice.js'
 import {ExitCode} from './exit-codes.js'
+
+export {applyColorChoice} from './color-choice.js'
 
 export abstract class BaseCommand extends Command {
   /**
@@ -118,15 +121,4 @@ export function renderError(err: unknown): string {
   if (err instanceof ExternalError) return `Error: ${err.message}\n`
   const e = err instanceof Error ? err : new Error(String(err))
   return `Error (a bug in dockwall, please report it): ${e.message}\n${process.env.DEBUG ? `${e.stack}\n` : ''}`
-}
-
-/**
- * --no-color or NO_COLOR, made binding for every library: our views ask shouldColor(),
- * which reads FORCE_COLOR first, and chalk (Ink's colours) reads only FORCE_COLOR and
- * the --no-color of process.argv, when it is first imported (after this runs: Ink is
- * loaded on demand). FORCE_COLOR set by the user wins, as in shouldColor().
- */
-export function applyColorChoice(env: NodeJS.ProcessEnv, noColorFlag: boolean): void {
-  if (noColorFlag) env.NO_COLOR = '1'
-  if (env.FORCE_COLOR === undefined && env.NO_COLOR !== undefined && env.NO_COLOR !== '') env.FORCE_COLOR = '0'
 }

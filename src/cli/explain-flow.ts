@@ -46,6 +46,11 @@ export async function runExplainCommand(
   flags: ExplainFlags,
   io: ExplainFlowIO,
 ): Promise<void> {
+  process.stdout.write(await explainOutput(from, to, flags, io))
+}
+
+/** What `dockwall explain` prints on stdout (its warnings go to `io.warn` as they come). */
+export async function explainOutput(from: string, to: string, flags: ExplainFlags, io: ExplainFlowIO): Promise<string> {
   const question = questionOf(from, to, flags)
   const outcome = await runExplain({question, planned: flags.planned, settings: sessionSettings(flags), warn: io.warn})
   const view: ExplainView = {
@@ -59,5 +64,5 @@ export async function runExplainCommand(
   if (flags.port !== undefined) view.port = flags.port
   if (flags['in-interface']) view.inInterface = flags['in-interface']
   if (outcome.planned) view.plannedNote = outcome.planned
-  process.stdout.write(flags.json ? `${JSON.stringify(explainJson(view), null, 2)}\n` : renderExplainText(view))
+  return flags.json ? `${JSON.stringify(explainJson(view), null, 2)}\n` : renderExplainText(view)
 }

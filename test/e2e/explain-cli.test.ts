@@ -72,6 +72,36 @@ describe.each(BACKENDS)('dockwall explain against nc (%s)', (backend) => {
     expect(text).toContain('container.ec-db: sent')
   })
 
+  it('answers, fails and warns without oclif (bin/run.js explain route) as through oclif, byte for byte', async () => {
+    const sb = sandbox()
+    const broken = workdir(`explain-broken-${backend}`)
+    writeFileSync(join(broken.path, 'main.hcl'), 'rule "x" {')
+    try {
+      const lines: Array<[string, string[]]> = [
+        [dir.path, ['ec-db', 'ec-web', '--port', '80']],
+        [dir.path, ['container.ec-api', 'container.ec-web', '--port=80', '--json', '--no-color']],
+        [dir.path, ['ec-db', '10.99.0.5', '--port', '80']],
+        [dir.path, ['ec-db', '10.99.0.5', '--port', '80', '--json']],
+        [dir.path, ['ec-db', 'ec-web', '--port', '0']],
+        [dir.path, ['ec-db', 'ec-web']],
+        // A broken configuration: a warning (oclif's format), then the answer.
+        [broken.path, ['ec-db', 'ec-web', '--port', '80']],
+      ]
+      for (const [cwd, args] of lines) {
+        const argv = ['explain', ...args, ...hostArgs(sb)]
+        const fast = await dockwall(sb, cwd, argv)
+        const oclif = await dockwall(sb, cwd, argv, {env: {DOCKWALL_NO_FAST_PATH: '1'}})
+        const shape = (r: typeof fast) => ({args, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr})
+        expect(shape(fast)).toEqual(shape(oclif))
+      }
+      expect(
+        (await dockwall(sb, broken.path, ['explain', 'ec-db', 'ec-web', '--port', '80', ...hostArgs(sb)])).stderr,
+      ).toContain('Warning: configuration not loaded')
+    } finally {
+      broken.remove()
+    }
+  })
+
   it('--planned answers for the plan before apply; after apply the host and nc agree', async () => {
     const sb = sandbox()
     writeFileSync(join(dir.path, 'main.hcl'), CONFIG)

@@ -22,6 +22,11 @@ describe('explain start-up', () => {
     expect(pkgs.filter((p) => /^(zod|dockerode)(\/|$)/.test(p))).toEqual([])
   })
 
+  it("bin/run.js's explain route reaches no oclif through static imports", () => {
+    const pkgs = [...reachablePackages(resolve(root, 'src/cli/explain-fast.ts')).keys()]
+    expect(pkgs.filter((p) => p.startsWith('@oclif/'))).toEqual([])
+  })
+
   it('reaches the configuration loader, the state decoder and lock, and the plan pipeline only through import()', () => {
     const mods = [...reachableModules(resolve(root, 'commands/explain.ts'))].map((f) => relative(root, f))
     const heavy = mods.filter(
