@@ -36,6 +36,7 @@ import {readNamespaceSaves, type NamespaceSaves} from '../refresh/namespace.js'
 import {namespaceNeeds} from '../refresh/refresh.js'
 import type {ActualModel} from '../refresh/types.js'
 import type {NetnsTarget} from '../util/exec.js'
+import {readProcNet} from '../util/netns.js'
 import {mapLimit, Semaphore} from '../util/pool.js'
 import {
   readNamespaceDump,
@@ -183,6 +184,20 @@ export async function readHostAsIs(scope: {
   }
   setImmediate(hostTopology)
   let proxies: ProxiesRead | undefined
+  const needs = namespaceNeeds(scope.model, scope.state)
+  // The IPv4 saves of the containers the question names, started once Docker has named their
+  // PIDs rather than after the host's saves (the longest read), with the backend the host's
+  // will choose (likelyBackend); used only where they do choose it, else read then as before.
+  const early = new Map<string, {backend: Backend; save: Promise<string | null>}>()
+  const startEarlySaves = (d: DockerSnapshot): void => {
+    if (!scope.question) return
+    const backend = likelyBackend(scope.host, scope.backend)
+    if (!backend) return
+    const named = containersOf(scope.question, d, scope.model)
+    for (const c of d.containers)
+      if (c.status === 'running' && c.pid && named.has(c.name) && !needs.some((n) => n.name === c.name))
+        early.set(c.name, {backend, save: readRulesSave({kind: 'pid', pid: c.pid}, backend, 'ipv4')})
+  }
   const [docker, hostSaves] = await Promise.all([
     readDocker(scope.docker, {inspect: 'all', concurrency: INSPECT_CONCURRENCY}).then((d) => {
       for (const c of d.containers)
@@ -190,6 +205,7 @@ export async function readHostAsIs(scope: {
           const id = `container.${c.name}`
           topologies.set(id, startTopologyRead(id, {kind: 'pid', pid: c.pid}, {batchSlot}))
         }
+      startEarlySaves(d)
       // The /proc scan for docker-proxies (hundreds of ms where many processes run) while
       // the host's saves are still under way, not after them: it needs neither.
       proxies = readDockerProxies(scope.host)
@@ -206,7 +222,7 @@ export async function readHostAsIs(scope: {
   const byName = new Map(docker.containers.map((c) => [c.name, c]))
   // The containers refresh would read (src/refresh/refresh.ts): their own backend, as refresh chooses it.
   const chosen = new Map<string, NamespaceSaves>()
-  await mapLimit(namespaceNeeds(scope.model, scope.state), READ_CONCURRENCY, async (need) => {
+  await mapLimit(needs, READ_CONCURRENCY, async (need) => {
     const c = byName.get(need.name)
     if (!c || c.status !== 'running' || !c.pid) return
     try {
@@ -234,14 +250,22 @@ export async function readHostAsIs(scope: {
     if (c.status !== 'running' || !c.pid) continue
     const own = chosen.get(c.name)
     const topology = topologies.get(`container.${c.name}`)
+    const backend = own?.backend ?? hostSaves.backend
+    const started = early.get(c.name)
     targets.push({
       id: `container.${c.name}`,
       target: {kind: 'pid', pid: c.pid},
-      backend: own?.backend ?? hostSaves.backend,
+      backend,
       ...(topology ? {topology} : {}),
       // A container's iptables are read when a packet first enters it (most questions cross two of many),
-      // the question's own at once.
-      ...(own ? {saves: knownSaves(own)} : named.has(c.name) ? {} : {deferRules: true}),
+      // the question's own at once (their IPv4 save started already where the backend was foreseen).
+      ...(own
+        ? {saves: knownSaves(own)}
+        : named.has(c.name)
+          ? started?.backend === backend
+            ? {saves: {ipv4Save: await started.save}}
+            : {}
+          : {deferRules: true}),
     })
   }
   const byId = new Map(targets.map((t) => [t.id, t]))
@@ -271,6 +295,18 @@ export async function askAsIs(context: ExplainContext, asIs: HostAsIs, question:
       context.explainer.provideRules(err.namespace, err.family, await asIs.readRules(err.namespace, err.family))
     }
   }
+}
+
+/**
+ * The backend the host's saves will choose (readNamespaceSaves): the setting when explicit;
+ * for auto, nft where the host's namespace holds no legacy table (no legacy rule to weigh),
+ * legacy where it holds some (Docker's chains are there on a legacy host); undefined where
+ * /proc cannot tell. A guess for starting saves early, never the choice itself.
+ */
+function likelyBackend(host: NetnsTarget, setting: BackendSetting): Backend | undefined {
+  if (setting !== 'auto') return setting
+  const legacy = readProcNet(host, 'ip_tables_names')
+  return legacy === undefined ? undefined : legacy.length === 0 ? 'nft' : 'legacy'
 }
 
 /** The containers (Docker names) a question names, by name, label or address. */
