@@ -20,7 +20,28 @@ import {build} from 'esbuild'
 
 const DIST = 'dist'
 const OUT = 'dist.bundle'
-const BUNDLED_PACKAGES = new Set(['execa', 'zod', 'diff'])
+// execa's own ES-module dependencies too: left external they were about 40 more modules (and
+// their package.json files) to resolve and load before `dockwall explain` could start a process
+// (issue 16). cross-spawn and its helpers are CommonJS and stay external; signal-exit's ES-module build is taken.
+const EXECA_DEPENDENCIES = [
+  '@sec-ant/readable-stream',
+  '@sindresorhus/merge-streams',
+  'figures',
+  'get-stream',
+  'human-signals',
+  'is-plain-obj',
+  'is-stream',
+  'is-unicode-supported',
+  'npm-run-path',
+  'parse-ms',
+  'path-key',
+  'pretty-ms',
+  'signal-exit',
+  'strip-final-newline',
+  'unicorn-magic',
+  'yoctocolors',
+]
+const BUNDLED_PACKAGES = new Set(['execa', 'zod', 'diff', ...EXECA_DEPENDENCIES])
 
 function jsFiles(dir) {
   return readdirSync(dir, {withFileTypes: true}).flatMap((e) =>
