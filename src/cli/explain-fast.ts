@@ -24,8 +24,8 @@ export interface ExplainArgv {
   flags: ExplainFlags & {'no-color'?: boolean}
 }
 
-/** Environment variables that change what oclif prints or how it runs: they send the line to oclif. */
-const OCLIF_ENV = ['OCLIF_COLUMNS', 'DEBUG', NO_FAST_PATH_ENV]
+/** Environment variables that change what oclif prints or how it runs (DOCKWALL_DEBUG: its debug mode): they send the line to oclif. */
+const OCLIF_ENV = ['OCLIF_COLUMNS', 'DEBUG', 'DOCKWALL_DEBUG', NO_FAST_PATH_ENV]
 
 /** Flags taking a value, and the values oclif accepts for them (undefined: any non-empty one). */
 const VALUE_FLAGS: Readonly<Record<string, RegExp | undefined>> = {
@@ -141,6 +141,18 @@ export async function runExplainFast(argv: readonly string[], env: NodeJS.Proces
       else env[name] = value
     return false
   }
+  ignoreEpipe(process.stdout)
   process.stdout.write(output)
   return true
+}
+
+/**
+ * What loading oclif's Command does for every command: a reader that closes the pipe early
+ * (`dockwall explain ... | head -1`) ends the output quietly, not with an unhandled EPIPE.
+ */
+export function ignoreEpipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') return
+    throw err
+  })
 }

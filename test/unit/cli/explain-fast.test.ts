@@ -2,11 +2,13 @@
 // command line it reads must give the arguments and flags oclif's parser gives, with the
 // same environment; every other line is oclif's. An answer with a warning or an error is
 // oclif's too: the route prints nothing and leaves the environment as it found it.
+import {PassThrough} from 'node:stream'
+
 import {Parser} from '@oclif/core'
 import {afterEach, describe, expect, it, vi} from 'vitest'
 
 import Explain from '../../../commands/explain.js'
-import {explainArgv, runExplainFast} from '../../../src/cli/explain-fast.js'
+import {explainArgv, ignoreEpipe, runExplainFast} from '../../../src/cli/explain-fast.js'
 import {runExplain} from '../../../src/services/explain.js'
 
 vi.mock('../../../src/services/explain.js', () => ({runExplain: vi.fn()}))
@@ -106,6 +108,7 @@ describe('runExplainFast', () => {
     const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
     expect(await runExplainFast(['explain', 'host', '10.0.0.1', '--port', '80', '--planned'], {})).toBe(false)
     expect(await runExplainFast(['explain', 'host', '10.0.0.1', '--port', '80'], {DEBUG: '*'})).toBe(false)
+    expect(await runExplainFast(['explain', 'host', '10.0.0.1', '--port', '80'], {DOCKWALL_DEBUG: '1'})).toBe(false)
     expect(await runExplainFast(['explain', 'host', '10.0.0.1', '--port', '80'], {DOCKWALL_NO_FAST_PATH: '1'})).toBe(
       false,
     )
@@ -131,5 +134,27 @@ describe('runExplainFast', () => {
     const env: NodeJS.ProcessEnv = {}
     expect(await runExplainFast(['explain', 'host', '10.0.0.1', '--port', '80', '--no-color'], env)).toBe(true)
     expect(env).toEqual({NO_COLOR: '1', FORCE_COLOR: '0'})
+  })
+})
+
+describe('ignoreEpipe', () => {
+  it('ends quietly on a closed pipe, as oclif does, and rethrows anything else', () => {
+    const stream = new PassThrough() as unknown as NodeJS.WriteStream
+    ignoreEpipe(stream)
+    const epipe = Object.assign(new Error('write EPIPE'), {code: 'EPIPE'})
+    expect(() => stream.emit('error', epipe)).not.toThrow()
+    const other = Object.assign(new Error('write EIO'), {code: 'EIO'})
+    expect(() => stream.emit('error', other)).toThrow('EIO')
+  })
+
+  it('is installed on stdout before the answer is written', async () => {
+    vi.mocked(runExplain).mockResolvedValue({verdict: 'allow', summary: 'allow', flows: [], warnings: []} as never)
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
+    const before = process.stdout.listenerCount('error')
+    expect(await runExplainFast(['explain', 'host', '10.0.0.1', '--port', '80'], {})).toBe(true)
+    const added = process.stdout.listeners('error').slice(before)
+    expect(added).toHaveLength(1)
+    for (const l of added) process.stdout.off('error', l as () => void)
+    vi.mocked(runExplain).mockReset()
   })
 })
