@@ -1,12 +1,13 @@
 // The JSON form (`*.hcl.json`): the same schema as the JSON form of HCL. Native
 // JSON.parse builds the value; json-scan.ts records the outline for positions and finds
-// what JSON.parse lets through (repeated keys, numbers too large, nesting too deep). On
+// what JSON.parse lets through (repeated keys, numbers too large, nesting too deep): a
+// quick scan first, the full one only when the quick one suspects a problem. On
 // a syntax error, jsonc-parser (which recovers and continues) gives every error's place.
 import {type ParseError, parseTree, printParseErrorCode} from 'jsonc-parser'
 
 import type {Diagnostic} from '../errors.js'
 import {JsonPositions} from './json-positions.js'
-import {type JsonScanProblem, scanJson} from './json-scan.js'
+import {type JsonScanProblem, countMembers, scanJson, scanJsonQuick} from './json-scan.js'
 import type {ParsedFile} from './parsed.js'
 import {LineMap} from './source.js'
 
@@ -31,9 +32,18 @@ const MESSAGES: Record<string, string> = {
   InvalidCharacter: 'Invalid character in string (control characters must be escaped)',
 }
 
+/**
+ * Levels of the outline the first scan records: the top level, the block types and the
+ * labels, so that every block's position is at hand; bodies are scanned when a message
+ * needs a place in one (json-positions.ts).
+ */
+const OUTLINE_DEPTH = 2
+
 export function parseJsonFile(file: string, text: string): {parsed?: ParsedFile; diagnostics: Diagnostic[]} {
   const lines = new LineMap(text)
-  const scan = scanJson(text, 3)
+  let scan = scanJsonQuick(text, OUTLINE_DEPTH)
+  // The quick scan only suspects: any problem is found again, with its place, by the full one.
+  if (scan.problems.length > 0 || scan.malformed || scan.bigNumber) scan = scanJson(text, OUTLINE_DEPTH)
   const problem = (p: JsonScanProblem): Diagnostic => ({
     severity: 'error',
     summary:
@@ -51,6 +61,8 @@ export function parseJsonFile(file: string, text: string): {parsed?: ParsedFile;
   } catch {
     return {diagnostics: syntaxErrors(file, text, lines)}
   }
+  // Fewer members than the text has colons outside strings: JSON.parse dropped a repeated key.
+  if (scan.members !== undefined && countMembers(body) !== scan.members) scan = scanJson(text, OUTLINE_DEPTH)
   if (scan.problems.length > 0) return {diagnostics: scan.problems.map(problem)}
   if (typeof body !== 'object' || body === null || Array.isArray(body) || scan.root?.kind !== 'object') {
     return {

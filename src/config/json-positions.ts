@@ -50,6 +50,14 @@ export class JsonPositions implements PositionIndex {
     return n
   }
 
+  /** Whether an array has an item, without scanning it when its items were not recorded. */
+  private hasItem(n: JsonNode): boolean {
+    if (n.items) return n.items.length > 0
+    let i = n.start + 1
+    for (let c = this.text.charCodeAt(i); c === 32 || c === 10 || c === 13 || c === 9; c = this.text.charCodeAt(++i));
+    return i < n.end && this.text.charCodeAt(i) !== 93
+  }
+
   private key(n: JsonNode): OffsetSpan {
     return n.keyStart >= 0 ? {start: n.keyStart, end: n.keyEnd} : n
   }
@@ -89,6 +97,9 @@ export class JsonPositions implements PositionIndex {
     let body: JsonNode | undefined
     let at: OffsetSpan
     if (node.kind === 'array') {
+      // A labeled block's first body is found at its label: only whether it is there needs the list.
+      if (labeled && (idx ?? 0) === 0 && used === rest.length)
+        return {span: this.key(node), ranged: false, exact: this.hasItem(node)}
       body = this.children(node).items![idx ?? 0]
       // A labeled block's first body is found at its label, as in HCL; the others (and unlabeled ones) at their `{`.
       at = body && (!labeled || (idx ?? 0) > 0) ? body : this.key(node)

@@ -38,6 +38,12 @@ export interface JsonScan {
   problems: JsonScanProblem[]
   /** The scan met text that is not JSON: JSON.parse's error (with positions from jsonc-parser) says what. */
   malformed: boolean
+  /**
+   * A quick scan only (see scanJsonQuick): the number of object members in the text, and
+   * whether a number there may be too large. The full scan leaves these out.
+   */
+  members?: number
+  bigNumber?: boolean
 }
 
 interface Frame {
@@ -57,7 +63,37 @@ interface Frame {
  * Offsets are of the whole text.
  */
 export function scanJson(text: string, recordDepth: number, start = 0, end = text.length): JsonScan {
-  return new Scanner(text, recordDepth, end).run(start)
+  return new Scanner(text, recordDepth, end, false).run(start)
+}
+
+/**
+ * The outline to `recordDepth` like scanJson, but below it only brackets, strings, colons
+ * and long numbers are looked at: no repeated keys are looked for there and no number is
+ * judged. Instead the scan counts the object members of the whole text (one colon outside
+ * strings each) and says whether a number may be too large; JSON.parse keeps one member
+ * per key, so a parsed value with fewer members (countMembers) had a key given twice. When
+ * either says there may be a problem, or this scan reports one, the full scan (scanJson)
+ * finds it with its position. Nesting is checked all the way down, as scanJson does.
+ */
+export function scanJsonQuick(text: string, recordDepth: number): JsonScan {
+  return new Scanner(text, recordDepth, text.length, true).run(0)
+}
+
+/** The object members of a parsed JSON value, at every depth (the value nests at most MAX_JSON_NESTING deep). */
+export function countMembers(v: unknown): number {
+  if (typeof v !== 'object' || v === null) return 0
+  let n = 0
+  if (Array.isArray(v)) {
+    for (const item of v) if (typeof item === 'object' && item !== null) n += countMembers(item)
+    return n
+  }
+  const o = v as Record<string, unknown>
+  for (const k in o) {
+    n++
+    const item = o[k]
+    if (typeof item === 'object' && item !== null) n += countMembers(item)
+  }
+  return n
 }
 
 /** Offsets a step returns instead of the next one: the text is not JSON, or it nests too deep (reported). */
@@ -69,11 +105,15 @@ class Scanner {
   readonly problems: JsonScanProblem[] = []
   private readonly stack: Frame[] = []
   private root: JsonNode | undefined
+  /** Quick scans: colons outside strings, and whether a number may not fit a double. */
+  private members = 0
+  private bigNumber = false
 
   constructor(
     private readonly text: string,
     private readonly recordDepth: number,
     private readonly end: number,
+    private readonly quick: boolean,
   ) {}
 
   run(start: number): JsonScan {
@@ -82,6 +122,7 @@ class Scanner {
     while (i < this.end) {
       const c = text.charCodeAt(i)
       if (c === 32 || c === 10 || c === 13 || c === 9 || c === 0xfeff || c === 58 || c === 44) {
+        if (c === 58) this.members++
         i++
         continue
       }
@@ -96,7 +137,12 @@ class Scanner {
   }
 
   private result(malformed: boolean): JsonScan {
-    return {problems: this.problems, malformed, ...(this.root ? {root: this.root} : {})}
+    return {
+      problems: this.problems,
+      malformed,
+      ...(this.root ? {root: this.root} : {}),
+      ...(this.quick ? {members: this.members, bigNumber: this.bigNumber} : {}),
+    }
   }
 
   private attach(node: JsonNode): void {
@@ -140,6 +186,14 @@ class Scanner {
       }
       this.attach(node)
     }
+    if (this.quick && this.stack.length >= this.recordDepth) {
+      const end = this.skip(i)
+      if (end < 0) return end
+      if (node) node.end = end
+      const parent = this.stack[this.stack.length - 1]
+      if (parent?.isObject) parent.key = undefined
+      return end
+    }
     this.stack.push({
       node,
       isObject,
@@ -151,6 +205,57 @@ class Scanner {
       keyEnd: -1,
     })
     return i + 1
+  }
+
+  /**
+   * Quick scans: past the object or array opening at `i`, below the recorded levels. Only
+   * nesting is checked (reported as open() does); brackets of the wrong kind, strings that
+   * do not close on their line and the like are JSON.parse's to find.
+   */
+  private skip(i: number): number {
+    const text = this.text
+    const end = this.end
+    const base = this.stack.length
+    let depth = 0
+    for (let j = i; j < end; j++) {
+      const c = text.charCodeAt(j)
+      if (c === 34) {
+        let q = text.indexOf('"', j + 1)
+        for (;;) {
+          if (q < 0 || q >= end) return MALFORMED
+          let b = q - 1
+          while (text.charCodeAt(b) === 92) b--
+          if ((q - 1 - b) % 2 === 0) break
+          q = text.indexOf('"', q + 1)
+        }
+        j = q
+      } else if (c === 58) this.members++
+      else if (c === 123 || c === 91) {
+        if (base + depth >= MAX_JSON_NESTING) {
+          this.problems.push({
+            start: j,
+            end: j + 1,
+            summary: 'Too deeply nested',
+            detail: `dockwall reads at most ${MAX_JSON_NESTING} levels of nested objects and arrays.`,
+          })
+          return TOO_DEEP
+        }
+        depth++
+      } else if (c === 125 || c === 93) {
+        if (--depth === 0) return j + 1
+      } else if ((c >= 48 && c <= 57) || c === 45) {
+        let k = j + 1
+        for (; k < end; k++) {
+          const d = text.charCodeAt(k)
+          if (!((d >= 48 && d <= 57) || d === 46 || d === 43 || d === 45)) break
+        }
+        const d = text.charCodeAt(k)
+        // Only an exponent or more than 15 digits can leave a double's range.
+        if (k - j > 15 || d === 101 || d === 69) this.bigNumber = true
+        j = k - 1
+      }
+    }
+    return MALFORMED
   }
 
   /** `}` or `]` at `i`. */

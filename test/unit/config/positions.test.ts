@@ -153,4 +153,16 @@ describe('JSON positions', () => {
     expect(at(p, ['firewall', 0, 'forward_policy'])).toBe('10:34-10:40')
     expect(p.has(['rule', 'x', 2])).toBe(false)
   })
+
+  it('finds a labeled block written as a list at its label, and knows an empty list holds none', () => {
+    const p = json('{"rule": {"a": [ ], "b": [\n {"port": 1}], "c": {"port": 2}}}')
+    expect(at(p, ['rule', 'a'])).toBe('1:11')
+    expect(p.has(['rule', 'a'])).toBe(false)
+    expect(at(p, ['rule', 'b'])).toBe('1:21')
+    expect(p.has(['rule', 'b'])).toBe(true)
+    expect(at(p, ['rule', 'b', 'port'])).toBe('2:11-2:12')
+    expect(p.has(['rule', 'c'])).toBe(true)
+    expect(p.has(['rule', 'c', 'port'])).toBe(true)
+    expect(p.has(['rule', 'c', 'ports'])).toBe(false)
+  })
 })
