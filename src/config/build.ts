@@ -130,13 +130,18 @@ class Builder {
   ): z.output<S> | undefined {
     const at = (rel: Path, onName = false): SourcePos =>
       onName ? block.src.positions.locateName([...base, ...rel]) : block.src.positions.locate([...base, ...rel])
-    const toEval: Record<string, unknown> = {}
-    const kept: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(raw)) (keep.includes(k) ? kept : toEval)[k] = v
+    let toEval = raw
+    let kept: Record<string, unknown> | undefined
+    if (keep.length > 0) {
+      toEval = {}
+      kept = {}
+      for (const [k, v] of Object.entries(raw)) (keep.includes(k) ? kept : toEval)[k] = v
+    }
+    // evaluate() copies what it walks: `raw` is not changed.
     const ev = evaluate(toEval, this.opts.evalCtx)
     for (const p of ev.problems) this.error(at(p.path), address, p.message)
-    const input = {...(ev.value as Record<string, Value>), ...kept}
-    const r = check(schema, input, Object.keys(schema.shape))
+    const input = kept ? {...(ev.value as Record<string, Value>), ...kept} : ev.value
+    const r = check(schema, input, fieldsOf(schema))
     // A value that failed to evaluate is left out of `input`: do not also call it missing.
     const problems = r.problems.filter((p) => !isUnder(p.path, ev.failed))
     for (const p of problems) this.error(at(p.path, p.onName), address, p.message)
@@ -272,7 +277,7 @@ class Builder {
   network(b: Block): void {
     const d = this.body(b, b.path, b.address, b.body, networkSchema)
     if (!d) return
-    const at = (rel: Path = []): SourcePos => b.src.positions.locate([...b.path, ...rel])
+    const at = locatorOf(b)
     const label = b.label!
     const name = d.name ?? label
     const badName = dockerNameError(name, 'network')
@@ -333,7 +338,7 @@ class Builder {
       internal: bool(d.internal),
       labels,
       options,
-      at: at(),
+      at: b.at,
     }
     this.out.networks.push(spec)
     this.out.locators.set(b.address, at)
@@ -401,7 +406,7 @@ class Builder {
   container(b: Block): void {
     // Nested blocks are evaluated and checked on their own, with their own paths.
     const d = this.body(b, b.path, b.address, b.body, containerSchema, ['network', 'route'])
-    const at = (rel: Path = []): SourcePos => b.src.positions.locate([...b.path, ...rel])
+    const at = locatorOf(b)
     const label = b.label!
     const attachments = this.attachments(b, at)
     const routes = this.routes(b, at)
@@ -414,7 +419,7 @@ class Builder {
         b.address,
         `${d.name === undefined ? `the label is the Docker name unless name is set; ` : ''}container name "${name}": ${badName}`,
       )
-    this.out.containers.push({address: b.address, label, name, attachments, routes, at: at()})
+    this.out.containers.push({address: b.address, label, name, attachments, routes, at: b.at})
     this.out.locators.set(b.address, at)
   }
 
@@ -572,7 +577,7 @@ class Builder {
   rule(b: Block): void {
     const d = this.body(b, b.path, b.address, b.body, ruleSchema)
     if (!d) return
-    const at = (rel: Path = []): SourcePos => b.src.positions.locate([...b.path, ...rel])
+    const at = locatorOf(b)
     const A = b.address
     let failed = false
     const need = <T>(v: T | undefined): T | undefined => {
@@ -647,7 +652,7 @@ class Builder {
       ...(logPrefix ? {logPrefix} : {}),
       ...(d.family !== undefined ? {family: d.family} : {}),
       ...(d.description !== undefined ? {description: d.description} : {}),
-      at: at(),
+      at: b.at,
     })
     this.out.locators.set(A, at)
   }
@@ -655,7 +660,7 @@ class Builder {
   portForward(b: Block): void {
     const d = this.body(b, b.path, b.address, b.body, portForwardSchema)
     if (!d) return
-    const at = (rel: Path = []): SourcePos => b.src.positions.locate([...b.path, ...rel])
+    const at = locatorOf(b)
     const A = b.address
     let failed = false
     if ((d.in_interface === undefined) === (d.in_container === undefined)) {
@@ -707,7 +712,7 @@ class Builder {
       toPort,
       from,
       ...(d.family !== undefined ? {family: d.family} : {}),
-      at: at(),
+      at: b.at,
     })
     this.out.locators.set(A, at)
   }
@@ -715,7 +720,7 @@ class Builder {
   masquerade(b: Block): void {
     const d = this.body(b, b.path, b.address, b.body, masqueradeSchema)
     if (!d) return
-    const at = (rel: Path = []): SourcePos => b.src.positions.locate([...b.path, ...rel])
+    const at = locatorOf(b)
     const A = b.address
     const source = this.take(endpoint(d.source, this.opts.labels), () => at(['source']), A, 'source: ')
     const destination =
@@ -740,7 +745,7 @@ class Builder {
       ...(outInterface !== undefined ? {outInterface} : {}),
       ...(inContainer !== undefined ? {inContainer} : {}),
       ...(d.family !== undefined ? {family: d.family} : {}),
-      at: at(),
+      at: b.at,
     })
     this.out.locators.set(A, at)
   }
@@ -773,7 +778,7 @@ class Builder {
   assert(b: Block): void {
     const d = this.body(b, b.path, b.address, b.body, assertSchema)
     if (!d) return
-    const at = (rel: Path = []): SourcePos => b.src.positions.locate([...b.path, ...rel])
+    const at = locatorOf(b)
     const A = b.address
     const from = this.assertEndpoint(d.from, () => at(['from']), A, 'from')
     const to = this.assertEndpoint(d.to, () => at(['to']), A, 'to')
@@ -811,7 +816,7 @@ class Builder {
       ...(inInterface !== undefined ? {inInterface} : {}),
       expect: d.expect,
       ...(d.description !== undefined ? {description: d.description} : {}),
-      at: at(),
+      at: b.at,
     })
     this.out.locators.set(A, at)
   }
@@ -819,7 +824,7 @@ class Builder {
   firewall(b: Block): void {
     const d = this.body(b, b.path, b.address, b.body, firewallSchema)
     if (!d) return
-    const at = (rel: Path = []): SourcePos => b.src.positions.locate([...b.path, ...rel])
+    const at = locatorOf(b)
     const sshPort = this.take(port(d.ssh_port), () => at(['ssh_port']), b.address, 'ssh_port: ')
     if (sshPort === undefined) return
     const allowSsh = bool(d.allow_ssh)
@@ -829,7 +834,7 @@ class Builder {
       forwardPolicy: d.forward_policy,
       inputPolicy: d.input_policy,
       sshPort: allowSsh ? sshPort : null,
-      at: at(),
+      at: b.at,
     }
     this.out.locators.set(b.address, at)
   }
@@ -838,10 +843,28 @@ class Builder {
     // `to` is an address, not a value: it is read by checks.ts, not evaluated.
     const d = this.body(b, b.path, b.address, b.body, importSchema, ['to'])
     if (!d) return
-    const at = (rel: Path = []): SourcePos => b.src.positions.locate([...b.path, ...rel])
+    const at = locatorOf(b)
     this.out.locators.set(`import[${this.out.imports.length}]`, at)
-    this.out.imports.push({to: d.to, raw: d.to, id: d.id, at: at()})
+    this.out.imports.push({to: d.to, raw: d.to, id: d.id, at: b.at})
   }
+}
+
+const FIELDS = new WeakMap<z.ZodObject, readonly string[]>()
+
+/** The attribute names of a body schema, for "did you mean" (computed once per schema). */
+function fieldsOf(schema: z.ZodObject): readonly string[] {
+  let fields = FIELDS.get(schema)
+  if (!fields) FIELDS.set(schema, (fields = Object.keys(schema.shape)))
+  return fields
+}
+
+/**
+ * Positions under a block, for messages and for the checks after building. A function of
+ * its own, so that the closure (kept in `locators`) holds the block and nothing of the
+ * builder method that made it.
+ */
+function locatorOf(b: Block): Locator {
+  return (rel: Path = []) => (rel.length === 0 ? b.at : b.src.positions.locate([...b.path, ...rel]))
 }
 
 /** One address: /32 for IPv4, /128 for IPv6. */

@@ -107,7 +107,8 @@ class Collector {
         this.diagnostics.push({severity: 'error', summary: `invalid label "${label}": ${bad}`, at: labelAt, address})
       bodies.forEach((body, i) => {
         const path = labeledBlockPath([], type, label, i)
-        this.add({type, label, body, src, path, address, at: src.positions.locate(path)})
+        // The first body's path is the label's: its position is labelAt.
+        this.add({type, label, body, src, path, address, at: i === 0 ? labelAt : src.positions.locate(path)})
       })
     }
   }

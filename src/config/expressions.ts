@@ -169,6 +169,10 @@ class Evaluation {
     if (Array.isArray(v)) {
       const out: Value[] = []
       v.forEach((item, i) => {
+        if (isPlain(item)) {
+          out.push(item)
+          return
+        }
         const itemPath: PathSeg[] = [...p, i]
         const r = this.walk(item, itemPath)
         // A list variable used as a whole item is spliced: ports = [var.web_ports, 22].
@@ -181,6 +185,11 @@ class Evaluation {
     if (typeof v === 'object') {
       const out: {[key: string]: Value} = {}
       for (const [k, item] of Object.entries(v as Record<string, unknown>)) {
+        // Most values are literals: no path to build for them.
+        if (isPlain(item)) {
+          out[k] = item
+          continue
+        }
         const r = this.walk(item, [...p, k])
         if (r !== undefined) out[k] = r
       }
@@ -258,6 +267,12 @@ class Evaluation {
     }
     return new Ref(ref.kind, ref.name)
   }
+}
+
+/** A literal that evaluates to itself: a number, boolean, null, or a string without "${" or "%{". */
+function isPlain(v: unknown): v is string | number | boolean | null {
+  if (typeof v === 'string') return !v.includes('${') && !v.includes('%{')
+  return v === null || typeof v === 'number' || typeof v === 'boolean'
 }
 
 function isWholeVar(s: string): boolean {
