@@ -3,6 +3,7 @@
 import type {z} from 'zod'
 
 import {Ref} from './expressions.js'
+import {fastParse} from './fast-check.js'
 import {type Path, type PathSeg, pathKey} from './source.js'
 import {didYouMean} from './suggest.js'
 
@@ -19,6 +20,8 @@ export function check<S extends z.ZodType>(
   input: unknown,
   knownKeys: readonly string[],
 ): {data?: z.output<S>; problems: Problem[]} {
+  const fast = fastParse(schema, input)
+  if (fast) return {data: fast.data, problems: []}
   const r = schema.safeParse(input)
   if (r.success) return {data: r.data, problems: []}
   return {problems: r.error.issues.flatMap((i) => toProblems(i, input, knownKeys))}
