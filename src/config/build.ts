@@ -206,9 +206,9 @@ class Builder {
     firstField: string,
     secondField: string,
   ): boolean {
+    if ((familyMask(first) & familyMask(second)) !== 0) return true
     const a = literalFamilies(first)
     const b = literalFamilies(second)
-    if (FAMILIES.some((f) => a.has(f) && b.has(f))) return true
     const only = (s: ReadonlySet<Family>): string => [...s].map(familyName).join(' and ')
     this.error(
       at(),
@@ -252,7 +252,8 @@ class Builder {
     address: string,
   ): boolean {
     if (family === undefined) return true
-    const bad = ends.find((e) => !literalFamilies(e).has(family))
+    const bit = family === 'ipv4' ? 1 : 2
+    const bad = ends.find((e) => (familyMask(e) & bit) === 0)
     if (!bad) return true
     const other = [...literalFamilies(bad)].map(familyName).join(' and ')
     this.error(at(), address, `family = "${family}", but an end of it has ${other} addresses only`)
@@ -870,6 +871,13 @@ function locatorOf(b: Block): Locator {
 /** One address: /32 for IPv4, /128 for IPv6. */
 function isHostCidr(e: Extract<Endpoint, {kind: 'cidr'}>): boolean {
   return e.cidr.endsWith(e.family === 'ipv4' ? '/32' : '/128')
+}
+
+/** literalFamilies as bits (1: IPv4, 2: IPv6), for the checks of every rule that pass. */
+function familyMask(eps: readonly Endpoint[]): number {
+  let m = 0
+  for (const e of eps) m |= e.kind === 'cidr' ? (e.family === 'ipv4' ? 1 : 2) : 3
+  return m
 }
 
 /** The families an endpoint list can match: a literal's own, either for references and "any". */

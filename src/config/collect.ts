@@ -26,8 +26,11 @@ export function where(at: SourcePos): string {
 }
 
 /** Block bodies under a label or type: hcl2-parser always gives a list; the JSON form may give one object. */
+function isBody(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
 export function bodiesOf(value: unknown, src: ParsedFile): Array<Record<string, unknown>> | undefined {
-  const isBody = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
   if (Array.isArray(value)) return value.every(isBody) ? value : undefined
   if (src.format === 'json' && isBody(value)) return [value]
   return undefined

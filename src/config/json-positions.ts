@@ -50,6 +50,11 @@ export class JsonPositions implements PositionIndex {
     return n
   }
 
+  /** A block type's key, where a path that names no block of that type ends up. */
+  private typeFound(child: JsonNode, rest: Path): Found {
+    return {span: this.key(child), ranged: false, exact: rest.length === 1}
+  }
+
   /** Whether an array has an item, without scanning it when its items were not recorded. */
   private hasItem(n: JsonNode): boolean {
     if (n.items) return n.items.length > 0
@@ -74,12 +79,11 @@ export class JsonPositions implements PositionIndex {
     const child = this.children(node).keys!.get(name)
     if (!child) return undefined
     const kind = blocks[name]
-    const typeFound: Found = {span: this.key(child), ranged: false, exact: rest.length === 1}
     if (kind === 'labeled') {
       const label = rest[1]
-      if (typeof label !== 'string' || child.kind !== 'object') return typeFound
+      if (typeof label !== 'string' || child.kind !== 'object') return this.typeFound(child, rest)
       const labelNode = this.children(child).keys!.get(label)
-      if (!labelNode) return typeFound
+      if (!labelNode) return this.typeFound(child, rest)
       return this.bodies(labelNode, rest, 2, name, want, true)
     }
     if (kind === 'unlabeled') return this.bodies(child, rest, 1, name, want, false)
