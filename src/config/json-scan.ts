@@ -164,17 +164,20 @@ class Scanner {
     return depth <= this.recordDepth && (depth === 0 || !!this.stack[depth - 1]!.node)
   }
 
+  /** The nesting limit reached by the `{` or `[` at `i`. */
+  private tooDeep(i: number): number {
+    this.problems.push({
+      start: i,
+      end: i + 1,
+      summary: 'Too deeply nested',
+      detail: `dockwall reads at most ${MAX_JSON_NESTING} levels of nested objects and arrays.`,
+    })
+    return TOO_DEEP
+  }
+
   /** `{` or `[` at `i`. */
   private open(c: number, i: number): number {
-    if (this.stack.length >= MAX_JSON_NESTING) {
-      this.problems.push({
-        start: i,
-        end: i + 1,
-        summary: 'Too deeply nested',
-        detail: `dockwall reads at most ${MAX_JSON_NESTING} levels of nested objects and arrays.`,
-      })
-      return TOO_DEEP
-    }
+    if (this.stack.length >= MAX_JSON_NESTING) return this.tooDeep(i)
     const isObject = c === 123
     let node: JsonNode | undefined
     if (this.recording()) {
@@ -231,15 +234,7 @@ class Scanner {
         j = q
       } else if (c === 58) this.members++
       else if (c === 123 || c === 91) {
-        if (base + depth >= MAX_JSON_NESTING) {
-          this.problems.push({
-            start: j,
-            end: j + 1,
-            summary: 'Too deeply nested',
-            detail: `dockwall reads at most ${MAX_JSON_NESTING} levels of nested objects and arrays.`,
-          })
-          return TOO_DEEP
-        }
+        if (base + depth >= MAX_JSON_NESTING) return this.tooDeep(j)
         depth++
       } else if (c === 125 || c === 93) {
         if (--depth === 0) return j + 1
