@@ -209,7 +209,7 @@ class Builder {
     if ((familyMask(first) & familyMask(second)) !== 0) return true
     const a = literalFamilies(first)
     const b = literalFamilies(second)
-    const only = (s: ReadonlySet<Family>): string => [...s].map(familyName).join(' and ')
+    const only = (s: readonly Family[]): string => s.map(familyName).join(' and ')
     this.error(
       at(),
       address,
@@ -252,10 +252,9 @@ class Builder {
     address: string,
   ): boolean {
     if (family === undefined) return true
-    const bit = family === 'ipv4' ? 1 : 2
-    const bad = ends.find((e) => (familyMask(e) & bit) === 0)
+    const bad = ends.find((e) => (familyMask(e) & familyBit(family)) === 0)
     if (!bad) return true
-    const other = [...literalFamilies(bad)].map(familyName).join(' and ')
+    const other = literalFamilies(bad).map(familyName).join(' and ')
     this.error(at(), address, `family = "${family}", but an end of it has ${other} addresses only`)
     return false
   }
@@ -873,21 +872,22 @@ function isHostCidr(e: Extract<Endpoint, {kind: 'cidr'}>): boolean {
   return e.cidr.endsWith(e.family === 'ipv4' ? '/32' : '/128')
 }
 
-/** literalFamilies as bits (1: IPv4, 2: IPv6), for the checks of every rule that pass. */
+/** A family's bit in familyMask (1: IPv4, 2: IPv6). */
+function familyBit(f: Family): number {
+  return 1 << FAMILIES.indexOf(f)
+}
+
+/** The families an endpoint list can match, as bits: a literal's own, both for references and "any". */
 function familyMask(eps: readonly Endpoint[]): number {
   let m = 0
-  for (const e of eps) m |= e.kind === 'cidr' ? (e.family === 'ipv4' ? 1 : 2) : 3
+  for (const e of eps) m |= e.kind === 'cidr' ? familyBit(e.family) : 3
   return m
 }
 
-/** The families an endpoint list can match: a literal's own, either for references and "any". */
-function literalFamilies(eps: readonly Endpoint[]): Set<Family> {
-  const out = new Set<Family>()
-  for (const e of eps) {
-    if (e.kind === 'cidr') out.add(e.family)
-    else for (const f of FAMILIES) out.add(f)
-  }
-  return out
+/** familyMask's families by name, for messages. */
+function literalFamilies(eps: readonly Endpoint[]): Family[] {
+  const m = familyMask(eps)
+  return FAMILIES.filter((f) => (m & familyBit(f)) !== 0)
 }
 
 function stringify(m: Record<string, string | number | boolean>): Record<string, string> {

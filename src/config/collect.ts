@@ -25,11 +25,11 @@ export function where(at: SourcePos): string {
   return `${at.file}:${at.line}`
 }
 
-/** Block bodies under a label or type: hcl2-parser always gives a list; the JSON form may give one object. */
 function isBody(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
+/** Block bodies under a label or type: hcl2-parser always gives a list; the JSON form may give one object. */
 export function bodiesOf(value: unknown, src: ParsedFile): Array<Record<string, unknown>> | undefined {
   if (Array.isArray(value)) return value.every(isBody) ? value : undefined
   if (src.format === 'json' && isBody(value)) return [value]
