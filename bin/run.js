@@ -36,9 +36,17 @@ const fast = fastPathOutput(args, {
   },
 })
 if (fast !== undefined) process.stdout.write(fast)
-// explain without oclif (src/cli/explain-fast.ts): the lines it reads as oclif would, answered
-// without a warning or an error; it gives back the others, having printed nothing.
-else if (!(args[0] === 'explain' && (await (await import('../dist/src/cli/explain-fast.js')).runExplainFast(args)))) {
+// explain, plan and validate without oclif (src/cli/fast-route.ts):
+// the lines they read as oclif would, answered without a warning; they give back the
+// others, having printed nothing.
+else if (!(await fastRoute(args))) {
   const {execute} = await import('@oclif/core')
   await execute({dir: import.meta.url, args})
+}
+
+async function fastRoute(argv) {
+  // fast-route.js's ROUTED, without loading it for the other commands.
+  if (argv[0] === 'explain' || argv[0] === 'plan' || argv[0] === 'validate')
+    return (await import('../dist/src/cli/fast-route.js')).runFastRoute(argv)
+  return false
 }

@@ -4,7 +4,7 @@
 // configuration, 2 CPUs: 1.8 s -> 1.4 s of CPU (see the commit that added this file).
 //
 // Entry points keep their paths (oclif finds commands, the help class and hooks through
-// package.json and the manifest; bin/run.js imports global-argv.js, fast-path.js and explain-fast.js); shared code goes to
+// package.json and the manifest; bin/run.js imports global-argv.js, fast-path.js and fast-route.js); shared code goes to
 // dist/chunks/, and a dynamic import (the Ink views) stays a chunk of its own, loaded only
 // on a terminal.
 //
@@ -87,7 +87,7 @@ await build({
     join(DIST, 'src/cli/help.js'),
     join(DIST, 'src/cli/global-argv.js'),
     join(DIST, 'src/cli/fast-path.js'),
-    join(DIST, 'src/cli/explain-fast.js'),
+    join(DIST, 'src/cli/fast-route.js'),
   ],
   outdir: OUT,
   outbase: DIST,

@@ -1,5 +1,5 @@
 // --no-color and NO_COLOR for every library: apart from base-command.ts so that the
-// explain route of bin/run.js (explain-fast.ts), which loads no oclif, applies it as init does.
+// routes of bin/run.js (fast-route.ts), which loads no oclif, applies it as init does.
 
 /**
  * --no-color or NO_COLOR, made binding for every library: our views ask shouldColor(),

@@ -1,8 +1,8 @@
-// How `dockwall graph` reports: the plan from the pipeline (src/services/pipeline.ts)
+// How `dockwall graph` reports: the plan from the pipeline (src/services/prepare.ts)
 // as a DOT or Mermaid graph on stdout.
 import type {PlanMode} from '../plan/types.js'
 import {toDot, toMermaid} from '../plan/graph.js'
-import {preparePlan, throwPlanErrors} from '../services/pipeline.js'
+import {preparePlan, throwPlanErrors} from '../services/prepare.js'
 import {openSession} from '../services/session.js'
 import {sessionOptions, type SharedFlags} from './session-flags.js'
 

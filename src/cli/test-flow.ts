@@ -1,11 +1,11 @@
 // How `dockwall test` reports: plans as `dockwall plan` does (the assertions are checked
-// inside the pipeline, src/services/pipeline.ts), prints each assertion's result and,
+// inside the pipeline, src/services/prepare.ts), prints each assertion's result and,
 // for a failing one, the path its packets take; the exit code says whether all pass.
 // With --rehearse, the assertions are then tried with real packets in a scratch copy of
 // the host (src/services/rehearse.ts) and shown beside what explain predicted.
 import {ExitCode} from './exit-codes.js'
 import {sessionOptions, type SharedFlags} from './session-flags.js'
-import {preparePlan, throwPlanErrors} from '../services/pipeline.js'
+import {preparePlan, throwPlanErrors} from '../services/prepare.js'
 import type {HostPicture, RehearsalReport} from '../services/rehearse.js'
 import {openSession} from '../services/session.js'
 import {assertionsJson, assertionSummary, renderAssertionsText} from '../ui/index.js'

@@ -4,13 +4,12 @@ import {applyPlan, type ApplyResult, type StagedSave} from '../apply/engine.js'
 import {createHostOps} from '../apply/host-ops.js'
 import {AbortError, LockoutError} from '../errors.js'
 import {IptablesRunner} from '../netfilter/index.js'
-import {recordChange} from '../apply/record.js'
 import type {NamespaceKey, StateResource} from '../model/resources.js'
 import {normalizeRuleSpec} from '../netfilter/index.js'
-import {hashActual, hostParts, makePlan, movedParts} from '../plan/planner.js'
+import {makePlan} from '../plan/planner.js'
 import type {FirewallTransaction, Plan} from '../plan/types.js'
 import type {ActualModel} from '../refresh/types.js'
-import {newState, sameResources, stageState, writeState, type State} from '../state/index.js'
+import {newState, stageState, writeState, type State} from '../state/index.js'
 import type {NetnsTarget} from '../util/exec.js'
 import {DOCKWALL_VERSION} from '../version.js'
 import {readHostDump, type HostSaves} from '../refresh/host-dump.js'
@@ -204,48 +203,4 @@ export async function applySession(
   })
   session.state = state
   return result
-}
-
-/** Refuses a saved plan when the state or the host changed since it was made. */
-export function checkSavedPlan(
-  session: Pick<Session, 'state' | 'statePath'>,
-  plan: Plan,
-  actual: ActualModel,
-  savedParts?: Readonly<Record<string, string>>,
-): void {
-  const serial = session.state?.serial ?? 0
-  const lineage = session.state?.lineage ?? null
-  if (plan.prior.lineage !== null && lineage !== plan.prior.lineage) {
-    throw new AbortError(
-      `the saved plan was made for another state (lineage ${plan.prior.lineage}); the state file ${session.statePath} ${lineage ? `holds lineage ${lineage}` : 'is empty'}. Nothing was changed`,
-      `if ${session.statePath} was replaced by mistake, ${session.statePath}.backup holds the state before its last write; otherwise make a new plan with \`dockwall plan --out FILE\``,
-    )
-  }
-  if (serial !== plan.prior.serial) {
-    throw new AbortError(
-      `the state changed since the plan was made (serial ${plan.prior.serial} → ${serial})`,
-      'make a new plan with `dockwall plan --out FILE`',
-    )
-  }
-  if (hashActual(actual) !== plan.actualHash) {
-    // A plan file of an earlier dockwall has no parts to compare: then only the whole can be named.
-    const moved = savedParts ? movedParts(savedParts, hostParts(actual)) : []
-    const what =
-      moved.length === 0
-        ? "Docker networks, containers or dockwall's iptables chains differ"
-        : `${moved.length > 8 ? `${moved.slice(0, 8).join(', ')} and ${moved.length - 8} more` : moved.join(', ')} ${moved.length === 1 ? 'differs' : 'differ'}`
-    throw new AbortError(
-      `the host changed since the plan was made (${what}), so the saved plan is stale. Nothing was changed`,
-      'make a new plan with `dockwall plan --out FILE` and review it again (a restarted container or Docker daemon, or a rule changed by hand, moves the host)',
-    )
-  }
-}
-
-/** Whether recording the plan's no-op changes (adoptions, imports, refreshed attributes) would change the state file. */
-export function stateWouldChange(session: Pick<Session, 'state'>, plan: Pick<Plan, 'changes'>): boolean {
-  const before = session.state?.resources ?? []
-  const after = new Map(before.map((r) => [r.address, r as StateResource]))
-  for (const c of plan.changes) if (c.action === 'no-op') recordChange(after, c)
-  if (!session.state) return after.size > 0
-  return !sameResources(before, [...after.values()])
 }

@@ -45,6 +45,7 @@ import {
   type State,
 } from '../state/index.js'
 import {errnoCode} from '../util/errno.js'
+import {confirmPaths} from './confirm-paths.js'
 import {spawnDetached, type NetnsTarget} from '../util/exec.js'
 import {processAlive, processStart} from '../util/process.js'
 
@@ -100,11 +101,6 @@ const resultSchema = z.object({
 export type PendingFile = z.infer<typeof pendingSchema>
 export type ConfirmResult = z.infer<typeof resultSchema>
 type TableRollback = TableSnapshot & {target: NetnsTarget}
-
-export function confirmPaths(statePath: string): {pending: string; timer: string; result: string} {
-  const abs = resolve(statePath)
-  return {pending: `${abs}.confirm`, timer: `${abs}.confirm.timer`, result: `${abs}.confirm.result`}
-}
 
 // ---------------------------------------------------------------- files
 

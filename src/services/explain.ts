@@ -49,7 +49,7 @@ export async function runExplain(req: ExplainRequest): Promise<ExplainOutcome> {
     return {...(await askAsIs(context, asIs, req.question)), warnings}
   }
   // The plan pipeline only for --planned: without it explain loads none of it.
-  const {preparePlan, throwPlanErrors} = await import('./pipeline.js')
+  const {preparePlan, throwPlanErrors} = await import('./prepare.js')
   const session = await openSession({...req.settings, operation: 'explain --planned', warn: req.warn})
   try {
     const prepared = await preparePlan(session, {mode: 'normal', targets: []}, {inspectAll: true})

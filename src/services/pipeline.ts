@@ -1,7 +1,7 @@
 // The plan → apply pipeline that apply, destroy, plan, graph and watch share, inside a
 // session (src/services/session.ts):
 //
-//   refreshSession (services/refresh.ts) → preparePlan → applyPrepared
+//   refreshSession (services/refresh.ts) → preparePlan (services/prepare.ts) → applyPrepared
 //
 // The callers only choose how to confirm and how to report: `dockwall apply` shows the
 // plan and asks, watch asks no one and logs one line. Everything they must agree on
@@ -9,120 +9,14 @@
 // happens here once.
 import type {ApplyResult} from '../apply/engine.js'
 import type {ApplyListener} from '../apply/events.js'
-import type {DockerReader} from '../docker/client.js'
-import {unsupportedEngine} from '../docker/engine.js'
-import {AssertionsFailedError, ConfigError, LockoutError, type Diagnostic} from '../errors.js'
-import {brokenByPlan, failingAssertions, type AssertionResult} from '../explain/index.js'
-import {normalizeRuleSpec} from '../netfilter/index.js'
-import {makePlan} from '../plan/planner.js'
-import {planHasChanges} from '../plan/summary.js'
-import type {Plan, PlanMode} from '../plan/types.js'
-import type {HostSaves} from '../refresh/host-dump.js'
-import type {ActualModel} from '../refresh/types.js'
-import {DOCKWALL_VERSION} from '../version.js'
-import {applySession, checkSavedPlan, guardLockout, stateWouldChange, type GuardOptions} from './apply.js'
-import {checkIntent, checkReplace, checkTargets, unreplaced} from './plan.js'
-import {assertionsFor} from './explain-host.js'
-import {refreshSession} from './refresh.js'
-import {armRollback, type ArmedConfirmation} from './confirm.js'
+import {AssertionsFailedError, LockoutError} from '../errors.js'
+import {brokenByPlan, failingAssertions} from '../explain/index.js'
+import type {Plan} from '../plan/types.js'
+import {applySession, guardLockout, type GuardOptions} from './apply.js'
+import type {ArmedConfirmation} from './confirm.js'
+import {throwPlanErrors, type PreparedPlan} from './prepare.js'
 import type {Session} from './session.js'
 import type {SshSession} from './ssh-session.js'
-
-/** A plan to compute now, or one saved with `plan --out` to apply as it is. */
-export type PlanSource =
-  | {mode: PlanMode; targets: readonly string[]; replace?: readonly string[]}
-  | {saved: Plan; hostParts?: Readonly<Record<string, string>>}
-
-/**
- * What applying a plan would do:
- * - `changes`: it changes the host or what the state records about it (planHasChanges): ask first;
- * - `record`: only the state's record of what is there moves (an adoption, refreshed attributes): no need to ask;
- * - `none`: nothing.
- */
-export type Work = 'changes' | 'record' | 'none'
-
-export interface PreparedPlan {
-  plan: Plan
-  /** The refreshed host the plan was made from (apply writes into the namespaces it found). */
-  actual: ActualModel
-  /** The host's saves refresh read (the SSH guard evaluates them instead of reading again). */
-  hostSaves?: HostSaves
-  /** Errors that make the plan unusable (an unmanaged network in the way): apply refuses. */
-  errors: Diagnostic[]
-  /** Read from a plan file, checked against the state and the host: applied without asking. */
-  saved: boolean
-  work: Work
-  /** The configuration's `assert` blocks against the host as planned (and as it is now); empty without any. */
-  assertions: AssertionResult[]
-}
-
-export interface PrepareOptions {
-  /** Inspect every container, not only those the plan needs (explain --planned reads every namespace). */
-  inspectAll?: boolean
-}
-
-/** Refreshes, then plans (or checks that a saved plan still fits the state and the host). */
-export async function preparePlan(
-  session: Session<DockerReader>,
-  source: PlanSource,
-  opts: PrepareOptions = {},
-): Promise<PreparedPlan> {
-  // Assertions judge a plan that changes the host toward the configuration: not a destroy,
-  // not a refresh-only plan. They are answered from every running container's namespace:
-  // each needs its PID.
-  const mode = 'saved' in source ? source.saved.mode : source.mode
-  const withAssertions = mode === 'normal' && (session.model.asserts ?? []).length > 0
-  const refreshOpts = opts.inspectAll || withAssertions ? {inspectAll: true} : {}
-  const assertionsOf = (plan: Plan, actual: ActualModel, hostSaves: HostSaves) =>
-    withAssertions ? assertionsFor(session.model, plan, actual, session.host, hostSaves) : Promise.resolve([])
-  if ('saved' in source) {
-    const {actual, hostSaves} = await refreshSession(session, refreshOpts)
-    // The engine may have moved to a firewall backend dockwall cannot write for since the plan was saved.
-    const engineError = unsupportedEngine(actual.docker.engine)
-    if (engineError) throw new ConfigError([engineError])
-    checkSavedPlan(session, source.saved, actual, source.hostParts)
-    const assertions = await assertionsOf(source.saved, actual, hostSaves)
-    return {
-      plan: source.saved,
-      actual,
-      hostSaves,
-      errors: [],
-      saved: true,
-      work: workOf(session, source.saved),
-      assertions,
-    }
-  }
-  checkTargets(session, source.targets)
-  const replace = source.replace ?? []
-  checkReplace(session, replace, source.mode)
-  // Before refresh: an empty configuration over a managed host is refused without reading the host.
-  if (source.mode === 'normal') checkIntent(session.model, session.state, session.statePath)
-  const {actual, diagnostics, hostSaves} = await refreshSession(session, refreshOpts)
-  const {plan, errors} = makePlan(
-    {model: session.model, actual, prior: session.state},
-    {
-      mode: source.mode,
-      targets: source.targets,
-      replace,
-      dockwallVersion: DOCKWALL_VERSION,
-      normalize: (spec) => normalizeRuleSpec(spec),
-    },
-  )
-  plan.warnings.unshift(...session.configWarnings, ...diagnostics, ...unreplaced(plan, replace))
-  // A plan with errors is not applied, so there is no planned host to ask about.
-  const assertions = errors.length > 0 ? [] : await assertionsOf(plan, actual, hostSaves)
-  return {plan, actual, hostSaves, errors, saved: false, work: workOf(session, plan), assertions}
-}
-
-function workOf(session: Session<DockerReader>, plan: Plan): Work {
-  if (planHasChanges(plan)) return 'changes'
-  return stateWouldChange(session, plan) ? 'record' : 'none'
-}
-
-/** For callers that cannot go on with a plan that has errors (everyone but watch, which logs them). */
-export function throwPlanErrors(prepared: PreparedPlan): void {
-  if (prepared.errors.length > 0) throw new ConfigError(prepared.errors)
-}
 
 /** Refuses a plan whose assertions fail (AssertionsFailedError), before anything is touched. */
 export function throwFailingAssertions(prepared: PreparedPlan, gate: AssertionGate): void {
@@ -215,7 +109,9 @@ export async function applyPrepared(
     ...(prepared.hostSaves ? {hostSaves: prepared.hostSaves} : {}),
   })
   const armed = opts.confirm
-    ? await armRollback({
+    ? await (
+        await import('./confirm.js')
+      ).armRollback({
         windowMs: opts.confirm.windowMs,
         timerCommand: opts.confirm.timerCommand,
         statePath: session.statePath,

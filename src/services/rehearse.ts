@@ -27,7 +27,7 @@ import type {NetnsTarget} from '../util/exec.js'
 import {mapLimit} from '../util/pool.js'
 import {applySession} from './apply.js'
 import {readExplainHost} from './explain-host.js'
-import {preparePlan, throwPlanErrors, type PreparedPlan} from './pipeline.js'
+import {preparePlan, throwPlanErrors, type PreparedPlan} from './prepare.js'
 import {openSession, type Session} from './session.js'
 
 export type RehearsedVerdict = 'allow' | 'deny' | 'mixed'

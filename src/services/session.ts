@@ -10,6 +10,7 @@ import {AbortError, ConfigError, ConfigNotFoundError, type Diagnostic} from '../
 import type {BackendSetting, DesiredModel} from '../model/types.js'
 import type {Lock, State} from '../state/index.js'
 import {resolveStatePath} from '../state/paths.js'
+import {mayHavePending} from './confirm-paths.js'
 import type {NetnsTarget} from '../util/exec.js'
 
 /** Where and on what a command works, as the shared flags say it (mapped once, by src/cli/session-flags.ts). */
@@ -142,13 +143,16 @@ export async function openSession(opts: SessionOptions): Promise<Session<DockerR
   const host = await hostTarget(opts.netns)
   const {model, warnings} = opts.model ? {model: opts.model, warnings: []} : await loadModel(opts)
   const statePath = resolveStatePath(opts.state, model.settings.statePath)
-  // An apply waiting for confirmation (apply --confirm-within) holds off changes; one whose timer is gone is rolled back first.
-  // Loaded here, not with the module: connectHost and loadModel (explain, show) need none of the confirm
-  // window's machinery (apply's rollback, zod schemas).
-  const {settlePending} = await import('./confirm.js')
-  // The lock and the state's decoder (zod) likewise: connectHostReader's readers (explain) need neither.
+  // The lock and the state's decoder (zod): loaded here, not with the module, since
+  // connectHostReader's readers (explain) need neither.
   const {acquireLock, checkStateFiles, readState} = await import('../state/index.js')
-  await settlePending(statePath, !READ_ONLY.has(opts.operation), opts.warn)
+  // An apply waiting for confirmation (apply --confirm-within) holds off changes; one whose timer
+  // is gone is rolled back first. The confirm window's machinery (apply's rollback, zod schemas)
+  // loads only when its file is there: most runs find none.
+  if (await mayHavePending(statePath)) {
+    const {settlePending} = await import('./confirm.js')
+    await settlePending(statePath, !READ_ONLY.has(opts.operation), opts.warn)
+  }
   if (opts.lock === false) opts.warn(NO_LOCK_WARNING)
   const lock =
     opts.lock === false

@@ -24,7 +24,8 @@ import type {DesiredModel} from '../model/types.js'
 import {changedAddresses, summarizePlan} from '../plan/summary.js'
 import type {Plan} from '../plan/types.js'
 import type {ActualModel} from '../refresh/types.js'
-import {applyPrepared, preparePlan, type PreparedPlan} from '../services/pipeline.js'
+import {applyPrepared} from '../services/pipeline.js'
+import {preparePlan, type PreparedPlan} from '../services/prepare.js'
 import {
   loadModel,
   openSession,

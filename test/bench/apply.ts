@@ -11,7 +11,7 @@ import {pathToFileURL} from 'node:url'
 
 import type {Backend} from '../../src/model/types.js'
 import {Sandbox} from '../sandbox/index.js'
-import {preparePlan} from '../../src/services/pipeline.js'
+import {preparePlan} from '../../src/services/prepare.js'
 import {openSession, type Session} from '../../src/services/session.js'
 import type {Plan} from '../../src/plan/types.js'
 import {run} from '../../src/util/exec.js'

@@ -22,9 +22,14 @@ describe('explain start-up', () => {
     expect(pkgs.filter((p) => /^(zod|dockerode)(\/|$)/.test(p))).toEqual([])
   })
 
-  it("bin/run.js's explain route reaches no oclif through static imports", () => {
-    const pkgs = [...reachablePackages(resolve(root, 'src/cli/explain-fast.ts')).keys()]
-    expect(pkgs.filter((p) => p.startsWith('@oclif/'))).toEqual([])
+  it("bin/run.js's routes reach no oclif, and explain's neither zod nor dockerode", () => {
+    const route = [...reachablePackages(resolve(root, 'src/cli/fast-route.ts')).keys()]
+    expect(route.filter((p) => /^(@oclif\/|zod|dockerode)/.test(p))).toEqual([])
+    const flows = ['plan-flow', 'validate-flow', 'explain-flow']
+    for (const f of flows) {
+      const pkgs = [...reachablePackages(resolve(root, `src/cli/${f}.ts`)).keys()]
+      expect({f, oclif: pkgs.filter((p) => p.startsWith('@oclif/'))}).toEqual({f, oclif: []})
+    }
   })
 
   it('reaches the configuration loader, the state decoder and lock, and the plan pipeline only through import()', () => {
@@ -37,7 +42,26 @@ describe('explain start-up', () => {
         m === 'src/state/format.ts' ||
         m === 'src/state/lock.ts' ||
         m === 'src/state/store.ts' ||
-        m === 'src/services/pipeline.ts',
+        m === 'src/services/pipeline.ts' ||
+        m === 'src/services/prepare.ts',
+    )
+    expect(heavy).toEqual([])
+  })
+})
+
+describe('plan start-up', () => {
+  it('reaches neither the apply engine, the explain evaluator nor the confirm window through static imports', () => {
+    // Loaded through import() when there is something for them to do: assertions in the
+    // configuration, a pending confirmation beside the state, an apply.
+    const mods = [...reachableModules(resolve(root, 'src/cli/plan-flow.ts'))].map((f) => relative(root, f))
+    const heavy = mods.filter(
+      (m) =>
+        m === 'src/apply/engine.ts' ||
+        m === 'src/services/apply.ts' ||
+        m === 'src/services/pipeline.ts' ||
+        m === 'src/services/confirm.ts' ||
+        m === 'src/services/planfile.ts' ||
+        m.startsWith('src/explain/'),
     )
     expect(heavy).toEqual([])
   })

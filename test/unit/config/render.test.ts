@@ -3,7 +3,7 @@
 // what the message is about, then the explanation.
 import {describe, expect, it} from 'vitest'
 
-import {renderError} from '../../../src/cli/base-command.js'
+import {renderError} from '../../../src/cli/render-error.js'
 import {loadConfig} from '../../../src/config/index.js'
 import {ConfigError, type Diagnostic, escapeControl, formatDiagnostic} from '../../../src/errors.js'
 

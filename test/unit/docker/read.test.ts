@@ -8,7 +8,7 @@ import {describe, expect, it} from 'vitest'
 import {dockerError, type DockerConnection} from '../../../src/docker/client.js'
 import {readDocker} from '../../../src/docker/read.js'
 import {ExternalError} from '../../../src/errors.js'
-import {renderError} from '../../../src/cli/base-command.js'
+import {renderError} from '../../../src/cli/render-error.js'
 
 interface StubContainer {
   id: string

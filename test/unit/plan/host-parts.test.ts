@@ -5,7 +5,7 @@ import {describe, expect, it} from 'vitest'
 import {hashActual, hostParts, makePlan, movedParts} from '../../../src/plan/planner.js'
 import type {Plan} from '../../../src/plan/types.js'
 import type {ActualModel} from '../../../src/refresh/types.js'
-import {checkSavedPlan} from '../../../src/services/apply.js'
+import {checkSavedPlan} from '../../../src/services/prepare.js'
 import {actual, dockerContainer, dockerHost, dockerNetwork, model, namespace} from './builders.js'
 
 const before = () =>

@@ -4,7 +4,8 @@ import {describe, expect, it} from 'vitest'
 
 import {AssertionsFailedError} from '../../../src/errors.js'
 import type {AssertionOutcome, AssertionResult} from '../../../src/explain/index.js'
-import {throwFailingAssertions, type PreparedPlan} from '../../../src/services/pipeline.js'
+import {throwFailingAssertions} from '../../../src/services/pipeline.js'
+import type {PreparedPlan} from '../../../src/services/prepare.js'
 
 // What the host as it is answers for an assertion that cannot be answered as planned: not read by the gate.
 const notRead: AssertionOutcome = {kind: 'error', pass: false, error: 'not running'}

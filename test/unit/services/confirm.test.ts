@@ -4,7 +4,8 @@
 // test/unit/apply/rollback.test.ts and test/e2e/confirm.test.ts.
 import {PassThrough} from 'node:stream'
 import {existsSync} from 'node:fs'
-import {readFile, symlink, writeFile} from 'node:fs/promises'
+import {mkdtemp, readFile, rm, symlink, unlink, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import process from 'node:process'
 import {fileURLToPath} from 'node:url'
@@ -15,9 +16,9 @@ import {describe, expect, it} from 'vitest'
 import {confirmWindow} from '../../../src/cli/confirm-flow.js'
 import {AbortError} from '../../../src/errors.js'
 import type {Plan} from '../../../src/plan/types.js'
+import {confirmPaths, mayHavePending} from '../../../src/services/confirm-paths.js'
 import {
   armRollback,
-  confirmPaths,
   confirmPending,
   readPending,
   readResult,
@@ -243,5 +244,22 @@ describe('waitForKey', () => {
     const w3 = waitForKey(c as unknown as NodeJS.ReadStream, ['y'])
     c.end()
     expect(await w3.key).toBe('closed')
+  })
+})
+
+describe('mayHavePending', () => {
+  it('is false only when nothing is at the pending path: a file or a symbolic link there sends the session to settlePending', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dockwall-pending-'))
+    try {
+      const statePath = join(dir, 'dockwall.state.json')
+      expect(await mayHavePending(statePath)).toBe(false)
+      await symlink(join(dir, 'nowhere'), confirmPaths(statePath).pending)
+      expect(await mayHavePending(statePath)).toBe(true)
+      await unlink(confirmPaths(statePath).pending)
+      await writeFile(confirmPaths(statePath).pending, '{}')
+      expect(await mayHavePending(statePath)).toBe(true)
+    } finally {
+      await rm(dir, {recursive: true, force: true})
+    }
   })
 })

@@ -5,7 +5,7 @@ import {describe, expect, it} from 'vitest'
 
 import {sameStateResource, type RuleLine, type StateResource} from '../../../src/model/resources.js'
 import type {Change} from '../../../src/plan/types.js'
-import {stateWouldChange} from '../../../src/services/apply.js'
+import {stateWouldChange} from '../../../src/services/prepare.js'
 import {STATE_VERSION, type State} from '../../../src/state/types.js'
 
 const line = (spec: string): RuleLine => ({

@@ -1,0 +1,347 @@
+// bin/run.js's explain, plan and validate routes without oclif (src/cli/fast-route.ts,
+// issues 13 and 16).
+// Every command line a route reads must give the flags oclif's parser gives, with the same
+// environment; every other line is oclif's. A warning sends the line to oclif too, having
+// printed nothing; an error is printed as BaseCommand.catch prints it.
+import {PassThrough} from 'node:stream'
+
+import {Parser} from '@oclif/core'
+import {afterEach, describe, expect, it, vi} from 'vitest'
+
+import Explain from '../../../commands/explain.js'
+import Plan from '../../../commands/plan.js'
+import Validate from '../../../commands/validate.js'
+import {
+  EXPLAIN_FLAGS,
+  ignoreEpipe,
+  PLAN_FLAGS,
+  ROUTED,
+  runFastRoute,
+  VALIDATE_FLAGS,
+} from '../../../src/cli/fast-route.js'
+import {plainFlags, readPlainLine, type PlainFlag} from '../../../src/cli/plain-argv.js'
+import {planOutput} from '../../../src/cli/plan-flow.js'
+import {renderError} from '../../../src/cli/render-error.js'
+import {runValidate} from '../../../src/cli/validate-flow.js'
+import {ConfigError} from '../../../src/errors.js'
+import {runExplain} from '../../../src/services/explain.js'
+
+vi.mock('../../../src/cli/plan-flow.js', () => ({planOutput: vi.fn(), planIsInteractive: vi.fn(() => false)}))
+vi.mock('../../../src/cli/validate-flow.js', () => ({runValidate: vi.fn(), runValidateJson: vi.fn()}))
+vi.mock('../../../src/services/explain.js', () => ({runExplain: vi.fn()}))
+
+const ENV_VARS = ['DOCKWALL_NETNS', 'DOCKER_HOST', 'DOCKWALL_STATE']
+
+type OclifCommand = typeof Plan | typeof Validate | typeof Explain
+
+/** oclif's parse of a command line (as Command.parse calls it), with `env` as process.env: its arguments and flags. */
+async function oclifParse(cmd: OclifCommand, argv: string[], env: Record<string, string>): Promise<unknown> {
+  const saved = {...process.env}
+  for (const k of ENV_VARS) delete process.env[k]
+  Object.assign(process.env, env)
+  try {
+    const r = await Parser.parse(argv, {flags: {...cmd.baseFlags, ...cmd.flags}, args: cmd.args, strict: true})
+    return {args: Object.values(r.args), flags: r.flags}
+  } finally {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k]
+    Object.assign(process.env, saved)
+  }
+}
+
+/** What the route reads of a line: its arguments and flags, or undefined (oclif's). */
+function routeParse(table: Readonly<Record<string, PlainFlag>>, argv: string[], env: Record<string, string>, args = 0) {
+  const line = readPlainLine(argv, table)
+  if (!line || line.positional.length !== args) return undefined
+  const flags = plainFlags(line, table, env)
+  return flags && {args: line.positional, flags}
+}
+
+const EXPLAIN_READ: Array<[string[], Record<string, string>]> = [
+  [['container.db', 'container.web', '--port', '80'], {}],
+  [['db', 'web', '--port=8080', '--json'], {}],
+  [['--port', '443', 'host', '10.0.0.1/24'], {}],
+  [['host', 'container.db', '--proto', 'icmp', '--no-color'], {}],
+  [['external:wg0', 'host', '--port', '0080', '--proto=udp', '--in-interface', 'wg0'], {}],
+  [['a', 'b', '--port', '65535', '--netns', '/var/run/netns/x', '--docker-host', 'unix:///d.sock'], {}],
+  [['a', 'b', '--port', '1', '--backend', 'legacy', '--config', 'conf', '--state', 's.json'], {}],
+  [['a', 'b', '-c', 'dir', '--port', '80', '--var', 'x=1', '--lock-timeout', '5s', '--no-lock'], {}],
+  [['a', 'b', '--port', '80'], {DOCKER_HOST: 'tcp://h:2375', DOCKWALL_NETNS: '/n', DOCKWALL_STATE: '/s'}],
+  [
+    ['a', 'b', '--port', '80', '--docker-host', 'unix:///x.sock', '--netns=/m'],
+    {DOCKER_HOST: 'tcp://h:2375', DOCKWALL_NETNS: '/n'},
+  ],
+  [['a', 'b', '--port', '80'], {DOCKER_HOST: '', DOCKWALL_NETNS: '', DOCKWALL_STATE: ''}],
+  [['a', 'b', '--port', '80', '--backend=auto', '--json', '--no-color'], {}],
+]
+
+const EXPLAIN_DECLINED: string[][] = [
+  [],
+  ['a'],
+  ['a', 'b', 'c', '--port', '80'],
+  ['a', 'b', '--port', '80', '--help'],
+  ['a', 'b', '-h'],
+  ['a', 'b', '--port', '80', '--port', '81'],
+  ['a', 'b', '--port', '0'],
+  ['a', 'b', '--port', '65536'],
+  ['a', 'b', '--port', '-1'],
+  ['a', 'b', '--port', '8o'],
+  ['a', 'b', '--port'],
+  ['a', 'b', '--port='],
+  ['a', 'b', '--proto', 'sctp'],
+  ['a', 'b', '--backend', 'iptables'],
+  ['a', 'b', '-port=80'],
+  ['a', 'b', '--port', '80', '--json=true'],
+  ['a', 'b', '--port', '80', '--lock=false'],
+  ['a', 'b', '--port', '80', '--bogus'],
+  ['a', 'b', '--port', '80', '--', '-x'],
+  ['-x', 'b', '--port', '80'],
+  ['a', 'b', '--netns', '--port', '80'],
+]
+
+const PLAN_READ: Array<[string[], Record<string, string>]> = [
+  [[], {}],
+  [['--no-tty'], {}],
+  [['-c', 'conf', '--state', 's.json', '--json'], {}],
+  [['--config=conf', '--var', 'a=1', '--var=b=2', '--var-file', 'v.hcl', '--verbose'], {}],
+  [['--target', 'rule.a', '--target=network.b', '--replace', 'network.b', '--detailed-exitcode'], {}],
+  [['--no-lock', '--lock-timeout', '30s', '--backend', 'legacy', '--no-input'], {}],
+  [['--lock', '--input', '--lock-timeout=2m', '--backend=auto', '--destroy', '--no-color'], {}],
+  [['--refresh-only', '--netns', '/var/run/netns/x', '--docker-host', 'unix:///d.sock'], {}],
+  [[], {DOCKER_HOST: 'tcp://h:2375', DOCKWALL_NETNS: '/n', DOCKWALL_STATE: '/s'}],
+  [['--docker-host', 'unix:///x.sock', '--netns=/m'], {DOCKER_HOST: 'tcp://h:2375', DOCKWALL_NETNS: '/n'}],
+  [[], {DOCKER_HOST: '', DOCKWALL_NETNS: '', DOCKWALL_STATE: ''}],
+]
+
+const PLAN_DECLINED: string[][] = [
+  ['extra'],
+  ['--help'],
+  ['-h'],
+  ['--out', 'x.plan'],
+  ['-o', 'x.plan'],
+  ['--bogus'],
+  ['-json'],
+  ['--json=true'],
+  ['--lock=false'],
+  ['--no-json'],
+  ['--json', '--json'],
+  ['--lock', '--no-lock'],
+  ['-c', 'a', '--config', 'b'],
+  ['-cdir'],
+  ['-c'],
+  ['--config='],
+  ['--config', '--json'],
+  ['--backend', 'iptables'],
+  ['--lock-timeout', 'soon'],
+  ['--', '--json'],
+  ['-'],
+]
+
+const VALIDATE_READ: Array<[string[], Record<string, string>]> = [
+  [[], {}],
+  [['--json'], {}],
+  [['-c', 'rules.hcl', '--var-file', 'prod.vars.hcl', '--no-color'], {}],
+  [['--var', 'lan=10.0.0.0/8', '--var', 'x=y', '--config=etc'], {}],
+]
+
+describe('the routes read plain lines as oclif does', () => {
+  it.each(EXPLAIN_READ)('explain %j (env %j)', async (argv, env) => {
+    const fast = routeParse(EXPLAIN_FLAGS, argv, env, 2)
+    expect(fast).toBeDefined()
+    expect(fast).toEqual(await oclifParse(Explain, argv, env))
+  })
+
+  it.each(PLAN_READ)('plan %j (env %j)', async (argv, env) => {
+    const fast = routeParse(PLAN_FLAGS, argv, env)
+    expect(fast).toBeDefined()
+    expect(fast).toEqual(await oclifParse(Plan, argv, env))
+  })
+
+  it.each(VALIDATE_READ)('validate %j (env %j)', async (argv, env) => {
+    const fast = routeParse(VALIDATE_FLAGS, argv, env)
+    expect(fast).toBeDefined()
+    expect(fast).toEqual(await oclifParse(Validate, argv, env))
+  })
+
+  it.each(EXPLAIN_DECLINED)('leaves explain %j to oclif', (...argv) => {
+    expect(routeParse(EXPLAIN_FLAGS, argv, {}, 2)).toBeUndefined()
+  })
+
+  it.each(PLAN_DECLINED)('leaves plan %j to oclif', (...argv) => {
+    expect(routeParse(PLAN_FLAGS, argv, {})).toBeUndefined()
+  })
+
+  it.each([
+    ['explain', Explain, EXPLAIN_FLAGS],
+    ['plan', Plan, PLAN_FLAGS],
+    ['validate', Validate, VALIDATE_FLAGS],
+  ] as const)('%s: the table mirrors every oclif flag it reads (--out is oclif’s)', (_, cmd, table) => {
+    const oclif = {...cmd.baseFlags, ...cmd.flags} as Record<string, Record<string, unknown>>
+    expect(Object.keys(table).sort()).toEqual(
+      Object.keys(oclif)
+        .filter((n) => n !== 'out')
+        .sort(),
+    )
+    for (const [name, f] of Object.entries(table)) {
+      const o = oclif[name] as {type: string; char?: string; multiple?: boolean; allowNo?: boolean; env?: string}
+      expect({name, type: f.kind === 'boolean' ? 'boolean' : 'option'}).toEqual({name, type: o.type})
+      if (f.kind === 'boolean') expect({name, allowNo: f.allowNo ?? false}).toEqual({name, allowNo: o.allowNo ?? false})
+      else {
+        expect({name, char: f.char, multiple: f.multiple ?? false, env: f.env}).toEqual({
+          name,
+          char: o.char,
+          multiple: o.multiple ?? false,
+          env: o.env,
+        })
+      }
+    }
+  })
+
+  it('bin/run.js sends exactly the routed commands here', async () => {
+    const {readFileSync} = await import('node:fs')
+    const bin = readFileSync(new URL('../../../bin/run.js', import.meta.url), 'utf8')
+    for (const id of ROUTED) expect(bin).toContain(`argv[0] === '${id}'`)
+    expect([...ROUTED].sort()).toEqual(['explain', 'plan', 'validate'])
+  })
+})
+
+describe('runFastRoute', () => {
+  afterEach(() => {
+    vi.mocked(planOutput).mockReset()
+    vi.mocked(runValidate).mockReset()
+    vi.mocked(runExplain).mockReset()
+    vi.restoreAllMocks()
+    process.exitCode = undefined
+  })
+
+  const capture = () => ({
+    out: vi.spyOn(process.stdout, 'write').mockImplementation(() => true),
+    err: vi.spyOn(process.stderr, 'write').mockImplementation(() => true),
+  })
+
+  it('prints the plan and its exit code', async () => {
+    vi.mocked(planOutput).mockResolvedValue({stdout: 'Plan: 1 to add\n', code: 2})
+    const {out, err} = capture()
+    expect(await runFastRoute(['plan', '--detailed-exitcode', '--no-tty'], {})).toBe(true)
+    expect(out.mock.calls.map((c) => c[0])).toEqual(['Plan: 1 to add\n'])
+    expect(err).not.toHaveBeenCalled()
+    expect(process.exitCode).toBe(2)
+  })
+
+  it('prints an error as BaseCommand.catch does: text on stderr, and the diagnostics on stdout under --json', async () => {
+    const error = new ConfigError([{severity: 'error', summary: 'bad CIDR'}])
+    vi.mocked(planOutput).mockRejectedValue(error)
+    const {out, err} = capture()
+    expect(await runFastRoute(['plan'], {})).toBe(true)
+    expect(err.mock.calls.map((c) => c[0])).toEqual([renderError(error)])
+    expect(out).not.toHaveBeenCalled()
+    expect(process.exitCode).toBe(1)
+    expect(await runFastRoute(['plan', '--json'], {})).toBe(true)
+    expect(JSON.parse(String(out.mock.calls[0]?.[0]))).toMatchObject({
+      error_count: 1,
+      diagnostics: [{severity: 'error', summary: 'bad CIDR'}],
+    })
+  })
+
+  it('validate: the success line on stdout, warnings on stderr', async () => {
+    vi.mocked(runValidate).mockImplementation(async (_flags, io) => {
+      io.logToStderr('main.hcl:1:1: Warning: unused')
+      io.log('Success! The configuration is valid: 1 file.')
+    })
+    const {out, err} = capture()
+    expect(await runFastRoute(['validate', '-c', 'x'], {})).toBe(true)
+    expect(out.mock.calls.map((c) => c[0])).toEqual(['Success! The configuration is valid: 1 file.\n'])
+    expect(err.mock.calls.map((c) => c[0])).toEqual(['main.hcl:1:1: Warning: unused\n'])
+    expect(vi.mocked(runValidate).mock.calls[0]?.[0]).toMatchObject({config: 'x'})
+  })
+
+  it('gives back, having printed nothing and restored the environment, a warning and a line oclif must read', async () => {
+    const {out, err} = capture()
+    vi.mocked(planOutput).mockImplementation(async (_flags, warn) => {
+      warn('--lock=false: no lock')
+      return {stdout: 'Plan\n', code: 0}
+    })
+    const env: NodeJS.ProcessEnv = {FORCE_COLOR: '1'}
+    expect(await runFastRoute(['plan', '--no-lock', '--no-color'], env)).toBe(false)
+    expect(env).toEqual({FORCE_COLOR: '1'})
+    vi.mocked(planOutput).mockReset()
+    expect(await runFastRoute(['plan', '--out', 'x.plan'], {})).toBe(false)
+    expect(await runFastRoute(['plan', '--destroy', '--refresh-only'], {})).toBe(false)
+    expect(await runFastRoute(['plan'], {DOCKWALL_NO_FAST_PATH: '1'})).toBe(false)
+    expect(await runFastRoute(['plan'], {DEBUG: '*'})).toBe(false)
+    expect(await runFastRoute(['apply'], {})).toBe(false)
+    expect(planOutput).not.toHaveBeenCalled()
+    expect(out).not.toHaveBeenCalled()
+    expect(err).not.toHaveBeenCalled()
+    expect(process.exitCode).toBeUndefined()
+  })
+
+  it('applies --no-color as BaseCommand.init does', async () => {
+    vi.mocked(planOutput).mockResolvedValue({stdout: '', code: 0})
+    capture()
+    const env: NodeJS.ProcessEnv = {}
+    expect(await runFastRoute(['plan', '--no-color'], env)).toBe(true)
+    expect(env).toEqual({NO_COLOR: '1', FORCE_COLOR: '0'})
+  })
+})
+
+describe('runFastRoute: explain', () => {
+  const answer = {verdict: 'allow', summary: 'allow', flows: [], warnings: []}
+  const mocked = vi.mocked(runExplain)
+  afterEach(() => {
+    mocked.mockReset()
+    vi.restoreAllMocks()
+    process.exitCode = undefined
+  })
+
+  it('prints the answer for a line it reads', async () => {
+    mocked.mockResolvedValue(answer as never)
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
+    expect(await runFastRoute(['explain', 'host', '10.0.0.1', '--port', '80', '--json'], {})).toBe(true)
+    expect(JSON.parse(String(write.mock.calls[0]?.[0]))).toMatchObject({verdict: 'allow'})
+  })
+
+  it('gives back --planned and a warning, having printed nothing; prints an error as BaseCommand.catch does', async () => {
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
+    expect(await runFastRoute(['explain', 'host', '10.0.0.1', '--port', '80', '--planned'], {})).toBe(false)
+    expect(mocked).not.toHaveBeenCalled()
+    mocked.mockImplementationOnce(async (req) => {
+      req.warn('configuration not loaded')
+      return answer as never
+    })
+    const env: NodeJS.ProcessEnv = {FORCE_COLOR: '1'}
+    expect(await runFastRoute(['explain', 'host', '10.0.0.1', '--port', '80', '--no-color'], env)).toBe(false)
+    expect(env).toEqual({FORCE_COLOR: '1'})
+    expect(write).not.toHaveBeenCalled()
+    expect(err).not.toHaveBeenCalled()
+    // tcp without a port: questionOf's error, printed as oclif's catch prints it.
+    expect(await runFastRoute(['explain', 'host', '10.0.0.1'], {})).toBe(true)
+    expect(err.mock.calls.map((c) => c[0])).toEqual([
+      'Error: tcp needs a destination port\nTry: dockwall explain host 10.0.0.1 --port N\n',
+    ])
+    expect(process.exitCode).toBe(1)
+  })
+})
+
+describe('ignoreEpipe', () => {
+  it('ends quietly on a closed pipe, as oclif does, and rethrows anything else', () => {
+    const stream = new PassThrough() as unknown as NodeJS.WriteStream
+    ignoreEpipe(stream)
+    const epipe = Object.assign(new Error('write EPIPE'), {code: 'EPIPE'})
+    expect(() => stream.emit('error', epipe)).not.toThrow()
+    const other = Object.assign(new Error('write EIO'), {code: 'EIO'})
+    expect(() => stream.emit('error', other)).toThrow('EIO')
+  })
+
+  it('is installed on stdout before the answer is written', async () => {
+    vi.mocked(planOutput).mockResolvedValue({stdout: 'x\n', code: 0})
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
+    const before = process.stdout.listenerCount('error')
+    expect(await runFastRoute(['plan'], {})).toBe(true)
+    const added = process.stdout.listeners('error').slice(before)
+    expect(added).toHaveLength(1)
+    for (const l of added) process.stdout.off('error', l as () => void)
+    vi.mocked(planOutput).mockReset()
+    vi.restoreAllMocks()
+  })
+})
