@@ -7,6 +7,7 @@ import {readFileSync} from 'node:fs'
 
 import type {NetnsTarget} from '../util/exec.js'
 import {netnsInode, pidsInNetns} from '../util/netns.js'
+import {compareText} from '../util/text.js'
 
 export interface DockerProxy {
   /** Always the namespace dockerd runs in: the host's. */
@@ -50,5 +51,5 @@ export function readDockerProxies(host: NetnsTarget): DockerProxy[] {
     const p = proxyFromArgv(argv)
     if (p) out.push(p)
   }
-  return out.sort((a, b) => a.port - b.port || a.address.localeCompare(b.address) || a.proto.localeCompare(b.proto))
+  return out.sort((a, b) => a.port - b.port || compareText(a.address, b.address) || compareText(a.proto, b.proto))
 }

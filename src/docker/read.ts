@@ -14,6 +14,7 @@ import type {
   EngineInfo,
   IpamSubnet,
 } from './types.js'
+import {compareText} from '../util/text.js'
 
 export interface ReadDockerOptions {
   /** Container names (without slash) to inspect; others come from the list call only. `all` inspects everything. */
@@ -67,7 +68,7 @@ function toEndpoints(networks: Record<string, WireEndpoint> | undefined, contain
       if (ep.IPAMConfig?.IPv6Address) out.staticIpv6Address = ep.IPAMConfig.IPv6Address
       return out
     })
-    .sort((a, b) => a.networkName.localeCompare(b.networkName))
+    .sort((a, b) => compareText(a.networkName, b.networkName))
 }
 
 export function toNetwork(n: Dockerode.NetworkInspectInfo): DockerNetwork {
@@ -164,7 +165,7 @@ export async function readDocker(conn: DockerReader, opts: ReadDockerOptions): P
 
   return {
     engine,
-    networks: networkList.map(toNetwork).sort((a, b) => a.name.localeCompare(b.name)),
-    containers: containers.sort((a, b) => a.name.localeCompare(b.name)),
+    networks: networkList.map(toNetwork).sort((a, b) => compareText(a.name, b.name)),
+    containers: containers.sort((a, b) => compareText(a.name, b.name)),
   }
 }

@@ -6,6 +6,7 @@
 import {contains, formatIp, parseCidr, parseInterfaceAddress, parseIp, type Cidr, type Ip} from './addr.js'
 import {ExplainInputError} from './net.js'
 import type {Endpoint, ExplainHost, Family, NamespaceId, NamespaceInput} from './types.js'
+import {compareText} from '../util/text.js'
 
 /** What was asked for, parsed but not yet looked up. */
 export type EndpointSpec =
@@ -248,7 +249,7 @@ export class EndpointResolver {
         const n = this.network(spec.name, which)
         const members = this.dir.containers
           .filter((c) => c.running && c.endpoints.some((e) => e.network === n.name) && this.hasNamespace(c))
-          .sort((a, b) => a.name.localeCompare(b.name))
+          .sort((a, b) => compareText(a.name, b.name))
         if (members.length === 0)
           throw new ExplainInputError(`${which}: network ${n.name} has no running container to send from`)
         // Each sends as it would: from the address its route picks, which for a container on
@@ -327,7 +328,7 @@ export class EndpointResolver {
             const a = family === 'ipv6' ? e.ipv6 : e.ipv4
             return a ? [{network: e.network, address: a}] : []
           })
-          .sort((a, b) => a.network.localeCompare(b.network))
+          .sort((a, b) => compareText(a.network, b.network))
         if (all.length === 0) throw new ExplainInputError(`${which}: container ${c.name} has no ${family} address`)
         // From a container on a shared network, the address there (what Docker's DNS answers).
         const shared = source.container

@@ -21,6 +21,7 @@ import type {Backend, BackendSetting} from '../model/types.js'
 import {type NetnsTarget, run as defaultRun, type RunOptions, type RunResult} from '../util/exec.js'
 import {readProcNet} from '../util/netns.js'
 import type {Family} from './types.js'
+import {compareText} from '../util/text.js'
 
 export interface BackendState {
   /** The backend's save command ran (false when it is not installed or failed). */
@@ -58,7 +59,7 @@ const other = (b: Backend): Backend => (b === 'nft' ? 'legacy' : 'nft')
 const tool = (b: Backend): string => `iptables-${b}`
 
 function listChains(chains: string[]): string {
-  const sorted = [...chains].sort((a, b) => (a === 'DOCKER-USER' ? -1 : b === 'DOCKER-USER' ? 1 : a.localeCompare(b)))
+  const sorted = [...chains].sort((a, b) => (a === 'DOCKER-USER' ? -1 : b === 'DOCKER-USER' ? 1 : compareText(a, b)))
   return sorted.length > 3 ? `${sorted.slice(0, 3).join(', ')}, ...` : sorted.join(', ')
 }
 

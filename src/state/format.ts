@@ -8,6 +8,7 @@ import {resourceAddressError} from '../model/names.js'
 import {FIREWALL_TABLES, ORIGINS, sameStateResource, type Json, type Origin, type RuleLine} from '../model/resources.js'
 import {RESOURCE_TYPES, STATE_VERSION} from './types.js'
 import type {State, StateResource} from './types.js'
+import {compareText} from '../util/text.js'
 
 /** A decoded JSON object whose shape is not yet known (an old format on its way up). */
 export type RawState = {[key: string]: unknown}
@@ -585,9 +586,7 @@ export function sameResources(a: readonly StateResource[], b: readonly StateReso
  * Code-unit order, not localeCompare: the order, and so the bytes, must not depend
  * on the locale of the host that writes the file.
  */
-export function compareAddresses(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
-}
+export const compareAddresses = compareText
 
 export function sortResources<T extends {address: string}>(resources: readonly T[]): T[] {
   return [...resources].sort((x, y) => compareAddresses(x.address, y.address))

@@ -3,6 +3,7 @@
 import type {Action} from '../plan/types.js'
 import type {BatchProgress, ProgressEntry, ProgressRow, ProgressSnapshot} from './apply-store.js'
 import {seg, type StyledLine} from './styled.js'
+import {grouped} from '../util/text.js'
 
 interface Verbs {
   /** `Creating...` */
@@ -95,7 +96,7 @@ const PAST: Record<Action, string> = {
 }
 
 function plural(n: number, word: string): string {
-  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`
+  return `${grouped(n)} ${word}${n === 1 ? '' : 's'}`
 }
 
 /** `iptables: Applying 20,000 changes in 2 transactions (host/filter, host/nat)...` */
@@ -112,7 +113,7 @@ export function batchStartLine(b: BatchProgress): StyledLine {
 export function batchDoneLines(b: BatchProgress): StyledLine[] {
   const counts = (Object.keys(PAST) as Action[])
     .filter((a) => (b.done[a] ?? 0) > 0)
-    .map((a) => `${(b.done[a] ?? 0).toLocaleString('en-US')} ${PAST[a]}`)
+    .map((a) => `${grouped(b.done[a] ?? 0)} ${PAST[a]}`)
   const elapsed = formatElapsed(b.elapsedMs ?? 0)
   if (b.failed === 0)
     return [[...addr(b.label), seg(`Complete after ${elapsed}`), seg(` [${counts.join(', ')}]`, {dim: true})]]
@@ -124,8 +125,7 @@ export function batchDoneLines(b: BatchProgress): StyledLine[] {
     ],
   ]
   for (const f of b.failures) {
-    const more =
-      f.count > f.addresses.length ? ` and ${(f.count - f.addresses.length).toLocaleString('en-US')} more` : ''
+    const more = f.count > f.addresses.length ? ` and ${grouped(f.count - f.addresses.length)} more` : ''
     out.push([seg(`  ${f.addresses.join(', ')}${more}: `), seg(f.error, {color: 'red'})])
   }
   return out
@@ -140,7 +140,7 @@ export function rowLines(row: ProgressRow): StyledLine[] {
 const LISTED = 10
 
 function listed(addresses: readonly string[]): string {
-  const more = addresses.length > LISTED ? ` and ${(addresses.length - LISTED).toLocaleString('en-US')} more` : ''
+  const more = addresses.length > LISTED ? ` and ${grouped(addresses.length - LISTED)} more` : ''
   return `${addresses.slice(0, LISTED).join(', ')}${more}`
 }
 

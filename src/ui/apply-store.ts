@@ -13,6 +13,7 @@
 // lines, not 40,000.
 import type {ApplyEvent, ApplyListener} from '../apply/events.js'
 import type {Action} from '../plan/types.js'
+import {grouped} from '../util/text.js'
 
 export type ProgressStatus = 'running' | 'done' | 'failed' | 'skipped'
 
@@ -168,7 +169,7 @@ export class ApplyProgressStore {
         if (!batch) return
         batch.elapsedMs = event.elapsedMs
         this.rows.push({kind: 'batch', batch})
-        this.noteSlow(`${batch.label} (${batch.changes.toLocaleString('en-US')} changes)`, event.elapsedMs)
+        this.noteSlow(`${batch.label} (${grouped(batch.changes)} changes)`, event.elapsedMs)
         this.batch = null
         this.batchMembers = null
         return

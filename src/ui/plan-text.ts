@@ -16,6 +16,7 @@ import {
 import {seg, toAnsi, type StyledLine} from './styled.js'
 import {planHasChanges, summarizePlan} from '../plan/summary.js'
 import {deferredLine, impliedLine, NO_CHANGES, planSummaryLine} from './summary.js'
+import {grouped} from '../util/text.js'
 
 export interface PlanTextOptions {
   color: boolean
@@ -69,7 +70,7 @@ function foldRuns(changes: readonly Change[], verbose: boolean): Array<Change | 
 function foldLine(fold: Change[]): StyledLine {
   const first = fold[0]!
   const last = fold.at(-1)!
-  const n = fold.length.toLocaleString('en-US')
+  const n = grouped(fold.length)
   const noun = TYPE_NOUN[first.type]
   return [
     ...ACTION_META[first.action].symbol,
