@@ -90,7 +90,11 @@ class Collector {
       })
       return
     }
-    for (const [label, labelValue] of Object.entries(value as Record<string, unknown>)) {
+    const byLabel = value as Record<string, unknown>
+    // Object.keys, not Object.entries: on a JSON.parse'd object of 20,000 labels (a
+    // dictionary, to V8) entries cost about 35 ms of a cold run, keys about 6.
+    for (const label of Object.keys(byLabel)) {
+      const labelValue = byLabel[label]
       const address = `${type === 'variable' ? 'var' : type}.${label}`
       const bodies = bodiesOf(labelValue, src)
       const labelAt = src.positions.locate([type, label])

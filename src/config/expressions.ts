@@ -184,7 +184,10 @@ class Evaluation {
     }
     if (typeof v === 'object') {
       const out: {[key: string]: Value} = {}
-      for (const [k, item] of Object.entries(v as Record<string, unknown>)) {
+      const o = v as Record<string, unknown>
+      // Object.keys: no [key, value] pair to allocate per attribute of every body.
+      for (const k of Object.keys(o)) {
+        const item = o[k]
         // Most values are literals: no path to build for them.
         if (isPlain(item)) {
           out[k] = item
