@@ -108,7 +108,10 @@ export function parseReference(expr: string): ParsedRef {
   if (e.startsWith('~') || e.endsWith('~'))
     return {error: `unsupported expression "${e}": whitespace strip markers (~) are not supported`}
   if (TRAVERSAL_RE.test(e)) {
-    const [root, ...rest] = e.split('.')
+    // Indexes, not `[root, ...rest] =`: the destructuring walks an iterator, once per reference.
+    const parts = e.split('.')
+    const root = parts[0]!
+    const rest = parts.slice(1)
     if (root === 'var' || root === 'network' || root === 'container') {
       if (rest.length === 1) return {kind: root, name: rest[0]!}
       if (rest.length === 0) return {error: `"${root}" alone is not a value; write ${root}.NAME`}
@@ -118,7 +121,7 @@ export function parseReference(expr: string): ParsedRef {
     }
     if (rest.length === 0 && (e === 'true' || e === 'false' || e === 'null'))
       return {error: `unsupported expression "${e}" inside "\${}"; write the literal without quotes`}
-    const hint = closest(root!, ['var', 'network', 'container'])
+    const hint = closest(root, ['var', 'network', 'container'])
     return {
       error: `unsupported reference "${e}": dockwall knows only var.NAME, network.NAME and container.NAME${hint ? `; did you mean ${hint}.${rest.join('.') || 'NAME'}?` : ''}`,
     }

@@ -75,7 +75,9 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
 
   const {built, diagnostics: blockDiags} = buildSpecs(blocks, {configDir: found.configDir, evalCtx, labels})
   diagnostics.push(...blockDiags)
-  diagnostics.push(...crossChecks(built, declaredAddresses(blocks), fileOrder))
+  // The addresses an import may target: a set of every block's, built only for imports.
+  const declared = built.imports.length > 0 ? declaredAddresses(blocks) : new Set<string>()
+  diagnostics.push(...crossChecks(built, declared, fileOrder))
 
   const sorted = withSources(sortDiagnostics(diagnostics, [...fileOrder, ...(opts.varFiles ?? [])]), texts)
   if (sorted.some((d) => d.severity === 'error')) return {diagnostics: sorted}

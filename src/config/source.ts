@@ -51,8 +51,9 @@ export function pathKey(path: Path): string {
 
 /** The segments of a block path: a label's occurrence index shows only when it is not the first. */
 export function labeledBlockPath(parent: Path, type: string, label: string, occurrence: number): Path {
-  // concat sizes the array exactly; a spread into [] leaves room for 17 items, and every
-  // block keeps its path (about 2.5 MB for 20,000 blocks).
+  // A literal or concat sizes the array exactly; a spread into [] leaves room for 17 items,
+  // and every block keeps its path (about 2.5 MB for 20,000 blocks).
+  if (parent.length === 0) return occurrence === 0 ? [type, label] : [type, label, occurrence]
   return occurrence === 0 ? parent.concat(type, label) : parent.concat(type, label, occurrence)
 }
 
@@ -105,7 +106,8 @@ export class LineMap {
   /** A position with the end of the span (when it has one) for the caret line. */
   pos(file: string, span: OffsetSpan, withEnd: boolean): SourcePos {
     const at = this.at(span.start)
-    if (!withEnd || span.end <= span.start) return {file, ...at}
-    return {file, ...at, end: this.at(span.end)}
+    // Fields named, not spread: one position per block of a 20,000-block file.
+    if (!withEnd || span.end <= span.start) return {file, line: at.line, column: at.column}
+    return {file, line: at.line, column: at.column, end: this.at(span.end)}
   }
 }
