@@ -32,81 +32,113 @@ interface Schema {
 
 /** The parsed value when zod would accept `input` as it is; undefined when zod must be asked. */
 export function fastParse<S extends z.ZodType>(schema: S, input: unknown): {data: z.output<S>} | undefined {
-  const r = run(schema as unknown as Schema, input)
+  const r = compiled(schema as unknown as Schema)(input)
   return r === FAIL || r === UNKNOWN ? undefined : {data: r as z.output<S>}
 }
 
-const ENUMS = new WeakMap<Def, ReadonlySet<unknown>>()
+/** A schema's check, made once from its definition: reading the definition for every value cost more than the checks. */
+type Check = (v: unknown) => Outcome
 
-function run(schema: Schema, v: unknown): Outcome {
+const COMPILED = new WeakMap<Schema, Check>()
+const unknownOutcome: Check = () => UNKNOWN
+
+function compiled(schema: Schema): Check {
+  let check = COMPILED.get(schema)
+  if (check) return check
+  // A schema inside itself (a getter in a shape) meets this stand-in while it is compiled;
+  // the stand-in calls the finished check.
+  COMPILED.set(schema, (v) => COMPILED.get(schema)!(v))
+  COMPILED.set(schema, (check = compile(schema)))
+  return check
+}
+
+function compile(schema: Schema): Check {
   const def = schema._zod.def
   // Refinements and coercion are zod's to run (z.custom's one check is its fn, below).
-  if (def.coerce || (def.checks !== undefined && def.checks.length > 0 && def.type !== 'custom')) return UNKNOWN
+  if (def.coerce || (def.checks !== undefined && def.checks.length > 0 && def.type !== 'custom')) return unknownOutcome
   switch (def.type) {
     case 'string':
-      return typeof v === 'string' ? v : FAIL
+      return (v) => (typeof v === 'string' ? v : FAIL)
     case 'number':
-      return typeof v === 'number' && Number.isFinite(v) ? v : FAIL
+      return (v) => (typeof v === 'number' && Number.isFinite(v) ? v : FAIL)
     case 'boolean':
-      return typeof v === 'boolean' ? v : FAIL
+      return (v) => (typeof v === 'boolean' ? v : FAIL)
     case 'unknown':
-      return typeof v === 'symbol' ? UNKNOWN : v
+      return (v) => (typeof v === 'symbol' ? UNKNOWN : v)
     case 'enum': {
-      let values = ENUMS.get(def)
-      if (!values) ENUMS.set(def, (values = new Set(Object.values(def.entries ?? {}))))
-      return values.has(v) ? v : FAIL
+      const values: ReadonlySet<unknown> = new Set(Object.values(def.entries ?? {}))
+      return (v) => (values.has(v) ? v : FAIL)
     }
-    case 'custom':
-      if (!def.fn || (def.checks !== undefined && def.checks.length > 1)) return UNKNOWN
-      return def.fn(v) ? v : FAIL
+    case 'custom': {
+      const fn = def.fn
+      if (!fn || (def.checks !== undefined && def.checks.length > 1)) return unknownOutcome
+      return (v) => (fn(v) ? v : FAIL)
+    }
     case 'optional': {
       const inner = def.innerType!
-      if (inner._zod.def.type === 'default') return UNKNOWN
-      return v === undefined ? undefined : run(inner, v)
+      if (inner._zod.def.type === 'default') return unknownOutcome
+      const check = compiled(inner)
+      return (v) => (v === undefined ? undefined : check(v))
     }
     case 'default': {
-      // zod gives the default for no value, without checking it, and for a value the inner schema's answer.
-      if (v === undefined) return def.defaultValue
-      const r = run(def.innerType!, v)
-      return r === undefined ? def.defaultValue : r
+      // zod gives the default for no value, without checking it, and for a value the inner
+      // schema's answer. def.defaultValue is read each time: zod's getter gives a fresh copy.
+      const check = compiled(def.innerType!)
+      return (v) => {
+        if (v === undefined) return def.defaultValue
+        const r = check(v)
+        return r === undefined ? def.defaultValue : r
+      }
     }
     case 'union': {
       // The first option that takes the value, as zod's union does.
-      for (const option of def.options ?? []) {
-        const r = run(option, v)
-        if (r !== FAIL) return r
+      const options = (def.options ?? []).map(compiled)
+      return (v) => {
+        for (const option of options) {
+          const r = option(v)
+          if (r !== FAIL) return r
+        }
+        return FAIL
       }
-      return FAIL
     }
     case 'array': {
-      if (!Array.isArray(v)) return FAIL
-      const out: unknown[] = new Array(v.length)
-      for (let i = 0; i < v.length; i++) {
-        const r = run(def.element!, v[i])
-        if (r === FAIL || r === UNKNOWN) return r
-        out[i] = r
+      const element = compiled(def.element!)
+      return (v) => {
+        if (!Array.isArray(v)) return FAIL
+        const out: unknown[] = new Array(v.length)
+        for (let i = 0; i < v.length; i++) {
+          const r = element(v[i])
+          if (r === FAIL || r === UNKNOWN) return r
+          out[i] = r
+        }
+        return out
       }
-      return out
     }
     case 'object':
-      return object(def, v)
+      return object(def)
     default:
-      return UNKNOWN
+      return unknownOutcome
   }
 }
 
 /** A strict object of known fields: every key of `v` in the shape, every field fine. */
-function object(def: Def, v: unknown): Outcome {
+function object(def: Def): Check {
   const shape = def.shape
-  if (!shape || def.catchall?._zod.def.type !== 'never') return UNKNOWN
-  if (typeof v !== 'object' || v === null || Object.getPrototypeOf(v) !== Object.prototype) return UNKNOWN
-  const input = v as Record<string, unknown>
-  for (const k in input) if (!Object.hasOwn(shape, k) || input[k] === undefined) return UNKNOWN
-  const out: Record<string, unknown> = {}
-  for (const k in shape) {
-    const r = run(shape[k]!, input[k])
-    if (r === FAIL || r === UNKNOWN) return UNKNOWN
-    if (r !== undefined) out[k] = r
+  if (!shape || def.catchall?._zod.def.type !== 'never') return unknownOutcome
+  const fields: string[] = []
+  for (const k in shape) fields.push(k)
+  const checks = fields.map((k) => compiled(shape[k]!))
+  return (v) => {
+    if (typeof v !== 'object' || v === null || Object.getPrototypeOf(v) !== Object.prototype) return UNKNOWN
+    const input = v as Record<string, unknown>
+    for (const k in input) if (!Object.hasOwn(shape, k) || input[k] === undefined) return UNKNOWN
+    const out: Record<string, unknown> = {}
+    for (let i = 0; i < fields.length; i++) {
+      const k = fields[i]!
+      const r = checks[i]!(input[k])
+      if (r === FAIL || r === UNKNOWN) return UNKNOWN
+      if (r !== undefined) out[k] = r
+    }
+    return out
   }
-  return out
 }
