@@ -54,6 +54,8 @@ interface Frame {
   offsets: number[] | undefined
   seen: Map<string, number> | undefined
   key: string | undefined
+  /** The key just read was given before: its node keeps the first one's place (see string). */
+  repeated: boolean
   keyStart: number
   keyEnd: number
 }
@@ -155,7 +157,7 @@ class Scanner {
     if (parent.isObject) {
       node.keyStart = parent.keyStart
       node.keyEnd = parent.keyEnd
-      if (parent.key !== undefined) parent.node.keys?.set(parent.key, node)
+      if (parent.key !== undefined && !parent.repeated) parent.node.keys?.set(parent.key, node)
     } else parent.node.items?.push(node)
   }
 
@@ -204,6 +206,7 @@ class Scanner {
       offsets: undefined,
       seen: undefined,
       key: undefined,
+      repeated: false,
       keyStart: -1,
       keyEnd: -1,
     })
@@ -271,7 +274,11 @@ class Scanner {
     if (frame?.isObject && frame.key === undefined) {
       const key = decodeKey(this.text, i, close)
       if (key === undefined) return MALFORMED
-      const first = firstOffset(frame, key, i)
+      // A recorded object's members are in its node's map already, each at its key's first
+      // place (attach keeps the first): no second map of 20,000 labels to find a repeat.
+      const recorded = frame.node?.keys
+      const first = recorded ? recorded.get(key)?.keyStart : firstOffset(frame, key, i)
+      frame.repeated = first !== undefined
       if (first !== undefined) this.problems.push({start: i, end: close, summary: 'Duplicate key', key, first})
       frame.key = key
       frame.keyStart = i
