@@ -42,6 +42,7 @@ const ALL = [
   'import',
   'refresh',
   'plan',
+  'small-plan',
   'apply',
   'netfilter',
   'config-parse',
