@@ -3,8 +3,8 @@
 // when the plan changes something. Never applies a plan with errors, never prompts,
 // and the SSH lockout guard applies unless --allow-lockout.
 //
-// Configuration: every reconciliation reloads the files (parsed .hcl files come from
-// the content-hash cache, so an unchanged configuration costs a few ms). When they
+// Configuration: every reconciliation reloads and parses the files (dockwall's own HCL
+// parser: about 1 s for 20,000 blocks, a few ms for a usual configuration). When they
 // are invalid, the errors are logged once (with file:line:column) and the last good
 // model stays in force; before any good model there is nothing to reconcile.
 //

@@ -4,7 +4,7 @@
 //   the planner alone, refresh + plan in-process (what `dockwall plan` does after
 //   loading), and `dockwall plan --no-tty` end to end, as ratios to the refresh floor.
 // - A small configuration on a small sandbox, `dockwall plan --no-tty` from process start
-//   to exit, with a warm parse cache and with an empty one; and which heavy packages it loads.
+//   to exit; and which heavy packages it loads.
 //   npm run build && npm run build:tools && node build/test/bench/plan.js [--quick]
 import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
@@ -129,30 +129,22 @@ async function small(opts: BenchOptions, backend: Backend, figures: Figure[], no
       '--docker-host',
       sb.dockerHost,
     ]
-    const warm = {DOCKWALL_CACHE_DIR: join(dir, 'cache')}
-    let cold = 0
     const n = Math.max(opts.iterations, 5)
     const r = await measureRounds(n, {
       node: () => runCli(['--version']),
-      warm: () => runCli(args, {env: warm}),
-      cold: () => runCli(args, {env: {DOCKWALL_CACHE_DIR: join(dir, `cold-${cold++}`)}}),
+      plan: () => runCli(args),
     })
     const base = {label: 'dockwall --version', stats: r.node}
     figures.push(figure(section, 'dockwall --version (start-up alone, for comparison)', r.node))
-    figures.push(figure(section, 'dockwall plan --no-tty, parse cache warm', r.warm, {baseline: base}))
-    figures.push(
-      figure(section, 'dockwall plan --no-tty, parse cache empty (the configuration parsed)', r.cold, {
-        baseline: base,
-      }),
-    )
-    const met = r.warm.median <= 0.4
+    figures.push(figure(section, 'dockwall plan --no-tty', r.plan, {baseline: base}))
+    const met = r.plan.median <= 0.4
     notes.push(
-      `small plan (${backend}), whole process, parse cache warm: ${r.warm.median.toFixed(3)} s median (issue 13 target ≤ 0.4 s: ${met ? 'met' : 'NOT met'})`,
+      `small plan (${backend}), whole process: ${r.plan.median.toFixed(3)} s median (issue 13 target ≤ 0.4 s: ${met ? 'met' : 'NOT met'})`,
     )
-    const heavyWarm = heavyLoaded(await loadedPackages(args, {env: warm}))
-    const ok = heavyWarm.length === 0
+    const heavy = heavyLoaded(await loadedPackages(args))
+    const ok = heavy.length === 0
     notes.push(
-      `lazy imports, dockwall plan --no-tty with a warm parse cache (${backend}): loads ${heavyWarm.join(', ') || 'none of the heavy packages'}${ok ? ' (as it should: Docker is read with the small reader, not dockerode; no ink without a terminal, no HCL parser on a cache hit)' : ' — UNEXPECTED, should be none'}`,
+      `lazy imports, dockwall plan --no-tty (${backend}): loads ${heavy.join(', ') || 'none of the heavy packages'}${ok ? ' (as it should: Docker is read with the small reader, not dockerode; no ink without a terminal)' : ' — UNEXPECTED, should be none'}`,
     )
   })
 }
