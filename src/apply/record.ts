@@ -1,6 +1,6 @@
 // What the state records after a change succeeded. Used by apply after every
 // step (so a crash mid-apply leaves an accurate record) and by tests.
-import type {StateResource} from '../model/resources.js'
+import {sameStateResource, type StateResource} from '../model/resources.js'
 import type {Change} from '../plan/types.js'
 import type {DockerResult} from './host-ops.js'
 
@@ -21,7 +21,10 @@ export function recordChange(resources: Map<string, StateResource>, change: Chan
         attributes: change.after ?? {},
       }
       if (change.lines) r.lines = change.lines.after
-      resources.set(change.address, r)
+      // The record already there when nothing changed: the state remembers its text, so a save
+      // of 20,000 rules re-encodes only those that changed.
+      const prev = resources.get(change.address)
+      resources.set(change.address, prev !== undefined && sameStateResource(prev, r) ? prev : r)
       return
     }
     case 'delete':

@@ -399,6 +399,13 @@ const validated = new WeakSet<StateResource>()
 function canonicalResource(r: StateResource): {resource: StateResource; text: string} {
   const known = resourceText.get(r)
   if (known !== undefined) return {resource: r, text: known}
+  if (validated.has(r)) {
+    // Decoded resources are canonical copies already (resourceFromDisk, deeply frozen): a
+    // second copy of 20,000 of them cost an apply more than their text.
+    const text = resourceTextOf(r)
+    resourceText.set(r, text)
+    return {resource: r, text}
+  }
   const out: StateResource = {
     address: r.address,
     type: r.type,
@@ -407,28 +414,33 @@ function canonicalResource(r: StateResource): {resource: StateResource; text: st
     ...(r.pendingMove ? {pendingMove: true as const} : {}),
     attributes: canonical(r.attributes) as {[k: string]: Json},
   }
+  if (r.lines) {
+    const lines = r.lines.map((l) =>
+      Object.freeze({namespace: l.namespace, family: l.family, table: l.table, chain: l.chain, spec: l.spec}),
+    )
+    out.lines = Object.freeze(lines) as StateResource['lines']
+  }
+  const resource = deepFreeze(out)
+  const text = resourceTextOf(resource)
+  resourceText.set(resource, text)
+  return {resource, text}
+}
+
+/** The text of a canonical resource at its place in the file (see canonicalResource). */
+function resourceTextOf(r: StateResource): string {
   const disk = {
-    address: out.address,
-    type: out.type,
-    ids: canonical(diskIds(out)) as {[k: string]: string},
-    attributes: out.attributes,
+    address: r.address,
+    type: r.type,
+    ids: canonical(diskIds(r)) as {[k: string]: string},
+    attributes: r.attributes,
   }
   // The text is JSON.stringify(resource, null, 2) re-indented for its place in the array. The
   // fields before `lines` go through JSON.stringify; the lines (most of a large state) are
   // written directly in the same layout, at a fraction of the cost (format.test.ts checks the
   // bytes are the same).
   const head = JSON.stringify(disk, null, 2).replaceAll('\n', '\n    ')
-  let text = head
-  if (r.lines) {
-    const lines = r.lines.map((l) =>
-      Object.freeze({namespace: l.namespace, family: l.family, table: l.table, chain: l.chain, spec: l.spec}),
-    )
-    out.lines = Object.freeze(lines) as StateResource['lines']
-    text = `${head.slice(0, -'\n    }'.length)},\n      "lines": ${linesText(lines)}\n    }`
-  }
-  const resource = deepFreeze(out)
-  resourceText.set(resource, text)
-  return {resource, text}
+  if (!r.lines) return head
+  return `${head.slice(0, -'\n    }'.length)},\n      "lines": ${linesText(r.lines)}\n    }`
 }
 
 /** A resource's `lines` as JSON.stringify(…, null, 2) prints them at their place in the file (four more spaces). */

@@ -3,7 +3,13 @@ import {describe, expect, it} from 'vitest'
 
 import {AbortError} from '../../../src/errors.js'
 import type {Json} from '../../../src/model/resources.js'
-import {decodeState, encodeState, stateContentEqual, upgradeRawState} from '../../../src/state/format.js'
+import {
+  decodeState,
+  encodeResources,
+  encodeState,
+  stateContentEqual,
+  upgradeRawState,
+} from '../../../src/state/format.js'
 import type {RawState, StateUpgrade} from '../../../src/state/format.js'
 import {putResource, removeResources} from '../../../src/state/resources.js'
 import {RESOURCE_TYPES} from '../../../src/state/types.js'
@@ -97,6 +103,25 @@ describe('state format', () => {
     // Edits go through putResource, which keeps the other resources (and their encoding) as they are.
     const edited = putResource(decoded, {...r, attributes: {...r.attributes, name: 'b'}})
     expect(decodeState(encodeState(edited), 'f').resources[0]?.attributes.name).toBe('b')
+  })
+
+  it('encodes decoded resources as they are, to the bytes of their canonical copies', () => {
+    const state = {...sampleState(), lineage: LINEAGE, serial: 4}
+    const text = encodeState(state)
+    // A file as another tool may write it: keys in another order, no indentation.
+    const raw = JSON.parse(text) as Raw
+    raw.resources = raw.resources.map((r) => reverseKeys({...r, attributes: reverseKeys(r.attributes as Raw)}))
+    for (const file of [text, JSON.stringify(raw)]) {
+      const decoded = decodeState(file, 'f')
+      // Decoded resources are canonical already: no second copy of each.
+      const encoded = encodeResources(decoded.resources)
+      expect(encoded.resources.every((r, i) => r === decoded.resources[i])).toBe(true)
+      expect(encodeState(decoded)).toBe(text)
+      // And deeply frozen, whether the file's objects were kept or copied.
+      const frozen = (v: unknown): boolean =>
+        v === null || typeof v !== 'object' || (Object.isFrozen(v) && Object.values(v).every(frozen))
+      expect(decoded.resources.every(frozen)).toBe(true)
+    }
   })
 
   it('keeps the order of iptables lines and of arrays inside attributes', () => {
