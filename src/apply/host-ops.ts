@@ -25,7 +25,8 @@ export interface HostOps {
 }
 
 export interface RealHostOpsOptions {
-  docker: DockerConnection
+  /** dockerode's connection, asked for on the first Docker change (an apply of rules alone never loads it). */
+  docker: () => Promise<DockerConnection>
   /** Writes one restore transaction (src/netfilter); the namespace is resolved by the caller. */
   restore: (tx: FirewallTransaction) => Promise<void>
   /** The state's lineage: every network dockwall creates carries it as a label (LINEAGE_LABEL). */
@@ -53,8 +54,11 @@ interface EndpointRecord {
 }
 
 export function createHostOps(opts: RealHostOpsOptions): HostOps {
-  const docker = new DockerOps(opts.docker, opts.lineage)
-  return {restore: opts.restore, dockerChange: (c) => docker.change(c)}
+  let docker: Promise<DockerOps> | undefined
+  return {
+    restore: opts.restore,
+    dockerChange: async (c) => (await (docker ??= opts.docker().then((d) => new DockerOps(d, opts.lineage)))).change(c),
+  }
 }
 
 /** The Docker side of apply: networks, attachments, and routes inside containers (ip route via nsenter). */

@@ -8,7 +8,6 @@ import type {PlanMode} from '../plan/types.js'
 import {hostParts} from '../plan/planner.js'
 import {preparePlan, throwPlanErrors, type PreparedPlan} from '../services/prepare.js'
 import {openSession, type Session} from '../services/session.js'
-import type {DockerReader} from '../docker/client.js'
 import {renderPlan, reviewPlanInteractive} from '../ui/index.js'
 
 export interface PlanFlags extends SharedFlags {
@@ -83,9 +82,9 @@ export async function runPlan(flags: PlanFlags, io: PlanFlowIO): Promise<number>
 async function withPlan<T>(
   flags: PlanFlags,
   warn: (line: string) => void,
-  use: (prepared: PreparedPlan, session: Session<DockerReader>) => Promise<T>,
+  use: (prepared: PreparedPlan, session: Session) => Promise<T>,
 ): Promise<T> {
-  const session = await openSession({...sessionOptions(flags, 'plan', warn), dockerReadOnly: true})
+  const session = await openSession(sessionOptions(flags, 'plan', warn))
   try {
     const mode: PlanMode = flags.destroy ? 'destroy' : flags['refresh-only'] ? 'refresh-only' : 'normal'
     const prepared = await preparePlan(session, {mode, targets: flags.target ?? [], replace: flags.replace ?? []})

@@ -143,7 +143,7 @@ export async function applySession(
     })
     await runner.restore(tx.input, {noflush: true})
   }
-  const ops = createHostOps({docker: session.docker, restore, lineage: state.lineage})
+  const ops = createHostOps({docker: session.dockerWriter, restore, lineage: state.lineage})
   const save = async (resources: Map<string, StateResource>): Promise<void> => {
     state = {...state, dockwallVersion: DOCKWALL_VERSION, resources: [...resources.values()]}
     state = await writeState(session.statePath, state, prev, {lock: session.lock})

@@ -6,11 +6,10 @@ import {AbortError, type Diagnostic} from '../errors.js'
 import type {PriorState} from '../model/resources.js'
 import type {DesiredModel} from '../model/types.js'
 import type {Plan, PlanMode} from '../plan/types.js'
-import type {DockerReader} from '../docker/client.js'
 import type {Session} from './session.js'
 
 /** Every address the configuration or the state knows, for --target validation. */
-function knownAddresses(session: Session<DockerReader>): string[] {
+function knownAddresses(session: Session): string[] {
   const m = session.model
   const out = new Set<string>(['firewall'])
   for (const n of m.networks) out.add(n.address)
@@ -24,7 +23,7 @@ function knownAddresses(session: Session<DockerReader>): string[] {
   return [...out]
 }
 
-export function checkTargets(session: Session<DockerReader>, targets: readonly string[]): void {
+export function checkTargets(session: Session, targets: readonly string[]): void {
   const known = knownAddresses(session)
   for (const t of targets) {
     if (known.some((a) => a === t || a.startsWith(`${t}.`) || a.startsWith(`${t}[`))) continue
@@ -41,7 +40,7 @@ export function checkTargets(session: Session<DockerReader>, targets: readonly s
  * address that matches nothing; dockwall refuses it, as --target does: a typo must not pass for
  * "nothing to replace"). Only a normal plan replaces: destroy and refresh-only plans refuse it.
  */
-export function checkReplace(session: Session<DockerReader>, replace: readonly string[], mode: PlanMode): void {
+export function checkReplace(session: Session, replace: readonly string[], mode: PlanMode): void {
   if (replace.length === 0) return
   if (mode !== 'normal')
     throw new AbortError(

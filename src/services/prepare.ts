@@ -3,7 +3,6 @@
 // plan, graph and test need only this half, so it loads neither the apply engine nor,
 // without assertions, the explain evaluator.
 import {recordChange} from '../apply/record.js'
-import type {DockerReader} from '../docker/client.js'
 import {unsupportedEngine} from '../docker/engine.js'
 import {AbortError, ConfigError, type Diagnostic} from '../errors.js'
 import type {AssertionResult} from '../explain/index.js'
@@ -55,7 +54,7 @@ export interface PrepareOptions {
 
 /** Refreshes, then plans (or checks that a saved plan still fits the state and the host). */
 export async function preparePlan(
-  session: Session<DockerReader>,
+  session: Session,
   source: PlanSource,
   opts: PrepareOptions = {},
 ): Promise<PreparedPlan> {
@@ -109,7 +108,7 @@ export async function preparePlan(
   return {plan, actual, hostSaves, errors, saved: false, work: workOf(session, plan), assertions}
 }
 
-function workOf(session: Session<DockerReader>, plan: Plan): Work {
+function workOf(session: Session, plan: Plan): Work {
   if (planHasChanges(plan)) return 'changes'
   return stateWouldChange(session, plan) ? 'record' : 'none'
 }

@@ -94,7 +94,7 @@ const PROBE_TIMEOUT_SEC = 2
 
 /** Reads what the rehearsal recreates: Docker's networks and running containers, the host's interfaces and foreign rules. */
 export async function readHostPicture(session: Session, prepared: PreparedPlan): Promise<HostPicture> {
-  const docker = session.docker.client
+  const docker = (await session.dockerWriter()).client
   const networks = await Promise.all(
     (await docker.listNetworks()).map(
       (n) => docker.getNetwork(n.Id).inspect() as Promise<Dockerode.NetworkInspectInfo>,

@@ -51,11 +51,6 @@ export interface SessionOptions extends SessionSettings {
   warn: (message: string) => void
   /** A desired model to use instead of loading the configuration (a saved plan carries its own). */
   model?: DesiredModel
-  /**
-   * The command only reads Docker (plan): connect with the small reader (connectDockerReader),
-   * not dockerode, whose load is about a third of a small plan's CPU time.
-   */
-  dockerReadOnly?: boolean
 }
 
 /** What a session's users do with its lock: check it before a write, release it at the end. */
@@ -68,15 +63,20 @@ export const NO_LOCK_WARNING =
 /** --lock=false: nothing to check (no force-unlock can take what was never held), nothing to release. */
 const NO_LOCK: SessionLock = {check: async () => {}, release: async () => {}}
 
-/** D: dockerode's connection, or for a read-only session (dockerReadOnly) the small reader. */
-export interface Session<D extends DockerReader = DockerConnection> {
+export interface Session {
   model: DesiredModel
   configWarnings: Diagnostic[]
   statePath: string
   state: State | null
   /** The state lock, or a stand-in that holds nothing under --lock=false. */
   lock: SessionLock
-  docker: D
+  /**
+   * Reads Docker with the small reader (connectDockerReader): dockerode's load (ssh2, grpc,
+   * protobufjs; about 0.25 s) costs more than a plan's reads.
+   */
+  docker: DockerReader
+  /** dockerode, for the changes apply makes in Docker: loaded on the first call, so an apply of rules alone never loads it. */
+  dockerWriter(): Promise<DockerConnection>
   host: NetnsTarget
   backend: BackendSetting
   close(): Promise<void>
@@ -137,9 +137,7 @@ export async function loadModel(
 /** Operations that change nothing: an apply waiting for confirmation is only mentioned to them. */
 const READ_ONLY = new Set(['plan', 'graph'])
 
-export function openSession(opts: SessionOptions & {dockerReadOnly: true}): Promise<Session<DockerReader>>
-export function openSession(opts: SessionOptions): Promise<Session>
-export async function openSession(opts: SessionOptions): Promise<Session<DockerReader>> {
+export async function openSession(opts: SessionOptions): Promise<Session> {
   const host = await hostTarget(opts.netns)
   const {model, warnings} = opts.model ? {model: opts.model, warnings: []} : await loadModel(opts)
   const statePath = resolveStatePath(opts.state, model.settings.statePath)
@@ -167,9 +165,8 @@ export async function openSession(opts: SessionOptions): Promise<Session<DockerR
     // Symbolic links in place of the state or its backup are refused before anything happens; a killed run's temp files go.
     await checkStateFiles(statePath)
     const state = await readState(statePath)
-    const docker = opts.dockerReadOnly
-      ? await connectDockerReader(opts.dockerHost)
-      : await connectDocker(opts.dockerHost)
+    const docker = await connectDockerReader(opts.dockerHost)
+    let writer: Promise<DockerConnection> | undefined
     return {
       model,
       configWarnings: warnings,
@@ -177,6 +174,7 @@ export async function openSession(opts: SessionOptions): Promise<Session<DockerR
       state,
       lock,
       docker,
+      dockerWriter: () => (writer ??= connectDocker(opts.dockerHost)),
       host,
       backend: opts.backend ?? model.settings.backend,
       close: () => lock.release(),

@@ -8,6 +8,7 @@ import {join} from 'node:path'
 import type Dockerode from 'dockerode'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
+import type {DockerReadClient} from '../../../src/docker/client.js'
 import {LINEAGE_LABEL} from '../../../src/model/names.js'
 import {makePlan, type PlanOptions} from '../../../src/plan/planner.js'
 import type {Plan} from '../../../src/plan/types.js'
@@ -58,7 +59,8 @@ function session(statePath: string, createNetwork: (o: Dockerode.NetworkCreateOp
     statePath,
     state: null,
     lock,
-    docker: {client: {createNetwork} as unknown as Dockerode, display: 'stub'},
+    docker: {client: {} as unknown as DockerReadClient, display: 'stub'},
+    dockerWriter: () => Promise.resolve({client: {createNetwork} as unknown as Dockerode, display: 'stub'}),
     host: {kind: 'path', path: join(dir, 'no-such-netns')},
     backend: 'auto',
     close: () => Promise.resolve(),
