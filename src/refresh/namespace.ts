@@ -187,12 +187,14 @@ export async function readNamespaceSaves(
   return out
 }
 
+/** `saves`: readNamespaceSaves(target, setting, opts) started earlier by the caller. */
 export async function readNamespace(
   target: NetnsTarget,
   setting: BackendSetting,
   opts: ReadOptions = {},
+  saves?: Promise<NamespaceSaves>,
 ): Promise<NamespaceRead> {
-  const {backend, reason, warning, v4, v6} = await readNamespaceSaves(target, setting, opts)
+  const {backend, reason, warning, v4, v6} = await (saves ?? readNamespaceSaves(target, setting, opts))
   const read: NamespaceRead = {
     backend,
     reason,

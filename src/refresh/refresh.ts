@@ -11,7 +11,7 @@ import type {PriorState} from '../model/resources.js'
 import type {NamespaceKey} from '../model/resources.js'
 import {mapLimit} from '../util/pool.js'
 import type {NetnsTarget} from '../util/exec.js'
-import {readNamespace} from './namespace.js'
+import {readNamespace, type NamespaceSaves} from './namespace.js'
 import {readRoutes} from './routes.js'
 import type {HostSaves} from './host-dump.js'
 import type {ActualModel, ActualNamespace} from './types.js'
@@ -35,6 +35,11 @@ export interface RefreshOptions {
   /** Inspect every container (explain needs every running container's PID), reading the namespaces as usual. */
   inspectAll?: boolean
   concurrency?: number
+  /**
+   * The host's saves (readNamespaceSaves of `host` with `backend`, IPv6 too), already
+   * started: a session starts them as soon as it holds the lock (src/services/session.ts).
+   */
+  hostSaves?: Promise<NamespaceSaves>
 }
 
 export interface RefreshResult {
@@ -104,7 +109,7 @@ export async function refresh(opts: RefreshOptions): Promise<RefreshResult> {
     readDocker(opts.docker, {inspect, concurrency: INSPECT_CONCURRENCY}),
     // The host's ip6tables are always read: input_policy closes both families, Docker's userland proxy
     // serves published ports over IPv6, and show and import list them. Cost measured with `npm run bench`.
-    readNamespace(opts.host, opts.backend, {ipv6: true}),
+    readNamespace(opts.host, opts.backend, {ipv6: true}, opts.hostSaves),
   ])
   if (opts.allContainers) {
     const known = new Set(needs.map((n) => n.name))

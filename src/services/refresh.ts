@@ -4,12 +4,13 @@
 import type {DockerReader} from '../docker/client.js'
 import type {PriorState} from '../model/resources.js'
 import type {BackendSetting, DesiredModel} from '../model/types.js'
+import type {NamespaceSaves} from '../refresh/namespace.js'
 import {refresh, type RefreshResult} from '../refresh/refresh.js'
 import type {NetnsTarget} from '../util/exec.js'
 
 /** What a refresh reads with and for: a session has all of it; show and import --all make one without a lock. */
 export interface RefreshScope {
-  /** Only read: dockerode's connection or the small reader (a plan's session). */
+  /** Only read: the small reader (src/docker/client.ts). */
   docker: DockerReader
   host: NetnsTarget
   backend: BackendSetting
@@ -17,18 +18,22 @@ export interface RefreshScope {
   model: DesiredModel | null
   /** The state: namespaces dockwall wrote to before are read too. */
   state: PriorState | null
+  /** The host's saves a session started early, for its first refresh (Session.takeHostSaves). */
+  takeHostSaves?: (host: NetnsTarget, backend: BackendSetting) => Promise<NamespaceSaves> | undefined
 }
 
 export function refreshSession(
   scope: RefreshScope,
   opts: {allContainers?: boolean; inspectAll?: boolean} = {},
 ): Promise<RefreshResult> {
+  const hostSaves = scope.takeHostSaves?.(scope.host, scope.backend)
   return refresh({
     docker: scope.docker,
     host: scope.host,
     backend: scope.backend,
     model: scope.model,
     prior: scope.state,
+    ...(hostSaves ? {hostSaves} : {}),
     ...(opts.allContainers ? {allContainers: true} : {}),
     ...(opts.inspectAll ? {inspectAll: true} : {}),
   })

@@ -8,6 +8,7 @@ import {discoverFiles} from '../config/files.js'
 import {connectDocker, connectDockerReader, type DockerConnection, type DockerReader} from '../docker/client.js'
 import {AbortError, ConfigError, ConfigNotFoundError, type Diagnostic} from '../errors.js'
 import type {BackendSetting, DesiredModel} from '../model/types.js'
+import {readNamespaceSaves, type NamespaceSaves} from '../refresh/namespace.js'
 import type {Lock, State} from '../state/index.js'
 import {resolveStatePath} from '../state/paths.js'
 import {mayHavePending} from './confirm-paths.js'
@@ -79,6 +80,13 @@ export interface Session {
   dockerWriter(): Promise<DockerConnection>
   host: NetnsTarget
   backend: BackendSetting
+  /**
+   * The host's iptables-save (both backends, both families), started as soon as the lock is
+   * held, so that it runs while the state is read and decoded: at 20,000 rules on nft the save
+   * takes about 0.4 s and the decode 0.2-0.3 s. The first refresh of this host and backend
+   * takes it; every later one (apply's replan after Docker changes) reads again.
+   */
+  takeHostSaves(host: NetnsTarget, backend: BackendSetting): Promise<NamespaceSaves> | undefined
   close(): Promise<void>
 }
 
@@ -161,6 +169,16 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
           warn: opts.warn,
           releaseOnSignal: false,
         })
+  const backend = opts.backend ?? model.settings.backend
+  // Read under the lock (another dockwall's apply is over), and before the state, which takes as long.
+  let hostSaves: Promise<NamespaceSaves> | undefined = readNamespaceSaves(host, backend, {ipv6: true})
+  // Taken or not, a failure is the refresh's to report (or nobody's, when the session fails first).
+  hostSaves.catch(() => {})
+  const takeHostSaves = (target: NetnsTarget, setting: BackendSetting): Promise<NamespaceSaves> | undefined => {
+    const started = hostSaves
+    hostSaves = undefined
+    return started && setting === backend && sameTarget(target, host) ? started : undefined
+  }
   try {
     // Symbolic links in place of the state or its backup are refused before anything happens; a killed run's temp files go.
     await checkStateFiles(statePath)
@@ -176,11 +194,23 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
       docker,
       dockerWriter: () => (writer ??= connectDocker(opts.dockerHost)),
       host,
-      backend: opts.backend ?? model.settings.backend,
+      backend,
+      takeHostSaves,
       close: () => lock.release(),
     }
   } catch (err) {
     await lock.release()
     throw err
+  }
+}
+
+function sameTarget(a: NetnsTarget, b: NetnsTarget): boolean {
+  switch (a.kind) {
+    case 'current':
+      return b.kind === 'current'
+    case 'path':
+      return b.kind === 'path' && b.path === a.path
+    case 'pid':
+      return b.kind === 'pid' && b.pid === a.pid
   }
 }

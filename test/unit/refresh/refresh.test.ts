@@ -15,12 +15,15 @@ import {actualToJson} from '../../../src/ui/index.js'
 import {container, model, rule} from '../plan/builders.js'
 
 const reads: NetnsTarget[] = []
+/** The saves each read was handed (readNamespace's fourth argument), by target. */
+const handed = new Map<string, unknown>()
 /** PIDs whose process is gone by the time nsenter runs. */
 const dying = new Set<number>()
 
 vi.mock('../../../src/refresh/namespace.js', () => ({
-  readNamespace: async (target: NetnsTarget): Promise<NamespaceRead> => {
+  readNamespace: async (target: NetnsTarget, _s: unknown, _o: unknown, saves?: unknown): Promise<NamespaceRead> => {
     reads.push(target)
+    handed.set(JSON.stringify(target), saves)
     if (target.kind === 'pid' && dying.has(target.pid)) {
       throw new Error(
         `nsenter -t ${target.pid} -n -- iptables-nft-save: exit code 1: nsenter: cannot open /proc/${target.pid}/ns/net: No such file or directory\nmore`,
@@ -98,6 +101,7 @@ const containers: Stub[] = [
 describe('refresh', () => {
   beforeEach(() => {
     reads.length = 0
+    handed.clear()
     dying.clear()
     dying.add(400)
   })
@@ -137,6 +141,21 @@ describe('refresh', () => {
       endpoints: [],
     })
     expect(json.unreadable).toEqual(actual.unreadable)
+  })
+
+  it("hands the host's saves a session started early to the host's read, and to no container's", async () => {
+    const early = Promise.resolve({backend: 'nft' as const, reason: 'nft: stub', v4: {nft: ''}})
+    await refresh({
+      docker: docker(containers),
+      host: {kind: 'current'},
+      backend: 'auto',
+      model: desired,
+      prior: null,
+      hostSaves: early,
+    })
+    expect(handed.get(JSON.stringify({kind: 'current'}))).toBe(early)
+    expect(handed.get(JSON.stringify({kind: 'pid', pid: 100}))).toBeUndefined()
+    expect(handed.get(JSON.stringify({kind: 'pid', pid: 400}))).toBeUndefined()
   })
 
   it('lets the planner defer what needs a container that is stopped, gone or missing', async () => {

@@ -63,6 +63,7 @@ function session(statePath: string, createNetwork: (o: Dockerode.NetworkCreateOp
     dockerWriter: () => Promise.resolve({client: {createNetwork} as unknown as Dockerode, display: 'stub'}),
     host: {kind: 'path', path: join(dir, 'no-such-netns')},
     backend: 'auto',
+    takeHostSaves: () => undefined,
     close: () => Promise.resolve(),
   }
 }
