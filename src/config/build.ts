@@ -4,8 +4,6 @@
 // (overlapping subnets, duplicate IPs, routes) are in checks.ts.
 import {resolve} from 'node:path'
 
-import type {z} from 'zod'
-
 import type {Diagnostic} from '../errors.js'
 import {dockerNameError, interfaceNameError, networkLabelError, networkOptionError} from '../model/names.js'
 import type {
@@ -29,6 +27,7 @@ import type {
   SourcePos,
 } from '../model/types.js'
 import {FAMILIES} from '../model/types.js'
+import type * as z from '../util/zod.js'
 import {type Block, bodiesOf} from './collect.js'
 import {type EvalContext, type Ref, type Value, evaluate, isUnder} from './expressions.js'
 import {check} from './issues.js'
@@ -124,7 +123,7 @@ class Builder {
   }
 
   /** Evaluates and shape-checks one body; undefined when it has errors (already reported). */
-  body<S extends z.ZodObject>(
+  body<S extends z.ZodMiniObject>(
     block: Block,
     base: Path,
     address: string,
@@ -853,10 +852,10 @@ class Builder {
   }
 }
 
-const FIELDS = new WeakMap<z.ZodObject, readonly string[]>()
+const FIELDS = new WeakMap<z.ZodMiniObject, readonly string[]>()
 
 /** The attribute names of a body schema, for "did you mean" (computed once per schema). */
-function fieldsOf(schema: z.ZodObject): readonly string[] {
+function fieldsOf(schema: z.ZodMiniObject): readonly string[] {
   let fields = FIELDS.get(schema)
   if (!fields) FIELDS.set(schema, (fields = Object.keys(schema.shape)))
   return fields

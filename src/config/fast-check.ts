@@ -5,7 +5,7 @@
 // never describes a problem: whenever it is not sure the body is fine, check() (issues.ts)
 // asks zod, whose issues become the messages. For 20,000 rule blocks zod's parse was
 // about a seventh of loading the configuration; this pass is a fraction of that.
-import type {z} from 'zod'
+import type * as z from '../util/zod.js'
 
 /** The outcome for one value: its parsed value, or a certain failure, or no answer (no value is either symbol). */
 const FAIL: unique symbol = Symbol('fail')
@@ -31,7 +31,7 @@ interface Schema {
 }
 
 /** The parsed value when zod would accept `input` as it is; undefined when zod must be asked. */
-export function fastParse<S extends z.ZodType>(schema: S, input: unknown): {data: z.output<S>} | undefined {
+export function fastParse<S extends z.ZodMiniType>(schema: S, input: unknown): {data: z.output<S>} | undefined {
   const r = compiled(schema as unknown as Schema)(input)
   return r === FAIL || r === UNKNOWN ? undefined : {data: r as z.output<S>}
 }

@@ -1,7 +1,6 @@
 // Turns zod issues into messages a user can act on: unknown fields get a "did you mean",
 // enums list their values, type errors say what was found, a missing field says so.
-import type {z} from 'zod'
-
+import type * as z from '../util/zod.js'
 import {Ref} from './expressions.js'
 import {fastParse} from './fast-check.js'
 import {type Path, type PathSeg, pathKey} from './source.js'
@@ -15,7 +14,7 @@ export interface Problem {
 }
 
 /** Validates `input` with `schema`; on failure returns problems with paths relative to the body. */
-export function check<S extends z.ZodType>(
+export function check<S extends z.ZodMiniType>(
   schema: S,
   input: unknown,
   knownKeys: readonly string[],

@@ -8,12 +8,12 @@
 // The zod schemas describe values after evaluation; in a file, any value may instead be
 // an expression string ("${var.x}"), and a reference is always one. The override below
 // says so where the evaluated type is not already a string.
-import {z} from 'zod'
-
 import {LABEL_MAX_LENGTH} from '../model/names.js'
+import * as z from '../util/zod.js'
 import {
   attachmentSchema,
   containerSchema,
+  described,
   dockwallSchema,
   firewallSchema,
   importSchema,
@@ -38,49 +38,52 @@ const REFERENCE = {
   description: 'A reference: "${container.NAME}" or "${network.NAME}".',
 }
 
-const label = z.string().regex(new RegExp(`^[A-Za-z_][A-Za-z0-9_-]{0,${LABEL_MAX_LENGTH - 1}}$`))
+const label = z.string().check(z.regex(new RegExp(`^[A-Za-z_][A-Za-z0-9_-]{0,${LABEL_MAX_LENGTH - 1}}$`)))
 // Lists of blocks are not attribute values: they never take an expression.
-const blockLists = new WeakSet<z.ZodType>()
-const many = <S extends z.ZodType>(s: S) => {
+const blockLists = new WeakSet<z.core.$ZodType>()
+const many = <S extends z.ZodMiniType>(s: S) => {
   const list = z.array(s)
   blockLists.add(list)
   return z.union([s, list])
 }
-const labeled = <S extends z.ZodType>(s: S) => z.record(label, many(s))
+const labeled = <S extends z.ZodMiniType>(s: S) => z.record(label, many(s))
 
 export function fileSchema() {
   // An id puts each block body once into $defs (named after the block) instead of
   // inlining it twice (as one object and as a list item). A fresh registry keeps the
   // ids out of zod's global one.
   const registry = z.registry<{id: string}>()
-  const def = <S extends z.ZodType>(s: S, id: string): S => {
-    const c = s.clone() as S
+  const def = <S extends z.ZodMiniType>(s: S, id: string): S => {
+    const c = s.clone()
     registry.add(c, {id})
     return c
   }
-  const container = containerSchema.extend({
-    network: z
-      .record(label, many(def(attachmentSchema, 'attachment')))
-      .optional()
-      .describe('Attachments: network label → { ipv4_address, ipv6_address, aliases }.'),
-    route: many(def(routeSchema, 'route')).optional().describe('Routes inside the container.'),
+  const optional = <S extends z.ZodMiniType>(s: S, text: string) => described(z.optional(s), text)
+  const container = z.extend(containerSchema, {
+    network: optional(
+      z.record(label, many(def(attachmentSchema, 'attachment'))),
+      'Attachments: network label → { ipv4_address, ipv6_address, aliases }.',
+    ),
+    route: optional(many(def(routeSchema, 'route')), 'Routes inside the container.'),
   })
   const file = z.strictObject({
-    $schema: z.string().optional().describe('Where editors find this schema.'),
-    dockwall: many(def(dockwallSchema, 'dockwall')).optional().describe('Settings (at most one block).'),
-    variable: labeled(def(variableSchema, 'variable'))
-      .optional()
-      .describe('Variables: a default, overridden by DOCKWALL_VAR_<name>, --var-file and --var.'),
-    network: labeled(def(networkSchema, 'network')).optional().describe('Docker bridge networks.'),
-    container: labeled(def(container, 'container')).optional().describe('Existing containers: attachments and routes.'),
-    rule: labeled(def(ruleSchema, 'rule')).optional().describe('Filter rules.'),
-    port_forward: labeled(def(portForwardSchema, 'port_forward')).optional().describe('DNAT port forwards.'),
-    masquerade: labeled(def(masqueradeSchema, 'masquerade')).optional().describe('Source NAT (MASQUERADE).'),
-    assert: labeled(def(assertSchema, 'assert'))
-      .optional()
-      .describe('Reachability the planned host must have: checked by plan, apply, test and watch.'),
-    firewall: many(def(firewallSchema, 'firewall')).optional().describe('Host-wide defaults (at most one block).'),
-    import: many(def(importSchema, 'import')).optional().describe('Adopt existing Docker objects.'),
+    $schema: optional(z.string(), 'Where editors find this schema.'),
+    dockwall: optional(many(def(dockwallSchema, 'dockwall')), 'Settings (at most one block).'),
+    variable: optional(
+      labeled(def(variableSchema, 'variable')),
+      'Variables: a default, overridden by DOCKWALL_VAR_<name>, --var-file and --var.',
+    ),
+    network: optional(labeled(def(networkSchema, 'network')), 'Docker bridge networks.'),
+    container: optional(labeled(def(container, 'container')), 'Existing containers: attachments and routes.'),
+    rule: optional(labeled(def(ruleSchema, 'rule')), 'Filter rules.'),
+    port_forward: optional(labeled(def(portForwardSchema, 'port_forward')), 'DNAT port forwards.'),
+    masquerade: optional(labeled(def(masqueradeSchema, 'masquerade')), 'Source NAT (MASQUERADE).'),
+    assert: optional(
+      labeled(def(assertSchema, 'assert')),
+      'Reachability the planned host must have: checked by plan, apply, test and watch.',
+    ),
+    firewall: optional(many(def(firewallSchema, 'firewall')), 'Host-wide defaults (at most one block).'),
+    import: optional(many(def(importSchema, 'import')), 'Adopt existing Docker objects.'),
   })
   return {file, registry}
 }
@@ -95,7 +98,7 @@ export function buildJsonSchema(): Record<string, unknown> {
       const js = ctx.jsonSchema as Record<string, unknown>
       // `metadata: registry` replaces zod's global registry, where .describe() put the
       // field descriptions: copy them over.
-      const description = z.globalRegistry.get(ctx.zodSchema as unknown as z.ZodType)?.description
+      const description = z.globalRegistry.get(ctx.zodSchema)?.description
       if (description !== undefined && js.description === undefined) js.description = description
       if (ctx.zodSchema === refSchema) {
         for (const k of Object.keys(js)) delete js[k]
@@ -103,7 +106,7 @@ export function buildJsonSchema(): Record<string, unknown> {
         return
       }
       const t = js.type
-      if (blockLists.has(ctx.zodSchema as unknown as z.ZodType)) return
+      if (blockLists.has(ctx.zodSchema)) return
       if (
         t === 'boolean' ||
         t === 'number' ||

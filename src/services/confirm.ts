@@ -25,7 +25,6 @@ import process from 'node:process'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import writeFileAtomic from 'write-file-atomic'
-import {z} from 'zod'
 
 import {rollbackInput, snapshotForPlan, snapshotOfRuleset, type TableSnapshot} from '../apply/rollback.js'
 import {AbortError} from '../errors.js'
@@ -48,6 +47,7 @@ import {errnoCode} from '../util/errno.js'
 import {confirmPaths} from './confirm-paths.js'
 import {spawnDetached, type NetnsTarget} from '../util/exec.js'
 import {processAlive, processStart} from '../util/process.js'
+import * as z from '../util/zod.js'
 
 /** The window when --confirm-within is on by default (SSH session known, the plan changes its path). */
 export const DEFAULT_CONFIRM_MS = 120_000
@@ -60,35 +60,35 @@ const ROLLBACK_LOCK_MS = 600_000
 const targetSchema = z.union([
   z.object({kind: z.literal('current')}),
   z.object({kind: z.literal('path'), path: z.string()}),
-  z.object({kind: z.literal('pid'), pid: z.number().int().positive()}),
+  z.object({kind: z.literal('pid'), pid: z.number().check(z.int(), z.positive())}),
 ])
 
 const tableSchema = z.object({
-  namespace: z.string().regex(/^(host|container\.[A-Za-z0-9_.-]+)$/),
+  namespace: z.string().check(z.regex(/^(host|container\.[A-Za-z0-9_.-]+)$/)),
   family: z.enum(['ipv4', 'ipv6']),
   backend: z.enum(['nft', 'legacy']),
   table: z.enum(FIREWALL_TABLES as unknown as ['filter', 'nat', 'raw']),
-  chains: z.array(z.object({name: z.string().regex(/^DOCKWALL-[A-Z0-9_-]+$/), rules: z.array(z.string())})),
-  jumps: z.array(z.object({from: z.string().regex(/^[A-Za-z0-9_.-]+$/), spec: z.string()})),
+  chains: z.array(z.object({name: z.string().check(z.regex(/^DOCKWALL-[A-Z0-9_-]+$/)), rules: z.array(z.string())})),
+  jumps: z.array(z.object({from: z.string().check(z.regex(/^[A-Za-z0-9_.-]+$/)), spec: z.string()})),
   target: targetSchema,
 })
 
 const pendingSchema = z.object({
   version: z.literal(1),
-  id: z.string().min(1),
-  statePath: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
+  statePath: z.string().check(z.minLength(1)),
   createdAt: z.string(),
-  windowMs: z.number().int().positive(),
+  windowMs: z.number().check(z.int(), z.positive()),
   /** False until the apply has seen the timer running; the deadline counts only once armed. */
   armed: z.boolean(),
   deadline: z.number(),
-  applyPid: z.number().int(),
-  applyStart: z.string().optional(),
-  previousState: z.string().nullable(),
+  applyPid: z.number().check(z.int()),
+  applyStart: z.optional(z.string()),
+  previousState: z.nullable(z.string()),
   tables: z.array(tableSchema),
 })
 
-const timerSchema = z.object({id: z.string(), pid: z.number().int(), start: z.string().optional()})
+const timerSchema = z.object({id: z.string(), pid: z.number().check(z.int()), start: z.optional(z.string())})
 
 const resultSchema = z.object({
   id: z.string(),
@@ -128,7 +128,7 @@ async function writeFile(path: string, data: unknown): Promise<void> {
   await writeFileAtomic(path, `${JSON.stringify(data, null, 2)}\n`, {mode: 0o600, fsync: true})
 }
 
-function parseFile<T>(schema: z.ZodType<T>, text: string, path: string): T {
+function parseFile<T>(schema: z.ZodMiniType<T>, text: string, path: string): T {
   let raw: unknown
   try {
     raw = JSON.parse(text)

@@ -5,12 +5,12 @@ import {randomUUID} from 'node:crypto'
 import {readFile} from 'node:fs/promises'
 
 import writeFileAtomic from 'write-file-atomic'
-import {z} from 'zod'
 
 import {AbortError} from '../errors.js'
 import type {DesiredModel} from '../model/types.js'
 import {PLAN_FORMAT_VERSION, type Plan} from '../plan/types.js'
 import {planFromWire, planToWire} from '../plan/wire.js'
+import * as z from '../util/zod.js'
 
 const PLANFILE_KIND = 'dockwall-plan'
 
@@ -25,18 +25,16 @@ export interface PlanFile {
 
 const header = z.object({
   kind: z.literal(PLANFILE_KIND),
-  plan: z
-    .object({
-      formatVersion: z.string(),
-      mode: z.enum(['normal', 'destroy', 'refresh-only']),
-      changes: z.array(z.unknown()),
-      firewall: z.array(z.unknown()),
-      actualHash: z.string(),
-    })
-    .passthrough(),
-  model: z.object({networks: z.array(z.unknown()), containers: z.array(z.unknown())}).passthrough(),
+  plan: z.looseObject({
+    formatVersion: z.string(),
+    mode: z.enum(['normal', 'destroy', 'refresh-only']),
+    changes: z.array(z.unknown()),
+    firewall: z.array(z.unknown()),
+    actualHash: z.string(),
+  }),
+  model: z.looseObject({networks: z.array(z.unknown()), containers: z.array(z.unknown())}),
   statePath: z.string(),
-  hostParts: z.record(z.string(), z.string()).optional(),
+  hostParts: z.optional(z.record(z.string(), z.string())),
 })
 
 export async function writePlanFile(path: string, file: Omit<PlanFile, 'kind'>): Promise<void> {

@@ -1,14 +1,13 @@
 // The state file's bytes: decode (parse, upgrade, validate) and encode (canonical,
 // so equal states write identical bytes). Pure functions, no I/O: src/state/store.ts
 // does the reading and writing. The format is documented in docs/STATE-FORMAT.md.
-import {z} from 'zod'
-
 import {AbortError} from '../errors.js'
 import {resourceAddressError} from '../model/names.js'
 import {FIREWALL_TABLES, ORIGINS, sameStateResource, type Json, type Origin, type RuleLine} from '../model/resources.js'
 import {RESOURCE_TYPES, STATE_VERSION} from './types.js'
 import type {State, StateResource} from './types.js'
 import {compareText} from '../util/text.js'
+import * as z from '../util/zod.js'
 
 /** A decoded JSON object whose shape is not yet known (an old format on its way up). */
 export type RawState = {[key: string]: unknown}
@@ -46,18 +45,18 @@ function isJsonValue(v: unknown): v is Json {
 }
 
 const ruleLineSchema = z.strictObject({
-  namespace: z.union([z.literal('host'), z.templateLiteral(['container.', z.string().min(1)])], {
+  namespace: z.union([z.literal('host'), z.templateLiteral(['container.', z.string().check(z.minLength(1))])], {
     error: 'expected "host" or "container.<label>"',
   }),
   // Written only for ip6tables lines: a line without it is IPv4, so IPv4-only states keep their bytes.
-  family: z.enum(['ipv4', 'ipv6']).optional(),
+  family: z.optional(z.enum(['ipv4', 'ipv6'])),
   table: z.enum(FIREWALL_TABLES),
-  chain: z.string().min(1),
+  chain: z.string().check(z.minLength(1)),
   spec: z.string(),
 })
 
 const resourceSchema = z.strictObject({
-  address: z.string().min(1),
+  address: z.string().check(z.minLength(1)),
   type: z.enum(RESOURCE_TYPES),
   ids: z.record(z.string(), z.string()),
   attributes: z.record(
@@ -66,29 +65,35 @@ const resourceSchema = z.strictObject({
       error: 'expected a JSON value (string, finite number, boolean, null, array or object)',
     }),
   ),
-  lines: z.array(ruleLineSchema).optional(),
+  lines: z.optional(z.array(ruleLineSchema)),
 })
 
 const headerShape = {
   version: z.literal(STATE_VERSION),
-  serial: z.number().int().nonnegative(),
+  serial: z.number().check(z.int(), z.nonnegative()),
   lineage: z.guid({error: 'expected a UUID'}),
   dockwall_version: z.string(),
 }
 
 // Strict objects: an unknown field is refused rather than dropped, because dockwall
 // rewrites the file and would otherwise silently lose whatever the field recorded.
-const stateSchema = z.strictObject({...headerShape, resources: z.array(resourceSchema)}).superRefine((s, ctx) => {
-  const seen = new Set<string>()
-  s.resources.forEach((r, i) => {
-    const bad = resourceAddressError(r.address, r.type)
-    if (bad)
-      ctx.addIssue({code: 'custom', path: ['resources', i, 'address'], message: `${JSON.stringify(r.address)}: ${bad}`})
-    if (seen.has(r.address))
-      ctx.addIssue({code: 'custom', path: ['resources', i, 'address'], message: `duplicate address ${r.address}`})
-    seen.add(r.address)
-  })
-})
+const stateSchema = z.strictObject({...headerShape, resources: z.array(resourceSchema)}).check(
+  z.superRefine((s, ctx) => {
+    const seen = new Set<string>()
+    s.resources.forEach((r, i) => {
+      const bad = resourceAddressError(r.address, r.type)
+      if (bad)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['resources', i, 'address'],
+          message: `${JSON.stringify(r.address)}: ${bad}`,
+        })
+      if (seen.has(r.address))
+        ctx.addIssue({code: 'custom', path: ['resources', i, 'address'], message: `duplicate address ${r.address}`})
+      seen.add(r.address)
+    })
+  }),
+)
 const headerSchema = z.strictObject(headerShape)
 
 // --- Control data: typed in memory, inside `ids` on disk ------------------------------

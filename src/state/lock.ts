@@ -26,11 +26,10 @@ import {basename, dirname, join, resolve} from 'node:path'
 import process from 'node:process'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {z} from 'zod'
-
 import {AbortError, StateLockedError} from '../errors.js'
 import {errnoCode} from '../util/errno.js'
 import {processAlive, processStart} from '../util/process.js'
+import * as z from '../util/zod.js'
 import {formatDuration} from './duration.js'
 import {DEFAULT_STATE_FILE, lockPathFor} from './paths.js'
 
@@ -76,13 +75,13 @@ export interface Lock {
 }
 
 const lockInfoSchema = z.object({
-  id: z.string().min(1),
-  pid: z.number().int().positive(),
+  id: z.string().check(z.minLength(1)),
+  pid: z.number().check(z.int(), z.positive()),
   hostname: z.string(),
   user: z.string(),
   operation: z.string(),
   created: z.string(),
-  pid_start: z.string().optional(),
+  pid_start: z.optional(z.string()),
 })
 
 type LockRead = {kind: 'held'; info: LockInfo} | {kind: 'invalid'; why: string} | null

@@ -3,7 +3,6 @@
 // networks and containers, and names resolved the way network-go's resolver does.
 // Every problem is recorded with its path and position, never thrown.
 import {type Node, findNodeAtLocation} from 'jsonc-parser'
-import {z} from 'zod'
 
 import {
   type Cidr,
@@ -18,6 +17,7 @@ import {
 } from '../../config/ipv4.js'
 import {type LineMap, type Path, pathKey} from '../../config/source.js'
 import {dockerNameError} from '../../model/names.js'
+import * as z from '../../util/zod.js'
 import {LabelAllocator} from '../labels.js'
 
 export interface ConvertProblem {
@@ -39,35 +39,37 @@ export interface ConvertOptions {
 // network-go reads the file with Go's encoding/json, which ignores unknown fields; the
 // schemas are loose for the same reason, and unknown fields are reported, not fatal.
 const str = z.string({error: 'expected a string'})
-const portSchema = z.union([z.number().int(), z.string()], {error: 'expected a port number (or a "8000-8100" range)'})
+const portSchema = z.union([z.number().check(z.int()), z.string()], {
+  error: 'expected a port number (or a "8000-8100" range)',
+})
 const networkSchema = z.looseObject(
-  {network_name: str.optional(), subnet: str, gateway: str.optional()},
+  {network_name: z.optional(str), subnet: str, gateway: z.optional(str)},
   {error: 'expected an object'},
 )
 const ipSchema = z.looseObject(
-  {ip: str.optional(), container_name: str, selector: str.optional(), service_name: str.optional()},
+  {ip: z.optional(str), container_name: str, selector: z.optional(str), service_name: z.optional(str)},
   {error: 'expected an object'},
 )
 export const policySchema = z.looseObject(
   {
-    service_name: str.optional(),
-    container_name: str.optional(),
-    selector: str.optional(),
-    name: str.optional(),
-    from: str.optional(),
-    iface: str.optional(),
-    nat: str.optional(),
-    to: str.optional(),
-    port: portSchema.optional(),
-    to_port: portSchema.optional(),
-    proto: str.optional(),
+    service_name: z.optional(str),
+    container_name: z.optional(str),
+    selector: z.optional(str),
+    name: z.optional(str),
+    from: z.optional(str),
+    iface: z.optional(str),
+    nat: z.optional(str),
+    to: z.optional(str),
+    port: z.optional(portSchema),
+    to_port: z.optional(portSchema),
+    proto: z.optional(str),
   },
   {error: 'expected an object'},
 )
 export const fileSchema = z.looseObject({
-  networks: z.record(z.string(), z.unknown()).optional(),
-  ips: z.record(z.string(), z.unknown()).optional(),
-  policies: z.array(z.unknown()).optional(),
+  networks: z.optional(z.record(z.string(), z.unknown())),
+  ips: z.optional(z.record(z.string(), z.unknown())),
+  policies: z.optional(z.array(z.unknown())),
 })
 
 export const KNOWN_FIELDS = {
@@ -126,7 +128,12 @@ export class NetworkGoReader {
   }
 
   /** zod-checks one entry; reports each issue at its path and unknown fields as ignored. */
-  entry<S extends z.ZodType>(schema: S, value: unknown, path: Path, known: readonly string[]): z.output<S> | undefined {
+  entry<S extends z.ZodMiniType>(
+    schema: S,
+    value: unknown,
+    path: Path,
+    known: readonly string[],
+  ): z.output<S> | undefined {
     const r = schema.safeParse(value)
     if (!r.success) {
       for (const issue of r.error.issues) {
