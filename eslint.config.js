@@ -31,6 +31,17 @@ const layerZones = LAYERS.flatMap((layer, i) =>
   })),
 ).filter((zone) => zone.from.length > 0)
 
+const CHILD_PROCESS = ['child_process', 'node:child_process'].map((name) => ({
+  name,
+  message: 'Run external programs through src/util/exec.ts (execa with an argument array).',
+}))
+// Classic zod is about 380 kB that every command would compile, and zod/mini has no
+// messages until src/util/zod.ts gives it the English ones.
+const ZOD = ['zod', 'zod/v4', 'zod/mini', 'zod/v4/mini', 'zod/v4-mini'].map((name) => ({
+  name,
+  message: "Import zod as `import * as z from '../util/zod.js'` (zod/mini with zod's English messages).",
+}))
+
 export default tseslint.config(
   {ignores: ['dist/**', 'build/**', 'node_modules/**', 'oclif.manifest.json', 'fixtures/**']},
   js.configs.recommended,
@@ -41,21 +52,7 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', {argsIgnorePattern: '^_', varsIgnorePattern: '^_'}],
       '@typescript-eslint/consistent-type-imports': 'error',
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            {
-              name: 'child_process',
-              message: 'Run external programs through src/util/exec.ts (execa with an argument array).',
-            },
-            {
-              name: 'node:child_process',
-              message: 'Run external programs through src/util/exec.ts (execa with an argument array).',
-            },
-          ],
-        },
-      ],
+      'no-restricted-imports': ['error', {paths: [...CHILD_PROCESS, ...ZOD]}],
     },
   },
   {
@@ -66,6 +63,10 @@ export default tseslint.config(
       'import-x/resolver-next': [createNodeResolver({extensionAlias: {'.js': ['.ts', '.tsx', '.js']}})],
     },
     rules: {'import-x/no-restricted-paths': ['error', {zones: layerZones}]},
+  },
+  {
+    files: ['src/util/zod.ts'],
+    rules: {'no-restricted-imports': ['error', {paths: CHILD_PROCESS}]},
   },
   // Layout is prettier's job (npm run format); this turns off the lint rules that would argue with it.
   prettier,

@@ -1,6 +1,9 @@
 // What `npm pack` ships: the CLI (bin/, the bundled commands/ and their chunks), its manifest and
 // its documentation, and nothing of the test tooling (test helpers, benchmarks, demo). The
 // sandbox engine is src/sandbox now: `dockwall test --rehearse` runs on it, so it ships.
+import {readdir, readFile} from 'node:fs/promises'
+import {join} from 'node:path'
+
 import {execa} from 'execa'
 import {describe, expect, it} from 'vitest'
 
@@ -35,5 +38,20 @@ describe('npm pack', () => {
     expect(files).toContain('dist/commands/test.js')
     expect(files.some((f) => f.startsWith('dist/chunks/'))).toBe(true)
     expect(files.filter((f) => /\/test\/|bench|demo|fetch-engines|\.test\./.test(f))).toEqual([])
+  })
+})
+
+describe('the bundle', () => {
+  // Classic zod was about 380 kB that every command compiled (src/util/zod.ts): the bundle
+  // holds zod/mini, with the English messages and no other language.
+  it('holds zod/mini and its English messages, not classic zod', async () => {
+    const dir = join(REPO_ROOT, 'dist/chunks')
+    const chunks = (await readdir(dir)).filter((f) => f.endsWith('.js'))
+    const texts = await Promise.all(chunks.map((f) => readFile(join(dir, f), 'utf8')))
+    // esbuild marks where each bundled module starts: `// node_modules/zod/v4/core/schemas.js`.
+    const zod = new Set(texts.flatMap((t) => [...t.matchAll(/^\/\/ node_modules\/zod\/(\S+)$/gm)].map((m) => m[1]!)))
+    expect(zod).toContain('v4/mini/schemas.js')
+    expect(zod).toContain('v4/locales/en.js')
+    expect([...zod].filter((m) => m.startsWith('v4/classic/') || /^v4\/locales\/(?!en\.js$)/.test(m))).toEqual([])
   })
 })
