@@ -68,17 +68,6 @@ const onlyPureEsm = {
   },
 }
 
-// zod's namespace re-exports every locale it ships (`z.locales`, 60-odd languages, about
-// half of the bundled zod); dockwall uses only the English messages zod configures itself
-// with, which zod imports on its own. Left out, each command compiles 360 kB less.
-const ZOD_LOCALES = /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/
-const zodEnglishOnly = {
-  name: 'zod-english-only',
-  setup(b) {
-    b.onLoad({filter: ZOD_LOCALES}, () => ({contents: "export {default as en} from './en.js'\n", loader: 'js'}))
-  },
-}
-
 rmSync(OUT, {recursive: true, force: true})
 await build({
   entryPoints: [
@@ -97,7 +86,7 @@ await build({
   platform: 'node',
   target: 'node20',
   chunkNames: 'chunks/[name]-[hash]',
-  plugins: [onlyPureEsm, zodEnglishOnly],
+  plugins: [onlyPureEsm],
   logLevel: 'warning',
 })
 rmSync(DIST, {recursive: true, force: true})
