@@ -2,8 +2,6 @@
 // check a saved plan, the SSH guard, apply) is src/services/pipeline.ts. Shows the
 // plan, asks on a terminal (a saved plan was reviewed already), follows the apply
 // with progress, and says what did not happen.
-import {Errors} from '@oclif/core'
-
 import type {ApplyResult} from '../apply/engine.js'
 import {AbortError} from '../errors.js'
 import type {Plan, PlanMode} from '../plan/types.js'
@@ -19,6 +17,7 @@ import {formatDuration} from '../state/index.js'
 import {awaitConfirmation, confirmWindow} from './confirm-flow.js'
 import {ExitCode} from './exit-codes.js'
 import {terminal} from './io.js'
+import {oclifErrors} from './oclif-errors.js'
 import {sessionOptions, type SharedFlags} from './session-flags.js'
 
 export interface ApplyFlags extends SharedFlags {
@@ -118,7 +117,8 @@ export function refuseUnlockedConfirm(
     flag === undefined
       ? `over SSH (from ${ssh!.clientIp}, by ${ssh!.source}) --confirm-within is on by default`
       : `--confirm-within ${flag} was given`
-  throw new Errors.CLIError(
+  // A CLIError: printed as oclif prints a usage error (BaseCommand.catch hands it to oclif).
+  throw new (oclifErrors().CLIError)(
     `--lock=false cannot be used with --confirm-within: ${why}, and its rollback timer holds the state lock until the changes are confirmed or rolled back. Nothing was done.`,
     {
       exit: ExitCode.Error,
