@@ -36,9 +36,9 @@ const fast = fastPathOutput(args, {
   },
 })
 if (fast !== undefined) process.stdout.write(fast)
-// explain, plan and validate without oclif (src/cli/fast-route.ts):
-// the lines they read as oclif would, answered without a warning; they give back the
-// others, having printed nothing.
+// explain, plan and validate without oclif (src/cli/fast-route.ts): the lines they read as
+// oclif would, answered without a warning; apply and destroy --auto-approve, not
+// interactive, printing as oclif would. They give back the others, having printed nothing.
 else if (!(await fastRoute(args))) {
   const {execute} = await import('@oclif/core')
   await execute({dir: import.meta.url, args})
@@ -46,7 +46,13 @@ else if (!(await fastRoute(args))) {
 
 async function fastRoute(argv) {
   // fast-route.js's ROUTED, without loading it for the other commands.
-  if (argv[0] === 'explain' || argv[0] === 'plan' || argv[0] === 'validate')
+  if (
+    argv[0] === 'explain' ||
+    argv[0] === 'plan' ||
+    argv[0] === 'validate' ||
+    argv[0] === 'apply' ||
+    argv[0] === 'destroy'
+  )
     return (await import('../dist/src/cli/fast-route.js')).runFastRoute(argv)
   return false
 }

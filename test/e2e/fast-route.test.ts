@@ -4,14 +4,19 @@
 // (DOCKWALL_NO_FAST_PATH), on both backends. The lines cover a plan with changes (text,
 // JSON, --detailed-exitcode), a configuration error (JSON), a warning (--no-lock:
 // the route gives the line back), Terraform's spellings and --out (oclif's), and validate
-// with a warning, an error and --json.
-import {existsSync, mkdirSync, writeFileSync} from 'node:fs'
+// with a warning, an error and --json. apply and destroy --auto-approve, which change the
+// host, run in pairs from the same host and state (the state removed after each destroy):
+// an apply of changes with a warning, a no-op apply, a destroy, a configuration error, a
+// state lock another process holds, and a usage error; their outputs compared with nothing
+// normalised but the durations apply prints.
+import {existsSync, mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {dockwall, hostArgs, workdir} from './dockwall-e2e.js'
 import {BACKENDS, useSandbox} from '../helpers/sandbox.js'
+import {acquireLock} from '../../src/state/lock.js'
 
 const CONFIG = `
 network "fr_front" {
@@ -31,7 +36,7 @@ firewall {
 }
 `
 
-describe.each(BACKENDS)('plan and validate without oclif, as through oclif (%s)', (backend) => {
+describe.each(BACKENDS)('plan, validate, apply and destroy without oclif, as through oclif (%s)', (backend) => {
   const sandbox = useSandbox(backend)
   const dir = workdir(`fast-route-${backend}`)
   const good = join(dir.path, 'good')
@@ -80,6 +85,60 @@ describe.each(BACKENDS)('plan and validate without oclif, as through oclif (%s)'
     expect(bad?.stderr).toMatch(/main\.hcl:2:\d+/)
     // Nothing was applied or recorded: plan only reads.
     expect(existsSync(join(dir.path, 'state.json'))).toBe(false)
+  })
+
+  it('apply and destroy --auto-approve print the same bytes and exit with the same code', async () => {
+    const sb = sandbox()
+    const statePath = join(dir.path, 'apply-state.json')
+    const state = ['--state', statePath, ...hostArgs(sb)]
+    // The durations of the progress lines (`Creation complete after 0.1s`), and nothing else.
+    const untimed = (text: string) => text.replace(/ after <?\d+(\.\d)?s/g, ' after (time)')
+    const run = async (argv: string[], env: Record<string, string>) => {
+      const r = await dockwall(sb, dir.path, argv, {env})
+      return {argv, exitCode: r.exitCode, stdout: untimed(r.stdout), stderr: untimed(r.stderr)}
+    }
+    // Each sequence from the same host and state: the destroy leaves the host as it was,
+    // the state file goes.
+    const sequence = [
+      // Changes (a Docker network, chains and rules) and a warning (--no-lock).
+      ['apply', '--auto-approve', '-c', good, '--no-lock', '--confirm-within', 'off', ...state],
+      ['apply', '--auto-approve', '--config', good, '--no-tty', ...state],
+      ['destroy', '--auto-approve', '-c', good, ...state],
+    ]
+    const runs: Record<string, Array<Awaited<ReturnType<typeof run>>>> = {}
+    for (const [way, env] of [
+      ['route', {}],
+      ['oclif', {DOCKWALL_NO_FAST_PATH: '1'}],
+    ] as const) {
+      runs[way] = []
+      for (const argv of sequence) runs[way].push(await run(argv, env))
+      for (const f of [statePath, `${statePath}.backup`]) rmSync(f, {force: true})
+    }
+    expect(runs.route).toEqual(runs.oclif)
+    const [changes, noop, destroy] = runs.route ?? []
+    expect(changes?.stdout).toMatch(/Apply complete! Resources: \d+ added/)
+    expect(changes?.stderr).toContain('Warning: --lock=false')
+    expect(noop?.stdout).toContain('No changes.')
+    expect(destroy?.stdout).toMatch(/Resources: 0 added, 0 changed, \d+ destroyed/)
+    for (const r of runs.route ?? []) expect(r.exitCode).toBe(0)
+
+    // Failures, which change nothing: a configuration error, a lock held by another
+    // process, and --no-lock with the confirm window (oclif's usage error).
+    const held = await acquireLock(statePath, {timeoutMs: 0, operation: 'dockwall apply (the test)'})
+    const failing = [
+      ['apply', '--auto-approve', '-c', broken, ...state],
+      ['apply', '--auto-approve', '-c', good, ...state],
+      ['destroy', '--auto-approve', '-c', good, '--no-lock', '--confirm-within', '2m', ...state],
+    ]
+    try {
+      for (const argv of failing) {
+        const fast = await run(argv, {})
+        expect(fast).toEqual(await run(argv, {DOCKWALL_NO_FAST_PATH: '1'}))
+        expect(fast.exitCode).toBe(1)
+      }
+    } finally {
+      await held.release()
+    }
   })
 
   it('plan --out is oclif’s and saves the plan', async () => {
