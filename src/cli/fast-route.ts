@@ -106,14 +106,19 @@ export const EXPLAIN_FLAGS: Readonly<Record<string, PlainFlag>> = {
   ...NO_COLOR,
 }
 
-export const PLAN_FLAGS: Readonly<Record<string, PlainFlag>> = {
-  ...CONFIG,
-  ...HOST_STATE_LOCK,
+/** planFlags' target, outputFlags and inputFlag of src/cli/flags.ts: plan, apply and destroy have them all. */
+const PLANNING: Readonly<Record<string, PlainFlag>> = {
   target: {kind: 'value', multiple: true},
   json: {kind: 'boolean', default: false},
   'no-tty': {kind: 'boolean', default: false},
   verbose: {kind: 'boolean', default: false},
   input: {kind: 'boolean', allowNo: true, default: true},
+}
+
+export const PLAN_FLAGS: Readonly<Record<string, PlainFlag>> = {
+  ...CONFIG,
+  ...HOST_STATE_LOCK,
+  ...PLANNING,
   replace: {kind: 'value', multiple: true},
   'detailed-exitcode': {kind: 'boolean', default: false},
   destroy: {kind: 'boolean', default: false},
@@ -139,11 +144,7 @@ function positiveInteger(text: string): number {
 export const DESTROY_FLAGS: Readonly<Record<string, PlainFlag>> = {
   ...CONFIG,
   ...HOST_STATE_LOCK,
-  target: {kind: 'value', multiple: true},
-  json: {kind: 'boolean', default: false},
-  'no-tty': {kind: 'boolean', default: false},
-  verbose: {kind: 'boolean', default: false},
-  input: {kind: 'boolean', allowNo: true, default: true},
+  ...PLANNING,
   parallelism: {kind: 'value', shape: /^\d+$/, default: 4, parse: positiveInteger},
   'auto-approve': {kind: 'boolean', default: false},
   'allow-lockout': {kind: 'boolean', default: false},

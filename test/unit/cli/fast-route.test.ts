@@ -203,17 +203,24 @@ const HOST_DECLINED: string[][] = [
   [AUTO, '--', '--json'],
 ]
 
-describe('the routes read plain lines as oclif does', () => {
-  it.each(APPLY_READ)('apply %j (env %j)', async (argv, env) => {
-    const fast = routeParse(APPLY_FLAGS, argv, env)
-    expect(fast).toBeDefined()
-    expect(fast).toEqual(await oclifParse(Apply, argv, env))
-  })
+/** Each route's table, its oclif command, the lines it must read as oclif does, and its argument count. */
+const READS: Array<[string, Readonly<Record<string, PlainFlag>>, OclifCommand, typeof PLAN_READ, number]> = [
+  ['apply', APPLY_FLAGS, Apply, APPLY_READ, 0],
+  ['destroy', DESTROY_FLAGS, Destroy, DESTROY_READ, 0],
+  ['explain', EXPLAIN_FLAGS, Explain, EXPLAIN_READ, 2],
+  ['plan', PLAN_FLAGS, Plan, PLAN_READ, 0],
+  ['validate', VALIDATE_FLAGS, Validate, VALIDATE_READ, 0],
+]
 
-  it.each(DESTROY_READ)('destroy %j (env %j)', async (argv, env) => {
-    const fast = routeParse(DESTROY_FLAGS, argv, env)
+describe('the routes read plain lines as oclif does', () => {
+  it.each(
+    READS.flatMap(([name, table, cmd, lines, args]) =>
+      lines.map(([argv, env]) => [name, argv, env, table, cmd, args] as const),
+    ),
+  )('%s %j (env %j)', async (_name, argv, env, table, cmd, args) => {
+    const fast = routeParse(table, argv, env, args)
     expect(fast).toBeDefined()
-    expect(fast).toEqual(await oclifParse(Destroy, argv, env))
+    expect(fast).toEqual(await oclifParse(cmd, argv, env))
   })
 
   it.each(HOST_DECLINED)('leaves apply and destroy %j to oclif', (...argv) => {
@@ -228,24 +235,6 @@ describe('the routes read plain lines as oclif does', () => {
       expect(routeParse(APPLY_FLAGS, [AUTO, ...argv], {})).toBeDefined()
     },
   )
-
-  it.each(EXPLAIN_READ)('explain %j (env %j)', async (argv, env) => {
-    const fast = routeParse(EXPLAIN_FLAGS, argv, env, 2)
-    expect(fast).toBeDefined()
-    expect(fast).toEqual(await oclifParse(Explain, argv, env))
-  })
-
-  it.each(PLAN_READ)('plan %j (env %j)', async (argv, env) => {
-    const fast = routeParse(PLAN_FLAGS, argv, env)
-    expect(fast).toBeDefined()
-    expect(fast).toEqual(await oclifParse(Plan, argv, env))
-  })
-
-  it.each(VALIDATE_READ)('validate %j (env %j)', async (argv, env) => {
-    const fast = routeParse(VALIDATE_FLAGS, argv, env)
-    expect(fast).toBeDefined()
-    expect(fast).toEqual(await oclifParse(Validate, argv, env))
-  })
 
   it.each(EXPLAIN_DECLINED)('leaves explain %j to oclif', (...argv) => {
     expect(routeParse(EXPLAIN_FLAGS, argv, {}, 2)).toBeUndefined()
