@@ -232,7 +232,11 @@ rule "cli_to_web_8081" {
     await writeFile(join(cfg(), 'main.hcl'), good.replace('port  = 8081', 'port  =\n  action = "drop"'))
     const error = await watch!.waitFor((r) => r.msg === 'config-invalid', {from})
     expect(error.errors?.[0]).toMatch(new RegExp(`^${join(cfg(), 'main.hcl').replaceAll('.', '\\.')}:\\d+:\\d+: `))
-    const line = await watch!.waitFor((r) => isReconcile(r) && triggerKinds(r).includes('config'), {from})
+    // The reconciliation that read the invalid file logs after it: one of (d)'s file events
+    // may still log a reconciliation of the good file after `from` (seen under load).
+    const line = await watch!.waitFor((r) => isReconcile(r) && triggerKinds(r).includes('config'), {
+      from: watch!.records.indexOf(error),
+    })
     expect(line).toMatchObject({config: 'invalid', result: 'unchanged', level: 'warn'})
     // Let a drift check run with the last good model too
     await watch!.waitFor((r) => isReconcile(r) && triggerKinds(r).includes('interval'), {
@@ -253,7 +257,13 @@ rule "cli_to_web_8081" {
   it('stops on SIGTERM with exit code 0, releases the lock and leaves the rules in place', async () => {
     const code = await watch!.stop('SIGTERM')
     expect(code).toBe(0)
-    expect(watch!.records.slice(-2).map((r) => r.msg)).toEqual(['stopping', 'stopped'])
+    // A reconciliation in progress when the signal came (a drift check) finishes between them.
+    const msgs = watch!.records.map((r) => r.msg)
+    const after = msgs.slice(msgs.lastIndexOf('stopping'))
+    expect(after[0]).toBe('stopping')
+    expect(after.at(-1)).toBe('stopped')
+    expect(after.slice(1, -1).every((m) => m === 'reconcile')).toBe(true)
+    expect(after.length).toBeLessThanOrEqual(3)
     expect(existsSync(join(cfg(), 'dockwall.state.json.lock'))).toBe(false)
     expect(await hostFilter()).toContain('dockwall:rule.cli_to_web')
     expect((await containerRules(sandbox(), 'web')).text).toContain(FORWARD)
