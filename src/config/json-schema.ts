@@ -13,13 +13,13 @@ import * as z from '../util/zod.js'
 import {
   attachmentSchema,
   containerSchema,
-  described,
   dockwallSchema,
   firewallSchema,
   importSchema,
   masqueradeSchema,
   assertSchema,
   networkSchema,
+  optional,
   portForwardSchema,
   refSchema,
   routeSchema,
@@ -58,7 +58,6 @@ export function fileSchema() {
     registry.add(c, {id})
     return c
   }
-  const optional = <S extends z.ZodMiniType>(s: S, text: string) => described(z.optional(s), text)
   const container = z.extend(containerSchema, {
     network: optional(
       z.record(label, many(def(attachmentSchema, 'attachment'))),

@@ -44,7 +44,7 @@ export function described<S extends z.ZodMiniType>(schema: S, description: strin
 }
 
 /** An optional field and its description: classic zod's `s.optional().describe(text)`. */
-const optional = <S extends z.ZodMiniType>(s: S, text: string) => described(z.optional(s), text)
+export const optional = <S extends z.ZodMiniType>(s: S, text: string) => described(z.optional(s), text)
 
 export const dockwallSchema = z.strictObject({
   backend: described(

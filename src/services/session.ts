@@ -170,7 +170,8 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
           releaseOnSignal: false,
         })
   const backend = opts.backend ?? model.settings.backend
-  // Read under the lock (another dockwall's apply is over), and before the state, which takes as long.
+  // Read once the lock is held (another dockwall's apply is over; with --lock=false there is none,
+  // as for every read), and before the state, whose decode takes about as long.
   let hostSaves: Promise<NamespaceSaves> | undefined = readNamespaceSaves(host, backend, {ipv6: true})
   // Taken or not, a failure is the refresh's to report (or nobody's, when the session fails first).
   hostSaves.catch(() => {})
