@@ -312,8 +312,12 @@ export async function runTimer(pendingPath: string): Promise<ConfirmResult | nul
   await writeFile(paths.timer, {id: first.id, pid: process.pid, ...(start ? {start} : {})})
   for (;;) {
     const p = await readPending(statePath)
-    // Gone (confirmed), or replaced by a later apply's: nothing left to do here.
-    if (!p || p.id !== first.id) return null
+    // Gone (confirmed), or replaced by a later apply's: nothing left to do here. A confirm
+    // that came before this timer wrote its file could not remove it: the timer does.
+    if (!p || p.id !== first.id) {
+      if ((await readTimer(statePath))?.pid === process.pid) await unlink(paths.timer).catch(() => {})
+      return null
+    }
     if (!p.armed) {
       // The apply has not seen us yet; if it is gone, it applied nothing.
       if (!processAlive(p.applyPid, p.applyStart)) {
@@ -422,12 +426,11 @@ export async function confirmPending(statePath: string, by: string): Promise<Con
   if (!claimed) {
     // The timer may have taken it a moment ago: its result says.
     const timer = await readTimer(statePath)
-    if (timer) {
-      for (let i = 0; i < 50 && !(await readResult(statePath)); i++) await sleep(POLL_MS)
-      return {kind: 'too-late', result: await readResult(statePath)}
-    }
+    if (timer) for (let i = 0; i < 50 && (await readResult(statePath))?.id !== timer.id; i++) await sleep(POLL_MS)
     const result = await readResult(statePath)
-    return result?.outcome === 'rolled-back' ? {kind: 'too-late', result} : {kind: 'none'}
+    // A confirmed result is an earlier confirm's: nothing is waiting now.
+    if (result?.outcome === 'confirmed') return {kind: 'none'}
+    return timer || result?.outcome === 'rolled-back' ? {kind: 'too-late', result} : {kind: 'none'}
   }
   const result: ConfirmResult = {
     id: claimed.pending.id,

@@ -119,6 +119,27 @@ describe('confirm: the timer, confirm, and the state put back', () => {
     expect(await confirmPending(path, 'again')).toEqual({kind: 'none'})
   })
 
+  it('a confirm that lands before the timer writes its file: the next confirm finds nothing waiting', async () => {
+    const path = join(await makeTmpDir(), 'state.json')
+    await writeState(path, sampleState([rule('a')]), null)
+    const p = await pendingFor(path)
+    expect((await confirmPending(path, 'first')).kind).toBe('confirmed')
+    // The timer's file, written after the confirm removed it (the race CI once hit).
+    await writeFile(confirmPaths(path).timer, JSON.stringify({id: p.id, pid: process.pid}))
+    expect(await confirmPending(path, 'again')).toEqual({kind: 'none'})
+  })
+
+  it('a timer that finds its apply confirmed removes its own file', async () => {
+    const path = join(await makeTmpDir(), 'state.json')
+    await writeState(path, sampleState([rule('a')]), null)
+    await pendingFor(path)
+    const timer = runTimer(confirmPaths(path).pending)
+    for (let i = 0; i < 200 && !existsSync(confirmPaths(path).timer); i++) await new Promise((r) => setTimeout(r, 10))
+    await unlink(confirmPaths(path).pending)
+    expect(await timer).toBeNull()
+    expect(existsSync(confirmPaths(path).timer)).toBe(false)
+  })
+
   it('confirm after the rollback is too late, and says what was restored', async () => {
     const path = join(await makeTmpDir(), 'state.json')
     await writeState(path, sampleState([rule('a')]), null)
