@@ -134,13 +134,32 @@ export async function readEngine(conn: DockerReader): Promise<EngineInfo> {
   }
 }
 
-export async function readDocker(conn: DockerReader, opts: ReadDockerOptions): Promise<DockerSnapshot> {
+/** The first round of a read (the engine, the list calls) and the inspects asked for with it. */
+export interface DockerLists {
+  engine: EngineInfo
+  networks: Dockerode.NetworkInspectInfo[]
+  containers: Dockerode.ContainerInfo[]
+  /** The containers inspected with the lists, by id. */
+  inspected: ReadonlyMap<string, DockerContainer>
+}
+
+/**
+ * The engine, the list calls, and the inspects of `inspect` (container names): a session
+ * starts them as soon as the lock is held (Session.takeDockerLists), with the configuration's
+ * containers, so dockerd answers while the state is read; readDocker then inspects only the
+ * containers the state adds.
+ */
+export async function listDocker(
+  conn: DockerReader,
+  inspect: readonly string[] = [],
+  concurrency = 8,
+): Promise<DockerLists> {
   const {client, display} = conn
   let engine: EngineInfo
-  let networkList: Dockerode.NetworkInspectInfo[]
-  let containerList: Dockerode.ContainerInfo[]
+  let networks: Dockerode.NetworkInspectInfo[]
+  let containers: Dockerode.ContainerInfo[]
   try {
-    ;[engine, networkList, containerList] = await Promise.all([
+    ;[engine, networks, containers] = await Promise.all([
       readEngine(conn),
       client.listNetworks(),
       client.listContainers({all: true}),
@@ -149,18 +168,39 @@ export async function readDocker(conn: DockerReader, opts: ReadDockerOptions): P
     if (err instanceof Error && err.name === 'ExternalError') throw err
     throw dockerError(err, display, 'listing networks and containers')
   }
+  const wanted = new Set(inspect)
+  const inspected = new Map<string, DockerContainer>()
+  await mapLimit(
+    containers.filter((c) => wanted.has(fromList(c).name)),
+    concurrency,
+    async (c) => void inspected.set(c.Id, await inspectListed(conn, c)),
+  )
+  return {engine, networks, containers, inspected}
+}
 
+async function inspectListed(conn: DockerReader, c: Dockerode.ContainerInfo): Promise<DockerContainer> {
+  const listed = fromList(c)
+  try {
+    return fromInspect(await conn.client.getContainer(c.Id).inspect())
+  } catch (err) {
+    // Removed between list and inspect: report it, do not crash.
+    if (isNotFound(err)) return {...listed, status: 'gone' as const, endpoints: [], inspected: true}
+    throw dockerError(err, conn.display, `inspecting container ${listed.name}`)
+  }
+}
+
+/** The snapshot a refresh reads: the lists (`lists` when they were started early), then the inspects still missing. */
+export async function readDocker(
+  conn: DockerReader,
+  opts: ReadDockerOptions,
+  lists?: Promise<DockerLists>,
+): Promise<DockerSnapshot> {
+  const {engine, networks: networkList, containers: containerList, inspected} = await (lists ?? listDocker(conn))
   const wanted = opts.inspect === 'all' ? null : new Set(opts.inspect)
   const containers = await mapLimit(containerList, opts.concurrency ?? 8, async (c) => {
     const listed = fromList(c)
     if (wanted && !wanted.has(listed.name)) return listed
-    try {
-      return fromInspect(await client.getContainer(c.Id).inspect())
-    } catch (err) {
-      // Removed between list and inspect: report it, do not crash.
-      if (isNotFound(err)) return {...listed, status: 'gone' as const, endpoints: [], inspected: true}
-      throw dockerError(err, display, `inspecting container ${listed.name}`)
-    }
+    return inspected.get(c.Id) ?? inspectListed(conn, c)
   })
 
   return {

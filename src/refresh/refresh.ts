@@ -3,7 +3,7 @@
 // iptables-save in the host namespace and in each container namespace dockwall
 // writes to or has written to.
 import type {DockerReader} from '../docker/client.js'
-import {readDocker} from '../docker/read.js'
+import {readDocker, type DockerLists} from '../docker/read.js'
 import {readDockerProxies} from '../docker/proxies.js'
 import type {Diagnostic} from '../errors.js'
 import {addressFamily, FAMILIES, type BackendSetting, type DesiredModel, type Family} from '../model/types.js'
@@ -40,6 +40,8 @@ export interface RefreshOptions {
    * started: a session starts them as soon as it holds the lock (src/services/session.ts).
    */
   hostSaves?: Promise<NamespaceSaves>
+  /** Docker's list calls, already started by the session, likewise. */
+  dockerLists?: Promise<DockerLists>
 }
 
 export interface RefreshResult {
@@ -106,7 +108,7 @@ export async function refresh(opts: RefreshOptions): Promise<RefreshResult> {
       ? 'all'
       : [...new Set([...needs.map((n) => n.name), ...(opts.model?.containers.map((c) => c.name) ?? [])])]
   const [docker, hostRead] = await Promise.all([
-    readDocker(opts.docker, {inspect, concurrency: INSPECT_CONCURRENCY}),
+    readDocker(opts.docker, {inspect, concurrency: INSPECT_CONCURRENCY}, opts.dockerLists),
     // The host's ip6tables are always read: input_policy closes both families, Docker's userland proxy
     // serves published ports over IPv6, and show and import list them. Cost measured with `npm run bench`.
     readNamespace(opts.host, opts.backend, {ipv6: true}, opts.hostSaves),

@@ -2,6 +2,7 @@
 // reads the host comes through here (plan, apply, destroy, import, show --actual, watch),
 // so refresh is asked one way.
 import type {DockerReader} from '../docker/client.js'
+import type {DockerLists} from '../docker/read.js'
 import type {PriorState} from '../model/resources.js'
 import type {BackendSetting, DesiredModel} from '../model/types.js'
 import type {NamespaceSaves} from '../refresh/namespace.js'
@@ -20,6 +21,8 @@ export interface RefreshScope {
   state: PriorState | null
   /** The host's saves a session started early, for its first refresh (Session.takeHostSaves). */
   takeHostSaves?: (host: NetnsTarget, backend: BackendSetting) => Promise<NamespaceSaves> | undefined
+  /** Docker's list calls a session started early, likewise (Session.takeDockerLists). */
+  takeDockerLists?: () => Promise<DockerLists> | undefined
 }
 
 export function refreshSession(
@@ -27,6 +30,7 @@ export function refreshSession(
   opts: {allContainers?: boolean; inspectAll?: boolean} = {},
 ): Promise<RefreshResult> {
   const hostSaves = scope.takeHostSaves?.(scope.host, scope.backend)
+  const dockerLists = scope.takeDockerLists?.()
   return refresh({
     docker: scope.docker,
     host: scope.host,
@@ -34,6 +38,7 @@ export function refreshSession(
     model: scope.model,
     prior: scope.state,
     ...(hostSaves ? {hostSaves} : {}),
+    ...(dockerLists ? {dockerLists} : {}),
     ...(opts.allContainers ? {allContainers: true} : {}),
     ...(opts.inspectAll ? {inspectAll: true} : {}),
   })

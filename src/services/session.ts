@@ -6,6 +6,7 @@ import path from 'node:path'
 
 import {discoverFiles} from '../config/files.js'
 import {connectDocker, connectDockerReader, type DockerConnection, type DockerReader} from '../docker/client.js'
+import {listDocker, type DockerLists} from '../docker/read.js'
 import {AbortError, ConfigError, ConfigNotFoundError, type Diagnostic} from '../errors.js'
 import type {BackendSetting, DesiredModel} from '../model/types.js'
 import {readNamespaceSaves, type NamespaceSaves} from '../refresh/namespace.js'
@@ -87,6 +88,11 @@ export interface Session {
    * takes it; every later one (apply's replan after Docker changes) reads again.
    */
   takeHostSaves(host: NetnsTarget, backend: BackendSetting): Promise<NamespaceSaves> | undefined
+  /**
+   * Docker's engine and list calls, started with the host's saves: dockerd answers (on its
+   * own CPU) while the state is read. The first refresh takes them; later ones read again.
+   */
+  takeDockerLists(): Promise<DockerLists> | undefined
   close(): Promise<void>
 }
 
@@ -180,11 +186,18 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     hostSaves = undefined
     return started && setting === backend && sameTarget(target, host) ? started : undefined
   }
+  let dockerLists: Promise<DockerLists> | undefined
   try {
+    const docker = await connectDockerReader(opts.dockerHost)
+    // The configuration's containers are inspected with the lists: a refresh inspects them in any case.
+    dockerLists = listDocker(
+      docker,
+      model.containers.map((c) => c.name),
+    )
+    dockerLists.catch(() => {})
     // Symbolic links in place of the state or its backup are refused before anything happens; a killed run's temp files go.
     await checkStateFiles(statePath)
     const state = await readState(statePath)
-    const docker = await connectDockerReader(opts.dockerHost)
     let writer: Promise<DockerConnection> | undefined
     return {
       model,
@@ -197,6 +210,11 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
       host,
       backend,
       takeHostSaves,
+      takeDockerLists: () => {
+        const started = dockerLists
+        dockerLists = undefined
+        return started
+      },
       close: () => lock.release(),
     }
   } catch (err) {

@@ -6,7 +6,7 @@ import type Dockerode from 'dockerode'
 import {describe, expect, it} from 'vitest'
 
 import {dockerError, type DockerConnection} from '../../../src/docker/client.js'
-import {readDocker} from '../../../src/docker/read.js'
+import {listDocker, readDocker} from '../../../src/docker/read.js'
 import {ExternalError} from '../../../src/errors.js'
 import {renderError} from '../../../src/cli/render-error.js'
 
@@ -91,6 +91,38 @@ function stub(
 }
 
 describe('readDocker', () => {
+  it('takes the lists and inspects started early (a session, before the state is read), and inspects only what they lack', async () => {
+    const running = (id: string, name: string, pid: number): StubContainer => ({
+      id: id.repeat(64),
+      name,
+      state: 'running',
+      pid,
+      network: {name: 'front', ip: `10.1.0.${pid}`},
+    })
+    const {conn, inspected} = stub([running('a', 'web', 2), running('b', 'db', 3), running('c', 'cache', 4)])
+    // The session inspects the configuration's containers with the lists
+    const early = listDocker(conn, ['web'])
+    await early
+    expect(inspected).toEqual(['a'.repeat(64)])
+    // The refresh adds db (the state wrote rules in its namespace): one more inspect, not two
+    const snapshot = await readDocker(conn, {inspect: ['web', 'db']}, early)
+    expect(inspected).toEqual(['a'.repeat(64), 'b'.repeat(64)])
+    expect(snapshot.containers.map((c) => [c.name, c.inspected ?? false, c.pid])).toEqual([
+      ['cache', false, undefined],
+      ['db', true, 3],
+      ['web', true, 2],
+    ])
+    // The same snapshot as a read that started late
+    expect(await readDocker(conn, {inspect: ['web', 'db']})).toEqual(snapshot)
+  })
+
+  it('an early read that failed fails the refresh with the same clear line', async () => {
+    const {conn} = stub([], {listError: Object.assign(new Error('connect ENOENT /run/stub.sock'), {code: 'ENOENT'})})
+    const early = listDocker(conn, ['web'])
+    early.catch(() => {})
+    await expect(readDocker(conn, {inspect: ['web']}, early)).rejects.toThrow(/unix:\/\/\/run\/stub.sock/)
+  })
+
   it('reports a container removed between the list call and its inspect as gone, and reads the rest', async () => {
     // Given two containers the configuration names; "lb" is removed after the list call
     const {conn} = stub([

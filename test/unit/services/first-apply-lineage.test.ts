@@ -64,6 +64,7 @@ function session(statePath: string, createNetwork: (o: Dockerode.NetworkCreateOp
     host: {kind: 'path', path: join(dir, 'no-such-netns')},
     backend: 'auto',
     takeHostSaves: () => undefined,
+    takeDockerLists: () => undefined,
     close: () => Promise.resolve(),
   }
 }

@@ -116,6 +116,19 @@ describe('openSession and the Docker client', () => {
     }
   })
 
+  it("starts Docker's list calls with the host's saves, and gives them to the first refresh only", async () => {
+    const session = await openSession(options())
+    try {
+      const early = session.takeDockerLists()
+      expect(early).toBeInstanceOf(Promise)
+      // No engine behind this socket: the early read fails, for the refresh to report.
+      await expect(early).rejects.toThrow(/docker\.sock/)
+      expect(session.takeDockerLists()).toBeUndefined()
+    } finally {
+      await session.close()
+    }
+  })
+
   it('reads nothing of the host when the lock is not had', async () => {
     const holder = await openSession(options())
     saves.calls.length = 0
