@@ -9,6 +9,7 @@ import {rewriteTerraformFlags, type FlagShape} from './argv.js'
 import {applyColorChoice} from './color-choice.js'
 import {ExitCode} from './exit-codes.js'
 import {failureOutput} from './render-error.js'
+import {isUsageError} from './usage-error.js'
 
 export {applyColorChoice} from './color-choice.js'
 
@@ -43,7 +44,7 @@ export abstract class BaseCommand extends Command {
     // `this.exit(n)` (a detailed exit code, --help) is not a failure.
     // Thrown on as it is: oclif's catch would print it as a JSON error under --json.
     if (err.name === 'ExitError' || (err as {code?: unknown}).code === 'EEXIT') throw err
-    const usage = err.oclif !== undefined || err.constructor?.name === 'CLIError'
+    const usage = isUsageError(err)
     const json = this.jsonRequested()
     // oclif's own errors (bad flags, a missing argument) keep their text; under --json they
     // too go out as diagnostics (oclif's own JSON error would dump its whole configuration).

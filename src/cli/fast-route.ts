@@ -47,6 +47,7 @@ import {applyColorChoice} from './color-choice.js'
 import {NO_FAST_PATH_ENV} from './fast-path.js'
 import {oclifErrors} from './oclif-errors.js'
 import {plainFlags, readPlainLine, type PlainFlag} from './plain-argv.js'
+import {isUsageError} from './usage-error.js'
 import type {ApplyFlags, ApplyFlowIO} from './apply-flow.js'
 import type {ExplainFlags} from './explain-flow.js'
 import type {PlanFlags} from './plan-flow.js'
@@ -319,9 +320,8 @@ async function runHostRoute(route: HostRoute, argv: readonly string[], env: Node
   try {
     await route.run(flags, io)
   } catch (error) {
-    const err = error as {oclif?: unknown; constructor?: {name?: string}}
     // BaseCommand.catch: oclif's own errors keep oclif's text (its catch rethrows them to handle).
-    if (err?.oclif !== undefined || err?.constructor?.name === 'CLIError') {
+    if (isUsageError(error)) {
       process.exitCode = 1
       await oclifErrors().handle(error as Error)
       return true

@@ -3,6 +3,7 @@
 import {AbortError, ConfigError, ExternalError, formatDiagnostic, type Diagnostic} from '../errors.js'
 import {failureToJson, sourceFromDisk} from '../ui/diagnostics-json.js'
 import {ExitCode} from './exit-codes.js'
+import {isUsageError} from './usage-error.js'
 
 /** What a failure prints, and the exit code it ends with. */
 export interface FailureOutput {
@@ -36,7 +37,7 @@ export function diagnosticsOf(err: unknown): Diagnostic[] {
     return [{severity: 'error', summary: err.message, ...(err.hint ? {detail: `Try: ${err.hint}`} : {})}]
   if (err instanceof ExternalError) return [{severity: 'error', summary: err.message}]
   const e = err instanceof Error ? err : new Error(String(err))
-  if ((e as {oclif?: unknown}).oclif !== undefined || e.constructor?.name === 'CLIError') {
+  if (isUsageError(e)) {
     // oclif's usage errors: "Nonexistent flag: --x\nSee more help with --help".
     const [summary = '', ...rest] = e.message.split('\n')
     return [{severity: 'error', summary, detail: rest.join('\n')}]
