@@ -45,8 +45,10 @@ describe('the bundle', () => {
   // Classic zod was about 380 kB that every command compiled (src/util/zod.ts): the bundle
   // holds zod/mini, with the English messages and no other language.
   it('holds zod/mini and its English messages, not classic zod', async () => {
+    // dist/chunks/ and dist/chunks/fast/ (the routes bin/run.js loads before oclif).
     const dir = join(REPO_ROOT, 'dist/chunks')
-    const chunks = (await readdir(dir)).filter((f) => f.endsWith('.js'))
+    const chunks = (await readdir(dir, {recursive: true})).filter((f) => f.endsWith('.js'))
+    expect(chunks.some((f) => f.startsWith('fast/'))).toBe(true)
     const texts = await Promise.all(chunks.map((f) => readFile(join(dir, f), 'utf8')))
     // esbuild marks where each bundled module starts: `// node_modules/zod/v4/core/schemas.js`.
     const zod = new Set(texts.flatMap((t) => [...t.matchAll(/^\/\/ node_modules\/zod\/(\S+)$/gm)].map((m) => m[1]!)))
