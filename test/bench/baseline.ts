@@ -3,7 +3,7 @@
 // CPU time (this process and every process it waited for: the CLI, its iptables processes) is
 // printed beside wall time, because on a loaded machine wall time says little.
 //   npm run build && npm run build:tools
-//   node build/test/bench/baseline.js --baseline /path/to/old/checkout [--backends nft,legacy] [--quick]
+//   node build/test/bench/baseline.js --baseline /path/to/old/checkout [--backends nft,legacy] [--only refresh,plan,small-plan,apply] [--quick]
 // The baseline checkout must be built (`npm ci && npm run build && npm run build:tools` there).
 // Figures: on the 20,000-rule, 200-container host of refresh.ts, refresh() in process (against
 // one save plus one container list) and `dockwall plan` of the covering configuration, whole
@@ -21,6 +21,7 @@ import {run} from '../../src/util/exec.js'
 import {Sandbox} from '../sandbox/index.js'
 import {BigHosts, FULL_SIZE, QUICK_SIZE} from './host.js'
 import {REPO_ROOT} from './lib.js'
+import {smallHost} from './plan.js'
 import {floorRead} from './refresh.js'
 import {wholeConfig} from './whole.js'
 
@@ -123,6 +124,33 @@ async function planAB(baseline: string, hosts: BigHosts, backend: Backend, round
   )
 }
 
+/** `dockwall plan` of plan.ts's small configuration (issue 13: 0.4 s), whole process, against a bare node start. */
+async function smallPlanAB(baseline: string, backend: Backend, rounds: number): Promise<void> {
+  await smallHost(backend, async (sb, dir) => {
+    const args = ['plan', '--no-tty', '-c', join(dir, 'config'), '--state', join(dir, 'state.json')].concat([
+      '--netns',
+      sb.netnsPath,
+      '--docker-host',
+      sb.dockerHost,
+    ])
+    const env = {NO_COLOR: '1', SSH_CONNECTION: '', DOCKWALL_CACHE_DIR: join(dir, 'cache')}
+    const cli = (root: string) => () => run(process.execPath, [join(root, 'bin/run.js'), ...args], {env})
+    const arms: Record<string, () => Promise<unknown>> = {
+      'floor: bare node start': () => run(process.execPath, ['-e', '0']),
+      'baseline dockwall plan': cli(baseline),
+      'this dockwall plan': cli(REPO_ROOT),
+    }
+    const samples = Object.fromEntries(Object.keys(arms).map((k) => [k, {cpu: [], wall: []} as Sample]))
+    for (const f of Object.values(arms)) await f() // warm the parse caches and the page cache
+    for (let i = 0; i < rounds; i++) for (const [k, f] of Object.entries(arms)) await sample(samples[k]!, f)
+    report(
+      `plan · ${backend} · small configuration (1 network, 2 containers, 3 rules) · whole process · median of ${rounds}, interleaved`,
+      samples,
+      'floor: bare node start',
+    )
+  })
+}
+
 async function applyAB(baseline: string, backend: Backend, n: number, rounds: number): Promise<void> {
   const sb = await Sandbox.start({backend, image: false})
   const dir = await mkdtemp(join(tmpdir(), `dockwall-ab-${backend}-`))
@@ -206,7 +234,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   }
   const baseline = arg('--baseline')
   if (!baseline)
-    throw new Error('usage: baseline.js --baseline DIR [--backends nft,legacy] [--only refresh,plan,apply] [--quick]')
+    throw new Error(
+      'usage: baseline.js --baseline DIR [--backends nft,legacy] [--only refresh,plan,small-plan,apply] [--quick]',
+    )
   const backends = (arg('--backends') ?? 'nft,legacy').split(',') as Backend[]
   const only = (arg('--only') ?? 'refresh,apply').split(',')
   const quick = process.argv.includes('--quick')
@@ -217,6 +247,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     try {
       if (only.includes('refresh')) await refreshAB(resolve(baseline), hosts, backend, quick ? 5 : 11)
       if (only.includes('plan')) await planAB(resolve(baseline), hosts, backend, quick ? 5 : 11)
+      if (only.includes('small-plan')) await smallPlanAB(resolve(baseline), backend, quick ? 11 : 31)
     } finally {
       await hosts.stopAll()
     }

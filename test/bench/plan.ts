@@ -94,7 +94,7 @@ async function largeHost(opts: BenchOptions, backend: Backend, host: BigHost, fi
 }
 
 /** A sandbox with the small configuration's network and containers, and a directory holding that configuration. */
-async function smallHost(backend: Backend, fn: (sb: Sandbox, dir: string) => Promise<void>): Promise<void> {
+export async function smallHost(backend: Backend, fn: (sb: Sandbox, dir: string) => Promise<void>): Promise<void> {
   const sb = await Sandbox.start({backend})
   const dir = await mkdtemp(join(tmpdir(), `dockwall-bench-small-${backend}-`))
   try {
