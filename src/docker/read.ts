@@ -134,6 +134,13 @@ export async function readEngine(conn: DockerReader): Promise<EngineInfo> {
   }
 }
 
+/**
+ * Container inspects in flight. Each waits on dockerd more than it costs it: measured with
+ * `npm run bench` (200 containers, 2 CPUs), 200 inspects took 0.12-0.24 s 8 at a time and
+ * 0.04-0.07 s 64 at a time. 64 is also Docker Compose's default parallel limit.
+ */
+export const INSPECT_CONCURRENCY = 64
+
 /** The first round of a read (the engine, the list calls) and the inspects asked for with it. */
 export interface DockerLists {
   engine: EngineInfo
@@ -152,7 +159,7 @@ export interface DockerLists {
 export async function listDocker(
   conn: DockerReader,
   inspect: readonly string[] = [],
-  concurrency = 8,
+  concurrency = INSPECT_CONCURRENCY,
 ): Promise<DockerLists> {
   const {client, display} = conn
   let engine: EngineInfo

@@ -3,7 +3,7 @@
 // iptables-save in the host namespace and in each container namespace dockwall
 // writes to or has written to.
 import type {DockerReader} from '../docker/client.js'
-import {readDocker, type DockerLists} from '../docker/read.js'
+import {INSPECT_CONCURRENCY, readDocker, type DockerLists} from '../docker/read.js'
 import {readDockerProxies} from '../docker/proxies.js'
 import type {Diagnostic} from '../errors.js'
 import {addressFamily, FAMILIES, type BackendSetting, type DesiredModel, type Family} from '../model/types.js'
@@ -15,13 +15,6 @@ import {readNamespace, type NamespaceSaves} from './namespace.js'
 import {readRoutes} from './routes.js'
 import type {HostSaves} from './host-dump.js'
 import type {ActualModel, ActualNamespace} from './types.js'
-
-/**
- * Container inspects in flight. Each waits on dockerd more than it costs it: measured with
- * `npm run bench` (200 containers, 2 CPUs), 200 inspects took 0.12-0.24 s 8 at a time and
- * 0.04-0.07 s 64 at a time. 64 is also Docker Compose's default parallel limit.
- */
-const INSPECT_CONCURRENCY = 64
 
 export interface RefreshOptions {
   docker: DockerReader

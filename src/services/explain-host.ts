@@ -4,7 +4,7 @@
 // configuration give them, and the same host with a plan's firewall transactions played.
 import type {DockerReader} from '../docker/client.js'
 import {readDockerProxies} from '../docker/proxies.js'
-import {readDocker} from '../docker/read.js'
+import {INSPECT_CONCURRENCY, readDocker} from '../docker/read.js'
 import type {DockerSnapshot} from '../docker/types.js'
 import {AbortError} from '../errors.js'
 import {
@@ -48,8 +48,6 @@ import {
 
 /** Namespaces read at once: each read is seven short processes. */
 const READ_CONCURRENCY = 8
-/** Container inspects in flight, as refresh (src/refresh/refresh.ts). */
-const INSPECT_CONCURRENCY = 64
 
 /** What the host and the names in it look like, ready for questions. */
 export interface ExplainContext {
