@@ -62,6 +62,30 @@ function report(title: string, arms: Record<string, Sample>, floorArm: string): 
   }
 }
 
+/**
+ * Each arm once (to warm the parse caches and the page cache), then `rounds` rounds of every
+ * arm in turn, `before` ahead of each run; reported against `floorArm`.
+ */
+async function interleaved(
+  title: string,
+  arms: Record<string, () => Promise<unknown>>,
+  floorArm: string,
+  rounds: number,
+  before: () => Promise<void> = async () => {},
+): Promise<void> {
+  const samples = Object.fromEntries(Object.keys(arms).map((k) => [k, {cpu: [], wall: []} as Sample]))
+  for (const f of Object.values(arms)) {
+    await before()
+    await f()
+  }
+  for (let i = 0; i < rounds; i++)
+    for (const [k, f] of Object.entries(arms)) {
+      await before()
+      await sample(samples[k]!, f)
+    }
+  report(title, samples, floorArm)
+}
+
 async function refreshAB(baseline: string, hosts: BigHosts, backend: Backend, rounds: number): Promise<void> {
   const old = (await import(pathToFileURL(join(baseline, 'build/src/refresh/refresh.js')).href)) as {refresh: Refresh}
   const host = await hosts.get(backend)
@@ -74,13 +98,11 @@ async function refreshAB(baseline: string, hosts: BigHosts, backend: Backend, ro
     'baseline refresh(), covering': call(old.refresh, true),
     'this refresh(), covering': call(refresh, true),
   }
-  const samples = Object.fromEntries(Object.keys(arms).map((k) => [k, {cpu: [], wall: []} as Sample]))
-  for (const f of Object.values(arms)) await f() // warm both builds' modules and caches
-  for (let i = 0; i < rounds; i++) for (const [k, f] of Object.entries(arms)) await sample(samples[k]!, f)
-  report(
+  await interleaved(
     `refresh · ${backend} · ${host.setup.ruleLines} rule lines, ${host.size.containers} containers · median of ${rounds}, interleaved`,
-    samples,
+    arms,
     'floor',
+    rounds,
   )
 }
 
@@ -114,13 +136,11 @@ async function planAB(baseline: string, hosts: BigHosts, backend: Backend, round
     'baseline dockwall plan': cli(baseline),
     'this dockwall plan': cli(REPO_ROOT),
   }
-  const samples = Object.fromEntries(Object.keys(arms).map((k) => [k, {cpu: [], wall: []} as Sample]))
-  for (const f of Object.values(arms)) await f() // warm the parse caches and the page cache
-  for (let i = 0; i < rounds; i++) for (const [k, f] of Object.entries(arms)) await sample(samples[k]!, f)
-  report(
+  await interleaved(
     `plan · ${backend} · ${host.setup.ruleLines} rule lines, ${host.size.containers} containers, covering configuration · whole process · median of ${rounds}, interleaved`,
-    samples,
+    arms,
     'floor: node + save + container list',
+    rounds,
   )
 }
 
@@ -140,13 +160,11 @@ async function smallPlanAB(baseline: string, backend: Backend, rounds: number): 
       'baseline dockwall plan': cli(baseline),
       'this dockwall plan': cli(REPO_ROOT),
     }
-    const samples = Object.fromEntries(Object.keys(arms).map((k) => [k, {cpu: [], wall: []} as Sample]))
-    for (const f of Object.values(arms)) await f() // warm the parse caches and the page cache
-    for (let i = 0; i < rounds; i++) for (const [k, f] of Object.entries(arms)) await sample(samples[k]!, f)
-    report(
+    await interleaved(
       `plan · ${backend} · small configuration (1 network, 2 containers, 3 rules) · whole process · median of ${rounds}, interleaved`,
-      samples,
+      arms,
       'floor: bare node start',
+      rounds,
     )
   })
 }
@@ -206,20 +224,12 @@ async function applyAB(baseline: string, backend: Backend, n: number, rounds: nu
       'baseline dockwall apply': cli(baseline),
       'this dockwall apply': cli(REPO_ROOT),
     }
-    const samples = Object.fromEntries(Object.keys(arms).map((k) => [k, {cpu: [], wall: []} as Sample]))
-    for (const f of Object.values(arms)) {
-      await reset()
-      await f()
-    }
-    for (let i = 0; i < rounds; i++)
-      for (const [k, f] of Object.entries(arms)) {
-        await reset()
-        await sample(samples[k]!, f)
-      }
-    report(
+    await interleaved(
       `apply · ${backend} · ${n.toLocaleString('en-US')} rule resources, empty host, whole process · median of ${rounds}, interleaved`,
-      samples,
+      arms,
       'floor: node + save + restore',
+      rounds,
+      reset,
     )
   } finally {
     await sb.stop()
