@@ -94,7 +94,7 @@ await build({
 // What bin/run.js loads before oclif, and the routes that do without it (plan, validate,
 // explain, apply/destroy --auto-approve): a build of their own. Sharing chunks with the ~30
 // commands cut their code into pieces by which commands use it: a small plan loaded ~47
-// files. On their own they load ~39, and a small plan takes about 20 ms less (whole process,
+// files. On their own they load 37, and a small plan takes about 20 ms less (whole process,
 // 21 interleaved runs on a sandbox engine: 403 -> 383 ms). No object passes between the two
 // builds: a route that gives back has printed nothing, and oclif starts afresh.
 await build({
