@@ -20,6 +20,7 @@
 import type {Backend, BackendSetting} from '../model/types.js'
 import {type NetnsTarget, run as defaultRun, type RunOptions, type RunResult} from '../util/exec.js'
 import {readProcNet} from '../util/netns.js'
+import {iptablesProgram} from './commands.js'
 import type {Family} from './types.js'
 import {compareText} from '../util/text.js'
 
@@ -189,15 +190,15 @@ export async function systemBackend(opts: ProbeOptions = {}): Promise<Backend | 
 /** Reads both backends of a namespace (read-only; never creates a legacy table). */
 export async function probeBackends(opts: ProbeOptions = {}): Promise<BackendEvidence> {
   const exec = opts.exec ?? defaultRun
-  const prefix = opts.family === 'ipv6' ? 'ip6tables' : 'iptables'
+  const family = opts.family ?? 'ipv4'
   const empty = {rules: 0, dockerChains: [], tables: []}
-  const nftP = exec(`${prefix}-nft-save`, [], {netns: opts.netns})
+  const nftP = exec(iptablesProgram(family, 'nft', 'save'), [], {netns: opts.netns})
     .then((r) => ({available: true, ...summarizeSave(r.stdout)}))
     .catch(() => ({available: false, ...empty}))
   const legacyP = legacyTableNames(opts).then(async (names) => {
     if (names.length === 0) return {available: true, ...empty}
     try {
-      const r = await exec(`${prefix}-legacy-save`, [], {netns: opts.netns})
+      const r = await exec(iptablesProgram(family, 'legacy', 'save'), [], {netns: opts.netns})
       return {available: true, ...summarizeSave(r.stdout)}
     } catch {
       return {available: false, ...empty}

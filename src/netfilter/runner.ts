@@ -19,6 +19,7 @@ import type {Backend} from '../model/types.js'
 import {ExternalError} from '../errors.js'
 import {type NetnsTarget, run as defaultRun, type RunOptions, type RunResult} from '../util/exec.js'
 import {legacyTableNames} from './backend.js'
+import {iptablesProgram, type IptablesProgram} from './commands.js'
 import {IptablesRestoreError, IptablesResourceError, type RestoreErrorDetails} from './errors.js'
 import {validateTableName} from './names.js'
 import {INCOMPATIBLE, parseRuleset} from './parse.js'
@@ -111,8 +112,8 @@ export class IptablesRunner {
   readonly netns?: NetnsTarget
   readonly backend: Backend
   readonly family: Family
-  readonly saveCommand: string
-  readonly restoreCommand: string
+  readonly saveCommand: IptablesProgram
+  readonly restoreCommand: IptablesProgram
   private readonly exec: Exec
   private readonly lockWait: number
   private readonly env?: Record<string, string>
@@ -121,9 +122,8 @@ export class IptablesRunner {
     this.netns = opts.netns
     this.backend = opts.backend
     this.family = opts.family
-    const prefix = opts.family === 'ipv6' ? 'ip6tables' : 'iptables'
-    this.saveCommand = `${prefix}-${opts.backend}-save`
-    this.restoreCommand = `${prefix}-${opts.backend}-restore`
+    this.saveCommand = iptablesProgram(opts.family, opts.backend, 'save')
+    this.restoreCommand = iptablesProgram(opts.family, opts.backend, 'restore')
     this.exec = opts.exec ?? defaultRun
     this.lockWait = opts.lockWaitSeconds ?? 10
     if (!Number.isInteger(this.lockWait) || this.lockWait < 1)

@@ -5,6 +5,7 @@
 import {randomBytes} from 'node:crypto'
 
 import {type NetnsTarget, run} from '../util/exec.js'
+import {iptablesProgram} from './commands.js'
 
 export interface ScratchNetns {
   name: string
@@ -64,10 +65,12 @@ export async function snapshotRules(netns?: NetnsTarget): Promise<string> {
     const r = await run('cat', [file], {netns, okExitCodes: [1]})
     parts.push(`${file}:\n${r.stdout}`)
   }
-  for (const fam of ['iptables', 'ip6tables']) {
+  for (const family of ['ipv4', 'ipv6'] as const) {
     // the legacy save only lists tables that exist: reading creates nothing
-    for (const b of ['nft', 'legacy'])
-      parts.push(`${fam}-${b}-save:\n${strip((await run(`${fam}-${b}-save`, [], {netns})).stdout)}`)
+    for (const b of ['nft', 'legacy'] as const) {
+      const save = iptablesProgram(family, b, 'save')
+      parts.push(`${save}:\n${strip((await run(save, [], {netns})).stdout)}`)
+    }
   }
   parts.push(`nft list ruleset:\n${(await run('nft', ['list', 'ruleset'], {netns})).stdout}`)
   return parts.join('\n')

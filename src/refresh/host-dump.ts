@@ -5,6 +5,7 @@
 // nat PREROUTING, INPUT, OUTPUT, POSTROUTING and every foreign rule in them), so it
 // reads once more, only when there is a session to protect and the plan could touch it.
 import type {Backend, Family} from '../model/types.js'
+import {iptablesProgram} from '../netfilter/commands.js'
 import {run, type NetnsTarget} from '../util/exec.js'
 
 export interface HostFamilyDump {
@@ -44,14 +45,14 @@ async function legacySave(family: Family, target: NetnsTarget): Promise<string |
   const names = family === 'ipv6' ? '/proc/net/ip6_tables_names' : '/proc/net/ip_tables_names'
   const probe = await run('cat', [names], {netns: target, okExitCodes: [1]}).catch(() => undefined)
   if (probe && probe.exitCode === 0 && probe.stdout.trim() === '') return ''
-  return save(family === 'ipv6' ? 'ip6tables-legacy-save' : 'iptables-legacy-save', target)
+  return save(iptablesProgram(family, 'legacy', 'save'), target)
 }
 
 async function readFamily(family: Family, target: NetnsTarget, known: HostSaves | undefined): Promise<HostFamilyDump> {
   const v = family === 'ipv6' ? '6' : '4'
   const saved = known?.family === family ? known.saves : undefined
   const [nft, legacy, routes, forwarding] = await Promise.all([
-    saved ? saved.nft : save(family === 'ipv6' ? 'ip6tables-nft-save' : 'iptables-nft-save', target),
+    saved ? saved.nft : save(iptablesProgram(family, 'nft', 'save'), target),
     saved ? saved.legacy : legacySave(family, target),
     run('ip', ['-j', `-${v}`, 'route'], {netns: target}).then((r) => r.stdout),
     run('cat', [family === 'ipv6' ? '/proc/sys/net/ipv6/conf/all/forwarding' : '/proc/sys/net/ipv4/ip_forward'], {

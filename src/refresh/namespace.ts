@@ -3,6 +3,7 @@
 // that are then parsed, so a refresh costs about one iptables-save per backend
 // present, not a probe plus a save.
 import type {Backend, BackendSetting, Family} from '../model/types.js'
+import {iptablesProgram} from '../netfilter/commands.js'
 import {
   detectBackend,
   keepTables,
@@ -80,13 +81,14 @@ export interface FamilySaves {
  * that file is needed only when the save fails. Measured with `npm run bench`.
  */
 async function saveFamily(target: NetnsTarget, family: Family, nftGate?: Promise<boolean>): Promise<FamilySaves> {
-  const prefix = family === 'ipv4' ? 'iptables' : 'ip6tables'
   // Where a process in the namespace shows its /proc/net, an empty table list there spares the
   // legacy save (a process each, two per namespace with IPv6: issue 12's refresh cost).
   const noLegacy = readProcNet(target, family === 'ipv4' ? 'ip_tables_names' : 'ip6_tables_names')?.length === 0
   const [nft, legacySaved] = await Promise.all([
-    (nftGate ?? Promise.resolve(true)).then((wanted) => (wanted ? save(`${prefix}-nft-save`, target) : '')),
-    noLegacy ? Promise.resolve('') : save(`${prefix}-legacy-save`, target),
+    (nftGate ?? Promise.resolve(true)).then((wanted) =>
+      wanted ? save(iptablesProgram(family, 'nft', 'save'), target) : '',
+    ),
+    noLegacy ? Promise.resolve('') : save(iptablesProgram(family, 'legacy', 'save'), target),
   ])
   const legacy = legacySaved ?? ((await legacyTableNames({netns: target, family})).length > 0 ? undefined : '')
   return {...(nft !== undefined ? {nft} : {}), ...(legacy !== undefined ? {legacy} : {})}
@@ -176,11 +178,11 @@ export async function readNamespaceSaves(
     setting === 'auto' && empty && opts.fallback
       ? opts.fallback
       : await detectBackend({setting, probe: async () => evidence})
-  if (v4[backend] === undefined) throw new Error(`iptables-${backend}-save failed in this namespace`)
+  if (v4[backend] === undefined) throw new Error(`${iptablesProgram('ipv4', backend, 'save')} failed in this namespace`)
   const warnings = warning ? [warning] : []
   // A kernel without IPv6 netfilter: say so, and plan nothing IPv6 here rather than fail the refresh.
   if (v6 && v6[backend] === undefined)
-    warnings.push(`ip6tables-${backend}-save failed: IPv6 rules are neither read nor written here`)
+    warnings.push(`${iptablesProgram('ipv6', backend, 'save')} failed: IPv6 rules are neither read nor written here`)
   const out: NamespaceSaves = {backend, reason, v4}
   if (v6) out.v6 = v6
   if (warnings.length > 0) out.warning = warnings.join('; ')

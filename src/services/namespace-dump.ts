@@ -8,6 +8,7 @@ import {readFileSync} from 'node:fs'
 
 import type {NamespaceDump} from '../explain/index.js'
 import type {Backend} from '../model/types.js'
+import {iptablesProgram} from '../netfilter/commands.js'
 import {run, type NetnsTarget} from '../util/exec.js'
 import {netnsInode} from '../util/netns.js'
 
@@ -202,7 +203,7 @@ export async function readNamespaceDump(
       ? Promise.resolve(opts.ipv4Save)
       : opts.deferRules
         ? Promise.resolve(null)
-        : save(`iptables-${backend}-save`, target),
+        : save(iptablesProgram('ipv4', backend, 'save'), target),
     started.batch,
   ])
   const [v6, topology] = await Promise.all([
@@ -211,7 +212,7 @@ export async function readNamespaceDump(
         ? Promise.resolve(opts.ipv6Save)
         : opts.deferRules
           ? Promise.resolve(null)
-          : save(`ip6tables-${backend}-save`, target)
+          : save(iptablesProgram('ipv6', backend, 'save'), target)
       : Promise.resolve(''),
     started.topology,
   ])
