@@ -1,6 +1,7 @@
 // What dockwall knows about Docker engine versions: which firewall layout an engine
 // writes, and whether dockwall can work beside it. Pure functions of EngineInfo (from
-// `docker version` and `docker info`), so the planner and the commands decide alike.
+// /_ping's headers or `docker version`, and `docker info`), so the planner and the
+// commands decide alike.
 //
 // Layouts (moby release notes and sources; DESIGN.md section 6):
 //   20.10-27  FORWARD → DOCKER-USER (ends with -j RETURN), isolation chains in FORWARD.

@@ -4,7 +4,8 @@
 import type Dockerode from 'dockerode'
 
 import {mapLimit} from '../util/pool.js'
-import {dockerError, isNotFound, type DockerReader} from './client.js'
+import {dockerError, isNotFound, type DockerReader, type EngineHeaders} from './client.js'
+import {parseEngineVersion} from './engine.js'
 import type {
   ContainerStatus,
   DockerContainer,
@@ -121,17 +122,32 @@ function fromInspect(c: Dockerode.ContainerInspectInfo): DockerContainer {
 
 export async function readEngine(conn: DockerReader): Promise<EngineInfo> {
   try {
+    const pinged = conn.client.ping ? engineFromHeaders(await conn.client.ping()) : undefined
+    if (pinged) {
+      // Only Docker 28 and later report a firewall backend; /info is read for it there alone.
+      if ((parseEngineVersion(pinged.version)?.major ?? 0) < 28) return pinged
+      return withFirewallBackend(pinged, (await conn.client.info()) as Record<string, unknown>)
+    }
     const [version, info] = await Promise.all([
       conn.client.version(),
       conn.client.info() as Promise<Record<string, unknown>>,
     ])
-    const fw = info.FirewallBackend as {Driver?: string} | undefined
-    const engine: EngineInfo = {version: version.Version, apiVersion: version.ApiVersion}
-    if (fw?.Driver) engine.firewallBackend = fw.Driver
-    return engine
+    return withFirewallBackend({version: version.Version, apiVersion: version.ApiVersion}, info)
   } catch (err) {
     throw dockerError(err, conn.display, 'reading engine version')
   }
+}
+
+/** The engine named by /_ping's headers (`Server: Docker/28.5.2+dfsg4 (linux)`); undefined when they do not name it. */
+export function engineFromHeaders(headers: EngineHeaders): EngineInfo | undefined {
+  const server = /^Docker\/(\S+)/.exec(headers.server ?? '')?.[1]
+  if (!server || !headers.apiVersion || parseEngineVersion(server) === undefined) return undefined
+  return {version: server, apiVersion: headers.apiVersion}
+}
+
+function withFirewallBackend(engine: EngineInfo, info: Record<string, unknown>): EngineInfo {
+  const fw = info.FirewallBackend as {Driver?: string} | undefined
+  return fw?.Driver ? {...engine, firewallBackend: fw.Driver} : engine
 }
 
 /**

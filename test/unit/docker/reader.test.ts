@@ -31,6 +31,8 @@ describe('connectDockerReader', () => {
   let dir: string
   let server: Server
   const seen: string[] = []
+  /** What /_ping answers in its headers (moby's version middleware sets them on every answer). */
+  let engineHeaders: Record<string, string> = {}
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'dockwall-reader-'))
     server = createServer((req, res) => {
@@ -39,7 +41,10 @@ describe('connectDockerReader', () => {
         res.writeHead(status, {'Content-Type': 'application/json'})
         res.end(JSON.stringify(body))
       }
-      if (req.url === '/version') send(200, {Version: '28.5.1', ApiVersion: '1.51'})
+      if (req.url === '/_ping') {
+        res.writeHead(200, {'Content-Type': 'text/plain', ...engineHeaders})
+        res.end('OK')
+      } else if (req.url === '/version') send(200, {Version: '28.5.1', ApiVersion: '1.51'})
       else if (req.url === '/info') send(200, {FirewallBackend: {Driver: 'iptables'}})
       else if (req.url === '/networks') send(200, [{Name: 'front', Id: 'n1', Driver: 'bridge', IPAM: {Config: []}}])
       else if (req.url === '/containers/json?all=1') send(200, [CONTAINER])
@@ -54,6 +59,7 @@ describe('connectDockerReader', () => {
   })
 
   it('reads Docker as dockerode does: version, info, networks, containers and their inspects', async () => {
+    engineHeaders = {}
     const conn = await connectDockerReader(`unix://${join(dir, 'docker.sock')}`)
     expect(conn.display).toBe(`unix://${join(dir, 'docker.sock')}`)
     const snap = await readDocker(conn, {inspect: 'all'})
@@ -61,6 +67,41 @@ describe('connectDockerReader', () => {
     expect(snap.networks.map((n) => n.name)).toEqual(['front'])
     expect(snap.containers).toMatchObject([{id: 'c1', name: 'web', status: 'running', pid: 4242, inspected: true}])
     expect(seen).toContain('GET /containers/c1/json')
+  })
+
+  describe("the engine from /_ping's headers", () => {
+    const read = async (headers: Record<string, string>) => {
+      engineHeaders = headers
+      seen.length = 0
+      const conn = await connectDockerReader(`unix://${join(dir, 'docker.sock')}`)
+      return (await readDocker(conn, {inspect: []})).engine
+    }
+
+    it('before Docker 28: neither /version nor /info (20-40 ms each on dockerd) is asked', async () => {
+      const engine = await read({Server: 'Docker/20.10.24+dfsg1 (linux)', 'Api-Version': '1.41'})
+      expect(engine).toEqual({version: '20.10.24+dfsg1', apiVersion: '1.41'})
+      expect(seen).toContain('GET /_ping')
+      expect(seen).not.toContain('GET /version')
+      expect(seen).not.toContain('GET /info')
+    })
+
+    it('Docker 28 and later: /info for the firewall backend, not /version', async () => {
+      const engine = await read({Server: 'Docker/28.5.2+dfsg4 (linux)', 'Api-Version': '1.51'})
+      expect(engine).toEqual({version: '28.5.2+dfsg4', apiVersion: '1.51', firewallBackend: 'iptables'})
+      expect(seen).toContain('GET /info')
+      expect(seen).not.toContain('GET /version')
+    })
+
+    it.each([
+      ['no headers (a proxy in between)', {}],
+      ['another server', {Server: 'nginx/1.22.1', 'Api-Version': '1.41'}],
+      ['no API version', {Server: 'Docker/20.10.24+dfsg1 (linux)'}],
+      ['a server version that is not one', {Server: 'Docker/dev (linux)', 'Api-Version': '1.41'}],
+    ])('%s: /version and /info, as before', async (_what, headers) => {
+      const engine = await read(headers)
+      expect(engine).toEqual({version: '28.5.1', apiVersion: '1.51', firewallBackend: 'iptables'})
+      expect(seen).toEqual(expect.arrayContaining(['GET /_ping', 'GET /version', 'GET /info']))
+    })
   })
 
   it("keeps an HTTP error's status and Docker's message", async () => {

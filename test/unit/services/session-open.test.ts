@@ -67,6 +67,7 @@ describe('openSession and the Docker client', () => {
         'info',
         'listContainers',
         'listNetworks',
+        'ping',
         'version',
       ])
     } finally {
