@@ -4,10 +4,11 @@
 // configuration, 2 CPUs: 1.8 s -> 1.4 s of CPU (see the commit that added this file).
 //
 // Entry points keep their paths (oclif finds commands, the help class and hooks through
-// package.json and the manifest; bin/run.js imports global-argv.js, fast-path.js and
-// fast-route.js); shared code goes to dist/chunks/ (dist/chunks/fast/ for bin/run.js's
-// three, a build of their own), and a dynamic import (the Ink views) stays a chunk of its
-// own, loaded only on a terminal.
+// package.json and the manifest; bin/run.js imports global-argv.js and fast-path.js);
+// shared code goes to dist/chunks/ (dist/chunks/fast/ for bin/run.js's two, a build of
+// their own), and a dynamic import (the Ink views) stays a chunk of its own, loaded only on
+// a terminal. The routes bin/run.js runs without oclif are one CommonJS file of their own,
+// dist/src/cli/fast-route.cjs (the last build below).
 //
 // Only pure ES-module packages are bundled. Everything else stays an import of
 // node_modules: oclif (it loads commands itself and compares their classes with its own),
@@ -15,7 +16,7 @@
 // optional native parts do not survive bundling into ES modules), ink and react (loaded
 // only for a terminal).
 import {readdirSync, renameSync, rmSync} from 'node:fs'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 
 import {build} from 'esbuild'
 
@@ -69,6 +70,21 @@ const onlyPureEsm = {
   },
 }
 
+/** The Ink views (src/ui), each an import() of src/ui/index.ts or apply-reporter.ts. */
+const INK_VIEWS = ['plan-review.js', 'apply-progress.js']
+
+/** In the CommonJS build: the Ink views stay import()s of the ES-module build, next to it in dist/src/ui/. */
+const inkViewsOutside = {
+  name: 'ink-views-outside',
+  setup(b) {
+    b.onResolve({filter: /^\.\/(plan-review|apply-progress)\.js$/}, (args) =>
+      args.kind === 'dynamic-import' && dirname(args.importer).endsWith(join(DIST, 'src/ui'))
+        ? {path: `../ui/${args.path.slice(2)}`, external: true}
+        : undefined,
+    )
+  },
+}
+
 const common = {
   outdir: OUT,
   outbase: DIST,
@@ -91,20 +107,40 @@ await build({
   ],
   chunkNames: 'chunks/[name]-[hash]',
 })
-// What bin/run.js loads before oclif, and the routes that do without it (plan, validate,
-// explain, apply/destroy --auto-approve): a build of their own. Sharing chunks with the ~30
-// commands cut their code into pieces by which commands use it: a small plan loaded ~47
-// files. On their own they load 37, and a small plan takes about 20 ms less (whole process,
-// 21 interleaved runs on a sandbox engine: 403 -> 383 ms). No object passes between the two
-// builds: a route that gives back has printed nothing, and oclif starts afresh.
+// What bin/run.js loads before oclif (global-argv.js, fast-path.js) and the two Ink views of
+// the routes' build below: a build of their own. Sharing chunks with the ~30 commands cut
+// their code into pieces by which commands use it.
 await build({
   ...common,
   entryPoints: [
     join(DIST, 'src/cli/global-argv.js'),
     join(DIST, 'src/cli/fast-path.js'),
-    join(DIST, 'src/cli/fast-route.js'),
+    ...INK_VIEWS.map((v) => join(DIST, 'src/ui', v)),
   ],
   chunkNames: 'chunks/fast/[name]-[hash]',
+})
+// The routes that do without oclif (plan, validate, explain, apply/destroy --auto-approve):
+// one CommonJS file, dist/src/cli/fast-route.cjs, that bin/run.js requires. Node 20's ES
+// module loader costs about 1-2 ms per module it links and evaluates, asynchronously, where
+// require() of one file costs one compile: as 37 ES modules a small plan took 409 ms, as this
+// one file 339 ms (whole process, 16 interleaved runs on a sandbox engine, 2 CPUs; the commit
+// that made it gives the figures). What changes with the format:
+// - every module in it was an ES module, strict: so is the file ('use strict' first);
+// - import.meta.url is this file's URL (version.ts and packageRoot walk up to package.json
+//   from it; createRequire resolves from it);
+// - the route's own import()s are inlined, still evaluated on first use; a package left out
+//   is require()d on first use too, except the Ink views, ES modules of ink (which cannot
+//   be required): those stay an import() of the build above, for a terminal only.
+await build({
+  ...common,
+  splitting: false,
+  format: 'cjs',
+  entryPoints: [join(DIST, 'src/cli/fast-route.js')],
+  outdir: undefined,
+  outfile: join(OUT, 'src/cli/fast-route.cjs'),
+  define: {'import.meta.url': '__importMetaUrl'},
+  banner: {js: "'use strict';\nconst __importMetaUrl = require('node:url').pathToFileURL(__filename).href;"},
+  plugins: [inkViewsOutside, onlyPureEsm],
 })
 rmSync(DIST, {recursive: true, force: true})
 renameSync(OUT, DIST)

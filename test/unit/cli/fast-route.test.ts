@@ -3,6 +3,7 @@
 // Every command line a route reads must give the flags oclif's parser gives, with the same
 // environment; every other line is oclif's. A warning sends the line to oclif too, having
 // printed nothing; an error is printed as BaseCommand.catch prints it.
+import {createRequire} from 'node:module'
 import {join} from 'node:path'
 import {PassThrough} from 'node:stream'
 import {pathToFileURL} from 'node:url'
@@ -574,7 +575,8 @@ describe('timerCommand', () => {
     const oclif = new Probe([], config).timer()
     expect(oclif).toEqual([process.execPath, join(config.root, 'bin', 'run.js'), 'rollback-timer'])
     expect(timerCommand()).toEqual(oclif)
-    const built = (await import(pathToFileURL(join(config.root, 'dist/src/cli/fast-route.js')).href)) as {
+    // The CommonJS file bin/run.js requires (packaging/bundle.mjs): its import.meta.url is its own.
+    const built = createRequire(import.meta.url)(join(config.root, 'dist/src/cli/fast-route.cjs')) as {
       timerCommand: () => string[]
     }
     expect(built.timerCommand()).toEqual(oclif)
