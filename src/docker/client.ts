@@ -3,8 +3,8 @@
 // talk to Docker do not pay for it.
 import type Dockerode from 'dockerode'
 import {Buffer} from 'node:buffer'
-import type {IncomingHttpHeaders} from 'node:http'
 import {readFileSync} from 'node:fs'
+import type {IncomingHttpHeaders} from 'node:http'
 import path from 'node:path'
 
 import {AbortError, ExternalError} from '../errors.js'
