@@ -2,7 +2,8 @@
 // its documentation, and nothing of the test tooling (test helpers, benchmarks, demo). The
 // sandbox engine is src/sandbox now: `dockwall test --rehearse` runs on it, so it ships.
 import {readdir, readFile} from 'node:fs/promises'
-import {join} from 'node:path'
+import {dirname, join, resolve} from 'node:path'
+import {pathToFileURL} from 'node:url'
 
 import {execa} from 'execa'
 import {describe, expect, it} from 'vitest'
@@ -62,5 +63,19 @@ describe('the bundle', () => {
     expect(
       [...zod].filter((m) => m.startsWith('v4/classic/') || /^v4\/locales\/(?!en\.js$|index\.js$)/.test(m)),
     ).toEqual([])
+  })
+
+  // The routes' CommonJS file cannot require() ink (an ES module with top-level await): its
+  // Ink views stay import()s of ES-module files built beside it (packaging/bundle.mjs). The
+  // routes hand a terminal to oclif, so no e2e test reaches them: checked here.
+  it("fast-route.cjs's import()s of the Ink views name the ES modules beside it", async () => {
+    const file = join(REPO_ROOT, 'dist/src/cli/fast-route.cjs')
+    const text = await readFile(file, 'utf8')
+    const relative = [...text.matchAll(/\bimport\("(\.[^"]+)"\)/g)].map((m) => m[1]!)
+    expect(relative.sort()).toEqual(['../ui/apply-progress.js', '../ui/plan-review.js'])
+    const view = (name: string) =>
+      import(pathToFileURL(resolve(dirname(file), name)).href) as Promise<Record<string, unknown>>
+    expect(typeof (await view('../ui/apply-progress.js')).mountApplyProgress).toBe('function')
+    expect(typeof (await view('../ui/plan-review.js')).reviewPlanInteractive).toBe('function')
   })
 })
