@@ -16,10 +16,11 @@
 // and waiting (for iptables and Docker), printed as a note.
 //
 //   npm run build && npm run build:tools && node build/test/bench/whole.js [--quick]
+import {readFileSync} from 'node:fs'
 import {mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {pathToFileURL} from 'node:url'
+import {fileURLToPath, pathToFileURL} from 'node:url'
 
 import type {Backend} from '../../src/model/types.js'
 import {run} from '../../src/util/exec.js'
@@ -73,24 +74,70 @@ async function reset(h: Host, configDir: string): Promise<void> {
   for (const f of ['state.json', 'state.json.backup']) await rm(join(configDir, f), {force: true})
 }
 
-/** Self time of a --cpu-prof profile by where the code lives, in seconds. */
-export function attribute(profile: {
-  nodes: Array<{id: number; callFrame: {functionName: string; url: string}}>
-  samples: number[]
-  timeDeltas: number[]
-}): Array<[string, number]> {
+/**
+ * Where each line of a bundled file came from: esbuild starts every module it bundles with a
+ * comment naming it (`// dist/src/plan/firewall-changes.js`, `// node_modules/zod/v4/...`).
+ * Sorted by line (0-based, as a profile's callFrame.lineNumber).
+ */
+export function bundledModules(text: string): Array<{line: number; path: string}> {
+  const out: Array<{line: number; path: string}> = []
+  let line = 0
+  for (const l of text.split('\n')) {
+    const m = /^\/\/ ((?:dist|node_modules)\/\S+\.[cm]?js)$/.exec(l)
+    if (m) out.push({line, path: m[1]!})
+    line++
+  }
+  return out
+}
+
+/** The part of dockwall (src/plan, commands) or the package a bundled module path belongs to. */
+function partOf(path: string): string {
+  const pkg = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)
+  if (pkg) return `package ${pkg[1]}`
+  return /(?:^|\/)dist\/(src\/[^/]+|commands)/.exec(path)?.[1] ?? 'other'
+}
+
+/**
+ * Self time of a --cpu-prof profile by where the code lives, in seconds: src/config,
+ * src/plan, src/state... For the bundled files (the routes' fast-route.cjs, the chunks) the
+ * module is found by the frame's line among the bundle's module comments, read with `source`.
+ */
+export function attribute(
+  profile: {
+    nodes: Array<{id: number; callFrame: {functionName: string; url: string; lineNumber?: number}}>
+    samples: number[]
+    timeDeltas: number[]
+  },
+  source: (url: string) => string | undefined = () => undefined,
+): Array<[string, number]> {
+  const bundles = new Map<string, Array<{line: number; path: string}>>()
+  const modulesOf = (url: string) => {
+    let mods = bundles.get(url)
+    if (!mods) bundles.set(url, (mods = bundledModules(source(url) ?? '')))
+    return mods
+  }
   const where = new Map<number, string>()
   for (const n of profile.nodes) {
-    const {url, functionName} = n.callFrame
+    const {url, functionName, lineNumber = 0} = n.callFrame
     let k: string
     if (functionName === '(garbage collector)') k = 'garbage collection'
     else if (functionName === '(idle)' || functionName === '(program)') k = 'waiting (iptables, Docker, I/O)'
     else if (url.startsWith('node:') || url === '') k = 'node internals (start-up, module loading, I/O)'
-    else if (url.includes('/node_modules/'))
-      k = `package ${/\/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? '?'}`
+    else if (url.includes('/node_modules/')) k = partOf(url)
     else {
-      const m = /\/dist\/(src\/[^/]+|commands)/.exec(url)
-      k = m ? m[1]! : 'other'
+      const mods = modulesOf(url)
+      // The last module comment at or above the line; before the first, the bundle's own preamble.
+      let lo = 0
+      let hi = mods.length - 1
+      let at: string | undefined
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1
+        if (mods[mid]!.line <= lineNumber) {
+          at = mods[mid]!.path
+          lo = mid + 1
+        } else hi = mid - 1
+      }
+      k = partOf(at ?? url)
     }
     where.set(n.id, k)
   }
@@ -100,6 +147,15 @@ export function attribute(profile: {
     totals.set(k, (totals.get(k) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1e6)
   })
   return [...totals.entries()].sort((a, b) => b[1] - a[1])
+}
+
+/** A profile's file:// URL read as text; undefined when it is not a readable file. */
+function readUrl(url: string): string | undefined {
+  try {
+    return url.startsWith('file://') ? readFileSync(fileURLToPath(url), 'utf8') : undefined
+  } catch {
+    return undefined
+  }
 }
 
 async function measureSize(
@@ -211,7 +267,7 @@ async function measureSize(
     const wall = (performance.now() - t0) / 1000
     const file = (await readdir(profDir)).find((f) => f.endsWith('.cpuprofile'))
     if (file) {
-      const parts = attribute(JSON.parse(await readFile(join(profDir, file), 'utf8')))
+      const parts = attribute(JSON.parse(await readFile(join(profDir, file), 'utf8')), readUrl)
       notes.push(
         `${h.backend}, ${n} rules, one apply under --cpu-prof (${secs(wall)} wall, profiling included): ${parts
           .filter(([, s]) => s >= 0.005)
