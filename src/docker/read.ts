@@ -122,7 +122,9 @@ function fromInspect(c: Dockerode.ContainerInspectInfo): DockerContainer {
 
 export async function readEngine(conn: DockerReader): Promise<EngineInfo> {
   try {
-    const pinged = conn.client.ping ? engineFromHeaders(await conn.client.ping()) : undefined
+    // A /_ping refused (a socket proxy's rules) is not the engine's answer: /version and /info say it.
+    const headers = conn.client.ping ? await conn.client.ping().catch(() => undefined) : undefined
+    const pinged = headers && engineFromHeaders(headers)
     if (pinged) {
       // Only Docker 28 and later report a firewall backend; /info is read for it there alone.
       if ((parseEngineVersion(pinged.version)?.major ?? 0) < 28) return pinged

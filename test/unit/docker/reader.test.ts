@@ -33,6 +33,7 @@ describe('connectDockerReader', () => {
   const seen: string[] = []
   /** What /_ping answers in its headers (moby's version middleware sets them on every answer). */
   let engineHeaders: Record<string, string> = {}
+  let pingStatus = 200
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'dockwall-reader-'))
     server = createServer((req, res) => {
@@ -42,8 +43,8 @@ describe('connectDockerReader', () => {
         res.end(JSON.stringify(body))
       }
       if (req.url === '/_ping') {
-        res.writeHead(200, {'Content-Type': 'text/plain', ...engineHeaders})
-        res.end('OK')
+        res.writeHead(pingStatus, {'Content-Type': 'text/plain', ...engineHeaders})
+        res.end(pingStatus === 200 ? 'OK' : 'Forbidden')
       } else if (req.url === '/version') send(200, {Version: '28.5.1', ApiVersion: '1.51'})
       else if (req.url === '/info') send(200, {FirewallBackend: {Driver: 'iptables'}})
       else if (req.url === '/networks') send(200, [{Name: 'front', Id: 'n1', Driver: 'bridge', IPAM: {Config: []}}])
@@ -90,6 +91,17 @@ describe('connectDockerReader', () => {
       expect(engine).toEqual({version: '28.5.2+dfsg4', apiVersion: '1.51', firewallBackend: 'iptables'})
       expect(seen).toContain('GET /info')
       expect(seen).not.toContain('GET /version')
+    })
+
+    it('a /_ping refused (a socket proxy that allows /version and /info): /version and /info, as before', async () => {
+      pingStatus = 403
+      try {
+        const engine = await read({Server: 'Docker/20.10.24+dfsg1 (linux)', 'Api-Version': '1.41'})
+        expect(engine).toEqual({version: '28.5.1', apiVersion: '1.51', firewallBackend: 'iptables'})
+        expect(seen).toEqual(expect.arrayContaining(['GET /_ping', 'GET /version', 'GET /info']))
+      } finally {
+        pingStatus = 200
+      }
     })
 
     it.each([
