@@ -77,7 +77,8 @@ const INK_VIEWS = ['plan-review.js', 'apply-progress.js']
 const inkViewsOutside = {
   name: 'ink-views-outside',
   setup(b) {
-    b.onResolve({filter: /^\.\/(plan-review|apply-progress)\.js$/}, (args) =>
+    const views = new RegExp(`^\\./(${INK_VIEWS.map((v) => v.replaceAll('.', '\\.')).join('|')})$`)
+    b.onResolve({filter: views}, (args) =>
       args.kind === 'dynamic-import' && dirname(args.importer).endsWith(join(DIST, 'src/ui'))
         ? {path: `../ui/${args.path.slice(2)}`, external: true}
         : undefined,
@@ -122,9 +123,9 @@ await build({
 // The routes that do without oclif (plan, validate, explain, apply/destroy --auto-approve):
 // one CommonJS file, dist/src/cli/fast-route.cjs, that bin/run.js requires. Node 20's ES
 // module loader costs about 1-2 ms per module it links and evaluates, asynchronously, where
-// require() of one file costs one compile: as 37 ES modules a small plan took 409 ms, as this
-// one file 339 ms (whole process, 16 interleaved runs on a sandbox engine, 2 CPUs; the commit
-// that made it gives the figures). What changes with the format:
+// require() of one file costs one compile: as 37 ES modules a small plan took 371 ms, as this
+// one file 321 ms (whole process, nft, 20 interleaved runs on a sandbox engine, 2 CPUs; the
+// commit that made it gives the figures). What changes with the format:
 // - every module in it was an ES module, strict: so is the file ('use strict' first);
 // - import.meta.url is this file's URL (version.ts and packageRoot walk up to package.json
 //   from it; createRequire resolves from it);
