@@ -59,10 +59,10 @@ function dockwallOnly(text: string): string {
     .join('\n')
 }
 
-async function save(cmd: string, target: NetnsTarget): Promise<string | undefined> {
+async function save(cmd: string, target: NetnsTarget, signal?: AbortSignal): Promise<string | undefined> {
   try {
     // stdout only: iptables-nft warns about legacy tables on stderr.
-    return (await run(cmd, [], {netns: target})).stdout
+    return (await run(cmd, [], {netns: target, ...(signal ? {cancelSignal: signal} : {})})).stdout
   } catch {
     return undefined
   }
@@ -80,16 +80,23 @@ export interface FamilySaves {
  * file stays empty), so its output says itself whether legacy tables exist, and the probe of
  * that file is needed only when the save fails. Measured with `npm run bench`.
  */
-async function saveFamily(target: NetnsTarget, family: Family, nftGate?: Promise<boolean>): Promise<FamilySaves> {
+async function saveFamily(
+  target: NetnsTarget,
+  family: Family,
+  nftGate?: Promise<boolean>,
+  signal?: AbortSignal,
+): Promise<FamilySaves> {
   // Where a process in the namespace shows its /proc/net, an empty table list there spares the
   // legacy save (a process each, two per namespace with IPv6: issue 12's refresh cost).
   const noLegacy = readProcNet(target, family === 'ipv4' ? 'ip_tables_names' : 'ip6_tables_names')?.length === 0
   const [nft, legacySaved] = await Promise.all([
     (nftGate ?? Promise.resolve(true)).then((wanted) =>
-      wanted ? save(iptablesProgram(family, 'nft', 'save'), target) : '',
+      wanted ? save(iptablesProgram(family, 'nft', 'save'), target, signal) : '',
     ),
-    noLegacy ? Promise.resolve('') : save(iptablesProgram(family, 'legacy', 'save'), target),
+    noLegacy ? Promise.resolve('') : save(iptablesProgram(family, 'legacy', 'save'), target, signal),
   ])
+  // Killed: nothing to look into (the reads are not used).
+  if (signal?.aborted) return {}
   const legacy = legacySaved ?? ((await legacyTableNames({netns: target, family})).length > 0 ? undefined : '')
   return {...(nft !== undefined ? {nft} : {}), ...(legacy !== undefined ? {legacy} : {})}
 }
@@ -109,9 +116,9 @@ const DOCKER_CHAIN = /^:DOCKER(?:[-_]\S*)? /m
  * issue 12's IPv6 support added to a legacy host's refresh. The wait it costs falls only on
  * namespaces with legacy IPv4 tables; nft hosts run all their saves at once.
  */
-async function saveFamilies(target: NetnsTarget, ipv6: boolean): Promise<[FamilySaves, FamilySaves | undefined]> {
+async function saveFamilies(target: NetnsTarget, ipv6: boolean, signal?: AbortSignal): Promise<RawSaves> {
   const legacy4 = readProcNet(target, 'ip_tables_names')
-  const v4 = saveFamily(target, 'ipv4')
+  const v4 = saveFamily(target, 'ipv4', undefined, signal)
   if (!ipv6) return [await v4, undefined]
   const gate =
     legacy4 !== undefined && legacy4.length > 0
@@ -120,7 +127,18 @@ async function saveFamilies(target: NetnsTarget, ipv6: boolean): Promise<[Family
             !(s.nft !== undefined && !TABLE_LINE.test(s.nft) && s.legacy !== undefined && DOCKER_CHAIN.test(s.legacy)),
         )
       : undefined
-  return Promise.all([v4, saveFamily(target, 'ipv6', gate)])
+  return Promise.all([v4, saveFamily(target, 'ipv6', gate, signal)])
+}
+
+/** A namespace's saves as read, IPv4 and (when asked) IPv6, before a backend is chosen. */
+export type RawSaves = [FamilySaves, FamilySaves | undefined]
+
+/**
+ * Starts the saves readNamespaceSaves makes, before its caller knows the backend setting:
+ * openSession starts the host's while the configuration is read. `signal` kills them.
+ */
+export function startSaves(target: NetnsTarget, opts: {ipv6: boolean; signal?: AbortSignal}): Promise<RawSaves> {
+  return saveFamilies(target, opts.ipv6, opts.signal)
 }
 
 /** Both families' saves summed: Docker writes iptables and ip6tables with the same backend. */
@@ -164,8 +182,10 @@ export async function readNamespaceSaves(
   target: NetnsTarget,
   setting: BackendSetting,
   opts: ReadOptions = {},
+  /** startSaves(target, {ipv6: opts.ipv6}), started earlier by the caller. */
+  started?: Promise<RawSaves>,
 ): Promise<NamespaceSaves> {
-  const [v4, v6] = await saveFamilies(target, opts.ipv6 === true)
+  const [v4, v6] = await (started ?? saveFamilies(target, opts.ipv6 === true))
   const evidence = evidenceOf(v4, v6)
   // The system's `iptables` decides only when neither backend holds a rule (decideBackend): ask it then.
   const empty = evidence.nft.rules === 0 && evidence.legacy.rules === 0

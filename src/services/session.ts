@@ -9,7 +9,7 @@ import {connectDocker, connectDockerReader, type DockerConnection, type DockerRe
 import {listDocker, type DockerLists} from '../docker/read.js'
 import {AbortError, ConfigError, ConfigNotFoundError, type Diagnostic} from '../errors.js'
 import type {BackendSetting, DesiredModel} from '../model/types.js'
-import {readNamespaceSaves, type NamespaceSaves} from '../refresh/namespace.js'
+import {readNamespaceSaves, startSaves, type NamespaceSaves} from '../refresh/namespace.js'
 import type {Lock, State} from '../state/index.js'
 import {resolveStatePath} from '../state/paths.js'
 import {mayHavePending} from './confirm-paths.js'
@@ -153,44 +153,62 @@ const READ_ONLY = new Set(['plan', 'graph'])
 
 export async function openSession(opts: SessionOptions): Promise<Session> {
   const host = await hostTarget(opts.netns)
-  const {model, warnings} = opts.model ? {model: opts.model, warnings: []} : await loadModel(opts)
-  const statePath = resolveStatePath(opts.state, model.settings.statePath)
-  // The lock and the state's decoder (zod): loaded here, not with the module, since
-  // connectHostReader's readers (explain) need neither.
-  const {acquireLock, checkStateFiles, readState} = await import('../state/index.js')
-  // An apply waiting for confirmation (apply --confirm-within) holds off changes; one whose timer
-  // is gone is rolled back first. The confirm window's machinery (apply's rollback, zod schemas)
-  // loads only when its file is there: most runs find none.
-  if (await mayHavePending(statePath)) {
-    const {settlePending} = await import('./confirm.js')
-    await settlePending(statePath, !READ_ONLY.has(opts.operation), opts.warn)
-  }
-  if (opts.lock === false) opts.warn(NO_LOCK_WARNING)
-  const lock =
-    opts.lock === false
-      ? NO_LOCK
-      : await acquireLock(statePath, {
-          timeoutMs: opts.lockTimeoutMs,
-          operation: opts.operation,
-          warn: opts.warn,
-          releaseOnSignal: false,
-        })
-  const backend = opts.backend ?? model.settings.backend
-  // Read once the lock is held (another dockwall's apply is over; with --lock=false there is none,
-  // as for every read), and before the state, whose decode takes about as long.
-  let hostSaves: Promise<NamespaceSaves> | undefined = readNamespaceSaves(host, backend, {ipv6: true})
-  // Taken or not, a failure is the refresh's to report (or nobody's, when the session fails first).
-  hostSaves.catch(() => {})
-  const takeHostSaves = (target: NetnsTarget, setting: BackendSetting): Promise<NamespaceSaves> | undefined => {
-    const started = hostSaves
-    hostSaves = undefined
-    return started && setting === backend && sameTarget(target, host) ? started : undefined
-  }
-  let dockerLists: Promise<DockerLists> | undefined
+  // The host's saves start before the configuration is read, so iptables-save runs on the other
+  // CPU meanwhile (at 20,000 rules on nft, 0.3-0.6 s of save beside as much of loading). Read
+  // before the lock, they are used only when no other dockwall can have written since they
+  // started (earlySavesHold); otherwise they are killed and the host is read again.
+  const earlyFrom = Date.now()
+  const early = new AbortController()
+  const earlySaves = startSaves(host, {ipv6: true, signal: early.signal})
+  earlySaves.catch(() => {})
+  let lock: SessionLock | undefined
   try {
+    const {model, warnings} = opts.model ? {model: opts.model, warnings: []} : await loadModel(opts)
+    const statePath = resolveStatePath(opts.state, model.settings.statePath)
+    // The lock and the state's decoder (zod): loaded here, not with the module, since
+    // connectHostReader's readers (explain) need neither.
+    const {acquireLock, checkStateFiles, readState} = await import('../state/index.js')
+    // An apply waiting for confirmation (apply --confirm-within) holds off changes; one whose timer
+    // is gone is rolled back first. The confirm window's machinery (apply's rollback, zod schemas)
+    // loads only when its file is there: most runs find none.
+    const pending = await mayHavePending(statePath)
+    if (pending) {
+      const {settlePending} = await import('./confirm.js')
+      await settlePending(statePath, !READ_ONLY.has(opts.operation), opts.warn)
+    }
+    if (opts.lock === false) opts.warn(NO_LOCK_WARNING)
+    const held =
+      opts.lock === false
+        ? undefined
+        : await acquireLock(statePath, {
+            timeoutMs: opts.lockTimeoutMs,
+            operation: opts.operation,
+            warn: opts.warn,
+            releaseOnSignal: false,
+          })
+    const sessionLock: SessionLock = held ?? NO_LOCK
+    lock = sessionLock
+    const backend = opts.backend ?? model.settings.backend
+    // Read once the lock is held (another dockwall's apply is over; with --lock=false there is none,
+    // as for every read), and before the state, whose decode takes about as long.
+    const useEarly = !pending && (await earlySavesHold(statePath, earlyFrom, held?.contended ?? false))
+    if (!useEarly) early.abort()
+    let hostSaves: Promise<NamespaceSaves> | undefined = readNamespaceSaves(
+      host,
+      backend,
+      {ipv6: true},
+      useEarly ? earlySaves : undefined,
+    )
+    // Taken or not, a failure is the refresh's to report (or nobody's, when the session fails first).
+    hostSaves.catch(() => {})
+    const takeHostSaves = (target: NetnsTarget, setting: BackendSetting): Promise<NamespaceSaves> | undefined => {
+      const started = hostSaves
+      hostSaves = undefined
+      return started && setting === backend && sameTarget(target, host) ? started : undefined
+    }
     const docker = await connectDockerReader(opts.dockerHost)
     // The configuration's containers are inspected with the lists: a refresh inspects them in any case.
-    dockerLists = listDocker(
+    let dockerLists: Promise<DockerLists> | undefined = listDocker(
       docker,
       model.containers.map((c) => c.name),
     )
@@ -204,7 +222,7 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
       configWarnings: warnings,
       statePath,
       state,
-      lock,
+      lock: sessionLock,
       docker,
       dockerWriter: () => (writer ??= connectDocker(opts.dockerHost)),
       host,
@@ -215,11 +233,30 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
         dockerLists = undefined
         return started
       },
-      close: () => lock.release(),
+      close: () => sessionLock.release(),
     }
   } catch (err) {
-    await lock.release()
+    // A configuration error must not wait for the host's saves; they are not used.
+    early.abort()
+    await lock?.release()
     throw err
+  }
+}
+
+/**
+ * Whether saves started at `from`, before the lock was held, still show the host as it is:
+ * no other dockwall held the lock when it was asked for (`contended`), and none wrote the
+ * state since (an apply writes it after every step that changed the host, so a change the
+ * saves may have missed is followed by a newer state file).
+ */
+export async function earlySavesHold(statePath: string, from: number, contended: boolean): Promise<boolean> {
+  if (contended) return false
+  try {
+    // A millisecond of slack: `from` is whole milliseconds, the file's times are finer.
+    const s = await stat(statePath)
+    return Math.max(s.mtimeMs, s.ctimeMs) < from - 1
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' // no state file: nobody has written one
   }
 }
 

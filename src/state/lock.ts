@@ -72,6 +72,11 @@ export interface Lock {
   release(): Promise<void>
   /** Throws an AbortError unless the lock file still holds this lock (someone ran force-unlock). */
   check(): Promise<void>
+  /**
+   * Whether another holder had the lock when it was first asked for (alive, or dead and taken
+   * over): what was read of the host before the lock was held may predate that holder's writes.
+   */
+  readonly contended: boolean
 }
 
 const lockInfoSchema = z.object({
@@ -163,6 +168,7 @@ export async function acquireLock(statePath: string, opts: LockOptions): Promise
   const deadline = Date.now() + Math.max(0, opts.timeoutMs)
   let pause = 25
   let tmpWritten = 0
+  let contended = false
   const warned = new Set<string>()
   try {
     for (;;) {
@@ -175,8 +181,9 @@ export async function acquireLock(statePath: string, opts: LockOptions): Promise
       }
       if (await tryCreate(tmp, lockPath)) {
         await removeDeadCompanions(lockPath)
-        return new HeldLock(lockPath, info, opts.releaseOnSignal ?? true)
+        return new HeldLock(lockPath, info, opts.releaseOnSignal ?? true, contended)
       }
+      contended = true
       const holder = await readLockFile(lockPath)
       if (holder === null) continue // released between our attempt and our look: try again at once
       if (holder.kind === 'held' && isStale(holder.info)) {
@@ -275,6 +282,7 @@ class HeldLock implements Lock {
     readonly path: string,
     readonly info: LockInfo,
     private readonly releaseOnSignal: boolean,
+    readonly contended: boolean,
   ) {
     process.on('exit', this.onExit)
     if (releaseOnSignal) {

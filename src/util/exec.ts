@@ -22,6 +22,8 @@ export interface RunOptions {
    * (or waiting for the xtables lock) and commits after a SIGKILLed apply, racing the next.
    */
   dieWithParent?: boolean
+  /** Kills the child when aborted (the run then fails): a read started early that is no longer wanted. */
+  cancelSignal?: AbortSignal
 }
 
 export interface RunResult {
@@ -96,6 +98,7 @@ export async function run(file: string, args: readonly string[], opts: RunOption
     stripFinalNewline: false,
     env: opts.env,
     timeout: opts.timeoutMs,
+    ...(opts.cancelSignal ? {cancelSignal: opts.cancelSignal} : {}),
   })
   const exitCode = result.exitCode ?? -1
   const out: RunResult = {stdout: result.stdout, stderr: result.stderr, exitCode, command: argv}

@@ -46,7 +46,7 @@ export const E2E_ENGINES: readonly E2eEngine[] = [
 ]
 
 /** Files that start no Docker engine (iptables in scratch namespaces): run once, in the `e2e` project. */
-export const ENGINE_INDEPENDENT: readonly string[] = ['test/e2e/netfilter-*.test.ts']
+export const ENGINE_INDEPENDENT: readonly string[] = ['test/e2e/netfilter-*.test.ts', 'test/e2e/early-read.test.ts']
 
 /** Both iptables backends: every e2e scenario runs on each, `describe.each(BACKENDS)`. */
 export const BACKENDS: readonly Backend[] = ['nft', 'legacy']

@@ -52,6 +52,7 @@ function session(statePath: string, createNetwork: (o: Dockerode.NetworkCreateOp
     path: `${statePath}.lock`,
     release: () => Promise.resolve(),
     check: () => Promise.resolve(),
+    contended: false,
   }
   return {
     model: desired,
