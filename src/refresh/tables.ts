@@ -31,6 +31,35 @@ function actualRule(rule: Rule, table: string): ActualRule {
   }
 }
 
+/** `-m comment --comment "..."` as iptables-save writes a comment with characters to quote (`dockwall:` has one). */
+const QUOTED_COMMENT = / -m comment --comment "([^"\\]*)"(?= |$)/
+const JUMP = / -j (\S+)(?= |$)/
+
+function count(text: string, part: string): number {
+  let n = 0
+  for (let at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + part.length)) n++
+  return n
+}
+
+/**
+ * A line of one of dockwall's chains, without the parser, when it has the plain shape
+ * iptables-save gives the lines dockwall writes: one quoted comment (no escapes, no other
+ * quotes) and one `-j` target. Its spec is the saved text, which for such a line is the
+ * parser's normal form (checked on every line of the fixtures' dumps); the planner compares
+ * differing texts in normal form in any case. Parsing them cost 0.45 s of a 20,000-rule plan.
+ * Undefined for any other shape: the parser reads it.
+ */
+function savedOwnedRule(line: string, chain: string): ActualRule | undefined {
+  const prefix = `-A ${chain} `
+  if (!line.startsWith(prefix) || line.includes('\\') || line.includes("'") || line.trimEnd() !== line) return undefined
+  const comment = QUOTED_COMMENT.exec(line)
+  const jump = JUMP.exec(line)
+  if (!comment || !jump || count(line, '"') !== 2 || count(line, ' --comment ') !== 1) return undefined
+  if (count(line, ' -j ') !== 1 || line.includes(' -g ') || line.includes(' --goto ') || line.includes(' --jump '))
+    return undefined
+  return {spec: line.slice(prefix.length), comment: comment[1]!, target: jump[1]!}
+}
+
 /** Turns a parsed ruleset into the planner's shape: filter and nat, chains in order, rules with their normal-form spec. */
 export function toActualTables(ruleset: Ruleset): ActualTables {
   const out: ActualTables = {}
@@ -132,7 +161,12 @@ export function readTables(text: string, given?: Family): ActualTables {
       const p = pending.get(key)!
       const chain = chains.get(chainName) ?? {name: chainName, policy: null, rules: []}
       chains.set(chainName, chain)
-      if (p.mentionsOwned)
+      if (chainName.startsWith(OWNED_PREFIX))
+        chain.rules = p.lines.map(
+          (line, i) =>
+            savedOwnedRule(line, chainName) ?? actualRule(parseRule(line, name, {family}, p.lineNos[i]), name),
+        )
+      else if (p.mentionsOwned)
         chain.rules = p.lines.map((line, i) => actualRule(parseRule(line, name, {family}, p.lineNos[i]), name))
       else parseOnAccess(chain, name, p, family)
     }

@@ -10,6 +10,7 @@ import {mentionsNoOwnedChain, readTables, toActualTables, unparsedRuleLines} fro
 import type {ActualModel, ActualNamespace} from '../../../src/refresh/types.js'
 import {actualToJson} from '../../../src/ui/actual-view.js'
 import {dumps} from '../netfilter/fixtures.js'
+import {NORMAL_FORM_CASES} from '../netfilter/normal-forms.js'
 
 const HOST = `*nat
 :PREROUTING ACCEPT [0:0]
@@ -116,5 +117,55 @@ describe('readTables', () => {
     const t = readTables(bad)
     const forward = t.filter!.chains.find((c) => c.name === 'FORWARD')!
     expect(() => forward.rules).toThrow((eagerError as Error).message)
+  })
+
+  describe("dockwall's own chains, read without the parser where the line has the saved shape", () => {
+    /** Every saved form of normal-forms.ts (what iptables-save 1.8.9 printed) with a dockwall comment before its target. */
+    const lines = (family: 'ipv4' | 'ipv6', table: string): string[] =>
+      NORMAL_FORM_CASES.filter((c) => c.family === family && c.table === table && !c.saved.includes('--comment'))
+        .map((c, i) => c.saved.replace(/ -j |^-j /, (j) => ` -m comment --comment "dockwall:rule.r${i}"${j}`).trim())
+        .map((spec) => `-A DOCKWALL-X ${spec}`)
+    const save = (family: 'ipv4' | 'ipv6'): string =>
+      ['filter', 'nat', 'raw']
+        .map((t) => [`*${t}`, ':DOCKWALL-X - [0:0]', ...lines(family, t), 'COMMIT'].join('\n'))
+        .join('\n') + '\n'
+
+    it.each(['ipv4', 'ipv6'] as const)('gives what the eager parse gives for every saved form (%s)', (family) => {
+      // Given every saved form the kernel printed, as lines of a dockwall chain
+      const text = save(family)
+      expect(lines(family, 'filter').length).toBeGreaterThan(10)
+      // When it is read both ways
+      const lazy = readTables(text, family)
+      const eager = toActualTables(parseRuleset(text, {family}))
+      // Then the rules are the same: spec (the normal form), comment and target
+      expect(lazy).toEqual(eager)
+    })
+
+    it('reads the saved text, comment and target of a plain line', () => {
+      const t = readTables(
+        '*filter\n:DOCKWALL-FORWARD - [0:0]\n-A DOCKWALL-FORWARD -s 10.0.0.3/32 -p tcp -m tcp --dport 80 -m comment --comment "dockwall:rule.a" -j ACCEPT\nCOMMIT\n',
+      )
+      expect(t.filter!.chains[0]!.rules).toEqual([
+        {
+          spec: '-s 10.0.0.3/32 -p tcp -m tcp --dport 80 -m comment --comment "dockwall:rule.a" -j ACCEPT',
+          comment: 'dockwall:rule.a',
+          target: 'ACCEPT',
+        },
+      ])
+    })
+
+    it.each([
+      ['an escaped quote', '-m comment --comment "dockwall:a \\"b\\"" -j ACCEPT'],
+      ['two comments', '-m comment --comment "dockwall:rule.a" -m comment --comment "x y" -j ACCEPT'],
+      ['no comment', '-s 10.0.0.1/32 -j ACCEPT'],
+      ['a goto', '-m comment --comment "dockwall:rule.a" -g OTHER'],
+      ['no target', '-m comment --comment "dockwall:rule.a"'],
+      ['a target option that looks like one', '-m comment --comment "dockwall:rule.a -j DROP" -j ACCEPT'],
+    ])('leaves a line with %s to the parser', (_what, spec) => {
+      // Given a line of another shape in dockwall's chain
+      const text = `*filter\n:DOCKWALL-FORWARD - [0:0]\n-A DOCKWALL-FORWARD ${spec}\nCOMMIT\n`
+      // Then it reads as the parser reads it
+      expect(readTables(text)).toEqual(toActualTables(parseRuleset(text)))
+    })
   })
 })
