@@ -23,8 +23,12 @@ export function applyTransactions(actual: ActualModel, plan: Plan): ActualModel 
         if (existing) existing.rules = []
         else table.chains.push({name: m[1] as string, policy: null, rules: []})
       } else if ((m = /^-A (\S+) (.*)$/.exec(line))) chain(m[1] as string).rules.push(actualRule(m[2] as string))
-      else if ((m = /^-I (\S+) 1 (.*)$/.exec(line))) chain(m[1] as string).rules.unshift(actualRule(m[2] as string))
-      else if ((m = /^-D (\S+) (.*)$/.exec(line))) {
+      else if ((m = /^-I (\S+) (\d+) (.*)$/.exec(line))) {
+        const c = chain(m[1] as string)
+        const at = Number(m[2])
+        if (at < 1 || at > c.rules.length + 1) throw new Error(`-I past the end: ${line}`)
+        c.rules.splice(at - 1, 0, actualRule(m[3] as string))
+      } else if ((m = /^-D (\S+) (.*)$/.exec(line))) {
         const c = chain(m[1] as string)
         const i = c.rules.findIndex((r) => r.spec === m![2])
         if (i < 0) throw new Error(`-D of a missing rule: ${line}`)
