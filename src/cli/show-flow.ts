@@ -29,7 +29,8 @@ export async function runShow(flags: ShowFlags, planFile: string | undefined, io
   const settings = sessionSettings(flags)
   const ctx = await readShowContext(settings, io.warn)
   if (!flags.actual) {
-    if (flags.json) process.stdout.write(`${JSON.stringify(stateJsonView(ctx.state), null, 2)}\n`)
+    // One line, as `terraform show -json` prints the state.
+    if (flags.json) process.stdout.write(`${JSON.stringify(stateJsonView(ctx.state))}\n`)
     else if (!ctx.state || ctx.state.resources.length === 0) io.log(`The state (${ctx.statePath}) is empty.`)
     else for (const r of ctx.state.resources) io.log(r.address)
     return

@@ -47,11 +47,11 @@ export interface RenderPlanOptions {
 /** The plan as a string ready to write to stdout, ending with a newline. */
 export function renderPlan(plan: Plan, opts: RenderPlanOptions = {}): string {
   const assertions = opts.assertions ?? []
+  // One line, as `terraform show -json` prints its plan: a 20,000-rule plan is 25 MB so, 45 MB
+  // indented, and the indenting and writing took 0.3 s more (whitespace is not in the contract).
   if (opts.format === 'json')
     return `${JSON.stringify(
       assertions.length > 0 ? {...planToJson(plan), assertions: assertionsJson(assertions)} : planToJson(plan),
-      null,
-      2,
     )}\n`
   const text = renderPlanText(plan, {color: opts.color ?? false, width: opts.width, verbose: opts.verbose ?? false})
   return assertions.length > 0 ? `${text}\n${renderAssertionsText(assertions)}` : text

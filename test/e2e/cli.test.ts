@@ -110,7 +110,10 @@ describe.each(BACKENDS)("a Terraform user's CLI on %s", (backend) => {
   })
 
   it("plans the rule's move into dockwall's chain, and nothing for the adopted network and attachment", async () => {
-    const plan = parseJson<PlanJson>(expectExit(await run(['plan', '--json']), 0))
+    const planned = expectExit(await run(['plan', '--json']), 0)
+    // One line, as terraform show -json prints a plan.
+    expect(planned.stdout.trimEnd().split('\n')).toHaveLength(1)
+    const plan = parseJson<PlanJson>(planned)
     const action = (a: string) => plan.resource_changes.find((c) => c.address === a)?.action
     expect(action('network.front')).toBe('no-op')
     expect(action('container.web.network.front')).toBe('no-op')
@@ -121,9 +124,9 @@ describe.each(BACKENDS)("a Terraform user's CLI on %s", (backend) => {
     expect(moved?.change).toMatchObject({actions: ['update'], importing: {}})
     expect(plan.resource_changes.find((c) => c.address === 'network.front')?.change.actions).toEqual(['no-op'])
     // `show --json` of the state is versioned too.
-    const shown = parseJson<{format_version: string; resources: {address: string}[]}>(
-      expectExit(await dockwall(sandbox(), dir.path, ['show', '--json']), 0),
-    )
+    const showed = expectExit(await dockwall(sandbox(), dir.path, ['show', '--json']), 0)
+    expect(showed.stdout.trimEnd().split('\n')).toHaveLength(1)
+    const shown = parseJson<{format_version: string; resources: {address: string}[]}>(showed)
     expect(shown.format_version).toBe('1.0')
     expect(shown.resources.map((r) => r.address)).toContain('rule.cli_to_web')
     // (On Docker 28 it also brings its own raw opening.)

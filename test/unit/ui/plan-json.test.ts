@@ -185,9 +185,10 @@ describe('planToJson', () => {
     })
   })
 
-  it('round-trips through renderPlan as JSON, byte for byte stable', () => {
+  it('round-trips through renderPlan as JSON on one line (as terraform show -json), byte for byte stable', () => {
     const text = renderPlan(fixturePlan(), {format: 'json'})
     expect(text.endsWith('\n')).toBe(true)
+    expect(text.indexOf('\n')).toBe(text.length - 1)
     const parsed = JSON.parse(text) as PlanJson
     expect(parsed).toEqual(json)
     expect(renderPlan(fixturePlan(), {format: 'json'})).toBe(text)
