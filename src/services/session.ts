@@ -189,8 +189,8 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     const sessionLock: SessionLock = held ?? NO_LOCK
     lock = sessionLock
     const backend = opts.backend ?? model.settings.backend
-    // Read once the lock is held (another dockwall's apply is over; with --lock=false there is none,
-    // as for every read), and before the state, whose decode takes about as long.
+    // The saves started early, or else read now that the lock is held (another dockwall's apply is
+    // over; with --lock=false there is none, as for every read), before the state is decoded.
     const useEarly = !pending && (await earlySavesHold(statePath, earlyFrom, held?.contended ?? false))
     if (!useEarly) early.abort()
     let hostSaves: Promise<NamespaceSaves> | undefined = readNamespaceSaves(
@@ -252,9 +252,10 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
 export async function earlySavesHold(statePath: string, from: number, contended: boolean): Promise<boolean> {
   if (contended) return false
   try {
-    // A millisecond of slack: `from` is whole milliseconds, the file's times are finer.
+    // The kernel stamps files with a coarse clock (a tick, up to 10 ms, behind the time `from`
+    // was read with): a file stamped less than 100 ms before `from` counts as written since.
     const s = await stat(statePath)
-    return Math.max(s.mtimeMs, s.ctimeMs) < from - 1
+    return Math.max(s.mtimeMs, s.ctimeMs) < from - 100
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ENOENT' // no state file: nobody has written one
   }
