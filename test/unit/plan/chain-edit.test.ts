@@ -138,4 +138,16 @@ describe('editing a long chain in place', () => {
     ])
     expect(plan(model({rules: rules(n)}), applyTransactions(host, p), stateAfter(p, state)).firewall).toEqual([])
   })
+
+  it('writes only the jump when a firewall reload removed it and the chain is as it should be', () => {
+    const {host, state} = applied(n)
+    const du = host.namespaces[0]!.tables.filter!.chains.find((x) => x.name === 'DOCKER-USER')!
+    du.rules = du.rules.filter((r) => r.target !== 'DOCKWALL-FORWARD')
+    const p = plan(model({rules: rules(n)}), host, state)
+    expect(p.drift.map((d) => d.kind)).toEqual(['jump-missing'])
+    expect(p.firewall[0]!.input).toBe(
+      '*filter\n-I DOCKER-USER 1 -m comment --comment "dockwall:jump" -j DOCKWALL-FORWARD\nCOMMIT\n',
+    )
+    expect(plan(model({rules: rules(n)}), applyTransactions(host, p), stateAfter(p, state)).firewall).toEqual([])
+  })
 })
