@@ -284,11 +284,12 @@ interface ChainWork {
 }
 
 /**
- * A long chain's content changed in a few lines, or in none (a jump to restore): those lines are deleted (by their text, so a
- * rule that is no longer there fails the transaction instead of another going) and inserted at
- * their place, instead of the chain being declared (emptied) and written whole. nft's restore of a
- * chain rewrites each of its rules: changing one rule of 20,000 took 1.1 s whole and 0.5 s in
- * place (iptables-nft 1.8.9, 2 CPUs); short chains are rewritten whole as before.
+ * A long chain's content changed in a few lines, or in none (a jump to restore): those lines
+ * are deleted (by their text, so a rule that is no longer there fails the transaction instead
+ * of another going) and inserted at their place, instead of the chain being declared (emptied)
+ * and written whole. nft's restore of a chain rewrites each of its rules: changing one rule of
+ * 20,000 took 1.1 s whole and 0.5 s in place (iptables-nft 1.8.9, 2 CPUs); short chains are
+ * rewritten whole as before.
  */
 interface ChainEdit {
   /** Position (1-based) of the first inserted line, after the deletes. */
