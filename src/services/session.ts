@@ -9,7 +9,7 @@ import {connectDocker, connectDockerReader, type DockerConnection, type DockerRe
 import {listDocker, type DockerLists} from '../docker/read.js'
 import {AbortError, ConfigError, ConfigNotFoundError, type Diagnostic} from '../errors.js'
 import type {BackendSetting, DesiredModel} from '../model/types.js'
-import {readNamespaceSaves, startSaves, type NamespaceSaves} from '../refresh/namespace.js'
+import {readNamespaceSaves, startSaves, type NamespaceSaves, type RawSaves} from '../refresh/namespace.js'
 import type {Lock, State} from '../state/index.js'
 import {resolveStatePath} from '../state/paths.js'
 import {mayHavePending} from './confirm-paths.js'
@@ -129,12 +129,15 @@ export async function connectHostReader(
 
 export async function loadModel(
   opts: Pick<SessionOptions, 'config' | 'vars' | 'varFiles'>,
+  /** Called with the configuration's files once they are found, before they are read. */
+  found?: (files: readonly string[]) => Promise<void>,
 ): Promise<{model: DesiredModel; warnings: Diagnostic[]}> {
   // No configuration files: said before the loader (its parsers and zod's schemas, a tenth of a
   // second of start-up) is loaded, for the commands that do without one (explain, show).
-  const found = await discoverFiles(opts.config)
-  if ('diagnostic' in found && found.diagnostic.code === 'config-not-found')
-    throw new ConfigNotFoundError([found.diagnostic])
+  const discovered = await discoverFiles(opts.config)
+  if ('diagnostic' in discovered && discovered.diagnostic.code === 'config-not-found')
+    throw new ConfigNotFoundError([discovered.diagnostic])
+  if (found && 'files' in discovered) await found(discovered.files.map((f) => f.file))
   const {loadConfig} = await import('../config/index.js')
   const result = await loadConfig({
     path: opts.config,
@@ -153,17 +156,24 @@ const READ_ONLY = new Set(['plan', 'graph'])
 
 export async function openSession(opts: SessionOptions): Promise<Session> {
   const host = await hostTarget(opts.netns)
-  // The host's saves start before the configuration is read, so iptables-save runs on the other
-  // CPU meanwhile (at 20,000 rules on nft, 0.3-0.6 s of save beside as much of loading). Read
-  // before the lock, they are used only when no other dockwall can have written since they
-  // started (earlySavesHold); otherwise they are killed and the host is read again.
-  const earlyFrom = Date.now()
+  // For a large configuration the host's saves start before it is read, so iptables-save runs on
+  // the other CPU meanwhile (at 20,000 rules on nft, 0.3-0.6 s of save beside as much of loading;
+  // a small one is read in milliseconds, and a save started then only competed with start-up: a
+  // small plan took 11 ms longer). Read before the lock, they are used only when no other
+  // dockwall can have written since they started (earlySavesHold); otherwise they are killed and
+  // the host is read again.
+  let earlyFrom = 0
   const early = new AbortController()
-  const earlySaves = startSaves(host, {ipv6: true, signal: early.signal})
-  earlySaves.catch(() => {})
+  let earlySaves: Promise<RawSaves> | undefined
+  const startEarly = async (files: readonly string[]): Promise<void> => {
+    if ((await totalBytes(files)) < EARLY_SAVES_MIN_BYTES) return
+    earlyFrom = Date.now()
+    earlySaves = startSaves(host, {ipv6: true, signal: early.signal})
+    earlySaves.catch(() => {})
+  }
   let lock: SessionLock | undefined
   try {
-    const {model, warnings} = opts.model ? {model: opts.model, warnings: []} : await loadModel(opts)
+    const {model, warnings} = opts.model ? {model: opts.model, warnings: []} : await loadModel(opts, startEarly)
     const statePath = resolveStatePath(opts.state, model.settings.statePath)
     // The lock and the state's decoder (zod): loaded here, not with the module, since
     // connectHostReader's readers (explain) need neither.
@@ -191,7 +201,8 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     const backend = opts.backend ?? model.settings.backend
     // The saves started early, or else read now that the lock is held (another dockwall's apply is
     // over; with --lock=false there is none, as for every read), before the state is decoded.
-    const useEarly = !pending && (await earlySavesHold(statePath, earlyFrom, held?.contended ?? false))
+    const useEarly =
+      earlySaves !== undefined && !pending && (await earlySavesHold(statePath, earlyFrom, held?.contended ?? false))
     if (!useEarly) early.abort()
     let hostSaves: Promise<NamespaceSaves> | undefined = readNamespaceSaves(
       host,
@@ -241,6 +252,21 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     await lock?.release()
     throw err
   }
+}
+
+/** Configurations this large (about 2,500 rules) have the host's saves started before they are read. */
+export const EARLY_SAVES_MIN_BYTES = 256 * 1024
+
+async function totalBytes(files: readonly string[]): Promise<number> {
+  const sizes = await Promise.all(
+    files.map((f) =>
+      stat(f).then(
+        (s) => s.size,
+        () => 0,
+      ),
+    ),
+  )
+  return sizes.reduce((a, b) => a + b, 0)
 }
 
 /**

@@ -1,4 +1,4 @@
-// A session starts the host's iptables-save before it reads the configuration and takes
+// A session starts the host's iptables-save before it reads a large configuration and takes
 // the state lock (src/services/session.ts), so the save runs beside the loading. What it
 // read is used only when no other dockwall can have changed the host since: a plan that
 // had to wait for the lock reads the host again, and so sees what the holder changed.
@@ -11,6 +11,7 @@ import {afterAll, describe, expect, it} from 'vitest'
 
 import {dockwall, expectExit, hostArgs, workdir} from './dockwall-e2e.js'
 import {BACKENDS, useSandbox} from '../helpers/sandbox.js'
+import {EARLY_SAVES_MIN_BYTES} from '../../src/services/session.js'
 import {acquireLock} from '../../src/state/lock.js'
 
 const CONFIG = `
@@ -30,6 +31,8 @@ describe.each(BACKENDS)('the host read before the state lock is held (%s)', (bac
   it('a plan that waited for the lock sees a rule inserted while it waited', async () => {
     const sb = sandbox()
     writeFileSync(join(dir.path, 'main.hcl'), CONFIG)
+    // Large enough for the saves to start before it is read (a long comment: cheap to read).
+    writeFileSync(join(dir.path, 'padding.hcl'), `# ${'x'.repeat(EARLY_SAVES_MIN_BYTES)}\n`)
     const statePath = join(dir.path, 'state.json')
     const args = ['-c', dir.path, '--state', statePath, '--no-color', ...hostArgs(sb)]
     expectExit(await dockwall(sb, dir.path, ['apply', '--auto-approve', ...args]), 0)

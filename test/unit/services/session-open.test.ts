@@ -15,7 +15,7 @@ import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest'
 
 import type {NamespaceSaves, RawSaves} from '../../../src/refresh/namespace.js'
-import {openSession, type SessionOptions} from '../../../src/services/session.js'
+import {EARLY_SAVES_MIN_BYTES, openSession, type SessionOptions} from '../../../src/services/session.js'
 import type {NetnsTarget} from '../../../src/util/exec.js'
 
 const loaded = vi.hoisted(() => ({dockerode: 0}))
@@ -52,6 +52,11 @@ afterEach(async () => {
   delete process.env.DOCKWALL_CACHE_DIR
   await rm(dir, {recursive: true, force: true})
 })
+
+/** A configuration large enough for the host's saves to start before it is read (a long comment). */
+async function large(): Promise<void> {
+  await writeFile(join(dir, 'padding.hcl'), `# ${'x'.repeat(EARLY_SAVES_MIN_BYTES)}\n`)
+}
 
 function options(): SessionOptions {
   return {
@@ -99,7 +104,8 @@ describe('openSession and the Docker client', () => {
     }
   })
 
-  it("starts the host's saves before the configuration is read, keeps them once the lock is held, and gives them to the first refresh of that host and backend only", async () => {
+  it("starts the host's saves before a large configuration is read, keeps them once the lock is held, and gives them to the first refresh of that host and backend only", async () => {
+    await large()
     const session = await openSession({...options(), backend: 'legacy'})
     try {
       const host: NetnsTarget = {kind: 'path', path: join(dir, 'netns')}
@@ -144,7 +150,18 @@ describe('openSession and the Docker client', () => {
     }
   })
 
+  it('reads the host once the lock is held for a small configuration', async () => {
+    const session = await openSession(options())
+    try {
+      expect(saves.started).toEqual([])
+      expect(saves.calls).toEqual([[{kind: 'path', path: join(dir, 'netns')}, 'auto', {ipv6: true}, undefined]])
+    } finally {
+      await session.close()
+    }
+  })
+
   it('uses nothing read of the host when the lock is not had, and kills the saves started before', async () => {
+    await large()
     const holder = await openSession(options())
     saves.calls.length = 0
     saves.started.length = 0
@@ -159,6 +176,7 @@ describe('openSession and the Docker client', () => {
   })
 
   it('kills the saves started before, and uses none, when the configuration is wrong', async () => {
+    await large()
     await writeFile(join(dir, 'main.hcl.json'), '{"network": {"front": {"subnet": 7}}}')
     await expect(openSession(options())).rejects.toThrow()
     expect(saves.calls).toEqual([])
@@ -168,6 +186,7 @@ describe('openSession and the Docker client', () => {
   it('reads the host again when the state was written after its saves started', async () => {
     // A state file written "in the future" stands for an apply that finished after the saves started.
     const statePath = join(dir, 'dockwall.state.json')
+    await large()
     const first = await openSession(options())
     await first.close()
     expect(saves.calls[0]![3]).toBe(saves.started[0]!.saves)
