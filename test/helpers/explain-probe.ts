@@ -2,6 +2,8 @@
 // destination, port) the evaluator's verdict on the host as read (test/capture/
 // read-host.ts) against a real `nc` connection, and, when both say allow, whether the
 // container that answered is the one the evaluator says the connection reaches.
+import {setTimeout as sleep} from 'node:timers/promises'
+
 import {Explainer, hostFromDumps, type ExplainResult, type Query} from '../../src/explain/index.js'
 import {run, type NetnsTarget} from '../../src/util/exec.js'
 import {mapLimit} from '../../src/util/pool.js'
@@ -99,6 +101,20 @@ async function connectAllIn(
  * Starts a listener on every port in every running container, reads the host, and runs
  * the probes `concurrency` at a time. Each probe waits at most `timeoutSec` for an answer.
  */
+/** Waits (up to 10 s) until no IPv6 address on a link with carrier in these namespaces is tentative. */
+async function settleAddresses(targets: readonly NetnsTarget[]): Promise<void> {
+  const deadline = Date.now() + 10_000
+  const tentative = async (netns: NetnsTarget): Promise<boolean> => {
+    const r = await run('ip', ['-j', '-6', 'addr'], {netns, okExitCodes: [1]})
+    const links = JSON.parse(r.stdout || '[]') as Array<{flags?: string[]; addr_info?: Array<{tentative?: boolean}>}>
+    // A link without carrier (a bridge no container is on) keeps its addresses tentative until one is.
+    return links.some(
+      (l) => !(l.flags ?? []).includes('NO-CARRIER') && (l.addr_info ?? []).some((a) => a.tentative === true),
+    )
+  }
+  for (const t of targets) while ((await tentative(t)) && Date.now() < deadline) await sleep(100)
+}
+
 export async function probeMatrix(
   sb: Sandbox,
   cases: readonly ProbeCase[],
@@ -120,6 +136,17 @@ export async function probeMatrix(
   const names = (await sb.docker.listContainers()).map((c) => c.Names[0]!.replace(/^\//, ''))
   const pairs = names.flatMap((name) => ports.map((p) => [name, p] as const))
   await mapLimit(pairs, 8, ([name, p]) => sb.listen(name, p))
+  // An IPv6 address is tentative for about a second after it is added (duplicate address
+  // detection): the kernel neither answers for it nor sends from it, and the evaluator leaves
+  // it out. Read the host once none is, or a bridge's new gateway reads as nobody's while the
+  // probes, a moment later, reach it (seed 739761275 on nft, one run in two).
+  await settleAddresses([
+    {kind: 'path', path: sb.netnsPath},
+    ...(await Promise.all(
+      names.map(async (n): Promise<NetnsTarget> => ({kind: 'pid', pid: await sb.containerPid(n)})),
+    )),
+    ...(opts.clients ?? []).map((c): NetnsTarget => ({kind: 'path', path: c.netnsPath})),
+  ])
   const t1 = performance.now()
   const dump = await readSandboxHost(sb, opts.clients ?? [])
   const t2 = performance.now()
