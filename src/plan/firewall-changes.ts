@@ -479,16 +479,20 @@ function jumpLine(j: JumpInfo): RuleLine {
 
 function transactionInput(table: string, works: readonly ChainWork[], moves: readonly RuleLine[]): string {
   const out = [`*${table}`]
-  // Declaring a chain with --noflush creates it or empties it; either way we then list its full content.
+  // Declaring a chain with --noflush creates it or empties it; a chain written whole is declared
+  // and then listed in full, an edited one (ChainEdit) only has its changed lines deleted and inserted.
   for (const w of works) if ((w.write && !w.edit) || w.remove) out.push(`:${w.chain} - [0:0]`)
   for (const w of works) {
     if (!w.write) continue
-    if (w.edit) {
-      for (const spec of w.edit.remove) out.push(`-D ${w.chain} ${spec}`)
-      w.edit.insert.forEach((spec, i) =>
-        out.push(w.edit!.atEnd ? `-A ${w.chain} ${spec}` : `-I ${w.chain} ${w.edit!.at + i} ${spec}`),
-      )
-    } else for (const l of w.content ?? []) out.push(`-A ${w.chain} ${l.spec}`)
+    const edit = w.edit
+    if (!edit) {
+      for (const l of w.content ?? []) out.push(`-A ${w.chain} ${l.spec}`)
+      continue
+    }
+    for (const spec of edit.remove) out.push(`-D ${w.chain} ${spec}`)
+    edit.insert.forEach((spec, i) =>
+      out.push(edit.atEnd ? `-A ${w.chain} ${spec}` : `-I ${w.chain} ${edit.at + i} ${spec}`),
+    )
   }
   // Imported rules leave their foreign chain in the same transaction that writes them into ours: no gap.
   for (const m of moves) out.push(`-D ${m.chain} ${m.spec}`)
